@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cairn-server", targets: ["cairn-server"]),
+        .executable(name: "cairn", targets: ["cairn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Byte strings, hashing, number parsing and formatting shared by every layer.
+        .target(name: "CCairnNumbers"),
+        .target(name: "CCairnSystem"),
+        .target(name: "CairnCore", dependencies: ["CCairnNumbers"]),
+        // RESP2/RESP3 request decoding with limits, reply encoding.
+        .target(name: "CairnRESP", dependencies: [
+            "CairnCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // The keyspace: databases, values, expiry. No I/O.
+        .target(name: "CairnStore", dependencies: ["CairnCore"]),
+        // Command table and command families.
+        .target(name: "CairnCommands", dependencies: [
+            "CairnCore", "CairnStore", "CairnRESP",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // NIO bootstrap, connections, configuration, INFO, lifecycle.
+        .target(name: "CairnServer", dependencies: [
+            "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CCairnSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "cairn-server", dependencies: ["CairnServer"]),
+        .executableTarget(name: "cairn", dependencies: [
+            "CairnCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "CairnTestSupport", path: "Tests/CairnTestSupport"),
+        .testTarget(name: "CairnRESPTests", dependencies: ["CairnRESP", "CairnCore"]),
+        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnCore"]),
+        .testTarget(name: "CairnCommandsTests", dependencies: ["CairnCommands", "CairnStore", "CairnRESP", "CairnCore"]),
+        .testTarget(name: "CairnServerTests", dependencies: ["CairnTestSupport", "CairnServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

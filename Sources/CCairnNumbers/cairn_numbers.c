@@ -1,0 +1,79 @@
+#include "cairn_numbers.h"
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAIRN_MAX_NUMBER_CHARS 5120
+
+int cairn_parse_double(const char *s, size_t len, double *out) {
+    char buf[CAIRN_MAX_NUMBER_CHARS];
+    if (len == 0 || len >= sizeof(buf)) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (isspace((unsigned char)buf[0]) || (size_t)(end - buf) != len ||
+        (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO)) ||
+        isnan(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int cairn_parse_long_double(const char *s, size_t len, long double *out) {
+    char buf[CAIRN_MAX_NUMBER_CHARS];
+    if (len == 0 || len >= sizeof(buf)) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    long double v = strtold(buf, &end);
+    if (isspace((unsigned char)buf[0]) || (size_t)(end - buf) != len ||
+        (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO)) ||
+        errno == EINVAL || isnan(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+size_t cairn_format_double_g17(char *buf, size_t len, double value) {
+    int n = snprintf(buf, len, "%.17g", value);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+size_t cairn_format_double_d2string(char *buf, size_t len, double value) {
+    int n;
+    if (isnan(value)) n = snprintf(buf, len, "nan");
+    else if (isinf(value)) n = snprintf(buf, len, value < 0 ? "-inf" : "inf");
+    else if (value == 0) n = snprintf(buf, len, (1.0 / value < 0) ? "-0" : "0");
+    else if (value > -4503599627370495.0 && value < 4503599627370496.0 &&
+             value == (double)(long long)value)
+        n = snprintf(buf, len, "%lld", (long long)value);
+    else n = snprintf(buf, len, "%.17g", value);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+size_t cairn_format_long_double_human(char *buf, size_t len, long double value) {
+    size_t l;
+    if (isinf(value)) {
+        if (len < 5) return 0;
+        if (value > 0) { memcpy(buf, "inf", 3); l = 3; } else { memcpy(buf, "-inf", 4); l = 4; }
+        buf[l] = '\0';
+        return l;
+    }
+    int n = snprintf(buf, len, "%.17Lf", value);
+    if (n < 0 || (size_t)n + 1 > len) return 0;
+    l = (size_t)n;
+    if (strchr(buf, '.') != NULL) {
+        char *p = buf + l - 1;
+        while (*p == '0') { p--; l--; }
+        if (*p == '.') l--;
+    }
+    if (l == 2 && buf[0] == '-' && buf[1] == '0') { buf[0] = '0'; l = 1; }
+    buf[l] = '\0';
+    return l;
+}

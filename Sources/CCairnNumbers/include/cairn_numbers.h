@@ -1,0 +1,20 @@
+#ifndef CAIRN_NUMBERS_H
+#define CAIRN_NUMBERS_H
+#include <stddef.h>
+
+/* Number parsing and formatting with exactly the C library behaviour Redis relies on
+ * (strtod/strtold acceptance rules, %.17g and %.17Lf output), which Swift's own
+ * formatting does not reproduce. */
+
+/* 1 when buf[0..<len] is a whole double as Redis accepts it (no leading space, no NaN). */
+int cairn_parse_double(const char *buf, size_t len, double *out);
+/* Same with long double precision (INCRBYFLOAT, HINCRBYFLOAT). */
+int cairn_parse_long_double(const char *buf, size_t len, long double *out);
+/* "%.17g", as Redis 7.0 replies with a double. Returns the length written. */
+size_t cairn_format_double_g17(char *buf, size_t len, double value);
+/* Redis's d2string: integers without a fraction, else %.17g; nan, inf, -inf, -0. */
+size_t cairn_format_double_d2string(char *buf, size_t len, double value);
+/* Redis's ld2string in human mode: %.17Lf with trailing zeros removed. 0 on overflow. */
+size_t cairn_format_long_double_human(char *buf, size_t len, long double value);
+
+#endif

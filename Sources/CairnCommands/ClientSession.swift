@@ -1,0 +1,23 @@
+import CairnCore
+
+/// What the engine knows of one connection: its database, protocol and identity.
+public final class ClientSession {
+    public let id: Int64
+    public var databaseIndex = 0
+    public var protocolVersion = 2
+    public var name: Bytes?
+    public var authenticated = false
+    public var libName: String?
+    public var libVersion: String?
+    public var noEvict = false
+    public var noTouch = false
+    public var lastCommand = "NULL"
+    public let createdAtMs: Int64
+    public var lastInteractionMs: Int64
+
+    public init(id: Int64, nowMs: Int64) {
+        self.id = id
+        self.createdAtMs = nowMs
+        self.lastInteractionMs = nowMs
+    }
+}

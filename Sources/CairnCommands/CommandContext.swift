@@ -1,0 +1,142 @@
+import CairnCore
+import CairnRESP
+import CairnStore
+import NIOCore
+
+/// Server-wide settings that data commands consult.
+public struct CommandSettings: Sendable {
+    /// proto-max-bulk-len: also the largest string a command may build (APPEND, SETRANGE).
+    public var stringBytesMax = 512 * 1024 * 1024
+    public init() {}
+}
+
+/// Counters kept by command execution, reported by INFO.
+public struct ExecutionStats {
+    public var expiredKeys = 0
+    public var keyspaceHits = 0
+    public var keyspaceMisses = 0
+    public var commandsProcessed = 0
+    public init() {}
+}
+
+/// The engine's execution state for the command being run: the keyspace, the calling
+/// client's session, the arguments, the reply writer and the effects recorded so far.
+/// One instance serves every command, since commands run one at a time on one thread.
+public final class CommandContext {
+    public let keyspace: Keyspace
+    public var settings: CommandSettings
+    public var session: ClientSession
+    public var args: [Bytes] = []
+    public var out: RESPWriter
+    /// The time every part of this command sees (Redis's command time snapshot), Unix ms.
+    public var nowMs: Int64 = 0
+    /// Effects recorded since the owner last drained them.
+    public var effects: [Effect] = []
+    /// Changes since the last save (Redis's server.dirty).
+    public var dirty: Int = 0
+    public var stats = ExecutionStats()
+    /// The spec of the command running now.
+    public var spec: CommandSpec?
+    /// Set by a handler that recorded its own effects instead of its arguments.
+    var effectRewritten = false
+    var dirtyAtStart = 0
+    /// Seconds clock for OBJECT IDLETIME, stored per key.
+    public var lruClock: UInt32 { UInt32(truncatingIfNeeded: nowMs / 1000) }
+
+    public init(keyspace: Keyspace, session: ClientSession, settings: CommandSettings = CommandSettings()) {
+        self.keyspace = keyspace
+        self.session = session
+        self.settings = settings
+        self.out = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+    }
+
+    @inlinable
+    public var db: Database { keyspace[session.databaseIndex] }
+
+    // MARK: - Running a command
+
+    /// Runs a command that passed lookup and arity checks, then records its effect.
+    public func run(_ spec: CommandSpec, _ arguments: [Bytes]) {
+        self.spec = spec
+        args = arguments
+        effectRewritten = false
+        dirtyAtStart = dirty
+        spec.handler(self)
+        if spec.isWrite && dirty != dirtyAtStart && !effectRewritten {
+            effects.append(Effect(database: session.databaseIndex, arguments: arguments))
+        }
+        stats.commandsProcessed += 1
+    }
+
+    /// Records `arguments` as this command's effect in place of the command itself.
+    public func propagate(_ arguments: [Bytes]) {
+        effects.append(Effect(database: session.databaseIndex, arguments: arguments))
+        effectRewritten = true
+    }
+
+    /// Replaces the command's effect with nothing (a write that changed nothing replayable).
+    public func suppressEffect() { effectRewritten = true }
+
+    public var commandName: String { spec?.fullName ?? "" }
+
+    // MARK: - Key lookup with lazy expiry
+
+    /// Deletes `key` if its time has passed, recording a DEL effect as Redis propagates it.
+    @discardableResult
+    public func expireIfNeeded(_ key: Bytes, in db: Database? = nil, dbIndex: Int? = nil) -> Bool {
+        let d = db ?? self.db
+        guard let t = d.expireTime(key), t <= nowMs else { return false }
+        d.delete(key)
+        stats.expiredKeys += 1
+        effects.append(Effect(database: dbIndex ?? session.databaseIndex, arguments: ["DEL", key]))
+        return true
+    }
+
+    /// Position of a live key in the current database, for reading: counts hits and misses
+    /// and refreshes the access time unless the client asked for NO-TOUCH.
+    @inlinable
+    public func lookupRead(_ key: Bytes) -> Int? {
+        let d = db
+        if !d.expires.isEmpty { expireIfNeeded(key) }
+        guard let p = d.main.find(key) else {
+            stats.keyspaceMisses += 1
+            return nil
+        }
+        stats.keyspaceHits += 1
+        if !session.noTouch { d.main.setAux(lruClock, at: p) }
+        return p
+    }
+
+    /// Position of a live key in the current database, for writing.
+    @inlinable
+    public func lookupWrite(_ key: Bytes) -> Int? {
+        let d = db
+        if !d.expires.isEmpty { expireIfNeeded(key) }
+        guard let p = d.main.find(key) else { return nil }
+        d.main.setAux(lruClock, at: p)
+        return p
+    }
+
+    /// A live key's value without touching its access time or the hit counters.
+    public func peek(_ key: Bytes) -> Value? {
+        let d = db
+        if !d.expires.isEmpty { expireIfNeeded(key) }
+        return d.main[key]
+    }
+
+    // MARK: - Argument helpers
+
+    /// Integer argument `index`, or writes Redis's error and returns nil.
+    public func int64Arg(_ index: Int, error: String = Reply.notInteger) -> Int64? {
+        if let v = args[index].int64 { return v }
+        out.error(error)
+        return nil
+    }
+
+    public func isOption(_ index: Int, _ lower: StaticString) -> Bool {
+        args[index].equalsLowercased(lower)
+    }
+
+    public func wrongType() { out.error(Reply.wrongType) }
+    public func syntaxError() { out.error(Reply.syntax) }
+}

@@ -1,0 +1,89 @@
+import CairnCore
+
+/// Flags of a command, with the names COMMAND INFO reports.
+public struct CommandFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let write = CommandFlags(rawValue: 1 << 0)
+    public static let readonly = CommandFlags(rawValue: 1 << 1)
+    public static let denyoom = CommandFlags(rawValue: 1 << 2)
+    public static let admin = CommandFlags(rawValue: 1 << 3)
+    public static let pubsub = CommandFlags(rawValue: 1 << 4)
+    public static let noscript = CommandFlags(rawValue: 1 << 5)
+    public static let blocking = CommandFlags(rawValue: 1 << 6)
+    public static let loading = CommandFlags(rawValue: 1 << 7)
+    public static let stale = CommandFlags(rawValue: 1 << 8)
+    public static let skipMonitor = CommandFlags(rawValue: 1 << 9)
+    public static let fast = CommandFlags(rawValue: 1 << 10)
+    public static let noAuth = CommandFlags(rawValue: 1 << 11)
+    public static let mayReplicate = CommandFlags(rawValue: 1 << 12)
+    public static let noMulti = CommandFlags(rawValue: 1 << 13)
+    public static let allowBusy = CommandFlags(rawValue: 1 << 14)
+    public static let skipSlowlog = CommandFlags(rawValue: 1 << 15)
+
+    static let names: [(CommandFlags, String)] = [
+        (.write, "write"), (.readonly, "readonly"), (.denyoom, "denyoom"), (.admin, "admin"),
+        (.pubsub, "pubsub"), (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"),
+        (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.fast, "fast"),
+        (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"), (.noMulti, "no_multi"), (.allowBusy, "allow_busy"),
+    ]
+
+    public var names: [String] { CommandFlags.names.filter { contains($0.0) }.map { $0.1 } }
+}
+
+/// A command handler: reads `ctx.args`, writes its reply through `ctx.out`, changes the
+/// keyspace and records effects through `ctx`.
+public typealias CommandHandler = (CommandContext) -> Void
+
+/// One command described as data: what COMMAND reports, and what the dispatcher checks
+/// before the handler runs (arity, flags).
+public final class CommandSpec: @unchecked Sendable {
+    /// Lowercase name ("get", or "get" inside "config" for subcommands).
+    public let name: String
+    /// Redis arity: N means exactly N arguments (name included), -N at least N.
+    public let arity: Int
+    public let flags: CommandFlags
+    public let firstKey: Int
+    public let lastKey: Int
+    public let keyStep: Int
+    /// Redis's command group ("string", "generic", "connection", "server", ...).
+    public let group: String
+    public let summary: String
+    public let since: String
+    public let handler: CommandHandler
+    public private(set) var subcommands: [Bytes: CommandSpec] = [:]
+    public private(set) weak var parent: CommandSpec?
+
+    public init(_ name: String, arity: Int, flags: CommandFlags, keys: (Int, Int, Int) = (0, 0, 0),
+                group: String, since: String = "1.0.0", summary: String,
+                handler: @escaping CommandHandler = { _ in }) {
+        self.name = name
+        self.arity = arity
+        self.flags = flags
+        self.firstKey = keys.0
+        self.lastKey = keys.1
+        self.keyStep = keys.2
+        self.group = group
+        self.since = since
+        self.summary = summary
+        self.handler = handler
+    }
+
+    public func addSubcommand(_ sub: CommandSpec) {
+        sub.parent = self
+        subcommands[Bytes(sub.name)] = sub
+    }
+
+    /// "get", or "config|get" for a subcommand: the name Redis's error messages use.
+    public var fullName: String {
+        if let parent { return "\(parent.name)|\(name)" }
+        return name
+    }
+
+    public var isWrite: Bool { flags.contains(.write) }
+
+    public func arityAccepts(_ count: Int) -> Bool {
+        arity >= 0 ? count == arity : count >= -arity
+    }
+}

@@ -1,0 +1,34 @@
+import CairnCore
+
+/// Every command the server knows, looked up by lowercase name.
+public final class CommandTable: @unchecked Sendable {
+    public private(set) var commands: [Bytes: CommandSpec] = [:]
+
+    public init() {}
+
+    public func register(_ spec: CommandSpec) {
+        commands[Bytes(spec.name)] = spec
+    }
+
+    public func register(_ specs: [CommandSpec]) {
+        for s in specs { register(s) }
+    }
+
+    @inlinable
+    public func lookup(_ name: Bytes) -> CommandSpec? {
+        if let spec = commands[name] { return spec }
+        return commands[name.lowercased]
+    }
+
+    /// Every command sorted by name, for COMMAND and COMMAND DOCS.
+    public var sorted: [CommandSpec] { commands.values.sorted { $0.name < $1.name } }
+
+    /// The table of data commands (strings, keys, databases); the server adds its own.
+    public static func dataCommands() -> CommandTable {
+        let table = CommandTable()
+        table.register(StringCommands.specs)
+        table.register(KeyCommands.specs)
+        table.register(DatabaseCommands.specs)
+        return table
+    }
+}

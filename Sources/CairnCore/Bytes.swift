@@ -1,0 +1,200 @@
+/// A binary-safe byte string, the unit of every key, value and argument.
+///
+/// Strings of up to `Bytes.inlineCapacity` bytes live inside the value itself (no heap
+/// allocation, 16 bytes in all); longer ones live in one array. The form is canonical:
+/// a string is `.small` exactly when it fits inline, so equality can compare cases first.
+public enum Bytes: Sendable {
+    /// Bytes 0..<14 packed into the three words, then the count.
+    case small(UInt64, UInt32, UInt16, UInt8)
+    case large([UInt8])
+
+    public static let inlineCapacity = 14
+
+    public static let empty = Bytes.small(0, 0, 0, 0)
+
+    @inlinable
+    public init(_ raw: UnsafeRawBufferPointer) {
+        if raw.count <= Bytes.inlineCapacity {
+            var words: (UInt64, UInt32, UInt16) = (0, 0, 0)
+            if raw.count > 0 {
+                withUnsafeMutableBytes(of: &words) { dst in
+                    dst.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+                }
+            }
+            self = .small(words.0, words.1, words.2, UInt8(raw.count))
+        } else {
+            self = .large(Array(raw))
+        }
+    }
+
+    @inlinable
+    public init(_ array: [UInt8]) {
+        if array.count <= Bytes.inlineCapacity {
+            self = array.withUnsafeBytes { Bytes($0) }
+        } else {
+            self = .large(array)
+        }
+    }
+
+    @inlinable
+    public init<S: Sequence>(bytes: S) where S.Element == UInt8 {
+        self.init(Array(bytes))
+    }
+
+    @inlinable
+    public init(_ string: String) {
+        var s = string
+        self = s.withUTF8 { Bytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inlinable
+    public init(_ value: Int64) {
+        self = formatInt64(value)
+    }
+
+    @inlinable
+    public var count: Int {
+        switch self {
+        case .small(_, _, _, let n): return Int(n)
+        case .large(let a): return a.count
+        }
+    }
+
+    @inlinable
+    public var isEmpty: Bool { count == 0 }
+
+    @inlinable
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .small(let a, let b, let c, let n):
+            var words = (a, b, c)
+            return try Swift.withUnsafeBytes(of: &words) { raw in
+                try body(UnsafeRawBufferPointer(rebasing: raw[0..<Int(n)]))
+            }
+        case .large(let array):
+            return try array.withUnsafeBytes(body)
+        }
+    }
+
+    @inlinable
+    public var array: [UInt8] {
+        switch self {
+        case .large(let a): return a
+        case .small: return withUnsafeBytes { Array($0) }
+        }
+    }
+
+    /// The bytes as text, invalid UTF-8 repaired; for logs and messages only.
+    public var string: String {
+        withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @inlinable
+    public subscript(index: Int) -> UInt8 {
+        withUnsafeBytes { $0[index] }
+    }
+
+    /// The bytes in `range`, clamped by the caller.
+    @inlinable
+    public func slice(_ range: Range<Int>) -> Bytes {
+        withUnsafeBytes { Bytes(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    @inlinable
+    public static func + (lhs: Bytes, rhs: Bytes) -> Bytes {
+        var a = lhs.array
+        rhs.withUnsafeBytes { a.append(contentsOf: $0) }
+        return Bytes(a)
+    }
+
+    /// ASCII case-insensitive comparison with a lowercase ASCII literal (command names, options).
+    @inlinable
+    public func equalsLowercased(_ lower: StaticString) -> Bool {
+        let n = lower.utf8CodeUnitCount
+        guard count == n else { return false }
+        return withUnsafeBytes { raw in
+            let l = lower.utf8Start
+            for i in 0..<n {
+                var c = raw[i]
+                if c >= 65 && c <= 90 { c |= 0x20 }
+                if c != l[i] { return false }
+            }
+            return true
+        }
+    }
+
+    /// The bytes with ASCII letters lowercased (for table lookups of names).
+    public var lowercased: Bytes {
+        switch self {
+        case .small(let a, let b, let c, let n):
+            var words = (a, b, c)
+            withUnsafeMutableBytes(of: &words) { raw in
+                for i in 0..<Int(n) where raw[i] >= 65 && raw[i] <= 90 { raw[i] |= 0x20 }
+            }
+            return .small(words.0, words.1, words.2, n)
+        case .large(let array):
+            return .large(array.map { ($0 >= 65 && $0 <= 90) ? $0 | 0x20 : $0 })
+        }
+    }
+
+    public var uppercasedString: String { string.uppercased() }
+}
+
+extension Bytes: Equatable {
+    @inlinable
+    public static func == (lhs: Bytes, rhs: Bytes) -> Bool {
+        switch (lhs, rhs) {
+        case let (.small(a0, a1, a2, an), .small(b0, b1, b2, bn)):
+            return a0 == b0 && a1 == b1 && a2 == b2 && an == bn
+        case let (.large(a), .large(b)):
+            return a == b
+        default:
+            return false
+        }
+    }
+}
+
+extension Bytes: Hashable {
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hash64(seed: 0))
+    }
+}
+
+extension Bytes: Comparable {
+    /// Lexicographic byte order, as memcmp and then length.
+    public static func < (lhs: Bytes, rhs: Bytes) -> Bool {
+        compareBytes(lhs, rhs) < 0
+    }
+}
+
+public func compareBytes(_ lhs: Bytes, _ rhs: Bytes) -> Int {
+    lhs.withUnsafeBytes { a in
+        rhs.withUnsafeBytes { b in
+            let n = min(a.count, b.count)
+            if n > 0 {
+                let c = memcmpBytes(a.baseAddress!, b.baseAddress!, n)
+                if c != 0 { return c }
+            }
+            return a.count - b.count
+        }
+    }
+}
+
+@inlinable
+func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Int {
+    for i in 0..<n {
+        let x = a.load(fromByteOffset: i, as: UInt8.self)
+        let y = b.load(fromByteOffset: i, as: UInt8.self)
+        if x != y { return Int(x) - Int(y) }
+    }
+    return 0
+}
+
+extension Bytes: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(value) }
+}
+
+extension Bytes: CustomStringConvertible {
+    public var description: String { string }
+}

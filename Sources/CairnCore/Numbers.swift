@@ -1,0 +1,101 @@
+import CCairnNumbers
+
+/// Redis's strict integer syntax (string2ll): optional '-', no '+', no spaces,
+/// no leading zeros, within Int64.
+@inlinable
+public func parseInt64(_ raw: UnsafeRawBufferPointer) -> Int64? {
+    let n = raw.count
+    if n == 0 || n > 20 { return nil }
+    if n == 1 && raw[0] == UInt8(ascii: "0") { return 0 }
+    var i = 0
+    var negative = false
+    if raw[0] == UInt8(ascii: "-") {
+        negative = true
+        i = 1
+        if n == 1 { return nil }
+    }
+    let first = raw[i]
+    guard first >= UInt8(ascii: "1") && first <= UInt8(ascii: "9") else { return nil }
+    var v: UInt64 = 0
+    while i < n {
+        let c = raw[i]
+        guard c >= 48 && c <= 57 else { return nil }
+        let (m, o1) = v.multipliedReportingOverflow(by: 10)
+        let (a, o2) = m.addingReportingOverflow(UInt64(c - 48))
+        if o1 || o2 { return nil }
+        v = a
+        i += 1
+    }
+    if negative {
+        if v > UInt64(Int64.max) + 1 { return nil }
+        return v == UInt64(Int64.max) + 1 ? Int64.min : -Int64(v)
+    }
+    if v > UInt64(Int64.max) { return nil }
+    return Int64(v)
+}
+
+extension Bytes {
+    @inlinable
+    public var int64: Int64? { withUnsafeBytes { parseInt64($0) } }
+
+    /// A double as Redis accepts one (strtod, whole string, no NaN, no leading space).
+    public var double: Double? {
+        withUnsafeBytes { raw -> Double? in
+            var out = 0.0
+            guard raw.count > 0 else { return nil }
+            return cairn_parse_double(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, &out) == 1 ? out : nil
+        }
+    }
+
+    /// A long double (80-bit on x86_64) as Redis's string2ld accepts one.
+    public var longDouble: Float80? {
+        withUnsafeBytes { raw -> Float80? in
+            var out: Float80 = 0
+            guard raw.count > 0 else { return nil }
+            return cairn_parse_long_double(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, &out) == 1 ? out : nil
+        }
+    }
+}
+
+/// Decimal text of an integer, without a heap allocation (at most 20 bytes, so inline
+/// for all but the longest values).
+@inlinable
+public func formatInt64(_ value: Int64) -> Bytes {
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+    return withUnsafeMutableBytes(of: &digits) { buf -> Bytes in
+        var i = 24
+        var v = value.magnitude
+        repeat {
+            i -= 1
+            buf[i] = UInt8(48 + v % 10)
+            v /= 10
+        } while v != 0
+        if value < 0 { i -= 1; buf[i] = UInt8(ascii: "-") }
+        return Bytes(UnsafeRawBufferPointer(rebasing: buf[i..<24]))
+    }
+}
+
+private func formatWith(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int) -> Bytes {
+    var scratch = [CChar](repeating: 0, count: 5200)
+    return scratch.withUnsafeMutableBufferPointer { p -> Bytes in
+        let n = body(p.baseAddress!, p.count)
+        return Bytes(UnsafeRawBufferPointer(start: p.baseAddress!, count: n))
+    }
+}
+
+/// "%.17g" of a double, as Redis 7.0 replies with one.
+public func formatDoubleG17(_ value: Double) -> Bytes {
+    formatWith { cairn_format_double_g17($0, $1, value) }
+}
+
+/// Redis's d2string.
+public func formatDoubleD2String(_ value: Double) -> Bytes {
+    formatWith { cairn_format_double_d2string($0, $1, value) }
+}
+
+/// Redis's ld2string in human-friendly mode (INCRBYFLOAT's reply and stored value);
+/// nil when the text would not fit.
+public func formatLongDoubleHuman(_ value: Float80) -> Bytes? {
+    let b = formatWith { cairn_format_long_double_human($0, $1, value) }
+    return b.isEmpty ? nil : b
+}

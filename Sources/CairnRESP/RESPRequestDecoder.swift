@@ -1,0 +1,187 @@
+import CairnCore
+import NIOCore
+
+/// Decodes client requests, multibulk (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`) or inline
+/// (`GET k\r\n`), into argument vectors, with Redis's limits and error texts.
+///
+/// It keeps its place across calls: arguments already read are consumed from the buffer,
+/// so a large request arriving in many reads is parsed once, not re-scanned from its start.
+public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = [Bytes]
+
+    public var limits: RESPLimits
+    /// Arguments still to read of the current multibulk request; 0 when between requests.
+    private var pendingArgumentCount = 0
+    private var arguments: [Bytes] = []
+
+    public init(limits: RESPLimits = RESPLimits()) {
+        self.limits = limits
+    }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> [Bytes]? {
+        if buffer.readableBytes > limits.queryBufferBytesMax {
+            throw RESPProtocolError.queryBufferOverflow
+        }
+        while true {
+            if pendingArgumentCount == 0 {
+                guard let first = buffer.readableBytesView.first else { return nil }
+                if first == UInt8(ascii: "*") {
+                    guard let count = try readMultibulkHeader(&buffer) else { return nil }
+                    if count <= 0 { continue }  // `*0` and `*-1` are empty requests
+                    pendingArgumentCount = count
+                    arguments = []
+                    arguments.reserveCapacity(min(count, 1024))
+                } else {
+                    guard let line = try readInline(&buffer) else { return nil }
+                    if line.isEmpty { continue }
+                    return line
+                }
+            }
+            while pendingArgumentCount > 0 {
+                guard let argument = try readBulk(&buffer) else { return nil }
+                arguments.append(argument)
+                pendingArgumentCount -= 1
+            }
+            let done = arguments
+            arguments = []
+            return done
+        }
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> [Bytes]? {
+        try decode(buffer: &buffer)
+    }
+
+    /// The digits of a `*N\r\n` or `$N\r\n` header line, or nil when the line is incomplete.
+    private func headerLine(_ buffer: ByteBuffer, tooBig: String) throws -> (Int64?, Int)? {
+        let view = buffer.readableBytesView
+        guard let cr = view.firstIndex(of: UInt8(ascii: "\r")) else {
+            if view.count > limits.inlineBytesMax { throw RESPProtocolError("Protocol error: \(tooBig)") }
+            return nil
+        }
+        // Like Redis, the byte after \r is taken to be \n without looking.
+        guard cr + 1 < view.endIndex else { return nil }
+        let digits = view[(view.startIndex + 1)..<cr]
+        let value = digits.withContiguousStorageIfAvailable { parseInt64(UnsafeRawBufferPointer($0)) } ?? nil
+        return (value, cr + 2 - view.startIndex)
+    }
+
+    private mutating func readMultibulkHeader(_ buffer: inout ByteBuffer) throws -> Int? {
+        guard let (value, length) = try headerLine(buffer, tooBig: "too big mbulk count string") else { return nil }
+        guard let count = value, count <= limits.multibulkCountMax else {
+            throw RESPProtocolError("Protocol error: invalid multibulk length")
+        }
+        buffer.moveReaderIndex(forwardBy: length)
+        return Int(count)
+    }
+
+    private mutating func readBulk(_ buffer: inout ByteBuffer) throws -> Bytes? {
+        let view = buffer.readableBytesView
+        guard let first = view.first else { return nil }
+        guard let (value, headerLength) = try headerLine(buffer, tooBig: "too big bulk count string") else { return nil }
+        if first != UInt8(ascii: "$") {
+            throw RESPProtocolError("Protocol error: expected '$', got '\(Character(Unicode.Scalar(first)))'")
+        }
+        guard let length = value, length >= 0, length <= limits.bulkBytesMax else {
+            throw RESPProtocolError("Protocol error: invalid bulk length")
+        }
+        let total = headerLength + Int(length) + 2
+        guard buffer.readableBytes >= total else { return nil }
+        let argument = buffer.withUnsafeReadableBytes { raw in
+            Bytes(UnsafeRawBufferPointer(rebasing: raw[headerLength..<(headerLength + Int(length))]))
+        }
+        buffer.moveReaderIndex(forwardBy: total)
+        return argument
+    }
+
+    /// One inline request line split into arguments as Redis's sdssplitargs does.
+    private mutating func readInline(_ buffer: inout ByteBuffer) throws -> [Bytes]? {
+        let view = buffer.readableBytesView
+        guard let nl = view.firstIndex(of: UInt8(ascii: "\n")) else {
+            if view.count > limits.inlineBytesMax { throw RESPProtocolError("Protocol error: too big inline request") }
+            return nil
+        }
+        var end = nl
+        if end > view.startIndex && view[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = Array(view[view.startIndex..<end])
+        buffer.moveReaderIndex(forwardBy: nl + 1 - view.startIndex)
+        guard let args = splitInlineArguments(line) else {
+            throw RESPProtocolError("Protocol error: unbalanced quotes in request")
+        }
+        return args
+    }
+}
+
+/// Redis's sdssplitargs: whitespace-separated words, "double quotes" with \n \r \t \b \a \xHH
+/// escapes, 'single quotes' with \' only. nil on unbalanced quotes.
+public func splitInlineArguments(_ line: [UInt8]) -> [Bytes]? {
+    var result: [Bytes] = []
+    var p = 0
+    let n = line.count
+    func at(_ i: Int) -> UInt8 { i < n ? line[i] : 0 }
+    func isSpace(_ c: UInt8) -> Bool { c == 32 || (c >= 9 && c <= 13) }
+    func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+    while true {
+        while p < n && isSpace(line[p]) { p += 1 }
+        if at(p) == 0 { return result }
+        var inDouble = false
+        var inSingle = false
+        var done = false
+        var current: [UInt8] = []
+        while !done {
+            let c = at(p)
+            if inDouble {
+                if c == UInt8(ascii: "\\") && at(p + 1) == UInt8(ascii: "x"),
+                   let h = hexValue(at(p + 2)), let l = hexValue(at(p + 3)) {
+                    current.append(h << 4 | l)
+                    p += 3
+                } else if c == UInt8(ascii: "\\") && at(p + 1) != 0 {
+                    p += 1
+                    switch at(p) {
+                    case UInt8(ascii: "n"): current.append(10)
+                    case UInt8(ascii: "r"): current.append(13)
+                    case UInt8(ascii: "t"): current.append(9)
+                    case UInt8(ascii: "b"): current.append(8)
+                    case UInt8(ascii: "a"): current.append(7)
+                    default: current.append(at(p))
+                    }
+                } else if c == UInt8(ascii: "\"") {
+                    if at(p + 1) != 0 && !isSpace(at(p + 1)) { return nil }
+                    done = true
+                } else if c == 0 {
+                    return nil
+                } else {
+                    current.append(c)
+                }
+            } else if inSingle {
+                if c == UInt8(ascii: "\\") && at(p + 1) == UInt8(ascii: "'") {
+                    p += 1
+                    current.append(UInt8(ascii: "'"))
+                } else if c == UInt8(ascii: "'") {
+                    if at(p + 1) != 0 && !isSpace(at(p + 1)) { return nil }
+                    done = true
+                } else if c == 0 {
+                    return nil
+                } else {
+                    current.append(c)
+                }
+            } else {
+                switch c {
+                case 32, 10, 13, 9, 0: done = true
+                case UInt8(ascii: "\""): inDouble = true
+                case UInt8(ascii: "'"): inSingle = true
+                default: current.append(c)
+                }
+            }
+            if at(p) != 0 { p += 1 }
+        }
+        result.append(Bytes(current))
+    }
+}

@@ -1,0 +1,231 @@
+import CairnCommands
+import CairnCore
+
+/// CLIENT and its subcommands.
+enum ClientCommand {
+    static func spec(_ engine: Engine) -> CommandSpec {
+        let client = CommandSpec("client", arity: -2, flags: [], group: "connection", since: "2.4.0",
+                                 summary: "A container for client connection commands")
+        let flags: CommandFlags = [.noscript, .loading, .stale]
+        func sub(_ name: String, _ arity: Int, flags extra: CommandFlags = [], since: String = "2.4.0", _ summary: String,
+                 _ handler: @escaping CommandHandler) {
+            client.addSubcommand(CommandSpec(name, arity: arity, flags: flags.union(extra), group: "connection",
+                                             since: since, summary: summary, handler: handler))
+        }
+        sub("id", 2, since: "5.0.0", "Returns the client ID for the current connection") { ctx in
+            ctx.out.integer(ctx.session.id)
+        }
+        sub("setname", 3, "Set the current connection name") { ctx in
+            guard validName(ctx.args[2]) else {
+                ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.")
+                return
+            }
+            ctx.session.name = ctx.args[2].isEmpty ? nil : ctx.args[2]
+            ctx.out.ok()
+        }
+        sub("getname", 2, since: "2.6.9", "Get the current connection name") { ctx in
+            ctx.out.bulkOrNull(ctx.session.name)
+        }
+        sub("list", -2, flags: [.admin], "Get the list of client connections") { ctx in
+            var ids: Set<Int64>?
+            var j = 2
+            while j < ctx.args.count {
+                if ctx.isOption(j, "type") && j + 1 < ctx.args.count {
+                    let t = ctx.args[j + 1].lowercased
+                    guard ["normal", "master", "replica", "slave", "pubsub"].contains(t.string) else {
+                        ctx.out.error("ERR Unknown client type '\(ctx.args[j + 1].string)'")
+                        return
+                    }
+                    if t != "normal" { ids = [] }
+                    j += 2
+                } else if ctx.isOption(j, "id") && j + 1 < ctx.args.count {
+                    var set = Set<Int64>()
+                    for a in ctx.args[(j + 1)...] {
+                        guard let v = a.int64, v > 0 else { ctx.out.error("ERR Invalid client ID"); return }
+                        set.insert(v)
+                    }
+                    ids = set
+                    j = ctx.args.count
+                } else {
+                    ctx.syntaxError()
+                    return
+                }
+            }
+            var text = ""
+            for c in engine.clients.values.sorted(by: { $0.session.id < $1.session.id }) {
+                if let ids, !ids.contains(c.session.id) { continue }
+                text += describe(c, engine, nowMs: ctx.nowMs) + "\n"
+            }
+            ctx.out.verbatim(text)
+        }
+        sub("info", 2, since: "6.2.0", "Returns information about the current client connection.") { ctx in
+            guard let c = engine.clients[ctx.session.id] else { ctx.out.null(); return }
+            ctx.out.verbatim(describe(c, engine, nowMs: ctx.nowMs) + "\n")
+        }
+        sub("kill", -3, flags: [.admin], "Kill the client connection") { ctx in kill(ctx, engine) }
+        sub("no-evict", 3, flags: [.admin], since: "7.0.0", "Set client eviction mode for the current connection") { ctx in
+            guard let on = onOff(ctx, 2) else { return }
+            ctx.session.noEvict = on
+            ctx.out.ok()
+        }
+        sub("no-touch", 3, since: "7.2.0", "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.") { ctx in
+            guard let on = onOff(ctx, 2) else { return }
+            ctx.session.noTouch = on
+            ctx.out.ok()
+        }
+        sub("reply", 3, since: "3.2.0", "Instruct the server whether to reply to commands") { ctx in
+            guard let c = engine.clients[ctx.session.id] else { return }
+            if ctx.isOption(2, "on") {
+                c.replyMode = .on
+                ctx.out.ok()
+            } else if ctx.isOption(2, "off") {
+                c.replyMode = .off
+            } else if ctx.isOption(2, "skip") {
+                if c.replyMode == .on { c.replyMode = .skipNext }
+            } else {
+                ctx.syntaxError()
+            }
+        }
+        sub("help", 2, "Show helpful text about the different subcommands") { ctx in
+            writeHelp(ctx, "CLIENT", [
+                "CACHING (YES|NO)",
+                "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+                "GETREDIR",
+                "    Return the client ID we are redirecting to when tracking is enabled.",
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "ID",
+                "    Return the ID of the current connection.",
+                "INFO",
+                "    Return information about the current client connection.",
+                "KILL <ip:port>",
+                "    Kill connection made from <ip:port>.",
+                "KILL <option> <value> [<option> <value> [...]]",
+                "    Kill connections. Options are:",
+                "    * ADDR (<ip:port>|<unixsocket>:0)",
+                "      Kill connections made from the specified address",
+                "    * LADDR (<ip:port>|<unixsocket>:0)",
+                "      Kill connections made to specified local address",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "      Kill connections by type.",
+                "    * USER <username>",
+                "      Kill connections authenticated by <username>.",
+                "    * SKIPME (YES|NO)",
+                "      Skip killing current connection (default: yes).",
+                "    * ID <client-id>",
+                "      Kill connections by client id.",
+                "LIST [options ...]",
+                "    Return information about client connections. Options:",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "      Return clients of specified type.",
+                "UNPAUSE",
+                "    Stop the current client pause, resuming traffic.",
+                "PAUSE <timeout> [WRITE|ALL]",
+                "    Suspend all, or just write, clients for <timeout> milliseconds.",
+                "REPLY (ON|OFF|SKIP)",
+                "    Control the replies sent to the current connection.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
+                "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+                "         [OPTIN] [OPTOUT] [NOLOOP]",
+                "    Control server assisted client side caching.",
+                "TRACKINGINFO",
+                "    Report tracking status for the current connection.",
+                "NO-EVICT (ON|OFF)",
+                "    Protect current client connection from eviction.",
+            ])
+        }
+        return client
+    }
+
+    static func onOff(_ ctx: CommandContext, _ i: Int) -> Bool? {
+        if ctx.isOption(i, "on") { return true }
+        if ctx.isOption(i, "off") { return false }
+        ctx.syntaxError()
+        return nil
+    }
+
+    /// Redis accepts printable ASCII other than space in client names.
+    static func validName(_ name: Bytes) -> Bool {
+        name.withUnsafeBytes { raw in raw.allSatisfy { $0 > 32 && $0 < 127 } }
+    }
+
+    static func describe(_ c: ClientConnection, _ engine: Engine, nowMs: Int64) -> String {
+        let s = c.session
+        let age = (nowMs - s.createdAtMs) / 1000
+        let idle = (nowMs - s.lastInteractionMs) / 1000
+        var flags = ""
+        if c.isMonitor { flags += "O" }
+        if s.noEvict { flags += "e" }
+        if s.noTouch { flags += "T" }
+        if flags.isEmpty { flags = "N" }
+        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand) user=default redir=-1 resp=\(s.protocolVersion)"
+    }
+
+    static func kill(_ ctx: CommandContext, _ engine: Engine) {
+        if ctx.args.count == 3 {
+            // Old form: CLIENT KILL addr:port.
+            let addr = ctx.args[2].string
+            guard let c = engine.clients.values.first(where: { $0.address == addr }) else {
+                ctx.out.error("ERR No such client")
+                return
+            }
+            close(c, ctx)
+            ctx.out.ok()
+            return
+        }
+        var id: Int64?, addr: String?, laddr: String?, user: String?, type: String?
+        var skipMe = true
+        var j = 2
+        while j < ctx.args.count {
+            guard j + 1 < ctx.args.count else { ctx.syntaxError(); return }
+            let v = ctx.args[j + 1]
+            if ctx.isOption(j, "id") {
+                guard let n = v.int64, n > 0 else { ctx.out.error("ERR client-id should be greater than 0"); return }
+                id = n
+            } else if ctx.isOption(j, "addr") {
+                addr = v.string
+            } else if ctx.isOption(j, "laddr") {
+                laddr = v.string
+            } else if ctx.isOption(j, "user") {
+                user = v.string
+            } else if ctx.isOption(j, "type") {
+                let t = v.lowercased.string
+                guard ["normal", "master", "replica", "slave", "pubsub"].contains(t) else {
+                    ctx.out.error("ERR Unknown client type '\(v.string)'")
+                    return
+                }
+                type = t
+            } else if ctx.isOption(j, "skipme") {
+                if v.equalsLowercased("yes") { skipMe = true } else if v.equalsLowercased("no") { skipMe = false } else {
+                    ctx.syntaxError()
+                    return
+                }
+            } else {
+                ctx.syntaxError()
+                return
+            }
+            j += 2
+        }
+        var killed = 0
+        for c in engine.clients.values {
+            if let id, c.session.id != id { continue }
+            if let addr, c.address != addr { continue }
+            if let laddr, c.localAddress != laddr { continue }
+            if let user, user != "default" { continue }
+            if let type, type != "normal" { continue }
+            if skipMe && c.session.id == ctx.session.id { continue }
+            close(c, ctx)
+            killed += 1
+        }
+        ctx.out.integer(killed)
+    }
+
+    /// Closes a client after its pending replies; the calling client only after this reply.
+    static func close(_ c: ClientConnection, _ ctx: CommandContext) {
+        c.closeAfterFlush = true
+        if c.session.id != ctx.session.id { _ = c.flush() }
+    }
+}

@@ -1,0 +1,55 @@
+import CairnCommands
+import CairnCore
+import NIOCore
+
+/// What the server keeps for one connected client: its session, pending output,
+/// and the connection-level modes (CLIENT REPLY, MONITOR, closing).
+final class ClientConnection {
+    enum ReplyMode { case on, off, skipNext, skipThis }
+
+    let session: ClientSession
+    let channel: Channel
+    let address: String
+    let localAddress: String
+    /// Replies produced since the last flush.
+    var output: ByteBuffer
+    var replyMode = ReplyMode.on
+    var isMonitor = false
+    var closeAfterFlush = false
+    var closed = false
+
+    init(session: ClientSession, channel: Channel) {
+        self.session = session
+        self.channel = channel
+        self.address = ClientConnection.describe(channel.remoteAddress)
+        self.localAddress = ClientConnection.describe(channel.localAddress)
+        self.output = channel.allocator.buffer(capacity: 256)
+    }
+
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "?:0" }
+        let ip = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        return "\(ip):\(port)"
+    }
+
+    /// Sends what has accumulated, then closes if asked to.
+    func flush() -> Int {
+        let n = output.readableBytes
+        if n > 0 {
+            let pending = output
+            output = channel.allocator.buffer(capacity: 256)
+            channel.writeAndFlush(pending, promise: nil)
+        }
+        if closeAfterFlush && !closed {
+            closed = true
+            channel.close(promise: nil)
+        }
+        return n
+    }
+
+    /// Pushes bytes to this client at once (MONITOR lines), outside the request cycle.
+    func push(_ bytes: ByteBuffer) {
+        channel.writeAndFlush(bytes, promise: nil)
+    }
+}

@@ -1,0 +1,140 @@
+import CairnCommands
+import CairnCore
+
+/// COMMAND, COMMAND COUNT, COMMAND INFO, COMMAND DOCS, COMMAND LIST: the table described as data.
+enum CommandInfo {
+    static func spec(_ engine: Engine) -> CommandSpec {
+        let command = CommandSpec("command", arity: -1, flags: [.loading, .stale], group: "server", since: "2.8.13",
+                                  summary: "Get array of Redis command details") { ctx in
+            let all = engine.table.sorted
+            ctx.out.arrayHeader(all.count)
+            for c in all { writeInfo(ctx, c) }
+        }
+        let flags: CommandFlags = [.loading, .stale]
+        command.addSubcommand(CommandSpec("count", arity: 2, flags: flags, group: "server", since: "2.8.13",
+                                          summary: "Get total number of Redis commands") { ctx in
+            ctx.out.integer(engine.table.commands.count)
+        })
+        command.addSubcommand(CommandSpec("list", arity: -2, flags: flags, group: "server", since: "7.0.0",
+                                          summary: "Get an array of Redis command names") { ctx in
+            let names = engine.table.sorted.map { $0.name }
+            ctx.out.arrayHeader(names.count)
+            for n in names { ctx.out.bulk(n) }
+        })
+        command.addSubcommand(CommandSpec("info", arity: -2, flags: flags, group: "server", since: "2.8.13",
+                                          summary: "Get array of specific Redis command details, or all when no argument is given") { ctx in
+            let names = ctx.args.dropFirst(2)
+            if names.isEmpty {
+                let all = engine.table.sorted
+                ctx.out.arrayHeader(all.count)
+                for c in all { writeInfo(ctx, c) }
+                return
+            }
+            ctx.out.arrayHeader(names.count)
+            for n in names {
+                if let c = lookup(engine, n) { writeInfo(ctx, c) } else { ctx.out.nullArray() }
+            }
+        })
+        command.addSubcommand(CommandSpec("docs", arity: -2, flags: flags, group: "server", since: "7.0.0",
+                                          summary: "Get array of specific Redis command documentation") { ctx in
+            let names = ctx.args.dropFirst(2)
+            let chosen = names.isEmpty ? engine.table.sorted : names.compactMap { lookup(engine, $0) }
+            ctx.out.mapHeader(chosen.count)
+            for c in chosen { writeDocs(ctx, c) }
+        })
+        command.addSubcommand(CommandSpec("help", arity: 2, flags: flags, group: "server", since: "5.0.0",
+                                          summary: "Show helpful text about the different subcommands") { ctx in
+            writeHelp(ctx, "COMMAND", [
+                "(no subcommand)",
+                "    Return details about all Redis commands.",
+                "COUNT",
+                "    Return the total number of commands in this Redis server.",
+                "LIST",
+                "    Return a list of all commands in this Redis server.",
+                "INFO [<command-name> ...]",
+                "    Return details about multiple Redis commands.",
+                "    If no command names are given, documentation details for all",
+                "    commands are returned.",
+                "DOCS [<command-name> ...]",
+                "    Return documentation details about multiple Redis commands.",
+                "    If no command names are given, documentation details for all",
+                "    commands are returned.",
+            ])
+        })
+        return command
+    }
+
+    /// A name or "container|sub".
+    static func lookup(_ engine: Engine, _ name: Bytes) -> CommandSpec? {
+        let parts = name.string.lowercased().split(separator: "|", maxSplits: 1).map(String.init)
+        guard let top = engine.table.lookup(Bytes(parts[0])) else { return nil }
+        if parts.count == 2 { return top.subcommands[Bytes(parts[1])] }
+        return top
+    }
+
+    static func aclCategories(_ c: CommandSpec) -> [String] {
+        var cats: [String] = []
+        if c.flags.contains(.write) { cats.append("@write") }
+        if c.flags.contains(.readonly) { cats.append("@read") }
+        if c.flags.contains(.admin) { cats.append("@admin"); cats.append("@dangerous") }
+        if c.flags.contains(.fast) { cats.append("@fast") } else { cats.append("@slow") }
+        switch c.group {
+        case "string": cats.append("@string")
+        case "generic": cats.append("@keyspace")
+        case "connection": cats.append("@connection")
+        default: break
+        }
+        return cats
+    }
+
+    static func writeInfo(_ ctx: CommandContext, _ c: CommandSpec) {
+        ctx.out.arrayHeader(10)
+        ctx.out.bulk(c.fullName)
+        ctx.out.integer(c.arity)
+        let flags = c.flags.names
+        ctx.out.setHeader(flags.count)
+        for f in flags { ctx.out.simple(f) }
+        ctx.out.integer(c.firstKey)
+        ctx.out.integer(c.lastKey)
+        ctx.out.integer(c.keyStep)
+        let cats = aclCategories(c)
+        ctx.out.setHeader(cats.count)
+        for cat in cats { ctx.out.simple(cat) }
+        ctx.out.arrayHeader(0)  // tips
+        if c.firstKey > 0 {
+            ctx.out.arrayHeader(1)
+            ctx.out.mapHeader(3)
+            ctx.out.bulk("flags"); ctx.out.setHeader(0)
+            ctx.out.bulk("begin_search")
+            ctx.out.mapHeader(2)
+            ctx.out.bulk("type"); ctx.out.bulk("index")
+            ctx.out.bulk("spec"); ctx.out.mapHeader(1); ctx.out.bulk("index"); ctx.out.integer(c.firstKey)
+            ctx.out.bulk("find_keys")
+            ctx.out.mapHeader(2)
+            ctx.out.bulk("type"); ctx.out.bulk("range")
+            ctx.out.bulk("spec"); ctx.out.mapHeader(3)
+            ctx.out.bulk("lastkey"); ctx.out.integer(c.lastKey < 0 ? c.lastKey : c.lastKey - c.firstKey)
+            ctx.out.bulk("keystep"); ctx.out.integer(c.keyStep)
+            ctx.out.bulk("limit"); ctx.out.integer(0)
+        } else {
+            ctx.out.arrayHeader(0)
+        }
+        let subs = c.subcommands.values.sorted { $0.name < $1.name }
+        ctx.out.arrayHeader(subs.count)
+        for s in subs { writeInfo(ctx, s) }
+    }
+
+    static func writeDocs(_ ctx: CommandContext, _ c: CommandSpec) {
+        ctx.out.bulk(c.fullName)
+        let subs = c.subcommands.values.sorted { $0.name < $1.name }
+        ctx.out.mapHeader(subs.isEmpty ? 3 : 4)
+        ctx.out.bulk("summary"); ctx.out.bulk(c.summary)
+        ctx.out.bulk("since"); ctx.out.bulk(c.since)
+        ctx.out.bulk("group"); ctx.out.bulk(c.group)
+        if !subs.isEmpty {
+            ctx.out.bulk("subcommands")
+            ctx.out.mapHeader(subs.count)
+            for s in subs { writeDocs(ctx, s) }
+        }
+    }
+}

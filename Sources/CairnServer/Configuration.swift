@@ -1,0 +1,230 @@
+import CairnCore
+import CairnRESP
+
+/// When the log is made durable (the write path's `appendfsync`).
+public enum FsyncPolicy: String, Sendable, CaseIterable {
+    case always, everysec, no
+}
+
+/// Every directive the server accepts, with Redis's names and Cairn's embedded defaults.
+public struct ServerConfig: Sendable {
+    public var port = 6379
+    /// Addresses to listen on; a leading "-" marks one whose failure to bind is not fatal.
+    public var bind = ["127.0.0.1", "-::1"]
+    public var dir = "./cairn-data"
+    public var databases = 16
+    public var appendfsync = FsyncPolicy.always
+    public var loglevel = "notice"
+    /// Empty: standard output.
+    public var logfile = ""
+    public var maxclients = 10000
+    /// Close a client idle for this many seconds (0: never).
+    public var timeout = 0
+    public var tcpKeepalive = 300
+    public var tcpBacklog = 511
+    public var requirepass = ""
+    public var hz = 10
+    public var protoMaxBulkLen = 512 * 1024 * 1024
+    public var clientQueryBufferLimit = 1024 * 1024 * 1024
+    public var pidfile = ""
+    public var protectedMode = true
+    /// The configuration file given on the command line, if any.
+    public var configFile: String?
+
+    public init() {}
+
+    public var respLimits: RESPLimits {
+        var l = RESPLimits()
+        l.bulkBytesMax = protoMaxBulkLen
+        l.queryBufferBytesMax = clientQueryBufferLimit
+        return l
+    }
+}
+
+/// A bad directive or value, with Redis's wording.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One directive: how to read and write it, and whether CONFIG SET may change it.
+struct Directive {
+    let name: String
+    let mutable: Bool
+    let get: (ServerConfig) -> String
+    let set: (inout ServerConfig, [String]) throws -> Void
+}
+
+enum Directives {
+    static func int(_ name: String, mutable: Bool = true, _ range: ClosedRange<Int>,
+                    _ kp: WritableKeyPath<ServerConfig, Int>) -> Directive {
+        Directive(name: name, mutable: mutable, get: { String($0[keyPath: kp]) }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            guard let v = Int(args[0]) else { throw ConfigError("argument couldn't be parsed into an integer") }
+            guard range.contains(v) else {
+                throw ConfigError("argument must be between \(range.lowerBound) and \(range.upperBound) inclusive")
+            }
+            c[keyPath: kp] = v
+        }
+    }
+
+    static func memory(_ name: String, minimum: Int, _ kp: WritableKeyPath<ServerConfig, Int>) -> Directive {
+        Directive(name: name, mutable: true, get: { String($0[keyPath: kp]) }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            guard let v = parseMemory(args[0]) else { throw ConfigError("argument must be a memory value") }
+            guard v >= minimum else { throw ConfigError("argument must be a memory value at least \(minimum)") }
+            c[keyPath: kp] = v
+        }
+    }
+
+    static func string(_ name: String, mutable: Bool = true, _ kp: WritableKeyPath<ServerConfig, String>) -> Directive {
+        Directive(name: name, mutable: mutable, get: { $0[keyPath: kp] }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            c[keyPath: kp] = args[0]
+        }
+    }
+
+    static func boolean(_ name: String, _ kp: WritableKeyPath<ServerConfig, Bool>) -> Directive {
+        Directive(name: name, mutable: true, get: { $0[keyPath: kp] ? "yes" : "no" }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            switch args[0].lowercased() {
+            case "yes": c[keyPath: kp] = true
+            case "no": c[keyPath: kp] = false
+            default: throw ConfigError("argument must be 'yes' or 'no'")
+            }
+        }
+    }
+
+    nonisolated(unsafe) static let all: [Directive] = [
+        int("port", mutable: false, 0...65535, \.port),
+        Directive(name: "bind", mutable: false, get: { $0.bind.joined(separator: " ") }) { c, args in
+            guard !args.isEmpty else { throw ConfigError("wrong number of arguments") }
+            c.bind = args
+        },
+        string("dir", mutable: false, \.dir),
+        int("databases", mutable: false, 1...Int(Int32.max), \.databases),
+        Directive(name: "appendfsync", mutable: true, get: { $0.appendfsync.rawValue }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            guard let p = FsyncPolicy(rawValue: args[0].lowercased()) else { throw ConfigError("argument(s) must be one of the following: always, everysec, no") }
+            c.appendfsync = p
+        },
+        Directive(name: "loglevel", mutable: true, get: { $0.loglevel }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            let v = args[0].lowercased()
+            guard ["debug", "verbose", "notice", "warning", "nothing"].contains(v) else {
+                throw ConfigError("argument(s) must be one of the following: debug, verbose, notice, warning, nothing")
+            }
+            c.loglevel = v
+        },
+        string("logfile", mutable: false, \.logfile),
+        int("maxclients", 1...Int(Int32.max), \.maxclients),
+        int("timeout", 0...Int(Int32.max), \.timeout),
+        int("tcp-keepalive", 0...Int(Int32.max), \.tcpKeepalive),
+        int("tcp-backlog", mutable: false, 0...Int(Int32.max), \.tcpBacklog),
+        string("requirepass", \.requirepass),
+        int("hz", 0...Int(Int32.max), \.hz),
+        memory("proto-max-bulk-len", minimum: 1024 * 1024, \.protoMaxBulkLen),
+        memory("client-query-buffer-limit", minimum: 1024 * 1024, \.clientQueryBufferLimit),
+        string("pidfile", mutable: false, \.pidfile),
+        boolean("protected-mode", \.protectedMode),
+    ]
+
+    nonisolated(unsafe) static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// Redis's memtoull: a number with an optional k, kb, m, mb, g, gb suffix.
+    static func parseMemory(_ text: String) -> Int? {
+        let t = text.lowercased()
+        let units: [(String, Int)] = [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10),
+                                      ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)]
+        for (suffix, mul) in units where t.hasSuffix(suffix) {
+            guard let n = Int(t.dropLast(suffix.count)), n >= 0 else { return nil }
+            let (v, o) = n.multipliedReportingOverflow(by: mul)
+            return o ? nil : v
+        }
+        guard let n = Int(t), n >= 0 else { return nil }
+        return n
+    }
+}
+
+/// Reads redis.conf syntax and redis-server's command line into a `ServerConfig`.
+public enum ConfigLoader {
+    /// `cairn-server [config-file] [--directive value ...]`, as redis-server takes them.
+    /// Throws a message in redis-server's FATAL CONFIG FILE ERROR style.
+    public static func load(arguments: [String], readFile: (String) throws -> String) throws -> ServerConfig {
+        var config = ServerConfig()
+        var args = arguments
+        var text = ""
+        if let first = args.first, !first.hasPrefix("--") {
+            config.configFile = first
+            do { text = try readFile(first) } catch {
+                throw ConfigError("Fatal error, can't open config file '\(first)': \(error)")
+            }
+            args.removeFirst()
+            text += "\n"
+        }
+        // Command-line options become config lines: `--port 7000 --bind a b`.
+        var line = ""
+        for a in args {
+            if a.hasPrefix("--") {
+                if !line.isEmpty { text += line + "\n" }
+                line = String(a.dropFirst(2))
+            } else {
+                guard !line.isEmpty else { throw ConfigError("Invalid argument '\(a)': expected an option such as --port") }
+                line += " " + quoteArgument(a)
+            }
+        }
+        if !line.isEmpty { text += line + "\n" }
+        try apply(text, to: &config)
+        return config
+    }
+
+    static func quoteArgument(_ a: String) -> String {
+        if !a.isEmpty && !a.contains(where: { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\\" }) { return a }
+        return "\"" + a.replacingAll("\\", "\\\\").replacingAll("\"", "\\\"") + "\""
+    }
+
+    public static func apply(_ text: String, to config: inout ServerConfig) throws {
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let trimmed = rawLine.trimmingWhitespace()
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            func fail(_ reason: String) -> ConfigError {
+                ConfigError("""
+
+                *** FATAL CONFIG FILE ERROR (Cairn) ***
+                Reading the configuration file, at line \(lineNumber)
+                >>> '\(trimmed)'
+                \(reason)
+                """)
+            }
+            guard let words = splitInlineArguments(Array(trimmed.utf8)) else { throw fail("Unbalanced quotes in configuration line") }
+            guard let nameBytes = words.first else { continue }
+            let name = nameBytes.string.lowercased()
+            let values = words.dropFirst().map { $0.string }
+            guard let d = Directives.byName[name] else { throw fail("Bad directive or wrong number of arguments") }
+            do { try d.set(&config, Array(values)) } catch let e as ConfigError { throw fail(e.message) }
+        }
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> String {
+        var s = self[...]
+        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension String {
+    /// Replaces every occurrence of a single-character `target`.
+    func replacingAll(_ target: Character, _ replacement: String) -> String {
+        var result = ""
+        for c in self {
+            if c == target { result += replacement } else { result.append(c) }
+        }
+        return result
+    }
+}

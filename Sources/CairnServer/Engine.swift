@@ -1,0 +1,244 @@
+import CairnCommands
+import CairnCore
+import CairnRESP
+import CairnStore
+import Logging
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The single-threaded heart of the server: every command of every client runs here, on
+/// one event loop, to completion and one at a time, so each is atomic without locks.
+///
+/// `@unchecked Sendable`: NIO's initializers are `@Sendable`, but every use of the engine
+/// happens on `loop` (asserted where it matters).
+final class Engine: @unchecked Sendable {
+    let loop: EventLoop
+    var config: ServerConfig
+    let keyspace: Keyspace
+    let table: CommandTable
+    let ctx: CommandContext
+    let logger: Logger
+    var clients: [Int64: ClientConnection] = [:]
+    var monitors: [ClientConnection] = []
+    private var nextClientId: Int64 = 1
+    var stats = ServerStats()
+    let startTimeMs: Int64
+    let runId: String
+    var lastSaveUnixSeconds: Int64
+    /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
+    var onShutdown: (() -> Void)?
+    /// Called after CONFIG SET changed the configuration (log level, ...).
+    var onConfigChange: ((ServerConfig) -> Void)?
+
+    init(loop: EventLoop, config: ServerConfig, logger: Logger) {
+        self.loop = loop
+        self.config = config
+        self.logger = logger
+        self.keyspace = Keyspace(databaseCount: config.databases)
+        self.table = CommandTable.dataCommands()
+        let now = Clock.unixMilliseconds()
+        self.startTimeMs = now
+        self.lastSaveUnixSeconds = now / 1000
+        self.runId = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+        var settings = CommandSettings()
+        settings.stringBytesMax = config.protoMaxBulkLen
+        self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: settings)
+        table.register(ConnectionCommands.specs(self))
+        table.register(ServerCommands.specs(self))
+    }
+
+    // MARK: - Clients
+
+    func register(_ channel: Channel) -> ClientConnection? {
+        stats.connectionsReceived += 1
+        let session = ClientSession(id: nextClientId, nowMs: Clock.unixMilliseconds())
+        nextClientId += 1
+        session.authenticated = config.requirepass.isEmpty
+        let conn = ClientConnection(session: session, channel: channel)
+        if clients.count >= config.maxclients {
+            stats.rejectedConnections += 1
+            return nil
+        }
+        clients[session.id] = conn
+        return conn
+    }
+
+    func unregister(_ conn: ClientConnection) {
+        clients[conn.session.id] = nil
+        if conn.isMonitor { monitors.removeAll { $0 === conn } }
+    }
+
+    // MARK: - Executing commands
+
+    /// Runs one request from `conn`, leaving the reply in its output buffer.
+    func execute(_ conn: ClientConnection, _ args: [Bytes]) {
+        assert(loop.inEventLoop)
+        let session = conn.session
+        let now = Clock.unixMilliseconds()
+        session.lastInteractionMs = now
+        swap(&ctx.out.buffer, &conn.output)
+        ctx.out.protocolVersion = session.protocolVersion
+        let mark = ctx.out.buffer.writerIndex
+        dispatch(conn, args, now)
+        switch conn.replyMode {
+        case .off:
+            ctx.out.buffer.moveWriterIndex(to: mark)
+        case .skipThis:
+            ctx.out.buffer.moveWriterIndex(to: mark)
+            conn.replyMode = .on
+        case .skipNext:
+            conn.replyMode = .skipThis
+        case .on:
+            break
+        }
+        swap(&ctx.out.buffer, &conn.output)
+        drainEffects()
+    }
+
+    private func dispatch(_ conn: ClientConnection, _ args: [Bytes], _ now: Int64) {
+        let session = conn.session
+        guard var spec = table.lookup(args[0]) else {
+            var detail = ""
+            for a in args.dropFirst() where detail.utf8.count < 128 {
+                detail += "'\(String(a.string.prefix(128 - detail.utf8.count)))' "
+            }
+            ctx.out.error("ERR unknown command '\(String(args[0].string.prefix(128)))', with args beginning with: \(detail)")
+            stats.errorReplies += 1
+            return
+        }
+        if !spec.arityAccepts(args.count) {
+            reject(spec, Reply.wrongArity(spec.fullName))
+            return
+        }
+        if !spec.subcommands.isEmpty {
+            guard let sub = spec.subcommands[args[1].lowercased] else {
+                reject(spec, Reply.unknownSubcommand(args[1].string, spec.name))
+                return
+            }
+            spec = sub
+            if !spec.arityAccepts(args.count) {
+                reject(spec, Reply.wrongArity(spec.fullName))
+                return
+            }
+        }
+        if !session.authenticated && !spec.flags.contains(.noAuth) {
+            reject(spec, "NOAUTH Authentication required.")
+            return
+        }
+        if !monitors.isEmpty && !spec.flags.contains(.admin) && !spec.flags.contains(.skipMonitor) {
+            feedMonitors(conn, args, now)
+        }
+        ctx.session = session
+        ctx.nowMs = now
+        let errorMark = ctx.out.buffer.writerIndex
+        let started = Clock.monotonicMicroseconds()
+        ctx.run(spec, args)
+        let elapsed = Clock.monotonicMicroseconds() - started
+        session.lastCommand = spec.fullName
+        let failed = ctx.out.buffer.writerIndex > errorMark
+            && ctx.out.buffer.getInteger(at: errorMark, as: UInt8.self) == UInt8(ascii: "-")
+        stats.commands[spec.fullName, default: CommandStat()].calls += 1
+        stats.commands[spec.fullName]!.microseconds += Int(elapsed)
+        if failed {
+            stats.commands[spec.fullName]!.failedCalls += 1
+            stats.errorReplies += 1
+        }
+    }
+
+    private func reject(_ spec: CommandSpec, _ message: String) {
+        ctx.out.error(message)
+        stats.commands[spec.fullName, default: CommandStat()].rejectedCalls += 1
+        stats.errorReplies += 1
+    }
+
+    /// Effects of the commands just run. They have no further destination until the
+    /// durable write path appends them to the log; drained so they do not accumulate.
+    func drainEffects() {
+        if !ctx.effects.isEmpty { ctx.effects.removeAll(keepingCapacity: true) }
+    }
+
+    // MARK: - MONITOR
+
+    private func feedMonitors(_ conn: ClientConnection, _ args: [Bytes], _ nowMs: Int64) {
+        var line = "+\(nowMs / 1000).\(String(format6(Int(nowMs % 1000) * 1000))) [\(conn.session.databaseIndex) \(conn.address)]"
+        for a in args { line += " " + quoteForMonitor(a) }
+        line += "\r\n"
+        var buf = conn.channel.allocator.buffer(capacity: line.utf8.count)
+        buf.writeString(line)
+        for m in monitors where m !== conn { m.push(buf) }
+    }
+
+    private func format6(_ v: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, 6 - s.count)) + s
+    }
+
+    // MARK: - Periodic work (Redis's serverCron)
+
+    func startCron() {
+        let period = TimeAmount.milliseconds(Int64(1000 / max(1, min(config.hz, 500))))
+        loop.scheduleRepeatedTask(initialDelay: period, delay: period) { [self] _ in
+            cron()
+        }
+    }
+
+    func cron() {
+        let now = Clock.unixMilliseconds()
+        stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
+        ActiveExpiry.cycle(ctx: ctx, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
+        drainEffects()
+        if config.timeout > 0 {
+            let limit = Int64(config.timeout) * 1000
+            for c in clients.values where !c.isMonitor && now - c.session.lastInteractionMs > limit {
+                c.closeAfterFlush = true
+                _ = c.flush()
+            }
+        }
+    }
+}
+
+/// Redis's sdscatrepr: a quoted string with C escapes, for MONITOR and CLIENT LIST.
+func quoteForMonitor(_ b: Bytes) -> String {
+    var s = "\""
+    b.withUnsafeBytes { raw in
+        for c in raw {
+            switch c {
+            case UInt8(ascii: "\\"): s += "\\\\"
+            case UInt8(ascii: "\""): s += "\\\""
+            case 10: s += "\\n"
+            case 13: s += "\\r"
+            case 9: s += "\\t"
+            case 7: s += "\\a"
+            case 8: s += "\\b"
+            case 32...126: s.unicodeScalars.append(Unicode.Scalar(c))
+            default:
+                let hex = Array("0123456789abcdef")
+                s += "\\x" + String(hex[Int(c >> 4)]) + String(hex[Int(c & 15)])
+            }
+        }
+    }
+    return s + "\""
+}
+
+/// Wall and monotonic clocks.
+enum Clock {
+    static func unixMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    static func unixMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+
+    static func monotonicMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+}

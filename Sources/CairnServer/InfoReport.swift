@@ -1,0 +1,237 @@
+import CairnCommands
+import CairnCore
+import CCairnSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The text of INFO, with Redis's sections and field names.
+enum InfoReport {
+    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication",
+                                  "cpu", "modules", "errorstats", "cluster", "keyspace"]
+    static let allSections = defaultSections + ["commandstats", "latencystats"]
+
+    static func render(_ engine: Engine, sections requested: [String]) -> String {
+        var chosen: [String]
+        if requested.isEmpty || requested.contains("default") {
+            chosen = defaultSections
+        } else if requested.contains("all") || requested.contains("everything") {
+            chosen = allSections
+        } else {
+            chosen = []
+        }
+        for r in requested where allSections.contains(r) && !chosen.contains(r) { chosen.append(r) }
+        chosen = allSections.filter { chosen.contains($0) }
+        var out: [String] = []
+        for s in chosen {
+            guard let body = section(s, engine) else { continue }
+            out.append(body)
+        }
+        return out.joined(separator: "\r\n")
+    }
+
+    static func section(_ name: String, _ e: Engine) -> String? {
+        let now = Clock.unixMilliseconds()
+        var lines: [String]
+        switch name {
+        case "server":
+            var uts = utsname()
+            uname(&uts)
+            let sys = withUnsafeBytes(of: &uts.sysname) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let rel = withUnsafeBytes(of: &uts.release) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let mach = withUnsafeBytes(of: &uts.machine) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let uptime = (now - e.startTimeMs) / 1000
+            lines = ["# Server",
+                     "redis_version:\(ConnectionCommands.redisVersion)",
+                     "cairn_version:0.1.0",
+                     "redis_git_sha1:00000000",
+                     "redis_git_dirty:0",
+                     "redis_build_id:0",
+                     "redis_mode:standalone",
+                     "os:\(sys) \(rel) \(mach)",
+                     "arch_bits:64",
+                     "monotonic_clock:POSIX clock_gettime",
+                     "multiplexing_api:epoll",
+                     "process_id:\(getpid())",
+                     "process_supervised:no",
+                     "run_id:\(e.runId)",
+                     "tcp_port:\(e.config.port)",
+                     "server_time_usec:\(Clock.unixMicroseconds())",
+                     "uptime_in_seconds:\(uptime)",
+                     "uptime_in_days:\(uptime / 86400)",
+                     "hz:\(e.config.hz)",
+                     "configured_hz:\(e.config.hz)",
+                     "lru_clock:\((now / 1000) & 0xFFFFFF)",
+                     "executable:\(CommandLine.arguments.first ?? "")",
+                     "config_file:\(e.config.configFile ?? "")",
+                     "io_threads_active:0"]
+        case "clients":
+            lines = ["# Clients",
+                     "connected_clients:\(e.clients.count)",
+                     "cluster_connections:0",
+                     "maxclients:\(e.config.maxclients)",
+                     "client_recent_max_input_buffer:0",
+                     "client_recent_max_output_buffer:0",
+                     "blocked_clients:0",
+                     "tracking_clients:0",
+                     "clients_in_timeout_table:0"]
+        case "memory":
+            let used = Memory.usedBytes()
+            let rss = Memory.residentBytes()
+            lines = ["# Memory",
+                     "used_memory:\(used)",
+                     "used_memory_human:\(Memory.human(used))",
+                     "used_memory_rss:\(rss)",
+                     "used_memory_rss_human:\(Memory.human(rss))",
+                     "used_memory_peak:\(Memory.peak(used))",
+                     "used_memory_peak_human:\(Memory.human(Memory.peak(used)))",
+                     "maxmemory:0",
+                     "maxmemory_human:0B",
+                     "maxmemory_policy:noeviction",
+                     "mem_fragmentation_ratio:\(used > 0 ? String(format2(Double(rss) / Double(used))) : "0.00")",
+                     "mem_allocator:libc"]
+        case "persistence":
+            lines = ["# Persistence",
+                     "loading:0",
+                     "async_loading:0",
+                     "current_cow_peak:0",
+                     "current_cow_size:0",
+                     "current_fork_perc:0.00",
+                     "current_save_keys_processed:0",
+                     "current_save_keys_total:0",
+                     "rdb_changes_since_last_save:\(e.ctx.dirty)",
+                     "rdb_bgsave_in_progress:0",
+                     "rdb_last_save_time:\(e.lastSaveUnixSeconds)",
+                     "rdb_last_bgsave_status:ok",
+                     "rdb_last_bgsave_time_sec:-1",
+                     "rdb_current_bgsave_time_sec:-1",
+                     "aof_enabled:0",
+                     "aof_rewrite_in_progress:0",
+                     "aof_rewrite_scheduled:0",
+                     "aof_last_rewrite_time_sec:-1",
+                     "aof_current_rewrite_time_sec:-1",
+                     "aof_last_bgrewrite_status:ok",
+                     "aof_last_write_status:ok",
+                     "module_fork_in_progress:0",
+                     "module_fork_last_cow_size:0"]
+        case "stats":
+            let s = e.ctx.stats
+            lines = ["# Stats",
+                     "total_connections_received:\(e.stats.connectionsReceived)",
+                     "total_commands_processed:\(s.commandsProcessed)",
+                     "instantaneous_ops_per_sec:\(e.stats.instantaneousOpsPerSecond)",
+                     "total_net_input_bytes:\(e.stats.netInputBytes)",
+                     "total_net_output_bytes:\(e.stats.netOutputBytes)",
+                     "rejected_connections:\(e.stats.rejectedConnections)",
+                     "expired_keys:\(s.expiredKeys)",
+                     "evicted_keys:0",
+                     "keyspace_hits:\(s.keyspaceHits)",
+                     "keyspace_misses:\(s.keyspaceMisses)",
+                     "pubsub_channels:0",
+                     "pubsub_patterns:0",
+                     "latest_fork_usec:0",
+                     "total_forks:0",
+                     "total_error_replies:\(e.stats.errorReplies)"]
+        case "replication":
+            lines = ["# Replication",
+                     "role:master",
+                     "connected_slaves:0",
+                     "master_failover_state:no-failover",
+                     "master_replid:\(e.runId)",
+                     "master_replid2:0000000000000000000000000000000000000000",
+                     "master_repl_offset:0",
+                     "second_repl_offset:-1",
+                     "repl_backlog_active:0",
+                     "repl_backlog_size:1048576",
+                     "repl_backlog_first_byte_offset:0",
+                     "repl_backlog_histlen:0"]
+        case "cpu":
+            var self_ = rusage()
+            var children = rusage()
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &self_)
+            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
+            func secs(_ t: timeval) -> String { format6(Double(t.tv_sec) + Double(t.tv_usec) / 1e6) }
+            lines = ["# CPU",
+                     "used_cpu_sys:\(secs(self_.ru_stime))",
+                     "used_cpu_user:\(secs(self_.ru_utime))",
+                     "used_cpu_sys_children:\(secs(children.ru_stime))",
+                     "used_cpu_user_children:\(secs(children.ru_utime))"]
+        case "modules":
+            lines = ["# Modules"]
+        case "errorstats":
+            lines = ["# Errorstats"]
+        case "cluster":
+            lines = ["# Cluster", "cluster_enabled:0"]
+        case "keyspace":
+            lines = ["# Keyspace"]
+            for i in 0..<e.keyspace.databaseCount {
+                let db = e.keyspace[i]
+                if db.count == 0 { continue }
+                var ttlSum: Int64 = 0
+                for x in db.expires.entries.prefix(1000) { ttlSum += max(0, x.value - now) }
+                let sampled = min(1000, db.expires.count)
+                let avg = sampled > 0 ? ttlSum / Int64(sampled) : 0
+                lines.append("db\(i):keys=\(db.count),expires=\(db.expires.count),avg_ttl=\(avg)")
+            }
+        case "commandstats":
+            lines = ["# Commandstats"]
+            for (name, s) in e.stats.commands.sorted(by: { $0.key < $1.key }) {
+                let per = s.calls > 0 ? Double(s.microseconds) / Double(s.calls) : 0
+                lines.append("cmdstat_\(name):calls=\(s.calls),usec=\(s.microseconds),usec_per_call=\(format2(per)),rejected_calls=\(s.rejectedCalls),failed_calls=\(s.failedCalls)")
+            }
+        case "latencystats":
+            lines = ["# Latencystats"]
+        default:
+            return nil
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func format2(_ v: Double) -> String { fixed(v, 2) }
+    static func format6(_ v: Double) -> String { fixed(v, 6) }
+
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int((v * scale).rounded())
+        let whole = n / Int(scale)
+        let frac = String(n % Int(scale))
+        return "\(whole)." + String(repeating: "0", count: digits - frac.count) + frac
+    }
+}
+
+/// Process memory figures for INFO memory and the memory benchmark.
+enum Memory {
+    nonisolated(unsafe) static var peakBytes = 0
+
+    /// Bytes handed out by malloc (glibc's mallinfo2: arenas in use plus mmapped blocks).
+    static func usedBytes() -> Int {
+        Int(cairn_malloc_used_bytes())
+    }
+
+    static func peak(_ used: Int) -> Int {
+        if used > peakBytes { peakBytes = used }
+        return peakBytes
+    }
+
+    /// Resident set size from /proc/self/statm.
+    static func residentBytes() -> Int {
+        let fd = open("/proc/self/statm", O_RDONLY)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 128)
+        let n = read(fd, &buf, 128)
+        guard n > 0 else { return 0 }
+        let fields = String(decoding: buf[0..<n], as: UTF8.self).split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static func human(_ bytes: Int) -> String {
+        let d = Double(bytes)
+        if d < 1024 { return "\(bytes)B" }
+        if d < 1024 * 1024 { return InfoReport.format2(d / 1024) + "K" }
+        if d < 1024 * 1024 * 1024 { return InfoReport.format2(d / 1024 / 1024) + "M" }
+        return InfoReport.format2(d / 1024 / 1024 / 1024) + "G"
+    }
+}

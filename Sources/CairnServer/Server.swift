@@ -1,0 +1,194 @@
+import CairnCore
+import CairnRESP
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts and stops a Cairn server: the event loop, the listening sockets, signals.
+public final class Server: @unchecked Sendable {
+    public let config: ServerConfig
+    let group: MultiThreadedEventLoopGroup
+    let engine: Engine
+    var listeners: [Channel] = []
+    let logger: Logger
+    private var signalSources: [DispatchSourceSignal] = []
+    private let stopped = DispatchSemaphore(value: 0)
+
+    public init(config: ServerConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        // One thread: every client and every command on one event loop.
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.engine = Engine(loop: group.next(), config: config, logger: logger)
+    }
+
+    /// Creates the data directory, binds every address and starts serving.
+    public func start() throws {
+        try makeDirectory(config.dir)
+        if !config.pidfile.isEmpty {
+            let fd = open(config.pidfile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            if fd >= 0 {
+                let text = "\(getpid())\n"
+                _ = text.withCString { write(fd, $0, strlen($0)) }
+                close(fd)
+            }
+        }
+        let engine = self.engine
+        let limits = config.respLimits
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: Int32(config.tcpBacklog))
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: config.tcpKeepalive > 0 ? 1 : 0)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 1024 * 1024))
+            .childChannelInitializer { channel in
+                do {
+                    // BackPressureHandler stops reading from a client whose replies are not
+                    // being consumed, which bounds the replies pending for it.
+                    try channel.pipeline.syncOperations.addHandlers([
+                        BackPressureHandler(),
+                        InputCounter(engine: engine),
+                        ByteToMessageHandler(RESPRequestDecoder(limits: limits)),
+                        ConnectionHandler(engine: engine),
+                    ])
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        for address in config.bind {
+            let optional = address.hasPrefix("-")
+            let host = optional ? String(address.dropFirst()) : address
+            do {
+                let ch = try bootstrap.bind(host: host == "*" ? "0.0.0.0" : host, port: config.port).wait()
+                listeners.append(ch)
+            } catch {
+                if optional {
+                    logger.warning("Warning: Could not create server TCP listening socket \(host):\(config.port): \(error)")
+                } else {
+                    throw ConfigError("Could not create server TCP listening socket \(host):\(config.port): \(error)")
+                }
+            }
+        }
+        guard !listeners.isEmpty else { throw ConfigError("Failed listening on port \(config.port) (tcp), aborting.") }
+        engine.onShutdown = { [weak self] in self?.stop() }
+        engine.loop.execute { engine.startCron() }
+        installSignalHandlers()
+        logger.notice("Server initialized")
+        logger.notice("Ready to accept connections tcp")
+    }
+
+    /// The port actually bound (useful with port 0).
+    public var boundPort: Int? { listeners.first?.localAddress?.port }
+
+    /// Blocks until the server has stopped.
+    public func wait() {
+        stopped.wait()
+    }
+
+    /// Stops accepting, closes every client, and releases the event loop.
+    public func stop() {
+        let engine = self.engine
+        let listeners = self.listeners
+        engine.loop.execute {
+            for l in listeners { l.close(promise: nil) }
+            for c in engine.clients.values {
+                c.closeAfterFlush = true
+                _ = c.flush()
+            }
+        }
+        DispatchQueue.global().async { [self] in
+            // Give the loop a moment to send the last replies before it stops.
+            usleep(50_000)
+            try? group.syncShutdownGracefully()
+            if !config.pidfile.isEmpty { unlink(config.pidfile) }
+            logger.warning("Cairn is now ready to exit, bye bye...")
+            stopped.signal()
+        }
+    }
+
+    private func installSignalHandlers() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.logger.warning("Received \(sig == SIGTERM ? "SIGTERM" : "SIGINT") scheduling shutdown...")
+                self.stop()
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    private func makeDirectory(_ path: String) throws {
+        var partial = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            partial += component + "/"
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+                throw ConfigError("Can't create the data directory '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// The whole of `cairn-server`'s main: configuration, logging, serving until stopped.
+public enum ServerMain {
+    public static func run(arguments: [String]) -> Int32 {
+        let config: ServerConfig
+        do {
+            config = try ConfigLoader.load(arguments: arguments) { path in try readWholeFile(path) }
+        } catch {
+            FileHandleOut.stderr("\(error)\n")
+            return 1
+        }
+        let sink = LogSink(path: config.logfile)
+        let level = RedisLogHandler.level(config.loglevel)
+        LoggingSystem.bootstrap { _ in RedisLogHandler(level: level, sink: sink) }
+        var logger = Logger(label: "cairn")
+        logger.logLevel = level
+        logger.notice("Cairn starting, pid=\(getpid()), port=\(config.port), dir=\(config.dir), appendfsync=\(config.appendfsync.rawValue)")
+        let server = Server(config: config, logger: logger)
+        server.engine.onConfigChange = { _ in }
+        do {
+            try server.start()
+        } catch {
+            logger.warning("\(error)")
+            return 1
+        }
+        server.wait()
+        return 0
+    }
+}
+
+enum FileHandleOut {
+    static func stderr(_ s: String) {
+        var t = s
+        t.withUTF8 { p in _ = write(2, p.baseAddress, p.count) }
+    }
+}
+
+struct FileError: Error, CustomStringConvertible {
+    let description: String
+}
+
+func readWholeFile(_ path: String) throws -> String {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw FileError(description: String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var data: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &buf, buf.count)
+        if n < 0 { throw FileError(description: String(cString: strerror(errno))) }
+        if n == 0 { break }
+        data.append(contentsOf: buf[0..<n])
+    }
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,143 @@
+import CairnCommands
+import CairnCore
+import CairnStore
+
+/// INFO, CONFIG, TIME, LASTSAVE, SHUTDOWN, COMMAND.
+enum ServerCommands {
+    static func specs(_ engine: Engine) -> [CommandSpec] {
+        [
+            CommandSpec("info", arity: -1, flags: [.loading, .stale], group: "server",
+                        summary: "Get information and statistics about the server") { ctx in
+                ctx.out.verbatim(InfoReport.render(engine, sections: ctx.args.dropFirst().map { $0.string.lowercased() }))
+            },
+            CommandSpec("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", since: "2.6.0",
+                        summary: "Return the current server time") { ctx in
+                let us = Clock.unixMicroseconds()
+                ctx.out.arrayHeader(2)
+                ctx.out.bulk(String(us / 1_000_000))
+                ctx.out.bulk(String(us % 1_000_000))
+            },
+            CommandSpec("lastsave", arity: 1, flags: [.loading, .stale, .fast], group: "server",
+                        summary: "Get the UNIX time stamp of the last successful save to disk") { ctx in
+                ctx.out.integer(engine.lastSaveUnixSeconds)
+            },
+            CommandSpec("shutdown", arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy],
+                        group: "server", summary: "Synchronously save the dataset to disk and then shut down the server") { ctx in
+                var abort = false
+                for j in 1..<ctx.args.count {
+                    if ctx.isOption(j, "nosave") || ctx.isOption(j, "save") || ctx.isOption(j, "now") || ctx.isOption(j, "force") {
+                        continue
+                    } else if ctx.isOption(j, "abort") {
+                        abort = true
+                    } else {
+                        ctx.syntaxError()
+                        return
+                    }
+                }
+                if abort {
+                    if ctx.args.count > 2 { ctx.syntaxError() } else { ctx.out.error("ERR No shutdown in progress.") }
+                    return
+                }
+                engine.logger.warning("User requested shutdown...")
+                engine.onShutdown?()
+            },
+            configSpec(engine),
+            CommandInfo.spec(engine),
+        ]
+    }
+
+    static func configSpec(_ engine: Engine) -> CommandSpec {
+        let config = CommandSpec("config", arity: -2, flags: [], group: "server", since: "2.0.0",
+                                 summary: "A container for server configuration commands")
+        config.addSubcommand(CommandSpec("get", arity: -3, flags: [.admin, .noscript, .loading, .stale], group: "server",
+                                         since: "2.0.0", summary: "Get the values of configuration parameters") { ctx in
+            var pairs: [(String, String)] = []
+            var seen = Set<String>()
+            for pattern in ctx.args.dropFirst(2) {
+                for d in Directives.all where !seen.contains(d.name)
+                    && globMatch(pattern: pattern, string: Bytes(d.name), noCase: true) {
+                    seen.insert(d.name)
+                    pairs.append((d.name, d.get(engine.config)))
+                }
+            }
+            ctx.out.mapHeader(pairs.count)
+            for (k, v) in pairs {
+                ctx.out.bulk(k)
+                ctx.out.bulk(v)
+            }
+        })
+        config.addSubcommand(CommandSpec("set", arity: -4, flags: [.admin, .noscript, .loading, .stale], group: "server",
+                                         since: "2.0.0", summary: "Set configuration parameters to the given values") { ctx in
+            configSet(ctx, engine)
+        })
+        config.addSubcommand(CommandSpec("resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale], group: "server",
+                                         since: "2.0.0", summary: "Reset the stats returned by INFO") { ctx in
+            engine.stats = ServerStats()
+            ctx.stats = ExecutionStats()
+            ctx.out.ok()
+        })
+        config.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], group: "server",
+                                         since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in
+            writeHelp(ctx, "CONFIG", [
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
+            ])
+        })
+        return config
+    }
+
+    /// CONFIG SET name value [name value ...]: all or nothing, as in Redis 7.
+    static func configSet(_ ctx: CommandContext, _ engine: Engine) {
+        let args = ctx.args
+        if (args.count - 2) % 2 != 0 {
+            ctx.out.error(Reply.wrongArity("config|set"))
+            return
+        }
+        var updated = engine.config
+        var seen = Set<String>()
+        var j = 2
+        while j < args.count {
+            let name = args[j].string.lowercased()
+            guard let d = Directives.byName[name] else {
+                ctx.out.error("ERR Unknown option or number of arguments for CONFIG SET - '\(args[j].string)'")
+                return
+            }
+            if seen.contains(name) {
+                ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(name)') - duplicate parameter")
+                return
+            }
+            seen.insert(name)
+            if !d.mutable {
+                ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(name)') - can't set immutable config")
+                return
+            }
+            do {
+                try d.set(&updated, [args[j + 1].string])
+            } catch let e as ConfigError {
+                ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(name)') - \(e.message)")
+                return
+            } catch {
+                ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(name)')")
+                return
+            }
+            j += 2
+        }
+        engine.apply(updated)
+        ctx.out.ok()
+    }
+}
+
+extension Engine {
+    /// Takes a changed configuration into use.
+    func apply(_ updated: ServerConfig) {
+        config = updated
+        ctx.settings.stringBytesMax = updated.protoMaxBulkLen
+        onConfigChange?(updated)
+    }
+}

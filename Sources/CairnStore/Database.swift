@@ -1,0 +1,60 @@
+import CairnCore
+
+/// One of the numbered databases: the keys with their values, and the expiry times
+/// (absolute Unix milliseconds) of the keys that have one.
+public final class Database {
+    public var main: KeyTable<Value>
+    public var expires: KeyTable<Int64>
+
+    public init(seed: UInt64) {
+        self.main = KeyTable(seed: seed)
+        self.expires = KeyTable(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    public var count: Int { main.count }
+
+    /// The expiry time of `key` in Unix milliseconds, if it has one.
+    @inlinable
+    public func expireTime(_ key: Bytes) -> Int64? {
+        if expires.isEmpty { return nil }
+        return expires[key]
+    }
+
+    public func isExpired(_ key: Bytes, nowMs: Int64) -> Bool {
+        guard let t = expireTime(key) else { return false }
+        return t <= nowMs
+    }
+
+    /// Position of a live key's entry; nil when absent. Does not expire anything.
+    @inlinable
+    public func position(_ key: Bytes) -> Int? { main.find(key) }
+
+    public func setExpire(_ key: Bytes, atMs: Int64) {
+        expires.set(key, atMs)
+    }
+
+    @discardableResult
+    public func removeExpire(_ key: Bytes) -> Bool {
+        if expires.isEmpty { return false }
+        return expires.remove(key) != nil
+    }
+
+    /// Adds or replaces a key's value. The expiry is dropped unless `keepTTL`.
+    public func set(_ key: Bytes, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
+        main.set(key, value, aux: clock)
+        if !keepTTL { removeExpire(key) }
+    }
+
+    /// Deletes a key and its expiry; true when it existed.
+    @discardableResult
+    public func delete(_ key: Bytes) -> Bool {
+        guard main.remove(key) != nil else { return false }
+        removeExpire(key)
+        return true
+    }
+
+    public func removeAll() {
+        main.removeAll()
+        expires.removeAll()
+    }
+}

@@ -1,0 +1,206 @@
+import CairnCore
+
+/// One slot of a `KeyTable`'s dense entry array.
+public struct KeyTableEntry<V> {
+    public var key: Bytes
+    public var value: V
+    /// Low 32 bits of the key's hash: the home slot, and a cheap pre-check before comparing keys.
+    @usableFromInline var hash: UInt32
+    /// Free for the owner: the keyspace keeps the last access time here (OBJECT IDLETIME).
+    public var aux: UInt32
+}
+
+/// An open-addressing hash table from byte strings to values, built for memory per key:
+/// entries live in one dense array (16-byte inline keys, no per-key allocation), and a
+/// power-of-two array of UInt32 positions indexes them with linear probing and
+/// backward-shift deletion (no tombstones).
+///
+/// The dense array makes random sampling O(1) (RANDOMKEY, active expiry, eviction). SCAN walks
+/// home slots in Redis's reverse-binary cursor order, which keeps SCAN's guarantee (every key
+/// present for the whole scan is returned) across growth and shrinking.
+public struct KeyTable<V> {
+    public private(set) var entries: ContiguousArray<KeyTableEntry<V>> = []
+    @usableFromInline var slots: ContiguousArray<UInt32>
+    @usableFromInline var mask: Int
+    @usableFromInline let seed: UInt64
+
+    static var minimumSlots: Int { 8 }
+
+    public init(seed: UInt64) {
+        self.seed = seed
+        self.slots = ContiguousArray(repeating: 0, count: KeyTable.minimumSlots)
+        self.mask = KeyTable.minimumSlots - 1
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var slotCount: Int { slots.count }
+
+    @inlinable
+    func hashOf(_ key: Bytes) -> UInt32 { UInt32(truncatingIfNeeded: key.hash64(seed: seed)) }
+
+    /// The slot holding `key`'s position, if present.
+    @inlinable
+    func findSlot(_ key: Bytes, _ h: UInt32) -> Int? {
+        var i = Int(h) & mask
+        while true {
+            let s = slots[i]
+            if s == 0 { return nil }
+            let e = Int(s) - 1
+            if entries[e].hash == h && entries[e].key == key { return i }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// The position of `key` in `entries`, if present.
+    @inlinable
+    public func find(_ key: Bytes) -> Int? {
+        guard let slot = findSlot(key, hashOf(key)) else { return nil }
+        return Int(slots[slot]) - 1
+    }
+
+    @inlinable
+    public subscript(key: Bytes) -> V? {
+        guard let p = find(key) else { return nil }
+        return entries[p].value
+    }
+
+    public mutating func withValue<R>(at position: Int, _ body: (inout V) throws -> R) rethrows -> R {
+        try body(&entries[position].value)
+    }
+
+    public mutating func setValue(_ value: V, at position: Int) {
+        entries[position].value = value
+    }
+
+    public mutating func setAux(_ aux: UInt32, at position: Int) {
+        entries[position].aux = aux
+    }
+
+    /// Inserts or replaces; returns the entry's position.
+    @discardableResult
+    public mutating func set(_ key: Bytes, _ value: V, aux: UInt32 = 0) -> Int {
+        let h = hashOf(key)
+        if let slot = findSlot(key, h) {
+            let p = Int(slots[slot]) - 1
+            entries[p].value = value
+            entries[p].aux = aux
+            return p
+        }
+        return insertNew(key, value, h, aux)
+    }
+
+    /// Inserts a key known to be absent.
+    @discardableResult
+    public mutating func insert(_ key: Bytes, _ value: V, aux: UInt32 = 0) -> Int {
+        insertNew(key, value, hashOf(key), aux)
+    }
+
+    private mutating func insertNew(_ key: Bytes, _ value: V, _ h: UInt32, _ aux: UInt32) -> Int {
+        precondition(entries.count < Int(UInt32.max) - 1, "KeyTable is full")
+        if (entries.count + 1) * 4 > slots.count * 3 { resize(slots.count * 2) }
+        entries.append(KeyTableEntry(key: key, value: value, hash: h, aux: aux))
+        var i = Int(h) & mask
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = UInt32(entries.count)
+        return entries.count - 1
+    }
+
+    /// Removes `key`; returns its value.
+    @discardableResult
+    public mutating func remove(_ key: Bytes) -> V? {
+        let h = hashOf(key)
+        guard let slot = findSlot(key, h) else { return nil }
+        return removeSlot(slot)
+    }
+
+    /// Removes the entry at `position`; returns its value.
+    @discardableResult
+    public mutating func remove(at position: Int) -> V {
+        let h = entries[position].hash
+        var i = Int(h) & mask
+        while Int(slots[i]) - 1 != position { i = (i + 1) & mask }
+        return removeSlot(i)
+    }
+
+    private mutating func removeSlot(_ slot: Int) -> V {
+        let position = Int(slots[slot]) - 1
+        // Backward-shift deletion: pull later members of the probe run into the hole.
+        var hole = slot
+        var j = (slot + 1) & mask
+        while slots[j] != 0 {
+            let home = Int(entries[Int(slots[j]) - 1].hash) & mask
+            if ((j - home) & mask) >= ((j - hole) & mask) {
+                slots[hole] = slots[j]
+                hole = j
+            }
+            j = (j + 1) & mask
+        }
+        slots[hole] = 0
+        // Keep entries dense: the last entry moves into the freed position.
+        let last = entries.count - 1
+        if position != last {
+            var k = Int(entries[last].hash) & mask
+            while Int(slots[k]) - 1 != last { k = (k + 1) & mask }
+            slots[k] = UInt32(position + 1)
+            entries.swapAt(position, last)
+        }
+        let removed = entries.removeLast().value
+        if slots.count > KeyTable.minimumSlots && entries.count * 10 < slots.count {
+            resize(max(KeyTable.minimumSlots, slots.count / 4))
+        }
+        if entries.isEmpty && entries.capacity > 64 { entries = [] }
+        return removed
+    }
+
+    public mutating func removeAll() {
+        entries = []
+        slots = ContiguousArray(repeating: 0, count: KeyTable.minimumSlots)
+        mask = KeyTable.minimumSlots - 1
+    }
+
+    private mutating func resize(_ newCount: Int) {
+        var newSlots = ContiguousArray<UInt32>(repeating: 0, count: newCount)
+        let newMask = newCount - 1
+        for (p, e) in entries.enumerated() {
+            var i = Int(e.hash) & newMask
+            while newSlots[i] != 0 { i = (i + 1) & newMask }
+            newSlots[i] = UInt32(p + 1)
+        }
+        slots = newSlots
+        mask = newMask
+        if entries.capacity > entries.count * 2 + 64 {
+            entries = ContiguousArray(entries)  // give back the capacity of a table that shrank
+        }
+    }
+
+    /// One SCAN step: visits every entry whose home slot is `cursor`, returns the next cursor
+    /// (0 when the walk is complete). Same reverse-binary increment as Redis's dictScan.
+    public func scan(cursor: UInt64, _ visit: (KeyTableEntry<V>) -> Void) -> UInt64 {
+        if entries.isEmpty { return 0 }
+        let m = UInt64(mask)
+        let home = Int(cursor & m)
+        var i = home
+        while slots[i] != 0 {
+            let e = entries[Int(slots[i]) - 1]
+            if Int(e.hash) & mask == home { visit(e) }
+            i = (i + 1) & mask
+        }
+        var v = cursor | ~m
+        v = v.bitReversed
+        v &+= 1
+        return v.bitReversed
+    }
+}
+
+extension UInt64 {
+    @usableFromInline var bitReversed: UInt64 {
+        var v = self
+        v = ((v >> 1) & 0x5555_5555_5555_5555) | ((v & 0x5555_5555_5555_5555) << 1)
+        v = ((v >> 2) & 0x3333_3333_3333_3333) | ((v & 0x3333_3333_3333_3333) << 2)
+        v = ((v >> 4) & 0x0F0F_0F0F_0F0F_0F0F) | ((v & 0x0F0F_0F0F_0F0F_0F0F) << 4)
+        v = ((v >> 8) & 0x00FF_00FF_00FF_00FF) | ((v & 0x00FF_00FF_00FF_00FF) << 8)
+        v = ((v >> 16) & 0x0000_FFFF_0000_FFFF) | ((v & 0x0000_FFFF_0000_FFFF) << 16)
+        return (v >> 32) | (v << 32)
+    }
+}

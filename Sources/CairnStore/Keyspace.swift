@@ -1,0 +1,31 @@
+import CairnCore
+
+/// Every database of the server. Owned by the engine's single thread.
+public final class Keyspace {
+    public private(set) var databases: [Database]
+    public let seed: UInt64
+
+    public init(databaseCount: Int, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
+        precondition(databaseCount >= 1)
+        self.seed = seed
+        self.databases = (0..<databaseCount).map { Database(seed: seed &+ UInt64($0)) }
+    }
+
+    public var databaseCount: Int { databases.count }
+
+    public subscript(index: Int) -> Database { databases[index] }
+
+    /// SWAPDB: the contents move, the numbers stay.
+    public func swap(_ a: Int, _ b: Int) {
+        guard a != b else { return }
+        let x = databases[a], y = databases[b]
+        Swift.swap(&x.main, &y.main)
+        Swift.swap(&x.expires, &y.expires)
+    }
+
+    public func flushAll() {
+        for db in databases { db.removeAll() }
+    }
+
+    public var totalKeys: Int { databases.reduce(0) { $0 + $1.count } }
+}

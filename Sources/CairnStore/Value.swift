@@ -1,0 +1,65 @@
+import CairnCore
+
+/// A value in the keyspace. Strings are stored in Redis's three encodings, chosen as Redis
+/// chooses them so that OBJECT ENCODING answers the same; every case fits in 16 bytes.
+public enum Value {
+    /// A string of up to 14 bytes, held inline ("embstr").
+    case inline(UInt64, UInt32, UInt16, UInt8)
+    /// A longer string ("embstr" up to 44 bytes, "raw" beyond).
+    case heap([UInt8])
+    /// A string changed in place by APPEND or SETRANGE: always "raw", as in Redis.
+    case raw([UInt8])
+    /// A string that is a canonical 64-bit integer ("int").
+    case int(Int64)
+
+    /// The longest string Redis stores as embstr.
+    public static let embstrBytesMax = 44
+
+    /// A string value, integer-encoded when Redis would (at most 20 characters, canonical).
+    @inlinable
+    public static func string(_ b: Bytes) -> Value {
+        if b.count <= 20, let v = b.int64 { return .int(v) }
+        switch b {
+        case .small(let a, let c, let d, let n): return .inline(a, c, d, n)
+        case .large(let array): return .heap(array)
+        }
+    }
+
+    /// A string value kept as the bytes given (no integer encoding), e.g. after APPEND.
+    public static func rawString(_ b: Bytes) -> Value {
+        .raw(b.array)
+    }
+
+    /// The bytes of a string value; nil for other types.
+    @inlinable
+    public var stringBytes: Bytes? {
+        switch self {
+        case .inline(let a, let b, let c, let n): return .small(a, b, c, n)
+        case .heap(let array), .raw(let array): return Bytes(array)
+        case .int(let v): return formatInt64(v)
+        }
+    }
+
+    public var isString: Bool {
+        switch self {
+        case .inline, .heap, .raw, .int: return true
+        }
+    }
+
+    /// The name TYPE reports.
+    public var typeName: String {
+        switch self {
+        case .inline, .heap, .raw, .int: return "string"
+        }
+    }
+
+    /// The name OBJECT ENCODING reports.
+    public var encodingName: String {
+        switch self {
+        case .int: return "int"
+        case .inline: return "embstr"
+        case .heap(let a): return a.count <= Value.embstrBytesMax ? "embstr" : "raw"
+        case .raw: return "raw"
+        }
+    }
+}
