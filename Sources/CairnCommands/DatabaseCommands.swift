@@ -50,7 +50,7 @@ enum DatabaseCommands {
     }
 
     static func select(_ ctx: CommandContext) {
-        guard let id = dbIndex(ctx, 1, invalid: "ERR invalid DB index") else { return }
+        guard let id = dbIndex(ctx, 1, invalid: Reply.notInteger) else { return }
         ctx.session.databaseIndex = id
         ctx.out.ok()
     }

@@ -420,9 +420,9 @@ enum StringCommands {
             return
         }
         if let p {
-            ctx.db.main.setValue(.string(text), at: p)
+            ctx.db.main.setValue(.textString(text), at: p)
         } else {
-            ctx.db.set(key, .string(text), clock: ctx.lruClock)
+            ctx.db.set(key, .textString(text), clock: ctx.lruClock)
         }
         ctx.dirty += 1
         // Replayed as SET of the result, so float rounding cannot differ on replay.

@@ -32,7 +32,7 @@ enum CommandInfo {
             }
             ctx.out.arrayHeader(names.count)
             for n in names {
-                if let c = lookup(engine, n) { writeInfo(ctx, c) } else { ctx.out.nullArray() }
+                if let c = lookup(engine, n) { writeInfo(ctx, c) } else { ctx.out.null() }
             }
         })
         command.addSubcommand(CommandSpec("docs", arity: -2, flags: flags, group: "server", since: "7.0.0",
@@ -76,14 +76,14 @@ enum CommandInfo {
         var cats: [String] = []
         if c.flags.contains(.write) { cats.append("@write") }
         if c.flags.contains(.readonly) { cats.append("@read") }
-        if c.flags.contains(.admin) { cats.append("@admin"); cats.append("@dangerous") }
-        if c.flags.contains(.fast) { cats.append("@fast") } else { cats.append("@slow") }
         switch c.group {
         case "string": cats.append("@string")
         case "generic": cats.append("@keyspace")
         case "connection": cats.append("@connection")
         default: break
         }
+        if c.flags.contains(.admin) { cats.append("@admin"); cats.append("@dangerous") }
+        if c.flags.contains(.fast) { cats.append("@fast") } else { cats.append("@slow") }
         return cats
     }
 
@@ -100,11 +100,13 @@ enum CommandInfo {
         let cats = aclCategories(c)
         ctx.out.setHeader(cats.count)
         for cat in cats { ctx.out.simple(cat) }
-        ctx.out.arrayHeader(0)  // tips
+        ctx.out.setHeader(0)  // tips
         if c.firstKey > 0 {
-            ctx.out.arrayHeader(1)
+            ctx.out.setHeader(1)
             ctx.out.mapHeader(3)
-            ctx.out.bulk("flags"); ctx.out.setHeader(0)
+            let access = c.flags.contains(.write) ? ["RW", "update"] : ["RO", "access"]
+            ctx.out.bulk("flags"); ctx.out.setHeader(access.count)
+            for f in access { ctx.out.simple(f) }
             ctx.out.bulk("begin_search")
             ctx.out.mapHeader(2)
             ctx.out.bulk("type"); ctx.out.bulk("index")
@@ -117,10 +119,10 @@ enum CommandInfo {
             ctx.out.bulk("keystep"); ctx.out.integer(c.keyStep)
             ctx.out.bulk("limit"); ctx.out.integer(0)
         } else {
-            ctx.out.arrayHeader(0)
+            ctx.out.setHeader(0)
         }
         let subs = c.subcommands.values.sorted { $0.name < $1.name }
-        ctx.out.arrayHeader(subs.count)
+        ctx.out.setHeader(subs.count)
         for s in subs { writeInfo(ctx, s) }
     }
 

@@ -25,6 +25,14 @@ public enum Value {
         }
     }
 
+    /// A string value stored as text even when it looks like an integer (INCRBYFLOAT's result).
+    public static func textString(_ b: Bytes) -> Value {
+        switch b {
+        case .small(let a, let c, let d, let n): return .inline(a, c, d, n)
+        case .large(let array): return .heap(array)
+        }
+    }
+
     /// A string value kept as the bytes given (no integer encoding), e.g. after APPEND.
     public static func rawString(_ b: Bytes) -> Value {
         .raw(b.array)

@@ -1,0 +1,361 @@
+/// Command scripts run against Cairn and redis-server alike; every reply must match byte
+/// for byte. One command a line, words split on spaces, "double quotes" for spaces and
+/// escapes. Each script starts from an empty server (FLUSHALL, SELECT 0).
+/// Lines avoid what differs by design or by clock: run ids, client ids, timings, key order
+/// of KEYS/SCAN (compared sorted elsewhere), relative TTLs read in milliseconds.
+enum DifferentialScripts {
+    static let strings = """
+    SET k v
+    GET k
+    GET missing
+    SET k v2 NX
+    SET k v3 XX
+    GET k
+    SET new v NX
+    SET new2 v XX
+    GET new2
+    SET k v4 GET
+    SET nokey v GET
+    SET k v NX XX
+    SET k v XX NX
+    SET k v EX 10 PX 100
+    SET k v KEEPTTL EX 10
+    SET k v EX 0
+    SET k v EX -1
+    SET k v EX abc
+    SET k v PX 0
+    SET k v EXAT 0
+    SET k v EX 9223372036854775807
+    SET k v PX 9223372036854775807
+    SET k v BADOPT
+    SET k v EX
+    SET k v NX GET
+    SET k v EX 100
+    TTL k
+    SET k v2 KEEPTTL
+    TTL k
+    SET k v3
+    TTL k
+    SET k v EXAT 4102444800
+    EXPIRETIME k
+    SET k v PXAT 4102444800123
+    PEXPIRETIME k
+    EXPIRETIME k
+    SET
+    SET k
+    GET
+    GET a b
+    SETNX k2 a
+    SETNX k2 b
+    GET k2
+    SETEX k3 100 val
+    TTL k3
+    SETEX k3 0 val
+    SETEX k3 -5 val
+    SETEX k3 abc val
+    PSETEX k4 100000 val
+    GET k4
+    PSETEX k4 0 val
+    GETSET k2 newval
+    GETSET nope x
+    GET nope
+    GETDEL k2
+    GETDEL k2
+    EXISTS k2
+    SET e v EX 100
+    GETEX e PERSIST
+    TTL e
+    GETEX e EX 200
+    TTL e
+    GETEX e PX 0
+    GETEX e EXAT 1
+    EXISTS e
+    GETEX missing EX 10
+    GETEX k EX 10 PX 10
+    GETEX k FOO
+    GETEX k KEEPTTL
+    MSET a 1 b 2 c 3
+    MGET a b c d
+    MSET a 1 b
+    MSETNX a 1 z 2
+    MSETNX y 1 z 2
+    MGET y z
+    APPEND ap hello
+    APPEND ap " world"
+    GET ap
+    STRLEN ap
+    STRLEN nokey
+    SET num 123
+    APPEND num 4
+    GET num
+    STRLEN num
+    GETRANGE ap 0 4
+    GETRANGE ap -5 -1
+    GETRANGE ap 5 2
+    GETRANGE ap -1 -5
+    GETRANGE ap 0 -1
+    GETRANGE ap 100 200
+    GETRANGE ap -100 100
+    GETRANGE ap a b
+    GETRANGE nokey 0 10
+    SUBSTR ap 0 2
+    SETRANGE sr 5 hi
+    GET sr
+    SETRANGE sr 0 HELLO
+    GET sr
+    SETRANGE sr -1 x
+    SETRANGE sr 0 ""
+    SETRANGE empty 3 ""
+    EXISTS empty
+    SETRANGE sr 536870912 x
+    SETRANGE sr abc x
+    INCR cnt
+    INCR cnt
+    INCRBY cnt 10
+    DECR cnt
+    DECRBY cnt 5
+    INCRBY cnt abc
+    INCRBY cnt 1.5
+    SET big 9223372036854775807
+    INCR big
+    SET small -9223372036854775808
+    DECR small
+    DECRBY cnt -9223372036854775808
+    INCRBY cnt 9223372036854775807
+    SET str abc
+    INCR str
+    SET sp " 1"
+    INCR sp
+    SET lz 01
+    INCR lz
+    SET f 10.5
+    INCRBYFLOAT f 0.1
+    INCRBYFLOAT f -5
+    INCRBYFLOAT f 1e3
+    INCRBYFLOAT f abc
+    INCRBYFLOAT str 1
+    INCRBYFLOAT newf 3.0e3
+    INCRBYFLOAT newf 1.5e-3
+    INCRBYFLOAT f inf
+    INCRBYFLOAT f nan
+    INCRBYFLOAT f " 1"
+    SET f 5.0e3
+    INCRBYFLOAT f 200
+    OBJECT ENCODING f
+    SET i 12345
+    OBJECT ENCODING i
+    SET e1 abcdefghijklmnopqrstuvwxyz
+    OBJECT ENCODING e1
+    SET r1 abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz
+    OBJECT ENCODING r1
+    APPEND i 6
+    OBJECT ENCODING i
+    OBJECT ENCODING nokey
+    SET lcs1 ohmytext
+    SET lcs2 mynewtext
+    LCS lcs1 lcs2
+    LCS lcs1 lcs2 LEN
+    LCS lcs1 lcs2 IDX
+    LCS lcs1 lcs2 IDX MINMATCHLEN 4
+    LCS lcs1 lcs2 IDX MINMATCHLEN 4 WITHMATCHLEN
+    LCS lcs1 lcs2 IDX WITHMATCHLEN
+    LCS lcs1 lcs2 LEN IDX
+    LCS lcs1 lcs2 FOO
+    LCS lcs1 nokey
+    LCS nokey1 nokey2 LEN
+    LCS lcs1 lcs2 MINMATCHLEN
+    LCS lcs1 lcs2 MINMATCHLEN x
+    """
+
+    static let keys = """
+    SET a 1
+    SET b 2
+    SET c 3
+    DEL a b nokey
+    DEL a
+    EXISTS a b c c c
+    UNLINK c
+    EXISTS c
+    SET a 1
+    TYPE a
+    TYPE nokey
+    TOUCH a nokey a
+    RENAME a b
+    GET b
+    GET a
+    RENAME nokey x
+    RENAME b b
+    RENAMENX b b
+    SET c 3
+    RENAMENX b c
+    RENAMENX b d
+    GET d
+    SET t v EX 100
+    RENAME t t2
+    TTL t2
+    EXISTS t
+    COPY d d2
+    GET d2
+    COPY d d2
+    COPY d d2 REPLACE
+    COPY d d
+    COPY d d DB 1
+    COPY d d DB 99
+    COPY d d DB abc
+    COPY d d FOO
+    COPY nokey x
+    COPY t2 t3
+    TTL t3
+    SELECT 1
+    GET d
+    DBSIZE
+    SELECT 0
+    MOVE d 1
+    MOVE d 1
+    MOVE d2 0
+    MOVE d2 99
+    MOVE d2 abc
+    MOVE nokey 1
+    SELECT 1
+    GET d
+    FLUSHDB
+    DBSIZE
+    SELECT 0
+    SET x 1
+    EXPIRE x 100
+    TTL x
+    EXPIRE x 100 NX
+    EXPIRE x 200 XX
+    TTL x
+    EXPIRE x 50 GT
+    EXPIRE x 500 GT
+    TTL x
+    EXPIRE x 600 LT
+    EXPIRE x 10 LT
+    TTL x
+    EXPIRE x 10 NX XX
+    EXPIRE x 10 GT LT
+    EXPIRE x 10 FOO
+    EXPIRE x abc
+    EXPIRE x 9223372036854775807
+    PEXPIRE x 9223372036854775807
+    EXPIRE nokey 10
+    PERSIST x
+    PERSIST x
+    TTL x
+    EXPIRE x 10 XX
+    EXPIRE x 10 GT
+    EXPIRE x 10 LT
+    TTL x
+    PERSIST x
+    EXPIREAT x 4102444800
+    EXPIRETIME x
+    PEXPIRETIME x
+    PEXPIREAT x 4102444800500
+    EXPIRETIME x
+    PEXPIRETIME x
+    EXPIRETIME nokey
+    PEXPIRETIME nokey
+    SET y 1
+    EXPIRETIME y
+    TTL y
+    PTTL y
+    TTL nokey
+    PTTL nokey
+    EXPIRE y -1
+    EXISTS y
+    SET y 1
+    EXPIREAT y 1
+    EXISTS y
+    SET y 1
+    PEXPIRE y 0
+    GET y
+    SELECT 99
+    SELECT -1
+    SELECT abc
+    SELECT 15
+    SELECT 0
+    SWAPDB 0 1
+    DBSIZE
+    SWAPDB 0 1
+    DBSIZE
+    SWAPDB 0 99
+    SWAPDB a 1
+    SWAPDB 0 b
+    FLUSHDB FOO
+    FLUSHDB ASYNC
+    FLUSHALL SYNC
+    FLUSHALL SYNC ASYNC
+    DBSIZE
+    RANDOMKEY
+    SET only 1
+    RANDOMKEY
+    KEYS *
+    SCAN 0
+    SCAN abc
+    SCAN 0 COUNT 0
+    SCAN 0 COUNT abc
+    SCAN 0 FOO
+    SCAN 0 MATCH o* COUNT 100
+    SCAN 0 TYPE string
+    SCAN 0 TYPE list
+    SCAN 18446744073709551616
+    OBJECT REFCOUNT only
+    SET big 123456
+    OBJECT REFCOUNT big
+    OBJECT REFCOUNT nokey
+    OBJECT FREQ only
+    OBJECT FOO only
+    OBJECT ENCODING
+    OBJECT
+    OBJECT HELP
+    OBJECT IDLETIME nokey
+    """
+
+    static let protocolAndServer = """
+    PING
+    PING hello
+    PING a b
+    ECHO hi
+    ECHO
+    ECHO a b
+    NOSUCHCOMMAND a b
+    nosuchcommand
+    get
+    Get k
+    CONFIG GET maxclients
+    CONFIG SET maxclients abc
+    CONFIG SET nosuchparam 1
+    CONFIG SET timeout 0
+    CONFIG GET timeout
+    CONFIG FOO
+    CONFIG
+    CONFIG SET
+    CONFIG SET timeout
+    CONFIG SET databases 8
+    CLIENT FOO
+    CLIENT SETNAME "a b"
+    CLIENT SETNAME good
+    CLIENT GETNAME
+    CLIENT SETNAME ""
+    CLIENT GETNAME
+    CLIENT REPLY FOO
+    CLIENT NO-EVICT maybe
+    CLIENT NO-EVICT on
+    CLIENT KILL 1.2.3.4:5
+    CLIENT KILL ID abc
+    CLIENT KILL FOO bar
+    CLIENT KILL ID 999999
+    CLIENT LIST TYPE foo
+    AUTH foo
+    AUTH a b c
+    HELLO 4
+    HELLO abc
+    HELLO 2 FOO
+    HELLO 2 SETNAME "a b"
+    SHUTDOWN ABORT
+    SHUTDOWN FOO
+    COMMAND INFO get nosuch
+    COMMAND FOO
+    """
+}

@@ -1,0 +1,137 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A port nobody listens on now (bound, then released).
+public func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = 0
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+    _ = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// The package's root folder, found from this file's place in it.
+public let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The built cairn-server: $CAIRN_SERVER, else the debug build that `swift test` made.
+public func cairnServerBinary() -> String {
+    if let p = ProcessInfo.processInfo.environment["CAIRN_SERVER"] { return p }
+    for config in ["debug", "release"] {
+        let p = packageRoot.appendingPathComponent(".build/\(config)/cairn-server").path
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return packageRoot.appendingPathComponent(".build/debug/cairn-server").path
+}
+
+/// A server process started for one test, on its own port and data directory; stopped
+/// (SIGKILL if SIGTERM is not enough) when the test is done.
+public final class ServerProcess: @unchecked Sendable {
+    public let process = Process()
+    public let port: Int
+    public let directory: URL
+    public let output: Pipe = Pipe()
+    private var collected = Data()
+    private let lock = NSLock()
+
+    /// Starts cairn-server with `arguments` after the port, dir and bind the test chooses.
+    public static func cairn(_ arguments: [String] = [], port: Int = freePort()) throws -> ServerProcess {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-test-\(UUID().uuidString)")
+        return try ServerProcess(executable: cairnServerBinary(),
+                                 arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path] + arguments,
+                                 port: port, directory: dir)
+    }
+
+    /// Starts Debian's redis-server with no persistence, the differential tests' oracle.
+    public static func redis(_ arguments: [String] = [], port: Int = freePort()) throws -> ServerProcess {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        guard let binary else { throw ClientError("redis-server is not installed: run Tools/setup") }
+        return try ServerProcess(executable: binary,
+                                 arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path,
+                                             "--save", "", "--appendonly", "no", "--daemonize", "no"] + arguments,
+                                 port: port, directory: dir)
+    }
+
+    public init(executable: String, arguments: [String], port: Int, directory: URL, waitForPort: Bool = true) throws {
+        self.port = port
+        self.directory = directory
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = output
+        output.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            guard let self else { return }
+            self.lock.lock()
+            self.collected.append(d)
+            self.lock.unlock()
+        }
+        try process.run()
+        if waitForPort {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if (try? RESPClient(port: port)) != nil { return }
+                if !process.isRunning { break }
+                usleep(20_000)
+            }
+            stop()
+            throw ClientError("\(executable) did not start on port \(port): \(log)")
+        }
+    }
+
+    /// What the process printed so far.
+    public var log: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: collected, as: UTF8.self)
+    }
+
+    public func client() throws -> RESPClient { try RESPClient(port: port) }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit status.
+    @discardableResult
+    public func terminate(timeoutSeconds: Double = 10) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -9
+        }
+        return process.terminationStatus
+    }
+
+    public func waitForExit(timeoutSeconds: Double = 10) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    public func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        output.fileHandleForReading.readabilityHandler = nil
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+}
