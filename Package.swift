@@ -44,9 +44,13 @@ let package = Package(
         ]),
 
         .target(name: "CairnTestSupport", path: "Tests/CairnTestSupport"),
-        .testTarget(name: "CairnRESPTests", dependencies: ["CairnRESP", "CairnCore"]),
+        .testTarget(name: "CairnRESPTests", dependencies: [
+            "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnCore"]),
-        .testTarget(name: "CairnCommandsTests", dependencies: ["CairnCommands", "CairnStore", "CairnRESP", "CairnCore"]),
+        .testTarget(name: "CairnCommandsTests", dependencies: [
+            "CairnCommands", "CairnStore", "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "CairnServerTests", dependencies: ["CairnTestSupport", "CairnServer"]),
     ],
     swiftLanguageModes: [.v6]

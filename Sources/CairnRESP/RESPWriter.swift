@@ -47,11 +47,12 @@ public struct RESPWriter {
     /// Newlines would break the protocol, so they become spaces as in Redis.
     public mutating func error(_ text: String) {
         buffer.writeInteger(UInt8(ascii: "-"))
-        var t = text
-        if t.contains(where: { $0 == "\r" || $0 == "\n" }) {
-            t = String(t.map { ($0 == "\r" || $0 == "\n") ? " " : $0 })
+        let utf8 = text.utf8
+        if utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+            buffer.writeBytes(utf8.map { ($0 == 13 || $0 == 10) ? 32 : $0 })
+        } else {
+            buffer.writeString(text)
         }
-        buffer.writeString(t)
         crlf()
     }
 

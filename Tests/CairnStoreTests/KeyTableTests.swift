@@ -1,0 +1,115 @@
+import CairnCore
+@testable import CairnStore
+import XCTest
+
+final class KeyTableTests: XCTestCase {
+    func key(_ i: Int) -> Bytes { Bytes(i % 3 == 0 ? "a-much-longer-key-that-lives-on-the-heap-\(i)" : "k\(i)") }
+
+    /// Random inserts, replacements and removals checked against Swift's Dictionary.
+    func testMatchesDictionaryModel() {
+        var table = KeyTable<Int>(seed: 42)
+        var model: [Bytes: Int] = [:]
+        var rng = SystemRandomNumberGenerator()
+        for step in 0..<50_000 {
+            let k = key(Int.random(in: 0..<3000, using: &rng))
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0..<5:
+                table.set(k, step)
+                model[k] = step
+            case 5..<8:
+                XCTAssertEqual(table.remove(k), model.removeValue(forKey: k))
+            default:
+                XCTAssertEqual(table[k], model[k])
+            }
+        }
+        XCTAssertEqual(table.count, model.count)
+        for (k, v) in model { XCTAssertEqual(table[k], v) }
+        for e in table.entries { XCTAssertEqual(model[e.key], e.value) }
+    }
+
+    func testRemoveAtPositionKeepsIndexConsistent() {
+        var table = KeyTable<Int>(seed: 7)
+        for i in 0..<1000 { table.insert(key(i), i) }
+        while table.count > 0 {
+            let p = Int.random(in: 0..<table.count)
+            let k = table.entries[p].key
+            table.remove(at: p)
+            XCTAssertNil(table[k])
+        }
+        XCTAssertEqual(table.slotCount, 8, "an emptied table shrinks back")
+    }
+
+    /// SCAN's promise: every key present for the whole scan is returned, even when the
+    /// table grows or shrinks between calls.
+    func testScanReturnsEveryStableKeyAcrossResizes() {
+        for grow in [true, false] {
+            var table = KeyTable<Int>(seed: 99)
+            let stable = (0..<500).map { Bytes("stable\($0)") }
+            for k in stable { table.insert(k, 0) }
+            if !grow { for i in 0..<5000 { table.insert(key(i), 1) } }
+            var seen = Set<Bytes>()
+            var cursor: UInt64 = 0
+            var step = 0
+            repeat {
+                cursor = table.scan(cursor: cursor) { seen.insert($0.key) }
+                step += 1
+                if grow && step % 3 == 0 && step < 60 { for i in 0..<200 { table.set(key(step * 1000 + i), 1) } }
+                if !grow && step % 3 == 0 {
+                    for i in 0..<5000 where table.count > 600 { table.remove(key(i)) }
+                }
+            } while cursor != 0
+            for k in stable { XCTAssertTrue(seen.contains(k), "missed \(k) (grow: \(grow))") }
+        }
+    }
+
+    func testEntryIsCompact() {
+        XCTAssertEqual(MemoryLayout<Bytes>.size, 16)
+        XCTAssertEqual(MemoryLayout<Value>.size, 16)
+        XCTAssertLessThanOrEqual(MemoryLayout<KeyTableEntry<Value>>.stride, 40)
+    }
+}
+
+final class BytesTests: XCTestCase {
+    func testInlineAndHeapForms() {
+        let short = Bytes("fourteen bytes")
+        let long = Bytes("fifteen bytes!!")
+        if case .small = short {} else { XCTFail("14 bytes should be inline") }
+        if case .large = long {} else { XCTFail("15 bytes should be on the heap") }
+        XCTAssertEqual(short.string, "fourteen bytes")
+        XCTAssertEqual(Bytes([0, 1, 2]).array, [0, 1, 2])
+        XCTAssertNotEqual(Bytes([0]), Bytes([]))
+        XCTAssertEqual(Bytes("GeT").lowercased, Bytes("get"))
+    }
+
+    func testStrictIntegers() {
+        XCTAssertEqual(Bytes("123").int64, 123)
+        XCTAssertEqual(Bytes("-9223372036854775808").int64, Int64.min)
+        XCTAssertEqual(Bytes("9223372036854775807").int64, Int64.max)
+        for bad in ["9223372036854775808", "01", "-0", "+1", " 1", "1 ", "", "-", "1.0", "abc"] {
+            XCTAssertNil(Bytes(bad).int64, bad)
+        }
+        XCTAssertEqual(formatInt64(Int64.min).string, "-9223372036854775808")
+    }
+
+    func testDoubles() {
+        XCTAssertEqual(Bytes("1.5").double, 1.5)
+        XCTAssertNil(Bytes(" 1.5").double)
+        XCTAssertNil(Bytes("nan").double)
+        XCTAssertEqual(Bytes("inf").double, .infinity)
+        XCTAssertEqual(formatLongDoubleHuman(Bytes("10.6").longDouble!)?.string, "10.6")
+        XCTAssertEqual(formatDoubleD2String(3.0).string, "3")
+        XCTAssertEqual(formatDoubleG17(0.1).string, "0.10000000000000001")
+    }
+
+    func testGlob() {
+        XCTAssertTrue(globMatch(pattern: "h?llo", string: "hello"))
+        XCTAssertTrue(globMatch(pattern: "h*llo", string: "heeeello"))
+        XCTAssertTrue(globMatch(pattern: "h[ae]llo", string: "hallo"))
+        XCTAssertFalse(globMatch(pattern: "h[^e]llo", string: "hello"))
+        XCTAssertTrue(globMatch(pattern: "h[a-b]llo", string: "hbllo"))
+        XCTAssertTrue(globMatch(pattern: "h\\*llo", string: "h*llo"))
+        XCTAssertFalse(globMatch(pattern: "h\\*llo", string: "hello"))
+        XCTAssertTrue(globMatch(pattern: "MAX*", string: "maxclients", noCase: true))
+        XCTAssertFalse(globMatch(pattern: String(repeating: "a*", count: 50) + "b", string: String(repeating: "a", count: 60)))
+    }
+}
