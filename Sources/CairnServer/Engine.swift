@@ -112,7 +112,7 @@ final class Engine: @unchecked Sendable {
             reject(spec, Reply.wrongArity(spec.fullName))
             return
         }
-        if !spec.subcommands.isEmpty {
+        if !spec.subcommands.isEmpty && args.count >= 2 {
             guard let sub = spec.subcommands[args[1].lowercased] else {
                 reject(spec, Reply.unknownSubcommand(args[1].string, spec.name))
                 return

@@ -1,0 +1,292 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// The built cairn-server over real TCP connections.
+final class IntegrationTests: XCTestCase {
+    var server: ServerProcess!
+
+    override func setUpWithError() throws {
+        server = try ServerProcess.cairn()
+    }
+
+    override func tearDown() {
+        server?.stop()
+    }
+
+    func testCreatesDataDirectoryAndAnswers() throws {
+        let c = try server.client()
+        XCTAssertEqual(try c.call("PING"), .simple("PONG"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: server.directory.path))
+        XCTAssertEqual(try c.call("CONFIG", "GET", "appendfsync"), .array([.bulk(Array("appendfsync".utf8)), .bulk(Array("always".utf8))]))
+        XCTAssertEqual(try c.call("CONFIG", "GET", "databases").array?.last?.string, "16")
+    }
+
+    func testInlineCommandsAndDeepPipelines() throws {
+        let c = try server.client()
+        try c.sendRaw("SET greeting \"hello world\"\r\nGET greeting\r\n")
+        XCTAssertEqual(try c.readReply(), .simple("OK"))
+        XCTAssertEqual(try c.readReply().string, "hello world")
+        var batch: [UInt8] = []
+        for i in 0..<20_000 { batch += RESPClient.encode([Array("INCR".utf8), Array("n".utf8)]) ; _ = i }
+        try c.sendRaw(batch)
+        for i in 1...20_000 { XCTAssertEqual(try c.readReply(), .integer(Int64(i))) }
+    }
+
+    func testProtocolErrorIsAnsweredThenClosed() throws {
+        let c = try server.client()
+        try c.sendRaw("*1\r\n$4\r\nPING\r\n*1\r\n+oops\r\n")
+        XCTAssertEqual(try c.readReply(), .simple("PONG"))
+        XCTAssertEqual(try c.readReply(), .error("ERR Protocol error: expected '$', got '+'"))
+        XCTAssertTrue(c.isClosedByServer())
+        XCTAssertEqual(try server.client().call("PING"), .simple("PONG"), "the server goes on")
+    }
+
+    func testBulkLimitFromConfiguration() throws {
+        server.stop()
+        server = try ServerProcess.cairn(["--proto-max-bulk-len", "1mb"])
+        let c = try server.client()
+        try c.sendRaw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n")
+        XCTAssertEqual(try c.readReply(), .error("ERR Protocol error: invalid bulk length"))
+        XCTAssertTrue(c.isClosedByServer())
+        let d = try server.client()
+        XCTAssertEqual(try d.call("APPEND", "k", String(repeating: "x", count: 1_000_000)), .integer(1_000_000))
+        XCTAssertEqual(try d.call("APPEND", "k", String(repeating: "x", count: 100_000)),
+                       .error("ERR string exceeds maximum allowed size (proto-max-bulk-len)"))
+    }
+
+    func testQueryBufferLimitClosesConnection() throws {
+        server.stop()
+        server = try ServerProcess.cairn(["--client-query-buffer-limit", "1mb"])
+        let c = try server.client()
+        // A bulk announced within proto-max-bulk-len, but more unparsed input than the limit.
+        try c.sendRaw("*2\r\n$4\r\nECHO\r\n$5000000\r\n")
+        try? c.sendRaw(Array(repeating: UInt8(ascii: "x"), count: 1_200_000))
+        XCTAssertTrue(c.isClosedByServer())
+        XCTAssertEqual(try server.client().call("PING"), .simple("PONG"))
+    }
+
+    func testResp3Hello() throws {
+        let c = try server.client()
+        guard case .map(let pairs) = try c.call("HELLO", "3") else { return XCTFail("HELLO 3 should reply with a map") }
+        XCTAssertEqual(pairs.first?.0.string, "server")
+        XCTAssertEqual(try c.call("GET", "missing"), .null)
+        XCTAssertEqual(try c.call("CONFIG", "GET", "port").description, "{\"port\": \"\(server.port)\"}")
+        XCTAssertEqual(try c.call("HELLO", "2").array?.count, 14, "after HELLO 2 the map is a flat array")
+        XCTAssertEqual(try c.callRaw([Array("GET".utf8), Array("missing".utf8)]), Array("$-1\r\n".utf8))
+    }
+
+    func testRequirepass() throws {
+        server.stop()
+        server = try ServerProcess.cairn(["--requirepass", "s3cret"])
+        let c = try server.client()
+        XCTAssertEqual(try c.call("GET", "k"), .error("NOAUTH Authentication required."))
+        XCTAssertEqual(try c.call("AUTH", "wrong"), .error("WRONGPASS invalid username-password pair or user is disabled."))
+        XCTAssertEqual(try c.call("AUTH", "s3cret"), .simple("OK"))
+        XCTAssertEqual(try c.call("GET", "k"), .null)
+        let d = try server.client()
+        guard case .map = try d.call("HELLO", "3", "AUTH", "default", "s3cret") else { return XCTFail("HELLO AUTH") }
+        XCTAssertEqual(try d.call("PING"), .simple("PONG"))
+        XCTAssertEqual(try d.call("RESET"), .simple("RESET"))
+        XCTAssertEqual(try d.call("PING"), .error("NOAUTH Authentication required."))
+    }
+
+    func testClientCommands() throws {
+        let a = try server.client(), b = try server.client()
+        let idA = try a.call("CLIENT", "ID").int!
+        XCTAssertEqual(try a.call("CLIENT", "SETNAME", "alpha"), .simple("OK"))
+        XCTAssertEqual(try a.call("CLIENT", "GETNAME").string, "alpha")
+        let list = try b.call("CLIENT", "LIST").string!
+        XCTAssertTrue(list.contains("id=\(idA) ") && list.contains("name=alpha"), list)
+        XCTAssertTrue(try a.call("CLIENT", "INFO").string!.hasPrefix("id=\(idA) "))
+        XCTAssertEqual(try b.call("CLIENT", "KILL", "ID", "\(idA)"), .integer(1))
+        XCTAssertTrue(a.isClosedByServer())
+        // CLIENT REPLY OFF silences replies until ON; SKIP silences the next one.
+        try b.sendRaw(RESPClient.encode([Array("CLIENT".utf8), Array("REPLY".utf8), Array("OFF".utf8)]))
+        try b.sendRaw(RESPClient.encode([Array("SET".utf8), Array("x".utf8), Array("1".utf8)]))
+        try b.sendRaw(RESPClient.encode([Array("CLIENT".utf8), Array("REPLY".utf8), Array("ON".utf8)]))
+        XCTAssertEqual(try b.readReply(), .simple("OK"))
+        try b.sendRaw(RESPClient.encode([Array("CLIENT".utf8), Array("REPLY".utf8), Array("SKIP".utf8)]))
+        try b.sendRaw(RESPClient.encode([Array("GET".utf8), Array("x".utf8)]))
+        XCTAssertEqual(try b.call("PING"), .simple("PONG"))
+        XCTAssertEqual(try b.call("GET", "x").string, "1")
+    }
+
+    func testMonitorSeesOtherClientsCommands() throws {
+        let m = try server.client(), c = try server.client()
+        XCTAssertEqual(try m.call("MONITOR"), .simple("OK"))
+        try c.call("SET", "watched", "a b\n")
+        let line = try m.readReply().string!
+        XCTAssertTrue(line.hasSuffix("\"SET\" \"watched\" \"a b\\n\""), line)
+        XCTAssertTrue(line.contains("[0 127.0.0.1:"), line)
+    }
+
+    func testActiveExpiryReclaimsUntouchedKeys() throws {
+        let c = try server.client()
+        for i in 0..<200 { try c.call("SET", "tmp\(i)", "v", "PX", "30") }
+        try c.call("SET", "keep", "v")
+        let deadline = Date().addingTimeInterval(5)
+        var size: Int64 = -1
+        while Date() < deadline {
+            size = try c.call("DBSIZE").int!
+            if size == 1 { break }
+            usleep(50_000)
+        }
+        XCTAssertEqual(size, 1, "expired keys are reclaimed without being read")
+        let info = try c.call("INFO", "stats").string!
+        XCTAssertTrue(info.contains("expired_keys:200"), info)
+    }
+
+    func testLazyExpiryOnAccess() throws {
+        let c = try server.client()
+        try c.call("CONFIG", "SET", "hz", "1")
+        try c.call("SET", "k", "v", "PX", "20")
+        usleep(60_000)
+        XCTAssertEqual(try c.call("GET", "k"), .null)
+        XCTAssertEqual(try c.call("EXISTS", "k"), .integer(0))
+    }
+
+    func testScanVisitsEveryKeyOnce() throws {
+        let c = try server.client()
+        var batch: [UInt8] = []
+        for i in 0..<3000 { batch += RESPClient.encode([Array("SET".utf8), Array("key:\(i)".utf8), Array("v".utf8)]) }
+        try c.sendRaw(batch)
+        for _ in 0..<3000 { _ = try c.readReply() }
+        var seen: [String] = []
+        var cursor = "0"
+        repeat {
+            let reply = try c.call("SCAN", cursor, "COUNT", "100").array!
+            cursor = reply[0].string!
+            seen += reply[1].array!.map { $0.string! }
+        } while cursor != "0"
+        XCTAssertEqual(Set(seen).count, 3000)
+        XCTAssertEqual(try c.call("SCAN", "0", "MATCH", "key:1?", "COUNT", "10000").array![1].array!.count, 10)
+        XCTAssertEqual(try c.call("KEYS", "key:2??").array!.count, 100)
+    }
+
+    func testConfigSetIsAtomicAndGlobGet() throws {
+        let c = try server.client()
+        XCTAssertEqual(try c.call("CONFIG", "SET", "timeout", "5", "maxclients", "abc"),
+                       .error("ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer"))
+        XCTAssertEqual(try c.call("CONFIG", "GET", "timeout").array?.last?.string, "0", "nothing changed")
+        XCTAssertEqual(try c.call("CONFIG", "SET", "timeout", "5", "appendfsync", "everysec"), .simple("OK"))
+        let all = try c.call("CONFIG", "GET", "*").array!
+        XCTAssertGreaterThan(all.count, 20)
+        XCTAssertEqual(try c.call("CONFIG", "GET", "append*", "time*").array!.map { $0.string! }, ["appendfsync", "everysec", "timeout", "5"])
+    }
+
+    func testIdleTimeoutClosesClients() throws {
+        let c = try server.client()
+        try c.call("CONFIG", "SET", "timeout", "1")
+        XCTAssertTrue(c.isClosedByServer())
+    }
+
+    func testMaxclients() throws {
+        let c = try server.client()
+        try c.call("CONFIG", "SET", "maxclients", "2")
+        let d = try server.client()
+        XCTAssertEqual(try d.call("PING"), .simple("PONG"))
+        let e = try server.client()
+        XCTAssertEqual(try e.readReply(), .error("ERR max number of clients reached"))
+    }
+
+    func testInfoSections() throws {
+        let c = try server.client()
+        try c.call("SET", "a", "1")
+        try c.call("GET", "a")
+        let info = try c.call("INFO").string!
+        for heading in ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Keyspace"] {
+            XCTAssertTrue(info.contains(heading), heading)
+        }
+        XCTAssertTrue(info.contains("db0:keys=1,expires=0,avg_ttl=0"))
+        XCTAssertTrue(info.contains("tcp_port:\(server.port)"))
+        let stats = try c.call("INFO", "commandstats").string!
+        XCTAssertTrue(stats.contains("cmdstat_get:calls=1,"), stats)
+        XCTAssertFalse(try c.call("INFO", "server").string!.contains("# Clients"))
+    }
+
+    func testCommandTable() throws {
+        let c = try server.client()
+        let count = try c.call("COMMAND", "COUNT").int!
+        XCTAssertGreaterThan(count, 60)
+        XCTAssertEqual(try c.call("COMMAND").array!.count, Int(count))
+        let info = try c.call("COMMAND", "INFO", "set").array![0].array!
+        XCTAssertEqual(info[0].string, "set")
+        XCTAssertEqual(info[1], .integer(-3))
+        guard case .map(let docs) = try { try c.call("HELLO", "3"); return try c.call("COMMAND", "DOCS", "get") }() else {
+            return XCTFail("COMMAND DOCS is a map")
+        }
+        XCTAssertEqual(docs.first?.0.string, "get")
+    }
+
+    func testQuitAndShutdown() throws {
+        let c = try server.client()
+        XCTAssertEqual(try c.call("QUIT"), .simple("OK"))
+        XCTAssertTrue(c.isClosedByServer())
+        let d = try server.client()
+        try d.sendRaw(RESPClient.encode([Array("SHUTDOWN".utf8), Array("NOSAVE".utf8)]))
+        XCTAssertEqual(server.waitForExit(), 0)
+    }
+
+    func testSigtermShutsDownCleanly() throws {
+        _ = try server.client().call("SET", "k", "v")
+        XCTAssertEqual(server.terminate(), 0)
+        XCTAssertTrue(server.log.contains("ready to exit"), server.log)
+    }
+}
+
+/// Start-up with redis-server's command line and redis.conf syntax.
+final class ConfigurationTests: XCTestCase {
+    func run(_ arguments: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: cairnServerBinary())
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testUnknownDirectiveStopsStartup() throws {
+        let (status, text) = try run(["--no-such-directive", "1"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(text.contains("Bad directive or wrong number of arguments"), text)
+        XCTAssertTrue(text.contains("no-such-directive"), text)
+    }
+
+    func testBadValueStopsStartup() throws {
+        let (status, text) = try run(["--port", "99999"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(text.contains("argument must be between 0 and 65535 inclusive"), text)
+        let (status2, text2) = try run(["--appendfsync", "sometimes"])
+        XCTAssertNotEqual(status2, 0)
+        XCTAssertTrue(text2.contains("appendfsync"), text2)
+    }
+
+    func testConfigFileThenCommandLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-conf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let conf = dir.appendingPathComponent("cairn.conf")
+        try """
+        # a comment
+        port 1
+        bind 127.0.0.1
+        dir "\(dir.path)/data"
+        databases 4
+        appendfsync everysec
+        """.write(to: conf, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(executable: cairnServerBinary(), arguments: [conf.path, "--port", "\(port)"],
+                                       port: port, directory: dir)
+        defer { server.stop() }
+        let c = try server.client()
+        XCTAssertEqual(try c.call("CONFIG", "GET", "databases").array?.last?.string, "4")
+        XCTAssertEqual(try c.call("CONFIG", "GET", "appendfsync").array?.last?.string, "everysec")
+        XCTAssertEqual(try c.call("SELECT", "4"), .error("ERR DB index is out of range"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/data"))
+    }
+}
