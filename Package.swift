@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Release builds drop the dynamic exclusivity checks on class properties (a measurable
+// share of every keyspace access); debug builds, which the tests run, keep them.
+let releaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "Cairn",
     platforms: [.macOS(.v13)],
@@ -17,26 +21,26 @@ let package = Package(
         // Byte strings, hashing, number parsing and formatting shared by every layer.
         .target(name: "CCairnNumbers"),
         .target(name: "CCairnSystem"),
-        .target(name: "CairnCore", dependencies: ["CCairnNumbers"]),
+        .target(name: "CairnCore", dependencies: ["CCairnNumbers"], swiftSettings: releaseSettings),
         // RESP2/RESP3 request decoding with limits, reply encoding.
         .target(name: "CairnRESP", dependencies: [
             "CairnCore",
             .product(name: "NIOCore", package: "swift-nio"),
-        ]),
+        ], swiftSettings: releaseSettings),
         // The keyspace: databases, values, expiry. No I/O.
-        .target(name: "CairnStore", dependencies: ["CairnCore"]),
+        .target(name: "CairnStore", dependencies: ["CairnCore"], swiftSettings: releaseSettings),
         // Command table and command families.
         .target(name: "CairnCommands", dependencies: [
             "CairnCore", "CairnStore", "CairnRESP",
             .product(name: "NIOCore", package: "swift-nio"),
-        ]),
+        ], swiftSettings: releaseSettings),
         // NIO bootstrap, connections, configuration, INFO, lifecycle.
         .target(name: "CairnServer", dependencies: [
             "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CCairnSystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: releaseSettings),
         .executableTarget(name: "cairn-server", dependencies: ["CairnServer"]),
         .executableTarget(name: "cairn", dependencies: [
             "CairnCore",

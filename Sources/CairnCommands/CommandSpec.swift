@@ -54,6 +54,10 @@ public final class CommandSpec: @unchecked Sendable {
     public let handler: CommandHandler
     public private(set) var subcommands: [Bytes: CommandSpec] = [:]
     public private(set) weak var parent: CommandSpec?
+    /// "get", or "config|get" for a subcommand: the name Redis's error messages use.
+    public private(set) var fullName: String
+    /// Calls, time and failures, for INFO commandstats.
+    public var stats = CommandStats()
 
     public init(_ name: String, arity: Int, flags: CommandFlags, keys: (Int, Int, Int) = (0, 0, 0),
                 group: String, since: String = "1.0.0", summary: String,
@@ -68,17 +72,13 @@ public final class CommandSpec: @unchecked Sendable {
         self.since = since
         self.summary = summary
         self.handler = handler
+        self.fullName = name
     }
 
     public func addSubcommand(_ sub: CommandSpec) {
         sub.parent = self
+        sub.fullName = "\(name)|\(sub.name)"
         subcommands[Bytes(sub.name)] = sub
-    }
-
-    /// "get", or "config|get" for a subcommand: the name Redis's error messages use.
-    public var fullName: String {
-        if let parent { return "\(parent.name)|\(name)" }
-        return name
     }
 
     public var isWrite: Bool { flags.contains(.write) }
@@ -86,4 +86,13 @@ public final class CommandSpec: @unchecked Sendable {
     public func arityAccepts(_ count: Int) -> Bool {
         arity >= 0 ? count == arity : count >= -arity
     }
+}
+
+/// Per-command counters for INFO commandstats.
+public struct CommandStats: Sendable {
+    public var calls = 0
+    public var microseconds = 0
+    public var failedCalls = 0
+    public var rejectedCalls = 0
+    public init() {}
 }

@@ -8,15 +8,23 @@ public final class CommandTable: @unchecked Sendable {
 
     public func register(_ spec: CommandSpec) {
         commands[Bytes(spec.name)] = spec
+        // Clients mostly send names in capitals: finding those directly saves a lowercasing.
+        upper[Bytes(spec.name.uppercased())] = spec
+    }
+
+    private var upper: [Bytes: CommandSpec] = [:]
+
+    /// Every spec, subcommands included.
+    public var allSpecs: [CommandSpec] {
+        commands.values.flatMap { [$0] + $0.subcommands.values }
     }
 
     public func register(_ specs: [CommandSpec]) {
         for s in specs { register(s) }
     }
 
-    @inlinable
     public func lookup(_ name: Bytes) -> CommandSpec? {
-        if let spec = commands[name] { return spec }
+        if let spec = upper[name] { return spec }
         return commands[name.lowercased]
     }
 

@@ -1,11 +1,3 @@
-/// Calls, time and failures per command, for INFO commandstats.
-struct CommandStat {
-    var calls = 0
-    var microseconds = 0
-    var failedCalls = 0
-    var rejectedCalls = 0
-}
-
 /// Server-wide counters for INFO stats and clients.
 struct ServerStats {
     var connectionsReceived = 0
@@ -13,7 +5,6 @@ struct ServerStats {
     var netInputBytes = 0
     var netOutputBytes = 0
     var errorReplies = 0
-    var commands: [String: CommandStat] = [:]
     /// Ring of (time ms, commands processed) samples for instantaneous_ops_per_sec.
     var opsSamples: [(Int64, Int)] = []
 

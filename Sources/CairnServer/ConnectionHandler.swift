@@ -2,30 +2,24 @@ import CairnCore
 import CairnRESP
 import NIOCore
 
-/// Counts bytes read from clients (INFO total_net_input_bytes) before they are decoded.
-final class InputCounter: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    let engine: Engine
-
-    init(engine: Engine) { self.engine = engine }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        engine.stats.netInputBytes += unwrapInboundIn(data).readableBytes
-        context.fireChannelRead(data)
-    }
-}
-
-/// One client connection: decoded requests go to the engine, replies accumulate and
-/// leave in one write at the end of each read batch (so pipelines cost one syscall).
+/// One client connection: bytes read are decoded and each request runs in the engine
+/// at once; replies accumulate and leave in one write at the end of each read batch, so a
+/// pipeline costs one syscall. Decoding happens here rather than in a separate
+/// ByteToMessageHandler so that a request does not travel the pipeline as a boxed value.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = [Bytes]
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let engine: Engine
     private var connection: ClientConnection?
+    private var decoder: RESPRequestDecoder
+    /// Input received but not yet decoded (a partial request).
+    private var pending: ByteBuffer?
 
-    init(engine: Engine) { self.engine = engine }
+    init(engine: Engine, limits: RESPLimits) {
+        self.engine = engine
+        self.decoder = RESPRequestDecoder(limits: limits)
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         guard let conn = engine.register(context.channel) else {
@@ -40,8 +34,29 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let conn = connection, !conn.closeAfterFlush else { return }
-        engine.execute(conn, unwrapInboundIn(data))
-        if conn.closeAfterFlush { flush() }
+        var input = unwrapInboundIn(data)
+        engine.stats.netInputBytes += input.readableBytes
+        if var buffered = pending {
+            pending = nil
+            buffered.writeBuffer(&input)
+            input = buffered
+        }
+        do {
+            while let request = try decoder.decode(buffer: &input) {
+                engine.execute(conn, request)
+                if conn.closeAfterFlush {
+                    flush()
+                    return
+                }
+            }
+        } catch {
+            protocolError(context: context, error)
+            return
+        }
+        if input.readableBytes > 0 {
+            if input.readerIndex > 64 * 1024 { input.discardReadBytes() }
+            pending = input
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -64,6 +79,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        connection?.closeAfterFlush = true
+        flush()
+        context.close(promise: nil)
+    }
+
+    private func protocolError(context: ChannelHandlerContext, _ error: Error) {
+        pending = nil
         guard let conn = connection else {
             context.close(promise: nil)
             return

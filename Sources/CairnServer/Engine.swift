@@ -139,17 +139,17 @@ final class Engine: @unchecked Sendable {
         session.lastCommand = spec.fullName
         let failed = ctx.out.buffer.writerIndex > errorMark
             && ctx.out.buffer.getInteger(at: errorMark, as: UInt8.self) == UInt8(ascii: "-")
-        stats.commands[spec.fullName, default: CommandStat()].calls += 1
-        stats.commands[spec.fullName]!.microseconds += Int(elapsed)
+        spec.stats.calls += 1
+        spec.stats.microseconds += Int(elapsed)
         if failed {
-            stats.commands[spec.fullName]!.failedCalls += 1
+            spec.stats.failedCalls += 1
             stats.errorReplies += 1
         }
     }
 
     private func reject(_ spec: CommandSpec, _ message: String) {
         ctx.out.error(message)
-        stats.commands[spec.fullName, default: CommandStat()].rejectedCalls += 1
+        spec.stats.rejectedCalls += 1
         stats.errorReplies += 1
     }
 

@@ -175,7 +175,8 @@ enum InfoReport {
             }
         case "commandstats":
             lines = ["# Commandstats"]
-            for (name, s) in e.stats.commands.sorted(by: { $0.key < $1.key }) {
+            for spec in e.table.allSpecs.sorted(by: { $0.fullName < $1.fullName }) where spec.stats.calls + spec.stats.rejectedCalls > 0 {
+                let name = spec.fullName, s = spec.stats
                 let per = s.calls > 0 ? Double(s.microseconds) / Double(s.calls) : 0
                 lines.append("cmdstat_\(name):calls=\(s.calls),usec=\(s.microseconds),usec_per_call=\(format2(per)),rejected_calls=\(s.rejectedCalls),failed_calls=\(s.failedCalls)")
             }

@@ -52,9 +52,7 @@ public final class Server: @unchecked Sendable {
                     // being consumed, which bounds the replies pending for it.
                     try channel.pipeline.syncOperations.addHandlers([
                         BackPressureHandler(),
-                        InputCounter(engine: engine),
-                        ByteToMessageHandler(RESPRequestDecoder(limits: limits)),
-                        ConnectionHandler(engine: engine),
+                        ConnectionHandler(engine: engine, limits: limits),
                     ])
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

@@ -73,6 +73,7 @@ enum ServerCommands {
         config.addSubcommand(CommandSpec("resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale], group: "server",
                                          since: "2.0.0", summary: "Reset the stats returned by INFO") { ctx in
             engine.stats = ServerStats()
+            for spec in engine.table.allSpecs { spec.stats = CommandStats() }
             ctx.stats = ExecutionStats()
             ctx.out.ok()
         })
