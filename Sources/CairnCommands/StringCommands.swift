@@ -186,12 +186,16 @@ enum StringCommands {
             guard let old = readString(ctx, key) else { return }
             ctx.out.bulkOrNull(old)
         }
-        let found = ctx.lookupWrite(key) != nil
-        if (nx && found) || (xx && !found) {
+        let position = ctx.lookupWrite(key)
+        if (nx && position != nil) || (xx && position == nil) {
             if !get { ctx.out.null() }
             return
         }
-        ctx.db.set(key, .string(value), keepTTL: keepTTL, clock: ctx.lruClock)
+        if let p = position {
+            ctx.db.replace(at: p, .string(value), keepTTL: keepTTL, clock: ctx.lruClock)
+        } else {
+            ctx.db.add(key, .string(value), clock: ctx.lruClock)
+        }
         ctx.dirty += 1
         if let t = expireAt {
             ctx.db.setExpire(key, atMs: t)

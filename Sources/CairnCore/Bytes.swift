@@ -1,27 +1,29 @@
 /// A binary-safe byte string, the unit of every key, value and argument.
 ///
 /// Strings of up to `Bytes.inlineCapacity` bytes live inside the value itself (no heap
-/// allocation, 16 bytes in all); longer ones live in one array. The form is canonical:
-/// a string is `.small` exactly when it fits inline, so equality can compare cases first.
+/// allocation, 24 bytes in all); longer ones live in one array. 22 bytes hold most real
+/// keys ("user:1234567890:cart"), which saves a heap block and a cache miss per key.
+/// The form is canonical: a string is `.small` exactly when it fits inline, so equality
+/// can compare cases first.
 public enum Bytes: Sendable {
-    /// Bytes 0..<14 packed into the three words, then the count.
-    case small(UInt64, UInt32, UInt16, UInt8)
+    /// Bytes 0..<22 packed into the four words, then the count.
+    case small(UInt64, UInt64, UInt32, UInt16, UInt8)
     case large([UInt8])
 
-    public static let inlineCapacity = 14
+    public static let inlineCapacity = 22
 
-    public static let empty = Bytes.small(0, 0, 0, 0)
+    public static let empty = Bytes.small(0, 0, 0, 0, 0)
 
     @inlinable
     public init(_ raw: UnsafeRawBufferPointer) {
         if raw.count <= Bytes.inlineCapacity {
-            var words: (UInt64, UInt32, UInt16) = (0, 0, 0)
+            var words: (UInt64, UInt64, UInt32, UInt16) = (0, 0, 0, 0)
             if raw.count > 0 {
                 withUnsafeMutableBytes(of: &words) { dst in
                     dst.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
                 }
             }
-            self = .small(words.0, words.1, words.2, UInt8(raw.count))
+            self = .small(words.0, words.1, words.2, words.3, UInt8(raw.count))
         } else {
             self = .large(Array(raw))
         }
@@ -55,7 +57,7 @@ public enum Bytes: Sendable {
     @inlinable
     public var count: Int {
         switch self {
-        case .small(_, _, _, let n): return Int(n)
+        case .small(_, _, _, _, let n): return Int(n)
         case .large(let a): return a.count
         }
     }
@@ -66,8 +68,8 @@ public enum Bytes: Sendable {
     @inlinable
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch self {
-        case .small(let a, let b, let c, let n):
-            var words = (a, b, c)
+        case .small(let a, let b, let c, let d, let n):
+            var words = (a, b, c, d)
             return try Swift.withUnsafeBytes(of: &words) { raw in
                 try body(UnsafeRawBufferPointer(rebasing: raw[0..<Int(n)]))
             }
@@ -126,12 +128,12 @@ public enum Bytes: Sendable {
     /// The bytes with ASCII letters lowercased (for table lookups of names).
     public var lowercased: Bytes {
         switch self {
-        case .small(let a, let b, let c, let n):
-            var words = (a, b, c)
+        case .small(let a, let b, let c, let d, let n):
+            var words = (a, b, c, d)
             withUnsafeMutableBytes(of: &words) { raw in
                 for i in 0..<Int(n) where raw[i] >= 65 && raw[i] <= 90 { raw[i] |= 0x20 }
             }
-            return .small(words.0, words.1, words.2, n)
+            return .small(words.0, words.1, words.2, words.3, n)
         case .large(let array):
             return .large(array.map { ($0 >= 65 && $0 <= 90) ? $0 | 0x20 : $0 })
         }
@@ -144,8 +146,8 @@ extension Bytes: Equatable {
     @inlinable
     public static func == (lhs: Bytes, rhs: Bytes) -> Bool {
         switch (lhs, rhs) {
-        case let (.small(a0, a1, a2, an), .small(b0, b1, b2, bn)):
-            return a0 == b0 && a1 == b1 && a2 == b2 && an == bn
+        case let (.small(a0, a1, a2, a3, an), .small(b0, b1, b2, b3, bn)):
+            return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3 && an == bn
         case let (.large(a), .large(b)):
             return a == b
         default:

@@ -15,9 +15,9 @@ extension Bytes {
     @inlinable
     public func hash64(seed: UInt64) -> UInt64 {
         switch self {
-        case .small(let a, let b, let c, let n):
-            let hi = UInt64(b) | (UInt64(c) << 32) | (UInt64(n) << 56)
-            return mix64(mix64(a ^ hashPrime0 ^ seed, hi ^ hashPrime1), hashPrime2 ^ UInt64(n))
+        case .small(let a, let b, let c, let d, let n):
+            let tail = UInt64(c) | (UInt64(d) << 32) | (UInt64(n) << 56)
+            return mix64(mix64(a ^ hashPrime0 ^ seed, b ^ hashPrime1), tail ^ hashPrime2)
         case .large(let array):
             return array.withUnsafeBytes { raw -> UInt64 in
                 var h = seed ^ hashPrime0 ^ UInt64(raw.count)

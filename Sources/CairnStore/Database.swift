@@ -45,6 +45,20 @@ public final class Database {
         if !keepTTL { removeExpire(key) }
     }
 
+    /// Replaces the value of the entry at `position` (found by a lookup just before).
+    @inlinable
+    public func replace(at position: Int, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
+        main.setValue(value, at: position)
+        main.setAux(clock, at: position)
+        if !keepTTL && !expires.isEmpty { expires.remove(main.entries[position].key) }
+    }
+
+    /// Adds a key known to be absent.
+    @inlinable
+    public func add(_ key: Bytes, _ value: Value, clock: UInt32) {
+        main.insert(key, value, aux: clock)
+    }
+
     /// Deletes a key and its expiry; true when it existed.
     @discardableResult
     public func delete(_ key: Bytes) -> Bool {

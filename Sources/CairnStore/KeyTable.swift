@@ -204,3 +204,19 @@ extension UInt64 {
         return (v >> 32) | (v << 32)
     }
 }
+
+extension KeyTable {
+    /// Mean number of slots probed to find each present key (1.0 is ideal): a check on
+    /// the hash function's spread, used by tests.
+    public var meanProbeLength: Double {
+        guard !entries.isEmpty else { return 0 }
+        var total = 0
+        for e in entries {
+            var i = Int(e.hash) & mask
+            var n = 1
+            while slots[i] == 0 || entries[Int(slots[i]) - 1].key != e.key { i = (i + 1) & mask; n += 1 }
+            total += n
+        }
+        return Double(total) / Double(entries.count)
+    }
+}

@@ -19,17 +19,22 @@ public enum Value {
     @inlinable
     public static func string(_ b: Bytes) -> Value {
         if b.count <= 20, let v = b.int64 { return .int(v) }
-        switch b {
-        case .small(let a, let c, let d, let n): return .inline(a, c, d, n)
-        case .large(let array): return .heap(array)
-        }
+        return textString(b)
     }
 
+    /// The longest string held inline in a value.
+    public static let inlineCapacity = 14
+
     /// A string value stored as text even when it looks like an integer (INCRBYFLOAT's result).
+    @inlinable
     public static func textString(_ b: Bytes) -> Value {
-        switch b {
-        case .small(let a, let c, let d, let n): return .inline(a, c, d, n)
-        case .large(let array): return .heap(array)
+        if b.count > inlineCapacity { return .heap(b.array) }
+        return b.withUnsafeBytes { raw -> Value in
+            var words: (UInt64, UInt32, UInt16) = (0, 0, 0)
+            if raw.count > 0 {
+                withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+            }
+            return .inline(words.0, words.1, words.2, UInt8(raw.count))
         }
     }
 
@@ -42,7 +47,9 @@ public enum Value {
     @inlinable
     public var stringBytes: Bytes? {
         switch self {
-        case .inline(let a, let b, let c, let n): return .small(a, b, c, n)
+        case .inline(let a, let b, let c, let n):
+            var words = (a, b, c)
+            return withUnsafeBytes(of: &words) { Bytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         case .heap(let array), .raw(let array): return Bytes(array)
         case .int(let v): return formatInt64(v)
         }

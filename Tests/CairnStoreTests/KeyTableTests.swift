@@ -1,5 +1,6 @@
 import CairnCore
 @testable import CairnStore
+import Foundation
 import XCTest
 
 final class KeyTableTests: XCTestCase {
@@ -63,19 +64,19 @@ final class KeyTableTests: XCTestCase {
     }
 
     func testEntryIsCompact() {
-        XCTAssertEqual(MemoryLayout<Bytes>.size, 16)
+        XCTAssertEqual(MemoryLayout<Bytes>.size, 24)
         XCTAssertEqual(MemoryLayout<Value>.size, 16)
-        XCTAssertLessThanOrEqual(MemoryLayout<KeyTableEntry<Value>>.stride, 40)
+        XCTAssertLessThanOrEqual(MemoryLayout<KeyTableEntry<Value>>.stride, 48)
     }
 }
 
 final class BytesTests: XCTestCase {
     func testInlineAndHeapForms() {
-        let short = Bytes("fourteen bytes")
-        let long = Bytes("fifteen bytes!!")
-        if case .small = short {} else { XCTFail("14 bytes should be inline") }
-        if case .large = long {} else { XCTFail("15 bytes should be on the heap") }
-        XCTAssertEqual(short.string, "fourteen bytes")
+        let short = Bytes("twenty-two bytes long!")
+        let long = Bytes("twenty-three bytes long")
+        if case .small = short {} else { XCTFail("22 bytes should be inline") }
+        if case .large = long {} else { XCTFail("23 bytes should be on the heap") }
+        XCTAssertEqual(short.string, "twenty-two bytes long!")
         XCTAssertEqual(Bytes([0, 1, 2]).array, [0, 1, 2])
         XCTAssertNotEqual(Bytes([0]), Bytes([]))
         XCTAssertEqual(Bytes("GeT").lowercased, Bytes("get"))
@@ -111,5 +112,20 @@ final class BytesTests: XCTestCase {
         XCTAssertFalse(globMatch(pattern: "h\\*llo", string: "hello"))
         XCTAssertTrue(globMatch(pattern: "MAX*", string: "maxclients", noCase: true))
         XCTAssertFalse(globMatch(pattern: String(repeating: "a*", count: 50) + "b", string: String(repeating: "a", count: 60)))
+    }
+}
+
+final class HashSpreadTests: XCTestCase {
+    /// Sequential keys of the shapes benchmarks and applications use must spread well:
+    /// linear probing degrades fast with clustered hashes.
+    func testProbeLengthStaysShort() {
+        for shape in ["key:%012d", "k%d", "user:%d:profile-settings"] {
+            var table = KeyTable<Int>(seed: UInt64.random(in: 0...UInt64.max))
+            for i in 0..<100_000 {
+                table.insert(Bytes(shape.replacingOccurrences(of: "%012d", with: String(format: "%012d", i))
+                    .replacingOccurrences(of: "%d", with: String(i))), i)
+            }
+            XCTAssertLessThan(table.meanProbeLength, 1.6, "\(shape): \(table.meanProbeLength)")
+        }
     }
 }
