@@ -8,6 +8,14 @@ public struct KeyTableEntry<V> {
     @usableFromInline var hash: UInt32
     /// Free for the owner: the keyspace keeps the last access time here (OBJECT IDLETIME).
     public var aux: UInt32
+
+    @inlinable
+    init(key: Bytes, value: V, hash: UInt32, aux: UInt32) {
+        self.key = key
+        self.value = value
+        self.hash = hash
+        self.aux = aux
+    }
 }
 
 /// An open-addressing hash table from byte strings to values, built for memory per key:
@@ -15,16 +23,21 @@ public struct KeyTableEntry<V> {
 /// power-of-two array of UInt32 positions indexes them with linear probing and
 /// backward-shift deletion (no tombstones).
 ///
+/// A class rather than a struct: a struct stored in a class property is copied (and its
+/// arrays retained and released) on every method call, which showed up on every lookup.
+///
 /// The dense array makes random sampling O(1) (RANDOMKEY, active expiry, eviction). SCAN walks
 /// home slots in Redis's reverse-binary cursor order, which keeps SCAN's guarantee (every key
 /// present for the whole scan is returned) across growth and shrinking.
-public struct KeyTable<V> {
-    public private(set) var entries: ContiguousArray<KeyTableEntry<V>> = []
+public final class KeyTable<V> {
+    /// The entries, densely. Public for reading and for inlining; change them only through
+    /// the methods, which keep `slots` consistent.
+    public var entries: ContiguousArray<KeyTableEntry<V>> = []
     @usableFromInline var slots: ContiguousArray<UInt32>
     @usableFromInline var mask: Int
     @usableFromInline let seed: UInt64
 
-    static var minimumSlots: Int { 8 }
+    @usableFromInline static var minimumSlots: Int { 8 }
 
     public init(seed: UInt64) {
         self.seed = seed
@@ -32,8 +45,11 @@ public struct KeyTable<V> {
         self.mask = KeyTable.minimumSlots - 1
     }
 
+    @inlinable
     public var count: Int { entries.count }
+    @inlinable
     public var isEmpty: Bool { entries.isEmpty }
+    @inlinable
     public var slotCount: Int { slots.count }
 
     @inlinable
@@ -65,21 +81,24 @@ public struct KeyTable<V> {
         return entries[p].value
     }
 
-    public mutating func withValue<R>(at position: Int, _ body: (inout V) throws -> R) rethrows -> R {
+    @inlinable
+    public func withValue<R>(at position: Int, _ body: (inout V) throws -> R) rethrows -> R {
         try body(&entries[position].value)
     }
 
-    public mutating func setValue(_ value: V, at position: Int) {
+    @inlinable
+    public func setValue(_ value: V, at position: Int) {
         entries[position].value = value
     }
 
-    public mutating func setAux(_ aux: UInt32, at position: Int) {
+    @inlinable
+    public func setAux(_ aux: UInt32, at position: Int) {
         entries[position].aux = aux
     }
 
     /// Inserts or replaces; returns the entry's position.
-    @discardableResult
-    public mutating func set(_ key: Bytes, _ value: V, aux: UInt32 = 0) -> Int {
+    @inlinable @discardableResult
+    public func set(_ key: Bytes, _ value: V, aux: UInt32 = 0) -> Int {
         let h = hashOf(key)
         if let slot = findSlot(key, h) {
             let p = Int(slots[slot]) - 1
@@ -91,12 +110,13 @@ public struct KeyTable<V> {
     }
 
     /// Inserts a key known to be absent.
-    @discardableResult
-    public mutating func insert(_ key: Bytes, _ value: V, aux: UInt32 = 0) -> Int {
+    @inlinable @discardableResult
+    public func insert(_ key: Bytes, _ value: V, aux: UInt32 = 0) -> Int {
         insertNew(key, value, hashOf(key), aux)
     }
 
-    private mutating func insertNew(_ key: Bytes, _ value: V, _ h: UInt32, _ aux: UInt32) -> Int {
+    @inlinable
+    func insertNew(_ key: Bytes, _ value: V, _ h: UInt32, _ aux: UInt32) -> Int {
         precondition(entries.count < Int(UInt32.max) - 1, "KeyTable is full")
         if (entries.count + 1) * 4 > slots.count * 3 { resize(slots.count * 2) }
         entries.append(KeyTableEntry(key: key, value: value, hash: h, aux: aux))
@@ -107,23 +127,24 @@ public struct KeyTable<V> {
     }
 
     /// Removes `key`; returns its value.
-    @discardableResult
-    public mutating func remove(_ key: Bytes) -> V? {
+    @inlinable @discardableResult
+    public func remove(_ key: Bytes) -> V? {
         let h = hashOf(key)
         guard let slot = findSlot(key, h) else { return nil }
         return removeSlot(slot)
     }
 
     /// Removes the entry at `position`; returns its value.
-    @discardableResult
-    public mutating func remove(at position: Int) -> V {
+    @inlinable @discardableResult
+    public func remove(at position: Int) -> V {
         let h = entries[position].hash
         var i = Int(h) & mask
         while Int(slots[i]) - 1 != position { i = (i + 1) & mask }
         return removeSlot(i)
     }
 
-    private mutating func removeSlot(_ slot: Int) -> V {
+    @inlinable
+    func removeSlot(_ slot: Int) -> V {
         let position = Int(slots[slot]) - 1
         // Backward-shift deletion: pull later members of the probe run into the hole.
         var hole = slot
@@ -153,13 +174,15 @@ public struct KeyTable<V> {
         return removed
     }
 
-    public mutating func removeAll() {
+    @inlinable
+    public func removeAll() {
         entries = []
         slots = ContiguousArray(repeating: 0, count: KeyTable.minimumSlots)
         mask = KeyTable.minimumSlots - 1
     }
 
-    private mutating func resize(_ newCount: Int) {
+    @inlinable
+    func resize(_ newCount: Int) {
         var newSlots = ContiguousArray<UInt32>(repeating: 0, count: newCount)
         let newMask = newCount - 1
         for (p, e) in entries.enumerated() {
@@ -176,6 +199,7 @@ public struct KeyTable<V> {
 
     /// One SCAN step: visits every entry whose home slot is `cursor`, returns the next cursor
     /// (0 when the walk is complete). Same reverse-binary increment as Redis's dictScan.
+    @inlinable
     public func scan(cursor: UInt64, _ visit: (KeyTableEntry<V>) -> Void) -> UInt64 {
         if entries.isEmpty { return 0 }
         let m = UInt64(mask)

@@ -19,8 +19,11 @@ public final class Keyspace {
     public func swap(_ a: Int, _ b: Int) {
         guard a != b else { return }
         let x = databases[a], y = databases[b]
-        Swift.swap(&x.main, &y.main)
-        Swift.swap(&x.expires, &y.expires)
+        let (main, expires) = (x.main, x.expires)
+        x.main = y.main
+        x.expires = y.expires
+        y.main = main
+        y.expires = expires
     }
 
     public func flushAll() {

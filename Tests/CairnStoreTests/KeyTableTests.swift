@@ -8,7 +8,7 @@ final class KeyTableTests: XCTestCase {
 
     /// Random inserts, replacements and removals checked against Swift's Dictionary.
     func testMatchesDictionaryModel() {
-        var table = KeyTable<Int>(seed: 42)
+        let table = KeyTable<Int>(seed: 42)
         var model: [Bytes: Int] = [:]
         var rng = SystemRandomNumberGenerator()
         for step in 0..<50_000 {
@@ -29,7 +29,7 @@ final class KeyTableTests: XCTestCase {
     }
 
     func testRemoveAtPositionKeepsIndexConsistent() {
-        var table = KeyTable<Int>(seed: 7)
+        let table = KeyTable<Int>(seed: 7)
         for i in 0..<1000 { table.insert(key(i), i) }
         while table.count > 0 {
             let p = Int.random(in: 0..<table.count)
@@ -44,7 +44,7 @@ final class KeyTableTests: XCTestCase {
     /// table grows or shrinks between calls.
     func testScanReturnsEveryStableKeyAcrossResizes() {
         for grow in [true, false] {
-            var table = KeyTable<Int>(seed: 99)
+            let table = KeyTable<Int>(seed: 99)
             let stable = (0..<500).map { Bytes("stable\($0)") }
             for k in stable { table.insert(k, 0) }
             if !grow { for i in 0..<5000 { table.insert(key(i), 1) } }
@@ -120,7 +120,7 @@ final class HashSpreadTests: XCTestCase {
     /// linear probing degrades fast with clustered hashes.
     func testProbeLengthStaysShort() {
         for shape in ["key:%012d", "k%d", "user:%d:profile-settings"] {
-            var table = KeyTable<Int>(seed: UInt64.random(in: 0...UInt64.max))
+            let table = KeyTable<Int>(seed: UInt64.random(in: 0...UInt64.max))
             for i in 0..<100_000 {
                 table.insert(Bytes(shape.replacingOccurrences(of: "%012d", with: String(format: "%012d", i))
                     .replacingOccurrences(of: "%d", with: String(i))), i)
