@@ -1,0 +1,121 @@
+"""Shared pieces of the Tools/bench* scripts: start cairn-server and redis-server side by
+side on free ports, talk to them over a raw socket."""
+import os, shutil, socket, subprocess, sys, tempfile, time
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_ready(port, proc, what):
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{what} exited early")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"{what} did not start on {port}")
+
+
+@dataclass
+class Pair:
+    tmp: str
+    cairn: subprocess.Popen
+    cairn_port: int
+    redis: subprocess.Popen
+    redis_port: int
+
+
+def cairn_binary():
+    binary = os.path.join(ROOT, ".build/release/cairn-server")
+    if not os.path.exists(binary):
+        subprocess.run(["swift", "build", "-c", "release", "--product", "cairn-server"], cwd=ROOT, check=True)
+    return binary
+
+
+def start_pair(fsync):
+    """cairn-server with `--appendfsync fsync` and redis-server with the matching setting
+    (`no`: no AOF at all; otherwise AOF with the same fsync policy), no RDB saves."""
+    tmp = tempfile.mkdtemp(prefix="cairn-bench-")
+    cairn_port, redis_port = free_port(), free_port()
+    cairn = subprocess.Popen([cairn_binary(), "--port", str(cairn_port), "--bind", "127.0.0.1", "--dir", f"{tmp}/cairn",
+                              "--appendfsync", fsync, "--loglevel", "warning"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", tmp,
+                  "--save", "", "--loglevel", "warning"]
+    redis_args += ["--appendonly", "no"] if fsync == "no" else ["--appendonly", "yes", "--appendfsync", fsync]
+    redis = subprocess.Popen(redis_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(cairn_port, cairn, "cairn-server")
+    wait_ready(redis_port, redis, "redis-server")
+    return Pair(tmp, cairn, cairn_port, redis, redis_port)
+
+
+def stop_pair(pair):
+    for proc in (pair.cairn, pair.redis):
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    shutil.rmtree(pair.tmp, ignore_errors=True)
+
+
+def encode(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def call(port, *args):
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(encode(*[a if isinstance(a, bytes) else a.encode() for a in args]))
+        data = b""
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            data += chunk
+            if data.startswith(b"$"):
+                header, _, rest = data.partition(b"\r\n")
+                if len(rest) >= int(header[1:]) + 2:
+                    return rest[:int(header[1:])]
+            elif data.endswith(b"\r\n"):
+                return data
+    return data
+
+
+def info_field(port, field):
+    text = call(port, "INFO", "memory").decode()
+    for line in text.split("\r\n"):
+        if line.startswith(field + ":"):
+            return line.split(":", 1)[1]
+    raise KeyError(field)
+
+
+def pipeline_load(port, count, make, batch=10000):
+    """SETs `count` keys made by make(i) -> (key, value), `batch` per round trip."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        for start in range(0, count, batch):
+            n = min(batch, count - start)
+            s.sendall(b"".join(encode(b"SET", *make(i)) for i in range(start, start + n)))
+            # Every reply is "+OK\r\n": wait for n of them, counted in bytes so that a reply
+            # split across reads is not missed.
+            got = 0
+            while got < 5 * n:
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    raise RuntimeError("server closed the connection")
+                got += len(chunk)
