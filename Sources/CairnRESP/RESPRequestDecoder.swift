@@ -103,13 +103,42 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
         }
         var end = nl
         if end > view.startIndex && view[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let line = Array(view[view.startIndex..<end])
-        buffer.moveReaderIndex(forwardBy: nl + 1 - view.startIndex)
-        guard let args = splitInlineArguments(line) else {
-            throw RESPProtocolError("Protocol error: unbalanced quotes in request")
+        let length = end - view.startIndex
+        let fast = buffer.withUnsafeReadableBytes { raw in splitPlainInline(UnsafeRawBufferPointer(rebasing: raw[0..<length])) }
+        let args: [Bytes]
+        if let fast {
+            args = fast
+        } else {
+            guard let quoted = splitInlineArguments(Array(view[view.startIndex..<end])) else {
+                throw RESPProtocolError("Protocol error: unbalanced quotes in request")
+            }
+            args = quoted
         }
+        buffer.moveReaderIndex(forwardBy: nl + 1 - view.startIndex)
         return args
     }
+}
+
+/// The common inline line (no quotes, no NUL): words split on whitespace straight from the
+/// buffer. nil when the line needs the full quote-aware splitter.
+func splitPlainInline(_ line: UnsafeRawBufferPointer) -> [Bytes]? {
+    var words: [Bytes] = []
+    var start = -1
+    for i in 0..<line.count {
+        let c = line[i]
+        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == 0 { return nil }
+        let space = c == 32 || (c >= 9 && c <= 13)
+        if space {
+            if start >= 0 {
+                words.append(Bytes(UnsafeRawBufferPointer(rebasing: line[start..<i])))
+                start = -1
+            }
+        } else if start < 0 {
+            start = i
+        }
+    }
+    if start >= 0 { words.append(Bytes(UnsafeRawBufferPointer(rebasing: line[start..<line.count]))) }
+    return words
 }
 
 /// Redis's sdssplitargs: whitespace-separated words, "double quotes" with \n \r \t \b \a \xHH

@@ -28,6 +28,14 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(buf)).whenComplete { _ in context.close(promise: nil) }
             return
         }
+        if engine.config.protectedMode && engine.config.requirepass.isEmpty
+            && !ProtectedMode.isLoopback(context.channel.remoteAddress) {
+            var buf = context.channel.allocator.buffer(capacity: 1024)
+            buf.writeString("-\(ProtectedMode.deniedMessage)\r\n")
+            context.writeAndFlush(wrapOutboundOut(buf)).whenComplete { _ in context.close(promise: nil) }
+            engine.unregister(conn)
+            return
+        }
         connection = conn
         context.fireChannelActive()
     }

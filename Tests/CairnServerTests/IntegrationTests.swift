@@ -290,3 +290,13 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/data"))
     }
 }
+
+/// Protected mode decides by the peer's address; loopback peers are served.
+final class ProtectedModeTests: XCTestCase {
+    func testLoopbackClientsAreServedInProtectedMode() throws {
+        let server = try ServerProcess.cairn(["--protected-mode", "yes"])
+        defer { server.stop() }
+        XCTAssertEqual(try server.client().call("PING"), .simple("PONG"))
+        XCTAssertEqual(try server.client().call("CONFIG", "GET", "protected-mode").array?.last?.string, "yes")
+    }
+}
