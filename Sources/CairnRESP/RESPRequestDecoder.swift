@@ -25,26 +25,25 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
         while true {
             if pendingArgumentCount == 0 {
                 guard let first = buffer.readableBytesView.first else { return nil }
-                if first == UInt8(ascii: "*") {
-                    guard let count = try readMultibulkHeader(&buffer) else { return nil }
-                    if count <= 0 { continue }  // `*0` and `*-1` are empty requests
-                    pendingArgumentCount = count
-                    arguments = []
-                    arguments.reserveCapacity(min(count, 1024))
-                } else {
+                if first != UInt8(ascii: "*") {
                     guard let line = try readInline(&buffer) else { return nil }
                     if line.isEmpty { continue }
                     return line
                 }
             }
-            while pendingArgumentCount > 0 {
-                guard let argument = try readBulk(&buffer) else { return nil }
-                arguments.append(argument)
-                pendingArgumentCount -= 1
+            // Multibulk: parse as far as the input goes, straight from the buffer's bytes.
+            var consumed = 0
+            let complete = try buffer.withUnsafeReadableBytes { raw in
+                try parseMultibulk(raw, consumed: &consumed)
             }
-            let done = arguments
-            arguments = []
-            return done
+            buffer.moveReaderIndex(forwardBy: consumed)
+            if complete {
+                if arguments.isEmpty { continue }  // `*0` and `*-1` are empty requests
+                let done = arguments
+                arguments = []
+                return done
+            }
+            return nil
         }
     }
 
@@ -52,46 +51,59 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
         try decode(buffer: &buffer)
     }
 
-    /// The digits of a `*N\r\n` or `$N\r\n` header line, or nil when the line is incomplete.
-    private func headerLine(_ buffer: ByteBuffer, tooBig: String) throws -> (Int64?, Int)? {
-        let view = buffer.readableBytesView
-        guard let cr = view.firstIndex(of: UInt8(ascii: "\r")) else {
-            if view.count > limits.inlineBytesMax { throw RESPProtocolError("Protocol error: \(tooBig)") }
+    /// The value of the `*N` or `$N` header line at `start`, and where the line ends, or nil
+    /// when the line is not complete yet. Like Redis, the byte after `\r` is taken to be `\n`.
+    @inline(__always)
+    private func headerLine(_ raw: UnsafeRawBufferPointer, _ start: Int, tooBig: String) throws -> (Int64?, Int)? {
+        var cr = start + 1
+        let end = raw.count
+        while cr < end && raw[cr] != 13 { cr += 1 }
+        if cr >= end {
+            if end - start > limits.inlineBytesMax { throw RESPProtocolError("Protocol error: \(tooBig)") }
             return nil
         }
-        // Like Redis, the byte after \r is taken to be \n without looking.
-        guard cr + 1 < view.endIndex else { return nil }
-        let digits = view[(view.startIndex + 1)..<cr]
-        let value = digits.withContiguousStorageIfAvailable { parseInt64(UnsafeRawBufferPointer($0)) } ?? nil
-        return (value, cr + 2 - view.startIndex)
+        guard cr + 1 < end else { return nil }
+        let value = parseInt64(UnsafeRawBufferPointer(rebasing: raw[(start + 1)..<cr]))
+        return (value, cr + 2)
     }
 
-    private mutating func readMultibulkHeader(_ buffer: inout ByteBuffer) throws -> Int? {
-        guard let (value, length) = try headerLine(buffer, tooBig: "too big mbulk count string") else { return nil }
-        guard let count = value, count <= limits.multibulkCountMax else {
-            throw RESPProtocolError("Protocol error: invalid multibulk length")
+    /// Reads the multibulk request at the start of `raw`, resuming with the arguments
+    /// already read. Sets `consumed` to the bytes it used; true when the request is whole.
+    private mutating func parseMultibulk(_ raw: UnsafeRawBufferPointer, consumed: inout Int) throws -> Bool {
+        var pos = 0
+        if pendingArgumentCount == 0 {
+            guard let (value, next) = try headerLine(raw, 0, tooBig: "too big mbulk count string") else { return false }
+            guard let count = value, count <= limits.multibulkCountMax else {
+                throw RESPProtocolError("Protocol error: invalid multibulk length")
+            }
+            pos = next
+            consumed = pos
+            if count <= 0 {
+                arguments = []
+                return true
+            }
+            pendingArgumentCount = Int(count)
+            arguments = []
+            arguments.reserveCapacity(min(Int(count), 1024))
         }
-        buffer.moveReaderIndex(forwardBy: length)
-        return Int(count)
-    }
-
-    private mutating func readBulk(_ buffer: inout ByteBuffer) throws -> Bytes? {
-        let view = buffer.readableBytesView
-        guard let first = view.first else { return nil }
-        guard let (value, headerLength) = try headerLine(buffer, tooBig: "too big bulk count string") else { return nil }
-        if first != UInt8(ascii: "$") {
-            throw RESPProtocolError("Protocol error: expected '$', got '\(Character(Unicode.Scalar(first)))'")
+        while pendingArgumentCount > 0 {
+            guard pos < raw.count else { return false }
+            guard let (value, next) = try headerLine(raw, pos, tooBig: "too big bulk count string") else { return false }
+            let first = raw[pos]
+            if first != UInt8(ascii: "$") {
+                throw RESPProtocolError("Protocol error: expected '$', got '\(Character(Unicode.Scalar(first)))'")
+            }
+            guard let length = value, length >= 0, length <= limits.bulkBytesMax else {
+                throw RESPProtocolError("Protocol error: invalid bulk length")
+            }
+            let n = Int(length)
+            guard raw.count - next >= n + 2 else { return false }
+            arguments.append(Bytes(UnsafeRawBufferPointer(rebasing: raw[next..<(next + n)])))
+            pos = next + n + 2
+            consumed = pos
+            pendingArgumentCount -= 1
         }
-        guard let length = value, length >= 0, length <= limits.bulkBytesMax else {
-            throw RESPProtocolError("Protocol error: invalid bulk length")
-        }
-        let total = headerLength + Int(length) + 2
-        guard buffer.readableBytes >= total else { return nil }
-        let argument = buffer.withUnsafeReadableBytes { raw in
-            Bytes(UnsafeRawBufferPointer(rebasing: raw[headerLength..<(headerLength + Int(length))]))
-        }
-        buffer.moveReaderIndex(forwardBy: total)
-        return argument
+        return true
     }
 
     /// One inline request line split into arguments as Redis's sdssplitargs does.

@@ -49,18 +49,22 @@ final class ConnectionHandler: ChannelInboundHandler {
             buffered.writeBuffer(&input)
             input = buffered
         }
+        engine.beginBatch(conn)
         do {
             while let request = try decoder.decode(buffer: &input) {
                 engine.execute(conn, request)
                 if conn.closeAfterFlush {
+                    engine.endBatch(conn)
                     flush()
                     return
                 }
             }
         } catch {
+            engine.endBatch(conn)
             protocolError(context: context, error)
             return
         }
+        engine.endBatch(conn)
         if input.readableBytes > 0 {
             if input.readerIndex > 64 * 1024 { input.discardReadBytes() }
             pending = input

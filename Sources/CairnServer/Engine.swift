@@ -24,6 +24,8 @@ final class Engine: @unchecked Sendable {
     var monitors: [ClientConnection] = []
     private var nextClientId: Int64 = 1
     var stats = ServerStats()
+    /// The clock reading shared by the commands of the current read batch.
+    private var batchNowMs: Int64 = 0
     let startTimeMs: Int64
     let runId: String
     var lastSaveUnixSeconds: Int64
@@ -72,16 +74,26 @@ final class Engine: @unchecked Sendable {
 
     // MARK: - Executing commands
 
-    /// Runs one request from `conn`, leaving the reply in its output buffer.
-    func execute(_ conn: ClientConnection, _ args: [Bytes]) {
+    /// Starts a read batch for `conn`: its output buffer becomes the writer's, and the
+    /// batch's commands share one reading of the clock (Redis's command time snapshot).
+    func beginBatch(_ conn: ClientConnection) {
         assert(loop.inEventLoop)
-        let session = conn.session
-        let now = Clock.unixMilliseconds()
-        session.lastInteractionMs = now
         swap(&ctx.out.buffer, &conn.output)
-        ctx.out.protocolVersion = session.protocolVersion
+        batchNowMs = Clock.unixMilliseconds()
+        conn.session.lastInteractionMs = batchNowMs
+    }
+
+    /// Ends the batch: the replies go back to the connection's buffer, the effects are drained.
+    func endBatch(_ conn: ClientConnection) {
+        swap(&ctx.out.buffer, &conn.output)
+        drainEffects()
+    }
+
+    /// Runs one request from `conn` inside a batch, leaving the reply in the writer.
+    func execute(_ conn: ClientConnection, _ args: [Bytes]) {
+        ctx.out.protocolVersion = conn.session.protocolVersion
         let mark = ctx.out.buffer.writerIndex
-        dispatch(conn, args, now)
+        dispatch(conn, args, batchNowMs)
         switch conn.replyMode {
         case .off:
             ctx.out.buffer.moveWriterIndex(to: mark)
@@ -93,8 +105,6 @@ final class Engine: @unchecked Sendable {
         case .on:
             break
         }
-        swap(&ctx.out.buffer, &conn.output)
-        drainEffects()
     }
 
     private func dispatch(_ conn: ClientConnection, _ args: [Bytes], _ now: Int64) {
