@@ -133,6 +133,16 @@ public final class CommandContext {
         return nil
     }
 
+    /// A 32-bit integer argument (Redis's getIntFromObjectOrReply), or nil after its error.
+    public func int32Arg(_ index: Int) -> Int32? {
+        guard let v = args[index].int64 else { out.error(Reply.notInteger); return nil }
+        guard v >= Int64(Int32.min) && v <= Int64(Int32.max) else {
+            out.error("ERR value is out of range, value must between -2147483648 and 2147483647")
+            return nil
+        }
+        return Int32(v)
+    }
+
     public func isOption(_ index: Int, _ lower: StaticString) -> Bool {
         args[index].equalsLowercased(lower)
     }

@@ -37,11 +37,8 @@ enum DatabaseCommands {
         return true
     }
 
-    static func dbIndex(_ ctx: CommandContext, _ i: Int, invalid: String) -> Int? {
-        guard let v = ctx.args[i].int64, v >= Int64(Int32.min), v <= Int64(Int32.max) else {
-            ctx.out.error(invalid)
-            return nil
-        }
+    static func dbIndex(_ ctx: CommandContext, _ i: Int) -> Int? {
+        guard let v = ctx.int32Arg(i) else { return nil }
         guard v >= 0 && v < ctx.keyspace.databaseCount else {
             ctx.out.error(Reply.dbOutOfRange)
             return nil
@@ -50,7 +47,7 @@ enum DatabaseCommands {
     }
 
     static func select(_ ctx: CommandContext) {
-        guard let id = dbIndex(ctx, 1, invalid: Reply.notInteger) else { return }
+        guard let id = dbIndex(ctx, 1) else { return }
         ctx.session.databaseIndex = id
         ctx.out.ok()
     }

@@ -232,10 +232,7 @@ enum KeyCommands {
 
     static func move(_ ctx: CommandContext) {
         let key = ctx.args[1]
-        guard let id = ctx.args[2].int64, id >= Int64(Int32.min), id <= Int64(Int32.max) else {
-            ctx.out.error(Reply.notInteger)
-            return
-        }
+        guard let id = ctx.int32Arg(2) else { return }
         guard id >= 0 && id < ctx.keyspace.databaseCount else {
             ctx.out.error(Reply.dbOutOfRange)
             return

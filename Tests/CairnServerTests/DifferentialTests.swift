@@ -64,6 +64,47 @@ final class DifferentialTests: XCTestCase {
     func testStringsRESP3() throws { try compare(DifferentialScripts.strings, protocolVersion: 3) }
     func testKeysRESP2() throws { try compare(DifferentialScripts.keys) }
     func testKeysRESP3() throws { try compare(DifferentialScripts.keys, protocolVersion: 3) }
+    func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
+    func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
+
+    /// Malformed and unusual raw input: everything each server sends until it closes (or
+    /// goes quiet) must be the same.
+    func testRawProtocolInput() throws {
+        let inputs = [
+            "*1\r\n+PING\r\n",
+            "*abc\r\n",
+            "*-1\r\n*0\r\nPING\r\n",
+            "*1\r\n$-1\r\n",
+            "*1\r\n$abc\r\n",
+            "*2\r\n$4\r\nECHO\r\n$3\r\nabcde\r\nPING\r\n",
+            "ECHO \"unbalanced\r\n",
+            "ECHO \"a\"b\r\n",
+            "ECHO 'it\\'s'\r\nECHO \"\\x41\\n\\t\"\r\n",
+            "   \r\n\r\nPING\r\n",
+            "SET k v\nGET k\n",
+            "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\nGET k\r\n",
+            "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n",
+            "*1\r\n$4\r\nPING\r\n*1\r\n:4\r\n",
+        ]
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        for input in inputs {
+            let mine = try exchange(port: cairn.port, input)
+            let theirs = try exchange(port: redis.port, input)
+            XCTAssertEqual(mine, theirs, "input \(input.debugDescription)")
+        }
+    }
+
+    /// Sends `input`, then collects what comes back until the server closes or stays
+    /// quiet for a moment.
+    func exchange(port: Int, _ input: String) throws -> String {
+        let c = try RESPClient(port: port, timeoutSeconds: 1)
+        try c.sendRaw(input)
+        usleep(100_000)
+        return String(decoding: c.drainAvailable(), as: UTF8.self)
+    }
+
     func testProtocolAndServerRESP2() throws { try compare(DifferentialScripts.protocolAndServer) }
     func testProtocolAndServerRESP3() throws { try compare(DifferentialScripts.protocolAndServer, protocolVersion: 3) }
 }

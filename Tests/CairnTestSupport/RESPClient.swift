@@ -148,6 +148,15 @@ public final class RESPClient {
         buffer += chunk[0..<n]
     }
 
+    /// Everything the server sends until it closes or is quiet for the read timeout.
+    public func drainAvailable() -> [UInt8] {
+        while true {
+            do { try fill() } catch { break }
+        }
+        defer { buffer.removeAll(); position = 0 }
+        return Array(buffer[position...])
+    }
+
     /// True when the server closed the connection (reads EOF) within the timeout.
     public func isClosedByServer() -> Bool {
         while true {
