@@ -27,6 +27,8 @@ let package = Package(
             "CairnCore",
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: releaseSettings),
+        // Segmented write-ahead log: records, segments, manifest, group-commit writer, reader.
+        .target(name: "CairnLog", dependencies: ["CCairnSystem"], swiftSettings: releaseSettings),
         // The keyspace: databases, values, expiry. No I/O.
         .target(name: "CairnStore", dependencies: ["CairnCore"], swiftSettings: releaseSettings),
         // Command table and command families.
@@ -36,14 +38,15 @@ let package = Package(
         ], swiftSettings: releaseSettings),
         // NIO bootstrap, connections, configuration, INFO, lifecycle.
         .target(name: "CairnServer", dependencies: [
-            "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CCairnSystem",
+            "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CairnLog", "CCairnSystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: releaseSettings),
         .executableTarget(name: "cairn-server", dependencies: ["CairnServer"]),
         .executableTarget(name: "cairn", dependencies: [
-            "CairnCore",
+            "CairnCore", "CairnLog",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "CairnRESPTests", dependencies: [
             "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CCairnSystem"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnCore"]),
         .testTarget(name: "CairnCommandsTests", dependencies: [
             "CairnCommands", "CairnStore", "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),

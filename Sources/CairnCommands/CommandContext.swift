@@ -40,6 +40,9 @@ public final class CommandContext {
     /// Set by a handler that recorded its own effects instead of its arguments.
     var effectRewritten = false
     var dirtyAtStart = 0
+    /// True while the log is replayed at start-up: keys do not expire then (the log may
+    /// hold commands on keys whose time has passed since), as in Redis's AOF loading.
+    public var replaying = false
     /// Seconds clock for OBJECT IDLETIME, stored per key.
     public var lruClock: UInt32 { UInt32(truncatingIfNeeded: nowMs / 1000) }
 
@@ -84,6 +87,7 @@ public final class CommandContext {
     /// Deletes `key` if its time has passed, recording a DEL effect as Redis propagates it.
     @discardableResult
     public func expireIfNeeded(_ key: Bytes, in db: Database? = nil, dbIndex: Int? = nil) -> Bool {
+        if replaying { return false }
         let d = db ?? self.db
         guard let t = d.expireTime(key), t <= nowMs else { return false }
         d.delete(key)

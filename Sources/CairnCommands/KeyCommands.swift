@@ -297,7 +297,7 @@ enum KeyCommands {
             if lt, let current, when >= current { ctx.out.integer(0); return }
         }
         ctx.dirty += 1
-        if when <= ctx.nowMs {
+        if when <= ctx.nowMs && !ctx.replaying {
             db.delete(key)
             ctx.propagate(["DEL", key])
         } else {

@@ -255,7 +255,7 @@ enum StringCommands {
         }
         ctx.out.bulk(value)
         if let t = expireAt {
-            if !o.relative && t <= ctx.nowMs {
+            if !o.relative && t <= ctx.nowMs && !ctx.replaying {
                 ctx.db.delete(key)
                 ctx.propagate(["DEL", key])
             } else {

@@ -17,6 +17,8 @@ final class ClientConnection {
     var isMonitor = false
     var closeAfterFlush = false
     var closed = false
+    /// Replies held until the log is durable up to their LSN (appendfsync always), in order.
+    var gated: [(lsn: UInt64, bytes: ByteBuffer)] = []
 
     init(session: ClientSession, channel: Channel) {
         self.session = session
@@ -42,6 +44,36 @@ final class ClientConnection {
             channel.writeAndFlush(pending, promise: nil)
         }
         if closeAfterFlush && !closed {
+            closed = true
+            channel.close(promise: nil)
+        }
+        return n
+    }
+
+    /// Holds the replies produced since the last flush until `lsn` is durable.
+    func gate(lsn: UInt64) {
+        if output.readableBytes > 0 {
+            gated.append((lsn, output))
+            output = channel.allocator.buffer(capacity: 256)
+        }
+    }
+
+    /// Sends the held replies whose LSN is durable now; returns the bytes sent. Closes the
+    /// connection when asked to and nothing is held any more.
+    func release(durable: UInt64) -> Int {
+        var n = 0
+        var released = 0
+        for entry in gated {
+            if entry.lsn > durable { break }
+            n += entry.bytes.readableBytes
+            channel.write(entry.bytes, promise: nil)
+            released += 1
+        }
+        if released > 0 {
+            gated.removeFirst(released)
+            channel.flush()
+        }
+        if gated.isEmpty && closeAfterFlush && !closed {
             closed = true
             channel.close(promise: nil)
         }

@@ -28,6 +28,8 @@ public struct ServerConfig: Sendable {
     public var clientQueryBufferLimit = 1024 * 1024 * 1024
     public var pidfile = ""
     public var protectedMode = true
+    /// log-segment-size: a log segment is closed and the next begun past this size.
+    public var logSegmentSize = 64 * 1024 * 1024
     /// The configuration file given on the command line, if any.
     public var configFile: String?
 
@@ -128,6 +130,7 @@ enum Directives {
         memory("client-query-buffer-limit", minimum: 1024 * 1024, \.clientQueryBufferLimit),
         string("pidfile", mutable: false, \.pidfile),
         boolean("protected-mode", \.protectedMode),
+        memory("log-segment-size", minimum: 4096, \.logSegmentSize),
     ]
 
     nonisolated(unsafe) static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -78,7 +78,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func flush() {
         guard let conn = connection else { return }
-        engine.stats.netOutputBytes += conn.flush()
+        engine.flush(conn)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -29,13 +29,19 @@ final class Engine: @unchecked Sendable {
     let startTimeMs: Int64
     let runId: String
     var lastSaveUnixSeconds: Int64
+    let persistence: Persistence
+    /// True while the log is being replayed: commands without the `loading` flag get -LOADING.
+    var loading = false
+    /// Connections holding replies until the log is durable.
+    private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
     var onShutdown: (() -> Void)?
     /// Called after CONFIG SET changed the configuration (log level, ...).
     var onConfigChange: ((ServerConfig) -> Void)?
 
-    init(loop: EventLoop, config: ServerConfig, logger: Logger) {
+    init(loop: EventLoop, config: ServerConfig, logger: Logger, persistence: Persistence) {
         self.loop = loop
+        self.persistence = persistence
         self.config = config
         self.logger = logger
         self.keyspace = Keyspace(databaseCount: config.databases)
@@ -69,6 +75,7 @@ final class Engine: @unchecked Sendable {
 
     func unregister(_ conn: ClientConnection) {
         clients[conn.session.id] = nil
+        waiting[ObjectIdentifier(conn)] = nil
         if conn.isMonitor { monitors.removeAll { $0 === conn } }
     }
 
@@ -83,10 +90,53 @@ final class Engine: @unchecked Sendable {
         conn.session.lastInteractionMs = batchNowMs
     }
 
-    /// Ends the batch: the replies go back to the connection's buffer, the effects are drained.
+    /// Ends the batch: the replies go back to the connection's buffer, and the records
+    /// staged by the batch go to the log writer.
     func endBatch(_ conn: ClientConnection) {
         swap(&ctx.out.buffer, &conn.output)
         drainEffects()
+        persistence.submit()
+    }
+
+    /// Sends a connection's replies, or holds them until the log is durable up to the last
+    /// record their commands could have seen (appendfsync always). Replies keep their order:
+    /// once one is held, the ones after it wait behind it.
+    func flush(_ conn: ClientConnection) {
+        let tag = persistence.lastAppliedLSN
+        if config.appendfsync == .always && persistence.isActive
+            && (tag > persistence.durableLSN || !conn.gated.isEmpty) {
+            conn.gate(lsn: tag)
+            waiting[ObjectIdentifier(conn)] = conn
+        } else {
+            stats.netOutputBytes += conn.flush()
+        }
+    }
+
+    /// The writer reports progress (on the loop).
+    func logProgress(written: UInt64, durable: UInt64) {
+        persistence.writtenLSN = max(persistence.writtenLSN, written)
+        guard durable > persistence.durableLSN else { return }
+        persistence.durableLSN = durable
+        for (id, conn) in waiting {
+            stats.netOutputBytes += conn.release(durable: durable)
+            if conn.gated.isEmpty { waiting[id] = nil }
+        }
+    }
+
+    /// The writer failed (on the loop): from now on writes are refused; replies held for
+    /// records that never became durable are never sent, and their connections are closed.
+    func logFailed(_ reason: String) {
+        persistence.markFailed(reason)
+        logger.warning("Error writing to the log: \(reason). Writes are refused (MISCONF) until a restart recovers from the log.")
+        for (_, conn) in waiting {
+            stats.netOutputBytes += conn.release(durable: persistence.durableLSN)
+            if !conn.gated.isEmpty {
+                conn.gated.removeAll()
+                conn.closeAfterFlush = true
+                _ = conn.flush()
+            }
+        }
+        waiting.removeAll()
     }
 
     /// Runs one request from `conn` inside a batch, leaving the reply in the writer.
@@ -137,6 +187,14 @@ final class Engine: @unchecked Sendable {
             reject(spec, "NOAUTH Authentication required.")
             return
         }
+        if loading && !spec.flags.contains(.loading) {
+            reject(spec, "LOADING Redis is loading the dataset in memory")
+            return
+        }
+        if spec.isWrite, let reason = persistence.failure {
+            reject(spec, "MISCONF Errors writing to the AOF file: \(reason)")
+            return
+        }
         if !monitors.isEmpty && !spec.flags.contains(.admin) && !spec.flags.contains(.skipMonitor) {
             feedMonitors(conn, args, now)
         }
@@ -145,6 +203,11 @@ final class Engine: @unchecked Sendable {
         let errorMark = ctx.out.buffer.writerIndex
         let started = Clock.monotonicMicroseconds()
         ctx.run(spec, args)
+        if !ctx.effects.isEmpty {
+            // One record per command: recovery applies all of a command's effects or none.
+            persistence.log(ctx.effects[...])
+            ctx.effects.removeAll(keepingCapacity: true)
+        }
         let elapsed = Clock.monotonicMicroseconds() - started
         session.lastCommand = spec.fullName
         let failed = ctx.out.buffer.writerIndex > errorMark
@@ -163,10 +226,32 @@ final class Engine: @unchecked Sendable {
         stats.errorReplies += 1
     }
 
-    /// Effects of the commands just run. They have no further destination until the
-    /// durable write path appends them to the log; drained so they do not accumulate.
+    /// Effects recorded outside commands (expiry): each becomes a record of its own.
     func drainEffects() {
-        if !ctx.effects.isEmpty { ctx.effects.removeAll(keepingCapacity: true) }
+        guard !ctx.effects.isEmpty else { return }
+        for i in ctx.effects.indices { persistence.log(ctx.effects[i...i]) }
+        ctx.effects.removeAll(keepingCapacity: true)
+    }
+
+    /// Applies one logged effect to the keyspace during recovery; returns the error reply
+    /// if the command failed (which means the log and the code disagree).
+    func replay(_ effect: Effect, session: ClientSession) -> String? {
+        session.databaseIndex = effect.database
+        guard effect.database < keyspace.databaseCount else { return "database \(effect.database) out of range" }
+        guard var spec = table.lookup(effect.arguments[0]) else { return "unknown command \(effect.arguments[0])" }
+        if !spec.subcommands.isEmpty && effect.arguments.count >= 2, let sub = spec.subcommands[effect.arguments[1].lowercased] {
+            spec = sub
+        }
+        ctx.session = session
+        ctx.replaying = true
+        defer { ctx.replaying = false }
+        ctx.out.buffer.clear()
+        ctx.run(spec, effect.arguments)
+        ctx.effects.removeAll(keepingCapacity: true)
+        if ctx.out.buffer.readableBytes > 0, ctx.out.buffer.getInteger(at: ctx.out.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
+            return ctx.out.buffer.getString(at: ctx.out.buffer.readerIndex, length: ctx.out.buffer.readableBytes)
+        }
+        return nil
     }
 
     // MARK: - MONITOR
@@ -197,8 +282,11 @@ final class Engine: @unchecked Sendable {
     func cron() {
         let now = Clock.unixMilliseconds()
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
-        ActiveExpiry.cycle(ctx: ctx, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
-        drainEffects()
+        if !loading && persistence.failure == nil {
+            ActiveExpiry.cycle(ctx: ctx, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
+            drainEffects()
+            persistence.submit()
+        }
         if config.timeout > 0 {
             let limit = Int64(config.timeout) * 1000
             for c in clients.values where !c.isMonitor && now - c.session.lastInteractionMs > limit {

@@ -1,7 +1,9 @@
 import CairnCore
+import CairnLog
 import CairnRESP
 import Dispatch
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 #if canImport(Glibc)
@@ -17,13 +19,17 @@ public final class Server: @unchecked Sendable {
     let logger: Logger
     private var signalSources: [DispatchSourceSignal] = []
     private let stopped = DispatchSemaphore(value: 0)
+    /// What the process should exit with once stopped (1 when start-up failed).
+    public private(set) var exitCode: Int32 = 0
+    private let stopping = NIOLockedValueBox(false)
 
-    public init(config: ServerConfig, logger: Logger) {
+    public init(config: ServerConfig, logger: Logger, fileSystem: FileSystem = PosixFileSystem()) {
         self.config = config
         self.logger = logger
         // One thread: every client and every command on one event loop.
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.engine = Engine(loop: group.next(), config: config, logger: logger)
+        let persistence = Persistence(fs: fileSystem, directory: config.dir)
+        self.engine = Engine(loop: group.next(), config: config, logger: logger, persistence: persistence)
     }
 
     /// Creates the data directory, binds every address and starts serving.
@@ -75,10 +81,25 @@ public final class Server: @unchecked Sendable {
         }
         guard !listeners.isEmpty else { throw ConfigError("Failed listening on port \(config.port) (tcp), aborting.") }
         engine.onShutdown = { [weak self] in self?.stop() }
-        engine.loop.execute { engine.startCron() }
         installSignalHandlers()
         logger.notice("Server initialized")
-        logger.notice("Ready to accept connections tcp")
+        let logger = self.logger
+        engine.loop.execute {
+            engine.startRecovery { [weak self] error in
+                if let error {
+                    logger.warning("\(error)")
+                    self?.fail()
+                    return
+                }
+                engine.startCron()
+                logger.notice("Ready to accept connections tcp")
+            }
+        }
+    }
+
+    private func fail() {
+        exitCode = 1
+        stop()
     }
 
     /// The port actually bound (useful with port 0).
@@ -93,8 +114,17 @@ public final class Server: @unchecked Sendable {
     public func stop() {
         let engine = self.engine
         let listeners = self.listeners
+        let first = stopping.withLockedValue { wasStopping -> Bool in
+            defer { wasStopping = true }
+            return !wasStopping
+        }
+        guard first else { return }
         engine.loop.execute {
             for l in listeners { l.close(promise: nil) }
+            // Everything staged reaches the disk before the last replies go out.
+            engine.persistence.close()
+            let last = engine.persistence.lastAppliedLSN
+            if engine.persistence.failure == nil { engine.logProgress(written: last, durable: last) }
             for c in engine.clients.values {
                 c.closeAfterFlush = true
                 _ = c.flush()
@@ -161,7 +191,7 @@ public enum ServerMain {
             return 1
         }
         server.wait()
-        return 0
+        return server.exitCode
     }
 }
 

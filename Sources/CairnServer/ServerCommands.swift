@@ -139,6 +139,7 @@ extension Engine {
     func apply(_ updated: ServerConfig) {
         config = updated
         ctx.settings.stringBytesMax = updated.protoMaxBulkLen
+        persistence.setPolicy(updated.appendfsync)
         onConfigChange?(updated)
     }
 }

@@ -405,8 +405,6 @@ enum DifferentialScripts {
     PEXPIRE y 1000 nx
     PEXPIRE y 1000 xx xx
     EXPIRE y 100 LT GT
-    SET z 1 PX 1500
-    TTL z
     SET z 1 PX 1499
     TTL z
     RENAME y z

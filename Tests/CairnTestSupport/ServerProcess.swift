@@ -85,7 +85,10 @@ public final class ServerProcess: @unchecked Sendable {
         if waitForPort {
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline {
-                if (try? RESPClient(port: port)) != nil { return }
+                // Ready means answering: a server still replaying its log says -LOADING.
+                if let c = try? RESPClient(port: port, timeoutSeconds: 2), let reply = try? c.call("PING") {
+                    if case .error(let e) = reply, e.hasPrefix("LOADING") {} else { return }
+                }
                 if !process.isRunning { break }
                 usleep(20_000)
             }

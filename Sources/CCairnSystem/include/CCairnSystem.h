@@ -1,0 +1,2 @@
+#include "cairn_system.h"
+#include "cairn_crc32c.h"

@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed file operation, with the errno that says why.
+public struct FileSystemError: Error, CustomStringConvertible, Equatable {
+    public let operation: String
+    public let path: String
+    public let code: Int32
+
+    public init(_ operation: String, _ path: String, _ code: Int32) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    public var reason: String { String(cString: strerror(code)) }
+    public var description: String { "\(operation) \(path): \(reason)" }
+}
+
+/// Every file access of the log goes through this seam, so that tests can inject torn
+/// writes, EIO, ENOSPC and lost fsyncs (see `FaultInjectingFileSystem`).
+public protocol FileSystem: AnyObject, Sendable {
+    /// Opens for appending (creating when `create`); returns a descriptor.
+    func openForAppend(_ path: String, create: Bool) throws -> Int32
+    /// Writes every byte or throws (a short write that cannot continue is an error).
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws
+    /// fdatasync.
+    func sync(_ fd: Int32, path: String) throws
+    func close(_ fd: Int32)
+    func syncDirectory(_ path: String) throws
+    func rename(_ from: String, _ to: String) throws
+    func remove(_ path: String) throws
+    func truncate(_ path: String, size: Int) throws
+    func readFile(_ path: String) throws -> [UInt8]
+    func listDirectory(_ path: String) throws -> [String]
+    func makeDirectory(_ path: String) throws
+    func exists(_ path: String) -> Bool
+}
+
+/// The real thing: POSIX calls.
+public final class PosixFileSystem: FileSystem, @unchecked Sendable {
+    public init() {}
+
+    public func openForAppend(_ path: String, create: Bool) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0), 0o644)
+        if fd < 0 { throw FileSystemError("open", path, errno) }
+        return fd
+    }
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path, errno)
+            }
+            if n == 0 { throw FileSystemError("write", path, EIO) }
+            offset += n
+        }
+    }
+
+    public func sync(_ fd: Int32, path: String) throws {
+        if fdatasync(fd) != 0 { throw FileSystemError("fdatasync", path, errno) }
+    }
+
+    public func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    public func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw FileSystemError("open", path, errno) }
+        defer { _ = Glibc.close(fd) }
+        if fsync(fd) != 0 { throw FileSystemError("fsync", path, errno) }
+    }
+
+    public func rename(_ from: String, _ to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw FileSystemError("rename", from, errno) }
+    }
+
+    public func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw FileSystemError("unlink", path, errno) }
+    }
+
+    public func truncate(_ path: String, size: Int) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd < 0 { throw FileSystemError("open", path, errno) }
+        defer { _ = Glibc.close(fd) }
+        if ftruncate(fd, off_t(size)) != 0 { throw FileSystemError("ftruncate", path, errno) }
+        if fsync(fd) != 0 { throw FileSystemError("fsync", path, errno) }
+    }
+
+    public func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileSystemError("open", path, errno) }
+        defer { _ = Glibc.close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FileSystemError("stat", path, errno) }
+        var data = [UInt8](repeating: 0, count: Int(st.st_size))
+        var offset = 0
+        while offset < data.count {
+            let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read", path, errno)
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        if offset < data.count { data.removeLast(data.count - offset) }
+        return data
+    }
+
+    public func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw FileSystemError("opendir", path, errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public func makeDirectory(_ path: String) throws {
+        var partial = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            partial += component + "/"
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST { throw FileSystemError("mkdir", partial, errno) }
+        }
+    }
+
+    public func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+}

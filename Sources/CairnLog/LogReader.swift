@@ -1,0 +1,162 @@
+/// A torn record at the very end of the log: cut off, reported, never an error.
+public struct TornTail: Equatable, Sendable {
+    public var file: String
+    public var offset: Int
+    public var droppedBytes: Int
+    public var reason: String
+}
+
+/// Damage that recovery must not paper over: which file, where, what, and what to do.
+public struct LogCorruption: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var offset: Int
+    public var reason: String
+
+    public var description: String {
+        "Bad log data in \(file) at offset \(offset): \(reason). Cairn will not start on a damaged log; " +
+        "inspect it with 'cairn check-log <dir>' (a torn tail can be cut with --fix; damage elsewhere needs a backup or replica)."
+    }
+}
+
+/// Reads the live log of a data directory in order, checking framing, checksums and LSN
+/// continuity, and telling a torn tail (the last record of the last segment, cut off by a
+/// crash) from damage anywhere else.
+public final class LogReader {
+    public let directory: String
+    public let logDirectory: String
+    public let fs: FileSystem
+    /// nil for a new data directory.
+    public let manifest: Manifest?
+    private var segmentIndex = 0
+    private var bytes: [UInt8] = []
+    private var offset = 0
+    private var expectedLSN: UInt64?
+    public private(set) var recordsRead = 0
+    public private(set) var bytesRead = 0
+    public private(set) var tornTail: TornTail?
+    public private(set) var lastLSN: UInt64 = 0
+    /// Bytes in the live segments, for progress reports.
+    public private(set) var totalBytes = 0
+
+    public init(directory: String, fs: FileSystem) throws {
+        self.directory = directory
+        self.logDirectory = directory + "/log"
+        self.fs = fs
+        let manifestPath = directory + "/" + Manifest.fileName
+        if fs.exists(manifestPath) {
+            switch Manifest.decode(try fs.readFile(manifestPath)) {
+            case .success(let m): manifest = m
+            case .failure(let d): throw LogCorruption(file: manifestPath, offset: d.offset, reason: d.reason)
+            }
+        } else {
+            let stray = ((try? fs.listDirectory(logDirectory)) ?? []).filter { Segment.firstLSN(fileName: $0) != nil }
+            if !stray.isEmpty {
+                throw LogCorruption(file: manifestPath, offset: 0,
+                                    reason: "the manifest is missing but \(stray.count) log segment(s) exist")
+            }
+            manifest = nil
+        }
+        for name in manifest?.segments ?? [] {
+            totalBytes += (try? fs.readFile(logDirectory + "/" + name).count) ?? 0
+        }
+    }
+
+    private var segments: [String] { manifest?.segments ?? [] }
+
+    public var currentSegmentPath: String? {
+        segmentIndex < segments.count ? logDirectory + "/" + segments[segmentIndex] : nil
+    }
+
+    /// The next record, nil at the end of the log. Throws `LogCorruption` on damage.
+    public func next() throws -> LogRecord? {
+        while true {
+            if bytes.isEmpty {
+                guard segmentIndex < segments.count else { return nil }
+                try openSegment()
+                if bytes.isEmpty { continue }
+            }
+            let path = logDirectory + "/" + segments[segmentIndex]
+            let isLast = segmentIndex == segments.count - 1
+            if offset >= bytes.count {
+                bytesRead += bytes.count
+                bytes = []
+                offset = 0
+                segmentIndex += 1
+                continue
+            }
+            let result = bytes.withUnsafeBytes { LogRecord.read($0, at: offset) }
+            switch result {
+            case .record(let record, let next):
+                if let expected = expectedLSN, record.lsn != expected {
+                    throw LogCorruption(file: path, offset: offset,
+                                        reason: "LSN gap: expected \(expected), found \(record.lsn)")
+                }
+                expectedLSN = record.lsn + 1
+                lastLSN = record.lsn
+                offset = next
+                recordsRead += 1
+                return record
+            case .incomplete(let reason):
+                guard isLast else { throw LogCorruption(file: path, offset: offset, reason: reason + " (not the last segment)") }
+                tornTail = TornTail(file: path, offset: offset, droppedBytes: bytes.count - offset, reason: reason)
+                finish()
+                return nil
+            case .damaged(let reason, let end):
+                if isLast && end >= bytes.count {
+                    tornTail = TornTail(file: path, offset: offset, droppedBytes: bytes.count - offset, reason: reason)
+                    finish()
+                    return nil
+                }
+                throw LogCorruption(file: path, offset: offset, reason: reason)
+            }
+        }
+    }
+
+    private func finish() {
+        bytesRead += offset
+        bytes = []
+        offset = 0
+        segmentIndex = segments.count
+    }
+
+    private func openSegment() throws {
+        let name = segments[segmentIndex]
+        let path = logDirectory + "/" + name
+        guard fs.exists(path) else {
+            throw LogCorruption(file: path, offset: 0, reason: "segment listed in the manifest is missing")
+        }
+        bytes = try fs.readFile(path)
+        let header = bytes.withUnsafeBytes { Segment.parseHeader($0) }
+        switch header {
+        case .failure(let d):
+            throw LogCorruption(file: path, offset: d.offset, reason: d.reason)
+        case .success(let first):
+            guard Segment.firstLSN(fileName: name) == first else {
+                throw LogCorruption(file: path, offset: 16, reason: "header says first LSN \(first), the name says otherwise")
+            }
+            if let expected = expectedLSN, first != expected {
+                throw LogCorruption(file: path, offset: 16, reason: "LSN gap between segments: expected \(expected), segment starts at \(first)")
+            }
+            expectedLSN = first
+            if lastLSN == 0 && first > 0 { lastLSN = first - 1 }
+        }
+        offset = Segment.headerBytes
+        if offset >= bytes.count {
+            bytesRead += bytes.count
+            bytes = []
+            offset = 0
+            segmentIndex += 1
+        }
+    }
+
+    /// Reads to the end (checking everything), then returns the torn tail, if any.
+    public func verifyAll() throws -> TornTail? {
+        while try next() != nil {}
+        return tornTail
+    }
+
+    /// Cuts a torn tail off its file (truncate and fsync), as recovery and `check-log --fix` do.
+    public static func cut(_ tail: TornTail, fs: FileSystem) throws {
+        try fs.truncate(tail.file, size: tail.offset)
+    }
+}

@@ -1,0 +1,267 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// When records are made durable.
+public enum SyncPolicy: String, Sendable {
+    /// fdatasync after every group of writes; replies wait for it.
+    case always
+    /// fdatasync at most a second apart; replies do not wait.
+    case everysec
+    /// Never; the OS writes back when it likes.
+    case no
+}
+
+/// Appends records to the current segment on a thread of its own, with group commit:
+/// the engine stages records while it executes, hands them over at the end of each batch
+/// (`submit`), and goes on executing while this writer writes and fsyncs everything
+/// handed over since its last sync, once. Progress comes back through `onProgress`
+/// (written LSN, durable LSN); a failed write or fsync is never retried: the writer stops
+/// and reports through `onFailure`, and nothing after the last good fsync is acknowledged.
+public final class LogWriter: @unchecked Sendable {
+    public let directory: String
+    public let logDirectory: String
+    let fs: FileSystem
+    let segmentBytesMax: Int
+    private var manifest: Manifest
+
+    // Engine side (the event loop thread only).
+    public private(set) var lastLSN: UInt64
+    private var staged: [UInt8] = []
+    private var stagedFirstLSN: UInt64 = 0
+
+    // Shared, under `lock`.
+    private let lock = NSLockish()
+    private var queue: [(first: UInt64, last: UInt64, bytes: [UInt8])] = []
+    private var scheduled = false
+    private var policyValue: SyncPolicy
+    private var failure: String?
+
+    // Writer side (the `io` queue only).
+    private let io = DispatchQueue(label: "cairn.log.writer")
+    private var fd: Int32 = -1
+    private var segmentPath = ""
+    private var segmentBytes = 0
+    private var writtenLSN: UInt64
+    private var durableLSN: UInt64
+    private var lastSyncMonotonicNs: UInt64 = 0
+    private var syncTimerArmed = false
+    /// Bytes in live segments (INFO aof_current_size).
+    public private(set) var totalBytesApprox = 0
+
+    private let onProgress: @Sendable (_ written: UInt64, _ durable: UInt64) -> Void
+    private let onFailure: @Sendable (String) -> Void
+
+    /// Opens the log of `directory` for appending after `lastLSN`. `manifest` is what
+    /// recovery read (nil for a new directory: the first segment is created).
+    public init(directory: String, fs: FileSystem, manifest: Manifest?, lastLSN: UInt64, totalBytes: Int,
+                segmentBytesMax: Int, policy: SyncPolicy,
+                onProgress: @escaping @Sendable (UInt64, UInt64) -> Void,
+                onFailure: @escaping @Sendable (String) -> Void) throws {
+        self.directory = directory
+        self.logDirectory = directory + "/log"
+        self.fs = fs
+        self.segmentBytesMax = segmentBytesMax
+        self.lastLSN = lastLSN
+        self.writtenLSN = lastLSN
+        self.durableLSN = lastLSN
+        self.policyValue = policy
+        self.onProgress = onProgress
+        self.onFailure = onFailure
+        self.manifest = manifest ?? Manifest(segments: [])
+        self.totalBytesApprox = totalBytes
+        try fs.makeDirectory(logDirectory)
+        if let last = self.manifest.segments.last {
+            segmentPath = logDirectory + "/" + last
+            fd = try fs.openForAppend(segmentPath, create: false)
+            segmentBytes = (try? fs.readFile(segmentPath).count) ?? 0
+        } else {
+            try startSegment(firstLSN: lastLSN + 1)
+        }
+    }
+
+    public var policy: SyncPolicy {
+        get { lock.withLock { policyValue } }
+        set { lock.withLock { policyValue = newValue } }
+    }
+
+    public var failed: String? { lock.withLock { failure } }
+
+    public var currentSegmentPath: String { io.sync { segmentPath } }
+
+    // MARK: - Engine side
+
+    /// Stages one record; returns its LSN. Nothing reaches the file before `submit`.
+    @discardableResult
+    public func append(kind: RecordKind, payload: [UInt8]) -> UInt64 {
+        lastLSN += 1
+        if staged.isEmpty { stagedFirstLSN = lastLSN }
+        payload.withUnsafeBytes { LogRecord.encode(lsn: lastLSN, kind: kind, payload: $0, into: &staged) }
+        return lastLSN
+    }
+
+    /// Hands the staged records to the writer thread.
+    public func submit() {
+        guard !staged.isEmpty else { return }
+        let chunk = (first: stagedFirstLSN, last: lastLSN, bytes: staged)
+        staged = []
+        staged.reserveCapacity(4096)
+        let start = lock.withLock { () -> Bool in
+            if failure != nil { return false }
+            queue.append(chunk)
+            if scheduled { return false }
+            scheduled = true
+            return true
+        }
+        if start { io.async { self.drain() } }
+    }
+
+    /// Writes and syncs everything handed over, then closes the segment. Blocks.
+    public func close() {
+        submit()
+        io.sync {
+            drainNow()
+            if fd >= 0 {
+                if lock.withLock({ failure }) == nil && writtenLSN > durableLSN {
+                    try? fs.sync(fd, path: segmentPath)
+                    durableLSN = writtenLSN
+                }
+                fs.close(fd)
+                fd = -1
+            }
+        }
+    }
+
+    // MARK: - Writer side
+
+    private func drain() {
+        drainNow()
+    }
+
+    private func drainNow() {
+        while true {
+            let (chunks, policy, failed) = lock.withLock { () -> ([(first: UInt64, last: UInt64, bytes: [UInt8])], SyncPolicy, Bool) in
+                let c = queue
+                queue = []
+                if c.isEmpty { scheduled = false }
+                return (c, policyValue, failure != nil)
+            }
+            if chunks.isEmpty || failed { return }
+            do {
+                for chunk in chunks {
+                    if segmentBytes + chunk.bytes.count > segmentBytesMax && segmentBytes > Segment.headerBytes {
+                        try rotate(firstLSN: chunk.first)
+                    }
+                    try chunk.bytes.withUnsafeBytes { try fs.write(fd, $0, path: segmentPath) }
+                    segmentBytes += chunk.bytes.count
+                    totalBytesApprox += chunk.bytes.count
+                    writtenLSN = chunk.last
+                }
+                let now = monotonicNanoseconds()
+                switch policy {
+                case .always:
+                    try fs.sync(fd, path: segmentPath)
+                    durableLSN = writtenLSN
+                    lastSyncMonotonicNs = now
+                case .everysec:
+                    if now - lastSyncMonotonicNs >= 1_000_000_000 {
+                        try fs.sync(fd, path: segmentPath)
+                        durableLSN = writtenLSN
+                        lastSyncMonotonicNs = now
+                    } else {
+                        armSyncTimer()
+                    }
+                case .no:
+                    break
+                }
+                onProgress(writtenLSN, durableLSN)
+            } catch {
+                fail("\(error)")
+                return
+            }
+        }
+    }
+
+    /// With everysec, writes that arrive less than a second after a sync are synced by a
+    /// timer, so they are on disk within about a second even if no more writes come.
+    private func armSyncTimer() {
+        guard !syncTimerArmed else { return }
+        syncTimerArmed = true
+        io.asyncAfter(deadline: .now() + .seconds(1)) { [self] in
+            syncTimerArmed = false
+            guard writtenLSN > durableLSN, fd >= 0, lock.withLock({ failure }) == nil else { return }
+            do {
+                try fs.sync(fd, path: segmentPath)
+                durableLSN = writtenLSN
+                lastSyncMonotonicNs = monotonicNanoseconds()
+                onProgress(writtenLSN, durableLSN)
+            } catch {
+                fail("\(error)")
+            }
+        }
+    }
+
+    private func fail(_ reason: String) {
+        lock.withLock {
+            failure = reason
+            queue = []
+            scheduled = false
+        }
+        onFailure(reason)
+    }
+
+    /// Closes the current segment (synced) and starts the next, named by `firstLSN`;
+    /// the manifest lists the new segment before any record goes into it.
+    private func rotate(firstLSN: UInt64) throws {
+        try fs.sync(fd, path: segmentPath)
+        durableLSN = writtenLSN
+        fs.close(fd)
+        fd = -1
+        try startSegment(firstLSN: firstLSN)
+    }
+
+    private func startSegment(firstLSN: UInt64) throws {
+        let name = Segment.fileName(firstLSN: firstLSN)
+        let path = logDirectory + "/" + name
+        try? fs.remove(path)  // an unlisted leftover of a crash during a previous rotation
+        let newFD = try fs.openForAppend(path, create: true)
+        let header = Segment.header(firstLSN: firstLSN)
+        do {
+            try header.withUnsafeBytes { try fs.write(newFD, $0, path: path) }
+            try fs.sync(newFD, path: path)
+            try fs.syncDirectory(logDirectory)
+            var updated = manifest
+            updated.segments.append(name)
+            try updated.write(to: directory, fs: fs)
+            manifest = updated
+        } catch {
+            fs.close(newFD)
+            throw error
+        }
+        fd = newFD
+        segmentPath = path
+        segmentBytes = header.count
+        totalBytesApprox += header.count
+    }
+}
+
+func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// A small mutex (pthread), without Foundation.
+final class NSLockish: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}
