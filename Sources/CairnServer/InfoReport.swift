@@ -91,8 +91,9 @@ enum InfoReport {
                      "mem_fragmentation_ratio:\(used > 0 ? String(format2(Double(rss) / Double(used))) : "0.00")",
                      "mem_allocator:libc"]
         case "persistence":
+            let p = e.persistence
             lines = ["# Persistence",
-                     "loading:0",
+                     "loading:\(e.loading ? 1 : 0)",
                      "async_loading:0",
                      "current_cow_peak:0",
                      "current_cow_size:0",
@@ -105,13 +106,22 @@ enum InfoReport {
                      "rdb_last_bgsave_status:ok",
                      "rdb_last_bgsave_time_sec:-1",
                      "rdb_current_bgsave_time_sec:-1",
-                     "aof_enabled:0",
+                     "aof_enabled:1",
                      "aof_rewrite_in_progress:0",
                      "aof_rewrite_scheduled:0",
                      "aof_last_rewrite_time_sec:-1",
                      "aof_current_rewrite_time_sec:-1",
                      "aof_last_bgrewrite_status:ok",
-                     "aof_last_write_status:ok",
+                     "aof_last_write_status:\(p.failure == nil ? "ok" : "err")",
+                     "aof_last_write_error:\(p.failure ?? "")",
+                     "aof_current_size:\(p.writer?.totalBytesApprox ?? 0)",
+                     "aof_fsync_policy:\(e.config.appendfsync.rawValue)",
+                     "aof_pending_bio_fsync:\(p.writtenLSN > p.durableLSN ? 1 : 0)",
+                     "aof_delayed_fsync:0",
+                     "log_last_lsn:\(p.lastAppliedLSN)",
+                     "log_written_lsn:\(p.writtenLSN)",
+                     "log_durable_lsn:\(p.durableLSN)",
+                     "log_segment:\(p.writer.map { String($0.currentSegmentPath.split(separator: "/").last ?? "") } ?? "")",
                      "module_fork_in_progress:0",
                      "module_fork_last_cow_size:0"]
         case "stats":
