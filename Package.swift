@@ -50,11 +50,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .target(name: "CairnTestSupport", path: "Tests/CairnTestSupport"),
+        .target(name: "CairnTestSupport", dependencies: ["CairnLog"], path: "Tests/CairnTestSupport"),
         .testTarget(name: "CairnRESPTests", dependencies: [
             "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CCairnSystem"]),
+        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CCairnSystem", "CairnTestSupport"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnCore"]),
         .testTarget(name: "CairnCommandsTests", dependencies: [
             "CairnCommands", "CairnStore", "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),

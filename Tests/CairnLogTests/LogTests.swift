@@ -1,0 +1,241 @@
+import CCairnSystem
+@testable import CairnLog
+import CairnTestSupport
+import Foundation
+import XCTest
+
+final class RecordTests: XCTestCase {
+    func testCRC32CKnownValue() {
+        // The standard check value of CRC-32C.
+        let data = Array("123456789".utf8)
+        XCTAssertEqual(data.withUnsafeBytes { cairn_crc32c(0, $0.baseAddress, $0.count) }, 0xE306_9283)
+        // Incremental equals whole.
+        let a = data.withUnsafeBytes { cairn_crc32c(0, $0.baseAddress, 4) }
+        let b = data[4...].withUnsafeBytes { cairn_crc32c(a, $0.baseAddress, $0.count) }
+        XCTAssertEqual(b, 0xE306_9283)
+    }
+
+    func testRoundTripAndEveryTruncationIsIncomplete() {
+        let record = LogRecord(lsn: 42, kind: .command, payload: Array("hello".utf8))
+        let bytes = record.encoded()
+        bytes.withUnsafeBytes { raw in
+            guard case .record(let r, let next) = LogRecord.read(raw, at: 0) else { return XCTFail("whole record") }
+            XCTAssertEqual(r, record)
+            XCTAssertEqual(next, bytes.count)
+        }
+        for cut in 1..<bytes.count {
+            Array(bytes[0..<cut]).withUnsafeBytes { raw in
+                guard case .incomplete = LogRecord.read(raw, at: 0) else { return XCTFail("cut at \(cut) should be incomplete") }
+            }
+        }
+    }
+
+    func testEveryBitFlipIsDetected() {
+        let bytes = LogRecord(lsn: 7, kind: .batch, payload: Array("some payload".utf8)).encoded()
+        for i in 0..<bytes.count {
+            for bit in 0..<8 {
+                var damaged = bytes
+                damaged[i] ^= UInt8(1 << bit)
+                damaged.withUnsafeBytes { raw in
+                    if case .record = LogRecord.read(raw, at: 0) { XCTFail("flip of bit \(bit) at byte \(i) went unnoticed") }
+                }
+            }
+        }
+    }
+
+    func testManifestRoundTripAndChecksum() {
+        let m = Manifest(segments: ["00000000000000000001.log", "00000000000000000100.log"])
+        XCTAssertEqual(try Manifest.decode(m.encoded()).get(), m)
+        var damaged = m.encoded()
+        damaged[20] ^= 1
+        XCTAssertThrowsError(try Manifest.decode(damaged).get())
+    }
+}
+
+final class LogWriterReaderTests: XCTestCase {
+    var dir: String!
+
+    override func setUp() {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-log-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    final class Progress: @unchecked Sendable {
+        let lock = NSLock()
+        var durable: UInt64 = 0
+        var failure: String?
+        func set(_ d: UInt64) { lock.lock(); durable = max(durable, d); lock.unlock() }
+        func fail(_ f: String) { lock.lock(); failure = f; lock.unlock() }
+        var snapshot: (UInt64, String?) { lock.lock(); defer { lock.unlock() }; return (durable, failure) }
+    }
+
+    func makeWriter(fs: FileSystem, segmentBytes: Int = 1 << 20, policy: SyncPolicy = .always, progress: Progress) throws -> LogWriter {
+        let reader = try LogReader(directory: dir, fs: fs)
+        _ = try reader.verifyAll()
+        return try LogWriter(directory: dir, fs: fs, manifest: reader.manifest, lastLSN: reader.lastLSN, totalBytes: reader.totalBytes,
+                             segmentBytesMax: segmentBytes, policy: policy,
+                             onProgress: { _, d in progress.set(d) }, onFailure: { progress.fail($0) })
+    }
+
+    func waitFor(_ condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(5)
+        while !condition() && Date() < deadline { usleep(1000) }
+    }
+
+    func readAll(fs: FileSystem = PosixFileSystem()) throws -> ([LogRecord], TornTail?) {
+        let reader = try LogReader(directory: dir, fs: fs)
+        var records: [LogRecord] = []
+        while let r = try reader.next() { records.append(r) }
+        return (records, reader.tornTail)
+    }
+
+    func testGroupCommitRotationAndReadBack() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), segmentBytes: 4096, progress: progress)
+        for batch in 0..<50 {
+            for i in 0..<20 { writer.append(kind: .command, payload: Array("record \(batch)-\(i) ".utf8) + Array(repeating: 7, count: 30)) }
+            writer.submit()
+        }
+        waitFor { progress.snapshot.0 == 1000 }
+        XCTAssertEqual(progress.snapshot.0, 1000, "everything durable")
+        writer.close()
+        let (records, tail) = try readAll()
+        XCTAssertNil(tail)
+        XCTAssertEqual(records.map(\.lsn), Array(1...1000))
+        let manifest = try Manifest.decode(try PosixFileSystem().readFile(dir + "/MANIFEST")).get()
+        XCTAssertGreaterThan(manifest.segments.count, 5, "rotated at 4 KiB")
+        // Appending after reopening continues the LSNs in the last segment.
+        let writer2 = try makeWriter(fs: PosixFileSystem(), segmentBytes: 4096, progress: progress)
+        writer2.append(kind: .command, payload: [1])
+        writer2.close()
+        XCTAssertEqual(try readAll().0.last?.lsn, 1001)
+    }
+
+    func testTornTailIsCutNotAnError() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        for i in 0..<10 { writer.append(kind: .command, payload: Array("value \(i)".utf8)) }
+        writer.close()
+        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
+        let whole = try PosixFileSystem().readFile(segment)
+        let lastRecordStart = whole.count - LogRecord(lsn: 10, kind: .command, payload: Array("value 9".utf8)).encodedSize
+        for cut in (lastRecordStart + 1)..<whole.count {
+            try Data(whole[0..<cut]).write(to: URL(fileURLWithPath: segment))
+            let (records, tail) = try readAll()
+            XCTAssertEqual(records.count, 9, "cut at \(cut)")
+            XCTAssertEqual(tail?.offset, lastRecordStart)
+        }
+        // Damage in the last record's body, at the very end: also a torn tail.
+        var damaged = whole
+        damaged[whole.count - 1] ^= 0xff
+        try Data(damaged).write(to: URL(fileURLWithPath: segment))
+        XCTAssertEqual(try readAll().1?.offset, lastRecordStart)
+    }
+
+    func testDamageInsideTheLogIsRefused() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        for i in 0..<10 { writer.append(kind: .command, payload: Array("value \(i)".utf8)) }
+        writer.close()
+        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
+        var bytes = try PosixFileSystem().readFile(segment)
+        bytes[Segment.headerBytes + 10] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        XCTAssertThrowsError(try readAll()) { error in
+            let c = error as? LogCorruption
+            XCTAssertEqual(c?.offset, Segment.headerBytes)
+            XCTAssertTrue(c?.description.contains("cairn check-log") ?? false)
+        }
+    }
+
+    func testLSNGapIsRefused() throws {
+        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
+        try FileManager.default.createDirectory(atPath: dir + "/log", withIntermediateDirectories: true)
+        var bytes = Segment.header(firstLSN: 1)
+        bytes += LogRecord(lsn: 1, kind: .command, payload: [1]).encoded()
+        bytes += LogRecord(lsn: 3, kind: .command, payload: [1]).encoded()
+        bytes += LogRecord(lsn: 4, kind: .command, payload: [1]).encoded()
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        try Manifest(segments: [Segment.fileName(firstLSN: 1)]).write(to: dir, fs: PosixFileSystem())
+        XCTAssertThrowsError(try readAll()) { error in
+            XCTAssertTrue("\(error)".contains("LSN gap: expected 2, found 3"), "\(error)")
+        }
+    }
+
+    func testMissingManifestWithSegmentsIsRefused() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        writer.append(kind: .command, payload: [1])
+        writer.close()
+        try FileManager.default.removeItem(atPath: dir + "/MANIFEST")
+        XCTAssertThrowsError(try readAll())
+    }
+
+    /// A failed write or fsync is never retried: the writer stops, says why, and the
+    /// durable LSN never passes what was really synced.
+    func testFailedSyncStopsTheWriter() throws {
+        for op in [FaultInjectingFileSystem.Operation.sync, .write] {
+            for code in [EIO, ENOSPC] {
+                try? FileManager.default.removeItem(atPath: dir)
+                let fs = FaultInjectingFileSystem()
+                let progress = Progress()
+                let writer = try makeWriter(fs: fs, progress: progress)
+                writer.append(kind: .command, payload: [1])
+                writer.submit()
+                waitFor { progress.snapshot.0 == 1 }
+                fs.inject(.init(op, errno: code, tornBytes: op == .write ? 5 : 0))
+                writer.append(kind: .command, payload: [2])
+                writer.submit()
+                waitFor { progress.snapshot.1 != nil }
+                let (durable, failure) = progress.snapshot
+                XCTAssertEqual(durable, 1, "\(op) \(code)")
+                XCTAssertTrue(failure?.contains(String(cString: strerror(code))) ?? false, "\(failure ?? "nil")")
+                XCTAssertNotNil(writer.failed)
+                // Later records are not written at all.
+                writer.append(kind: .command, payload: [3])
+                writer.submit()
+                writer.close()
+                let (records, tail) = try readAll()
+                XCTAssertTrue(records.map(\.lsn).starts(with: [1]))
+                XCTAssertFalse(records.contains { $0.lsn == 3 })
+                if op == .write { XCTAssertNotNil(tail, "the torn write is a torn tail") }
+            }
+        }
+    }
+
+    /// Writes that were never synced can vanish at a crash; what was synced stays.
+    func testLostUnsyncedWritesLeaveAValidLog() throws {
+        let fs = FaultInjectingFileSystem()
+        let progress = Progress()
+        let writer = try makeWriter(fs: fs, policy: .no, progress: progress)
+        for i in 0..<100 { writer.append(kind: .command, payload: Array("v\(i)".utf8)) }
+        writer.submit()
+        writer.close()  // close syncs
+        let writer2 = try makeWriter(fs: fs, policy: .no, progress: progress)
+        for i in 0..<100 { writer2.append(kind: .command, payload: Array("w\(i)".utf8)) }
+        writer2.submit()
+        waitFor { fs.firedFaults == 0 && (try? self.readAll().0.count) == 200 }
+        fs.loseUnsyncedWrites()
+        let (records, _) = try readAll()
+        XCTAssertEqual(records.count, 100, "only the synced records survive")
+    }
+
+    func testFailedRotationStopsTheWriter() throws {
+        let fs = FaultInjectingFileSystem()
+        let progress = Progress()
+        let writer = try makeWriter(fs: fs, segmentBytes: 100, progress: progress)
+        writer.append(kind: .command, payload: Array(repeating: 1, count: 90))
+        writer.submit()
+        waitFor { progress.snapshot.0 == 1 }
+        fs.inject(.init(.rename, errno: EIO))
+        writer.append(kind: .command, payload: Array(repeating: 2, count: 90))
+        writer.submit()
+        waitFor { progress.snapshot.1 != nil }
+        XCTAssertNotNil(progress.snapshot.1)
+        XCTAssertEqual(progress.snapshot.0, 1)
+        writer.close()
+        XCTAssertEqual(try readAll().0.map(\.lsn), [1])
+    }
+}

@@ -1,0 +1,126 @@
+import CairnLog
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real file system with faults on demand, for the storage fault tests: fail the
+/// n-th write or sync with an errno, tear a write (write part, then fail), or drop
+/// everything written since the last sync, as a crash would.
+public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
+    public enum Operation: String, Sendable { case write, sync, rename, open, syncDirectory }
+
+    public struct Fault: Sendable {
+        public var operation: Operation
+        /// Fires on the n-th call of that operation from now (1: the next one).
+        public var after: Int
+        public var errno: Int32
+        /// For writes: bytes that reach the file before the error.
+        public var tornBytes: Int
+
+        public init(_ operation: Operation, after: Int = 1, errno: Int32 = EIO, tornBytes: Int = 0) {
+            self.operation = operation
+            self.after = after
+            self.errno = errno
+            self.tornBytes = tornBytes
+        }
+    }
+
+    private let real = PosixFileSystem()
+    private let lock = NSLock()
+    private var faults: [Fault] = []
+    private var counts: [Operation: Int] = [:]
+    /// Size of each file at its last successful sync, to simulate losing unsynced writes.
+    private var syncedSizes: [String: Int] = [:]
+    public private(set) var firedFaults = 0
+
+    public init() {}
+
+    public func inject(_ fault: Fault) {
+        lock.lock()
+        var f = fault
+        f.after += counts[fault.operation, default: 0]
+        faults.append(f)
+        lock.unlock()
+    }
+
+    private func check(_ op: Operation, path: String) -> Fault? {
+        lock.lock()
+        defer { lock.unlock() }
+        counts[op, default: 0] += 1
+        if let i = faults.firstIndex(where: { $0.operation == op && $0.after == counts[op]! }) {
+            firedFaults += 1
+            return faults.remove(at: i)
+        }
+        return nil
+    }
+
+    /// Cuts every file written through this object back to its last synced size: what a
+    /// power loss leaves when the disk cache was not flushed.
+    public func loseUnsyncedWrites() {
+        lock.lock()
+        let sizes = syncedSizes
+        lock.unlock()
+        for (path, size) in sizes { _ = Glibc.truncate(path, off_t(size)) }
+    }
+
+    public func openForAppend(_ path: String, create: Bool) throws -> Int32 {
+        if let f = check(.open, path: path) { throw FileSystemError("open", path, f.errno) }
+        let fd = try real.openForAppend(path, create: create)
+        lock.lock()
+        paths[fd] = path
+        if syncedSizes[path] == nil {
+            var st = stat()
+            syncedSizes[path] = stat(path, &st) == 0 ? Int(st.st_size) : 0
+        }
+        lock.unlock()
+        return fd
+    }
+
+    private var paths: [Int32: String] = [:]
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        if let f = check(.write, path: path) {
+            if f.tornBytes > 0 {
+                try real.write(fd, UnsafeRawBufferPointer(rebasing: bytes[0..<min(f.tornBytes, bytes.count)]), path: path)
+            }
+            throw FileSystemError("write", path, f.errno)
+        }
+        try real.write(fd, bytes, path: path)
+    }
+
+    public func sync(_ fd: Int32, path: String) throws {
+        if let f = check(.sync, path: path) { throw FileSystemError("fdatasync", path, f.errno) }
+        try real.sync(fd, path: path)
+        var st = stat()
+        if fstat(fd, &st) == 0 {
+            lock.lock()
+            syncedSizes[path] = Int(st.st_size)
+            lock.unlock()
+        }
+    }
+
+    public func close(_ fd: Int32) {
+        lock.lock()
+        paths[fd] = nil
+        lock.unlock()
+        real.close(fd)
+    }
+
+    public func syncDirectory(_ path: String) throws {
+        if let f = check(.syncDirectory, path: path) { throw FileSystemError("fsync", path, f.errno) }
+        try real.syncDirectory(path)
+    }
+
+    public func rename(_ from: String, _ to: String) throws {
+        if let f = check(.rename, path: from) { throw FileSystemError("rename", from, f.errno) }
+        try real.rename(from, to)
+    }
+
+    public func remove(_ path: String) throws { try real.remove(path) }
+    public func truncate(_ path: String, size: Int) throws { try real.truncate(path, size: size) }
+    public func readFile(_ path: String) throws -> [UInt8] { try real.readFile(path) }
+    public func listDirectory(_ path: String) throws -> [String] { try real.listDirectory(path) }
+    public func makeDirectory(_ path: String) throws { try real.makeDirectory(path) }
+    public func exists(_ path: String) -> Bool { real.exists(path) }
+}
