@@ -23,8 +23,12 @@ public final class Server: @unchecked Sendable {
     public private(set) var exitCode: Int32 = 0
     private let stopping = NIOLockedValueBox(false)
 
-    public init(config: ServerConfig, logger: Logger, fileSystem: FileSystem = PosixFileSystem()) {
+    let handlesSignals: Bool
+
+    /// `handlesSignals`: SIGTERM and SIGINT stop the server (off for servers embedded in tests).
+    public init(config: ServerConfig, logger: Logger, fileSystem: FileSystem = PosixFileSystem(), handlesSignals: Bool = true) {
         self.config = config
+        self.handlesSignals = handlesSignals
         self.logger = logger
         // One thread: every client and every command on one event loop.
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -81,7 +85,7 @@ public final class Server: @unchecked Sendable {
         }
         guard !listeners.isEmpty else { throw ConfigError("Failed listening on port \(config.port) (tcp), aborting.") }
         engine.onShutdown = { [weak self] in self?.stop() }
-        installSignalHandlers()
+        if handlesSignals { installSignalHandlers() }
         logger.notice("Server initialized")
         let logger = self.logger
         engine.loop.execute {
