@@ -300,3 +300,108 @@ final class ProtectedModeTests: XCTestCase {
         XCTAssertEqual(try server.client().call("CONFIG", "GET", "protected-mode").array?.last?.string, "yes")
     }
 }
+
+/// The short crash test: Tools/crashtest kills the built server with SIGKILL under
+/// concurrent writers and checks every acknowledged write after each restart.
+final class CrashTests: XCTestCase {
+    func testKillNineLosesNothingAcknowledged() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", packageRoot.appendingPathComponent("Tools/crashtest").path,
+                       "--cycles", "3", "--writers", "3", "--min-seconds", "0.2", "--max-seconds", "0.6",
+                       "--binary", cairnServerBinary()]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, out)
+        XCTAssertTrue(out.contains("3 passed, 0 failed"), out)
+    }
+
+    /// Restart after a clean shutdown and after SIGKILL replays the log.
+    func testRestartReplaysTheLog() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-restart-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        func launch() throws -> ServerProcess {
+            try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
+                              port: port, directory: dir)
+        }
+        var server = try launch()
+        var c = try server.client()
+        try c.call("SET", "plain", "v")
+        try c.call("SET", "ttl", "v", "EX", "1000")
+        try c.call("INCRBYFLOAT", "f", "1.1")
+        try c.call("SELECT", "5")
+        try c.call("SET", "indb5", "x")
+        try c.call("SET", "gone", "x", "PX", "1")
+        try c.call("RPUSH", "nope", "x")
+        XCTAssertEqual(server.terminate(), 0)
+        server = try launch()
+        c = try server.client()
+        XCTAssertEqual(try c.call("GET", "plain").string, "v")
+        XCTAssertGreaterThan(try c.call("TTL", "ttl").int!, 990)
+        XCTAssertEqual(try c.call("GET", "f").string, "1.1")
+        try c.call("SELECT", "5")
+        XCTAssertEqual(try c.call("GET", "indb5").string, "x")
+        XCTAssertEqual(try c.call("EXISTS", "gone"), .integer(0))
+        try c.call("SET", "after-restart", "y")
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        server = try launch()
+        c = try server.client()
+        try c.call("SELECT", "5")
+        XCTAssertEqual(try c.call("GET", "after-restart").string, "y")
+        XCTAssertTrue(server.log.contains("DB loaded from the log"), server.log)
+        server.stop()
+    }
+
+    /// A damaged record inside the log stops start-up with a message naming the file,
+    /// the offset and what to do.
+    func testDamagedLogRefusesToStart() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-damaged-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let server = try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
+                                       port: port, directory: dir)
+        let c = try server.client()
+        for i in 0..<10 { try c.call("SET", "k\(i)", "v\(i)") }
+        XCTAssertEqual(server.terminate(), 0)
+        let segment = dir.appendingPathComponent("log/00000000000000000001.log")
+        var bytes = try Data(contentsOf: segment)
+        bytes[40] ^= 0x20
+        try bytes.write(to: segment)
+        let broken = try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
+                                       port: port, directory: dir, waitForPort: false)
+        XCTAssertEqual(broken.waitForExit(), 1)
+        XCTAssertTrue(broken.log.contains("00000000000000000001.log at offset 24"), broken.log)
+        XCTAssertTrue(broken.log.contains("cairn check-log"), broken.log)
+        broken.stop()
+    }
+
+    /// A torn tail (a crash in the middle of a write) is cut off and reported, and the
+    /// server starts with everything before it.
+    func testTornTailIsCutAndReported() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-torn-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        func launch() throws -> ServerProcess {
+            try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
+                              port: port, directory: dir)
+        }
+        var server = try launch()
+        try server.client().call("SET", "k", "v")
+        XCTAssertEqual(server.terminate(), 0)
+        let segment = dir.appendingPathComponent("log/00000000000000000001.log")
+        let handle = try FileHandle(forWritingTo: segment)
+        handle.seekToEndOfFile()
+        handle.write(Data([40, 0, 0, 0, 1, 2, 3, 4, 5]))
+        handle.closeFile()
+        server = try launch()
+        XCTAssertEqual(try server.client().call("GET", "k").string, "v")
+        XCTAssertTrue(server.log.contains("Torn record at the end of the log"), server.log)
+        server.stop()
+    }
+}

@@ -50,7 +50,7 @@ public final class ServerProcess: @unchecked Sendable {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-test-\(UUID().uuidString)")
         return try ServerProcess(executable: cairnServerBinary(),
                                  arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path] + arguments,
-                                 port: port, directory: dir)
+                                 port: port, directory: dir, ownsDirectory: true)
     }
 
     /// Starts Debian's redis-server with no persistence, the differential tests' oracle.
@@ -64,12 +64,18 @@ public final class ServerProcess: @unchecked Sendable {
         return try ServerProcess(executable: binary,
                                  arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path,
                                              "--save", "", "--appendonly", "no", "--daemonize", "no"] + arguments,
-                                 port: port, directory: dir)
+                                 port: port, directory: dir, ownsDirectory: true)
     }
 
-    public init(executable: String, arguments: [String], port: Int, directory: URL, waitForPort: Bool = true) throws {
+    /// The factories' servers own their directory and remove it when stopped; a test that
+    /// passes its own directory keeps it (to restart another server on it).
+    let ownsDirectory: Bool
+
+    public init(executable: String, arguments: [String], port: Int, directory: URL, waitForPort: Bool = true,
+                ownsDirectory: Bool = false) throws {
         self.port = port
         self.directory = directory
+        self.ownsDirectory = ownsDirectory
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = output
@@ -133,7 +139,7 @@ public final class ServerProcess: @unchecked Sendable {
             process.waitUntilExit()
         }
         output.fileHandleForReading.readabilityHandler = nil
-        try? FileManager.default.removeItem(at: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 
     deinit { stop() }
