@@ -71,6 +71,7 @@ public final class LogWriter: @unchecked Sendable {
         self.onFailure = onFailure
         self.manifest = manifest ?? Manifest(segments: [])
         self.totalBytesApprox = totalBytes
+        self.published = (lastLSN, lastLSN)
         try fs.makeDirectory(logDirectory)
         if let last = self.manifest.segments.last {
             segmentPath = logDirectory + "/" + last
@@ -88,6 +89,28 @@ public final class LogWriter: @unchecked Sendable {
 
     public var failed: String? { lock.withLock { failure } }
 
+    private var published: (written: UInt64, durable: UInt64) = (0, 0)
+    private var syncCount = 0
+    private var syncNanoseconds: UInt64 = 0
+    private var writeCount = 0
+    private var publishedCounts: (syncs: Int, writes: Int, syncMicroseconds: Int) = (0, 0, 0)
+
+    private func publish() {
+        let p = (writtenLSN, durableLSN)
+        let c = (syncCount, writeCount, Int(syncNanoseconds / 1000))
+        lock.withLock {
+            published = p
+            publishedCounts = c
+        }
+    }
+
+    /// How many fdatasyncs and write groups the writer has done: records per sync is the
+    /// group commit's batching.
+    public var counts: (syncs: Int, writes: Int, syncMicroseconds: Int) { lock.withLock { publishedCounts } }
+
+    /// The written and durable LSNs as of the writer's last group.
+    public var progress: (written: UInt64, durable: UInt64) { lock.withLock { published } }
+
     public var currentSegmentPath: String { io.sync { segmentPath } }
 
     // MARK: - Engine side
@@ -100,6 +123,9 @@ public final class LogWriter: @unchecked Sendable {
         payload.withUnsafeBytes { LogRecord.encode(lsn: lastLSN, kind: kind, payload: $0, into: &staged) }
         return lastLSN
     }
+
+    /// True when records are staged and not yet handed over.
+    public var hasStaged: Bool { !staged.isEmpty }
 
     /// Hands the staged records to the writer thread.
     public func submit() {
@@ -154,6 +180,7 @@ public final class LogWriter: @unchecked Sendable {
                         try rotate(firstLSN: chunk.first)
                     }
                     try chunk.bytes.withUnsafeBytes { try fs.write(fd, $0, path: segmentPath) }
+                    writeCount += 1
                     segmentBytes += chunk.bytes.count
                     totalBytesApprox += chunk.bytes.count
                     writtenLSN = chunk.last
@@ -161,12 +188,16 @@ public final class LogWriter: @unchecked Sendable {
                 let now = monotonicNanoseconds()
                 switch policy {
                 case .always:
+                    let t0 = monotonicNanoseconds()
                     try fs.sync(fd, path: segmentPath)
+                    syncNanoseconds += monotonicNanoseconds() - t0
+                    syncCount += 1
                     durableLSN = writtenLSN
                     lastSyncMonotonicNs = now
                 case .everysec:
                     if now - lastSyncMonotonicNs >= 1_000_000_000 {
                         try fs.sync(fd, path: segmentPath)
+                        syncCount += 1
                         durableLSN = writtenLSN
                         lastSyncMonotonicNs = now
                     } else {
@@ -175,7 +206,10 @@ public final class LogWriter: @unchecked Sendable {
                 case .no:
                     break
                 }
-                onProgress(writtenLSN, durableLSN)
+                publish()
+                // Only appendfsync always has replies waiting on the durable LSN; the other
+                // policies are read on demand (`progress`), sparing the engine a wake-up per group.
+                if policy == .always { onProgress(writtenLSN, durableLSN) }
             } catch {
                 fail("\(error)")
                 return
@@ -193,9 +227,10 @@ public final class LogWriter: @unchecked Sendable {
             guard writtenLSN > durableLSN, fd >= 0, lock.withLock({ failure }) == nil else { return }
             do {
                 try fs.sync(fd, path: segmentPath)
+                syncCount += 1
                 durableLSN = writtenLSN
                 lastSyncMonotonicNs = monotonicNanoseconds()
-                onProgress(writtenLSN, durableLSN)
+                publish()
             } catch {
                 fail("\(error)")
             }

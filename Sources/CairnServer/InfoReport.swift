@@ -92,6 +92,7 @@ enum InfoReport {
                      "mem_allocator:libc"]
         case "persistence":
             let p = e.persistence
+            p.refreshProgress()
             lines = ["# Persistence",
                      "loading:\(e.loading ? 1 : 0)",
                      "async_loading:0",
@@ -121,6 +122,9 @@ enum InfoReport {
                      "log_last_lsn:\(p.lastAppliedLSN)",
                      "log_written_lsn:\(p.writtenLSN)",
                      "log_durable_lsn:\(p.durableLSN)",
+                     "log_fsyncs:\(p.writer?.counts.syncs ?? 0)",
+                     "log_write_groups:\(p.writer?.counts.writes ?? 0)",
+                     "log_fsync_usec:\(p.writer?.counts.syncMicroseconds ?? 0)",
                      "log_segment:\(p.writer.map { String($0.currentSegmentPath.split(separator: "/").last ?? "") } ?? "")",
                      "module_fork_in_progress:0",
                      "module_fork_last_cow_size:0"]

@@ -47,6 +47,16 @@ final class Persistence {
 
     func submit() { writer?.submit() }
 
+    var hasStaged: Bool { writer?.hasStaged ?? false }
+
+    /// Reads the writer's progress (the policies other than always do not report it).
+    func refreshProgress() {
+        guard let writer else { return }
+        let p = writer.progress
+        writtenLSN = max(writtenLSN, p.written)
+        if failure == nil { durableLSN = max(durableLSN, p.durable) }
+    }
+
     func markFailed(_ reason: String) {
         if failure == nil { failure = reason }
     }
