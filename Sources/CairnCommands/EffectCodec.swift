@@ -10,6 +10,12 @@ public enum EffectCodec {
 
     public static func encode(_ effects: ArraySlice<Effect>) -> [UInt8] {
         var out: [UInt8] = []
+        encode(effects, into: &out)
+        return out
+    }
+
+    /// Appends the payload of `effects` to `out`.
+    public static func encode(_ effects: ArraySlice<Effect>, into out: inout [UInt8]) {
         for e in effects {
             let db = UInt16(e.database)
             out.append(UInt8(db & 0xff))
@@ -25,11 +31,11 @@ public enum EffectCodec {
                 out.append(13); out.append(10)
             }
         }
-        return out
     }
 
+    @inline(__always)
     static func appendDecimal(_ v: Int, _ out: inout [UInt8]) {
-        formatInt64(Int64(v)).withUnsafeBytes { out.append(contentsOf: $0) }
+        CairnCore.appendDecimal(v, to: &out)
     }
 
     public static func decode(_ payload: [UInt8]) throws -> [Effect] {

@@ -99,3 +99,29 @@ public func formatLongDoubleHuman(_ value: Float80) -> Bytes? {
     let b = formatWith { cairn_format_long_double_human($0, $1, value) }
     return b.isEmpty ? nil : b
 }
+
+/// Appends the decimal digits of a non-negative `value` to `out` (lengths and counts in
+/// encoders: the hot path, so no intermediate string).
+@inlinable
+public func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    if value < 10 {
+        out.append(UInt8(48 + value))
+        return
+    }
+    if value < 100 {
+        out.append(UInt8(48 + value / 10))
+        out.append(UInt8(48 + value % 10))
+        return
+    }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &digits) { buf in
+        var i = 24
+        var v = value
+        repeat {
+            i -= 1
+            buf[i] = UInt8(48 + v % 10)
+            v /= 10
+        } while v != 0
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<24]))
+    }
+}

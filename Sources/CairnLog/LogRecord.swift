@@ -1,4 +1,4 @@
-import CCairnSystem
+@_exported import CCairnSystem
 
 /// What a record holds.
 public enum RecordKind: UInt8, Sendable {
@@ -46,6 +46,26 @@ public struct LogRecord: Equatable, Sendable {
         appendLE(lsn, &out)
         out.append(kind.rawValue)
         out.append(contentsOf: payload)
+    }
+
+    /// Appends a record whose payload `writePayload` appends, then fills in the length and
+    /// checksum over the bytes written.
+    @inlinable
+    public static func encode(lsn: UInt64, kind: RecordKind, into out: inout [UInt8], writePayload: (inout [UInt8]) -> Void) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: headerBytes))
+        var le = lsn.littleEndian
+        withUnsafeBytes(of: &le) { out.append(contentsOf: $0) }
+        out.append(kind.rawValue)
+        writePayload(&out)
+        let bodyLength = out.count - start - headerBytes
+        let crc = out.withUnsafeBytes { raw in
+            cairn_crc32c(0, raw.baseAddress! + start + headerBytes, bodyLength)
+        }
+        out.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt32(bodyLength).littleEndian, toByteOffset: start, as: UInt32.self)
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+        }
     }
 
     public func encoded() -> [UInt8] {

@@ -124,6 +124,16 @@ public final class LogWriter: @unchecked Sendable {
         return lastLSN
     }
 
+    /// Stages one record whose payload `writePayload` appends to the buffer it is given,
+    /// encoded in place (no intermediate array); returns its LSN.
+    @discardableResult
+    public func append(kind: RecordKind, writePayload: (inout [UInt8]) -> Void) -> UInt64 {
+        lastLSN += 1
+        if staged.isEmpty { stagedFirstLSN = lastLSN }
+        LogRecord.encode(lsn: lastLSN, kind: kind, into: &staged, writePayload: writePayload)
+        return lastLSN
+    }
+
     /// True when records are staged and not yet handed over.
     public var hasStaged: Bool { !staged.isEmpty }
 

@@ -23,6 +23,8 @@ public struct RESPWriter {
     private mutating func writeDecimal(_ value: Int) {
         if value >= 0 && value < 10 {
             buffer.writeInteger(UInt8(48 + value))
+        } else if value >= 10 && value < 100 {
+            buffer.writeInteger(UInt16(48 + value / 10) | UInt16(48 + value % 10) << 8, endianness: .little)
         } else {
             formatInt64(Int64(value)).withUnsafeBytes { _ = buffer.writeBytes($0) }
         }
@@ -58,7 +60,11 @@ public struct RESPWriter {
 
     public mutating func integer(_ value: Int64) {
         buffer.writeInteger(UInt8(ascii: ":"))
-        formatInt64(value).withUnsafeBytes { _ = buffer.writeBytes($0) }
+        if value >= 0 && value < 100 {
+            writeDecimal(Int(value))
+        } else {
+            formatInt64(value).withUnsafeBytes { _ = buffer.writeBytes($0) }
+        }
         crlf()
     }
 

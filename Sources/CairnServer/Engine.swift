@@ -26,6 +26,8 @@ final class Engine: @unchecked Sendable {
     var stats = ServerStats()
     /// The clock reading shared by the commands of the current read batch.
     private var batchNowMs: Int64 = 0
+    /// Monotonic microseconds at the end of the last command (or the batch's start).
+    private var commandClock: Int64 = 0
     let startTimeMs: Int64
     let runId: String
     var lastSaveUnixSeconds: Int64
@@ -87,6 +89,7 @@ final class Engine: @unchecked Sendable {
         assert(loop.inEventLoop)
         swap(&ctx.out.buffer, &conn.output)
         batchNowMs = Clock.unixMilliseconds()
+        commandClock = Clock.monotonicMicroseconds()
         conn.session.lastInteractionMs = batchNowMs
     }
 
@@ -227,14 +230,17 @@ final class Engine: @unchecked Sendable {
         ctx.session = session
         ctx.nowMs = now
         let errorMark = ctx.out.buffer.writerIndex
-        let started = Clock.monotonicMicroseconds()
         ctx.run(spec, args)
         if !ctx.effects.isEmpty {
             // One record per command: recovery applies all of a command's effects or none.
             persistence.log(ctx.effects[...])
             ctx.effects.removeAll(keepingCapacity: true)
         }
-        let elapsed = Clock.monotonicMicroseconds() - started
+        // One clock read per command: a command's time runs from the previous one's end
+        // (or the batch's start), which adds only its decoding to it.
+        let finished = Clock.monotonicMicroseconds()
+        let elapsed = finished - commandClock
+        commandClock = finished
         session.lastCommand = spec.fullName
         let failed = ctx.out.buffer.writerIndex > errorMark
             && ctx.out.buffer.getInteger(at: errorMark, as: UInt8.self) == UInt8(ascii: "-")

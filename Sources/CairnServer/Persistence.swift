@@ -42,7 +42,7 @@ final class Persistence {
     /// Stages the effects of one command (or one expiry) as one record.
     func log(_ effects: ArraySlice<Effect>) {
         guard let writer, failure == nil, !effects.isEmpty else { return }
-        writer.append(kind: effects.count == 1 ? .command : .batch, payload: EffectCodec.encode(effects))
+        writer.append(kind: effects.count == 1 ? .command : .batch) { EffectCodec.encode(effects, into: &$0) }
     }
 
     func submit() { writer?.submit() }
