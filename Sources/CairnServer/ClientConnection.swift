@@ -18,7 +18,19 @@ final class ClientConnection {
     var closeAfterFlush = false
     var closed = false
     /// Replies held until the log is durable up to their LSN (appendfsync always), in order.
-    var gated: [(lsn: UInt64, bytes: ByteBuffer)] = []
+    var gated: [(lsn: UInt64, bytes: ByteBuffer, cost: Int)] = []
+    /// What waiting on the log holds for this client: its held replies plus the requests
+    /// that produced them (their records wait in the log writer's queue meanwhile).
+    var gatedBytes = 0
+    /// Request bytes read since the last flush.
+    var inputSinceFlush = 0
+    /// Reading from the socket is paused because too many replies are held.
+    var readPaused = false
+
+    /// Held bytes (replies and the requests behind them) beyond which a client's socket is
+    /// not read any more until the log catches up: a client pipelining writes while the
+    /// disk is slow or stuck cannot make the server queue records and replies without bound.
+    static let heldReplyBytesMax = 8 * 1024 * 1024
 
     init(session: ClientSession, channel: Channel) {
         self.session = session
@@ -37,6 +49,7 @@ final class ClientConnection {
 
     /// Sends what has accumulated, then closes if asked to.
     func flush() -> Int {
+        inputSinceFlush = 0
         let n = output.readableBytes
         if n > 0 {
             let pending = output
@@ -53,8 +66,15 @@ final class ClientConnection {
     /// Holds the replies produced since the last flush until `lsn` is durable.
     func gate(lsn: UInt64) {
         if output.readableBytes > 0 {
-            gated.append((lsn, output))
+            let cost = output.readableBytes + inputSinceFlush
+            gatedBytes += cost
+            gated.append((lsn, output, cost))
             output = channel.allocator.buffer(capacity: 256)
+        }
+        inputSinceFlush = 0
+        if gatedBytes > ClientConnection.heldReplyBytesMax && !readPaused {
+            readPaused = true
+            channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         }
     }
 
@@ -62,16 +82,23 @@ final class ClientConnection {
     /// connection when asked to and nothing is held any more.
     func release(durable: UInt64) -> Int {
         var n = 0
+        var cost = 0
         var released = 0
         for entry in gated {
             if entry.lsn > durable { break }
             n += entry.bytes.readableBytes
+            cost += entry.cost
             channel.write(entry.bytes, promise: nil)
             released += 1
         }
         if released > 0 {
             gated.removeFirst(released)
+            gatedBytes -= cost
             channel.flush()
+        }
+        if readPaused && gatedBytes <= ClientConnection.heldReplyBytesMax / 2 {
+            readPaused = false
+            channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         }
         if gated.isEmpty && closeAfterFlush && !closed {
             closed = true

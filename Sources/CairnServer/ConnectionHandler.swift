@@ -44,6 +44,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let conn = connection, !conn.closeAfterFlush else { return }
         var input = unwrapInboundIn(data)
         engine.stats.netInputBytes += input.readableBytes
+        conn.inputSinceFlush += input.readableBytes
         if var buffered = pending {
             pending = nil
             buffered.writeBuffer(&input)

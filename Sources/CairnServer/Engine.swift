@@ -161,6 +161,7 @@ final class Engine: @unchecked Sendable {
             stats.netOutputBytes += conn.release(durable: persistence.durableLSN)
             if !conn.gated.isEmpty {
                 conn.gated.removeAll()
+                conn.gatedBytes = 0
                 conn.closeAfterFlush = true
                 _ = conn.flush()
             }
@@ -294,7 +295,16 @@ final class Engine: @unchecked Sendable {
         line += "\r\n"
         var buf = conn.channel.allocator.buffer(capacity: line.utf8.count)
         buf.writeString(line)
-        for m in monitors where m !== conn { m.push(buf) }
+        for m in monitors where m !== conn {
+            // A monitor that does not read its stream is dropped rather than buffered for.
+            if m.channel.isWritable {
+                m.push(buf)
+            } else {
+                logger.info("Closing a MONITOR client that does not keep up: id=\(m.session.id) addr=\(m.address)")
+                m.closeAfterFlush = true
+                _ = m.flush()
+            }
+        }
     }
 
     private func format6(_ v: Int) -> String {

@@ -71,6 +71,48 @@ final class StorageFaultTests: XCTestCase {
     func testWriteEIO() throws { try checkFault(.write, EIO) }
     func testWriteENOSPCTorn() throws { try checkFault(.write, ENOSPC) }
 
+    /// A disk that stops answering: replies wait (never acknowledged early), and a client
+    /// pipelining writes meanwhile is no longer read once its held replies pass the limit,
+    /// instead of making the server buffer without bound.
+    func testStuckDiskHoldsRepliesWithinALimit() throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let fs = FaultInjectingFileSystem()
+        let (server, port) = try start(fs)
+        let writer = try RESPClient(port: port)
+        XCTAssertEqual(try writer.call("SET", "before", "1"), .simple("OK"))
+        let writerID = try writer.call("CLIENT", "ID").int!
+        fs.holdSyncs()
+        // 40k SETs whose +OK replies are held: far more input than the limit lets in.
+        let value = Array(repeating: UInt8(ascii: "v"), count: 200)
+        var batch: [UInt8] = []
+        for i in 0..<2000 { batch += RESPClient.encode([Array("SET".utf8), Array("k\(i)".utf8), value]) }
+        let payload = batch
+        let sender = Thread {
+            for _ in 0..<20 { try? writer.sendRaw(payload) }
+        }
+        sender.start()
+        usleep(800_000)
+        // Every reply now waits for the disk (each could depend on the pending writes), so
+        // the held bytes are read from the engine itself, on its loop.
+        let engine = server.engine
+        let (held, paused) = try engine.loop.submit { () -> (Int, Bool) in
+            let c = engine.clients[writerID]!
+            return (c.gatedBytes, c.readPaused)
+        }.wait()
+        XCTAssertTrue(paused, "reading stopped")
+        XCTAssertGreaterThan(held, 8 * 1024 * 1024 / 2)
+        XCTAssertLessThanOrEqual(held, 8 * 1024 * 1024 + 2 * 1024 * 1024)
+        fs.releaseSyncs()
+        let observer = try RESPClient(port: port)
+        var ok = 0
+        while ok < 40_000 {
+            guard case .simple("OK") = try writer.readReply() else { return XCTFail("every held reply arrives") }
+            ok += 1
+        }
+        XCTAssertEqual(try observer.call("DBSIZE"), .integer(2001))
+        stop(server)
+    }
+
     /// A rename failure while rotating to a new segment (the manifest cannot be replaced).
     func testRenameFailureDuringRotation() throws {
         try? FileManager.default.removeItem(atPath: dir)

@@ -89,7 +89,27 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         try real.write(fd, bytes, path: path)
     }
 
+    private let syncGate = NSCondition()
+    private var syncsHeld = false
+
+    /// Makes every sync wait until `releaseSyncs`: a disk that stops answering.
+    public func holdSyncs() {
+        syncGate.lock()
+        syncsHeld = true
+        syncGate.unlock()
+    }
+
+    public func releaseSyncs() {
+        syncGate.lock()
+        syncsHeld = false
+        syncGate.broadcast()
+        syncGate.unlock()
+    }
+
     public func sync(_ fd: Int32, path: String) throws {
+        syncGate.lock()
+        while syncsHeld { syncGate.wait() }
+        syncGate.unlock()
         if let f = check(.sync, path: path) { throw FileSystemError("fdatasync", path, f.errno) }
         try real.sync(fd, path: path)
         var st = stat()

@@ -67,7 +67,7 @@ public struct ClientError: Error, CustomStringConvertible {
 
 /// A plain blocking TCP client speaking RESP, independent of the server's own code, so
 /// tests check the server through a second implementation of the protocol.
-public final class RESPClient {
+public final class RESPClient: @unchecked Sendable {
     let fd: Int32
     var buffer: [UInt8] = []
     var position = 0
