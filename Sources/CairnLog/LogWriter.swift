@@ -153,6 +153,13 @@ public final class LogWriter: @unchecked Sendable {
         if start { io.async { self.drain() } }
     }
 
+    /// Hands over what is staged and waits until the writer has written it (and synced it,
+    /// as the policy says). Blocks the caller: for DEBUG RELOAD and shutdown paths only.
+    public func flushAndWait() {
+        submit()
+        io.sync { drainNow() }
+    }
+
     /// Writes and syncs everything handed over, then closes the segment. Blocks.
     public func close() {
         submit()

@@ -28,6 +28,8 @@ public struct ServerConfig: Sendable {
     public var clientQueryBufferLimit = 1024 * 1024 * 1024
     public var pidfile = ""
     public var protectedMode = true
+    /// enable-debug-command: "no" (Redis's default), "yes", or "local" (loopback clients only).
+    public var enableDebugCommand = "no"
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
     /// The configuration file given on the command line, if any.
@@ -131,6 +133,12 @@ enum Directives {
         string("pidfile", mutable: false, \.pidfile),
         boolean("protected-mode", \.protectedMode),
         memory("log-segment-size", minimum: 4096, \.logSegmentSize),
+        Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            let v = args[0].lowercased()
+            guard ["yes", "no", "local"].contains(v) else { throw ConfigError("argument(s) must be one of the following: no, yes, local") }
+            c.enableDebugCommand = v
+        },
     ]
 
     nonisolated(unsafe) static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

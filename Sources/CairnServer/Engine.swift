@@ -32,6 +32,8 @@ final class Engine: @unchecked Sendable {
     let runId: String
     var lastSaveUnixSeconds: Int64
     let persistence: Persistence
+    /// DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads.
+    var activeExpireEnabled = true
     /// True while the log is being replayed: commands without the `loading` flag get -LOADING.
     var loading = false
     /// Connections holding replies until the log is durable.
@@ -324,7 +326,7 @@ final class Engine: @unchecked Sendable {
     func cron() {
         let now = Clock.unixMilliseconds()
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
-        if !loading && persistence.failure == nil {
+        if !loading && persistence.failure == nil && activeExpireEnabled {
             ActiveExpiry.cycle(ctx: ctx, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
             drainEffects()
             submitLog()

@@ -65,6 +65,12 @@ final class Persistence {
         writer?.policy = SyncPolicy(rawValue: policy.rawValue)!
     }
 
+    /// Everything staged written to the log (blocking; DEBUG RELOAD).
+    func flushAndWait() {
+        writer?.flushAndWait()
+        refreshProgress()
+    }
+
     func close() {
         writer?.close()
     }

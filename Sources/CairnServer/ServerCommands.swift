@@ -43,6 +43,7 @@ enum ServerCommands {
             },
             configSpec(engine),
             CommandInfo.spec(engine),
+            DebugCommand.spec(engine),
         ]
     }
 

@@ -38,9 +38,10 @@ final class DifferentialTests: XCTestCase {
         return words
     }
 
-    func compare(_ script: String, protocolVersion: Int = 2, file: StaticString = #filePath, line: UInt = #line) throws {
-        let cairn = try ServerProcess.cairn()
-        let redis = try ServerProcess.redis()
+    func compare(_ script: String, protocolVersion: Int = 2, serverArguments: [String] = [],
+                 file: StaticString = #filePath, line: UInt = #line) throws {
+        let cairn = try ServerProcess.cairn(serverArguments)
+        let redis = try ServerProcess.redis(serverArguments)
         defer { cairn.stop(); redis.stop() }
         let c = try cairn.client(), r = try redis.client()
         if protocolVersion == 3 {
@@ -64,6 +65,28 @@ final class DifferentialTests: XCTestCase {
     func testStringsRESP3() throws { try compare(DifferentialScripts.strings, protocolVersion: 3) }
     func testKeysRESP2() throws { try compare(DifferentialScripts.keys) }
     func testKeysRESP3() throws { try compare(DifferentialScripts.keys, protocolVersion: 3) }
+    func testDebugRefusedByDefault() throws {
+        try compare("DEBUG SLEEP 0\nDEBUG\nDEBUG DIGEST")
+    }
+
+    func testDebugSubcommands() throws {
+        try compare("""
+        DEBUG
+        DEBUG FOO
+        DEBUG SLEEP 0
+        DEBUG SLEEP
+        DEBUG SET-ACTIVE-EXPIRE 1
+        DEBUG SET-ACTIVE-EXPIRE
+        DEBUG OBJECT nokey
+        DEBUG ERROR boom
+        DEBUG DIGEST
+        DEBUG DIGEST-VALUE
+        SET k v
+        DEBUG RELOAD
+        GET k
+        """, serverArguments: ["--enable-debug-command", "yes"])
+    }
+
     func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
     func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
 

@@ -405,3 +405,46 @@ final class CrashTests: XCTestCase {
         server.stop()
     }
 }
+
+/// DEBUG as test suites use it.
+final class DebugCommandTests: XCTestCase {
+    func testReloadReplaysTheLogAndKeepsTheDigest() throws {
+        let server = try ServerProcess.cairn(["--enable-debug-command", "yes"])
+        defer { server.stop() }
+        let c = try server.client()
+        for i in 0..<500 { try c.call("SET", "k\(i)", "v\(i)") }
+        try c.call("INCRBYFLOAT", "f", "2.5")
+        try c.call("SET", "t", "x", "EX", "1000")
+        try c.call("SELECT", "2")
+        try c.call("SET", "other", "db")
+        let digest = try c.call("DEBUG", "DIGEST").string!
+        XCTAssertEqual(digest.count, 40)
+        XCTAssertNotEqual(digest, String(repeating: "0", count: 40))
+        XCTAssertEqual(try c.call("DEBUG", "RELOAD"), .simple("OK"))
+        XCTAssertEqual(try c.call("DEBUG", "DIGEST").string, digest)
+        XCTAssertEqual(try c.call("GET", "other").string, "db")
+        try c.call("SELECT", "0")
+        XCTAssertEqual(try c.call("DBSIZE"), .integer(502))
+        try c.call("SET", "k1", "changed")
+        XCTAssertNotEqual(try c.call("DEBUG", "DIGEST").string, digest)
+        let object = try c.call("DEBUG", "OBJECT", "k1").string!
+        XCTAssertTrue(object.contains("encoding:embstr") && object.contains("serializedlength:8"), object)
+        XCTAssertEqual(try c.call("DEBUG", "DIGEST-VALUE", "k2", "k3").array?.count, 2)
+    }
+
+    func testSetActiveExpireOffLeavesKeysToLazyExpiry() throws {
+        let server = try ServerProcess.cairn(["--enable-debug-command", "yes"])
+        defer { server.stop() }
+        let c = try server.client()
+        XCTAssertEqual(try c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0"), .simple("OK"))
+        for i in 0..<50 { try c.call("SET", "tmp\(i)", "v", "PX", "10") }
+        usleep(400_000)
+        XCTAssertEqual(try c.call("DBSIZE"), .integer(50), "nothing reclaimed in the background")
+        XCTAssertEqual(try c.call("GET", "tmp1"), .null, "reading expires")
+        XCTAssertEqual(try c.call("DBSIZE"), .integer(49))
+        XCTAssertEqual(try c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1"), .simple("OK"))
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, try c.call("DBSIZE") != .integer(0) { usleep(50_000) }
+        XCTAssertEqual(try c.call("DBSIZE"), .integer(0))
+    }
+}

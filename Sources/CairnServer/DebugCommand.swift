@@ -1,0 +1,176 @@
+import CairnCommands
+import CairnCore
+import CairnLog
+import CairnStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// DEBUG, the subset test suites use: SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST,
+/// DIGEST-VALUE, RELOAD and LOADAOF (replay the log into an emptied keyspace), ERROR, LOG,
+/// HELP. Refused unless `enable-debug-command` allows it, as in Redis 7.
+enum DebugCommand {
+    static let notAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+
+    static func spec(_ engine: Engine) -> CommandSpec {
+        CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale], group: "server",
+                    summary: "A container for debugging commands") { ctx in
+            run(ctx, engine)
+        }
+    }
+
+    static func allowed(_ engine: Engine, _ ctx: CommandContext) -> Bool {
+        switch engine.config.enableDebugCommand {
+        case "yes": return true
+        case "local": return ProtectedMode.isLoopback(engine.clients[ctx.session.id]?.channel.remoteAddress)
+        default: return false
+        }
+    }
+
+    static func run(_ ctx: CommandContext, _ engine: Engine) {
+        guard allowed(engine, ctx) else { ctx.out.error(notAllowed); return }
+        let sub = ctx.args[1].lowercased.string
+        let n = ctx.args.count
+        func wrong() {
+            ctx.out.error("ERR unknown subcommand or wrong number of arguments for '\(ctx.args[1].string.prefix(128))'. Try DEBUG HELP.")
+        }
+        switch (sub, n) {
+        case ("help", 2):
+            writeHelp(ctx, "DEBUG", [
+                "DIGEST",
+                "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]",
+                "    Output a hex signature of the values of all the specified keys.",
+                "ERROR <string>",
+                "    Return a Redis protocol error with <string> as message. Useful for clients",
+                "    unit tests to simulate Redis errors.",
+                "LOG <message>",
+                "    Write <message> to the server log.",
+                "LOADAOF",
+                "    Flush the AOF buffers on disk and reload the AOF in memory.",
+                "OBJECT <key>",
+                "    Show low level info about the key and associated value.",
+                "RELOAD",
+                "    Write the log to disk and replay it into an emptied keyspace.",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Setting it to 0 disables expiring keys in background when they are not",
+                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+                "    default.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+            ])
+        case ("sleep", 3):
+            guard let seconds = ctx.args[2].double, seconds >= 0 else {
+                // Redis's strtod takes junk as 0; only negative or NaN is meaningless here.
+                ctx.out.ok()
+                return
+            }
+            usleep(UInt32(min(seconds, 3600) * 1_000_000))
+            ctx.out.ok()
+        case ("set-active-expire", 3):
+            engine.activeExpireEnabled = ctx.args[2] != "0"
+            ctx.out.ok()
+        case ("error", 3):
+            // The text as given, without an ERR prefix (as Redis 7.0 sends it).
+            ctx.out.error(ctx.args[2].string)
+        case ("log", 3):
+            engine.logger.warning("DEBUG LOG: \(ctx.args[2].string)")
+            ctx.out.ok()
+        case ("object", 3):
+            guard let p = ctx.db.main.find(ctx.args[2]), ctx.peek(ctx.args[2]) != nil else {
+                ctx.out.error("ERR no such key")
+                return
+            }
+            let entry = ctx.db.main.entries[p]
+            let idle = max(0, Int64(ctx.lruClock) - Int64(entry.aux))
+            let refcount: Int64
+            if case .int(let v) = entry.value, v >= 0 && v < 10000 { refcount = Int64(Int32.max) } else { refcount = 1 }
+            ctx.out.simple("Value at:0x0 refcount:\(refcount) encoding:\(entry.value.encodingName) serializedlength:\(serializedLength(entry.value)) lru:\(entry.aux & 0xFFFFFF) lru_seconds_idle:\(idle)")
+        case ("digest", 2):
+            var digest = Digest()
+            for i in 0..<ctx.keyspace.databaseCount {
+                let db = ctx.keyspace[i]
+                for e in db.main.entries where !db.isExpired(e.key, nowMs: ctx.nowMs) {
+                    digest.add(database: i, key: e.key, value: e.value, expire: db.expireTime(e.key))
+                }
+            }
+            ctx.out.simple(digest.hex)
+        case ("digest-value", _) where n >= 2:
+            ctx.out.arrayHeader(n - 2)
+            for key in ctx.args.dropFirst(2) {
+                var digest = Digest()
+                if let v = ctx.peek(key) { digest.add(database: 0, key: "", value: v, expire: nil) }
+                ctx.out.simple(digest.hex)
+            }
+        case ("reload", 2), ("loadaof", 2):
+            do {
+                try reload(engine)
+                ctx.out.ok()
+            } catch {
+                ctx.out.error("ERR Error trying to load the log: \(error)")
+            }
+        default:
+            wrong()
+        }
+    }
+
+    /// An estimate of the value's size in Redis's RDB encoding (DEBUG OBJECT's serializedlength).
+    static func serializedLength(_ v: Value) -> Int {
+        if case .int(let i) = v {
+            if i >= -128 && i <= 127 { return 2 }
+            if i >= -32768 && i <= 32767 { return 3 }
+            if i >= Int64(Int32.min) && i <= Int64(Int32.max) { return 5 }
+        }
+        let n = v.stringBytes?.count ?? 0
+        return n + (n < 64 ? 1 : n < 16384 ? 2 : 5)
+    }
+
+    /// Writes everything to the log, empties the keyspace and replays the whole log into
+    /// it: the same path as a restart, checked in place.
+    static func reload(_ engine: Engine) throws {
+        engine.persistence.flushAndWait()
+        let reader = try LogReader(directory: engine.config.dir, fs: engine.persistence.fs)
+        let saved = engine.ctx.session
+        defer { engine.ctx.session = saved }
+        engine.keyspace.flushAll()
+        let session = ClientSession(id: 0, nowMs: engine.ctx.nowMs)
+        while let record = try reader.next() {
+            for effect in try EffectCodec.decode(record.payload) {
+                _ = engine.replay(effect, session: session)
+            }
+        }
+        engine.ctx.out.buffer.clear()
+    }
+}
+
+/// An order-independent 160-bit digest of a dataset: each key's contribution is mixed
+/// from 64-bit hashes and the contributions are XORed, so the order of iteration does not
+/// matter (as Redis's DEBUG DIGEST). Not byte-identical to Redis's SHA-1 based digest.
+struct Digest {
+    var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var empty = true
+
+    mutating func add(database: Int, key: Bytes, value: Value, expire: Int64?) {
+        empty = false
+        let valueBytes = value.stringBytes ?? ""
+        let seedBase = UInt64(database) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: expire ?? -1)
+        for i in 0..<3 {
+            let seed = seedBase &+ UInt64(i) &* 0xD6E8_FEB8_6659_FD93
+            let h = key.hash64(seed: seed) ^ (valueBytes.hash64(seed: seed ^ 0xA5A5) &* 0x2545_F491_4F6C_DD1D)
+            switch i {
+            case 0: words.0 ^= h
+            case 1: words.1 ^= h
+            default: words.2 ^= h
+            }
+        }
+    }
+
+    var hex: String {
+        if empty { return String(repeating: "0", count: 40) }
+        func h(_ v: UInt64) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - s.count) + s
+        }
+        return String((h(words.0) + h(words.1) + h(words.2)).prefix(40))
+    }
+}
