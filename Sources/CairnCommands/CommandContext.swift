@@ -7,6 +7,9 @@ import NIOCore
 public struct CommandSettings: Sendable {
     /// proto-max-bulk-len: also the largest string a command may build (APPEND, SETRANGE).
     public var stringBytesMax = 512 * 1024 * 1024
+    /// hash-max-listpack-entries / -value: past these a hash leaves its packed encoding.
+    public var hashMaxPackedEntries = 128
+    public var hashMaxPackedValueBytes = 64
     public init() {}
 }
 

@@ -37,6 +37,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(StringCommands.specs)
         table.register(KeyCommands.specs)
         table.register(DatabaseCommands.specs)
+        table.register(HashCommands.specs)
         return table
     }
 }

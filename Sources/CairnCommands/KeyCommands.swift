@@ -224,7 +224,7 @@ enum KeyCommands {
             if !replace { ctx.out.integer(0); return }
             target.delete(dst)
         }
-        target.set(dst, value, clock: ctx.lruClock)
+        target.set(dst, value.deepCopy(), clock: ctx.lruClock)
         if let expire { target.setExpire(dst, atMs: expire) }
         ctx.dirty += 1
         ctx.out.integer(1)

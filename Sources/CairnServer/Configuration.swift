@@ -30,6 +30,9 @@ public struct ServerConfig: Sendable {
     public var protectedMode = true
     /// enable-debug-command: "no" (Redis's default), "yes", or "local" (loopback clients only).
     public var enableDebugCommand = "no"
+    /// hash-max-listpack-entries / hash-max-listpack-value (and their ziplist aliases).
+    public var hashMaxListpackEntries = 128
+    public var hashMaxListpackValue = 64
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
     /// The configuration file given on the command line, if any.
@@ -133,6 +136,10 @@ enum Directives {
         string("pidfile", mutable: false, \.pidfile),
         boolean("protected-mode", \.protectedMode),
         memory("log-segment-size", minimum: 4096, \.logSegmentSize),
+        int("hash-max-listpack-entries", 0...Int(Int32.max), \.hashMaxListpackEntries),
+        int("hash-max-listpack-value", 0...Int(Int32.max), \.hashMaxListpackValue),
+        int("hash-max-ziplist-entries", 0...Int(Int32.max), \.hashMaxListpackEntries),
+        int("hash-max-ziplist-value", 0...Int(Int32.max), \.hashMaxListpackValue),
         Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             let v = args[0].lowercased()

@@ -152,7 +152,13 @@ struct Digest {
 
     mutating func add(database: Int, key: Bytes, value: Value, expire: Int64?) {
         empty = false
-        let valueBytes = value.stringBytes ?? ""
+        var valueBytes = value.stringBytes ?? ""
+        if case .hash(let h) = value {
+            // Order-independent over the fields: XOR of each pair's hash, as text.
+            var x: UInt64 = 0
+            h.forEach { f, v in x ^= f.hash64(seed: 17) &* 31 &+ v.hash64(seed: 29) }
+            valueBytes = Bytes("hash:\(x)")
+        }
         let seedBase = UInt64(database) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: expire ?? -1)
         for i in 0..<3 {
             let seed = seedBase &+ UInt64(i) &* 0xD6E8_FEB8_6659_FD93

@@ -56,6 +56,8 @@ final class Engine: @unchecked Sendable {
         self.runId = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
         var settings = CommandSettings()
         settings.stringBytesMax = config.protoMaxBulkLen
+        settings.hashMaxPackedEntries = config.hashMaxListpackEntries
+        settings.hashMaxPackedValueBytes = config.hashMaxListpackValue
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: settings)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))

@@ -140,6 +140,8 @@ extension Engine {
     func apply(_ updated: ServerConfig) {
         config = updated
         ctx.settings.stringBytesMax = updated.protoMaxBulkLen
+        ctx.settings.hashMaxPackedEntries = updated.hashMaxListpackEntries
+        ctx.settings.hashMaxPackedValueBytes = updated.hashMaxListpackValue
         persistence.setPolicy(updated.appendfsync)
         onConfigChange?(updated)
     }

@@ -11,6 +11,8 @@ public enum Value {
     case raw([UInt8])
     /// A string that is a canonical 64-bit integer ("int").
     case int(Int64)
+    /// A hash ("listpack" while small, "hashtable" beyond).
+    case hash(HashValue)
 
     /// The longest string Redis stores as embstr.
     public static let embstrBytesMax = 44
@@ -52,19 +54,33 @@ public enum Value {
             return withUnsafeBytes(of: &words) { Bytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         case .heap(let array), .raw(let array): return Bytes(array)
         case .int(let v): return formatInt64(v)
+        case .hash: return nil
         }
     }
 
     public var isString: Bool {
         switch self {
         case .inline, .heap, .raw, .int: return true
+        case .hash: return false
         }
+    }
+
+    public var hashValue: HashValue? {
+        if case .hash(let h) = self { return h }
+        return nil
+    }
+
+    /// A copy that shares nothing mutable with this one (COPY).
+    public func deepCopy() -> Value {
+        if case .hash(let h) = self { return .hash(h.copy()) }
+        return self
     }
 
     /// The name TYPE reports.
     public var typeName: String {
         switch self {
         case .inline, .heap, .raw, .int: return "string"
+        case .hash: return "hash"
         }
     }
 
@@ -75,6 +91,7 @@ public enum Value {
         case .inline: return "embstr"
         case .heap(let a): return a.count <= Value.embstrBytesMax ? "embstr" : "raw"
         case .raw: return "raw"
+        case .hash(let h): return h.encodingName
         }
     }
 }

@@ -114,6 +114,17 @@ final class EffectTests: XCTestCase {
         XCTAssertEqual(effects(), [["SET", "k", "v"], ["DEL", "k"]])
     }
 
+    func testHashEffects() {
+        run("HSET", "h", "f", "1", "g", "2")
+        run("HINCRBYFLOAT", "h", "f", "0.5")
+        run("HINCRBY", "h", "g", "3")
+        run("HDEL", "h", "nope")
+        run("HDEL", "h", "f", "g")
+        XCTAssertEqual(effects(), [["HSET", "h", "f", "1", "g", "2"], ["HSET", "h", "f", "1.5"], ["HINCRBY", "h", "g", "3"],
+                                   ["HDEL", "h", "f", "g"]])
+        XCTAssertEqual(run("EXISTS", "h"), ":0\r\n", "the emptied hash is gone")
+    }
+
     func testEffectsCarryTheirDatabase() {
         run("SELECT", "3")
         run("SET", "k", "v")

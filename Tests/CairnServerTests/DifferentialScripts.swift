@@ -443,6 +443,117 @@ enum DifferentialScripts {
     DEL a b zz a
     """
 
+    static let hashes = """
+    HSET h f1 v1
+    HSET h f1 v1b f2 v2 f3 v3
+    HSET h f4
+    HSET h
+    HMSET h f5 v5 f6 v6
+    HMSET h f7
+    HGET h f1
+    HGET h nope
+    HGET nokey f1
+    HMGET h f1 nope f2
+    HMGET nokey a b
+    HGETALL h
+    HGETALL nokey
+    HKEYS h
+    HVALS h
+    HLEN h
+    HLEN nokey
+    HSTRLEN h f1
+    HSTRLEN h nope
+    HEXISTS h f2
+    HEXISTS h nope
+    HEXISTS nokey f
+    HSETNX h f1 x
+    HSETNX h f9 v9
+    HGET h f9
+    HDEL h f9 nope
+    HDEL h nope
+    HDEL nokey f
+    OBJECT ENCODING h
+    TYPE h
+    SET s str
+    HSET s f v
+    HGET s f
+    HGETALL s
+    HLEN s
+    GET h
+    APPEND h x
+    INCR h
+    HINCRBY c n 5
+    HINCRBY c n -10
+    HINCRBY c n abc
+    HINCRBY c n 1.5
+    HINCRBY h f1 1
+    HINCRBY c n 9223372036854775807
+    HSET c big 9223372036854775807
+    HINCRBY c big 1
+    HINCRBY c big -1
+    HSET c small -9223372036854775808
+    HINCRBY c small -1
+    HINCRBYFLOAT c fl 1.5
+    HINCRBYFLOAT c fl 0.1
+    HINCRBYFLOAT c n 2.5
+    HINCRBYFLOAT c fl abc
+    HINCRBYFLOAT c fl inf
+    HINCRBYFLOAT c fl nan
+    HINCRBYFLOAT h f1 1
+    HINCRBYFLOAT c fl 1e308
+    HINCRBYFLOAT c fl 1e308
+    HLEN c
+    HINCRBY s f 1
+    HINCRBYFLOAT s f 1
+    HDEL c n fl big small
+    EXISTS c
+    HDEL c n
+    EXISTS c
+    HRANDFIELD nokey
+    HRANDFIELD nokey 5
+    HRANDFIELD h 0
+    HRANDFIELD h abc
+    HRANDFIELD h 1 FOO
+    HRANDFIELD h 1 WITHVALUES extra
+    HRANDFIELD h -9223372036854775808
+    HRANDFIELD h 9223372036854775807 WITHVALUES
+    HRANDFIELD s 1
+    HSET one only value
+    HRANDFIELD one
+    HRANDFIELD one 3
+    HRANDFIELD one -3
+    HRANDFIELD one -2 WITHVALUES
+    HRANDFIELD one 1 WITHVALUES
+    HSCAN h 0
+    HSCAN h 0 MATCH f[12]
+    HSCAN h 0 COUNT 0
+    HSCAN h abc
+    HSCAN nokey 0
+    HSCAN s 0
+    HSCAN h 0 FOO bar
+    COPY h h2
+    HSET h2 extra e
+    HLEN h
+    HLEN h2
+    RENAME h2 h3
+    HGETALL h3
+    HSET big f1 0123456789012345678901234567890123456789012345678901234567890123
+    OBJECT ENCODING big
+    HSET big f2 01234567890123456789012345678901234567890123456789012345678901234
+    OBJECT ENCODING big
+    HGET big f2
+    HSTRLEN big f2
+    CONFIG SET hash-max-listpack-entries 2
+    HSET small a 1 b 2
+    OBJECT ENCODING small
+    HSET small c 3
+    OBJECT ENCODING small
+    HLEN small
+    HDEL small a b c
+    EXISTS small
+    CONFIG SET hash-max-listpack-entries 128
+    """
+
     static let protocolAndServer = """
     PING
     PING hello

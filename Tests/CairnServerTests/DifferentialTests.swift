@@ -87,6 +87,9 @@ final class DifferentialTests: XCTestCase {
         """, serverArguments: ["--enable-debug-command", "yes"])
     }
 
+    func testHashesRESP2() throws { try compare(DifferentialScripts.hashes) }
+    func testHashesRESP3() throws { try compare(DifferentialScripts.hashes, protocolVersion: 3) }
+
     func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
     func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
 
@@ -130,4 +133,51 @@ final class DifferentialTests: XCTestCase {
 
     func testProtocolAndServerRESP2() throws { try compare(DifferentialScripts.protocolAndServer) }
     func testProtocolAndServerRESP3() throws { try compare(DifferentialScripts.protocolAndServer, protocolVersion: 3) }
+}
+
+/// The same random operations on both servers, every reply compared.
+final class RandomizedDifferentialTests: XCTestCase {
+    struct SeededRandom: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    func testRandomHashOperations() throws {
+        var rng = SeededRandom(state: 20261121)
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        func word(_ prefix: String, _ n: Int) -> String { "\(prefix)\(Int.random(in: 0..<n, using: &rng))" }
+        var mismatches: [String] = []
+        for _ in 0..<3000 {
+            let key = word("h", 4)
+            let command: [String]
+            switch Int.random(in: 0..<12, using: &rng) {
+            case 0, 1: command = ["HSET", key, word("f", 30), word("v", 1000)]
+            case 2: command = ["HSET", key, word("f", 30), word("v", 10), word("f", 30), word("v", 10)]
+            case 3: command = ["HDEL", key, word("f", 30), word("f", 30)]
+            case 4: command = ["HGET", key, word("f", 30)]
+            case 5: command = ["HMGET", key, word("f", 30), word("f", 30), word("f", 30)]
+            case 6: command = ["HINCRBY", key, word("n", 5), String(Int.random(in: -100...100, using: &rng))]
+            case 7: command = ["HSETNX", key, word("f", 30), "nx"]
+            case 8: command = ["HLEN", key]
+            case 9: command = ["HEXISTS", key, word("f", 30)]
+            case 10: command = ["HSTRLEN", key, word("f", 30)]
+            default: command = ["HGETALL", key]
+            }
+            let args = command.map { Array($0.utf8) }
+            let mine = try c.callRaw(args), theirs = try r.callRaw(args)
+            if mine != theirs {
+                mismatches.append("\(command.joined(separator: " ")): cairn \(String(decoding: mine, as: UTF8.self).debugDescription), redis \(String(decoding: theirs, as: UTF8.self).debugDescription)")
+            }
+        }
+        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
+    }
 }
