@@ -39,10 +39,10 @@ class Pair:
 
 
 def cairn_binary():
-    binary = os.path.join(ROOT, ".build/release/cairn-server")
-    if not os.path.exists(binary):
-        subprocess.run(["swift", "build", "-c", "release", "--product", "cairn-server"], cwd=ROOT, check=True)
-    return binary
+    """The release build, brought up to date first (a stale binary would measure old code)."""
+    subprocess.run(["swift", "build", "-c", "release", "--product", "cairn-server"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    return os.path.join(ROOT, ".build/release/cairn-server")
 
 
 def start_pair(fsync):
@@ -119,3 +119,32 @@ def pipeline_load(port, count, make, batch=10000):
                 if not chunk:
                     raise RuntimeError("server closed the connection")
                 got += len(chunk)
+
+
+def pipeline_commands(port, commands, count, batch=10000):
+    """Sends encoded commands whose replies are integers or +OK, `batch` per round trip."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        pending = []
+        sent = 0
+        for cmd in commands:
+            pending.append(cmd)
+            if len(pending) == batch:
+                _flush(s, pending)
+                sent += len(pending)
+                pending = []
+        if pending:
+            _flush(s, pending)
+
+
+def _flush(s, pending):
+    s.sendall(b"".join(pending))
+    need = len(pending)
+    buf = b""
+    while need > 0:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            raise RuntimeError("server closed the connection")
+        buf += chunk
+        lines = buf.split(b"\r\n")
+        buf = lines[-1]
+        need -= len(lines) - 1

@@ -83,11 +83,22 @@ public struct PackedPairs {
             bytes.replaceSubrange(valueStart..<loc.end, with: encoded)
             return false
         }
+        // Grow to the exact size, as a listpack does: geometric growth would leave up to
+        // half of every small hash's buffer unused.
+        let needed = bytes.count + varintSize(field.count) + field.count + encoded.count
+        if bytes.capacity < needed { reserveExactly(needed) }
         PackedPairs.appendVarint(field.count, to: &bytes)
         field.withUnsafeBytes { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: encoded)
         count += 1
         return true
+    }
+
+    private mutating func reserveExactly(_ capacity: Int) {
+        var grown: [UInt8] = []
+        grown.reserveCapacity(capacity)
+        grown.append(contentsOf: bytes)
+        bytes = grown
     }
 
     func varintSize(_ v: Int) -> Int {
