@@ -10,6 +10,8 @@ public struct CommandSettings: Sendable {
     /// hash-max-listpack-entries / -value: past these a hash leaves its packed encoding.
     public var hashMaxPackedEntries = 128
     public var hashMaxPackedValueBytes = 64
+    /// set-max-intset-entries: past this many integers a set becomes a table.
+    public var setMaxIntSetEntries = 512
     public init() {}
 }
 

@@ -38,6 +38,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(KeyCommands.specs)
         table.register(DatabaseCommands.specs)
         table.register(HashCommands.specs)
+        table.register(SetCommands.specs)
         return table
     }
 }

@@ -78,6 +78,8 @@ enum CommandInfo {
         if c.flags.contains(.readonly) { cats.append("@read") }
         switch c.group {
         case "string": cats.append("@string")
+        case "hash": cats.append("@hash")
+        case "set": cats.append("@set")
         case "generic": cats.append("@keyspace")
         case "connection": cats.append("@connection")
         default: break

@@ -33,6 +33,7 @@ public struct ServerConfig: Sendable {
     /// hash-max-listpack-entries / hash-max-listpack-value (and their ziplist aliases).
     public var hashMaxListpackEntries = 128
     public var hashMaxListpackValue = 64
+    public var setMaxIntsetEntries = 512
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
     /// The configuration file given on the command line, if any.
@@ -140,6 +141,7 @@ enum Directives {
         int("hash-max-listpack-value", 0...Int(Int32.max), \.hashMaxListpackValue),
         int("hash-max-ziplist-entries", 0...Int(Int32.max), \.hashMaxListpackEntries),
         int("hash-max-ziplist-value", 0...Int(Int32.max), \.hashMaxListpackValue),
+        int("set-max-intset-entries", 0...Int(Int32.max), \.setMaxIntsetEntries),
         Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             let v = args[0].lowercased()

@@ -159,6 +159,11 @@ struct Digest {
             h.forEach { f, v in x ^= f.hash64(seed: 17) &* 31 &+ v.hash64(seed: 29) }
             valueBytes = Bytes("hash:\(x)")
         }
+        if case .set(let set) = value {
+            var x: UInt64 = 0
+            for m in set.members { x ^= m.hash64(seed: 41) }
+            valueBytes = Bytes("set:\(x)")
+        }
         let seedBase = UInt64(database) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: expire ?? -1)
         for i in 0..<3 {
             let seed = seedBase &+ UInt64(i) &* 0xD6E8_FEB8_6659_FD93

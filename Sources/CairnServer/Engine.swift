@@ -58,6 +58,7 @@ final class Engine: @unchecked Sendable {
         settings.stringBytesMax = config.protoMaxBulkLen
         settings.hashMaxPackedEntries = config.hashMaxListpackEntries
         settings.hashMaxPackedValueBytes = config.hashMaxListpackValue
+        settings.setMaxIntSetEntries = config.setMaxIntsetEntries
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: settings)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))

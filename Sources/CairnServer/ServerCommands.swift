@@ -142,6 +142,7 @@ extension Engine {
         ctx.settings.stringBytesMax = updated.protoMaxBulkLen
         ctx.settings.hashMaxPackedEntries = updated.hashMaxListpackEntries
         ctx.settings.hashMaxPackedValueBytes = updated.hashMaxListpackValue
+        ctx.settings.setMaxIntSetEntries = updated.setMaxIntsetEntries
         persistence.setPolicy(updated.appendfsync)
         onConfigChange?(updated)
     }

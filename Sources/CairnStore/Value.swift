@@ -13,6 +13,8 @@ public enum Value {
     case int(Int64)
     /// A hash ("listpack" while small, "hashtable" beyond).
     case hash(HashValue)
+    /// A set ("intset" while all integers and small, "hashtable" beyond).
+    case set(SetValue)
 
     /// The longest string Redis stores as embstr.
     public static let embstrBytesMax = 44
@@ -54,14 +56,14 @@ public enum Value {
             return withUnsafeBytes(of: &words) { Bytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         case .heap(let array), .raw(let array): return Bytes(array)
         case .int(let v): return formatInt64(v)
-        case .hash: return nil
+        case .hash, .set: return nil
         }
     }
 
     public var isString: Bool {
         switch self {
         case .inline, .heap, .raw, .int: return true
-        case .hash: return false
+        case .hash, .set: return false
         }
     }
 
@@ -70,9 +72,15 @@ public enum Value {
         return nil
     }
 
+    public var setValue: SetValue? {
+        if case .set(let s) = self { return s }
+        return nil
+    }
+
     /// A copy that shares nothing mutable with this one (COPY).
     public func deepCopy() -> Value {
         if case .hash(let h) = self { return .hash(h.copy()) }
+        if case .set(let s) = self { return .set(s.copy()) }
         return self
     }
 
@@ -81,6 +89,7 @@ public enum Value {
         switch self {
         case .inline, .heap, .raw, .int: return "string"
         case .hash: return "hash"
+        case .set: return "set"
         }
     }
 
@@ -92,6 +101,7 @@ public enum Value {
         case .heap(let a): return a.count <= Value.embstrBytesMax ? "embstr" : "raw"
         case .raw: return "raw"
         case .hash(let h): return h.encodingName
+        case .set(let s): return s.encodingName
         }
     }
 }

@@ -125,6 +125,19 @@ final class EffectTests: XCTestCase {
         XCTAssertEqual(run("EXISTS", "h"), ":0\r\n", "the emptied hash is gone")
     }
 
+    func testSpopIsLoggedAsTheRemovalOfWhatWasChosen() {
+        run("SADD", "s", "1", "2", "3")
+        _ = effects()
+        let reply = run("SPOP", "s")
+        let logged = effects()
+        XCTAssertEqual(logged.count, 1)
+        XCTAssertEqual(logged[0][0...1], ["SREM", "s"])
+        XCTAssertTrue(reply.contains(logged[0][2]), "the member logged is the one returned")
+        run("SPOP", "s", "10")
+        XCTAssertEqual(effects().first?.count, 4, "SREM s and the two left")
+        XCTAssertEqual(run("EXISTS", "s"), ":0\r\n")
+    }
+
     func testEffectsCarryTheirDatabase() {
         run("SELECT", "3")
         run("SET", "k", "v")

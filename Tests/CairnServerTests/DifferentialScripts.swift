@@ -554,6 +554,129 @@ enum DifferentialScripts {
     CONFIG SET hash-max-listpack-entries 128
     """
 
+    /// Integer members keep the intset encoding, whose order (ascending) Redis and Cairn share.
+    static let sets = """
+    SADD s 3 1 2
+    SADD s 2 4
+    SADD s
+    SMEMBERS s
+    SMEMBERS nokey
+    SCARD s
+    SCARD nokey
+    SISMEMBER s 1
+    SISMEMBER s 9
+    SISMEMBER s abc
+    SISMEMBER nokey 1
+    SMISMEMBER s 1 9 abc 4
+    SMISMEMBER nokey 1
+    SMISMEMBER s
+    SREM s 9
+    SREM s 4 3
+    SREM nokey 1
+    SMEMBERS s
+    OBJECT ENCODING s
+    TYPE s
+    SADD s -5 100000 70000 -2147483649
+    SMEMBERS s
+    OBJECT ENCODING s
+    SADD t 2 5 100000
+    SINTER s t
+    SINTER s nokey
+    SINTER nokey s
+    SUNION s t
+    SUNION s nokey
+    SDIFF s t
+    SDIFF t s
+    SDIFF nokey s
+    SINTERSTORE d s t
+    SMEMBERS d
+    SUNIONSTORE d s t
+    SMEMBERS d
+    SDIFFSTORE d s t
+    SMEMBERS d
+    SINTERSTORE d s nokey
+    EXISTS d
+    SDIFFSTORE d nokey s
+    EXISTS d
+    SINTERCARD 2 s t
+    SINTERCARD 2 s t LIMIT 1
+    SINTERCARD 2 s t LIMIT 0
+    SINTERCARD 0 s
+    SINTERCARD 3 s t
+    SINTERCARD 1 s LIMIT -1
+    SINTERCARD 1 s LIMIT abc
+    SINTERCARD 1 s FOO
+    SINTERCARD abc s
+    SINTERCARD 1 s LIMIT
+    SINTERCARD 1 nokey
+    SET str x
+    SADD str 1
+    SMEMBERS str
+    SCARD str
+    SISMEMBER str 1
+    SINTER s str
+    SINTER nokey str
+    SUNION nokey str
+    SDIFF nokey str
+    SINTERSTORE d2 str s
+    SINTERCARD 2 s str
+    SMOVE s t 1
+    SMOVE s t 999
+    SMOVE nokey str 1
+    SMOVE s str 2
+    SMOVE str s 1
+    SMOVE s s 2
+    SMOVE s s 999
+    SMEMBERS s
+    SMEMBERS t
+    SMOVE s newset 2
+    SMEMBERS newset
+    SPOP s -1
+    SPOP nokey
+    SPOP nokey 2
+    SPOP s 0
+    SPOP s 1 2
+    SPOP str
+    SADD one 7
+    SPOP one
+    EXISTS one
+    SADD two 7 8
+    SPOP two 5
+    EXISTS two
+    SRANDMEMBER nokey
+    SRANDMEMBER nokey 3
+    SRANDMEMBER s abc
+    SRANDMEMBER s -9223372036854775808
+    SRANDMEMBER s 1 2
+    SRANDMEMBER s 0
+    SRANDMEMBER str
+    SADD single 42
+    SRANDMEMBER single
+    SRANDMEMBER single 5
+    SRANDMEMBER single -3
+    SSCAN s 0
+    SSCAN s 0 MATCH 1*
+    SSCAN s abc
+    SSCAN nokey 0
+    SSCAN str 0
+    SSCAN s 0 COUNT 0
+    COPY t t2
+    SADD t2 12345
+    SCARD t
+    SCARD t2
+    SADD strs apple
+    OBJECT ENCODING strs
+    SMEMBERS strs
+    SREM strs apple
+    EXISTS strs
+    CONFIG SET set-max-intset-entries 2
+    SADD few 1 2
+    OBJECT ENCODING few
+    SADD few 3
+    OBJECT ENCODING few
+    CONFIG SET set-max-intset-entries 512
+    """
+
     static let protocolAndServer = """
     PING
     PING hello

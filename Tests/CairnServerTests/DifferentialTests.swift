@@ -90,6 +90,33 @@ final class DifferentialTests: XCTestCase {
     func testHashesRESP2() throws { try compare(DifferentialScripts.hashes) }
     func testHashesRESP3() throws { try compare(DifferentialScripts.hashes, protocolVersion: 3) }
 
+    func testSetsRESP2() throws { try compare(DifferentialScripts.sets) }
+    func testSetsRESP3() throws { try compare(DifferentialScripts.sets, protocolVersion: 3) }
+
+    /// String members live in tables whose order differs between servers: compare sorted.
+    func testStringSetsSorted() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        let script: [[String]] = [
+            ["SADD", "a", "apple", "banana", "cherry", "1", "2"], ["SADD", "b", "banana", "cherry", "date", "2"],
+            ["SINTER", "a", "b"], ["SUNION", "a", "b"], ["SDIFF", "a", "b"], ["SDIFF", "b", "a"],
+            ["SUNIONSTORE", "u", "a", "b"], ["SMEMBERS", "u"], ["SPOP", "u", "3"], ["SCARD", "u"],
+            ["SRANDMEMBER", "a", "10"], ["SRANDMEMBER", "a", "-3"], ["SMEMBERS", "a"],
+        ]
+        func normalized(_ v: RESPValue, _ command: String) -> String {
+            if let items = v.array, !["SPOP", "SRANDMEMBER"].contains(command) { return items.map(\.description).sorted().description }
+            if let items = v.array { return "\(items.count) items" }
+            return v.description
+        }
+        for command in script {
+            let mine = try c.call(command), theirs = try r.call(command)
+            XCTAssertEqual(normalized(mine, command[0]), normalized(theirs, command[0]), command.joined(separator: " "))
+        }
+        XCTAssertEqual(normalized(try c.call("SMEMBERS", "u"), "SMEMBERS").count > 0, true)
+    }
+
     func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
     func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
 
@@ -171,6 +198,39 @@ final class RandomizedDifferentialTests: XCTestCase {
             case 9: command = ["HEXISTS", key, word("f", 30)]
             case 10: command = ["HSTRLEN", key, word("f", 30)]
             default: command = ["HGETALL", key]
+            }
+            let args = command.map { Array($0.utf8) }
+            let mine = try c.callRaw(args), theirs = try r.callRaw(args)
+            if mine != theirs {
+                mismatches.append("\(command.joined(separator: " ")): cairn \(String(decoding: mine, as: UTF8.self).debugDescription), redis \(String(decoding: theirs, as: UTF8.self).debugDescription)")
+            }
+        }
+        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
+    }
+
+    /// Integer members keep the intset encoding, so even member order must agree.
+    func testRandomSetOperations() throws {
+        var rng = SeededRandom(state: 7_770_001)
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        func key() -> String { "s\(Int.random(in: 0..<4, using: &rng))" }
+        func member() -> String { String(Int.random(in: -40...40, using: &rng) * (Int.random(in: 0..<10, using: &rng) == 0 ? 100_000 : 1)) }
+        var mismatches: [String] = []
+        for _ in 0..<3000 {
+            let command: [String]
+            switch Int.random(in: 0..<12, using: &rng) {
+            case 0, 1, 2: command = ["SADD", key(), member(), member()]
+            case 3: command = ["SREM", key(), member(), member()]
+            case 4: command = ["SISMEMBER", key(), member()]
+            case 5: command = ["SMISMEMBER", key(), member(), member()]
+            case 6: command = ["SCARD", key()]
+            case 7: command = ["SINTER", key(), key()]
+            case 8: command = ["SUNION", key(), key()]
+            case 9: command = ["SDIFF", key(), key(), key()]
+            case 10: command = ["SMOVE", key(), key(), member()]
+            default: command = ["SMEMBERS", key()]
             }
             let args = command.map { Array($0.utf8) }
             let mine = try c.callRaw(args), theirs = try r.callRaw(args)

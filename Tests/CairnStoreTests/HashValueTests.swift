@@ -49,3 +49,35 @@ final class HashValueTests: XCTestCase {
 private extension String {
     var bytesValue: Bytes { Bytes(self) }
 }
+
+final class SetValueTests: XCTestCase {
+    func testIntSetWidensAndStaysSorted() {
+        var s = IntSet()
+        for v in [5, -3, 100, 7] as [Int64] { s.insert(v) }
+        XCTAssertEqual(s.width, 2)
+        XCTAssertEqual(s.values, [-3, 5, 7, 100])
+        s.insert(70_000)
+        XCTAssertEqual(s.width, 4)
+        s.insert(Int64.min)
+        XCTAssertEqual(s.width, 8)
+        XCTAssertEqual(s.values, [Int64.min, -3, 5, 7, 100, 70_000])
+        XCTAssertFalse(s.insert(7))
+        XCTAssertTrue(s.remove(5))
+        XCTAssertFalse(s.contains(5))
+        XCTAssertTrue(s.contains(Int64.min))
+    }
+
+    func testEncodingFollowsMembers() {
+        let s = SetValue()
+        for i in 0..<512 { s.add(Bytes(String(i)), maxIntSetEntries: 512) }
+        XCTAssertEqual(s.encodingName, "intset")
+        s.add("512", maxIntSetEntries: 512)
+        XCTAssertEqual(s.encodingName, "hashtable", "past set-max-intset-entries")
+        XCTAssertEqual(s.count, 513)
+        let t = SetValue()
+        t.add("1", maxIntSetEntries: 512)
+        t.add("01", maxIntSetEntries: 512)
+        XCTAssertEqual(t.encodingName, "hashtable", "01 is not a canonical integer")
+        XCTAssertTrue(t.contains("1") && t.contains("01"))
+    }
+}

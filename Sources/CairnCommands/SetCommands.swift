@@ -1,0 +1,318 @@
+import CairnCore
+import CairnStore
+
+/// SADD, SMEMBERS, SINTER and the rest of Redis's set family (t_set.c).
+enum SetCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("sadd", arity: -3, flags: [.write, .denyoom, .fast], keys: (1, 1, 1), group: "set",
+                    summary: "Add one or more members to a set", handler: sadd),
+        CommandSpec("srem", arity: -3, flags: [.write, .fast], keys: (1, 1, 1), group: "set",
+                    summary: "Remove one or more members from a set", handler: srem),
+        CommandSpec("smembers", arity: 2, flags: [.readonly], keys: (1, 1, 1), group: "set",
+                    summary: "Get all the members in a set", handler: smembers),
+        CommandSpec("sismember", arity: 3, flags: [.readonly, .fast], keys: (1, 1, 1), group: "set",
+                    summary: "Determine if a given value is a member of a set", handler: sismember),
+        CommandSpec("smismember", arity: -3, flags: [.readonly, .fast], keys: (1, 1, 1), group: "set", since: "6.2.0",
+                    summary: "Returns the membership associated with the given elements for a set", handler: smismember),
+        CommandSpec("scard", arity: 2, flags: [.readonly, .fast], keys: (1, 1, 1), group: "set",
+                    summary: "Get the number of members in a set", handler: scard),
+        CommandSpec("spop", arity: -2, flags: [.write, .fast], keys: (1, 1, 1), group: "set",
+                    summary: "Remove and return one or multiple random members from a set", handler: spop),
+        CommandSpec("srandmember", arity: -2, flags: [.readonly], keys: (1, 1, 1), group: "set",
+                    summary: "Get one or multiple random members from a set", handler: srandmember),
+        CommandSpec("smove", arity: 4, flags: [.write, .fast], keys: (1, 2, 1), group: "set",
+                    summary: "Move a member from one set to another", handler: smove),
+        CommandSpec("sinter", arity: -2, flags: [.readonly], keys: (1, -1, 1), group: "set",
+                    summary: "Intersect multiple sets", handler: { combine($0, .inter, store: false) }),
+        CommandSpec("sinterstore", arity: -3, flags: [.write, .denyoom], keys: (1, -1, 1), group: "set",
+                    summary: "Intersect multiple sets and store the resulting set in a key", handler: { combine($0, .inter, store: true) }),
+        CommandSpec("sunion", arity: -2, flags: [.readonly], keys: (1, -1, 1), group: "set",
+                    summary: "Add multiple sets", handler: { combine($0, .union, store: false) }),
+        CommandSpec("sunionstore", arity: -3, flags: [.write, .denyoom], keys: (1, -1, 1), group: "set",
+                    summary: "Add multiple sets and store the resulting set in a key", handler: { combine($0, .union, store: true) }),
+        CommandSpec("sdiff", arity: -2, flags: [.readonly], keys: (1, -1, 1), group: "set",
+                    summary: "Subtract multiple sets", handler: { combine($0, .diff, store: false) }),
+        CommandSpec("sdiffstore", arity: -3, flags: [.write, .denyoom], keys: (1, -1, 1), group: "set",
+                    summary: "Subtract multiple sets and store the resulting set in a key", handler: { combine($0, .diff, store: true) }),
+        CommandSpec("sintercard", arity: -3, flags: [.readonly], group: "set", since: "7.0.0",
+                    summary: "Intersect multiple sets and return the cardinality of the result", handler: sintercard),
+        CommandSpec("sscan", arity: -3, flags: [.readonly], keys: (1, 1, 1), group: "set", since: "2.8.0",
+                    summary: "Incrementally iterate Set elements", handler: sscan),
+    ]
+
+    /// The set at `key`: `.some(nil)` when absent; nil (after WRONGTYPE) when not a set.
+    static func readSet(_ ctx: CommandContext, _ key: Bytes, write: Bool = false) -> SetValue?? {
+        guard let p = write ? ctx.lookupWrite(key) : ctx.lookupRead(key) else { return .some(nil) }
+        guard let s = ctx.db.main.entries[p].value.setValue else {
+            ctx.wrongType()
+            return nil
+        }
+        return .some(s)
+    }
+
+    static func sadd(_ ctx: CommandContext) {
+        let key = ctx.args[1]
+        guard let found = readSet(ctx, key, write: true) else { return }
+        let s = found ?? SetValue()
+        var added = 0
+        for m in ctx.args.dropFirst(2) where s.add(m, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) { added += 1 }
+        if found == nil { ctx.db.add(key, .set(s), clock: ctx.lruClock) }
+        ctx.dirty += added
+        ctx.out.integer(added)
+    }
+
+    static func srem(_ ctx: CommandContext) {
+        let key = ctx.args[1]
+        guard let found = readSet(ctx, key, write: true) else { return }
+        guard let s = found else { ctx.out.integer(0); return }
+        var removed = 0
+        for m in ctx.args.dropFirst(2) {
+            if s.remove(m) { removed += 1 }
+            if s.count == 0 {
+                ctx.db.delete(key)
+                break
+            }
+        }
+        ctx.dirty += removed
+        ctx.out.integer(removed)
+    }
+
+    static func writeMembers(_ ctx: CommandContext, _ members: [Bytes]) {
+        ctx.out.setHeader(members.count)
+        for m in members { ctx.out.bulk(m) }
+    }
+
+    static func smembers(_ ctx: CommandContext) {
+        guard let found = readSet(ctx, ctx.args[1]) else { return }
+        writeMembers(ctx, found?.members ?? [])
+    }
+
+    static func sismember(_ ctx: CommandContext) {
+        guard let found = readSet(ctx, ctx.args[1]) else { return }
+        ctx.out.integer(found?.contains(ctx.args[2]) == true ? 1 : 0)
+    }
+
+    static func smismember(_ ctx: CommandContext) {
+        guard let found = readSet(ctx, ctx.args[1]) else { return }
+        ctx.out.arrayHeader(ctx.args.count - 2)
+        for m in ctx.args.dropFirst(2) { ctx.out.integer(found?.contains(m) == true ? 1 : 0) }
+    }
+
+    static func scard(_ ctx: CommandContext) {
+        guard let found = readSet(ctx, ctx.args[1]) else { return }
+        ctx.out.integer(found?.count ?? 0)
+    }
+
+    static func spop(_ ctx: CommandContext) {
+        let key = ctx.args[1]
+        if ctx.args.count > 3 { ctx.syntaxError(); return }
+        var count: Int64?
+        if ctx.args.count == 3 {
+            guard let c = ctx.int64Arg(2) else { return }
+            if c < 0 { ctx.out.error("ERR value is out of range, must be positive"); return }
+            count = c
+        }
+        guard let found = readSet(ctx, key, write: true) else { return }
+        guard let s = found else {
+            if count == nil { ctx.out.null() } else { ctx.out.setHeader(0) }
+            return
+        }
+        let n = Int(min(count ?? 1, Int64(s.count)))
+        var popped: [Bytes] = []
+        var members = s.members
+        if count != nil && n == members.count {
+            popped = members  // the whole set, in its own order, as Redis returns it
+            members = []
+        }
+        for _ in 0..<(popped.isEmpty ? n : 0) {
+            let i = Int.random(in: 0..<members.count)
+            popped.append(members[i])
+            members.swapAt(i, members.count - 1)
+            members.removeLast()
+        }
+        for m in popped { s.remove(m) }
+        if s.count == 0 { ctx.db.delete(key) }
+        if n > 0 {
+            ctx.dirty += n
+            // Replayed as the removal of what was chosen, not as another random choice.
+            ctx.propagate(["SREM", key] + popped)
+        }
+        if count == nil {
+            ctx.out.bulkOrNull(popped.first)
+        } else {
+            writeMembers(ctx, popped)
+        }
+    }
+
+    static func srandmember(_ ctx: CommandContext) {
+        if ctx.args.count > 3 { ctx.syntaxError(); return }
+        if ctx.args.count == 2 {
+            guard let found = readSet(ctx, ctx.args[1]) else { return }
+            guard let s = found, s.count > 0 else { ctx.out.null(); return }
+            ctx.out.bulk(s.member(at: Int.random(in: 0..<s.count)))
+            return
+        }
+        guard let count = ctx.args[2].int64, count >= -Int64.max else {
+            if ctx.args[2].int64 == nil {
+                ctx.out.error(Reply.notInteger)
+            } else {
+                ctx.out.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+            }
+            return
+        }
+        guard let found = readSet(ctx, ctx.args[1]) else { return }
+        guard let s = found, s.count > 0, count != 0 else { ctx.out.arrayHeader(0); return }
+        var chosen: [Bytes]
+        if count < 0 {
+            chosen = (0..<Int(min(-count, 100_000_000))).map { _ in s.member(at: Int.random(in: 0..<s.count)) }
+            ctx.out.arrayHeader(chosen.count)
+            for m in chosen { ctx.out.bulk(m) }
+            return
+        } else if count >= s.count {
+            chosen = s.members
+        } else {
+            chosen = Array(s.members.shuffled().prefix(Int(count)))
+        }
+        // An array, not a set, even in RESP3 (as Redis 7.0 replies).
+        ctx.out.arrayHeader(chosen.count)
+        for m in chosen { ctx.out.bulk(m) }
+    }
+
+    static func smove(_ ctx: CommandContext) {
+        let srcKey = ctx.args[1], dstKey = ctx.args[2], member = ctx.args[3]
+        guard let srcFound = readSet(ctx, srcKey, write: true) else { return }
+        guard let src = srcFound else { ctx.out.integer(0); return }
+        guard let dstFound = readSet(ctx, dstKey, write: true) else { return }
+        if srcKey == dstKey {
+            ctx.out.integer(src.contains(member) ? 1 : 0)
+            return
+        }
+        guard src.remove(member) else { ctx.out.integer(0); return }
+        if src.count == 0 { ctx.db.delete(srcKey) }
+        let dst = dstFound ?? SetValue()
+        dst.add(member, maxIntSetEntries: ctx.settings.setMaxIntSetEntries)
+        if dstFound == nil { ctx.db.add(dstKey, .set(dst), clock: ctx.lruClock) }
+        ctx.dirty += 1
+        ctx.out.integer(1)
+    }
+
+    enum Operation { case inter, union, diff }
+
+    /// The sets at `keys`, type-checked all first as Redis 7 does; nil after WRONGTYPE.
+    static func sets(_ ctx: CommandContext, _ keys: ArraySlice<Bytes>) -> [SetValue?]? {
+        var out: [SetValue?] = []
+        for k in keys {
+            guard let found = readSet(ctx, k) else { return nil }
+            out.append(found)
+        }
+        return out
+    }
+
+    static func compute(_ op: Operation, _ sets: [SetValue?]) -> [Bytes] {
+        switch op {
+        case .inter:
+            if sets.contains(where: { $0 == nil }) { return [] }
+            let all = sets.map { $0! }.sorted { $0.count < $1.count }
+            guard let smallest = all.first else { return [] }
+            return smallest.members.filter { m in all.dropFirst().allSatisfy { $0.contains(m) } }
+        case .union:
+            var seen = Set<Bytes>()
+            var out: [Bytes] = []
+            for s in sets.compactMap({ $0 }) {
+                for m in s.members where seen.insert(m).inserted { out.append(m) }
+            }
+            return out
+        case .diff:
+            guard let first = sets.first, let base = first else { return [] }
+            let others = sets.dropFirst().compactMap { $0 }
+            return base.members.filter { m in !others.contains { $0.contains(m) } }
+        }
+    }
+
+    static func combine(_ ctx: CommandContext, _ op: Operation, store: Bool) {
+        let keys = store ? ctx.args[2...] : ctx.args[1...]
+        guard let sets = sets(ctx, keys) else { return }
+        let result = SetValue.from(compute(op, sets), maxIntSetEntries: ctx.settings.setMaxIntSetEntries)
+        if store {
+            let dst = ctx.args[1]
+            let existed = ctx.lookupWrite(dst) != nil
+            ctx.db.delete(dst)
+            if result.count > 0 { ctx.db.add(dst, .set(result), clock: ctx.lruClock) }
+            if result.count > 0 || existed { ctx.dirty += 1 }
+            ctx.out.integer(result.count)
+        } else {
+            // The reply lists the result in its own encoding's order, as Redis does.
+            writeMembers(ctx, result.members)
+        }
+    }
+
+    static func sintercard(_ ctx: CommandContext) {
+        guard let numkeys = ctx.args[1].int64, numkeys > 0 else {
+            ctx.out.error("ERR numkeys should be greater than 0")
+            return
+        }
+        guard numkeys <= Int64(ctx.args.count - 2) else {
+            ctx.out.error("ERR Number of keys can't be greater than number of args")
+            return
+        }
+        let n = Int(numkeys)
+        var limit: Int64 = 0
+        var j = 2 + n
+        while j < ctx.args.count {
+            if ctx.isOption(j, "limit") && j + 1 < ctx.args.count {
+                guard let l = ctx.args[j + 1].int64, l >= 0 else { ctx.out.error("ERR LIMIT can't be negative"); return }
+                limit = l
+                j += 2
+            } else {
+                ctx.syntaxError()
+                return
+            }
+        }
+        guard let sets = sets(ctx, ctx.args[2..<(2 + n)]) else { return }
+        var count = compute(.inter, sets).count
+        if limit > 0 { count = min(count, Int(limit)) }
+        ctx.out.integer(count)
+    }
+
+    static func sscan(_ ctx: CommandContext) {
+        guard let cursor = KeyCommands.parseCursor(ctx.args[2]) else { ctx.out.error("ERR invalid cursor"); return }
+        var count = 10
+        var pattern: Bytes?
+        var j = 3
+        while j < ctx.args.count {
+            let more = j + 1 < ctx.args.count
+            if ctx.isOption(j, "count") && more {
+                guard let c = ctx.int64Arg(j + 1) else { return }
+                if c < 1 { ctx.syntaxError(); return }
+                count = Int(min(c, Int64(Int32.max)))
+            } else if ctx.isOption(j, "match") && more {
+                pattern = ctx.args[j + 1] == "*" ? nil : ctx.args[j + 1]
+            } else {
+                ctx.syntaxError()
+                return
+            }
+            j += 2
+        }
+        guard let found = readSet(ctx, ctx.args[1]) else { return }
+        var members: [Bytes] = []
+        var next: UInt64 = 0
+        if let s = found {
+            switch s.storage {
+            case .ints:
+                members = s.members  // small: all in one call, as Redis does for intsets
+            case .table(let t):
+                next = cursor
+                var iterations = count * 10
+                repeat {
+                    next = t.scan(cursor: next) { members.append($0.key) }
+                    iterations -= 1
+                } while next != 0 && iterations > 0 && members.count < count
+            }
+        }
+        if let pattern { members = members.filter { globMatch(pattern: pattern, string: $0) } }
+        ctx.out.arrayHeader(2)
+        ctx.out.bulk(Bytes(String(next)))
+        ctx.out.arrayHeader(members.count)
+        for m in members { ctx.out.bulk(m) }
+    }
+}
