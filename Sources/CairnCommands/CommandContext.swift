@@ -12,6 +12,8 @@ public struct CommandSettings: Sendable {
     public var hashMaxPackedValueBytes = 64
     /// set-max-intset-entries: past this many integers a set becomes a table.
     public var setMaxIntSetEntries = 512
+    /// list-max-listpack-size.
+    public var listMaxListpackSize = -2
     public init() {}
 }
 
@@ -150,6 +152,16 @@ public final class CommandContext {
             return nil
         }
         return Int32(v)
+    }
+
+    /// A count that must be 0 or more (Redis's getPositiveLongFromObjectOrReply): one
+    /// error for both a non-integer and a negative value.
+    public func positiveCountArg(_ index: Int) -> Int64? {
+        guard let v = args[index].int64, v >= 0 else {
+            out.error("ERR value is out of range, must be positive")
+            return nil
+        }
+        return v
     }
 
     public func isOption(_ index: Int, _ lower: StaticString) -> Bool {

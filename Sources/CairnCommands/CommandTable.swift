@@ -39,6 +39,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(DatabaseCommands.specs)
         table.register(HashCommands.specs)
         table.register(SetCommands.specs)
+        table.register(ListCommands.specs)
         return table
     }
 }

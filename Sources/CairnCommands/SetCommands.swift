@@ -108,8 +108,7 @@ enum SetCommands {
         if ctx.args.count > 3 { ctx.syntaxError(); return }
         var count: Int64?
         if ctx.args.count == 3 {
-            guard let c = ctx.int64Arg(2) else { return }
-            if c < 0 { ctx.out.error("ERR value is out of range, must be positive"); return }
+            guard let c = ctx.positiveCountArg(2) else { return }
             count = c
         }
         guard let found = readSet(ctx, key, write: true) else { return }

@@ -80,6 +80,7 @@ enum CommandInfo {
         case "string": cats.append("@string")
         case "hash": cats.append("@hash")
         case "set": cats.append("@set")
+        case "list": cats.append("@list")
         case "generic": cats.append("@keyspace")
         case "connection": cats.append("@connection")
         default: break

@@ -34,6 +34,7 @@ public struct ServerConfig: Sendable {
     public var hashMaxListpackEntries = 128
     public var hashMaxListpackValue = 64
     public var setMaxIntsetEntries = 512
+    public var listMaxListpackSize = -2
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
     /// The configuration file given on the command line, if any.
@@ -142,6 +143,8 @@ enum Directives {
         int("hash-max-ziplist-entries", 0...Int(Int32.max), \.hashMaxListpackEntries),
         int("hash-max-ziplist-value", 0...Int(Int32.max), \.hashMaxListpackValue),
         int("set-max-intset-entries", 0...Int(Int32.max), \.setMaxIntsetEntries),
+        int("list-max-listpack-size", -5...Int(Int32.max), \.listMaxListpackSize),
+        int("list-max-ziplist-size", -5...Int(Int32.max), \.listMaxListpackSize),
         Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             let v = args[0].lowercased()

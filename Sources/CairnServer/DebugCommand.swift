@@ -159,6 +159,12 @@ struct Digest {
             h.forEach { f, v in x ^= f.hash64(seed: 17) &* 31 &+ v.hash64(seed: 29) }
             valueBytes = Bytes("hash:\(x)")
         }
+        if case .list(let list) = value {
+            // Order matters in a list: chain the element hashes.
+            var x: UInt64 = 0
+            for e in list.elements { x = (x &* 1_099_511_628_211) ^ e.hash64(seed: 53) }
+            valueBytes = Bytes("list:\(x)")
+        }
         if case .set(let set) = value {
             var x: UInt64 = 0
             for m in set.members { x ^= m.hash64(seed: 41) }

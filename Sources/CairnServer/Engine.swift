@@ -59,6 +59,7 @@ final class Engine: @unchecked Sendable {
         settings.hashMaxPackedEntries = config.hashMaxListpackEntries
         settings.hashMaxPackedValueBytes = config.hashMaxListpackValue
         settings.setMaxIntSetEntries = config.setMaxIntsetEntries
+        settings.listMaxListpackSize = config.listMaxListpackSize
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: settings)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))

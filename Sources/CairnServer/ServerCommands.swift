@@ -143,6 +143,7 @@ extension Engine {
         ctx.settings.hashMaxPackedEntries = updated.hashMaxListpackEntries
         ctx.settings.hashMaxPackedValueBytes = updated.hashMaxListpackValue
         ctx.settings.setMaxIntSetEntries = updated.setMaxIntsetEntries
+        ctx.settings.listMaxListpackSize = updated.listMaxListpackSize
         persistence.setPolicy(updated.appendfsync)
         onConfigChange?(updated)
     }

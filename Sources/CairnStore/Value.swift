@@ -15,6 +15,8 @@ public enum Value {
     case hash(HashValue)
     /// A set ("intset" while all integers and small, "hashtable" beyond).
     case set(SetValue)
+    /// A list ("quicklist").
+    case list(ListValue)
 
     /// The longest string Redis stores as embstr.
     public static let embstrBytesMax = 44
@@ -56,14 +58,14 @@ public enum Value {
             return withUnsafeBytes(of: &words) { Bytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         case .heap(let array), .raw(let array): return Bytes(array)
         case .int(let v): return formatInt64(v)
-        case .hash, .set: return nil
+        case .hash, .set, .list: return nil
         }
     }
 
     public var isString: Bool {
         switch self {
         case .inline, .heap, .raw, .int: return true
-        case .hash, .set: return false
+        case .hash, .set, .list: return false
         }
     }
 
@@ -77,10 +79,16 @@ public enum Value {
         return nil
     }
 
+    public var listValue: ListValue? {
+        if case .list(let l) = self { return l }
+        return nil
+    }
+
     /// A copy that shares nothing mutable with this one (COPY).
     public func deepCopy() -> Value {
         if case .hash(let h) = self { return .hash(h.copy()) }
         if case .set(let s) = self { return .set(s.copy()) }
+        if case .list(let l) = self { return .list(l.copy()) }
         return self
     }
 
@@ -90,6 +98,7 @@ public enum Value {
         case .inline, .heap, .raw, .int: return "string"
         case .hash: return "hash"
         case .set: return "set"
+        case .list: return "list"
         }
     }
 
@@ -102,6 +111,7 @@ public enum Value {
         case .raw: return "raw"
         case .hash(let h): return h.encodingName
         case .set(let s): return s.encodingName
+        case .list: return "quicklist"
         }
     }
 }

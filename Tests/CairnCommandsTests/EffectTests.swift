@@ -138,6 +138,15 @@ final class EffectTests: XCTestCase {
         XCTAssertEqual(run("EXISTS", "s"), ":0\r\n")
     }
 
+    func testListEffects() {
+        run("RPUSH", "a", "1", "2", "3")
+        run("LMPOP", "2", "nokey", "a", "RIGHT", "COUNT", "2")
+        run("LMOVE", "a", "b", "LEFT", "RIGHT")
+        run("LPOP", "nokey")
+        XCTAssertEqual(effects(), [["RPUSH", "a", "1", "2", "3"], ["RPOP", "a", "2"], ["LMOVE", "a", "b", "LEFT", "RIGHT"]])
+        XCTAssertEqual(run("EXISTS", "a"), ":0\r\n")
+    }
+
     func testEffectsCarryTheirDatabase() {
         run("SELECT", "3")
         run("SET", "k", "v")

@@ -632,6 +632,7 @@ enum DifferentialScripts {
     SMOVE s newset 2
     SMEMBERS newset
     SPOP s -1
+    SPOP s abc
     SPOP nokey
     SPOP nokey 2
     SPOP s 0
@@ -675,6 +676,144 @@ enum DifferentialScripts {
     SADD few 3
     OBJECT ENCODING few
     CONFIG SET set-max-intset-entries 512
+    """
+
+    static let lists = """
+    RPUSH l a b c
+    LPUSH l z y
+    RPUSH l
+    LRANGE l 0 -1
+    LRANGE l 1 2
+    LRANGE l -2 -1
+    LRANGE l 3 1
+    LRANGE l 10 20
+    LRANGE l -100 100
+    LRANGE l a b
+    LRANGE nokey 0 -1
+    LLEN l
+    LLEN nokey
+    LINDEX l 0
+    LINDEX l -1
+    LINDEX l 99
+    LINDEX l -99
+    LINDEX l abc
+    LINDEX nokey 0
+    LPUSHX nokey a
+    RPUSHX nokey a
+    EXISTS nokey
+    LPUSHX l x0
+    RPUSHX l x9 x10
+    LPOP l
+    RPOP l
+    LPOP l 2
+    RPOP l 0
+    LPOP l -1
+    LPOP l abc
+    LPOP l 1 2
+    LPOP nokey
+    LPOP nokey 2
+    LPOP nokey 0
+    LRANGE l 0 -1
+    LSET l 0 first
+    LSET l -1 last
+    LSET l 99 x
+    LSET nokey 0 x
+    LSET l abc x
+    LRANGE l 0 -1
+    LINSERT l BEFORE b before-b
+    LINSERT l after b after-b
+    LINSERT l middle b x
+    LINSERT l before nothere x
+    LINSERT nokey before a x
+    LRANGE l 0 -1
+    RPUSH r a b a c a d a
+    LREM r 2 a
+    LRANGE r 0 -1
+    LREM r -1 a
+    LRANGE r 0 -1
+    LREM r 0 a
+    LRANGE r 0 -1
+    LREM r 0 zz
+    LREM r abc a
+    LREM nokey 0 a
+    LREM r 0 b
+    LREM r 0 c
+    LREM r 0 d
+    EXISTS r
+    RPUSH t 1 2 3 4 5 6 7
+    LTRIM t 1 -2
+    LRANGE t 0 -1
+    LTRIM t -100 100
+    LRANGE t 0 -1
+    LTRIM t 3 1
+    EXISTS t
+    LTRIM nokey 0 1
+    LTRIM t abc 1
+    RPUSH p a b c 1 2 3 c c
+    LPOS p c
+    LPOS p c RANK 2
+    LPOS p c RANK -1
+    LPOS p c RANK -2
+    LPOS p c COUNT 0
+    LPOS p c COUNT 2
+    LPOS p c RANK 2 COUNT 0
+    LPOS p c RANK -1 COUNT 2
+    LPOS p c MAXLEN 3
+    LPOS p c MAXLEN 2
+    LPOS p c COUNT 0 MAXLEN 7
+    LPOS p zz
+    LPOS p zz COUNT 0
+    LPOS nokey a
+    LPOS nokey a COUNT 1
+    LPOS p a RANK 0
+    LPOS p a RANK -9223372036854775808
+    LPOS p a COUNT -1
+    LPOS p a MAXLEN -1
+    LPOS p a FOO
+    LPOS p a RANK
+    LPOS p a RANK abc
+    RPUSH m1 a b c
+    LMOVE m1 m2 LEFT RIGHT
+    LMOVE m1 m2 RIGHT LEFT
+    LMOVE m1 m2 UP LEFT
+    LRANGE m1 0 -1
+    LRANGE m2 0 -1
+    LMOVE m1 m1 LEFT RIGHT
+    LRANGE m1 0 -1
+    LMOVE nokey m2 LEFT LEFT
+    RPOPLPUSH m2 m1
+    RPOPLPUSH m2 m1
+    RPOPLPUSH m2 m1
+    EXISTS m2
+    LRANGE m1 0 -1
+    SET str x
+    LMOVE m1 str LEFT LEFT
+    LMOVE str m1 LEFT LEFT
+    LPUSH str a
+    LRANGE str 0 1
+    LLEN str
+    LPOP str
+    LINDEX str 0
+    LPOS str a
+    LMPOP 1 nokey LEFT
+    LMPOP 2 nokey m1 LEFT
+    LMPOP 2 nokey m1 RIGHT COUNT 2
+    LMPOP 1 m1 LEFT COUNT 10
+    EXISTS m1
+    LMPOP 0 m1 LEFT
+    LMPOP abc m1 LEFT
+    LMPOP 2 m1 LEFT
+    LMPOP 1 m1 MIDDLE
+    LMPOP 1 m1 LEFT COUNT 0
+    LMPOP 1 m1 LEFT COUNT -1
+    LMPOP 1 m1 LEFT FOO
+    LMPOP 1 str LEFT
+    OBJECT ENCODING p
+    TYPE p
+    COPY p p2
+    RPUSH p2 extra
+    LLEN p
+    LLEN p2
     """
 
     static let protocolAndServer = """

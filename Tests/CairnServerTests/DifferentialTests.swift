@@ -117,6 +117,9 @@ final class DifferentialTests: XCTestCase {
         XCTAssertEqual(normalized(try c.call("SMEMBERS", "u"), "SMEMBERS").count > 0, true)
     }
 
+    func testListsRESP2() throws { try compare(DifferentialScripts.lists) }
+    func testListsRESP3() throws { try compare(DifferentialScripts.lists, protocolVersion: 3) }
+
     func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
     func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
 
@@ -198,6 +201,43 @@ final class RandomizedDifferentialTests: XCTestCase {
             case 9: command = ["HEXISTS", key, word("f", 30)]
             case 10: command = ["HSTRLEN", key, word("f", 30)]
             default: command = ["HGETALL", key]
+            }
+            let args = command.map { Array($0.utf8) }
+            let mine = try c.callRaw(args), theirs = try r.callRaw(args)
+            if mine != theirs {
+                mismatches.append("\(command.joined(separator: " ")): cairn \(String(decoding: mine, as: UTF8.self).debugDescription), redis \(String(decoding: theirs, as: UTF8.self).debugDescription)")
+            }
+        }
+        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
+    }
+
+    func testRandomListOperations() throws {
+        var rng = SeededRandom(state: 424_242)
+        let cairn = try ServerProcess.cairn(["--list-max-listpack-size", "4"])
+        let redis = try ServerProcess.redis(["--list-max-listpack-size", "4"])
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        func key() -> String { "l\(Int.random(in: 0..<3, using: &rng))" }
+        func value() -> String { "v\(Int.random(in: 0..<8, using: &rng))" }
+        func index() -> String { String(Int.random(in: -12...12, using: &rng)) }
+        var mismatches: [String] = []
+        for _ in 0..<3000 {
+            let command: [String]
+            switch Int.random(in: 0..<16, using: &rng) {
+            case 0, 1: command = ["LPUSH", key(), value(), value()]
+            case 2, 3: command = ["RPUSH", key(), value()]
+            case 4: command = ["LPOP", key()]
+            case 5: command = ["RPOP", key(), String(Int.random(in: 0...3, using: &rng))]
+            case 6: command = ["LRANGE", key(), index(), index()]
+            case 7: command = ["LINDEX", key(), index()]
+            case 8: command = ["LSET", key(), index(), value()]
+            case 9: command = ["LINSERT", key(), Bool.random(using: &rng) ? "BEFORE" : "AFTER", value(), value()]
+            case 10: command = ["LREM", key(), index(), value()]
+            case 11: command = ["LTRIM", key(), index(), index()]
+            case 12: command = ["LPOS", key(), value(), "RANK", String([1, 2, -1, -2].randomElement(using: &rng)!), "COUNT", "0"]
+            case 13: command = ["LMOVE", key(), key(), Bool.random(using: &rng) ? "LEFT" : "RIGHT", Bool.random(using: &rng) ? "LEFT" : "RIGHT"]
+            case 14: command = ["LMPOP", "2", key(), key(), "LEFT", "COUNT", "2"]
+            default: command = ["LLEN", key()]
             }
             let args = command.map { Array($0.utf8) }
             let mine = try c.callRaw(args), theirs = try r.callRaw(args)

@@ -1,0 +1,341 @@
+import CairnCore
+import CairnStore
+
+/// LPUSH, LRANGE and the rest of Redis's list family (t_list.c), without the blocking
+/// commands (BLPOP and friends come with blocked-client support in the engine).
+enum ListCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("lpush", arity: -3, flags: [.write, .denyoom, .fast], keys: (1, 1, 1), group: "list",
+                    summary: "Prepend one or multiple elements to a list", handler: { push($0, head: true, onlyExisting: false) }),
+        CommandSpec("rpush", arity: -3, flags: [.write, .denyoom, .fast], keys: (1, 1, 1), group: "list",
+                    summary: "Append one or multiple elements to a list", handler: { push($0, head: false, onlyExisting: false) }),
+        CommandSpec("lpushx", arity: -3, flags: [.write, .denyoom, .fast], keys: (1, 1, 1), group: "list", since: "2.2.0",
+                    summary: "Prepend an element to a list, only if the list exists", handler: { push($0, head: true, onlyExisting: true) }),
+        CommandSpec("rpushx", arity: -3, flags: [.write, .denyoom, .fast], keys: (1, 1, 1), group: "list", since: "2.2.0",
+                    summary: "Append an element to a list, only if the list exists", handler: { push($0, head: false, onlyExisting: true) }),
+        CommandSpec("lpop", arity: -2, flags: [.write, .fast], keys: (1, 1, 1), group: "list",
+                    summary: "Remove and get the first elements in a list", handler: { pop($0, head: true) }),
+        CommandSpec("rpop", arity: -2, flags: [.write, .fast], keys: (1, 1, 1), group: "list",
+                    summary: "Remove and get the last elements in a list", handler: { pop($0, head: false) }),
+        CommandSpec("llen", arity: 2, flags: [.readonly, .fast], keys: (1, 1, 1), group: "list",
+                    summary: "Get the length of a list", handler: llen),
+        CommandSpec("lrange", arity: 4, flags: [.readonly], keys: (1, 1, 1), group: "list",
+                    summary: "Get a range of elements from a list", handler: lrange),
+        CommandSpec("lindex", arity: 3, flags: [.readonly], keys: (1, 1, 1), group: "list",
+                    summary: "Get an element from a list by its index", handler: lindex),
+        CommandSpec("lset", arity: 4, flags: [.write, .denyoom], keys: (1, 1, 1), group: "list",
+                    summary: "Set the value of an element in a list by its index", handler: lset),
+        CommandSpec("linsert", arity: 5, flags: [.write, .denyoom], keys: (1, 1, 1), group: "list", since: "2.2.0",
+                    summary: "Insert an element before or after another element in a list", handler: linsert),
+        CommandSpec("lrem", arity: 4, flags: [.write], keys: (1, 1, 1), group: "list",
+                    summary: "Remove elements from a list", handler: lrem),
+        CommandSpec("ltrim", arity: 4, flags: [.write], keys: (1, 1, 1), group: "list",
+                    summary: "Trim a list to the specified range", handler: ltrim),
+        CommandSpec("lpos", arity: -3, flags: [.readonly], keys: (1, 1, 1), group: "list", since: "6.0.6",
+                    summary: "Return the index of matching elements on a list", handler: lpos),
+        CommandSpec("lmove", arity: 5, flags: [.write, .denyoom], keys: (1, 2, 1), group: "list", since: "6.2.0",
+                    summary: "Pop an element from a list, push it to another list and return it", handler: lmove),
+        CommandSpec("rpoplpush", arity: 3, flags: [.write, .denyoom], keys: (1, 2, 1), group: "list", since: "1.2.0",
+                    summary: "Remove the last element in a list, prepend it to another list and return it", handler: rpoplpush),
+        CommandSpec("lmpop", arity: -4, flags: [.write], group: "list", since: "7.0.0",
+                    summary: "Pop elements from a list", handler: lmpop),
+    ]
+
+    /// The list at `key`: `.some(nil)` when absent; nil (after WRONGTYPE) when not a list.
+    static func readList(_ ctx: CommandContext, _ key: Bytes, write: Bool = false) -> ListValue?? {
+        guard let p = write ? ctx.lookupWrite(key) : ctx.lookupRead(key) else { return .some(nil) }
+        guard let l = ctx.db.main.entries[p].value.listValue else {
+            ctx.wrongType()
+            return nil
+        }
+        return .some(l)
+    }
+
+    static func push(_ ctx: CommandContext, head: Bool, onlyExisting: Bool) {
+        let key = ctx.args[1]
+        guard let found = readList(ctx, key, write: true) else { return }
+        if found == nil && onlyExisting { ctx.out.integer(0); return }
+        let list = found ?? ListValue(fill: ctx.settings.listMaxListpackSize)
+        for e in ctx.args.dropFirst(2) {
+            if head { list.pushHead(e) } else { list.pushTail(e) }
+        }
+        if found == nil { ctx.db.add(key, .list(list), clock: ctx.lruClock) }
+        ctx.dirty += ctx.args.count - 2
+        ctx.out.integer(list.count)
+    }
+
+    static func deleteIfEmpty(_ ctx: CommandContext, _ key: Bytes, _ list: ListValue) {
+        if list.count == 0 { ctx.db.delete(key) }
+    }
+
+    static func pop(_ ctx: CommandContext, head: Bool) {
+        if ctx.args.count > 3 { ctx.out.error(Reply.wrongArity(ctx.commandName)); return }
+        var count: Int64?
+        if ctx.args.count == 3 {
+            guard let c = ctx.positiveCountArg(2) else { return }
+            count = c
+        }
+        let key = ctx.args[1]
+        guard let found = readList(ctx, key, write: true) else { return }
+        guard let list = found else {
+            if count == nil { ctx.out.null() } else { ctx.out.nullArray() }
+            return
+        }
+        guard let count else {
+            ctx.out.bulkOrNull(head ? list.popHead() : list.popTail())
+            deleteIfEmpty(ctx, key, list)
+            ctx.dirty += 1
+            return
+        }
+        let n = Int(min(count, Int64(list.count)))
+        ctx.out.arrayHeader(n)
+        for _ in 0..<n { ctx.out.bulkOrNull(head ? list.popHead() : list.popTail()) }
+        deleteIfEmpty(ctx, key, list)
+        ctx.dirty += n
+    }
+
+    static func llen(_ ctx: CommandContext) {
+        guard let found = readList(ctx, ctx.args[1]) else { return }
+        ctx.out.integer(found?.count ?? 0)
+    }
+
+    static func lrange(_ ctx: CommandContext) {
+        guard var start = ctx.int64Arg(2), var end = ctx.int64Arg(3) else { return }
+        guard let found = readList(ctx, ctx.args[1]) else { return }
+        guard let list = found else { ctx.out.arrayHeader(0); return }
+        let n = Int64(list.count)
+        if start < 0 { start = n + start }
+        if end < 0 { end = n + end }
+        if start < 0 { start = 0 }
+        if start > end || start >= n { ctx.out.arrayHeader(0); return }
+        if end >= n { end = n - 1 }
+        ctx.out.arrayHeader(Int(end - start + 1))
+        list.forEach(from: Int(start), through: Int(end)) { _, e in
+            ctx.out.bulk(e)
+            return true
+        }
+    }
+
+    static func lindex(_ ctx: CommandContext) {
+        guard var index = ctx.int64Arg(2) else { return }
+        guard let found = readList(ctx, ctx.args[1]) else { return }
+        guard let list = found else { ctx.out.null(); return }
+        if index < 0 { index += Int64(list.count) }
+        ctx.out.bulkOrNull(index >= 0 && index < Int64(list.count) ? list.element(at: Int(index)) : nil)
+    }
+
+    static func lset(_ ctx: CommandContext) {
+        let key = ctx.args[1]
+        guard let found = readList(ctx, key, write: true) else { return }
+        guard let list = found else { ctx.out.error(Reply.noSuchKey); return }
+        guard var index = ctx.int64Arg(2) else { return }
+        if index < 0 { index += Int64(list.count) }
+        guard index >= 0 && index < Int64(list.count) else { ctx.out.error("ERR index out of range"); return }
+        var elements = list.elements
+        elements[Int(index)] = ctx.args[3]
+        list.replaceAll(elements)
+        ctx.dirty += 1
+        ctx.out.ok()
+    }
+
+    static func linsert(_ ctx: CommandContext) {
+        let after: Bool
+        if ctx.isOption(2, "after") { after = true } else if ctx.isOption(2, "before") { after = false } else {
+            ctx.syntaxError()
+            return
+        }
+        let key = ctx.args[1]
+        guard let found = readList(ctx, key, write: true) else { return }
+        guard let list = found else { ctx.out.integer(0); return }
+        var elements = list.elements
+        guard let i = elements.firstIndex(of: ctx.args[3]) else { ctx.out.integer(-1); return }
+        elements.insert(ctx.args[4], at: after ? i + 1 : i)
+        list.replaceAll(elements)
+        ctx.dirty += 1
+        ctx.out.integer(list.count)
+    }
+
+    static func lrem(_ ctx: CommandContext) {
+        guard let count = ctx.int64Arg(2) else { return }
+        let key = ctx.args[1], target = ctx.args[3]
+        guard let found = readList(ctx, key, write: true) else { return }
+        guard let list = found else { ctx.out.integer(0); return }
+        var elements = list.elements
+        var removed = 0
+        let limit = count == 0 ? Int.max : Int(min(count.magnitude, UInt64(Int.max)))
+        if count >= 0 {
+            var kept: [Bytes] = []
+            kept.reserveCapacity(elements.count)
+            for e in elements {
+                if removed < limit && e == target { removed += 1 } else { kept.append(e) }
+            }
+            elements = kept
+        } else {
+            var kept: [Bytes] = []
+            for e in elements.reversed() {
+                if removed < limit && e == target { removed += 1 } else { kept.append(e) }
+            }
+            elements = kept.reversed()
+        }
+        if removed > 0 {
+            list.replaceAll(elements)
+            deleteIfEmpty(ctx, key, list)
+            ctx.dirty += removed
+        }
+        ctx.out.integer(removed)
+    }
+
+    static func ltrim(_ ctx: CommandContext) {
+        guard var start = ctx.int64Arg(2), var end = ctx.int64Arg(3) else { return }
+        let key = ctx.args[1]
+        guard let found = readList(ctx, key, write: true) else { return }
+        guard let list = found else { ctx.out.ok(); return }
+        let n = Int64(list.count)
+        if start < 0 { start = n + start }
+        if end < 0 { end = n + end }
+        if start < 0 { start = 0 }
+        var elements: [Bytes] = []
+        if !(start > end || start >= n) {
+            if end >= n { end = n - 1 }
+            elements = Array(list.elements[Int(start)...Int(end)])
+        }
+        if elements.count != list.count {
+            list.replaceAll(elements)
+            deleteIfEmpty(ctx, key, list)
+        }
+        ctx.dirty += 1
+        ctx.out.ok()
+    }
+
+    static func lpos(_ ctx: CommandContext) {
+        var rank: Int64 = 1
+        var count: Int64?
+        var maxlen: Int64 = 0
+        var j = 3
+        while j < ctx.args.count {
+            guard j + 1 < ctx.args.count else { ctx.syntaxError(); return }
+            if ctx.isOption(j, "rank") {
+                guard let r = ctx.int64Arg(j + 1) else { return }
+                if r == 0 {
+                    ctx.out.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+                    return
+                }
+                rank = r
+            } else if ctx.isOption(j, "count") {
+                guard let c = ctx.int64Arg(j + 1) else { return }
+                if c < 0 { ctx.out.error("ERR COUNT can't be negative"); return }
+                count = c
+            } else if ctx.isOption(j, "maxlen") {
+                guard let m = ctx.int64Arg(j + 1) else { return }
+                if m < 0 { ctx.out.error("ERR MAXLEN can't be negative"); return }
+                maxlen = m
+            } else {
+                ctx.syntaxError()
+                return
+            }
+            j += 2
+        }
+        guard let found = readList(ctx, ctx.args[1]) else { return }
+        guard let list = found else {
+            if count != nil { ctx.out.arrayHeader(0) } else { ctx.out.null() }
+            return
+        }
+        let target = ctx.args[2]
+        let elements = list.elements
+        let fromTail = rank < 0
+        // Skip |rank| - 1 matches (RANK LLONG_MIN, whose magnitude does not fit, skips none, as in Redis).
+        var skip = rank == Int64.min ? 0 : Int(min(rank.magnitude - 1, UInt64(Int.max)))
+        let wanted = count.map { $0 == 0 ? Int.max : Int(min($0, Int64(Int.max))) } ?? 1
+        var matches: [Int] = []
+        var examined: Int64 = 0
+        let indices: AnySequence<Int> = fromTail ? AnySequence(elements.indices.reversed()) : AnySequence(elements.indices)
+        for i in indices {
+            if maxlen != 0 && examined >= maxlen { break }
+            examined += 1
+            if elements[i] == target {
+                if skip > 0 { skip -= 1; continue }
+                matches.append(i)
+                if matches.count >= wanted { break }
+            }
+        }
+        if count != nil {
+            ctx.out.arrayHeader(matches.count)
+            for m in matches { ctx.out.integer(m) }
+        } else if let first = matches.first {
+            ctx.out.integer(first)
+        } else {
+            ctx.out.null()
+        }
+    }
+
+    static func side(_ ctx: CommandContext, _ i: Int) -> Bool? {
+        if ctx.isOption(i, "left") { return true }
+        if ctx.isOption(i, "right") { return false }
+        ctx.syntaxError()
+        return nil
+    }
+
+    static func move(_ ctx: CommandContext, fromHead: Bool, toHead: Bool) {
+        let srcKey = ctx.args[1], dstKey = ctx.args[2]
+        guard let srcFound = readList(ctx, srcKey, write: true) else { return }
+        guard let src = srcFound, src.count > 0 else { ctx.out.null(); return }
+        guard let dstFound = readList(ctx, dstKey, write: true) else { return }
+        guard let element = fromHead ? src.popHead() : src.popTail() else { ctx.out.null(); return }
+        let dst: ListValue
+        if srcKey == dstKey {
+            dst = src
+        } else {
+            dst = dstFound ?? ListValue(fill: ctx.settings.listMaxListpackSize)
+            if dstFound == nil { ctx.db.add(dstKey, .list(dst), clock: ctx.lruClock) }
+        }
+        if toHead { dst.pushHead(element) } else { dst.pushTail(element) }
+        deleteIfEmpty(ctx, srcKey, src)
+        ctx.dirty += 1
+        ctx.out.bulk(element)
+    }
+
+    static func lmove(_ ctx: CommandContext) {
+        guard let from = side(ctx, 3), let to = side(ctx, 4) else { return }
+        move(ctx, fromHead: from, toHead: to)
+    }
+
+    static func rpoplpush(_ ctx: CommandContext) {
+        move(ctx, fromHead: false, toHead: true)
+    }
+
+    static func lmpop(_ ctx: CommandContext) {
+        guard let numkeys = ctx.args[1].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
+            ctx.out.error("ERR numkeys should be greater than 0")
+            return
+        }
+        let n = Int(numkeys)
+        guard ctx.args.count >= 3 + n else { ctx.syntaxError(); return }
+        guard let head = side(ctx, 2 + n) else { return }
+        var count: Int64 = 1
+        var j = 3 + n
+        while j < ctx.args.count {
+            if ctx.isOption(j, "count") && j + 1 < ctx.args.count {
+                guard let c = ctx.args[j + 1].int64, c > 0 else { ctx.out.error("ERR count should be greater than 0"); return }
+                count = c
+                j += 2
+            } else {
+                ctx.syntaxError()
+                return
+            }
+        }
+        for key in ctx.args[2..<(2 + n)] {
+            guard let found = readList(ctx, key, write: true) else { return }
+            guard let list = found, list.count > 0 else { continue }
+            let k = Int(min(count, Int64(list.count)))
+            ctx.out.arrayHeader(2)
+            ctx.out.bulk(key)
+            ctx.out.arrayHeader(k)
+            for _ in 0..<k { ctx.out.bulkOrNull(head ? list.popHead() : list.popTail()) }
+            deleteIfEmpty(ctx, key, list)
+            ctx.dirty += k
+            ctx.propagate([head ? "LPOP" : "RPOP", key, Bytes(Int64(k))])
+            return
+        }
+        ctx.out.nullArray()
+    }
+}
