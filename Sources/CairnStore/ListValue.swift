@@ -96,8 +96,10 @@ public final class ListValue {
     public func pushHead(_ element: Bytes) {
         let e = ListValue.encode(element)
         if nodes.isEmpty || !fits(nodes[0], adding: e.count) {
+            if !nodes.isEmpty { ListValue.compact(&nodes[0]) }
             nodes.insert(Node(bytes: e, count: 1), at: 0)
         } else {
+            ListValue.grow(&nodes[0], by: e.count)
             nodes[0].bytes.insert(contentsOf: e, at: 0)
             nodes[0].count += 1
         }
@@ -106,13 +108,33 @@ public final class ListValue {
 
     public func pushTail(_ element: Bytes) {
         let e = ListValue.encode(element)
-        if nodes.isEmpty || !fits(nodes[nodes.count - 1], adding: e.count) {
+        let last = nodes.count - 1
+        if nodes.isEmpty || !fits(nodes[last], adding: e.count) {
+            if !nodes.isEmpty { ListValue.compact(&nodes[last]) }
             nodes.append(Node(bytes: e, count: 1))
         } else {
-            nodes[nodes.count - 1].bytes.append(contentsOf: e)
-            nodes[nodes.count - 1].count += 1
+            ListValue.grow(&nodes[last], by: e.count)
+            nodes[last].bytes.append(contentsOf: e)
+            nodes[last].count += 1
         }
         count += 1
+    }
+
+    /// Grows a node's buffer by a quarter rather than Swift's doubling: a node is at most
+    /// a few KiB, and doubling left up to half of every list's memory unused.
+    static func grow(_ node: inout Node, by extra: Int) {
+        let needed = node.bytes.count + extra
+        guard node.bytes.capacity < needed else { return }
+        var grown: [UInt8] = []
+        grown.reserveCapacity(max(needed, node.bytes.count + node.bytes.count / 4 + 16))
+        grown.append(contentsOf: node.bytes)
+        node.bytes = grown
+    }
+
+    /// Gives back a full node's spare capacity when the next node is started.
+    static func compact(_ node: inout Node) {
+        guard node.bytes.capacity > node.bytes.count + 64 else { return }
+        node.bytes = node.bytes.withUnsafeBufferPointer { Array($0) }
     }
 
     public func popHead() -> Bytes? {
