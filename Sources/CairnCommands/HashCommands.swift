@@ -256,24 +256,7 @@ enum HashCommands {
     }
 
     static func hscan(_ ctx: CommandContext) {
-        guard let cursor = KeyCommands.parseCursor(ctx.args[2]) else { ctx.out.error("ERR invalid cursor"); return }
-        var count = 10
-        var pattern: Bytes?
-        var j = 3
-        while j < ctx.args.count {
-            let more = j + 1 < ctx.args.count
-            if ctx.isOption(j, "count") && more {
-                guard let c = ctx.int64Arg(j + 1) else { return }
-                if c < 1 { ctx.syntaxError(); return }
-                count = Int(min(c, Int64(Int32.max)))
-            } else if ctx.isOption(j, "match") && more {
-                pattern = ctx.args[j + 1] == "*" ? nil : ctx.args[j + 1]
-            } else {
-                ctx.syntaxError()
-                return
-            }
-            j += 2
-        }
+        guard let options = ScanArguments.parse(ctx, cursorIndex: 2, allowType: false) else { return }
         guard let found = readHash(ctx, ctx.args[1]) else { return }
         var pairs: [(Bytes, Bytes)] = []
         var next: UInt64 = 0
@@ -283,15 +266,12 @@ enum HashCommands {
                 // A packed hash is small: all of it in one call, as Redis does for listpacks.
                 pairs = h.pairs
             case .table(let t):
+                let (entries, cursor) = options.walk(t)
+                pairs = entries.map { ($0.key, $0.value) }
                 next = cursor
-                var iterations = count * 10
-                repeat {
-                    next = t.scan(cursor: next) { pairs.append(($0.key, $0.value)) }
-                    iterations -= 1
-                } while next != 0 && iterations > 0 && pairs.count < count
             }
         }
-        if let pattern { pairs = pairs.filter { globMatch(pattern: pattern, string: $0.0) } }
+        pairs = pairs.filter { options.matches($0.0) }
         ctx.out.arrayHeader(2)
         ctx.out.bulk(Bytes(String(next)))
         ctx.out.arrayHeader(pairs.count * 2)

@@ -91,63 +91,16 @@ enum KeyCommands {
         for k in found { ctx.out.bulk(k) }
     }
 
-    /// Redis's parseScanCursorOrReply: strtoul semantics (sign allowed, wraps), no spaces.
-    static func parseCursor(_ b: Bytes) -> UInt64? {
-        var bytes = b.array
-        guard !bytes.isEmpty else { return nil }
-        var negative = false
-        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
-            negative = bytes[0] == UInt8(ascii: "-")
-            bytes.removeFirst()
-        }
-        guard !bytes.isEmpty else { return nil }
-        var v: UInt64 = 0
-        for c in bytes {
-            guard c >= 48 && c <= 57 else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(UInt64(c - 48))
-            if o1 || o2 { return nil }
-            v = s
-        }
-        return negative ? 0 &- v : v
-    }
-
     static func scan(_ ctx: CommandContext) {
-        guard let cursor = parseCursor(ctx.args[1]) else { ctx.out.error("ERR invalid cursor"); return }
-        var count = 10
-        var pattern: Bytes?
-        var typeName: Bytes?
-        var j = 2
-        while j < ctx.args.count {
-            let more = j + 1 < ctx.args.count
-            if ctx.isOption(j, "count") && more {
-                guard let c = ctx.int64Arg(j + 1) else { return }
-                if c < 1 { ctx.syntaxError(); return }
-                count = Int(min(c, Int64(Int32.max)))
-            } else if ctx.isOption(j, "match") && more {
-                pattern = ctx.args[j + 1]
-                if pattern == "*" { pattern = nil }
-            } else if ctx.isOption(j, "type") && more {
-                typeName = ctx.args[j + 1]
-            } else {
-                ctx.syntaxError()
-                return
-            }
-            j += 2
-        }
+        guard let options = ScanArguments.parse(ctx, cursorIndex: 1, allowType: true) else { return }
         let db = ctx.db
-        var found: [Bytes] = []
-        var next = cursor
-        var iterations = count * 10
-        repeat {
-            next = db.main.scan(cursor: next) { found.append($0.key) }
-            iterations -= 1
-        } while next != 0 && iterations > 0 && found.count < count
+        let (found, next) = options.walk(db.main)
         var keys: [Bytes] = []
-        for key in found {
-            if let pattern, !globMatch(pattern: pattern, string: key) { continue }
+        for entry in found {
+            let key = entry.key
+            if !options.matches(key) { continue }
             if ctx.expireIfNeeded(key) { continue }
-            if let typeName {
+            if let typeName = options.typeName {
                 guard let v = db.main[key], typeName.lowercased == Bytes(v.typeName) else { continue }
             }
             keys.append(key)

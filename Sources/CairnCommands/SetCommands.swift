@@ -274,24 +274,7 @@ enum SetCommands {
     }
 
     static func sscan(_ ctx: CommandContext) {
-        guard let cursor = KeyCommands.parseCursor(ctx.args[2]) else { ctx.out.error("ERR invalid cursor"); return }
-        var count = 10
-        var pattern: Bytes?
-        var j = 3
-        while j < ctx.args.count {
-            let more = j + 1 < ctx.args.count
-            if ctx.isOption(j, "count") && more {
-                guard let c = ctx.int64Arg(j + 1) else { return }
-                if c < 1 { ctx.syntaxError(); return }
-                count = Int(min(c, Int64(Int32.max)))
-            } else if ctx.isOption(j, "match") && more {
-                pattern = ctx.args[j + 1] == "*" ? nil : ctx.args[j + 1]
-            } else {
-                ctx.syntaxError()
-                return
-            }
-            j += 2
-        }
+        guard let options = ScanArguments.parse(ctx, cursorIndex: 2, allowType: false) else { return }
         guard let found = readSet(ctx, ctx.args[1]) else { return }
         var members: [Bytes] = []
         var next: UInt64 = 0
@@ -300,15 +283,12 @@ enum SetCommands {
             case .ints:
                 members = s.members  // small: all in one call, as Redis does for intsets
             case .table(let t):
+                let (entries, cursor) = options.walk(t)
+                members = entries.map(\.key)
                 next = cursor
-                var iterations = count * 10
-                repeat {
-                    next = t.scan(cursor: next) { members.append($0.key) }
-                    iterations -= 1
-                } while next != 0 && iterations > 0 && members.count < count
             }
         }
-        if let pattern { members = members.filter { globMatch(pattern: pattern, string: $0) } }
+        members = members.filter { options.matches($0) }
         ctx.out.arrayHeader(2)
         ctx.out.bulk(Bytes(String(next)))
         ctx.out.arrayHeader(members.count)

@@ -32,48 +32,25 @@ public final class ListValue {
 
     // MARK: - Entry encoding
 
-    static func varintSize(_ v: Int) -> Int {
-        var n = 1
-        var x = v
-        while x >= 0x80 { x >>= 7; n += 1 }
-        return n
-    }
-
-    static func appendVarint(_ v: Int, _ out: inout [UInt8]) {
-        var x = v
-        while x >= 0x80 {
-            out.append(UInt8(x & 0x7f) | 0x80)
-            x >>= 7
-        }
-        out.append(UInt8(x))
-    }
-
     static func encode(_ element: Bytes) -> [UInt8] {
         var out: [UInt8] = []
         let n = element.count
-        out.reserveCapacity(n + 2 * varintSize(n + 5))
-        appendVarint(n, &out)
+        out.reserveCapacity(n + 2 * Varint.size(n + 5))
+        Varint.append(n, to: &out)
         element.withUnsafeBytes { out.append(contentsOf: $0) }
         let size = out.count
         var back: [UInt8] = []
-        appendVarint(size, &back)
+        Varint.append(size, to: &back)
         out.append(contentsOf: back.reversed())
         return out
     }
 
     /// The element starting at `offset` of a node, and where the next one starts.
     static func read(_ bytes: [UInt8], at offset: Int) -> (Bytes, Int) {
-        var length = 0, shift = 0, p = offset
-        while true {
-            let b = bytes[p]
-            length |= Int(b & 0x7f) << shift
-            p += 1
-            if b < 0x80 { break }
-            shift += 7
-        }
+        let (length, p) = Varint.read(bytes, at: offset)
         let element = bytes.withUnsafeBytes { Bytes(UnsafeRawBufferPointer(rebasing: $0[p..<(p + length)])) }
         let headerAndData = p + length - offset
-        return (element, p + length + varintSize(headerAndData))
+        return (element, p + length + Varint.size(headerAndData))
     }
 
     /// Where the last entry of a node starts.

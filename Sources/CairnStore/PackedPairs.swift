@@ -14,29 +14,10 @@ public struct PackedPairs {
 
     public init() {}
 
-    @inline(__always)
-    static func appendVarint(_ v: Int, to out: inout [UInt8]) {
-        var x = UInt64(v)
-        while x >= 0x80 {
-            out.append(UInt8(x & 0x7f) | 0x80)
-            x >>= 7
-        }
-        out.append(UInt8(x))
-    }
-
     /// Reads the string at `offset`: its bytes' range and the offset after it.
     @inline(__always)
     func string(at offset: Int) -> (Range<Int>, Int) {
-        var length = 0
-        var shift = 0
-        var p = offset
-        while true {
-            let b = bytes[p]
-            length |= Int(b & 0x7f) << shift
-            p += 1
-            if b < 0x80 { break }
-            shift += 7
-        }
+        let (length, p) = Varint.read(bytes, at: offset)
         return (p..<(p + length), p + length)
     }
 
@@ -76,18 +57,18 @@ public struct PackedPairs {
     @discardableResult
     public mutating func set(_ field: Bytes, _ value: Bytes) -> Bool {
         var encoded: [UInt8] = []
-        PackedPairs.appendVarint(value.count, to: &encoded)
+        Varint.append(value.count, to: &encoded)
         value.withUnsafeBytes { encoded.append(contentsOf: $0) }
         if let loc = locate(field) {
-            let valueStart = loc.value.lowerBound - varintSize(loc.value.count)
+            let valueStart = loc.value.lowerBound - Varint.size(loc.value.count)
             bytes.replaceSubrange(valueStart..<loc.end, with: encoded)
             return false
         }
         // Grow to the exact size, as a listpack does: geometric growth would leave up to
         // half of every small hash's buffer unused.
-        let needed = bytes.count + varintSize(field.count) + field.count + encoded.count
+        let needed = bytes.count + Varint.size(field.count) + field.count + encoded.count
         if bytes.capacity < needed { reserveExactly(needed) }
-        PackedPairs.appendVarint(field.count, to: &bytes)
+        Varint.append(field.count, to: &bytes)
         field.withUnsafeBytes { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: encoded)
         count += 1
@@ -101,12 +82,6 @@ public struct PackedPairs {
         bytes = grown
     }
 
-    func varintSize(_ v: Int) -> Int {
-        var n = 1
-        var x = v
-        while x >= 0x80 { x >>= 7; n += 1 }
-        return n
-    }
 
     @discardableResult
     public mutating func remove(_ field: Bytes) -> Bool {

@@ -1,0 +1,79 @@
+import CairnCore
+import CairnStore
+
+/// The arguments SCAN, HSCAN and SSCAN share, parsed as Redis parses them, and the walk
+/// of a key table that all three do.
+struct ScanArguments {
+    var cursor: UInt64
+    var count = 10
+    /// nil for no MATCH, or MATCH *.
+    var pattern: Bytes?
+    /// SCAN's TYPE filter.
+    var typeName: Bytes?
+
+    /// Parses `cursor` at `cursorIndex` and the options after it; nil after the error reply.
+    static func parse(_ ctx: CommandContext, cursorIndex: Int, allowType: Bool) -> ScanArguments? {
+        guard let cursor = parseCursor(ctx.args[cursorIndex]) else {
+            ctx.out.error("ERR invalid cursor")
+            return nil
+        }
+        var result = ScanArguments(cursor: cursor)
+        var j = cursorIndex + 1
+        while j < ctx.args.count {
+            let more = j + 1 < ctx.args.count
+            if ctx.isOption(j, "count") && more {
+                guard let c = ctx.int64Arg(j + 1) else { return nil }
+                if c < 1 { ctx.syntaxError(); return nil }
+                result.count = Int(min(c, Int64(Int32.max)))
+            } else if ctx.isOption(j, "match") && more {
+                result.pattern = ctx.args[j + 1] == "*" ? nil : ctx.args[j + 1]
+            } else if allowType && ctx.isOption(j, "type") && more {
+                result.typeName = ctx.args[j + 1]
+            } else {
+                ctx.syntaxError()
+                return nil
+            }
+            j += 2
+        }
+        return result
+    }
+
+    /// Redis's parseScanCursorOrReply: strtoul semantics (sign allowed, wraps), no spaces.
+    static func parseCursor(_ b: Bytes) -> UInt64? {
+        var bytes = b.array
+        guard !bytes.isEmpty else { return nil }
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            bytes.removeFirst()
+        }
+        guard !bytes.isEmpty else { return nil }
+        var v: UInt64 = 0
+        for c in bytes {
+            guard c >= 48 && c <= 57 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(c - 48))
+            if o1 || o2 { return nil }
+            v = s
+        }
+        return negative ? 0 &- v : v
+    }
+
+    /// Walks `table` from the cursor as Redis's scan loop does (up to count * 10 steps, until
+    /// `count` entries or the end); returns the entries met and the next cursor.
+    func walk<V>(_ table: KeyTable<V>) -> ([KeyTableEntry<V>], UInt64) {
+        var found: [KeyTableEntry<V>] = []
+        var next = cursor
+        var iterations = count * 10
+        repeat {
+            next = table.scan(cursor: next) { found.append($0) }
+            iterations -= 1
+        } while next != 0 && iterations > 0 && found.count < count
+        return (found, next)
+    }
+
+    func matches(_ name: Bytes) -> Bool {
+        guard let pattern else { return true }
+        return globMatch(pattern: pattern, string: name)
+    }
+}

@@ -1,0 +1,34 @@
+/// LEB128-style lengths for the packed encodings (hashes, lists): 7 bits a byte, low
+/// bits first, the high bit saying more follows.
+enum Varint {
+    @inline(__always)
+    static func size(_ v: Int) -> Int {
+        var n = 1
+        var x = v
+        while x >= 0x80 { x >>= 7; n += 1 }
+        return n
+    }
+
+    @inline(__always)
+    static func append(_ v: Int, to out: inout [UInt8]) {
+        var x = v
+        while x >= 0x80 {
+            out.append(UInt8(x & 0x7f) | 0x80)
+            x >>= 7
+        }
+        out.append(UInt8(x))
+    }
+
+    /// The value at `offset` and the offset after it.
+    @inline(__always)
+    static func read(_ bytes: [UInt8], at offset: Int) -> (Int, Int) {
+        var value = 0, shift = 0, p = offset
+        while true {
+            let b = bytes[p]
+            value |= Int(b & 0x7f) << shift
+            p += 1
+            if b < 0x80 { return (value, p) }
+            shift += 7
+        }
+    }
+}
