@@ -164,6 +164,17 @@ public final class CommandContext {
         return v
     }
 
+    /// The count of HRANDFIELD and SRANDMEMBER: any integer but LLONG_MIN, whose negation
+    /// (repetitions allowed) would not fit.
+    public func randomCountArg(_ index: Int) -> Int64? {
+        guard let v = args[index].int64 else { out.error(Reply.notInteger); return nil }
+        guard v >= -Int64.max else {
+            out.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+            return nil
+        }
+        return v
+    }
+
     public func isOption(_ index: Int, _ lower: StaticString) -> Bool {
         args[index].equalsLowercased(lower)
     }

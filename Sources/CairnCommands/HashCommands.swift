@@ -207,14 +207,7 @@ enum HashCommands {
             ctx.syntaxError()
             return
         }
-        guard let count = ctx.args[2].int64, count >= -Int64.max else {
-            if ctx.args[2].int64 == nil {
-                ctx.out.error(Reply.notInteger)
-            } else {
-                ctx.out.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-            }
-            return
-        }
+        guard let count = ctx.randomCountArg(2) else { return }
         if withValues && (count < -Int64.max / 2 || count > Int64.max / 2) {
             ctx.out.error("ERR value is out of range")
             return

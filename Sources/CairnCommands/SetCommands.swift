@@ -151,14 +151,7 @@ enum SetCommands {
             ctx.out.bulk(s.member(at: Int.random(in: 0..<s.count)))
             return
         }
-        guard let count = ctx.args[2].int64, count >= -Int64.max else {
-            if ctx.args[2].int64 == nil {
-                ctx.out.error(Reply.notInteger)
-            } else {
-                ctx.out.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-            }
-            return
-        }
+        guard let count = ctx.randomCountArg(2) else { return }
         guard let found = readSet(ctx, ctx.args[1]) else { return }
         guard let s = found, s.count > 0, count != 0 else { ctx.out.arrayHeader(0); return }
         var chosen: [Bytes]

@@ -167,6 +167,14 @@ final class DifferentialTests: XCTestCase {
 
 /// The same random operations on both servers, every reply compared.
 final class RandomizedDifferentialTests: XCTestCase {
+    /// Sends one command to both servers; a description when the replies differ.
+    static func differ(_ command: [String], _ c: RESPClient, _ r: RESPClient) throws -> String? {
+        let args = command.map { Array($0.utf8) }
+        let mine = try c.callRaw(args), theirs = try r.callRaw(args)
+        if mine == theirs { return nil }
+        return "\(command.joined(separator: " ")): cairn \(String(decoding: mine, as: UTF8.self).debugDescription), redis \(String(decoding: theirs, as: UTF8.self).debugDescription)"
+    }
+
     struct SeededRandom: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
@@ -186,6 +194,9 @@ final class RandomizedDifferentialTests: XCTestCase {
         let c = try cairn.client(), r = try redis.client()
         func word(_ prefix: String, _ n: Int) -> String { "\(prefix)\(Int.random(in: 0..<n, using: &rng))" }
         var mismatches: [String] = []
+        func record(_ command: [String]) throws {
+            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
+        }
         for _ in 0..<3000 {
             let key = word("h", 4)
             let command: [String]
@@ -202,11 +213,7 @@ final class RandomizedDifferentialTests: XCTestCase {
             case 10: command = ["HSTRLEN", key, word("f", 30)]
             default: command = ["HGETALL", key]
             }
-            let args = command.map { Array($0.utf8) }
-            let mine = try c.callRaw(args), theirs = try r.callRaw(args)
-            if mine != theirs {
-                mismatches.append("\(command.joined(separator: " ")): cairn \(String(decoding: mine, as: UTF8.self).debugDescription), redis \(String(decoding: theirs, as: UTF8.self).debugDescription)")
-            }
+            try record(command)
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
@@ -221,6 +228,9 @@ final class RandomizedDifferentialTests: XCTestCase {
         func value() -> String { "v\(Int.random(in: 0..<8, using: &rng))" }
         func index() -> String { String(Int.random(in: -12...12, using: &rng)) }
         var mismatches: [String] = []
+        func record(_ command: [String]) throws {
+            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
+        }
         for _ in 0..<3000 {
             let command: [String]
             switch Int.random(in: 0..<16, using: &rng) {
@@ -239,11 +249,7 @@ final class RandomizedDifferentialTests: XCTestCase {
             case 14: command = ["LMPOP", "2", key(), key(), "LEFT", "COUNT", "2"]
             default: command = ["LLEN", key()]
             }
-            let args = command.map { Array($0.utf8) }
-            let mine = try c.callRaw(args), theirs = try r.callRaw(args)
-            if mine != theirs {
-                mismatches.append("\(command.joined(separator: " ")): cairn \(String(decoding: mine, as: UTF8.self).debugDescription), redis \(String(decoding: theirs, as: UTF8.self).debugDescription)")
-            }
+            try record(command)
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
@@ -258,6 +264,9 @@ final class RandomizedDifferentialTests: XCTestCase {
         func key() -> String { "s\(Int.random(in: 0..<4, using: &rng))" }
         func member() -> String { String(Int.random(in: -40...40, using: &rng) * (Int.random(in: 0..<10, using: &rng) == 0 ? 100_000 : 1)) }
         var mismatches: [String] = []
+        func record(_ command: [String]) throws {
+            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
+        }
         for _ in 0..<3000 {
             let command: [String]
             switch Int.random(in: 0..<12, using: &rng) {
@@ -272,11 +281,7 @@ final class RandomizedDifferentialTests: XCTestCase {
             case 10: command = ["SMOVE", key(), key(), member()]
             default: command = ["SMEMBERS", key()]
             }
-            let args = command.map { Array($0.utf8) }
-            let mine = try c.callRaw(args), theirs = try r.callRaw(args)
-            if mine != theirs {
-                mismatches.append("\(command.joined(separator: " ")): cairn \(String(decoding: mine, as: UTF8.self).debugDescription), redis \(String(decoding: theirs, as: UTF8.self).debugDescription)")
-            }
+            try record(command)
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
