@@ -42,6 +42,14 @@ public final class CommandContext {
     /// Changes since the last save (Redis's server.dirty).
     public var dirty: Int = 0
     public var stats = ExecutionStats()
+    /// Set by a blocking command that found nothing to pop: the engine parks the client.
+    public var blockRequest: BlockRequest?
+    /// Blocking commands act like their non-blocking forms when this is false (inside
+    /// MULTI/EXEC and scripts, later).
+    public var mayBlock = true
+    /// Keys the last command may have made non-empty lists of (pushes), for waking
+    /// blocked clients.
+    public var readiedKeys: [(database: Int, key: Bytes)] = []
     /// The spec of the command running now.
     public var spec: CommandSpec?
     /// Set by a handler that recorded its own effects instead of its arguments.
@@ -173,6 +181,25 @@ public final class CommandContext {
             return nil
         }
         return v
+    }
+
+    /// Notes that `key` may now hold a list that blocked clients wait for.
+    public func signalListReady(_ key: Bytes) {
+        readiedKeys.append((session.databaseIndex, key))
+    }
+
+    /// A blocking command's timeout in seconds (decimals allowed; 0 waits for ever) as an
+    /// absolute deadline, or nil after Redis's error reply. `.some(nil)`: no deadline.
+    public func timeoutArg(_ index: Int) -> Int64?? {
+        guard let seconds = args[index].longDouble else {
+            out.error("ERR timeout is not a float or out of range")
+            return nil
+        }
+        if seconds < 0 { out.error("ERR timeout is negative"); return nil }
+        if seconds == 0 { return .some(nil) }
+        let ms = seconds * 1000
+        guard ms < Float80(Int64.max - nowMs) else { out.error("ERR timeout is out of range"); return nil }
+        return .some(nowMs + Int64(ms.rounded(.up)))
     }
 
     public func isOption(_ index: Int, _ lower: StaticString) -> Bool {

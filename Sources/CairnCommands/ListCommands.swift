@@ -1,8 +1,9 @@
 import CairnCore
 import CairnStore
 
-/// LPUSH, LRANGE and the rest of Redis's list family (t_list.c), without the blocking
-/// commands (BLPOP and friends come with blocked-client support in the engine).
+/// LPUSH, LRANGE and the rest of Redis's list family (t_list.c). The blocking commands
+/// serve at once when they can, else leave a `BlockRequest` for the engine, which serves
+/// the client later (`BlockedClients` in CairnServer).
 enum ListCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("lpush", arity: -3, flags: [.write, .denyoom, .fast], keys: (1, 1, 1), group: "list",
@@ -38,7 +39,21 @@ enum ListCommands {
         CommandSpec("rpoplpush", arity: 3, flags: [.write, .denyoom], keys: (1, 2, 1), group: "list", since: "1.2.0",
                     summary: "Remove the last element in a list, prepend it to another list and return it", handler: rpoplpush),
         CommandSpec("lmpop", arity: -4, flags: [.write], group: "list", since: "7.0.0",
-                    summary: "Pop elements from a list", handler: lmpop),
+                    summary: "Pop elements from a list", handler: { lmpop($0, offset: 1, deadline: nil) }),
+        CommandSpec("blpop", arity: -3, flags: [.write, .blocking], keys: (1, -2, 1), group: "list", since: "2.0.0",
+                    summary: "Remove and get the first element in a list, or block until one is available",
+                    handler: { bpop($0, left: true) }),
+        CommandSpec("brpop", arity: -3, flags: [.write, .blocking], keys: (1, -2, 1), group: "list", since: "2.0.0",
+                    summary: "Remove and get the last element in a list, or block until one is available",
+                    handler: { bpop($0, left: false) }),
+        CommandSpec("blmove", arity: 6, flags: [.write, .denyoom, .blocking], keys: (1, 2, 1), group: "list", since: "6.2.0",
+                    summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+                    handler: blmove),
+        CommandSpec("brpoplpush", arity: 4, flags: [.write, .denyoom, .blocking], keys: (1, 2, 1), group: "list", since: "2.2.0",
+                    summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+                    handler: brpoplpush),
+        CommandSpec("blmpop", arity: -5, flags: [.write, .blocking], group: "list", since: "7.0.0",
+                    summary: "Pop elements from a list, or block until one is available", handler: blmpop),
     ]
 
     /// The list at `key`: `.some(nil)` when absent; nil (after WRONGTYPE) when not a list.
@@ -61,6 +76,7 @@ enum ListCommands {
         }
         if found == nil { ctx.db.add(key, .list(list), clock: ctx.lruClock) }
         ctx.dirty += ctx.args.count - 2
+        ctx.signalListReady(key)
         ctx.out.integer(list.count)
     }
 
@@ -291,6 +307,7 @@ enum ListCommands {
         if toHead { dst.pushHead(element) } else { dst.pushTail(element) }
         deleteIfEmpty(ctx, srcKey, src)
         ctx.dirty += 1
+        ctx.signalListReady(dstKey)
         ctx.out.bulk(element)
     }
 
@@ -303,16 +320,17 @@ enum ListCommands {
         move(ctx, fromHead: false, toHead: true)
     }
 
-    static func lmpop(_ ctx: CommandContext) {
-        guard let numkeys = ctx.args[1].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
+    /// LMPOP (numkeys at `offset` 1) and BLMPOP (timeout first, numkeys at 2).
+    static func lmpop(_ ctx: CommandContext, offset: Int, deadline: Int64??) {
+        guard let numkeys = ctx.args[offset].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
             ctx.out.error("ERR numkeys should be greater than 0")
             return
         }
         let n = Int(numkeys)
-        guard ctx.args.count >= 3 + n else { ctx.syntaxError(); return }
-        guard let head = side(ctx, 2 + n) else { return }
+        guard ctx.args.count >= offset + 2 + n else { ctx.syntaxError(); return }
+        guard let head = side(ctx, offset + 1 + n) else { return }
         var count: Int64 = 1
-        var j = 3 + n
+        var j = offset + 2 + n
         while j < ctx.args.count {
             if ctx.isOption(j, "count") && j + 1 < ctx.args.count {
                 guard let c = ctx.args[j + 1].int64, c > 0 else { ctx.out.error("ERR count should be greater than 0"); return }
@@ -323,7 +341,8 @@ enum ListCommands {
                 return
             }
         }
-        for key in ctx.args[2..<(2 + n)] {
+        let keys = Array(ctx.args[(offset + 1)..<(offset + 1 + n)])
+        for key in keys {
             guard let found = readList(ctx, key, write: true) else { return }
             guard let list = found, list.count > 0 else { continue }
             let k = Int(min(count, Int64(list.count)))
@@ -336,6 +355,69 @@ enum ListCommands {
             ctx.propagate([head ? "LPOP" : "RPOP", key, Bytes(Int64(k))])
             return
         }
+        if let deadline, ctx.mayBlock {
+            ctx.blockRequest = BlockRequest(operation: .multiPop(left: head, count: Int(min(count, Int64(Int32.max)))),
+                                            database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
+            return
+        }
         ctx.out.nullArray()
+    }
+
+    static func blmpop(_ ctx: CommandContext) {
+        guard let deadline = ctx.timeoutArg(1) else { return }
+        lmpop(ctx, offset: 2, deadline: .some(deadline))
+    }
+
+    static func bpop(_ ctx: CommandContext, left: Bool) {
+        guard let deadline = ctx.timeoutArg(ctx.args.count - 1) else { return }
+        let keys = Array(ctx.args[1..<(ctx.args.count - 1)])
+        for key in keys {
+            guard let found = readList(ctx, key, write: true) else { return }
+            guard let list = found, list.count > 0 else { continue }
+            let element = (left ? list.popHead() : list.popTail())!
+            deleteIfEmpty(ctx, key, list)
+            ctx.dirty += 1
+            ctx.propagate([left ? "LPOP" : "RPOP", key])
+            ctx.out.arrayHeader(2)
+            ctx.out.bulk(key)
+            ctx.out.bulk(element)
+            return
+        }
+        if ctx.mayBlock {
+            ctx.blockRequest = BlockRequest(operation: .pop(left: left), database: ctx.session.databaseIndex,
+                                            keys: keys, deadlineMs: deadline)
+            return
+        }
+        ctx.out.nullArray()
+    }
+
+    /// BLMOVE and BRPOPLPUSH: the move at once when the source has elements.
+    static func blockingMove(_ ctx: CommandContext, fromLeft: Bool, toLeft: Bool, timeoutIndex: Int) {
+        guard let deadline = ctx.timeoutArg(timeoutIndex) else { return }
+        let src = ctx.args[1], dst = ctx.args[2]
+        guard let found = readList(ctx, src, write: true) else { return }
+        if let list = found, list.count > 0 {
+            let written = ctx.out.buffer.writerIndex
+            move(ctx, fromHead: fromLeft, toHead: toLeft)
+            if ctx.out.buffer.getInteger(at: written, as: UInt8.self) == UInt8(ascii: "$") {
+                ctx.propagate(["LMOVE", src, dst, fromLeft ? "LEFT" : "RIGHT", toLeft ? "LEFT" : "RIGHT"])
+            }
+            return
+        }
+        if ctx.mayBlock {
+            ctx.blockRequest = BlockRequest(operation: .move(fromLeft: fromLeft, toLeft: toLeft, destination: dst),
+                                            database: ctx.session.databaseIndex, keys: [src], deadlineMs: deadline)
+            return
+        }
+        ctx.out.nullArray()
+    }
+
+    static func blmove(_ ctx: CommandContext) {
+        guard let from = side(ctx, 3), let to = side(ctx, 4) else { return }
+        blockingMove(ctx, fromLeft: from, toLeft: to, timeoutIndex: 5)
+    }
+
+    static func brpoplpush(_ ctx: CommandContext) {
+        blockingMove(ctx, fromLeft: false, toLeft: true, timeoutIndex: 3)
     }
 }

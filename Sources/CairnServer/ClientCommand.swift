@@ -63,6 +63,20 @@ enum ClientCommand {
             ctx.out.verbatim(describe(c, engine, nowMs: ctx.nowMs) + "\n")
         }
         sub("kill", -3, flags: [.admin], "Kill the client connection") { ctx in kill(ctx, engine) }
+        sub("unblock", -3, since: "5.0.0", "Unblock a client blocked in a blocking command from a different connection") { ctx in
+            guard let id = ctx.args[2].int64 else { ctx.out.error(Reply.notInteger); return }
+            var withError = false
+            if ctx.args.count == 4 {
+                if ctx.isOption(3, "error") { withError = true } else if !ctx.isOption(3, "timeout") {
+                    ctx.out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+                    return
+                }
+            } else if ctx.args.count > 4 {
+                ctx.syntaxError()
+                return
+            }
+            ctx.out.integer(engine.unblockByCommand(id, withError: withError) ? 1 : 0)
+        }
         sub("no-evict", 3, flags: [.admin], since: "7.0.0", "Set client eviction mode for the current connection") { ctx in
             guard let on = onOff(ctx, 2) else { return }
             ctx.session.noEvict = on
@@ -158,6 +172,7 @@ enum ClientCommand {
         let idle = (nowMs - s.lastInteractionMs) / 1000
         var flags = ""
         if c.isMonitor { flags += "O" }
+        if c.blocked != nil { flags += "b" }
         if s.noEvict { flags += "e" }
         if s.noTouch { flags += "T" }
         if flags.isEmpty { flags = "N" }

@@ -26,6 +26,10 @@ final class ClientConnection {
     var inputSinceFlush = 0
     /// Reading from the socket is paused because too many replies are held.
     var readPaused = false
+    /// Set while the client waits in a blocking command (BLPOP ...).
+    var blocked: BlockedClient?
+    /// Runs the client's waiting requests after it was unblocked (set by its handler).
+    var resume: (() -> Void)?
 
     /// Held bytes (replies and the requests behind them) beyond which a client's socket is
     /// not read any more until the log catches up: a client pipelining writes while the

@@ -37,6 +37,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         connection = conn
+        conn.resume = { [weak self] in self?.resume(context: context) }
         context.fireChannelActive()
     }
 
@@ -50,9 +51,25 @@ final class ConnectionHandler: ChannelInboundHandler {
             buffered.writeBuffer(&input)
             input = buffered
         }
+        pending = input
+        if conn.blocked != nil {
+            // A blocked client's further requests wait, as in Redis, within the query limit.
+            if input.readableBytes > decoder.limits.queryBufferBytesMax {
+                protocolError(context: context, RESPProtocolError.queryBufferOverflow)
+            }
+            return
+        }
+        process(context: context)
+    }
+
+    /// Runs the requests waiting in `pending`, until they run out, the client blocks, or
+    /// the connection is to close.
+    private func process(context: ChannelHandlerContext) {
+        guard let conn = connection, var input = pending else { return }
+        pending = nil
         engine.beginBatch(conn)
         do {
-            while let request = try decoder.decode(buffer: &input) {
+            while conn.blocked == nil, let request = try decoder.decode(buffer: &input) {
                 engine.execute(conn, request)
                 if conn.closeAfterFlush {
                     engine.endBatch(conn)
@@ -70,6 +87,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             if input.readerIndex > 64 * 1024 { input.discardReadBytes() }
             pending = input
         }
+    }
+
+    /// Called by the engine (on the loop, outside any batch) when a blocked client is
+    /// served or times out: its waiting requests run now.
+    func resume(context: ChannelHandlerContext) {
+        process(context: context)
+        flush()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

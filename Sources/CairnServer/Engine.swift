@@ -36,6 +36,8 @@ final class Engine: @unchecked Sendable {
     var activeExpireEnabled = true
     /// True while the log is being replayed: commands without the `loading` flag get -LOADING.
     var loading = false
+    /// Clients waiting in blocking commands, per key, in arrival order.
+    var blockedQueues: [BlockedKey: [ClientConnection]] = [:]
     /// Connections holding replies until the log is durable.
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
@@ -82,6 +84,7 @@ final class Engine: @unchecked Sendable {
     }
 
     func unregister(_ conn: ClientConnection) {
+        removeBlocked(conn)
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
         if conn.isMonitor { monitors.removeAll { $0 === conn } }
@@ -243,6 +246,15 @@ final class Engine: @unchecked Sendable {
             persistence.log(ctx.effects[...])
             ctx.effects.removeAll(keepingCapacity: true)
         }
+        if let request = ctx.blockRequest {
+            ctx.blockRequest = nil
+            block(conn, request)
+        }
+        if !ctx.readiedKeys.isEmpty {
+            let ready = ctx.readiedKeys
+            ctx.readiedKeys.removeAll()
+            if !blockedQueues.isEmpty { serveReadyKeys(ready) }
+        }
         // One clock read per command: a command's time runs from the previous one's end
         // (or the batch's start), which adds only its decoding to it.
         let finished = Clock.monotonicMicroseconds()
@@ -287,6 +299,8 @@ final class Engine: @unchecked Sendable {
         ctx.out.buffer.clear()
         ctx.run(spec, effect.arguments)
         ctx.effects.removeAll(keepingCapacity: true)
+        ctx.readiedKeys.removeAll()
+        ctx.blockRequest = nil
         if ctx.out.buffer.readableBytes > 0, ctx.out.buffer.getInteger(at: ctx.out.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
             return ctx.out.buffer.getString(at: ctx.out.buffer.readerIndex, length: ctx.out.buffer.readableBytes)
         }

@@ -72,7 +72,7 @@ enum InfoReport {
                      "maxclients:\(e.config.maxclients)",
                      "client_recent_max_input_buffer:0",
                      "client_recent_max_output_buffer:0",
-                     "blocked_clients:0",
+                     "blocked_clients:\(e.blockedClientCount)",
                      "tracking_clients:0",
                      "clients_in_timeout_table:0"]
         case "memory":

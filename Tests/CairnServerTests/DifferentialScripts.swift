@@ -808,6 +808,28 @@ enum DifferentialScripts {
     LMPOP 1 m1 LEFT COUNT -1
     LMPOP 1 m1 LEFT FOO
     LMPOP 1 str LEFT
+    RPUSH b1 x y
+    BLPOP nokey b1 0
+    BRPOP b1 0
+    EXISTS b1
+    BLPOP b1 abc
+    BLPOP b1 -1
+    BLPOP b1 0.01
+    BRPOP b1 b2 0.01
+    BLPOP str 0
+    RPUSH b3 1 2 3
+    BLMOVE b3 b4 LEFT RIGHT 0
+    BLMOVE b3 b4 UP RIGHT 0
+    BLMOVE b3 b4 LEFT RIGHT abc
+    BRPOPLPUSH b3 b4 0
+    LRANGE b4 0 -1
+    BLMOVE nokey b4 LEFT LEFT 0.01
+    BRPOPLPUSH nokey b4 0.01
+    BLMPOP 0 2 nokey b4 LEFT COUNT 5
+    BLMPOP 0.01 1 nokey LEFT
+    BLMPOP abc 1 b4 LEFT
+    BLMPOP 0 0 b4 LEFT
+    BLMPOP -1 1 b4 LEFT
     OBJECT ENCODING p
     TYPE p
     COPY p p2

@@ -1,0 +1,145 @@
+import CairnCommands
+import CairnCore
+import CairnRESP
+import CairnStore
+import NIOCore
+
+/// A client waiting in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH or BLMPOP.
+final class BlockedClient {
+    let request: BlockRequest
+    var timeout: Scheduled<Void>?
+
+    init(request: BlockRequest) {
+        self.request = request
+    }
+}
+
+/// A key in a database, which blocked clients wait on.
+struct BlockedKey: Hashable {
+    let database: Int
+    let key: Bytes
+}
+
+/// Blocked clients: parking, serving in arrival order when a push makes a key they wait on
+/// non-empty, timing out, and CLIENT UNBLOCK. Everything here runs on the engine's loop.
+extension Engine {
+    var blockedClientCount: Int { clients.values.reduce(0) { $0 + ($1.blocked == nil ? 0 : 1) } }
+
+    /// Parks `conn` on the keys of `request`; it gets no reply until served or timed out.
+    func block(_ conn: ClientConnection, _ request: BlockRequest) {
+        let blocked = BlockedClient(request: request)
+        conn.blocked = blocked
+        for key in Set(request.keys) {
+            blockedQueues[BlockedKey(database: request.database, key: key), default: []].append(conn)
+        }
+        if let deadline = request.deadlineMs {
+            let delay = max(0, deadline - Clock.unixMilliseconds())
+            blocked.timeout = loop.scheduleTask(in: .milliseconds(delay)) { [weak self, weak conn] in
+                guard let self, let conn, conn.blocked === blocked else { return }
+                // Redis answers every list wait that times out with a null array, BLMOVE too.
+                self.finishBlocked(conn) { w in w.nullArray() }
+            }
+        }
+    }
+
+    /// Takes `conn` out of every queue it waits in.
+    func removeBlocked(_ conn: ClientConnection) {
+        guard let blocked = conn.blocked else { return }
+        blocked.timeout?.cancel()
+        for key in Set(blocked.request.keys) {
+            let bk = BlockedKey(database: blocked.request.database, key: key)
+            blockedQueues[bk]?.removeAll { $0 === conn }
+            if blockedQueues[bk]?.isEmpty == true { blockedQueues[bk] = nil }
+        }
+        conn.blocked = nil
+    }
+
+    /// Writes the final reply of a blocked client, unblocks it, sends the reply (gated by
+    /// the log like any other) and lets it run its waiting requests.
+    func finishBlocked(_ conn: ClientConnection, reply: (inout RESPWriter) -> Void) {
+        removeBlocked(conn)
+        var w = RESPWriter(buffer: conn.channel.allocator.buffer(capacity: 0), protocolVersion: conn.session.protocolVersion)
+        swap(&w.buffer, &conn.output)
+        reply(&w)
+        swap(&w.buffer, &conn.output)
+        flush(conn)
+        loop.execute { conn.resume?() }
+    }
+
+    /// Serves the clients waiting on keys a command may have filled, first come first
+    /// served, each pop logged as its own record after the command's.
+    func serveReadyKeys(_ ready: [(database: Int, key: Bytes)]) {
+        var queue = ready
+        while !queue.isEmpty {
+            let (database, key) = queue.removeFirst()
+            let bk = BlockedKey(database: database, key: key)
+            while let waiter = blockedQueues[bk]?.first {
+                let db = keyspace[database]
+                guard let list = db.main[key]?.listValue, list.count > 0 else { break }
+                guard let blocked = waiter.blocked else {
+                    blockedQueues[bk]?.removeFirst()
+                    continue
+                }
+                // The pop is logged before the reply is handed over, so that the reply is
+                // gated on the pop's own record.
+                func logged(_ effect: [Bytes]) {
+                    if list.count == 0 { db.delete(key) }
+                    ctx.dirty += 1
+                    persistence.log([Effect(database: database, arguments: effect)][...])
+                }
+                switch blocked.request.operation {
+                case .pop(let left):
+                    let element = (left ? list.popHead() : list.popTail())!
+                    logged([left ? "LPOP" : "RPOP", key])
+                    finishBlocked(waiter) { w in
+                        w.arrayHeader(2)
+                        w.bulk(key)
+                        w.bulk(element)
+                    }
+                case .multiPop(let left, let count):
+                    let k = min(count, list.count)
+                    let elements = (0..<k).map { _ in (left ? list.popHead() : list.popTail())! }
+                    logged([left ? "LPOP" : "RPOP", key, Bytes(Int64(k))])
+                    finishBlocked(waiter) { w in
+                        w.arrayHeader(2)
+                        w.bulk(key)
+                        w.arrayHeader(k)
+                        for e in elements { w.bulk(e) }
+                    }
+                case .move(let fromLeft, let toLeft, let destination):
+                    if let existing = db.main[destination], existing.listValue == nil {
+                        finishBlocked(waiter) { w in w.error(Reply.wrongType) }
+                        continue
+                    }
+                    let element = (fromLeft ? list.popHead() : list.popTail())!
+                    let target: ListValue
+                    if destination == key {
+                        target = list
+                    } else if let existing = db.main[destination]?.listValue {
+                        target = existing
+                    } else {
+                        target = ListValue(fill: ctx.settings.listMaxListpackSize)
+                        db.add(destination, .list(target), clock: ctx.lruClock)
+                    }
+                    if toLeft { target.pushHead(element) } else { target.pushTail(element) }
+                    logged(["LMOVE", key, destination, fromLeft ? "LEFT" : "RIGHT", toLeft ? "LEFT" : "RIGHT"])
+                    queue.append((database, destination))
+                    finishBlocked(waiter) { w in w.bulk(element) }
+                }
+            }
+        }
+    }
+
+    /// CLIENT UNBLOCK: true when the client was blocked.
+    func unblockByCommand(_ id: Int64, withError: Bool) -> Bool {
+        guard let conn = clients[id], conn.blocked != nil else { return false }
+        finishBlocked(conn) { w in
+            if withError {
+                w.error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+            } else {
+                w.nullArray()
+            }
+        }
+        return true
+    }
+}

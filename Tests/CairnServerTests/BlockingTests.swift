@@ -1,0 +1,119 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// Blocking list commands over real sockets.
+final class BlockingTests: XCTestCase {
+    var server: ServerProcess!
+
+    override func setUpWithError() throws { server = try ServerProcess.cairn() }
+    override func tearDown() { server?.stop() }
+
+    func send(_ c: RESPClient, _ args: String...) throws {
+        try c.sendRaw(RESPClient.encode(args.map { Array($0.utf8) }))
+    }
+
+    func waitBlocked(_ observer: RESPClient, _ n: Int) throws {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if try observer.call("INFO", "clients").string!.contains("blocked_clients:\(n)\r\n") { return }
+            usleep(5000)
+        }
+        XCTFail("expected \(n) blocked clients")
+    }
+
+    func testPushWakesTheFirstWaiterAndOrderIsFIFO() throws {
+        let a = try server.client(), b = try server.client(), pusher = try server.client()
+        try send(a, "BLPOP", "q", "0")
+        try waitBlocked(pusher, 1)
+        try send(b, "BLPOP", "q", "0")
+        try waitBlocked(pusher, 2)
+        XCTAssertEqual(try pusher.call("RPUSH", "q", "first"), .integer(1))
+        XCTAssertEqual(try a.readReply().array?.map { $0.string }, ["q", "first"])
+        try waitBlocked(pusher, 1)
+        XCTAssertEqual(try pusher.call("RPUSH", "q", "second", "third"), .integer(2))
+        XCTAssertEqual(try b.readReply().array?.map { $0.string }, ["q", "second"])
+        XCTAssertEqual(try pusher.call("LRANGE", "q", "0", "-1").array?.map { $0.string }, ["third"])
+    }
+
+    func testSeveralKeysAndTheKeyThatServed() throws {
+        let a = try server.client(), pusher = try server.client()
+        try send(a, "BRPOP", "k1", "k2", "0")
+        try waitBlocked(pusher, 1)
+        try pusher.call("LPUSH", "k2", "x", "y")
+        XCTAssertEqual(try a.readReply().array?.map { $0.string }, ["k2", "x"])
+        XCTAssertEqual(try pusher.call("LLEN", "k2"), .integer(1))
+    }
+
+    func testTimeoutRepliesNullAndLaterRequestsWait() throws {
+        let a = try server.client()
+        try a.sendRaw(RESPClient.encode([Array("BLPOP".utf8), Array("none".utf8), Array("0.2".utf8)]) +
+                      RESPClient.encode([Array("PING".utf8)]))
+        let started = Date()
+        XCTAssertEqual(try a.readReply(), .null)
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 0.15)
+        XCTAssertEqual(try a.readReply(), .simple("PONG"), "the pipelined PING ran after the BLPOP ended")
+        try a.call("HELLO", "3")
+        try send(a, "BLMOVE", "none", "dst", "LEFT", "RIGHT", "0.05")
+        XCTAssertEqual(try a.readReply(), .null)
+    }
+
+    func testBlmoveAndBlmpopWhenServed() throws {
+        let a = try server.client(), b = try server.client(), pusher = try server.client()
+        try send(a, "BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
+        try waitBlocked(pusher, 1)
+        try send(b, "BLMPOP", "0", "2", "dst", "other", "LEFT", "COUNT", "5")
+        try waitBlocked(pusher, 2)
+        try pusher.call("RPUSH", "src", "a", "b")
+        // a is served from src (b), pushes onto dst, which serves the BLMPOP waiting on dst.
+        XCTAssertEqual(try a.readReply().string, "b")
+        XCTAssertEqual(try b.readReply().description, RESPValue.array([.bulk(Array("dst".utf8)), .array([.bulk(Array("b".utf8))])]).description)
+        XCTAssertEqual(try pusher.call("LRANGE", "src", "0", "-1").array?.map { $0.string }, ["a"])
+        XCTAssertEqual(try pusher.call("EXISTS", "dst"), .integer(0))
+    }
+
+    func testClientUnblockAndDisconnect() throws {
+        let a = try server.client(), b = try server.client(), admin = try server.client()
+        let idA = try a.call("CLIENT", "ID").int!, idB = try b.call("CLIENT", "ID").int!
+        try send(a, "BLPOP", "k", "0")
+        try send(b, "BLPOP", "k", "0")
+        try waitBlocked(admin, 2)
+        XCTAssertEqual(try admin.call("CLIENT", "UNBLOCK", "\(idA)"), .integer(1))
+        XCTAssertEqual(try a.readReply(), .null)
+        XCTAssertEqual(try admin.call("CLIENT", "UNBLOCK", "\(idB)", "ERROR"), .integer(1))
+        XCTAssertEqual(try b.readReply(), .error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+        XCTAssertEqual(try admin.call("CLIENT", "UNBLOCK", "\(idA)"), .integer(0))
+        XCTAssertEqual(try admin.call("CLIENT", "UNBLOCK", "\(idA)", "MAYBE"), .error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"))
+        do {
+            let c = try server.client()
+            try send(c, "BLPOP", "k", "0")
+            try waitBlocked(admin, 1)
+        }
+        // The client object is gone and its socket closed: the server forgets the wait.
+        try waitBlocked(admin, 0)
+        try admin.call("RPUSH", "k", "kept")
+        XCTAssertEqual(try admin.call("LLEN", "k"), .integer(1), "nobody consumed it")
+    }
+
+    /// A pop served to a blocked client is logged: after a restart it is gone for good.
+    func testServedPopIsDurable() throws {
+        server.stop()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-block-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        func launch() throws -> ServerProcess {
+            try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
+                              port: port, directory: dir)
+        }
+        var s = try launch()
+        let a = try s.client(), pusher = try s.client()
+        try send(a, "BLPOP", "q", "0")
+        try waitBlocked(pusher, 1)
+        try pusher.call("RPUSH", "q", "taken", "left")
+        XCTAssertEqual(try a.readReply().array?.last?.string, "taken")
+        XCTAssertEqual(s.terminate(), 0)
+        s = try launch()
+        XCTAssertEqual(try s.client().call("LRANGE", "q", "0", "-1").array?.map { $0.string }, ["left"])
+        s.stop()
+    }
+}
