@@ -40,6 +40,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(HashCommands.specs)
         table.register(SetCommands.specs)
         table.register(ListCommands.specs)
+        table.register(SortCommand.specs)
         return table
     }
 }

@@ -838,6 +838,59 @@ enum DifferentialScripts {
     LLEN p2
     """
 
+    static let sort = """
+    RPUSH l 3 1 2 10 -5 2.5
+    SADD s b a c
+    SET str x
+    RPUSH w a 1.5 b
+    SORT l
+    SORT l DESC
+    SORT l ASC
+    SORT s ALPHA
+    SORT s ALPHA DESC
+    SORT s
+    SORT str
+    SORT nokey
+    SORT w
+    SORT w ALPHA
+    SORT l LIMIT 1 2
+    SORT l LIMIT 5 1
+    SORT l LIMIT 50 1
+    SORT l LIMIT -1 -1
+    SORT l LIMIT 0 0
+    SORT l LIMIT 2 -1
+    SORT l LIMIT a b
+    SORT l BY nosort
+    SORT s BY nosort STORE d
+    LRANGE d 0 -1
+    SORT_RO l STORE d
+    SORT l GET # GET nokey_*
+    SORT l FOO
+    SORT l LIMIT 1
+    SORT l STORE
+    SORT l BY w_* ALPHA
+    MSET weight_a 3 weight_b 1 weight_c 2 obj_a A obj_b B obj_c C
+    SORT s BY weight_*
+    SORT s BY weight_* DESC GET obj_* GET #
+    SORT s BY weight_* GET obj_* STORE sorted
+    LRANGE sorted 0 -1
+    HSET h_a f 9 name x
+    HSET h_b f 7 name y
+    HSET h_c f 8
+    SORT s BY h_*->f GET h_*->name GET #
+    SORT s BY h_*->f DESC LIMIT 0 2
+    SET weight_c notanumber
+    SORT s BY weight_*
+    SORT s BY weight_* ALPHA
+    SORT l STORE l
+    LRANGE l 0 -1
+    SORT nokey STORE sorted
+    EXISTS sorted
+    RPUSH ties b a c
+    SORT ties BY nokey_* ALPHA
+    SORT ties BY nokey_*
+    """
+
     static let protocolAndServer = """
     PING
     PING hello

@@ -120,6 +120,9 @@ final class DifferentialTests: XCTestCase {
     func testListsRESP2() throws { try compare(DifferentialScripts.lists) }
     func testListsRESP3() throws { try compare(DifferentialScripts.lists, protocolVersion: 3) }
 
+    func testSortRESP2() throws { try compare(DifferentialScripts.sort) }
+    func testSortRESP3() throws { try compare(DifferentialScripts.sort, protocolVersion: 3) }
+
     func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
     func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
 
