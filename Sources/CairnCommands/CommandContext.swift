@@ -184,8 +184,8 @@ public final class CommandContext {
     }
 
     /// Notes that `key` may now hold a list that blocked clients wait for.
-    public func signalListReady(_ key: Bytes) {
-        readiedKeys.append((session.databaseIndex, key))
+    public func signalListReady(_ key: Bytes, database: Int? = nil) {
+        readiedKeys.append((database ?? session.databaseIndex, key))
     }
 
     /// A blocking command's timeout in seconds (decimals allowed; 0 waits for ever) as an

@@ -146,6 +146,7 @@ enum KeyCommands {
         db.set(dst, value, clock: ctx.lruClock)
         if let expire { db.setExpire(dst, atMs: expire) }
         ctx.dirty += 1
+        if value.listValue != nil { ctx.signalListReady(dst) }
         if nx { ctx.out.integer(1) } else { ctx.out.ok() }
     }
 
@@ -180,6 +181,7 @@ enum KeyCommands {
         target.set(dst, value.deepCopy(), clock: ctx.lruClock)
         if let expire { target.setExpire(dst, atMs: expire) }
         ctx.dirty += 1
+        if value.listValue != nil { ctx.signalListReady(dst, database: targetIndex) }
         ctx.out.integer(1)
     }
 
@@ -203,6 +205,7 @@ enum KeyCommands {
         if let expire { target.setExpire(key, atMs: expire) }
         db.delete(key)
         ctx.dirty += 1
+        if value.listValue != nil { ctx.signalListReady(key, database: targetIndex) }
         ctx.out.integer(1)
     }
 

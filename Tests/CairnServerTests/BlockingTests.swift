@@ -58,6 +58,24 @@ final class BlockingTests: XCTestCase {
         XCTAssertEqual(try a.readReply(), .null)
     }
 
+    func testListsArrivingByRenameCopyAndMoveWakeWaiters() throws {
+        let a = try server.client(), b = try server.client(), c = try server.client(), other = try server.client()
+        try send(a, "BLPOP", "renamed", "0")
+        try send(b, "BLPOP", "copied", "0")
+        try c.call("SELECT", "1")
+        try send(c, "BLPOP", "moved", "0")
+        try waitBlocked(other, 3)
+        try other.call("RPUSH", "tmp", "r")
+        try other.call("RENAME", "tmp", "renamed")
+        XCTAssertEqual(try a.readReply().array?.last?.string, "r")
+        try other.call("RPUSH", "src", "c")
+        try other.call("COPY", "src", "copied")
+        XCTAssertEqual(try b.readReply().array?.last?.string, "c")
+        try other.call("RPUSH", "moved", "m")
+        try other.call("MOVE", "moved", "1")
+        XCTAssertEqual(try c.readReply().array?.last?.string, "m")
+    }
+
     func testBlmoveAndBlmpopWhenServed() throws {
         let a = try server.client(), b = try server.client(), pusher = try server.client()
         try send(a, "BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
