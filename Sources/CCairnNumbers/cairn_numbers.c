@@ -24,6 +24,18 @@ int cairn_parse_double(const char *s, size_t len, double *out) {
     return 1;
 }
 
+int cairn_parse_double_strtod(const char *s, size_t len, double *out) {
+    char buf[CAIRN_MAX_NUMBER_CHARS];
+    if (len >= sizeof(buf)) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    double v = strtod(buf, &end);
+    if (end[0] != '\0' || isnan(v)) return 0;
+    *out = v;
+    return 1;
+}
+
 int cairn_parse_long_double(const char *s, size_t len, long double *out) {
     char buf[CAIRN_MAX_NUMBER_CHARS];
     if (len == 0 || len >= sizeof(buf)) return 0;

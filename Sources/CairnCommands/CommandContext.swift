@@ -12,6 +12,9 @@ public struct CommandSettings: Sendable {
     public var hashMaxPackedValueBytes = 64
     /// set-max-intset-entries: past this many integers a set becomes a table.
     public var setMaxIntSetEntries = 512
+    /// zset-max-listpack-entries / -value.
+    public var zsetMaxPackedEntries = 128
+    public var zsetMaxPackedValueBytes = 64
     /// list-max-listpack-size.
     public var listMaxListpackSize = -2
     public init() {}

@@ -41,6 +41,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(SetCommands.specs)
         table.register(ListCommands.specs)
         table.register(SortCommand.specs)
+        table.register(SortedSetCommands.specs)
         return table
     }
 }

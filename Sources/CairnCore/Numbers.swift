@@ -47,6 +47,17 @@ extension Bytes {
         }
     }
 
+    /// A double as Redis's range parsing reads one with strtod: leading spaces allowed,
+    /// the empty string is 0, NaN refused.
+    public var rangeDouble: Double? {
+        withUnsafeBytes { raw -> Double? in
+            var out = 0.0
+            var scratch: UInt8 = 0
+            let base = raw.baseAddress ?? withUnsafeMutablePointer(to: &scratch) { UnsafeRawPointer($0) }
+            return cairn_parse_double_strtod(base.assumingMemoryBound(to: CChar.self), raw.count, &out) == 1 ? out : nil
+        }
+    }
+
     /// A long double (80-bit on x86_64) as Redis's string2ld accepts one.
     public var longDouble: Float80? {
         withUnsafeBytes { raw -> Float80? in

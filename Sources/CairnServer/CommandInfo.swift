@@ -81,6 +81,7 @@ enum CommandInfo {
         case "hash": cats.append("@hash")
         case "set": cats.append("@set")
         case "list": cats.append("@list")
+        case "sorted-set": cats.append("@sortedset")
         case "generic": cats.append("@keyspace")
         case "connection": cats.append("@connection")
         default: break

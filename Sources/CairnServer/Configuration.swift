@@ -35,6 +35,8 @@ public struct ServerConfig: Sendable {
     public var hashMaxListpackValue = 64
     public var setMaxIntsetEntries = 512
     public var listMaxListpackSize = -2
+    public var zsetMaxListpackEntries = 128
+    public var zsetMaxListpackValue = 64
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
     /// The configuration file given on the command line, if any.
@@ -144,6 +146,10 @@ enum Directives {
         int("hash-max-ziplist-value", 0...Int(Int32.max), \.hashMaxListpackValue),
         int("set-max-intset-entries", 0...Int(Int32.max), \.setMaxIntsetEntries),
         int("list-max-listpack-size", -5...Int(Int32.max), \.listMaxListpackSize),
+        int("zset-max-listpack-entries", 0...Int(Int32.max), \.zsetMaxListpackEntries),
+        int("zset-max-listpack-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
+        int("zset-max-ziplist-entries", 0...Int(Int32.max), \.zsetMaxListpackEntries),
+        int("zset-max-ziplist-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
         int("list-max-ziplist-size", -5...Int(Int32.max), \.listMaxListpackSize),
         Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }

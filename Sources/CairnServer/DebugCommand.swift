@@ -165,6 +165,11 @@ struct Digest {
             for e in list.elements { x = (x &* 1_099_511_628_211) ^ e.hash64(seed: 53) }
             valueBytes = Bytes("list:\(x)")
         }
+        if case .zset(let z) = value {
+            var x: UInt64 = 0
+            for e in z.elements { x ^= e.member.hash64(seed: 59) &+ UInt64(bitPattern: Int64(e.score.bitPattern)) }
+            valueBytes = Bytes("zset:\(x)")
+        }
         if case .set(let set) = value {
             var x: UInt64 = 0
             for m in set.members { x ^= m.hash64(seed: 41) }

@@ -62,6 +62,8 @@ final class Engine: @unchecked Sendable {
         settings.hashMaxPackedValueBytes = config.hashMaxListpackValue
         settings.setMaxIntSetEntries = config.setMaxIntsetEntries
         settings.listMaxListpackSize = config.listMaxListpackSize
+        settings.zsetMaxPackedEntries = config.zsetMaxListpackEntries
+        settings.zsetMaxPackedValueBytes = config.zsetMaxListpackValue
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: settings)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))

@@ -144,6 +144,8 @@ extension Engine {
         ctx.settings.hashMaxPackedValueBytes = updated.hashMaxListpackValue
         ctx.settings.setMaxIntSetEntries = updated.setMaxIntsetEntries
         ctx.settings.listMaxListpackSize = updated.listMaxListpackSize
+        ctx.settings.zsetMaxPackedEntries = updated.zsetMaxListpackEntries
+        ctx.settings.zsetMaxPackedValueBytes = updated.zsetMaxListpackValue
         persistence.setPolicy(updated.appendfsync)
         onConfigChange?(updated)
     }

@@ -17,6 +17,8 @@ public enum Value {
     case set(SetValue)
     /// A list ("quicklist").
     case list(ListValue)
+    /// A sorted set ("listpack" while small, "skiplist" beyond).
+    case zset(SortedSetValue)
 
     /// The longest string Redis stores as embstr.
     public static let embstrBytesMax = 44
@@ -58,14 +60,14 @@ public enum Value {
             return withUnsafeBytes(of: &words) { Bytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         case .heap(let array), .raw(let array): return Bytes(array)
         case .int(let v): return formatInt64(v)
-        case .hash, .set, .list: return nil
+        case .hash, .set, .list, .zset: return nil
         }
     }
 
     public var isString: Bool {
         switch self {
         case .inline, .heap, .raw, .int: return true
-        case .hash, .set, .list: return false
+        case .hash, .set, .list, .zset: return false
         }
     }
 
@@ -84,11 +86,17 @@ public enum Value {
         return nil
     }
 
+    public var sortedSetValue: SortedSetValue? {
+        if case .zset(let z) = self { return z }
+        return nil
+    }
+
     /// A copy that shares nothing mutable with this one (COPY).
     public func deepCopy() -> Value {
         if case .hash(let h) = self { return .hash(h.copy()) }
         if case .set(let s) = self { return .set(s.copy()) }
         if case .list(let l) = self { return .list(l.copy()) }
+        if case .zset(let z) = self { return .zset(z.copy()) }
         return self
     }
 
@@ -99,6 +107,7 @@ public enum Value {
         case .hash: return "hash"
         case .set: return "set"
         case .list: return "list"
+        case .zset: return "zset"
         }
     }
 
@@ -112,6 +121,7 @@ public enum Value {
         case .hash(let h): return h.encodingName
         case .set(let s): return s.encodingName
         case .list: return "quicklist"
+        case .zset(let z): return z.encodingName
         }
     }
 }

@@ -891,6 +891,174 @@ enum DifferentialScripts {
     SORT ties BY nokey_*
     """
 
+    static let sortedSets = """
+    ZADD z 1 a 2 b 3 c
+    ZADD z 1.5 d -1 e
+    ZADD z
+    ZADD z 1
+    ZADD z abc a
+    ZADD z NX XX 1 a
+    ZADD z GT LT 1 a
+    ZADD z NX GT 1 a
+    ZADD z INCR 1 a 2 b
+    ZADD z NX 100 a 4 f
+    ZADD z XX 100 a 5 g
+    ZADD z XX CH 100 a 2 b
+    ZADD z GT CH 50 a 200 a
+    ZADD z LT 1 a
+    ZADD z INCR 5 a
+    ZADD z INCR NX 5 a
+    ZADD z INCR XX 5 nonexisting
+    ZADD z INCR GT -100 a
+    ZADD nokey XX 1 a
+    ZADD nokey XX INCR 1 a
+    EXISTS nokey
+    ZADD z inf infmember -inf neginf
+    ZADD z INCR -inf infmember
+    ZADD z nan x
+    ZRANGE z 0 -1 WITHSCORES
+    ZCARD z
+    ZCARD nokey
+    ZSCORE z a
+    ZSCORE z nope
+    ZSCORE nokey a
+    ZMSCORE z a nope b
+    ZMSCORE nokey a
+    ZRANK z a
+    ZRANK z nope
+    ZREVRANK z a
+    ZRANK nokey a
+    ZINCRBY z 2.5 b
+    ZINCRBY z abc b
+    ZINCRBY z 1 newmember
+    ZINCRBY z -inf neginf
+    ZCOUNT z -inf +inf
+    ZCOUNT z 1 3
+    ZCOUNT z (1 3
+    ZCOUNT z (1 (3
+    ZCOUNT z 3 1
+    ZCOUNT z a b
+    ZCOUNT z ( 3
+    ZCOUNT nokey 0 1
+    ZRANGE z 0 2
+    ZRANGE z -2 -1 WITHSCORES
+    ZRANGE z 5 1
+    ZRANGE z 0 -1 REV
+    ZRANGE z 0 1 REV WITHSCORES
+    ZRANGE z 1 3 BYSCORE
+    ZRANGE z (1 +inf BYSCORE WITHSCORES
+    ZRANGE z +inf -inf BYSCORE REV
+    ZRANGE z 3 1 BYSCORE REV LIMIT 0 2
+    ZRANGE z -inf +inf BYSCORE LIMIT 1 2
+    ZRANGE z -inf +inf BYSCORE LIMIT 1 -1
+    ZRANGE z -inf +inf BYSCORE LIMIT -1 2
+    ZRANGE z 0 -1 LIMIT 0 1
+    ZRANGE z - + BYLEX WITHSCORES
+    ZRANGE z a b FOO
+    ZRANGE z a b BYSCORE
+    ZRANGE nokey 0 -1
+    ZREVRANGE z 0 -1
+    ZREVRANGE z 0 1 WITHSCORES
+    ZREVRANGE z 0 1 LIMIT 0 1
+    ZRANGEBYSCORE z 1 3
+    ZRANGEBYSCORE z -inf +inf WITHSCORES LIMIT 1 3
+    ZRANGEBYSCORE z (1 3
+    ZRANGEBYSCORE z abc 3
+    ZREVRANGEBYSCORE z 3 1
+    ZREVRANGEBYSCORE z +inf -inf WITHSCORES LIMIT 0 2
+    ZREVRANGEBYSCORE z 1 3
+    ZADD lex 0 a 0 b 0 c 0 d 0 e 0 ff
+    ZRANGEBYLEX lex - +
+    ZRANGEBYLEX lex [b (e
+    ZRANGEBYLEX lex (b [ff
+    ZRANGEBYLEX lex [c +
+    ZRANGEBYLEX lex - + LIMIT 1 2
+    ZRANGEBYLEX lex a b
+    ZRANGEBYLEX lex [e [b
+    ZREVRANGEBYLEX lex + -
+    ZREVRANGEBYLEX lex (e [b
+    ZREVRANGEBYLEX lex + - LIMIT 0 3
+    ZRANGE lex [b [d BYLEX
+    ZRANGE lex [d [b BYLEX REV
+    ZLEXCOUNT lex - +
+    ZLEXCOUNT lex [b (e
+    ZLEXCOUNT lex a b
+    ZLEXCOUNT nokey - +
+    ZRANGESTORE dst z 0 2
+    ZRANGE dst 0 -1 WITHSCORES
+    ZRANGESTORE dst z 1 3 BYSCORE
+    ZRANGESTORE dst lex [b [c BYLEX
+    ZRANGE dst 0 -1
+    ZRANGESTORE dst nokey 0 -1
+    EXISTS dst
+    ZRANGESTORE dst z 0 -1 WITHSCORES
+    ZREMRANGEBYRANK lex 0 1
+    ZRANGE lex 0 -1
+    ZREMRANGEBYLEX lex [d +
+    ZRANGE lex 0 -1
+    ZREMRANGEBYLEX lex a b
+    ZREMRANGEBYSCORE z 1 2
+    ZRANGE z 0 -1
+    ZREMRANGEBYSCORE z abc 1
+    ZREMRANGEBYRANK z abc 1
+    ZREMRANGEBYRANK nokey 0 1
+    ZPOPMIN z
+    ZPOPMAX z
+    ZPOPMIN z 2
+    ZPOPMAX z 0
+    ZPOPMIN z -1
+    ZPOPMIN z abc
+    ZPOPMIN z 1 2
+    ZPOPMIN nokey
+    ZPOPMIN nokey 2
+    ZADD m1 1 a 2 b 3 c
+    ZMPOP 1 m1 MIN
+    ZMPOP 2 nokey m1 MAX COUNT 5
+    EXISTS m1
+    ZMPOP 1 nokey MIN
+    ZMPOP 0 m1 MIN
+    ZMPOP 1 m1 MIDDLE
+    ZMPOP 1 m1 MIN COUNT 0
+    ZMPOP abc m1 MIN
+    ZADD r 1 only
+    ZRANDMEMBER r
+    ZRANDMEMBER r 3
+    ZRANDMEMBER r -2 WITHSCORES
+    ZRANDMEMBER r 1 WITHSCORES
+    ZRANDMEMBER r 1 FOO
+    ZRANDMEMBER nokey
+    ZRANDMEMBER nokey 5
+    ZRANDMEMBER r abc
+    ZSCAN r 0
+    ZSCAN nokey 0
+    ZSCAN r abc
+    SET str x
+    ZADD str 1 a
+    ZRANGE str 0 -1
+    ZSCORE str a
+    ZCARD str
+    ZPOPMIN str
+    ZREM z nope
+    ZREM nokey a
+    OBJECT ENCODING r
+    TYPE r
+    ZADD big 1 0123456789012345678901234567890123456789012345678901234567890123456789
+    OBJECT ENCODING big
+    CONFIG SET zset-max-listpack-entries 2
+    ZADD few 1 a 2 b
+    OBJECT ENCODING few
+    ZADD few 3 c
+    OBJECT ENCODING few
+    ZRANGE few 0 -1 WITHSCORES
+    ZRANK few c
+    ZREVRANK few a
+    CONFIG SET zset-max-listpack-entries 128
+    ZADD sc 0.1 a 1e20 b -0.0 c 3.0 d 1.5e-300 e
+    ZRANGE sc 0 -1 WITHSCORES
+    ZSCORE sc a
+    ZINCRBY sc 0.2 a
+    """
+
     static let protocolAndServer = """
     PING
     PING hello

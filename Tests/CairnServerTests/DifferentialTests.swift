@@ -123,6 +123,9 @@ final class DifferentialTests: XCTestCase {
     func testSortRESP2() throws { try compare(DifferentialScripts.sort) }
     func testSortRESP3() throws { try compare(DifferentialScripts.sort, protocolVersion: 3) }
 
+    func testSortedSetsRESP2() throws { try compare(DifferentialScripts.sortedSets) }
+    func testSortedSetsRESP3() throws { try compare(DifferentialScripts.sortedSets, protocolVersion: 3) }
+
     func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
     func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
 
@@ -251,6 +254,47 @@ final class RandomizedDifferentialTests: XCTestCase {
             case 13: command = ["LMOVE", key(), key(), Bool.random(using: &rng) ? "LEFT" : "RIGHT", Bool.random(using: &rng) ? "LEFT" : "RIGHT"]
             case 14: command = ["LMPOP", "2", key(), key(), "LEFT", "COUNT", "2"]
             default: command = ["LLEN", key()]
+            }
+            try record(command)
+        }
+        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
+    }
+
+    /// Small sorted sets turn into skip lists at 4 members here, so both encodings are hit.
+    func testRandomSortedSetOperations() throws {
+        var rng = SeededRandom(state: 99_001)
+        let cairn = try ServerProcess.cairn(["--zset-max-listpack-entries", "4"])
+        let redis = try ServerProcess.redis(["--zset-max-listpack-entries", "4"])
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        func key() -> String { "z\(Int.random(in: 0..<3, using: &rng))" }
+        func member() -> String { "m\(Int.random(in: 0..<25, using: &rng))" }
+        func score() -> String { ["0", "1", "1.5", "2", "-3", "10", "inf", "-inf", "7.25"].randomElement(using: &rng)! }
+        func bound() -> String { ["-inf", "+inf", "0", "(1", "2", "(10", "1.5", "-3"].randomElement(using: &rng)! }
+        func lex() -> String { ["-", "+", "[m1", "(m1", "[m2", "(m3", "[m9"].randomElement(using: &rng)! }
+        func index() -> String { String(Int.random(in: -8...8, using: &rng)) }
+        var mismatches: [String] = []
+        func record(_ command: [String]) throws {
+            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
+        }
+        for _ in 0..<3000 {
+            let command: [String]
+            switch Int.random(in: 0..<16, using: &rng) {
+            case 0, 1, 2: command = ["ZADD", key(), score(), member(), score(), member()]
+            case 3: command = ["ZREM", key(), member()]
+            case 4: command = ["ZINCRBY", key(), score(), member()]
+            case 5: command = ["ZRANGE", key(), index(), index(), "WITHSCORES"]
+            case 6: command = ["ZRANGE", key(), index(), index(), "REV"]
+            case 7: command = ["ZRANK", key(), member()]
+            case 8: command = ["ZREVRANK", key(), member()]
+            case 9: command = ["ZCOUNT", key(), bound(), bound()]
+            case 10: command = ["ZRANGEBYSCORE", key(), bound(), bound(), "WITHSCORES", "LIMIT", "1", "3"]
+            case 11: command = ["ZREVRANGEBYSCORE", key(), bound(), bound()]
+            // Lex ranges are defined when all scores are equal (Redis leaves the rest unspecified).
+            case 12: command = Bool.random(using: &rng) ? ["ZADD", "lz", "0", member()] : ["ZRANGE", "lz", lex(), lex(), "BYLEX"]
+            case 13: command = ["ZREMRANGEBYRANK", key(), index(), index()]
+            case 14: command = ["ZPOPMIN", key(), String(Int.random(in: 0...2, using: &rng))]
+            default: command = ["ZSCORE", key(), member()]
             }
             try record(command)
         }

@@ -46,3 +46,32 @@ final class ListValueTests: XCTestCase {
         XCTAssertNil(list.popTail())
     }
 }
+
+final class SkipListTests: XCTestCase {
+    func testOrderAndRanksMatchASortedModel() {
+        let list = SkipList()
+        var model: [(Double, Bytes)] = []
+        func sorted() { model.sort { SkipList.before($0.0, $0.1, $1.0, $1.1) } }
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<3000 {
+            if !model.isEmpty && Int.random(in: 0..<3, using: &rng) == 0 {
+                let (s, m) = model.remove(at: Int.random(in: 0..<model.count, using: &rng))
+                XCTAssertTrue(list.remove(s, m))
+            } else {
+                let e = (Double(Int.random(in: 0..<50, using: &rng)), Bytes("m\(i)"))
+                list.insert(e.0, e.1)
+                model.append(e)
+                sorted()
+            }
+            XCTAssertEqual(list.count, model.count)
+        }
+        for (r, e) in model.enumerated() where r % 37 == 0 {
+            XCTAssertEqual(list.rank(e.0, e.1), r)
+            XCTAssertEqual(list.node(at: r)?.member, e.1)
+        }
+        var walked: [Bytes] = []
+        list.walk(from: 0, reverse: true) { _, m in walked.append(m); return true }
+        XCTAssertEqual(walked, model.reversed().map(\.1))
+        XCTAssertFalse(list.remove(12345, "absent"))
+    }
+}

@@ -1,0 +1,180 @@
+import CairnCore
+
+/// A sorted set: while small, one sorted array of (score, member) pairs ("listpack");
+/// past zset-max-listpack-entries or -value, a member table for scores plus a skip list
+/// for order and rank ("skiplist"), and never back, as in Redis.
+public final class SortedSetValue {
+    public enum Storage {
+        case packed([(score: Double, member: Bytes)])
+        case skiplist(KeyTable<Double>, SkipList)
+    }
+
+    public private(set) var storage: Storage = .packed([])
+
+    public init() {}
+
+    public var count: Int {
+        switch storage {
+        case .packed(let a): return a.count
+        case .skiplist(_, let l): return l.count
+        }
+    }
+
+    public var encodingName: String {
+        if case .packed = storage { return "listpack" }
+        return "skiplist"
+    }
+
+    public func score(_ member: Bytes) -> Double? {
+        switch storage {
+        case .packed(let a): return a.first { $0.member == member }?.score
+        case .skiplist(let t, _): return t[member]
+        }
+    }
+
+    /// Sets a member's score (adding it when absent); true when it was added.
+    @discardableResult
+    public func set(_ member: Bytes, _ score: Double, maxPackedEntries: Int, maxPackedValueBytes: Int) -> Bool {
+        if case .packed(var a) = storage {
+            let existing = a.firstIndex { $0.member == member }
+            if existing == nil && (a.count >= maxPackedEntries || member.count > maxPackedValueBytes) {
+                convertToSkipList()
+            } else {
+                storage = .packed([])
+                if let i = existing { a.remove(at: i) }
+                // A listpack keeps -0 as the integer 0, so Redis replies 0 for it while small.
+                let stored = score == 0 ? 0.0 : score
+                let at = insertionIndex(a, stored, member)
+                a.insert((stored, member), at: at)
+                storage = .packed(a)
+                return existing == nil
+            }
+        }
+        guard case .skiplist(let t, let l) = storage else { return false }
+        if let old = t[member] {
+            if old != score {
+                l.remove(old, member)
+                l.insert(score, member)
+                t.set(member, score)
+            }
+            return false
+        }
+        t.insert(member, score)
+        l.insert(score, member)
+        return true
+    }
+
+    func insertionIndex(_ a: [(score: Double, member: Bytes)], _ score: Double, _ member: Bytes) -> Int {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if SkipList.before(a[mid].score, a[mid].member, score, member) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    @discardableResult
+    public func remove(_ member: Bytes) -> Bool {
+        switch storage {
+        case .packed(var a):
+            guard let i = a.firstIndex(where: { $0.member == member }) else { return false }
+            storage = .packed([])
+            a.remove(at: i)
+            storage = .packed(a)
+            return true
+        case .skiplist(let t, let l):
+            guard let s = t.remove(member) else { return false }
+            l.remove(s, member)
+            return true
+        }
+    }
+
+    private func convertToSkipList() {
+        guard case .packed(let a) = storage else { return }
+        let t = KeyTable<Double>(seed: UInt64.random(in: 0...UInt64.max))
+        let l = SkipList()
+        for e in a {
+            t.insert(e.member, e.score)
+            l.insert(e.score, e.member)
+        }
+        storage = .skiplist(t, l)
+    }
+
+    /// 0-based rank in ascending order.
+    public func rank(_ member: Bytes) -> Int? {
+        switch storage {
+        case .packed(let a): return a.firstIndex { $0.member == member }
+        case .skiplist(let t, let l):
+            guard let s = t[member] else { return nil }
+            return l.rank(s, member)
+        }
+    }
+
+    /// The element at a 0-based ascending rank.
+    public func element(at rank: Int) -> (score: Double, member: Bytes)? {
+        switch storage {
+        case .packed(let a): return rank >= 0 && rank < a.count ? a[rank] : nil
+        case .skiplist(_, let l):
+            guard let n = l.node(at: rank) else { return nil }
+            return (n.score, n.member)
+        }
+    }
+
+    /// The first ascending rank whose element satisfies `isAtOrAfter` (monotone along the
+    /// order), or count.
+    public func firstRank(where isAtOrAfter: (Double, Bytes) -> Bool) -> Int {
+        switch storage {
+        case .packed(let a):
+            var lo = 0, hi = a.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if isAtOrAfter(a[mid].score, a[mid].member) { hi = mid } else { lo = mid + 1 }
+            }
+            return lo
+        case .skiplist(_, let l):
+            return l.firstRank(where: isAtOrAfter)
+        }
+    }
+
+    /// Elements from ascending rank `start` upwards (or, `reverse`, from descending rank
+    /// `start` downwards) while `body` returns true.
+    public func walk(from start: Int, reverse: Bool, _ body: (Double, Bytes) -> Bool) {
+        switch storage {
+        case .packed(let a):
+            guard start >= 0 && start < a.count else { return }
+            if reverse {
+                for i in stride(from: a.count - 1 - start, through: 0, by: -1) where !body(a[i].score, a[i].member) { return }
+            } else {
+                for i in start..<a.count where !body(a[i].score, a[i].member) { return }
+            }
+        case .skiplist(_, let l):
+            l.walk(from: start, reverse: reverse, body)
+        }
+    }
+
+    public var elements: [(score: Double, member: Bytes)] {
+        var out: [(score: Double, member: Bytes)] = []
+        out.reserveCapacity(count)
+        walk(from: 0, reverse: false) { s, m in
+            out.append((s, m))
+            return true
+        }
+        return out
+    }
+
+    public func copy() -> SortedSetValue {
+        let c = SortedSetValue()
+        switch storage {
+        case .packed(let a): c.storage = .packed(a)
+        case .skiplist:
+            let t = KeyTable<Double>(seed: UInt64.random(in: 0...UInt64.max))
+            let l = SkipList()
+            for e in elements {
+                t.insert(e.member, e.score)
+                l.insert(e.score, e.member)
+            }
+            c.storage = .skiplist(t, l)
+        }
+        return c
+    }
+}
