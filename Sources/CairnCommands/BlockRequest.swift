@@ -11,6 +11,10 @@ public struct BlockRequest: Sendable {
         case move(fromLeft: Bool, toLeft: Bool, destination: Bytes)
         /// BLMPOP: reply [key, [up to count elements]].
         case multiPop(left: Bool, count: Int)
+        /// BZPOPMIN / BZPOPMAX: reply [key, member, score].
+        case zpop(max: Bool)
+        /// BZMPOP: reply [key, [[member, score], ...]].
+        case zmultiPop(max: Bool, count: Int)
     }
 
     public var operation: Operation

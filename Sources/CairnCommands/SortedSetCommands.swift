@@ -1,8 +1,8 @@
 import CairnCore
 import CairnStore
 
-/// ZADD, ZRANGE and the rest of Redis's sorted set family (t_zset.c), without the
-/// set-algebra (ZUNION, ZINTER, ZDIFF) and blocking forms yet.
+/// ZADD, ZRANGE and the rest of Redis's sorted set family (t_zset.c), with the set
+/// algebra (ZUNION, ZINTER, ZDIFF and their STORE forms) and the blocking pops.
 enum SortedSetCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("zadd", arity: -4, flags: [.write, .denyoom, .fast], keys: (1, 1, 1), group: "sorted-set", since: "1.2.0",
@@ -60,6 +60,28 @@ enum SortedSetCommands {
                     summary: "Get one or multiple random elements from a sorted set", handler: zrandmember),
         CommandSpec("zscan", arity: -3, flags: [.readonly], keys: (1, 1, 1), group: "sorted-set", since: "2.8.0",
                     summary: "Incrementally iterate sorted sets elements and associated scores", handler: zscan),
+        CommandSpec("zunion", arity: -3, flags: [.readonly], group: "sorted-set", since: "6.2.0",
+                    summary: "Add multiple sorted sets", handler: { combine($0, .union, store: false) }),
+        CommandSpec("zunionstore", arity: -4, flags: [.write, .denyoom], keys: (1, 1, 1), group: "sorted-set", since: "2.0.0",
+                    summary: "Add multiple sorted sets and store the resulting sorted set in a new key", handler: { combine($0, .union, store: true) }),
+        CommandSpec("zinter", arity: -3, flags: [.readonly], group: "sorted-set", since: "6.2.0",
+                    summary: "Intersect multiple sorted sets", handler: { combine($0, .inter, store: false) }),
+        CommandSpec("zinterstore", arity: -4, flags: [.write, .denyoom], keys: (1, 1, 1), group: "sorted-set", since: "2.0.0",
+                    summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", handler: { combine($0, .inter, store: true) }),
+        CommandSpec("zdiff", arity: -3, flags: [.readonly], group: "sorted-set", since: "6.2.0",
+                    summary: "Subtract multiple sorted sets", handler: { combine($0, .diff, store: false) }),
+        CommandSpec("zdiffstore", arity: -4, flags: [.write, .denyoom], keys: (1, 1, 1), group: "sorted-set", since: "6.2.0",
+                    summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", handler: { combine($0, .diff, store: true) }),
+        CommandSpec("zintercard", arity: -3, flags: [.readonly], group: "sorted-set", since: "7.0.0",
+                    summary: "Intersect multiple sorted sets and return the cardinality of the result", handler: zintercard),
+        CommandSpec("bzpopmin", arity: -3, flags: [.write, .fast, .blocking], keys: (1, -2, 1), group: "sorted-set", since: "5.0.0",
+                    summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+                    handler: { bzpop($0, max: false) }),
+        CommandSpec("bzpopmax", arity: -3, flags: [.write, .fast, .blocking], keys: (1, -2, 1), group: "sorted-set", since: "5.0.0",
+                    summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+                    handler: { bzpop($0, max: true) }),
+        CommandSpec("bzmpop", arity: -5, flags: [.write, .blocking], group: "sorted-set", since: "7.0.0",
+                    summary: "Remove and return members with scores in a sorted set or block until one is available", handler: bzmpop),
     ]
 
     // MARK: - Helpers
@@ -221,6 +243,7 @@ enum SortedSetCommands {
         }
         if found == nil && z.count > 0 { ctx.db.add(key, .zset(z), clock: ctx.lruClock) }
         ctx.dirty += added + updated
+        if added > 0 { ctx.signalListReady(key) }
         if incr {
             if let result { ctx.out.double(result) } else { ctx.out.null() }
         } else {
@@ -238,6 +261,7 @@ enum SortedSetCommands {
         _ = set(ctx, z, member, new)
         if found == nil { ctx.db.add(key, .zset(z), clock: ctx.lruClock) }
         ctx.dirty += 1
+        ctx.signalListReady(key)
         ctx.out.double(new)
     }
 
@@ -538,20 +562,23 @@ enum SortedSetCommands {
         }
     }
 
-    static func zmpop(_ ctx: CommandContext) {
-        guard let numkeys = ctx.args[1].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
+    static func zmpop(_ ctx: CommandContext) { zmpop(ctx, offset: 1, deadline: nil) }
+
+    /// ZMPOP (numkeys at `offset` 1) and BZMPOP (timeout first, numkeys at 2).
+    static func zmpop(_ ctx: CommandContext, offset: Int, deadline: Int64??) {
+        guard let numkeys = ctx.args[offset].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
             ctx.out.error("ERR numkeys should be greater than 0")
             return
         }
         let n = Int(numkeys)
-        guard ctx.args.count >= 3 + n else { ctx.syntaxError(); return }
+        guard ctx.args.count >= offset + 2 + n else { ctx.syntaxError(); return }
         let max: Bool
-        if ctx.isOption(2 + n, "min") { max = false } else if ctx.isOption(2 + n, "max") { max = true } else {
+        if ctx.isOption(offset + 1 + n, "min") { max = false } else if ctx.isOption(offset + 1 + n, "max") { max = true } else {
             ctx.syntaxError()
             return
         }
         var count: Int64 = 1
-        var j = 3 + n
+        var j = offset + 2 + n
         while j < ctx.args.count {
             if ctx.isOption(j, "count") && j + 1 < ctx.args.count {
                 guard let c = ctx.args[j + 1].int64, c > 0 else { ctx.out.error("ERR count should be greater than 0"); return }
@@ -562,7 +589,8 @@ enum SortedSetCommands {
                 return
             }
         }
-        for key in ctx.args[2..<(2 + n)] {
+        let keys = Array(ctx.args[(offset + 1)..<(offset + 1 + n)])
+        for key in keys {
             guard let found = readZSet(ctx, key, write: true) else { return }
             guard let z = found, z.count > 0 else { continue }
             let popped = popElements(z, max: max, count: Int(min(count, Int64(z.count))))
@@ -579,7 +607,184 @@ enum SortedSetCommands {
             }
             return
         }
+        if let deadline, ctx.mayBlock {
+            ctx.blockRequest = BlockRequest(operation: .zmultiPop(max: max, count: Int(min(count, Int64(Int32.max)))),
+                                            database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
+            return
+        }
         ctx.out.nullArray()
+    }
+
+    static func bzmpop(_ ctx: CommandContext) {
+        guard let deadline = ctx.timeoutArg(1) else { return }
+        zmpop(ctx, offset: 2, deadline: .some(deadline))
+    }
+
+    static func bzpop(_ ctx: CommandContext, max: Bool) {
+        guard let deadline = ctx.timeoutArg(ctx.args.count - 1) else { return }
+        let keys = Array(ctx.args[1..<(ctx.args.count - 1)])
+        for key in keys {
+            guard let found = readZSet(ctx, key, write: true) else { return }
+            guard let z = found, z.count > 0 else { continue }
+            let e = popElements(z, max: max, count: 1)[0]
+            deleteIfEmpty(ctx, key, z)
+            ctx.dirty += 1
+            ctx.propagate([max ? "ZPOPMAX" : "ZPOPMIN", key])
+            ctx.out.arrayHeader(3)
+            ctx.out.bulk(key)
+            ctx.out.bulk(e.member)
+            ctx.out.double(e.score)
+            return
+        }
+        if ctx.mayBlock {
+            ctx.blockRequest = BlockRequest(operation: .zpop(max: max), database: ctx.session.databaseIndex,
+                                            keys: keys, deadlineMs: deadline)
+            return
+        }
+        ctx.out.nullArray()
+    }
+
+    // MARK: - Set algebra
+
+    enum Algebra { case union, inter, diff }
+
+    /// The members and scores of a sorted set or a set (score 1) at `key`; nil after
+    /// WRONGTYPE; empty when absent.
+    static func inputScores(_ ctx: CommandContext, _ key: Bytes) -> [(score: Double, member: Bytes)]? {
+        guard let v = ctx.peek(key) else { return [] }
+        if let z = v.sortedSetValue { return z.elements }
+        if let s = v.setValue { return s.members.map { (1.0, $0) } }
+        ctx.wrongType()
+        return nil
+    }
+
+    static func combine(_ ctx: CommandContext, _ op: Algebra, store: Bool) {
+        let base = store ? 2 : 1
+        guard let numkeys = ctx.int64Arg(base) else { return }
+        if numkeys < 1 {
+            ctx.out.error("ERR at least 1 input key is needed for '\(ctx.commandName)' command")
+            return
+        }
+        guard numkeys <= Int64(ctx.args.count - base - 1) else { ctx.syntaxError(); return }
+        let n = Int(numkeys)
+        var weights = [Double](repeating: 1, count: n)
+        var aggregate = "sum"
+        var withScores = false
+        var j = base + 1 + n
+        while j < ctx.args.count {
+            let left = ctx.args.count - j - 1
+            if op != .diff && ctx.isOption(j, "weights") && left >= n {
+                for i in 0..<n {
+                    guard let w = ctx.args[j + 1 + i].double else { ctx.out.error("ERR weight value is not a float"); return }
+                    weights[i] = w
+                }
+                j += n
+            } else if op != .diff && ctx.isOption(j, "aggregate") && left >= 1 {
+                let a = ctx.args[j + 1].lowercased.string
+                guard ["sum", "min", "max"].contains(a) else { ctx.syntaxError(); return }
+                aggregate = a
+                j += 1
+            } else if !store && ctx.isOption(j, "withscores") {
+                withScores = true
+            } else {
+                ctx.syntaxError()
+                return
+            }
+            j += 1
+        }
+        var inputs: [[(score: Double, member: Bytes)]] = []
+        for key in ctx.args[(base + 1)..<(base + 1 + n)] {
+            guard let elements = inputScores(ctx, key) else { return }
+            inputs.append(elements)
+        }
+        func weighted(_ s: Double, _ i: Int) -> Double {
+            let v = s * weights[i]
+            return v.isNaN ? 0 : v
+        }
+        func combineScores(_ a: Double, _ b: Double) -> Double {
+            switch aggregate {
+            case "min": return Swift.min(a, b)
+            case "max": return Swift.max(a, b)
+            default:
+                let s = a + b
+                return s.isNaN ? 0 : s
+            }
+        }
+        var result: [Bytes: Double] = [:]
+        switch op {
+        case .union:
+            for (i, input) in inputs.enumerated() {
+                for e in input {
+                    let w = weighted(e.score, i)
+                    result[e.member] = result[e.member].map { combineScores($0, w) } ?? w
+                }
+            }
+        case .inter:
+            let lookups = inputs.map { Dictionary($0.map { ($0.member, $0.score) }, uniquingKeysWith: { a, _ in a }) }
+            for e in inputs[0] {
+                var score = weighted(e.score, 0)
+                var inAll = true
+                for i in 1..<max(1, n) where i < n {
+                    guard let s = lookups[i][e.member] else { inAll = false; break }
+                    score = combineScores(score, weighted(s, i))
+                }
+                if inAll { result[e.member] = score }
+            }
+        case .diff:
+            let others = inputs.dropFirst().map { Set($0.map(\.member)) }
+            for e in inputs[0] where !others.contains(where: { $0.contains(e.member) }) { result[e.member] = e.score }
+        }
+        let z = SortedSetValue()
+        for (m, s) in result { _ = set(ctx, z, m, s) }
+        if store {
+            let dst = ctx.args[1]
+            let existed = ctx.lookupWrite(dst) != nil
+            ctx.db.delete(dst)
+            if z.count > 0 {
+                ctx.db.add(dst, .zset(z), clock: ctx.lruClock)
+                ctx.signalListReady(dst)
+            }
+            if z.count > 0 || existed { ctx.dirty += 1 }
+            ctx.out.integer(z.count)
+        } else {
+            writeElements(ctx, z.elements, withScores: withScores)
+        }
+    }
+
+    static func zintercard(_ ctx: CommandContext) {
+        // Parsed as ZINTER's numkeys is (unlike SINTERCARD's).
+        guard let numkeys = ctx.int64Arg(1) else { return }
+        if numkeys < 1 {
+            ctx.out.error("ERR at least 1 input key is needed for '\(ctx.commandName)' command")
+            return
+        }
+        guard numkeys <= Int64(ctx.args.count - 2) else { ctx.syntaxError(); return }
+        let n = Int(numkeys)
+        var limit: Int64 = 0
+        var j = 2 + n
+        while j < ctx.args.count {
+            if ctx.isOption(j, "limit") && j + 1 < ctx.args.count {
+                guard let l = ctx.args[j + 1].int64, l >= 0 else { ctx.out.error("ERR LIMIT can't be negative"); return }
+                limit = l
+                j += 2
+            } else {
+                ctx.syntaxError()
+                return
+            }
+        }
+        var inputs: [Set<Bytes>] = []
+        var empty = false
+        for key in ctx.args[2..<(2 + n)] {
+            guard let elements = inputScores(ctx, key) else { return }
+            if elements.isEmpty { empty = true }
+            inputs.append(Set(elements.map(\.member)))
+        }
+        var count = 0
+        if !empty {
+            for m in inputs[0] where inputs.dropFirst().allSatisfy({ $0.contains(m) }) { count += 1 }
+        }
+        if limit > 0 { count = Swift.min(count, Int(limit)) }
+        ctx.out.integer(count)
     }
 
     // MARK: - Random, scan

@@ -73,13 +73,21 @@ extension Engine {
         while !queue.isEmpty {
             let (database, key) = queue.removeFirst()
             let bk = BlockedKey(database: database, key: key)
-            while let waiter = blockedQueues[bk]?.first {
+            // Waiters in arrival order; one whose kind does not match the key's type stays
+            // blocked, as in Redis 7.0.
+            for waiter in blockedQueues[bk] ?? [] {
                 let db = keyspace[database]
-                guard let list = db.main[key]?.listValue, list.count > 0 else { break }
-                guard let blocked = waiter.blocked else {
-                    blockedQueues[bk]?.removeFirst()
+                guard let blocked = waiter.blocked, let value = db.main[key] else { continue }
+                let wantsSortedSet: Bool
+                switch blocked.request.operation {
+                case .zpop, .zmultiPop: wantsSortedSet = true
+                default: wantsSortedSet = false
+                }
+                if wantsSortedSet {
+                    if let z = value.sortedSetValue, z.count > 0 { serveSortedSet(waiter, z, db, database, key) }
                     continue
                 }
+                guard let list = value.listValue, list.count > 0 else { continue }
                 // The pop is logged before the reply is handed over, so that the reply is
                 // gated on the pop's own record.
                 func logged(_ effect: [Bytes]) {
@@ -106,6 +114,8 @@ extension Engine {
                         w.arrayHeader(k)
                         for e in elements { w.bulk(e) }
                     }
+                case .zpop, .zmultiPop:
+                    break  // handled above
                 case .move(let fromLeft, let toLeft, let destination):
                     if let existing = db.main[destination], existing.listValue == nil {
                         finishBlocked(waiter) { w in w.error(Reply.wrongType) }
@@ -127,6 +137,54 @@ extension Engine {
                     finishBlocked(waiter) { w in w.bulk(element) }
                 }
             }
+        }
+    }
+
+    /// Serves one client waiting on a sorted set (BZPOPMIN, BZPOPMAX, BZMPOP).
+    func serveSortedSet(_ waiter: ClientConnection, _ z: SortedSetValue, _ db: Database, _ database: Int, _ key: Bytes) {
+        guard let blocked = waiter.blocked else {
+            blockedQueues[BlockedKey(database: database, key: key)]?.removeFirst()
+            return
+        }
+        func pop(_ max: Bool, _ count: Int) -> [(score: Double, member: Bytes)] {
+            var out: [(score: Double, member: Bytes)] = []
+            z.walk(from: 0, reverse: max) { s, m in
+                out.append((s, m))
+                return out.count < count
+            }
+            for e in out { z.remove(e.member) }
+            return out
+        }
+        func logged(_ effect: [Bytes]) {
+            if z.count == 0 { db.delete(key) }
+            ctx.dirty += 1
+            persistence.log([Effect(database: database, arguments: effect)][...])
+        }
+        switch blocked.request.operation {
+        case .zpop(let max):
+            let e = pop(max, 1)[0]
+            logged([max ? "ZPOPMAX" : "ZPOPMIN", key])
+            finishBlocked(waiter) { w in
+                w.arrayHeader(3)
+                w.bulk(key)
+                w.bulk(e.member)
+                w.double(e.score)
+            }
+        case .zmultiPop(let max, let count):
+            let popped = pop(max, count)
+            logged([max ? "ZPOPMAX" : "ZPOPMIN", key, Bytes(Int64(popped.count))])
+            finishBlocked(waiter) { w in
+                w.arrayHeader(2)
+                w.bulk(key)
+                w.arrayHeader(popped.count)
+                for e in popped {
+                    w.arrayHeader(2)
+                    w.bulk(e.member)
+                    w.double(e.score)
+                }
+            }
+        default:
+            break  // list waiters are served by serveReadyKeys
         }
     }
 

@@ -76,6 +76,23 @@ final class BlockingTests: XCTestCase {
         XCTAssertEqual(try c.readReply().array?.last?.string, "m")
     }
 
+    func testSortedSetPopsWaitAndTypesDoNotMix() throws {
+        let a = try server.client(), b = try server.client(), listWaiter = try server.client(), other = try server.client()
+        try send(listWaiter, "BLPOP", "z", "0")
+        try send(a, "BZPOPMIN", "z", "0")
+        try send(b, "BZMPOP", "0", "1", "z", "MAX", "COUNT", "2")
+        try waitBlocked(other, 3)
+        XCTAssertEqual(try other.call("ZADD", "z", "1", "low", "5", "mid", "9", "high"), .integer(3))
+        XCTAssertEqual(try a.readReply().array?.map { $0.string }, ["z", "low", "1"])
+        let reply = try b.readReply().array!
+        XCTAssertEqual(reply[0].string, "z")
+        XCTAssertEqual(reply[1].array?.map { $0.array?.map { $0.string } }, [["high", "9"], ["mid", "5"]])
+        try waitBlocked(other, 1)  // the list waiter stays: the key holds a sorted set
+        XCTAssertEqual(try other.call("EXISTS", "z"), .integer(0))
+        try other.call("RPUSH", "z", "item")
+        XCTAssertEqual(try listWaiter.readReply().array?.map { $0.string }, ["z", "item"])
+    }
+
     func testBlmoveAndBlmpopWhenServed() throws {
         let a = try server.client(), b = try server.client(), pusher = try server.client()
         try send(a, "BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")

@@ -1057,6 +1057,62 @@ enum DifferentialScripts {
     ZRANGE sc 0 -1 WITHSCORES
     ZSCORE sc a
     ZINCRBY sc 0.2 a
+    ZADD u1 1 a 2 b 3 c
+    ZADD u2 10 b 20 c 30 d
+    SADD us x b
+    ZUNION 2 u1 u2
+    ZUNION 2 u1 u2 WITHSCORES
+    ZUNION 3 u1 u2 us WITHSCORES
+    ZUNION 2 u1 u2 WEIGHTS 2 0.5 WITHSCORES
+    ZUNION 2 u1 u2 AGGREGATE MIN WITHSCORES
+    ZUNION 2 u1 u2 AGGREGATE MAX WITHSCORES
+    ZUNION 2 u1 u2 AGGREGATE FOO
+    ZUNION 2 u1 u2 WEIGHTS 1
+    ZUNION 2 u1 u2 WEIGHTS 1 abc
+    ZUNION 0 u1
+    ZUNION 3 u1 u2
+    ZUNION abc u1
+    ZUNION 2 u1 nokey WITHSCORES
+    ZUNION 2 u1 str
+    ZINTER 2 u1 u2 WITHSCORES
+    ZINTER 3 u1 u2 us WITHSCORES
+    ZINTER 2 u1 u2 WEIGHTS 1 -1 AGGREGATE SUM WITHSCORES
+    ZINTER 2 u1 nokey
+    ZDIFF 2 u1 u2 WITHSCORES
+    ZDIFF 2 u2 u1
+    ZDIFF 2 u1 u2 WEIGHTS 1 1
+    ZDIFF 1 u1 AGGREGATE SUM
+    ZUNIONSTORE dst 2 u1 u2
+    ZRANGE dst 0 -1 WITHSCORES
+    ZINTERSTORE dst 2 u1 u2 AGGREGATE MAX
+    ZRANGE dst 0 -1 WITHSCORES
+    ZDIFFSTORE dst 2 u1 u2
+    ZRANGE dst 0 -1 WITHSCORES
+    ZINTERSTORE dst 2 u1 nokey
+    EXISTS dst
+    ZUNIONSTORE dst 0 u1
+    ZUNIONSTORE dst 1 u1 WITHSCORES
+    ZADD infs inf a -inf b
+    ZADD infs2 -inf a inf b
+    ZUNION 2 infs infs2 WITHSCORES
+    ZUNION 2 infs infs2 WEIGHTS 0 1 WITHSCORES
+    ZINTERCARD 2 u1 u2
+    ZINTERCARD 2 u1 u2 LIMIT 1
+    ZINTERCARD 0 u1
+    ZINTERCARD 3 u1 u2
+    ZINTERCARD 1 u1 LIMIT -1
+    ZINTERCARD 1 u1 FOO
+    ZINTERCARD 2 u1 str
+    BZPOPMIN u1 0
+    BZPOPMAX nokey u1 0
+    BZPOPMIN nokey 0.01
+    BZPOPMIN u1 abc
+    BZPOPMIN u1 -1
+    BZPOPMIN str 0
+    BZMPOP 0 2 nokey u2 MAX COUNT 2
+    BZMPOP 0.01 1 nokey MIN
+    BZMPOP abc 1 u2 MIN
+    BZMPOP 0 0 u2 MIN
     """
 
     static let protocolAndServer = """
