@@ -1,7 +1,7 @@
 import CairnCore
 import CairnStore
 
-/// SORT and SORT_RO over lists and sets (sort.c): BY (with `*` and `->field`), LIMIT,
+/// SORT and SORT_RO over lists, sets and sorted sets (sort.c): BY (with `*` and `->field`), LIMIT,
 /// GET (`#`, patterns, hash fields), ASC/DESC, ALPHA, STORE.
 enum SortCommand {
     static let specs: [CommandSpec] = [
@@ -95,6 +95,11 @@ enum SortCommand {
             } else if let s = value.setValue {
                 elements = s.members
                 isSet = true
+            } else if let z = value.sortedSetValue {
+                // In score order, which BY nosort keeps (reversed by DESC, as Redis does
+                // for sorted sets only).
+                elements = z.elements.map(\.member)
+                if o.dontSort && o.desc { elements.reverse() }
             } else {
                 ctx.wrongType()
                 return

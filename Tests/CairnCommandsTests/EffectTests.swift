@@ -147,6 +147,16 @@ final class EffectTests: XCTestCase {
         XCTAssertEqual(run("EXISTS", "a"), ":0\r\n")
     }
 
+    func testSortedSetEffects() {
+        run("ZADD", "z", "1", "a", "2", "b", "3", "c")
+        run("ZADD", "z", "INCR", "5", "a")
+        run("ZMPOP", "1", "z", "MIN", "COUNT", "2")
+        run("BZPOPMAX", "z", "0")
+        XCTAssertEqual(effects(), [["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZADD", "z", "INCR", "5", "a"],
+                                   ["ZPOPMIN", "z", "2"], ["ZPOPMAX", "z"]])
+        XCTAssertEqual(run("EXISTS", "z"), ":0\r\n")
+    }
+
     func testEffectsCarryTheirDatabase() {
         run("SELECT", "3")
         run("SET", "k", "v")

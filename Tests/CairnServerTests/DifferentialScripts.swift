@@ -889,6 +889,11 @@ enum DifferentialScripts {
     RPUSH ties b a c
     SORT ties BY nokey_* ALPHA
     SORT ties BY nokey_*
+    ZADD zs 3 c 1 b 2 a
+    SORT zs ALPHA
+    SORT zs BY nosort
+    SORT zs BY nosort LIMIT 1 1
+    SORT zs BY nosort DESC
     """
 
     static let sortedSets = """
