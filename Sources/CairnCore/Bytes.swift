@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A binary-safe byte string, the unit of every key, value and argument.
 ///
 /// Strings of up to `Bytes.inlineCapacity` bytes live inside the value itself (no heap
@@ -175,22 +179,12 @@ public func compareBytes(_ lhs: Bytes, _ rhs: Bytes) -> Int {
         rhs.withUnsafeBytes { b in
             let n = min(a.count, b.count)
             if n > 0 {
-                let c = memcmpBytes(a.baseAddress!, b.baseAddress!, n)
+                let c = Int(memcmp(a.baseAddress!, b.baseAddress!, n))
                 if c != 0 { return c }
             }
             return a.count - b.count
         }
     }
-}
-
-@inlinable
-func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Int {
-    for i in 0..<n {
-        let x = a.load(fromByteOffset: i, as: UInt8.self)
-        let y = b.load(fromByteOffset: i, as: UInt8.self)
-        if x != y { return Int(x) - Int(y) }
-    }
-    return 0
 }
 
 extension Bytes: ExpressibleByStringLiteral {

@@ -3,20 +3,29 @@ import CairnCore
 /// A skip list ordered by (score, member bytes) with spans on every link, so that rank
 /// and element-by-rank are O(log n): the ordered half of Redis's zset "skiplist" encoding.
 public final class SkipList {
+    /// One link of a node's tower: the next node at that level and how many ranks it skips.
+    struct Link {
+        var forward: Node?
+        var span: Int
+    }
+
     final class Node {
         let member: Bytes
         let score: Double
         var backward: Node?
-        var forward: [Node?]
-        var span: [Int]
+        /// One array for the tower (forward and span together: one allocation per node).
+        var links: [Link]
 
         init(level: Int, score: Double, member: Bytes) {
             self.score = score
             self.member = member
-            forward = Array(repeating: nil, count: level)
-            span = Array(repeating: 0, count: level)
+            links = Array(repeating: Link(forward: nil, span: 0), count: level)
         }
     }
+
+    // Scratch space for insert and remove, kept to avoid two allocations per operation.
+    private var update = [Node?](repeating: nil, count: SkipList.maxLevel)
+    private var rankScratch = [Int](repeating: 0, count: SkipList.maxLevel)
 
     static let maxLevel = 32
     let head = Node(level: SkipList.maxLevel, score: 0, member: .empty)
@@ -26,9 +35,19 @@ public final class SkipList {
 
     public init() {}
 
-    static func randomLevel() -> Int {
+    /// xorshift64*: levels need no cryptographic randomness, and the system generator
+    /// costs a getrandom system call per draw.
+    private var randomState = UInt64.random(in: 1...UInt64.max)
+
+    func randomLevel() -> Int {
         var l = 1
-        while l < maxLevel && UInt32.random(in: 0..<UInt32.max) < UInt32.max / 4 { l += 1 }
+        while l < SkipList.maxLevel {
+            randomState ^= randomState >> 12
+            randomState ^= randomState << 25
+            randomState ^= randomState >> 27
+            if (randomState &* 0x2545_F491_4F6C_DD1D) >> 62 != 0 { break }  // continue with probability 1/4
+            l += 1
+        }
         return l
     }
 
@@ -38,59 +57,58 @@ public final class SkipList {
     }
 
     public func insert(_ score: Double, _ member: Bytes) {
-        var update = [Node](repeating: head, count: SkipList.maxLevel)
-        var rank = [Int](repeating: 0, count: SkipList.maxLevel)
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            rank[i] = i == level - 1 ? 0 : rank[i + 1]
-            while let next = x.forward[i], SkipList.before(next.score, next.member, score, member) {
-                rank[i] += x.span[i]
+            rankScratch[i] = i == level - 1 ? 0 : rankScratch[i + 1]
+            while let next = x.links[i].forward, SkipList.before(next.score, next.member, score, member) {
+                rankScratch[i] += x.links[i].span
                 x = next
             }
             update[i] = x
         }
-        let newLevel = SkipList.randomLevel()
+        let newLevel = randomLevel()
         if newLevel > level {
             for i in level..<newLevel {
-                rank[i] = 0
+                rankScratch[i] = 0
                 update[i] = head
-                head.span[i] = count
+                head.links[i].span = count
             }
             level = newLevel
         }
         let node = Node(level: newLevel, score: score, member: member)
         for i in 0..<newLevel {
-            node.forward[i] = update[i].forward[i]
-            update[i].forward[i] = node
-            node.span[i] = update[i].span[i] - (rank[0] - rank[i])
-            update[i].span[i] = rank[0] - rank[i] + 1
+            let u = update[i]!
+            node.links[i].forward = u.links[i].forward
+            u.links[i].forward = node
+            node.links[i].span = u.links[i].span - (rankScratch[0] - rankScratch[i])
+            u.links[i].span = rankScratch[0] - rankScratch[i] + 1
         }
-        for i in newLevel..<level { update[i].span[i] += 1 }
+        for i in newLevel..<level { update[i]!.links[i].span += 1 }
         node.backward = update[0] === head ? nil : update[0]
-        if let next = node.forward[0] { next.backward = node } else { tail = node }
+        if let next = node.links[0].forward { next.backward = node } else { tail = node }
         count += 1
     }
 
     /// Removes the element with this score and member; true when found.
     @discardableResult
     public func remove(_ score: Double, _ member: Bytes) -> Bool {
-        var update = [Node](repeating: head, count: SkipList.maxLevel)
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward[i], SkipList.before(next.score, next.member, score, member) { x = next }
+            while let next = x.links[i].forward, SkipList.before(next.score, next.member, score, member) { x = next }
             update[i] = x
         }
-        guard let target = x.forward[0], target.score == score, target.member == member else { return false }
+        guard let target = x.links[0].forward, target.score == score, target.member == member else { return false }
         for i in 0..<level {
-            if update[i].forward[i] === target {
-                update[i].span[i] += target.span[i] - 1
-                update[i].forward[i] = target.forward[i]
+            let u = update[i]!
+            if u.links[i].forward === target {
+                u.links[i].span += target.links[i].span - 1
+                u.links[i].forward = target.links[i].forward
             } else {
-                update[i].span[i] -= 1
+                u.links[i].span -= 1
             }
         }
-        if let next = target.forward[0] { next.backward = target.backward } else { tail = target.backward }
-        while level > 1 && head.forward[level - 1] == nil { level -= 1 }
+        if let next = target.links[0].forward { next.backward = target.backward } else { tail = target.backward }
+        while level > 1 && head.links[level - 1].forward == nil { level -= 1 }
         count -= 1
         return true
     }
@@ -100,8 +118,8 @@ public final class SkipList {
         var r = 0
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward[i], !SkipList.before(score, member, next.score, next.member) {
-                r += x.span[i]
+            while let next = x.links[i].forward, !SkipList.before(score, member, next.score, next.member) {
+                r += x.links[i].span
                 x = next
             }
             if x !== head && x.member == member && x.score == score { return r - 1 }
@@ -116,8 +134,8 @@ public final class SkipList {
         var x = head
         let target = rank + 1
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward[i], traversed + x.span[i] <= target {
-                traversed += x.span[i]
+            while let next = x.links[i].forward, traversed + x.links[i].span <= target {
+                traversed += x.links[i].span
                 x = next
             }
             if traversed == target { return x }
@@ -129,9 +147,9 @@ public final class SkipList {
     func firstNode(atLeast inRange: (Double, Bytes) -> Bool) -> Node? {
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward[i], !inRange(next.score, next.member) { x = next }
+            while let next = x.links[i].forward, !inRange(next.score, next.member) { x = next }
         }
-        return x.forward[0]
+        return x.links[0].forward
     }
 
     /// Elements from 0-based rank `start`, in order (or reverse order from rank `start`
@@ -140,7 +158,7 @@ public final class SkipList {
         guard var node = node(at: reverse ? count - 1 - start : start) else { return }
         while true {
             if !body(node.score, node.member) { return }
-            guard let next = reverse ? node.backward : node.forward[0] else { return }
+            guard let next = reverse ? node.backward : node.links[0].forward else { return }
             node = next
         }
     }
@@ -151,8 +169,8 @@ public final class SkipList {
         var r = 0
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward[i], !isAtOrAfter(next.score, next.member) {
-                r += x.span[i]
+            while let next = x.links[i].forward, !isAtOrAfter(next.score, next.member) {
+                r += x.links[i].span
                 x = next
             }
         }
