@@ -12,7 +12,9 @@ public final class SkipList {
     final class Node {
         let member: Bytes
         let score: Double
-        var backward: Node?
+        /// Not a strong reference: the forward links own the nodes, and a strong link back
+        /// would make every pair of neighbours a cycle that is never freed.
+        unowned(unsafe) var backward: Node?
         /// One array for the tower (forward and span together: one allocation per node).
         var links: [Link]
 
@@ -34,6 +36,17 @@ public final class SkipList {
     var level = 1
 
     public init() {}
+
+    /// Unlinks the nodes one by one: letting the first node go would free the chain
+    /// recursively, one stack frame per member, which overflows for large sets.
+    deinit {
+        var next = head.links[0].forward
+        for i in 0..<head.links.count { head.links[i].forward = nil }
+        while let node = next {
+            next = node.links[0].forward
+            for i in 0..<node.links.count { node.links[i].forward = nil }
+        }
+    }
 
     /// xorshift64*: levels need no cryptographic randomness, and the system generator
     /// costs a getrandom system call per draw.

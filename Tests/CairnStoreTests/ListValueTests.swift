@@ -74,4 +74,17 @@ final class SkipListTests: XCTestCase {
         XCTAssertEqual(walked, model.reversed().map(\.1))
         XCTAssertFalse(list.remove(12345, "absent"))
     }
+
+    /// Nodes are freed when the list goes, without recursion: a large set would
+    /// overflow the stack if each node's release freed the next.
+    func testLargeListIsFreedWithoutRecursionOrLeaks() {
+        weak var probe: SkipList.Node?
+        do {
+            let list = SkipList()
+            for i in 0..<300_000 { list.insert(Double(i), "m") }
+            probe = list.node(at: 10)
+            XCTAssertNotNil(probe)
+        }
+        XCTAssertNil(probe, "nodes are released with the list")
+    }
 }
