@@ -9,19 +9,53 @@ public final class SkipList {
         var span: Int
     }
 
-    final class Node {
+    struct NodeHeader {
         let member: Bytes
         let score: Double
         /// Not a strong reference: the forward links own the nodes, and a strong link back
         /// would make every pair of neighbours a cycle that is never freed.
         unowned(unsafe) var backward: Node?
-        /// One array for the tower (forward and span together: one allocation per node).
-        var links: [Link]
+        let level: Int
+    }
 
-        init(level: Int, score: Double, member: Bytes) {
-            self.score = score
-            self.member = member
-            links = Array(repeating: Link(forward: nil, span: 0), count: level)
+    /// A node with its tower of links allocated in the same block (as Redis's flexible
+    /// array member): one pointer chase per step of a search instead of two.
+    final class Node: ManagedBuffer<NodeHeader, Link> {
+        static func make(level: Int, score: Double, member: Bytes) -> Node {
+            let node = Node.create(minimumCapacity: level) { _ in
+                NodeHeader(member: member, score: score, backward: nil, level: level)
+            } as! Node
+            node.withUnsafeMutablePointerToElements { $0.initialize(repeating: Link(forward: nil, span: 0), count: level) }
+            return node
+        }
+
+        deinit {
+            _ = withUnsafeMutablePointers { header, links in links.deinitialize(count: header.pointee.level) }
+        }
+
+        @inline(__always) var member: Bytes { header.member }
+        @inline(__always) var score: Double { header.score }
+        @inline(__always) var level: Int { header.level }
+
+        @inline(__always) var backward: Node? {
+            get { header.backward }
+            set { header.backward = newValue }
+        }
+
+        @inline(__always) func forward(_ i: Int) -> Node? {
+            withUnsafeMutablePointerToElements { $0[i].forward }
+        }
+
+        @inline(__always) func setForward(_ i: Int, _ node: Node?) {
+            withUnsafeMutablePointerToElements { $0[i].forward = node }
+        }
+
+        @inline(__always) func span(_ i: Int) -> Int {
+            withUnsafeMutablePointerToElements { $0[i].span }
+        }
+
+        @inline(__always) func setSpan(_ i: Int, _ span: Int) {
+            withUnsafeMutablePointerToElements { $0[i].span = span }
         }
     }
 
@@ -30,7 +64,7 @@ public final class SkipList {
     private var rankScratch = [Int](repeating: 0, count: SkipList.maxLevel)
 
     static let maxLevel = 32
-    let head = Node(level: SkipList.maxLevel, score: 0, member: .empty)
+    let head = Node.make(level: SkipList.maxLevel, score: 0, member: .empty)
     var tail: Node?
     public private(set) var count = 0
     var level = 1
@@ -40,11 +74,11 @@ public final class SkipList {
     /// Unlinks the nodes one by one: letting the first node go would free the chain
     /// recursively, one stack frame per member, which overflows for large sets.
     deinit {
-        var next = head.links[0].forward
-        for i in 0..<head.links.count { head.links[i].forward = nil }
+        var next = head.forward(0)
+        for i in 0..<head.level { head.setForward(i, nil) }
         while let node = next {
-            next = node.links[0].forward
-            for i in 0..<node.links.count { node.links[i].forward = nil }
+            next = node.forward(0)
+            for i in 0..<node.level { node.setForward(i, nil) }
         }
     }
 
@@ -73,8 +107,8 @@ public final class SkipList {
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
             rankScratch[i] = i == level - 1 ? 0 : rankScratch[i + 1]
-            while let next = x.links[i].forward, SkipList.before(next.score, next.member, score, member) {
-                rankScratch[i] += x.links[i].span
+            while let next = x.forward(i), SkipList.before(next.score, next.member, score, member) {
+                rankScratch[i] += x.span(i)
                 x = next
             }
             update[i] = x
@@ -84,21 +118,21 @@ public final class SkipList {
             for i in level..<newLevel {
                 rankScratch[i] = 0
                 update[i] = head
-                head.links[i].span = count
+                head.setSpan(i, count)
             }
             level = newLevel
         }
-        let node = Node(level: newLevel, score: score, member: member)
+        let node = Node.make(level: newLevel, score: score, member: member)
         for i in 0..<newLevel {
             let u = update[i]!
-            node.links[i].forward = u.links[i].forward
-            u.links[i].forward = node
-            node.links[i].span = u.links[i].span - (rankScratch[0] - rankScratch[i])
-            u.links[i].span = rankScratch[0] - rankScratch[i] + 1
+            node.setForward(i, u.forward(i))
+            u.setForward(i, node)
+            node.setSpan(i, u.span(i) - (rankScratch[0] - rankScratch[i]))
+            u.setSpan(i, rankScratch[0] - rankScratch[i] + 1)
         }
-        for i in newLevel..<level { update[i]!.links[i].span += 1 }
+        for i in newLevel..<level { update[i]!.setSpan(i, update[i]!.span(i) + 1) }
         node.backward = update[0] === head ? nil : update[0]
-        if let next = node.links[0].forward { next.backward = node } else { tail = node }
+        if let next = node.forward(0) { next.backward = node } else { tail = node }
         count += 1
     }
 
@@ -107,21 +141,21 @@ public final class SkipList {
     public func remove(_ score: Double, _ member: Bytes) -> Bool {
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.links[i].forward, SkipList.before(next.score, next.member, score, member) { x = next }
+            while let next = x.forward(i), SkipList.before(next.score, next.member, score, member) { x = next }
             update[i] = x
         }
-        guard let target = x.links[0].forward, target.score == score, target.member == member else { return false }
+        guard let target = x.forward(0), target.score == score, target.member == member else { return false }
         for i in 0..<level {
             let u = update[i]!
-            if u.links[i].forward === target {
-                u.links[i].span += target.links[i].span - 1
-                u.links[i].forward = target.links[i].forward
+            if u.forward(i) === target {
+                u.setSpan(i, u.span(i) + target.span(i) - 1)
+                u.setForward(i, target.forward(i))
             } else {
-                u.links[i].span -= 1
+                u.setSpan(i, u.span(i) - 1)
             }
         }
-        if let next = target.links[0].forward { next.backward = target.backward } else { tail = target.backward }
-        while level > 1 && head.links[level - 1].forward == nil { level -= 1 }
+        if let next = target.forward(0) { next.backward = target.backward } else { tail = target.backward }
+        while level > 1 && head.forward(level - 1) == nil { level -= 1 }
         count -= 1
         return true
     }
@@ -131,8 +165,8 @@ public final class SkipList {
         var r = 0
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.links[i].forward, !SkipList.before(score, member, next.score, next.member) {
-                r += x.links[i].span
+            while let next = x.forward(i), !SkipList.before(score, member, next.score, next.member) {
+                r += x.span(i)
                 x = next
             }
             if x !== head && x.member == member && x.score == score { return r - 1 }
@@ -147,8 +181,8 @@ public final class SkipList {
         var x = head
         let target = rank + 1
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.links[i].forward, traversed + x.links[i].span <= target {
-                traversed += x.links[i].span
+            while let next = x.forward(i), traversed + x.span(i) <= target {
+                traversed += x.span(i)
                 x = next
             }
             if traversed == target { return x }
@@ -160,9 +194,9 @@ public final class SkipList {
     func firstNode(atLeast inRange: (Double, Bytes) -> Bool) -> Node? {
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.links[i].forward, !inRange(next.score, next.member) { x = next }
+            while let next = x.forward(i), !inRange(next.score, next.member) { x = next }
         }
-        return x.links[0].forward
+        return x.forward(0)
     }
 
     /// Elements from 0-based rank `start`, in order (or reverse order from rank `start`
@@ -171,7 +205,7 @@ public final class SkipList {
         guard var node = node(at: reverse ? count - 1 - start : start) else { return }
         while true {
             if !body(node.score, node.member) { return }
-            guard let next = reverse ? node.backward : node.links[0].forward else { return }
+            guard let next = reverse ? node.backward : node.forward(0) else { return }
             node = next
         }
     }
@@ -182,8 +216,8 @@ public final class SkipList {
         var r = 0
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.links[i].forward, !isAtOrAfter(next.score, next.member) {
-                r += x.links[i].span
+            while let next = x.forward(i), !isAtOrAfter(next.score, next.member) {
+                r += x.span(i)
                 x = next
             }
         }
