@@ -831,7 +831,7 @@ enum SortedSetCommands {
         if let z = found {
             switch z.storage {
             case .packed(let a):
-                pairs = a.map { ($0.member, $0.score) }  // small: all at once, as Redis does for listpacks
+                pairs = a.pairs.map { ($0.member, $0.score) }  // small: all at once, as Redis does for listpacks
             case .skiplist(let t, _):
                 let (entries, cursor) = options.walk(t)
                 pairs = entries.map { ($0.key, $0.value) }

@@ -5,11 +5,11 @@ import CairnCore
 /// for order and rank ("skiplist"), and never back, as in Redis.
 public final class SortedSetValue {
     public enum Storage {
-        case packed([(score: Double, member: Bytes)])
+        case packed(PackedScores)
         case skiplist(KeyTable<Double>, SkipList)
     }
 
-    public private(set) var storage: Storage = .packed([])
+    public private(set) var storage: Storage = .packed(PackedScores())
 
     public init() {}
 
@@ -27,7 +27,7 @@ public final class SortedSetValue {
 
     public func score(_ member: Bytes) -> Double? {
         switch storage {
-        case .packed(let a): return a.first { $0.member == member }?.score
+        case .packed(let a): return a.score(member)
         case .skiplist(let t, _): return t[member]
         }
     }
@@ -36,18 +36,16 @@ public final class SortedSetValue {
     @discardableResult
     public func set(_ member: Bytes, _ score: Double, maxPackedEntries: Int, maxPackedValueBytes: Int) -> Bool {
         if case .packed(var a) = storage {
-            let existing = a.firstIndex { $0.member == member }
-            if existing == nil && (a.count >= maxPackedEntries || member.count > maxPackedValueBytes) {
+            let existing = a.score(member) != nil
+            if !existing && (a.count >= maxPackedEntries || member.count > maxPackedValueBytes) {
                 convertToSkipList()
             } else {
-                storage = .packed([])
-                if let i = existing { a.remove(at: i) }
+                storage = .packed(PackedScores())  // one reference: edit in place
+                if existing { a.remove(member) }
                 // A listpack keeps -0 as the integer 0, so Redis replies 0 for it while small.
-                let stored = score == 0 ? 0.0 : score
-                let at = insertionIndex(a, stored, member)
-                a.insert((stored, member), at: at)
+                a.insert(member, score == 0 ? 0.0 : score)
                 storage = .packed(a)
-                return existing == nil
+                return !existing
             }
         }
         guard case .skiplist(let t, let l) = storage else { return false }
@@ -64,24 +62,14 @@ public final class SortedSetValue {
         return true
     }
 
-    func insertionIndex(_ a: [(score: Double, member: Bytes)], _ score: Double, _ member: Bytes) -> Int {
-        var lo = 0, hi = a.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if SkipList.before(a[mid].score, a[mid].member, score, member) { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
-
     @discardableResult
     public func remove(_ member: Bytes) -> Bool {
         switch storage {
         case .packed(var a):
-            guard let i = a.firstIndex(where: { $0.member == member }) else { return false }
-            storage = .packed([])
-            a.remove(at: i)
+            storage = .packed(PackedScores())
+            let removed = a.remove(member)
             storage = .packed(a)
-            return true
+            return removed
         case .skiplist(let t, let l):
             guard let s = t.remove(member) else { return false }
             l.remove(s, member)
@@ -93,7 +81,7 @@ public final class SortedSetValue {
         guard case .packed(let a) = storage else { return }
         let t = KeyTable<Double>(seed: UInt64.random(in: 0...UInt64.max))
         let l = SkipList()
-        for e in a {
+        for e in a.pairs {
             t.insert(e.member, e.score)
             l.insert(e.score, e.member)
         }
@@ -103,7 +91,7 @@ public final class SortedSetValue {
     /// 0-based rank in ascending order.
     public func rank(_ member: Bytes) -> Int? {
         switch storage {
-        case .packed(let a): return a.firstIndex { $0.member == member }
+        case .packed(let a): return a.index(member)
         case .skiplist(let t, let l):
             guard let s = t[member] else { return nil }
             return l.rank(s, member)
@@ -113,7 +101,9 @@ public final class SortedSetValue {
     /// The element at a 0-based ascending rank.
     public func element(at rank: Int) -> (score: Double, member: Bytes)? {
         switch storage {
-        case .packed(let a): return rank >= 0 && rank < a.count ? a[rank] : nil
+        case .packed(let a):
+            guard rank >= 0 && rank < a.count else { return nil }
+            return a.pairs[rank]
         case .skiplist(_, let l):
             guard let n = l.node(at: rank) else { return nil }
             return (n.score, n.member)
@@ -124,7 +114,8 @@ public final class SortedSetValue {
     /// order), or count.
     public func firstRank(where isAtOrAfter: (Double, Bytes) -> Bool) -> Int {
         switch storage {
-        case .packed(let a):
+        case .packed(let packed):
+            let a = packed.pairs
             var lo = 0, hi = a.count
             while lo < hi {
                 let mid = (lo + hi) / 2
@@ -140,7 +131,8 @@ public final class SortedSetValue {
     /// `start` downwards) while `body` returns true.
     public func walk(from start: Int, reverse: Bool, _ body: (Double, Bytes) -> Bool) {
         switch storage {
-        case .packed(let a):
+        case .packed(let packed):
+            let a = packed.pairs
             guard start >= 0 && start < a.count else { return }
             if reverse {
                 for i in stride(from: a.count - 1 - start, through: 0, by: -1) where !body(a[i].score, a[i].member) { return }
