@@ -13,13 +13,19 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
     /// Arguments still to read of the current multibulk request; 0 when between requests.
     private var pendingArgumentCount = 0
     private var arguments: [Bytes] = []
+    /// Memory held by `arguments` (payload plus one `Bytes` each), counted against the
+    /// query buffer limit.
+    private var parsedArgumentBytes = 0
 
     public init(limits: RESPLimits = RESPLimits()) {
         self.limits = limits
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> [Bytes]? {
-        if buffer.readableBytes > limits.queryBufferBytesMax {
+        // What one client holds unexecuted: unparsed input plus the arguments already parsed
+        // of a request still incomplete (a request of millions of empty arguments would
+        // otherwise grow without bound while each read stays small).
+        if buffer.readableBytes + parsedArgumentBytes > limits.queryBufferBytesMax {
             throw RESPProtocolError.queryBufferOverflow
         }
         while true {
@@ -38,6 +44,7 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
             }
             buffer.moveReaderIndex(forwardBy: consumed)
             if complete {
+                parsedArgumentBytes = 0
                 if arguments.isEmpty { continue }  // `*0` and `*-1` are empty requests
                 let done = arguments
                 arguments = []
@@ -99,6 +106,8 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
             let n = Int(length)
             guard raw.count - next >= n + 2 else { return false }
             arguments.append(Bytes(UnsafeRawBufferPointer(rebasing: raw[next..<(next + n)])))
+            parsedArgumentBytes += n + MemoryLayout<Bytes>.stride
+            if parsedArgumentBytes > limits.queryBufferBytesMax { throw RESPProtocolError.queryBufferOverflow }
             pos = next + n + 2
             consumed = pos
             pendingArgumentCount -= 1

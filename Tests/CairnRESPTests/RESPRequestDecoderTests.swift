@@ -87,6 +87,23 @@ final class RESPRequestDecoderTests: XCTestCase {
         expectError("*1\r\n$200\r\n" + String(repeating: "x", count: 150), nil, limits: limits)
     }
 
+    /// Millions of tiny arguments of one unfinished request count against the query
+    /// buffer limit even though each read is small and consumed.
+    func testParsedArgumentsCountAgainstTheQueryLimit() {
+        var limits = RESPLimits()
+        limits.queryBufferBytesMax = 10_000
+        var decoder = RESPRequestDecoder(limits: limits)
+        var buffer = ByteBuffer(string: "*1000000\r\n")
+        XCTAssertThrowsError(try {
+            for _ in 0..<100 {
+                buffer.writeString(String(repeating: "$0\r\n\r\n", count: 100))
+                _ = try decoder.decode(buffer: &buffer)
+            }
+        }()) { error in
+            XCTAssertEqual(error as? RESPProtocolError, .queryBufferOverflow)
+        }
+    }
+
     func testIncompleteInputWaits() throws {
         XCTAssertEqual(try decodeAll(Array("*2\r\n$3\r\nGET\r\n$1\r\n".utf8)), [])
         XCTAssertEqual(try decodeAll(Array("GET k".utf8)), [])
