@@ -11,7 +11,10 @@ public final class ClientSession {
     public var libVersion: String?
     public var noEvict = false
     public var noTouch = false
-    public var lastCommand = "NULL"
+    /// The last command run (CLIENT LIST's cmd=); a reference, not its name, to keep the
+    /// per-command path free of string copies.
+    public var lastCommandSpec: CommandSpec?
+    public var lastCommand: String { lastCommandSpec?.fullName ?? "NULL" }
     public let createdAtMs: Int64
     public var lastInteractionMs: Int64
 

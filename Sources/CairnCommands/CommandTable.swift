@@ -23,9 +23,19 @@ public final class CommandTable: @unchecked Sendable {
         for s in specs { register(s) }
     }
 
+    /// The last name looked up and its spec: pipelines mostly repeat one command, and a
+    /// comparison of two inline byte strings is cheaper than hashing.
+    private var lastName: Bytes = .empty
+    private var lastSpec: CommandSpec?
+
     public func lookup(_ name: Bytes) -> CommandSpec? {
-        if let spec = upper[name] { return spec }
-        return commands[name.lowercased]
+        if let lastSpec, name == lastName { return lastSpec }
+        let spec = upper[name] ?? commands[name.lowercased]
+        if let spec {
+            lastName = name
+            lastSpec = spec
+        }
+        return spec
     }
 
     /// Every command sorted by name, for COMMAND and COMMAND DOCS.

@@ -262,7 +262,7 @@ final class Engine: @unchecked Sendable {
         let finished = Clock.monotonicMicroseconds()
         let elapsed = finished - commandClock
         commandClock = finished
-        session.lastCommand = spec.fullName
+        session.lastCommandSpec = spec
         let failed = ctx.out.buffer.writerIndex > errorMark
             && ctx.out.buffer.getInteger(at: errorMark, as: UInt8.self) == UInt8(ascii: "-")
         spec.stats.calls += 1
