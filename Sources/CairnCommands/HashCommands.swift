@@ -40,12 +40,7 @@ enum HashCommands {
 
     /// The hash at `key`: `.some(nil)` when absent; nil (after a WRONGTYPE reply) when not a hash.
     static func readHash(_ ctx: CommandContext, _ key: Bytes, write: Bool = false) -> HashValue?? {
-        guard let p = write ? ctx.lookupWrite(key) : ctx.lookupRead(key) else { return .some(nil) }
-        guard let h = ctx.db.main.entries[p].value.hashValue else {
-            ctx.wrongType()
-            return nil
-        }
-        return .some(h)
+        ctx.readValue(key, write: write) { $0.hashValue }
     }
 
     /// The hash at `key` for writing, created (empty, not yet stored) when absent.
@@ -217,16 +212,8 @@ enum HashCommands {
             ctx.out.arrayHeader(0)
             return
         }
-        var chosen: [(Bytes, Bytes)] = []
-        if count < 0 {
-            let size = h.count
-            let all = h.pairs
-            for _ in 0..<Int(min(-count, 100_000_000)) { chosen.append(all[Int.random(in: 0..<size)]) }
-        } else if count >= h.count {
-            chosen = h.pairs
-        } else {
-            chosen = Array(h.pairs.shuffled().prefix(Int(count)))
-        }
+        let pairs = h.pairs
+        let chosen = randomSelection(count: count, size: pairs.count, element: { pairs[$0] }, all: { pairs })
         writePairs(ctx, chosen, withValues: withValues)
     }
 

@@ -58,12 +58,7 @@ enum ListCommands {
 
     /// The list at `key`: `.some(nil)` when absent; nil (after WRONGTYPE) when not a list.
     static func readList(_ ctx: CommandContext, _ key: Bytes, write: Bool = false) -> ListValue?? {
-        guard let p = write ? ctx.lookupWrite(key) : ctx.lookupRead(key) else { return .some(nil) }
-        guard let l = ctx.db.main.entries[p].value.listValue else {
-            ctx.wrongType()
-            return nil
-        }
-        return .some(l)
+        ctx.readValue(key, write: write) { $0.listValue }
     }
 
     static func push(_ ctx: CommandContext, head: Bool, onlyExisting: Bool) {
@@ -322,26 +317,8 @@ enum ListCommands {
 
     /// LMPOP (numkeys at `offset` 1) and BLMPOP (timeout first, numkeys at 2).
     static func lmpop(_ ctx: CommandContext, offset: Int, deadline: Int64??) {
-        guard let numkeys = ctx.args[offset].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
-            ctx.out.error("ERR numkeys should be greater than 0")
-            return
-        }
-        let n = Int(numkeys)
-        guard ctx.args.count >= offset + 2 + n else { ctx.syntaxError(); return }
-        guard let head = side(ctx, offset + 1 + n) else { return }
-        var count: Int64 = 1
-        var j = offset + 2 + n
-        while j < ctx.args.count {
-            if ctx.isOption(j, "count") && j + 1 < ctx.args.count {
-                guard let c = ctx.args[j + 1].int64, c > 0 else { ctx.out.error("ERR count should be greater than 0"); return }
-                count = c
-                j += 2
-            } else {
-                ctx.syntaxError()
-                return
-            }
-        }
-        let keys = Array(ctx.args[(offset + 1)..<(offset + 1 + n)])
+        guard let parsed = MultiPopArguments.parse(ctx, offset: offset, sides: ("left", "right")) else { return }
+        let head = parsed.first, count = parsed.count, keys = parsed.keys
         for key in keys {
             guard let found = readList(ctx, key, write: true) else { return }
             guard let list = found, list.count > 0 else { continue }
@@ -356,7 +333,7 @@ enum ListCommands {
             return
         }
         if let deadline, ctx.mayBlock {
-            ctx.blockRequest = BlockRequest(operation: .multiPop(left: head, count: Int(min(count, Int64(Int32.max)))),
+            ctx.blockRequest = BlockRequest(operation: .multiPop(left: head, count: parsed.blockCount),
                                             database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
             return
         }

@@ -42,12 +42,7 @@ enum SetCommands {
 
     /// The set at `key`: `.some(nil)` when absent; nil (after WRONGTYPE) when not a set.
     static func readSet(_ ctx: CommandContext, _ key: Bytes, write: Bool = false) -> SetValue?? {
-        guard let p = write ? ctx.lookupWrite(key) : ctx.lookupRead(key) else { return .some(nil) }
-        guard let s = ctx.db.main.entries[p].value.setValue else {
-            ctx.wrongType()
-            return nil
-        }
-        return .some(s)
+        ctx.readValue(key, write: write) { $0.setValue }
     }
 
     static func sadd(_ ctx: CommandContext) {
@@ -154,17 +149,7 @@ enum SetCommands {
         guard let count = ctx.randomCountArg(2) else { return }
         guard let found = readSet(ctx, ctx.args[1]) else { return }
         guard let s = found, s.count > 0, count != 0 else { ctx.out.arrayHeader(0); return }
-        var chosen: [Bytes]
-        if count < 0 {
-            chosen = (0..<Int(min(-count, 100_000_000))).map { _ in s.member(at: Int.random(in: 0..<s.count)) }
-            ctx.out.arrayHeader(chosen.count)
-            for m in chosen { ctx.out.bulk(m) }
-            return
-        } else if count >= s.count {
-            chosen = s.members
-        } else {
-            chosen = Array(s.members.shuffled().prefix(Int(count)))
-        }
+        let chosen = randomSelection(count: count, size: s.count, element: { s.member(at: $0) }, all: { s.members })
         // An array, not a set, even in RESP3 (as Redis 7.0 replies).
         ctx.out.arrayHeader(chosen.count)
         for m in chosen { ctx.out.bulk(m) }

@@ -87,12 +87,7 @@ enum SortedSetCommands {
     // MARK: - Helpers
 
     static func readZSet(_ ctx: CommandContext, _ key: Bytes, write: Bool = false) -> SortedSetValue?? {
-        guard let p = write ? ctx.lookupWrite(key) : ctx.lookupRead(key) else { return .some(nil) }
-        guard let z = ctx.db.main.entries[p].value.sortedSetValue else {
-            ctx.wrongType()
-            return nil
-        }
-        return .some(z)
+        ctx.readValue(key, write: write) { $0.sortedSetValue }
     }
 
     static func set(_ ctx: CommandContext, _ z: SortedSetValue, _ member: Bytes, _ score: Double) -> Bool {
@@ -566,30 +561,8 @@ enum SortedSetCommands {
 
     /// ZMPOP (numkeys at `offset` 1) and BZMPOP (timeout first, numkeys at 2).
     static func zmpop(_ ctx: CommandContext, offset: Int, deadline: Int64??) {
-        guard let numkeys = ctx.args[offset].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
-            ctx.out.error("ERR numkeys should be greater than 0")
-            return
-        }
-        let n = Int(numkeys)
-        guard ctx.args.count >= offset + 2 + n else { ctx.syntaxError(); return }
-        let max: Bool
-        if ctx.isOption(offset + 1 + n, "min") { max = false } else if ctx.isOption(offset + 1 + n, "max") { max = true } else {
-            ctx.syntaxError()
-            return
-        }
-        var count: Int64 = 1
-        var j = offset + 2 + n
-        while j < ctx.args.count {
-            if ctx.isOption(j, "count") && j + 1 < ctx.args.count {
-                guard let c = ctx.args[j + 1].int64, c > 0 else { ctx.out.error("ERR count should be greater than 0"); return }
-                count = c
-                j += 2
-            } else {
-                ctx.syntaxError()
-                return
-            }
-        }
-        let keys = Array(ctx.args[(offset + 1)..<(offset + 1 + n)])
+        guard let parsed = MultiPopArguments.parse(ctx, offset: offset, sides: ("min", "max")) else { return }
+        let max = !parsed.first, count = parsed.count, keys = parsed.keys
         for key in keys {
             guard let found = readZSet(ctx, key, write: true) else { return }
             guard let z = found, z.count > 0 else { continue }
@@ -608,7 +581,7 @@ enum SortedSetCommands {
             return
         }
         if let deadline, ctx.mayBlock {
-            ctx.blockRequest = BlockRequest(operation: .zmultiPop(max: max, count: Int(min(count, Int64(Int32.max)))),
+            ctx.blockRequest = BlockRequest(operation: .zmultiPop(max: max, count: parsed.blockCount),
                                             database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
             return
         }
@@ -812,14 +785,7 @@ enum SortedSetCommands {
         }
         guard let found = readZSet(ctx, ctx.args[1]) else { return }
         guard let z = found, z.count > 0, count != 0 else { ctx.out.arrayHeader(0); return }
-        var chosen: [(score: Double, member: Bytes)]
-        if count < 0 {
-            chosen = (0..<Int(min(-count, 100_000_000))).map { _ in z.element(at: Int.random(in: 0..<z.count))! }
-        } else if count >= z.count {
-            chosen = z.elements
-        } else {
-            chosen = Array(z.elements.shuffled().prefix(Int(count)))
-        }
+        let chosen = randomSelection(count: count, size: z.count, element: { z.element(at: $0)! }, all: { z.elements })
         writeElements(ctx, chosen, withScores: withScores)
     }
 

@@ -1,0 +1,67 @@
+import CairnCore
+import CairnStore
+
+/// Argument shapes that several collection families share.
+
+/// `numkeys key [key ...] <side> [COUNT count]` of LMPOP, BLMPOP, ZMPOP and BZMPOP.
+struct MultiPopArguments {
+    var keys: [Bytes]
+    /// LEFT (lists) or MIN (sorted sets).
+    var first: Bool
+    var count: Int64 = 1
+
+    /// Parses from `offset` (numkeys); `sides` are the two accepted words, first one first.
+    static func parse(_ ctx: CommandContext, offset: Int, sides: (StaticString, StaticString)) -> MultiPopArguments? {
+        guard let numkeys = ctx.args[offset].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
+            ctx.out.error("ERR numkeys should be greater than 0")
+            return nil
+        }
+        let n = Int(numkeys)
+        guard ctx.args.count >= offset + 2 + n else { ctx.syntaxError(); return nil }
+        let first: Bool
+        if ctx.isOption(offset + 1 + n, sides.0) { first = true } else if ctx.isOption(offset + 1 + n, sides.1) { first = false } else {
+            ctx.syntaxError()
+            return nil
+        }
+        var result = MultiPopArguments(keys: Array(ctx.args[(offset + 1)..<(offset + 1 + n)]), first: first)
+        var j = offset + 2 + n
+        while j < ctx.args.count {
+            if ctx.isOption(j, "count") && j + 1 < ctx.args.count {
+                guard let c = ctx.args[j + 1].int64, c > 0 else { ctx.out.error("ERR count should be greater than 0"); return nil }
+                result.count = c
+                j += 2
+            } else {
+                ctx.syntaxError()
+                return nil
+            }
+        }
+        return result
+    }
+
+    /// The count as a bound for a blocked client's request.
+    var blockCount: Int { Int(min(count, Int64(Int32.max))) }
+}
+
+/// The choice HRANDFIELD, SRANDMEMBER and ZRANDMEMBER make for a count: a negative
+/// count picks |count| with repetitions, a count at least the size takes everything
+/// (in the collection's order), a smaller one takes distinct elements at random.
+func randomSelection<T>(count: Int64, size: Int, element: (Int) -> T, all: () -> [T]) -> [T] {
+    if count < 0 {
+        return (0..<Int(min(-count, 100_000_000))).map { _ in element(Int.random(in: 0..<size)) }
+    }
+    if count >= size { return all() }
+    return Array(all().shuffled().prefix(Int(count)))
+}
+
+extension CommandContext {
+    /// The value at `key` as the type `extract` accepts: `.some(nil)` when absent; nil
+    /// (after a WRONGTYPE reply) when the key holds another type.
+    func readValue<T>(_ key: Bytes, write: Bool, _ extract: (Value) -> T?) -> T?? {
+        guard let p = write ? lookupWrite(key) : lookupRead(key) else { return .some(nil) }
+        guard let v = extract(db.main.entries[p].value) else {
+            wrongType()
+            return nil
+        }
+        return .some(v)
+    }
+}
