@@ -42,6 +42,34 @@ struct MultiPopArguments {
     var blockCount: Int { Int(min(count, Int64(Int32.max))) }
 }
 
+/// `key [count [WITHVALUES|WITHSCORES]]` of HRANDFIELD and ZRANDMEMBER.
+struct RandomCountArguments {
+    /// nil: no count given (one element, or null).
+    var count: Int64?
+    var withValues = false
+
+    static func parse(_ ctx: CommandContext, valuesWord: StaticString) -> RandomCountArguments? {
+        let n = ctx.args.count
+        if n == 2 { return RandomCountArguments(count: nil) }
+        var result = RandomCountArguments(count: nil)
+        if n == 4 {
+            guard ctx.isOption(3, valuesWord) else { ctx.syntaxError(); return nil }
+            result.withValues = true
+        } else if n > 4 {
+            ctx.syntaxError()
+            return nil
+        }
+        guard let count = ctx.randomCountArg(2) else { return nil }
+        // Pairs double the reply: Redis refuses counts whose double would not fit.
+        if result.withValues && (count < -Int64.max / 2 || count > Int64.max / 2) {
+            ctx.out.error("ERR value is out of range")
+            return nil
+        }
+        result.count = count
+        return result
+    }
+}
+
 /// The choice HRANDFIELD, SRANDMEMBER and ZRANDMEMBER make for a count: a negative
 /// count picks |count| with repetitions, a count at least the size takes everything
 /// (in the collection's order), a smaller one takes distinct elements at random.

@@ -187,26 +187,14 @@ enum HashCommands {
     }
 
     static func hrandfield(_ ctx: CommandContext) {
-        let n = ctx.args.count
-        if n == 2 {
+        guard let parsed = RandomCountArguments.parse(ctx, valuesWord: "withvalues") else { return }
+        guard let count = parsed.count else {
             guard let found = readHash(ctx, ctx.args[1]) else { return }
             guard let h = found, h.count > 0 else { ctx.out.null(); return }
             ctx.out.bulk(h.pair(at: Int.random(in: 0..<h.count)).0)
             return
         }
-        var withValues = false
-        if n == 4 {
-            guard ctx.isOption(3, "withvalues") else { ctx.syntaxError(); return }
-            withValues = true
-        } else if n > 4 {
-            ctx.syntaxError()
-            return
-        }
-        guard let count = ctx.randomCountArg(2) else { return }
-        if withValues && (count < -Int64.max / 2 || count > Int64.max / 2) {
-            ctx.out.error("ERR value is out of range")
-            return
-        }
+        let withValues = parsed.withValues
         guard let found = readHash(ctx, ctx.args[1]) else { return }
         guard let h = found, h.count > 0, count != 0 else {
             ctx.out.arrayHeader(0)

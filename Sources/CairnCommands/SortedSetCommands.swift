@@ -763,26 +763,14 @@ enum SortedSetCommands {
     // MARK: - Random, scan
 
     static func zrandmember(_ ctx: CommandContext) {
-        let n = ctx.args.count
-        if n == 2 {
+        guard let parsed = RandomCountArguments.parse(ctx, valuesWord: "withscores") else { return }
+        guard let count = parsed.count else {
             guard let found = readZSet(ctx, ctx.args[1]) else { return }
             guard let z = found, z.count > 0 else { ctx.out.null(); return }
             ctx.out.bulk(z.element(at: Int.random(in: 0..<z.count))!.member)
             return
         }
-        var withScores = false
-        if n == 4 {
-            guard ctx.isOption(3, "withscores") else { ctx.syntaxError(); return }
-            withScores = true
-        } else if n > 4 {
-            ctx.syntaxError()
-            return
-        }
-        guard let count = ctx.randomCountArg(2) else { return }
-        if withScores && (count < -Int64.max / 2 || count > Int64.max / 2) {
-            ctx.out.error("ERR value is out of range")
-            return
-        }
+        let withScores = parsed.withValues
         guard let found = readZSet(ctx, ctx.args[1]) else { return }
         guard let z = found, z.count > 0, count != 0 else { ctx.out.arrayHeader(0); return }
         let chosen = randomSelection(count: count, size: z.count, element: { z.element(at: $0)! }, all: { z.elements })
