@@ -47,9 +47,6 @@ public final class CommandContext {
     public var stats = ExecutionStats()
     /// Set by a blocking command that found nothing to pop: the engine parks the client.
     public var blockRequest: BlockRequest?
-    /// Blocking commands act like their non-blocking forms when this is false (inside
-    /// MULTI/EXEC and scripts, later).
-    public var mayBlock = true
     /// Keys the last command may have made non-empty lists of (pushes), for waking
     /// blocked clients.
     public var readiedKeys: [(database: Int, key: Bytes)] = []

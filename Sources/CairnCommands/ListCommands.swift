@@ -332,7 +332,7 @@ enum ListCommands {
             ctx.propagate([head ? "LPOP" : "RPOP", key, Bytes(Int64(k))])
             return
         }
-        if let deadline, ctx.mayBlock {
+        if let deadline {
             ctx.blockRequest = BlockRequest(operation: .multiPop(left: head, count: parsed.blockCount),
                                             database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
             return
@@ -360,12 +360,8 @@ enum ListCommands {
             ctx.out.bulk(element)
             return
         }
-        if ctx.mayBlock {
-            ctx.blockRequest = BlockRequest(operation: .pop(left: left), database: ctx.session.databaseIndex,
-                                            keys: keys, deadlineMs: deadline)
-            return
-        }
-        ctx.out.nullArray()
+        ctx.blockRequest = BlockRequest(operation: .pop(left: left), database: ctx.session.databaseIndex,
+                                        keys: keys, deadlineMs: deadline)
     }
 
     /// BLMOVE and BRPOPLPUSH: the move at once when the source has elements.
@@ -381,12 +377,8 @@ enum ListCommands {
             }
             return
         }
-        if ctx.mayBlock {
-            ctx.blockRequest = BlockRequest(operation: .move(fromLeft: fromLeft, toLeft: toLeft, destination: dst),
-                                            database: ctx.session.databaseIndex, keys: [src], deadlineMs: deadline)
-            return
-        }
-        ctx.out.nullArray()
+        ctx.blockRequest = BlockRequest(operation: .move(fromLeft: fromLeft, toLeft: toLeft, destination: dst),
+                                        database: ctx.session.databaseIndex, keys: [src], deadlineMs: deadline)
     }
 
     static func blmove(_ ctx: CommandContext) {

@@ -580,7 +580,7 @@ enum SortedSetCommands {
             }
             return
         }
-        if let deadline, ctx.mayBlock {
+        if let deadline {
             ctx.blockRequest = BlockRequest(operation: .zmultiPop(max: max, count: parsed.blockCount),
                                             database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
             return
@@ -609,12 +609,8 @@ enum SortedSetCommands {
             ctx.out.double(e.score)
             return
         }
-        if ctx.mayBlock {
-            ctx.blockRequest = BlockRequest(operation: .zpop(max: max), database: ctx.session.databaseIndex,
-                                            keys: keys, deadlineMs: deadline)
-            return
-        }
-        ctx.out.nullArray()
+        ctx.blockRequest = BlockRequest(operation: .zpop(max: max), database: ctx.session.databaseIndex,
+                                        keys: keys, deadlineMs: deadline)
     }
 
     // MARK: - Set algebra

@@ -32,7 +32,7 @@ public final class LogWriter: @unchecked Sendable {
     private var stagedFirstLSN: UInt64 = 0
 
     // Shared, under `lock`.
-    private let lock = NSLockish()
+    private let lock = PthreadMutex()
     private var queue: [(first: UInt64, last: UInt64, bytes: [UInt8])] = []
     private var scheduled = false
     private var policyValue: SyncPolicy
@@ -150,7 +150,7 @@ public final class LogWriter: @unchecked Sendable {
             scheduled = true
             return true
         }
-        if start { io.async { self.drain() } }
+        if start { io.async { self.drainNow() } }
     }
 
     /// Hands over what is staged and waits until the writer has written it (and synced it,
@@ -177,10 +177,6 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     // MARK: - Writer side
-
-    private func drain() {
-        drainNow()
-    }
 
     private func drainNow() {
         while true {
@@ -305,7 +301,7 @@ func monotonicNanoseconds() -> UInt64 {
 }
 
 /// A small mutex (pthread), without Foundation.
-final class NSLockish: @unchecked Sendable {
+final class PthreadMutex: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
 
     init() { pthread_mutex_init(&mutex, nil) }

@@ -16,7 +16,6 @@ final class Persistence {
     var writtenLSN: UInt64 = 0
     /// Why the log stopped, once it has: writes are refused from then on.
     private(set) var failure: String?
-    var lastFailureErrno: String { failure ?? "" }
 
     init(fs: FileSystem, directory: String) {
         self.fs = fs
