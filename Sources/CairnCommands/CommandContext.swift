@@ -50,6 +50,8 @@ public final class CommandContext {
     /// Keys the last command may have made non-empty lists of (pushes), for waking
     /// blocked clients.
     public var readiedKeys: [(database: Int, key: Bytes)] = []
+    /// Databases whose every key may have changed (SWAPDB), for waking blocked clients.
+    public var readiedDatabases: [Int] = []
     /// The spec of the command running now.
     public var spec: CommandSpec?
     /// Set by a handler that recorded its own effects instead of its arguments.

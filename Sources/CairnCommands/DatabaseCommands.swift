@@ -61,6 +61,7 @@ enum DatabaseCommands {
         }
         ctx.keyspace.swap(Int(a), Int(b))
         ctx.dirty += 1
+        ctx.readiedDatabases += [Int(a), Int(b)]
         ctx.out.ok()
     }
 }

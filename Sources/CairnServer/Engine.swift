@@ -252,6 +252,13 @@ final class Engine: @unchecked Sendable {
             ctx.blockRequest = nil
             block(conn, request)
         }
+        if !ctx.readiedDatabases.isEmpty {
+            // After SWAPDB any key a client waits on in those databases may hold data now.
+            for db in Set(ctx.readiedDatabases) {
+                for bk in blockedQueues.keys where bk.database == db { ctx.readiedKeys.append((db, bk.key)) }
+            }
+            ctx.readiedDatabases.removeAll()
+        }
         if !ctx.readiedKeys.isEmpty {
             let ready = ctx.readiedKeys
             ctx.readiedKeys.removeAll()
@@ -302,6 +309,7 @@ final class Engine: @unchecked Sendable {
         ctx.run(spec, effect.arguments)
         ctx.effects.removeAll(keepingCapacity: true)
         ctx.readiedKeys.removeAll()
+        ctx.readiedDatabases.removeAll()
         ctx.blockRequest = nil
         if ctx.out.buffer.readableBytes > 0, ctx.out.buffer.getInteger(at: ctx.out.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
             return ctx.out.buffer.getString(at: ctx.out.buffer.readerIndex, length: ctx.out.buffer.readableBytes)

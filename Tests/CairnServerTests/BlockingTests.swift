@@ -74,6 +74,13 @@ final class BlockingTests: XCTestCase {
         try other.call("RPUSH", "moved", "m")
         try other.call("MOVE", "moved", "1")
         XCTAssertEqual(try c.readReply().array?.last?.string, "m")
+        // SWAPDB brings database 2's list into database 1, where c waits again.
+        try send(c, "BLPOP", "swapped", "0")
+        try waitBlocked(other, 1)
+        try other.call("SELECT", "2")
+        try other.call("RPUSH", "swapped", "s")
+        try other.call("SWAPDB", "1", "2")
+        XCTAssertEqual(try c.readReply().array?.last?.string, "s")
     }
 
     func testSortedSetPopsWaitAndTypesDoNotMix() throws {
