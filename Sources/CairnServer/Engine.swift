@@ -205,8 +205,9 @@ final class Engine: @unchecked Sendable {
             for a in args.dropFirst() where detail.utf8.count < 128 {
                 detail += "'\(String(a.string.prefix(128 - detail.utf8.count)))' "
             }
+            let mark = ctx.out.buffer.writerIndex
             ctx.out.error("ERR unknown command '\(String(args[0].string.prefix(128)))', with args beginning with: \(detail)")
-            stats.errorReplies += 1
+            countError(at: mark)
             return
         }
         if !spec.arityAccepts(args.count) {
@@ -276,14 +277,27 @@ final class Engine: @unchecked Sendable {
         spec.stats.microseconds += Int(elapsed)
         if failed {
             spec.stats.failedCalls += 1
-            stats.errorReplies += 1
+            countError(at: errorMark)
         }
     }
 
     private func reject(_ spec: CommandSpec, _ message: String) {
+        let mark = ctx.out.buffer.writerIndex
         ctx.out.error(message)
         spec.stats.rejectedCalls += 1
+        countError(at: mark)
+    }
+
+    /// Counts the error reply written at `index` of the output: in total and by its code.
+    private func countError(at index: Int) {
         stats.errorReplies += 1
+        let buffer = ctx.out.buffer
+        let end = min(buffer.writerIndex, index + 1 + 64)
+        guard index + 1 < end, let view = buffer.viewBytes(at: index + 1, length: end - index - 1) else { return }
+        let code = String(decoding: view.prefix { $0 != 32 && $0 != 13 }, as: UTF8.self)
+        if stats.errorCodes[code] != nil || stats.errorCodes.count < ServerStats.errorCodesMax {
+            stats.errorCodes[code, default: 0] += 1
+        }
     }
 
     /// Effects recorded outside commands (expiry): each becomes a record of its own.

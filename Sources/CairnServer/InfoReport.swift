@@ -174,6 +174,9 @@ enum InfoReport {
             lines = ["# Modules"]
         case "errorstats":
             lines = ["# Errorstats"]
+            for (code, count) in e.stats.errorCodes.sorted(by: { $0.key < $1.key }) {
+                lines.append("errorstat_\(code):count=\(count)")
+            }
         case "cluster":
             lines = ["# Cluster", "cluster_enabled:0"]
         case "keyspace":

@@ -203,6 +203,12 @@ final class IntegrationTests: XCTestCase {
         let stats = try c.call("INFO", "commandstats").string!
         XCTAssertTrue(stats.contains("cmdstat_get:calls=1,"), stats)
         XCTAssertFalse(try c.call("INFO", "server").string!.contains("# Clients"))
+        try c.call("NOSUCH")
+        try c.call("LPUSH", "a", "x")
+        try c.call("GET")
+        let errors = try c.call("INFO", "errorstats").string!
+        XCTAssertTrue(errors.contains("errorstat_ERR:count=2") && errors.contains("errorstat_WRONGTYPE:count=1"), errors)
+        XCTAssertTrue(try c.call("INFO", "stats").string!.contains("total_error_replies:3"))
     }
 
     func testCommandTable() throws {
