@@ -32,7 +32,9 @@ public final class LogReader {
     private var offset = 0
     private var expectedLSN: UInt64?
     public private(set) var recordsRead = 0
-    public private(set) var bytesRead = 0
+    private var bytesInDoneSegments = 0
+    /// Bytes of the log read so far (for progress reports).
+    public var bytesRead: Int { bytesInDoneSegments + offset }
     public private(set) var tornTail: TornTail?
     public private(set) var lastLSN: UInt64 = 0
     /// Bytes in the live segments, for progress reports.
@@ -78,7 +80,7 @@ public final class LogReader {
             let path = logDirectory + "/" + segments[segmentIndex]
             let isLast = segmentIndex == segments.count - 1
             if offset >= bytes.count {
-                bytesRead += bytes.count
+                bytesInDoneSegments += bytes.count
                 bytes = []
                 offset = 0
                 segmentIndex += 1
@@ -113,7 +115,7 @@ public final class LogReader {
     }
 
     private func finish() {
-        bytesRead += offset
+        bytesInDoneSegments += offset
         bytes = []
         offset = 0
         segmentIndex = segments.count
@@ -142,7 +144,7 @@ public final class LogReader {
         }
         offset = Segment.headerBytes
         if offset >= bytes.count {
-            bytesRead += bytes.count
+            bytesInDoneSegments += bytes.count
             bytes = []
             offset = 0
             segmentIndex += 1

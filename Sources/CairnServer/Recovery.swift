@@ -61,7 +61,11 @@ final class LogReplay: @unchecked Sendable {
                     lastReport = now
                     logger.notice("Loading: \(reader.recordsRead) records (\(reader.bytesRead) of \(reader.totalBytes) bytes) replayed")
                 }
-                engine.loop.execute { self.step() }
+                // Scheduled a millisecond ahead: NIO keeps running tasks that are due (queued
+                // by `execute`, or scheduled for now) before it polls the sockets again, so
+                // the loop would neither accept nor answer (-LOADING) until the whole log
+                // was replayed. A millisecond per 20,000 records is nothing.
+                engine.loop.scheduleTask(in: .milliseconds(1)) { self.step() }
                 return
             }
             try finish()

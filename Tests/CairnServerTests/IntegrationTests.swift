@@ -459,3 +459,40 @@ final class DebugCommandTests: XCTestCase {
         XCTAssertEqual(try c.call("DBSIZE"), .integer(0))
     }
 }
+
+/// While the log replays, commands get -LOADING and the log reports progress.
+final class LoadingTests: XCTestCase {
+    func testClientsSeeLoadingWhileTheLogReplays() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-loading-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let args = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path, "--appendfsync", "no"]
+        var server = try ServerProcess(executable: cairnServerBinary(), arguments: args, port: port, directory: dir)
+        let c = try server.client()
+        var batch: [UInt8] = []
+        for i in 0..<20_000 { batch += RESPClient.encode([Array("SET".utf8), Array("key:\(i)".utf8), Array("v".utf8)]) }
+        for _ in 0..<15 {
+            try c.sendRaw(batch)
+            for _ in 0..<20_000 { _ = try c.readReply() }
+        }
+        XCTAssertEqual(server.terminate(), 0)
+        server = try ServerProcess(executable: cairnServerBinary(), arguments: args, port: port, directory: dir, waitForPort: false)
+        defer { server.stop() }
+        var sawLoading = false, sawValue = false
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !sawValue {
+            guard let probe = try? RESPClient(port: port, timeoutSeconds: 5) else { usleep(2000); continue }
+            switch try probe.call("GET", "key:19999") {
+            case .error(let e) where e.hasPrefix("LOADING"): sawLoading = true
+            case .bulk: sawValue = true
+            default: break
+            }
+            // INFO has the loading flag and answers during the load.
+            if !sawValue, let info = try? probe.call("INFO", "persistence").string, info.contains("loading:1") { sawLoading = true }
+        }
+        XCTAssertTrue(sawLoading, "300k records take long enough to be seen loading")
+        XCTAssertTrue(sawValue, "and then the data is served")
+        XCTAssertEqual(try server.client().call("DBSIZE"), .integer(20_000))
+        XCTAssertTrue(server.log.contains("DB loaded from the log: 300000 records"), server.log)
+    }
+}
