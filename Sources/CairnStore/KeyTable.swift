@@ -174,6 +174,15 @@ public final class KeyTable<V> {
         return removed
     }
 
+    /// Grows the slot index for about `count` keys at once (only the 4-byte slots, not the
+    /// entries): a replay of a large log then skips the repeated doublings and their
+    /// rehashing. An overestimate costs 4 bytes a slot; the table shrinks back on deletes.
+    public func reserveSlots(forKeys count: Int) {
+        var target = slots.count
+        while count * 4 > target * 3 { target *= 2 }
+        if target > slots.count { resize(target) }
+    }
+
     @inlinable
     public func removeAll() {
         entries = []
