@@ -82,6 +82,41 @@ func randomSelection<T>(count: Int64, size: Int, element: (Int) -> T, all: () ->
 }
 
 extension CommandContext {
+    /// HDEL, SREM, ZREM: removes each member named from argument 2 on, deletes the key
+    /// once the collection is empty, and replies with the number removed.
+    func removeMembers(of key: Bytes, remove: (Bytes) -> Bool, isEmpty: () -> Bool) {
+        var removed = 0
+        for member in args.dropFirst(2) {
+            if remove(member) { removed += 1 }
+            if isEmpty() {
+                db.delete(key)
+                break
+            }
+        }
+        dirty += removed
+        out.integer(removed)
+    }
+
+    /// `[LIMIT limit]` after the keys of SINTERCARD and ZINTERCARD (0: no limit); nil after
+    /// the error reply.
+    func intercardLimit(from index: Int) -> Int64? {
+        var limit: Int64 = 0
+        var j = index
+        while j < args.count {
+            guard isOption(j, "limit") && j + 1 < args.count else {
+                syntaxError()
+                return nil
+            }
+            guard let l = args[j + 1].int64, l >= 0 else {
+                out.error("ERR LIMIT can't be negative")
+                return nil
+            }
+            limit = l
+            j += 2
+        }
+        return limit
+    }
+
     /// The value at `key` as the type `extract` accepts: `.some(nil)` when absent; nil
     /// (after a WRONGTYPE reply) when the key holds another type.
     func readValue<T>(_ key: Bytes, write: Bool, _ extract: (Value) -> T?) -> T?? {

@@ -120,16 +120,7 @@ enum HashCommands {
         let key = ctx.args[1]
         guard let found = readHash(ctx, key, write: true) else { return }
         guard let h = found else { ctx.out.integer(0); return }
-        var removed = 0
-        for field in ctx.args.dropFirst(2) {
-            if h.remove(field) { removed += 1 }
-            if h.count == 0 {
-                ctx.db.delete(key)
-                break
-            }
-        }
-        ctx.dirty += removed
-        ctx.out.integer(removed)
+        ctx.removeMembers(of: key, remove: h.remove, isEmpty: { h.count == 0 })
     }
 
     static func hlen(_ ctx: CommandContext) {
@@ -239,13 +230,6 @@ enum HashCommands {
                 next = cursor
             }
         }
-        pairs = pairs.filter { options.matches($0.0) }
-        ctx.out.arrayHeader(2)
-        ctx.out.bulk(Bytes(String(next)))
-        ctx.out.arrayHeader(pairs.count * 2)
-        for (f, v) in pairs {
-            ctx.out.bulk(f)
-            ctx.out.bulk(v)
-        }
+        ScanArguments.reply(ctx, cursor: next, items: pairs.filter { options.matches($0.0) }.flatMap { [$0.0, $0.1] })
     }
 }

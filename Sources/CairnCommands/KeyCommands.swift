@@ -105,10 +105,7 @@ enum KeyCommands {
             }
             keys.append(key)
         }
-        ctx.out.arrayHeader(2)
-        ctx.out.bulk(Bytes(String(next)))
-        ctx.out.arrayHeader(keys.count)
-        for k in keys { ctx.out.bulk(k) }
+        ScanArguments.reply(ctx, cursor: next, items: keys)
     }
 
     static func randomkey(_ ctx: CommandContext) {

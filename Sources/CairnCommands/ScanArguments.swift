@@ -72,6 +72,15 @@ struct ScanArguments {
         return (found, next)
     }
 
+    /// SCAN's reply: the next cursor, then the items found (flat: fields and values, members
+    /// and scores, or keys).
+    static func reply(_ ctx: CommandContext, cursor: UInt64, items: [Bytes]) {
+        ctx.out.arrayHeader(2)
+        ctx.out.bulk(Bytes(String(cursor)))
+        ctx.out.arrayHeader(items.count)
+        for item in items { ctx.out.bulk(item) }
+    }
+
     func matches(_ name: Bytes) -> Bool {
         guard let pattern else { return true }
         return globMatch(pattern: pattern, string: name)

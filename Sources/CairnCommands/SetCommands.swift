@@ -60,16 +60,7 @@ enum SetCommands {
         let key = ctx.args[1]
         guard let found = readSet(ctx, key, write: true) else { return }
         guard let s = found else { ctx.out.integer(0); return }
-        var removed = 0
-        for m in ctx.args.dropFirst(2) {
-            if s.remove(m) { removed += 1 }
-            if s.count == 0 {
-                ctx.db.delete(key)
-                break
-            }
-        }
-        ctx.dirty += removed
-        ctx.out.integer(removed)
+        ctx.removeMembers(of: key, remove: s.remove, isEmpty: { s.count == 0 })
     }
 
     static func writeMembers(_ ctx: CommandContext, _ members: [Bytes]) {
@@ -233,18 +224,7 @@ enum SetCommands {
             return
         }
         let n = Int(numkeys)
-        var limit: Int64 = 0
-        var j = 2 + n
-        while j < ctx.args.count {
-            if ctx.isOption(j, "limit") && j + 1 < ctx.args.count {
-                guard let l = ctx.args[j + 1].int64, l >= 0 else { ctx.out.error("ERR LIMIT can't be negative"); return }
-                limit = l
-                j += 2
-            } else {
-                ctx.syntaxError()
-                return
-            }
-        }
+        guard let limit = ctx.intercardLimit(from: 2 + n) else { return }
         guard let sets = sets(ctx, ctx.args[2..<(2 + n)]) else { return }
         var count = compute(.inter, sets).count
         if limit > 0 { count = min(count, Int(limit)) }
@@ -266,10 +246,6 @@ enum SetCommands {
                 next = cursor
             }
         }
-        members = members.filter { options.matches($0) }
-        ctx.out.arrayHeader(2)
-        ctx.out.bulk(Bytes(String(next)))
-        ctx.out.arrayHeader(members.count)
-        for m in members { ctx.out.bulk(m) }
+        ScanArguments.reply(ctx, cursor: next, items: members.filter { options.matches($0) })
     }
 }

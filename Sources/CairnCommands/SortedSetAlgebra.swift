@@ -119,18 +119,7 @@ extension SortedSetCommands {
         }
         guard numkeys <= Int64(ctx.args.count - 2) else { ctx.syntaxError(); return }
         let n = Int(numkeys)
-        var limit: Int64 = 0
-        var j = 2 + n
-        while j < ctx.args.count {
-            if ctx.isOption(j, "limit") && j + 1 < ctx.args.count {
-                guard let l = ctx.args[j + 1].int64, l >= 0 else { ctx.out.error("ERR LIMIT can't be negative"); return }
-                limit = l
-                j += 2
-            } else {
-                ctx.syntaxError()
-                return
-            }
-        }
+        guard let limit = ctx.intercardLimit(from: 2 + n) else { return }
         var inputs: [Set<Bytes>] = []
         var empty = false
         for key in ctx.args[2..<(2 + n)] {

@@ -268,11 +268,7 @@ enum SortedSetCommands {
         let key = ctx.args[1]
         guard let found = readZSet(ctx, key, write: true) else { return }
         guard let z = found else { ctx.out.integer(0); return }
-        var removed = 0
-        for m in ctx.args.dropFirst(2) where z.remove(m) { removed += 1 }
-        deleteIfEmpty(ctx, key, z)
-        ctx.dirty += removed
-        ctx.out.integer(removed)
+        ctx.removeMembers(of: key, remove: z.remove, isEmpty: { z.count == 0 })
     }
 
     // MARK: - Reading one member

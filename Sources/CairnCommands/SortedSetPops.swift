@@ -128,13 +128,7 @@ extension SortedSetCommands {
                 next = cursor
             }
         }
-        pairs = pairs.filter { options.matches($0.0) }
-        ctx.out.arrayHeader(2)
-        ctx.out.bulk(Bytes(String(next)))
-        ctx.out.arrayHeader(pairs.count * 2)
-        for (m, s) in pairs {
-            ctx.out.bulk(m)
-            ctx.out.bulk(formatDoubleD2String(s))
-        }
+        ScanArguments.reply(ctx, cursor: next,
+                            items: pairs.filter { options.matches($0.0) }.flatMap { [$0.0, formatDoubleD2String($0.1)] })
     }
 }
