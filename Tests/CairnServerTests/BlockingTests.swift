@@ -144,8 +144,7 @@ final class BlockingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = freePort()
         func launch() throws -> ServerProcess {
-            try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
-                              port: port, directory: dir)
+            try ServerProcess.cairn(directory: dir, port: port)
         }
         var s = try launch()
         let a = try s.client(), pusher = try s.client()

@@ -64,9 +64,7 @@ final class FixtureTests: XCTestCase {
     func testServerRecoversTheFixtureLog() throws {
         let whole = try copy("whole")
         let port = freePort()
-        let server = try ServerProcess(executable: cairnServerBinary(),
-                                       arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", whole.path],
-                                       port: port, directory: whole)
+        let server = try ServerProcess.cairn(directory: whole, port: port)
         defer { server.stop() }
         let c = try server.client()
         for i in 1...5 { XCTAssertEqual(try c.call("GET", "key\(i)").string, "value\(i)") }

@@ -332,8 +332,7 @@ final class CrashTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = freePort()
         func launch() throws -> ServerProcess {
-            try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
-                              port: port, directory: dir)
+            try ServerProcess.cairn(directory: dir, port: port)
         }
         var server = try launch()
         var c = try server.client()
@@ -375,8 +374,7 @@ final class CrashTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-damaged-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = freePort()
-        let server = try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
-                                       port: port, directory: dir)
+        let server = try ServerProcess.cairn(directory: dir, port: port)
         let c = try server.client()
         for i in 0..<10 { try c.call("SET", "k\(i)", "v\(i)") }
         XCTAssertEqual(server.terminate(), 0)
@@ -384,8 +382,7 @@ final class CrashTests: XCTestCase {
         var bytes = try Data(contentsOf: segment)
         bytes[40] ^= 0x20
         try bytes.write(to: segment)
-        let broken = try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
-                                       port: port, directory: dir, waitForPort: false)
+        let broken = try ServerProcess.cairn(directory: dir, port: port, waitForPort: false)
         XCTAssertEqual(broken.waitForExit(), 1)
         XCTAssertTrue(broken.log.contains("00000000000000000001.log at offset 24"), broken.log)
         XCTAssertTrue(broken.log.contains("cairn check-log"), broken.log)
@@ -399,8 +396,7 @@ final class CrashTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = freePort()
         func launch() throws -> ServerProcess {
-            try ServerProcess(executable: cairnServerBinary(), arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path],
-                              port: port, directory: dir)
+            try ServerProcess.cairn(directory: dir, port: port)
         }
         var server = try launch()
         try server.client().call("SET", "k", "v")
@@ -466,8 +462,7 @@ final class LoadingTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-loading-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = freePort()
-        let args = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path, "--appendfsync", "no"]
-        var server = try ServerProcess(executable: cairnServerBinary(), arguments: args, port: port, directory: dir)
+        var server = try ServerProcess.cairn(directory: dir, port: port, ["--appendfsync", "no"])
         let c = try server.client()
         var batch: [UInt8] = []
         for i in 0..<20_000 { batch += RESPClient.encode([Array("SET".utf8), Array("key:\(i)".utf8), Array("v".utf8)]) }
@@ -476,7 +471,7 @@ final class LoadingTests: XCTestCase {
             for _ in 0..<20_000 { _ = try c.readReply() }
         }
         XCTAssertEqual(server.terminate(), 0)
-        server = try ServerProcess(executable: cairnServerBinary(), arguments: args, port: port, directory: dir, waitForPort: false)
+        server = try ServerProcess.cairn(directory: dir, port: port, ["--appendfsync", "no"], waitForPort: false)
         defer { server.stop() }
         var sawLoading = false, sawValue = false
         let deadline = Date().addingTimeInterval(60)

@@ -53,6 +53,14 @@ public final class ServerProcess: @unchecked Sendable {
                                  port: port, directory: dir, ownsDirectory: true)
     }
 
+    /// Starts cairn-server on a data directory the test keeps (to restart another server
+    /// on it, or to damage it in between).
+    public static func cairn(directory: URL, port: Int, _ arguments: [String] = [], waitForPort: Bool = true) throws -> ServerProcess {
+        try ServerProcess(executable: cairnServerBinary(),
+                          arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory.path] + arguments,
+                          port: port, directory: directory, waitForPort: waitForPort)
+    }
+
     /// Starts Debian's redis-server with no persistence, the differential tests' oracle.
     public static func redis(_ arguments: [String] = [], port: Int = freePort()) throws -> ServerProcess {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(UUID().uuidString)")
