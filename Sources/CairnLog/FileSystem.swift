@@ -33,6 +33,8 @@ public protocol FileSystem: AnyObject, Sendable {
     func remove(_ path: String) throws
     func truncate(_ path: String, size: Int) throws
     func readFile(_ path: String) throws -> [UInt8]
+    /// The file's size in bytes, without reading it.
+    func fileSize(_ path: String) throws -> Int
     func listDirectory(_ path: String) throws -> [String]
     func makeDirectory(_ path: String) throws
     func exists(_ path: String) -> Bool
@@ -109,6 +111,12 @@ public final class PosixFileSystem: FileSystem, @unchecked Sendable {
         }
         if offset < data.count { data.removeLast(data.count - offset) }
         return data
+    }
+
+    public func fileSize(_ path: String) throws -> Int {
+        var st = stat()
+        if stat(path, &st) != 0 { throw FileSystemError("stat", path, errno) }
+        return Int(st.st_size)
     }
 
     public func listDirectory(_ path: String) throws -> [String] {

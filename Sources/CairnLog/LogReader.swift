@@ -59,7 +59,7 @@ public final class LogReader {
             manifest = nil
         }
         for name in manifest?.segments ?? [] {
-            totalBytes += (try? fs.readFile(logDirectory + "/" + name).count) ?? 0
+            totalBytes += (try? fs.fileSize(logDirectory + "/" + name)) ?? 0
         }
     }
 

@@ -76,7 +76,7 @@ public final class LogWriter: @unchecked Sendable {
         if let last = self.manifest.segments.last {
             segmentPath = logDirectory + "/" + last
             fd = try fs.openForAppend(segmentPath, create: false)
-            segmentBytes = (try? fs.readFile(segmentPath).count) ?? 0
+            segmentBytes = (try? fs.fileSize(segmentPath)) ?? 0
         } else {
             try startSegment(firstLSN: lastLSN + 1)
         }
