@@ -17,15 +17,21 @@ extension SortedSetCommands {
         return nil
     }
 
-    static func combine(_ ctx: CommandContext, _ op: Algebra, store: Bool) {
-        let base = store ? 2 : 1
-        guard let numkeys = ctx.int64Arg(base) else { return }
+    /// The numkeys argument at `index` of ZUNION/ZINTER/ZDIFF(STORE) and ZINTERCARD,
+    /// checked against the keys that follow it; nil after replying with the error.
+    static func inputKeyCount(_ ctx: CommandContext, at index: Int) -> Int? {
+        guard let numkeys = ctx.int64Arg(index) else { return nil }
         if numkeys < 1 {
             ctx.out.error("ERR at least 1 input key is needed for '\(ctx.commandName)' command")
-            return
+            return nil
         }
-        guard numkeys <= Int64(ctx.args.count - base - 1) else { ctx.syntaxError(); return }
-        let n = Int(numkeys)
+        guard numkeys <= Int64(ctx.args.count - index - 1) else { ctx.syntaxError(); return nil }
+        return Int(numkeys)
+    }
+
+    static func combine(_ ctx: CommandContext, _ op: Algebra, store: Bool) {
+        let base = store ? 2 : 1
+        guard let n = inputKeyCount(ctx, at: base) else { return }
         var weights = [Double](repeating: 1, count: n)
         var aggregate = "sum"
         var withScores = false
@@ -112,13 +118,7 @@ extension SortedSetCommands {
 
     static func zintercard(_ ctx: CommandContext) {
         // Parsed as ZINTER's numkeys is (unlike SINTERCARD's).
-        guard let numkeys = ctx.int64Arg(1) else { return }
-        if numkeys < 1 {
-            ctx.out.error("ERR at least 1 input key is needed for '\(ctx.commandName)' command")
-            return
-        }
-        guard numkeys <= Int64(ctx.args.count - 2) else { ctx.syntaxError(); return }
-        let n = Int(numkeys)
+        guard let n = inputKeyCount(ctx, at: 1) else { return }
         guard let limit = ctx.intercardLimit(from: 2 + n) else { return }
         var inputs: [Set<Bytes>] = []
         var empty = false
