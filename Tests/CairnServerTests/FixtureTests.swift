@@ -24,16 +24,8 @@ final class FixtureTests: XCTestCase {
     }
 
     func cairnTool(_ arguments: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: cairnServerBinary()).deletingLastPathComponent().appendingPathComponent("cairn")
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, out)
+        try runToExit(URL(fileURLWithPath: cairnServerBinary()).deletingLastPathComponent().appendingPathComponent("cairn").path,
+                      arguments)
     }
 
     func testCheckLogOnWholeTornAndDamagedLogs() throws {

@@ -244,16 +244,7 @@ final class IntegrationTests: XCTestCase {
 /// Start-up with redis-server's command line and redis.conf syntax.
 final class ConfigurationTests: XCTestCase {
     func run(_ arguments: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: cairnServerBinary())
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runToExit(cairnServerBinary(), arguments)
     }
 
     func testUnknownDirectiveStopsStartup() throws {
@@ -311,18 +302,11 @@ final class ProtectedModeTests: XCTestCase {
 /// concurrent writers and checks every acknowledged write after each restart.
 final class CrashTests: XCTestCase {
     func testKillNineLosesNothingAcknowledged() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", packageRoot.appendingPathComponent("Tools/crashtest").path,
-                       "--cycles", "3", "--writers", "3", "--min-seconds", "0.2", "--max-seconds", "0.6",
-                       "--binary", cairnServerBinary()]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, out)
+        let (status, out) = try runToExit("/usr/bin/env", [
+            "python3", packageRoot.appendingPathComponent("Tools/crashtest").path,
+            "--cycles", "3", "--writers", "3", "--min-seconds", "0.2", "--max-seconds", "0.6",
+            "--binary", cairnServerBinary()])
+        XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("3 passed, 0 failed"), out)
     }
 

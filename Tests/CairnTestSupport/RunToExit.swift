@@ -1,0 +1,17 @@
+import Foundation
+
+/// Runs `executable` with `arguments` to completion; its exit status and its standard
+/// output and standard error together.
+public func runToExit(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    // Read before waiting, so a child with more output than the pipe holds cannot stall.
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
