@@ -84,16 +84,12 @@ extension Engine {
                 default: wantsSortedSet = false
                 }
                 if wantsSortedSet {
-                    if let z = value.sortedSetValue, z.count > 0 { serveSortedSet(waiter, z, db, database, key) }
+                    if let z = value.sortedSetValue, z.count > 0 { serveSortedSet(waiter, blocked.request, z, db, database, key) }
                     continue
                 }
                 guard let list = value.listValue, list.count > 0 else { continue }
-                // The pop is logged before the reply is handed over, so that the reply is
-                // gated on the pop's own record.
                 func logged(_ effect: [Bytes]) {
-                    if list.count == 0 { db.delete(key) }
-                    ctx.dirty += 1
-                    persistence.log([Effect(database: database, arguments: effect)][...])
+                    logServedPop(effect, db, database, key, emptied: list.count == 0)
                 }
                 switch blocked.request.operation {
                 case .pop(let left):
@@ -141,11 +137,8 @@ extension Engine {
     }
 
     /// Serves one client waiting on a sorted set (BZPOPMIN, BZPOPMAX, BZMPOP).
-    func serveSortedSet(_ waiter: ClientConnection, _ z: SortedSetValue, _ db: Database, _ database: Int, _ key: Bytes) {
-        guard let blocked = waiter.blocked else {
-            blockedQueues[BlockedKey(database: database, key: key)]?.removeFirst()
-            return
-        }
+    func serveSortedSet(_ waiter: ClientConnection, _ request: BlockRequest, _ z: SortedSetValue,
+                        _ db: Database, _ database: Int, _ key: Bytes) {
         func pop(_ max: Bool, _ count: Int) -> [(score: Double, member: Bytes)] {
             var out: [(score: Double, member: Bytes)] = []
             z.walk(from: 0, reverse: max) { s, m in
@@ -156,11 +149,9 @@ extension Engine {
             return out
         }
         func logged(_ effect: [Bytes]) {
-            if z.count == 0 { db.delete(key) }
-            ctx.dirty += 1
-            persistence.log([Effect(database: database, arguments: effect)][...])
+            logServedPop(effect, db, database, key, emptied: z.count == 0)
         }
-        switch blocked.request.operation {
+        switch request.operation {
         case .zpop(let max):
             let e = pop(max, 1)[0]
             logged([max ? "ZPOPMAX" : "ZPOPMIN", key])
@@ -186,6 +177,14 @@ extension Engine {
         default:
             break  // list waiters are served by serveReadyKeys
         }
+    }
+
+    /// Logs a pop made for a blocked client as its own record, before the reply is handed
+    /// over so that the reply is gated on it; deletes the key when the pop emptied it.
+    func logServedPop(_ effect: [Bytes], _ db: Database, _ database: Int, _ key: Bytes, emptied: Bool) {
+        if emptied { db.delete(key) }
+        ctx.dirty += 1
+        persistence.log([Effect(database: database, arguments: effect)][...])
     }
 
     /// CLIENT UNBLOCK: true when the client was blocked.
