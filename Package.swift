@@ -29,6 +29,12 @@ let package = Package(
         ], swiftSettings: releaseSettings),
         // Segmented write-ahead log: records, segments, manifest, group-commit writer, reader.
         .target(name: "CairnLog", dependencies: ["CCairnSystem"], swiftSettings: releaseSettings),
+        // Debian's libzstd-dev and liblz4-dev, for snapshot frames.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
+        // Snapshot format: writer (run in the forked child), verifying reader, codecs.
+        .target(name: "CairnSnapshot", dependencies: ["CairnCore", "CairnStore", "CCairnSystem", "CZstd", "CLZ4"],
+                 swiftSettings: releaseSettings),
         // The keyspace: databases, values, expiry. No I/O.
         .target(name: "CairnStore", dependencies: ["CairnCore"], swiftSettings: releaseSettings),
         // Command table and command families.
@@ -55,6 +61,7 @@ let package = Package(
             "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CCairnSystem", "CairnTestSupport"]),
+        .testTarget(name: "CairnSnapshotTests", dependencies: ["CairnSnapshot", "CairnStore", "CairnCore"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnCore"]),
         .testTarget(name: "CairnCommandsTests", dependencies: [
             "CairnCommands", "CairnStore", "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,2 @@
+/* Debian's libzstd-dev (Tools/setup installs it). */
+#include <zstd.h>

@@ -1,0 +1,271 @@
+import CairnCore
+import CairnStore
+
+/// The header of a snapshot file.
+public struct SnapshotHeader: Equatable, Sendable {
+    public var version: UInt16
+    public var codec: SnapshotCodec
+    public var lsn: UInt64
+    public var createdMs: Int64
+    public var databases: Int
+}
+
+/// One key read back from a snapshot.
+public struct SnapshotEntry {
+    public var database: Int
+    public var key: Bytes
+    public var expireAtMs: Int64?
+    public var value: Value
+}
+
+/// The encoding thresholds that values are rebuilt with (the server's directives).
+public struct CollectionLimits: Sendable {
+    public var hashMaxPackedEntries = 128
+    public var hashMaxPackedValueBytes = 64
+    public var setMaxIntSetEntries = 512
+    public var listFill = -2
+    public var zsetMaxPackedEntries = 128
+    public var zsetMaxPackedValueBytes = 64
+
+    public init() {}
+}
+
+/// Reads a snapshot file. Opening it verifies the whole file (header, every frame's
+/// checksum, the trailer and the file checksum) without decompressing anything, so a
+/// damaged snapshot is refused before a single key is loaded; `next` then decompresses
+/// frame by frame and rebuilds the values.
+public final class SnapshotReader {
+    public let path: String
+    public let header: SnapshotHeader
+    public let expectedKeys: Int
+    public let expectedFrames: Int
+    public let expectedRawBytes: Int
+    private let file: [UInt8]
+    private let framesEnd: Int
+    private var nextFrameOffset = SnapshotFormat.headerBytes
+    private var frameOffset = 0
+    private var frame: [UInt8] = []
+    private var position = 0
+    private var rawBytesRead = 0
+    private var framesRead = 0
+    /// The collection the last record started (continuation records add to it).
+    private var current: Value?
+    public private(set) var keysRead = 0
+    public var fileBytes: Int { file.count }
+    /// How far into the file decoding has got (for progress reports).
+    public var bytesRead: Int { nextFrameOffset }
+
+    public init(path: String, bytes: [UInt8]) throws {
+        self.path = path
+        self.file = bytes
+        func damage(_ offset: Int, _ reason: String) -> SnapshotDamage {
+            SnapshotDamage(file: path, offset: offset, reason: reason)
+        }
+        let parsed: (SnapshotHeader, Int, Int, Int, Int) = try bytes.withUnsafeBytes { all in
+            guard all.count >= SnapshotFormat.headerBytes + SnapshotFormat.trailerBytes else {
+                throw damage(0, "file too short (\(all.count) bytes) to be a snapshot")
+            }
+            guard Array(all[0..<8]) == SnapshotFormat.magic else { throw damage(0, "not a Cairn snapshot (bad magic)") }
+            var h = ByteSource(all, from: 8)
+            let version = try h.fixed(UInt16.self)
+            let codecByte = try h.u8()
+            _ = try h.u8()
+            let lsn = try h.fixed(UInt64.self)
+            let created = Int64(bitPattern: try h.fixed(UInt64.self))
+            let databases = Int(try h.fixed(UInt32.self))
+            let headerCRC = try h.fixed(UInt32.self)
+            guard crc32c(UnsafeRawBufferPointer(rebasing: all[0..<(SnapshotFormat.headerBytes - 4)])) == headerCRC else {
+                throw damage(0, "header checksum mismatch")
+            }
+            guard version == SnapshotFormat.version else { throw damage(8, "unsupported snapshot version \(version)") }
+            guard let codec = SnapshotCodec(rawValue: codecByte) else { throw damage(10, "unknown compression codec \(codecByte)") }
+            // Frames up to the trailer, each checked against its checksum.
+            var s = ByteSource(all, from: SnapshotFormat.headerBytes)
+            var frames = 0, rawTotal = 0
+            while true {
+                let at = s.offset
+                guard let tag = try? s.u8() else { throw damage(at, "file ends before the trailer (truncated)") }
+                if tag == SnapshotFormat.trailerTag { break }
+                guard tag == SnapshotFormat.frameTag else { throw damage(at, "expected a frame or the trailer, found byte \(tag)") }
+                guard let rawLength = try? s.fixed(UInt32.self), let storedLength = try? s.fixed(UInt32.self),
+                      let crc = try? s.fixed(UInt32.self) else { throw damage(at, "frame header cut short (truncated)") }
+                guard Int(rawLength) <= SnapshotFormat.frameBytesMax, Int(storedLength) <= SnapshotFormat.frameBytesMax else {
+                    throw damage(at, "frame \(frames) claims an impossible size")
+                }
+                guard let stored = try? s.bytes(Int(storedLength)) else { throw damage(at, "frame \(frames) cut short (truncated)") }
+                guard crc32c(stored) == crc else { throw damage(at, "frame \(frames) checksum mismatch") }
+                frames += 1
+                rawTotal += Int(rawLength)
+            }
+            let trailerAt = s.offset - 1
+            guard all.count - trailerAt == SnapshotFormat.trailerBytes else {
+                throw damage(trailerAt, all.count - trailerAt < SnapshotFormat.trailerBytes
+                             ? "trailer cut short (truncated)" : "\(all.count - trailerAt - SnapshotFormat.trailerBytes) unexpected bytes after the trailer")
+            }
+            let keys = Int(try s.fixed(UInt64.self))
+            let frameCount = Int(try s.fixed(UInt64.self))
+            let rawBytes = Int(try s.fixed(UInt64.self))
+            let fileCRC = try s.fixed(UInt32.self)
+            guard crc32c(UnsafeRawBufferPointer(rebasing: all[0..<(all.count - 4)])) == fileCRC else {
+                throw damage(all.count - 4, "file checksum mismatch")
+            }
+            guard frameCount == frames, rawBytes == rawTotal else {
+                throw damage(trailerAt, "trailer counts \(frameCount) frames of \(rawBytes) bytes, the file has \(frames) of \(rawTotal)")
+            }
+            return (SnapshotHeader(version: version, codec: codec, lsn: lsn, createdMs: created, databases: databases),
+                    keys, frames, rawBytes, trailerAt)
+        }
+        (header, expectedKeys, expectedFrames, expectedRawBytes, framesEnd) = parsed
+    }
+
+    /// The next key, nil after the last. Throws `SnapshotDamage` on anything malformed
+    /// (which a verified file only has if the writer was wrong).
+    public func next(_ limits: CollectionLimits) throws -> SnapshotEntry? {
+        while true {
+            if position >= frame.count {
+                guard try loadFrame() else {
+                    guard keysRead == expectedKeys else {
+                        throw SnapshotDamage(file: path, offset: framesEnd, reason: "trailer counts \(expectedKeys) keys, the frames hold \(keysRead)")
+                    }
+                    return nil
+                }
+                continue
+            }
+            do {
+                if let entry = try frame.withUnsafeBytes({ buffer -> SnapshotEntry? in
+                    var s = ByteSource(buffer, from: position)
+                    defer { position = s.offset }
+                    return try record(&s, limits)
+                }) {
+                    keysRead += 1
+                    return entry
+                }
+            } catch let error as SnapshotDamage {
+                throw error
+            } catch {
+                throw SnapshotDamage(file: path, offset: frameOffset, reason: "record cut short at byte \(position) of frame \(framesRead - 1)")
+            }
+        }
+    }
+
+    private func loadFrame() throws -> Bool {
+        guard nextFrameOffset < framesEnd else { return false }
+        let at = nextFrameOffset
+        try file.withUnsafeBytes { all in
+            var s = ByteSource(all, from: at + 1)
+            let rawLength = Int(try s.fixed(UInt32.self))
+            let storedLength = Int(try s.fixed(UInt32.self))
+            _ = try s.fixed(UInt32.self)
+            let stored = try s.bytes(storedLength)
+            do {
+                try FrameCompressor.decompress(header.codec, stored, rawLength: rawLength, into: &frame)
+            } catch {
+                throw SnapshotDamage(file: path, offset: at, reason: "frame \(framesRead) does not decompress: \(error)")
+            }
+            nextFrameOffset = s.offset
+        }
+        frameOffset = at
+        framesRead += 1
+        rawBytesRead += frame.count
+        position = 0
+        return true
+    }
+
+    private func bad(_ reason: String) -> SnapshotDamage {
+        SnapshotDamage(file: path, offset: frameOffset, reason: "\(reason) (frame \(framesRead - 1), byte \(position))")
+    }
+
+    /// Decodes one record; nil for a continuation (its elements go to `current`).
+    private func record(_ s: inout ByteSource, _ limits: CollectionLimits) throws -> SnapshotEntry? {
+        let tagByte = try s.u8()
+        if tagByte == SnapshotRecordTag.continuation.rawValue {
+            guard let value = current else { throw bad("continuation record with no collection before it") }
+            try elements(of: value, &s, limits)
+            return nil
+        }
+        guard let tag = SnapshotRecordTag(rawValue: tagByte & ~SnapshotRecordTag.hasExpiry), tag != .continuation else {
+            throw bad("unknown record type \(tagByte)")
+        }
+        let database = Int(try s.varint())
+        guard database < max(header.databases, 1) else { throw bad("database \(database) out of range") }
+        let key = try string(&s)
+        let expiry = tagByte & SnapshotRecordTag.hasExpiry != 0 ? Int64(bitPattern: try s.fixed(UInt64.self)) : nil
+        let value: Value
+        switch tag {
+        case .text: value = Value.textString(try string(&s))
+        case .integer: value = .int(try s.zigzag())
+        case .raw: value = Value.rawString(try string(&s))
+        case .hash: value = .hash(HashValue())
+        case .set, .intSet: value = .set(SetValue())
+        case .list: value = .list(ListValue(fill: limits.listFill))
+        case .sortedSet: value = .zset(SortedSetValue())
+        case .continuation: throw bad("unknown record type \(tagByte)")
+        }
+        current = nil
+        if !value.isString {
+            currentTag = tag
+            current = value
+            try elements(of: value, &s, limits)
+        }
+        return SnapshotEntry(database: database, key: key, expireAtMs: expiry, value: value)
+    }
+
+    private var currentTag = SnapshotRecordTag.text
+
+    private func elements(of value: Value, _ s: inout ByteSource, _ limits: CollectionLimits) throws {
+        let count = Int(try s.fixed(UInt32.self))
+        switch value {
+        case .hash(let h):
+            for _ in 0..<count {
+                let f = try string(&s), v = try string(&s)
+                _ = h.set(f, v, maxPackedEntries: limits.hashMaxPackedEntries, maxPackedValueBytes: limits.hashMaxPackedValueBytes)
+            }
+        case .set(let set):
+            if currentTag == .intSet {
+                for _ in 0..<count { _ = set.add(Bytes(try s.zigzag()), maxIntSetEntries: limits.setMaxIntSetEntries) }
+            } else {
+                for _ in 0..<count { _ = set.add(try string(&s), maxIntSetEntries: limits.setMaxIntSetEntries) }
+            }
+        case .list(let l):
+            for _ in 0..<count { l.pushTail(try string(&s)) }
+        case .zset(let z):
+            for _ in 0..<count {
+                let score = Double(bitPattern: try s.fixed(UInt64.self))
+                guard !score.isNaN else { throw bad("NaN score") }
+                _ = z.set(try string(&s), score, maxPackedEntries: limits.zsetMaxPackedEntries,
+                          maxPackedValueBytes: limits.zsetMaxPackedValueBytes)
+            }
+        default:
+            throw bad("elements for a string")
+        }
+    }
+
+    private func string(_ s: inout ByteSource) throws -> Bytes {
+        let n = try s.varint()
+        guard n <= UInt64(SnapshotFormat.frameBytesMax) else { throw bad("string length \(n) out of range") }
+        return Bytes(try s.bytes(Int(n)))
+    }
+}
+
+extension SnapshotReader {
+    /// Loads up to `maxKeys` more keys into `keyspace` (a key already there is replaced);
+    /// returns true when the snapshot is done.
+    public func load(into keyspace: Keyspace, limits: CollectionLimits, maxKeys: Int = Int.max, clock: UInt32 = 0) throws -> Bool {
+        guard header.databases <= keyspace.databaseCount || expectedKeys == 0 else {
+            throw SnapshotDamage(file: path, offset: 0,
+                                 reason: "it was written with \(header.databases) databases; set 'databases' to at least that many")
+        }
+        var n = 0
+        while n < maxKeys {
+            guard let entry = try next(limits) else { return true }
+            guard entry.database < keyspace.databaseCount else {
+                throw SnapshotDamage(file: path, offset: 0, reason: "key in database \(entry.database), the server has \(keyspace.databaseCount)")
+            }
+            let db = keyspace[entry.database]
+            db.set(entry.key, entry.value, clock: clock)
+            if let t = entry.expireAtMs { db.setExpire(entry.key, atMs: t) }
+            n += 1
+        }
+        return false
+    }
+}
