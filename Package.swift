@@ -44,7 +44,7 @@ let package = Package(
         ], swiftSettings: releaseSettings),
         // NIO bootstrap, connections, configuration, INFO, lifecycle.
         .target(name: "CairnServer", dependencies: [
-            "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CairnLog", "CCairnSystem",
+            "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CairnLog", "CairnSnapshot", "CCairnSystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

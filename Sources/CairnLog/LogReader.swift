@@ -39,6 +39,9 @@ public final class LogReader {
     public private(set) var lastLSN: UInt64 = 0
     /// Bytes in the live segments, for progress reports.
     public private(set) var totalBytes = 0
+    /// The LSN of the manifest's snapshot: records up to it are covered by the snapshot
+    /// and skipped (after their checks); the log must continue right after it.
+    public let snapshotLSN: UInt64
 
     public init(directory: String, fs: FileSystem) throws {
         self.directory = directory
@@ -58,6 +61,8 @@ public final class LogReader {
             }
             manifest = nil
         }
+        snapshotLSN = manifest?.snapshotLSN ?? 0
+        lastLSN = snapshotLSN
         for name in manifest?.segments ?? [] {
             totalBytes += (try? fs.fileSize(logDirectory + "/" + name)) ?? 0
         }
@@ -94,8 +99,9 @@ public final class LogReader {
                                         reason: "LSN gap: expected \(expected), found \(record.lsn)")
                 }
                 expectedLSN = record.lsn + 1
-                lastLSN = record.lsn
                 offset = next
+                if record.lsn <= snapshotLSN { continue }
+                lastLSN = record.lsn
                 recordsRead += 1
                 return record
             case .incomplete(let reason):
@@ -138,6 +144,10 @@ public final class LogReader {
             }
             if let expected = expectedLSN, first != expected {
                 throw LogCorruption(file: path, offset: 16, reason: "LSN gap between segments: expected \(expected), segment starts at \(first)")
+            }
+            if expectedLSN == nil && first > snapshotLSN + 1 && (snapshotLSN > 0 || manifest?.snapshot != nil) {
+                throw LogCorruption(file: path, offset: 16,
+                                    reason: "LSN gap after the snapshot: it ends at \(snapshotLSN), the log starts at \(first)")
             }
             expectedLSN = first
             if lastLSN == 0 && first > 0 { lastLSN = first - 1 }

@@ -33,7 +33,7 @@ public final class LogWriter: @unchecked Sendable {
 
     // Shared, under `lock`.
     private let lock = PthreadMutex()
-    private var queue: [(first: UInt64, last: UInt64, bytes: [UInt8])] = []
+    private var queue: [WriterItem] = []
     private var scheduled = false
     private var policyValue: SyncPolicy
     private var failure: String?
@@ -72,6 +72,7 @@ public final class LogWriter: @unchecked Sendable {
         self.manifest = manifest ?? Manifest(segments: [])
         self.totalBytesApprox = totalBytes
         self.published = (lastLSN, lastLSN)
+        self.publishedTotalBytes = totalBytes
         try fs.makeDirectory(logDirectory)
         if let last = self.manifest.segments.last {
             segmentPath = logDirectory + "/" + last
@@ -95,12 +96,16 @@ public final class LogWriter: @unchecked Sendable {
     private var writeCount = 0
     private var publishedCounts: (syncs: Int, writes: Int, syncMicroseconds: Int) = (0, 0, 0)
 
+    private var publishedTotalBytes = 0
+
     private func publish() {
         let p = (writtenLSN, durableLSN)
         let c = (syncCount, writeCount, Int(syncNanoseconds / 1000))
+        let total = totalBytesApprox
         lock.withLock {
             published = p
             publishedCounts = c
+            publishedTotalBytes = total
         }
     }
 
@@ -140,18 +145,55 @@ public final class LogWriter: @unchecked Sendable {
     /// Hands the staged records to the writer thread.
     public func submit() {
         guard !staged.isEmpty else { return }
-        let chunk = (first: stagedFirstLSN, last: lastLSN, bytes: staged)
+        let chunk = WriterItem.records(first: stagedFirstLSN, last: lastLSN, bytes: staged)
         staged = []
         staged.reserveCapacity(4096)
-        let start = lock.withLock { () -> Bool in
-            if failure != nil { return false }
-            queue.append(chunk)
-            if scheduled { return false }
+        enqueue(chunk)
+    }
+
+    private func enqueue(_ item: WriterItem) {
+        let (start, refused) = lock.withLock { () -> (Bool, Bool) in
+            if failure != nil { return (false, true) }
+            queue.append(item)
+            if scheduled { return (false, false) }
             scheduled = true
-            return true
+            return (true, false)
         }
+        if refused, case .installSnapshot(_, _, _, let done) = item { done(.failure(LogWriterStopped(reason: failed ?? ""))) }
         if start { io.async { self.drainNow() } }
     }
+
+    /// Checkpoint, step 1: everything staged so far (up to `lastLSN`, the checkpoint's
+    /// LSN) is handed over, and the next record starts a new segment, so the segments
+    /// before it hold only what the snapshot will cover. Returns that LSN.
+    @discardableResult
+    public func rotateForCheckpoint() -> UInt64 {
+        submit()
+        enqueue(.rotate(firstLSN: lastLSN + 1))
+        return lastLSN
+    }
+
+    /// Checkpoint, last step: once everything up to `lsn` is on disk, the manifest names
+    /// `snapshot` (already renamed into place and its directory synced) and drops the
+    /// segments it covers; then those segments and the previous snapshot are deleted.
+    /// `done` runs on the writer's thread with the names deleted, or why it failed (the
+    /// old manifest then stands, and nothing was deleted).
+    public func installSnapshot(_ snapshot: String, lsn: UInt64, snapshotDirectory: String,
+                                done: @escaping @Sendable (Result<[String], Error>) -> Void) {
+        enqueue(.installSnapshot(snapshot, lsn: lsn, directory: snapshotDirectory, done: done))
+    }
+
+    /// `rotateForCheckpoint` and `installSnapshot` for SAVE in the foreground: blocks.
+    public func installSnapshotAndWait(_ snapshot: String, lsn: UInt64, snapshotDirectory: String) throws -> [String] {
+        let box = ResultBox()
+        installSnapshot(snapshot, lsn: lsn, snapshotDirectory: snapshotDirectory) { box.result = $0 }
+        io.sync { drainNow() }
+        guard let result = box.result else { throw LogWriterStopped(reason: failed ?? "the log writer stopped") }
+        return try result.get()
+    }
+
+    /// Bytes of the live segments and the current segment's name, as the writer last saw them.
+    public var liveBytes: Int { lock.withLock { publishedTotalBytes } }
 
     /// Hands over what is staged and waits until the writer has written it (and synced it,
     /// as the policy says). Blocks the caller: for DEBUG RELOAD and shutdown paths only.
@@ -180,7 +222,7 @@ public final class LogWriter: @unchecked Sendable {
 
     private func drainNow() {
         while true {
-            let (chunks, policy, failed) = lock.withLock { () -> ([(first: UInt64, last: UInt64, bytes: [UInt8])], SyncPolicy, Bool) in
+            let (chunks, policy, failed) = lock.withLock { () -> ([WriterItem], SyncPolicy, Bool) in
                 let c = queue
                 queue = []
                 if c.isEmpty { scheduled = false }
@@ -188,15 +230,22 @@ public final class LogWriter: @unchecked Sendable {
             }
             if chunks.isEmpty || failed { return }
             do {
-                for chunk in chunks {
-                    if segmentBytes + chunk.bytes.count > segmentBytesMax && segmentBytes > Segment.headerBytes {
-                        try rotate(firstLSN: chunk.first)
+                for item in chunks {
+                    switch item {
+                    case .records(let first, let last, let bytes):
+                        if segmentBytes + bytes.count > segmentBytesMax && segmentBytes > Segment.headerBytes {
+                            try rotate(firstLSN: first)
+                        }
+                        try bytes.withUnsafeBytes { try fs.write(fd, $0, path: segmentPath) }
+                        writeCount += 1
+                        segmentBytes += bytes.count
+                        totalBytesApprox += bytes.count
+                        writtenLSN = last
+                    case .rotate(let first):
+                        if segmentBytes > Segment.headerBytes { try rotate(firstLSN: first) }
+                    case .installSnapshot(let name, let lsn, let snapshotDirectory, let done):
+                        done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory))
                     }
-                    try chunk.bytes.withUnsafeBytes { try fs.write(fd, $0, path: segmentPath) }
-                    writeCount += 1
-                    segmentBytes += chunk.bytes.count
-                    totalBytesApprox += chunk.bytes.count
-                    writtenLSN = chunk.last
                 }
                 let now = monotonicNanoseconds()
                 switch policy {
@@ -251,12 +300,56 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     private func fail(_ reason: String) {
-        lock.withLock {
+        let dropped = lock.withLock { () -> [WriterItem] in
             failure = reason
-            queue = []
+            defer { queue = [] }
             scheduled = false
+            return queue
         }
+        for case .installSnapshot(_, _, _, let done) in dropped { done(.failure(LogWriterStopped(reason: reason))) }
         onFailure(reason)
+    }
+
+    /// The manifest switch of a checkpoint (see `installSnapshot`), on the writer's thread.
+    /// A failure here leaves the old manifest, which still describes a complete log, and
+    /// does not stop the log: the checkpoint is reported failed and can be retried.
+    private func install(_ snapshot: String, lsn: UInt64, snapshotDirectory: String) -> Result<[String], Error> {
+        do {
+            guard writtenLSN >= lsn else { throw LogWriterStopped(reason: "the log has not reached LSN \(lsn)") }
+            if durableLSN < writtenLSN {
+                try fs.sync(fd, path: segmentPath)
+                durableLSN = writtenLSN
+            }
+            // A segment whose successor starts at or before lsn + 1 holds nothing after lsn.
+            var kept: [String] = []
+            var dropped: [String] = []
+            for (i, name) in manifest.segments.enumerated() {
+                let next = i + 1 < manifest.segments.count ? Segment.firstLSN(fileName: manifest.segments[i + 1]) : nil
+                if let next, next <= lsn + 1 { dropped.append(name) } else { kept.append(name) }
+            }
+            let previous = manifest.snapshot
+            let updated = Manifest(snapshot: snapshot, segments: kept)
+            try updated.write(to: directory, fs: fs)
+            manifest = updated
+            var deleted: [String] = []
+            for name in dropped {
+                let path = logDirectory + "/" + name
+                let size = (try? fs.fileSize(path)) ?? 0
+                if (try? fs.remove(path)) != nil {
+                    totalBytesApprox -= size
+                    deleted.append(name)
+                }
+            }
+            try? fs.syncDirectory(logDirectory)
+            if let previous, previous != snapshot {
+                if (try? fs.remove(snapshotDirectory + "/" + previous)) != nil { deleted.append(previous) }
+                try? fs.syncDirectory(snapshotDirectory)
+            }
+            publish()
+            return .success(deleted)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Closes the current segment (synced) and starts the next, named by `firstLSN`;
@@ -292,6 +385,26 @@ public final class LogWriter: @unchecked Sendable {
         segmentBytes = header.count
         totalBytesApprox += header.count
     }
+}
+
+/// What the engine hands the writer thread, in order.
+enum WriterItem {
+    /// Records `first...last`, encoded.
+    case records(first: UInt64, last: UInt64, bytes: [UInt8])
+    /// Start a new segment at `firstLSN` (unless the current one is still empty).
+    case rotate(firstLSN: UInt64)
+    /// Switch the manifest to a snapshot covering up to `lsn` (see `installSnapshot`).
+    case installSnapshot(String, lsn: UInt64, directory: String, done: @Sendable (Result<[String], Error>) -> Void)
+}
+
+/// The writer has stopped (after a failed write or fsync) and takes nothing more.
+public struct LogWriterStopped: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "the log writer stopped: \(reason)" }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var result: Result<[String], Error>?
 }
 
 func monotonicNanoseconds() -> UInt64 {

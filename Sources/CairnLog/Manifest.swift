@@ -1,7 +1,7 @@
 import CCairnSystem
 
-/// The data directory's table of contents: which snapshot (none yet) and which log
-/// segments, in order, are live. Text, one item a line, closed by a CRC-32C of the
+/// The data directory's table of contents: which snapshot (if any, in `snapshots/`) and
+/// which log segments, in order, are live. Text, one item a line, closed by a CRC-32C of the
 /// lines before it:
 ///
 ///     cairn-manifest 1
@@ -21,6 +21,13 @@ public struct Manifest: Equatable, Sendable {
     }
 
     public static let fileName = "MANIFEST"
+
+    /// The LSN the snapshot covers, read from its name (`<20-digit LSN>.snap`, in
+    /// `<dir>/snapshots/`).
+    public var snapshotLSN: UInt64? {
+        guard let snapshot else { return nil }
+        return UInt64(snapshot.prefix { $0.isNumber })
+    }
 
     public func encoded() -> [UInt8] {
         var text = "cairn-manifest 1\nsnapshot \(snapshot ?? "none")\n"

@@ -39,6 +39,18 @@ public struct ServerConfig: Sendable {
     public var zsetMaxListpackValue = 64
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
+    /// snapshot-compression: how snapshot frames are compressed (zstd, lz4 or none).
+    public var snapshotCompression = "zstd"
+    /// auto-checkpoint-log-size: a checkpoint starts when the live log (everything since the
+    /// last snapshot) grows past this; 0 turns it off. 64 MB replays in about a second.
+    public var autoCheckpointLogSize = 64 * 1024 * 1024
+    /// save: Redis's `<seconds> <changes>` rules; empty (Cairn's default: the log already
+    /// keeps every write) means no rule.
+    public var saveRules: [SaveRule] = []
+    /// rdb-key-save-delay: microseconds the snapshot child sleeps after each key (tests).
+    public var rdbKeySaveDelay = 0
+    /// snapshot-child-timeout: seconds a snapshot child may run before it is killed.
+    public var snapshotChildTimeout = 3600
     /// The configuration file given on the command line, if any.
     public var configFile: String?
 
@@ -50,6 +62,13 @@ public struct ServerConfig: Sendable {
         l.queryBufferBytesMax = clientQueryBufferLimit
         return l
     }
+}
+
+/// `save <seconds> <changes>`: snapshot when at least `changes` writes happened and
+/// `seconds` passed since the last snapshot.
+public struct SaveRule: Sendable, Equatable {
+    public var seconds: Int
+    public var changes: Int
 }
 
 /// A bad directive or value, with Redis's wording.
@@ -151,6 +170,30 @@ enum Directives {
         int("zset-max-ziplist-entries", 0...Int(Int32.max), \.zsetMaxListpackEntries),
         int("zset-max-ziplist-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
         int("list-max-ziplist-size", -5...Int(Int32.max), \.listMaxListpackSize),
+        Directive(name: "snapshot-compression", mutable: true, get: { $0.snapshotCompression }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            let v = args[0].lowercased()
+            guard ["zstd", "lz4", "none"].contains(v) else { throw ConfigError("argument(s) must be one of the following: zstd, lz4, none") }
+            c.snapshotCompression = v
+        },
+        memory("auto-checkpoint-log-size", minimum: 0, \.autoCheckpointLogSize),
+        int("rdb-key-save-delay", 0...Int(Int32.max), \.rdbKeySaveDelay),
+        int("snapshot-child-timeout", 1...Int(Int32.max), \.snapshotChildTimeout),
+        Directive(name: "save", mutable: true,
+                  get: { $0.saveRules.map { "\($0.seconds) \($0.changes)" }.joined(separator: " ") }) { c, args in
+            let words = args.joined(separator: " ").split(separator: " ").map(String.init)
+            guard words.count % 2 == 0 else { throw ConfigError("Invalid save parameters") }
+            var rules: [SaveRule] = []
+            var i = 0
+            while i < words.count {
+                guard let seconds = Int(words[i]), let changes = Int(words[i + 1]), seconds >= 0, changes >= 0 else {
+                    throw ConfigError("Invalid save parameters")
+                }
+                rules.append(SaveRule(seconds: seconds, changes: changes))
+                i += 2
+            }
+            c.saveRules = rules
+        },
         Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             let v = args[0].lowercased()
@@ -215,6 +258,7 @@ public enum ConfigLoader {
 
     public static func apply(_ text: String, to config: inout ServerConfig) throws {
         var lineNumber = 0
+        var sawSave = false
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let trimmed = rawLine.trimmingWhitespace()
@@ -233,7 +277,13 @@ public enum ConfigLoader {
             let name = nameBytes.string.lowercased()
             let values = words.dropFirst().map { $0.string }
             guard let d = Directives.byName[name] else { throw fail("Bad directive or wrong number of arguments") }
+            let rulesBefore = config.saveRules
             do { try d.set(&config, Array(values)) } catch let e as ConfigError { throw fail(e.message) }
+            // As in redis.conf, several `save` lines add up (`save ""` clears them).
+            if name == "save" {
+                if sawSave && !config.saveRules.isEmpty { config.saveRules = rulesBefore + config.saveRules }
+                sawSave = true
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import CairnCommands
 import CairnCore
 import CairnLog
+import CairnSnapshot
 import CairnStore
 #if canImport(Glibc)
 import Glibc
@@ -51,7 +52,7 @@ enum DebugCommand {
                 "OBJECT <key>",
                 "    Show low level info about the key and associated value.",
                 "RELOAD",
-                "    Write the log to disk and replay it into an emptied keyspace.",
+                "    Take a snapshot, then load it and the log after it into an emptied keyspace.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -125,14 +126,23 @@ enum DebugCommand {
         return n + (n < 64 ? 1 : n < 16384 ? 2 : 5)
     }
 
-    /// Writes everything to the log, empties the keyspace and replays the whole log into
-    /// it: the same path as a restart, checked in place.
+    /// Takes a snapshot (as Redis's DEBUG RELOAD saves an RDB first; skipped while a
+    /// background one runs), empties the keyspace, loads the snapshot and replays the log
+    /// after it: the same path as a restart, checked in place.
     static func reload(_ engine: Engine) throws {
         engine.persistence.flushAndWait()
-        let reader = try LogReader(directory: engine.config.dir, fs: engine.persistence.fs)
+        if !engine.checkpointer.inProgress { try engine.checkpointer.saveInForeground() }
+        let fs = engine.persistence.fs
+        let reader = try LogReader(directory: engine.config.dir, fs: fs)
+        var snapshot: SnapshotReader?
+        if let name = reader.manifest?.snapshot {
+            let path = engine.checkpointer.snapshotDirectory + "/" + name
+            snapshot = try SnapshotReader(path: path, bytes: try fs.readFile(path))
+        }
         let saved = engine.ctx.session
         defer { engine.ctx.session = saved }
         engine.keyspace.flushAll()
+        if let snapshot { _ = try snapshot.load(into: engine.keyspace, limits: engine.collectionLimits) }
         let session = ClientSession(id: 0, nowMs: engine.ctx.nowMs)
         while let record = try reader.next() {
             for effect in try EffectCodec.decode(record.payload) {

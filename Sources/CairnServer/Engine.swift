@@ -44,6 +44,8 @@ final class Engine: @unchecked Sendable {
     var onShutdown: (() -> Void)?
     /// Called after CONFIG SET changed the configuration (log level, ...).
     var onConfigChange: ((ServerConfig) -> Void)?
+    /// Snapshots: SAVE, BGSAVE and the automatic checkpoints.
+    private(set) var checkpointer: Checkpointer!
 
     init(loop: EventLoop, config: ServerConfig, logger: Logger, persistence: Persistence) {
         self.loop = loop
@@ -67,6 +69,8 @@ final class Engine: @unchecked Sendable {
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: settings)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
+        table.register(SnapshotCommands.specs(self))
+        checkpointer = Checkpointer(engine: self)
     }
 
     // MARK: - Clients
@@ -373,6 +377,7 @@ final class Engine: @unchecked Sendable {
             drainEffects()
             submitLog()
         }
+        checkpointer.cron(nowMs: now)
         if config.timeout > 0 {
             let limit = Int64(config.timeout) * 1000
             for c in clients.values where !c.isMonitor && now - c.session.lastInteractionMs > limit {

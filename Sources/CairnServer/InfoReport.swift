@@ -93,6 +93,7 @@ enum InfoReport {
         case "persistence":
             let p = e.persistence
             p.refreshProgress()
+            let cp = e.checkpointer!
             lines = ["# Persistence",
                      "loading:\(e.loading ? 1 : 0)",
                      "async_loading:0",
@@ -102,11 +103,18 @@ enum InfoReport {
                      "current_save_keys_processed:0",
                      "current_save_keys_total:0",
                      "rdb_changes_since_last_save:\(e.ctx.dirty)",
-                     "rdb_bgsave_in_progress:0",
+                     "rdb_bgsave_in_progress:\(cp.inProgress ? 1 : 0)",
                      "rdb_last_save_time:\(e.lastSaveUnixSeconds)",
-                     "rdb_last_bgsave_status:ok",
-                     "rdb_last_bgsave_time_sec:-1",
-                     "rdb_current_bgsave_time_sec:-1",
+                     "rdb_last_bgsave_status:\(cp.lastStatusOK ? "ok" : "err")",
+                     "rdb_last_bgsave_time_sec:\(cp.lastDurationSeconds)",
+                     "rdb_current_bgsave_time_sec:\(cp.currentSeconds)",
+                     "rdb_saves:\(cp.saves)",
+                     "rdb_last_cow_size:\(cp.lastCopyOnWriteBytes)",
+                     "rdb_last_load_keys_expired:0",
+                     "rdb_last_load_keys_loaded:\(cp.keysLoaded)",
+                     "snapshot_file:\(cp.currentSnapshot?.name ?? "")",
+                     "snapshot_lsn:\(cp.currentSnapshot?.lsn ?? 0)",
+                     "snapshot_compression:\(e.config.snapshotCompression)",
                      "aof_enabled:1",
                      "aof_rewrite_in_progress:0",
                      "aof_rewrite_scheduled:0",
@@ -115,7 +123,7 @@ enum InfoReport {
                      "aof_last_bgrewrite_status:ok",
                      "aof_last_write_status:\(p.failure == nil ? "ok" : "err")",
                      "aof_last_write_error:\(p.failure ?? "")",
-                     "aof_current_size:\(p.writer?.totalBytesApprox ?? 0)",
+                     "aof_current_size:\(p.writer?.liveBytes ?? 0)",
                      "aof_fsync_policy:\(e.config.appendfsync.rawValue)",
                      "aof_pending_bio_fsync:\(p.writtenLSN > p.durableLSN ? 1 : 0)",
                      "aof_delayed_fsync:0",
@@ -143,8 +151,8 @@ enum InfoReport {
                      "keyspace_misses:\(s.keyspaceMisses)",
                      "pubsub_channels:0",
                      "pubsub_patterns:0",
-                     "latest_fork_usec:0",
-                     "total_forks:0",
+                     "latest_fork_usec:\(e.checkpointer.lastForkMicros)",
+                     "total_forks:\(e.checkpointer.totalForks)",
                      "total_error_replies:\(e.stats.errorReplies)"]
         case "replication":
             lines = ["# Replication",

@@ -1,20 +1,54 @@
 import CairnCommands
 import CairnCore
 import CairnLog
+import CairnSnapshot
 import NIOCore
 
 extension Engine {
-    /// Replays the log into the keyspace, in slices on the event loop so that clients
+    /// Loads the manifest's snapshot (verified whole before a key is loaded) and replays
+    /// the log after it into the keyspace, in slices on the event loop so that clients
     /// connecting meanwhile are answered (-LOADING), then opens the log for appending.
     /// A torn tail is cut off and reported; any other damage fails start-up.
     func startRecovery(onDone: @escaping @Sendable (Error?) -> Void) {
         loading = true
         do {
-            let replay = LogReplay(engine: self, reader: try LogReader(directory: config.dir, fs: persistence.fs), onDone: onDone)
+            let fs = persistence.fs
+            let reader = try LogReader(directory: config.dir, fs: fs)
+            var snapshot: SnapshotReader?
+            if let manifest = reader.manifest {
+                for path in DataDirectory.removeOrphans(directory: config.dir, manifest: manifest, fs: fs) {
+                    logger.notice("Removed \(path), which the manifest does not name (left by an interrupted rotation or checkpoint)")
+                }
+                if let name = manifest.snapshot {
+                    let path = checkpointer.snapshotDirectory + "/" + name
+                    guard fs.exists(path) else {
+                        throw SnapshotDamage(file: path, offset: 0, reason: "the snapshot the manifest names is missing")
+                    }
+                    let s = try SnapshotReader(path: path, bytes: try fs.readFile(path))
+                    guard s.header.lsn == reader.snapshotLSN else {
+                        throw SnapshotDamage(file: path, offset: 0, reason: "it covers LSN \(s.header.lsn), its name says \(reader.snapshotLSN)")
+                    }
+                    snapshot = s
+                    checkpointer.currentSnapshot = (name, s.header.lsn)
+                }
+            }
+            let replay = LogReplay(engine: self, reader: reader, snapshot: snapshot, onDone: onDone)
             loop.execute { replay.step() }
         } catch {
             onDone(error)
         }
+    }
+
+    /// The thresholds values are rebuilt with, from the configuration.
+    var collectionLimits: CollectionLimits {
+        var l = CollectionLimits()
+        l.hashMaxPackedEntries = config.hashMaxListpackEntries
+        l.hashMaxPackedValueBytes = config.hashMaxListpackValue
+        l.setMaxIntSetEntries = config.setMaxIntsetEntries
+        l.listFill = config.listMaxListpackSize
+        l.zsetMaxPackedEntries = config.zsetMaxListpackEntries
+        l.zsetMaxPackedValueBytes = config.zsetMaxListpackValue
+        return l
     }
 }
 
@@ -23,6 +57,8 @@ extension Engine {
 final class LogReplay: @unchecked Sendable {
     let engine: Engine
     let reader: LogReader
+    /// The snapshot still to load, nil once loaded (or when there is none).
+    var snapshot: SnapshotReader?
     let onDone: @Sendable (Error?) -> Void
     let session = ClientSession(id: 0, nowMs: Clock.unixMilliseconds())
     let started = Clock.monotonicMicroseconds()
@@ -30,22 +66,50 @@ final class LogReplay: @unchecked Sendable {
     var replayErrors = 0
     static let sliceRecords = 100_000
 
-    init(engine: Engine, reader: LogReader, onDone: @escaping @Sendable (Error?) -> Void) {
+    init(engine: Engine, reader: LogReader, snapshot: SnapshotReader?, onDone: @escaping @Sendable (Error?) -> Void) {
         self.engine = engine
         self.reader = reader
+        self.snapshot = snapshot
         self.onDone = onDone
+        if let snapshot {
+            engine.logger.notice("Loading the snapshot \(snapshot.path) (LSN \(snapshot.header.lsn), \(snapshot.expectedKeys) keys, \(snapshot.fileBytes) bytes, \(snapshot.header.codec.name))...")
+        }
         if let m = reader.manifest {
             engine.logger.notice("Loading the log (\(m.segments.count) segment(s), \(reader.totalBytes) bytes)...")
             // Most logs are mostly writes of distinct keys of database 0, about 64 bytes a
             // record: size its index once instead of doubling it twenty times.
-            engine.keyspace[0].main.reserveSlots(forKeys: min(reader.totalBytes / 64, 1 << 26))
+            let keys = (snapshot?.expectedKeys ?? 0) + reader.totalBytes / 64
+            engine.keyspace[0].main.reserveSlots(forKeys: min(keys, 1 << 26))
         }
+    }
+
+    /// Loads one slice of the snapshot; true when it is done.
+    private func loadSnapshotSlice(_ s: SnapshotReader) throws -> Bool {
+        let done = try s.load(into: engine.keyspace, limits: engine.collectionLimits, maxKeys: LogReplay.sliceRecords)
+        if done {
+            engine.checkpointer.keysLoaded = s.keysRead
+            let seconds = Double(Clock.monotonicMicroseconds() - started) / 1e6
+            engine.logger.notice("Snapshot loaded: \(s.keysRead) keys in \(InfoReport.fixed(seconds, 3)) seconds")
+            snapshot = nil
+        }
+        return done
     }
 
     func step() {
         let logger = engine.logger
         engine.ctx.nowMs = Clock.unixMilliseconds()
         do {
+            if let s = snapshot {
+                if !(try loadSnapshotSlice(s)) {
+                    let now = Clock.monotonicMicroseconds()
+                    if now - lastReport > 1_000_000 {
+                        lastReport = now
+                        logger.notice("Loading: \(s.keysRead) of \(s.expectedKeys) keys of the snapshot loaded")
+                    }
+                    engine.loop.scheduleTask(in: .milliseconds(1)) { self.step() }
+                    return
+                }
+            }
             var n = 0
             while n < LogReplay.sliceRecords, let record = try reader.next() {
                 for effect in try EffectCodec.decode(record.payload) {

@@ -95,6 +95,8 @@ public final class Server: @unchecked Sendable {
                     self?.fail()
                     return
                 }
+                // Before the first fork can happen: see SnapshotChild.
+                SnapshotChild.warmUp()
                 engine.startCron()
                 logger.notice("Ready to accept connections tcp")
             }
@@ -125,6 +127,7 @@ public final class Server: @unchecked Sendable {
         guard first else { return }
         engine.loop.execute {
             for l in listeners { l.close(promise: nil) }
+            engine.checkpointer.killChild()
             // Everything staged reaches the disk before the last replies go out.
             engine.persistence.close()
             let last = engine.persistence.lastAppliedLSN

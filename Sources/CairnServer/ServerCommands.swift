@@ -2,7 +2,7 @@ import CairnCommands
 import CairnCore
 import CairnStore
 
-/// INFO, CONFIG, TIME, LASTSAVE, SHUTDOWN, COMMAND.
+/// INFO, CONFIG, TIME, SHUTDOWN, COMMAND.
 enum ServerCommands {
     static func specs(_ engine: Engine) -> [CommandSpec] {
         [
@@ -17,15 +17,17 @@ enum ServerCommands {
                 ctx.out.bulk(String(us / 1_000_000))
                 ctx.out.bulk(String(us % 1_000_000))
             },
-            CommandSpec("lastsave", arity: 1, flags: [.loading, .stale, .fast], group: "server",
-                        summary: "Get the UNIX time stamp of the last successful save to disk") { ctx in
-                ctx.out.integer(engine.lastSaveUnixSeconds)
-            },
             CommandSpec("shutdown", arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy],
                         group: "server", summary: "Synchronously save the dataset to disk and then shut down the server") { ctx in
-                var abort = false
+                var abort = false, save = false, nosave = false, force = false
                 for j in 1..<ctx.args.count {
-                    if ctx.isOption(j, "nosave") || ctx.isOption(j, "save") || ctx.isOption(j, "now") || ctx.isOption(j, "force") {
+                    if ctx.isOption(j, "nosave") {
+                        nosave = true
+                    } else if ctx.isOption(j, "save") {
+                        save = true
+                    } else if ctx.isOption(j, "force") {
+                        force = true
+                    } else if ctx.isOption(j, "now") {
                         continue
                     } else if ctx.isOption(j, "abort") {
                         abort = true
@@ -38,7 +40,26 @@ enum ServerCommands {
                     if ctx.args.count > 2 { ctx.syntaxError() } else { ctx.out.error("ERR No shutdown in progress.") }
                     return
                 }
+                if save && nosave {
+                    ctx.syntaxError()
+                    return
+                }
                 engine.logger.warning("User requested shutdown...")
+                // The log already holds every write; a snapshot at shutdown (SHUTDOWN SAVE,
+                // or `save` rules configured, as Redis does) only makes the next start faster.
+                engine.checkpointer.killChild()
+                if save || (!nosave && !engine.config.saveRules.isEmpty) {
+                    engine.logger.notice("Saving the final snapshot before exiting.")
+                    do {
+                        try engine.checkpointer.saveInForeground()
+                    } catch {
+                        engine.logger.warning("Error trying to save the DB, can't exit: \(error)")
+                        if !force {
+                            ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.")
+                            return
+                        }
+                    }
+                }
                 engine.onShutdown?()
             },
             configSpec(engine),

@@ -5,4 +5,13 @@
 /* Bytes currently allocated through malloc (glibc mallinfo2: arena bytes in use plus mmapped). */
 size_t cairn_malloc_used_bytes(void);
 
+#include <sys/types.h>
+
+/* fork(2), which Swift's Glibc overlay does not offer. */
+pid_t cairn_fork(void);
+
+/* The process's Private_Dirty bytes (/proc/self/smaps_rollup): in a forked child, what
+   copy-on-write has copied. Async-signal-safe enough for a child of a threaded parent. */
+size_t cairn_private_dirty_bytes(void);
+
 #endif

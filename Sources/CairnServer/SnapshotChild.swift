@@ -1,0 +1,114 @@
+import CairnCore
+import CairnSnapshot
+import CairnStore
+import CCairnSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The code that runs in the forked snapshot child, and its report to the parent.
+///
+/// The child is a copy of a multi-threaded process in which only the forking thread
+/// lives on: it must not take a lock another thread might have held (no NIO, no
+/// Dispatch, no logging, no Foundation). It uses the snapshot writer (warmed up in the
+/// parent by `warmUp`), malloc (glibc makes it safe across fork), the C compression
+/// libraries and raw syscalls, and leaves with `_exit`.
+enum SnapshotChild {
+    /// What the child tells the parent through its pipe: fixed-size, native byte order.
+    struct Report {
+        /// 0 on success, else the errno (or -1) of what failed.
+        var errorCode: Int64 = 0
+        /// Which step failed: 1 write, 2 fdatasync.
+        var failedStep: Int64 = 0
+        var keys: Int64 = 0
+        var fileBytes: Int64 = 0
+        /// Private_Dirty of the child at its end: what copy-on-write cost.
+        var copyOnWriteBytes: Int64 = 0
+
+        static let size = MemoryLayout<Report>.size
+    }
+
+    struct WriteFailed: Error {
+        let code: Int32
+    }
+
+    /// Writes the snapshot of `keyspace` at `lsn` to `fd` and fdatasyncs it.
+    static func write(keyspace: Keyspace, codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, fd: Int32,
+                      keySaveDelay: Int) -> Report {
+        var report = Report()
+        do {
+            let writer = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: createdMs, databases: keyspace.databaseCount) { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw WriteFailed(code: errno)
+                    }
+                    offset += n
+                }
+            }
+            writer.keySaveDelayMicroseconds = keySaveDelay
+            try writer.write(keyspace)
+            let summary = try writer.finish()
+            report.keys = Int64(summary.keys)
+            report.fileBytes = Int64(summary.fileBytes)
+            if fdatasync(fd) != 0 {
+                report.errorCode = Int64(errno)
+                report.failedStep = 2
+            }
+        } catch let e as WriteFailed {
+            report.errorCode = Int64(e.code)
+            report.failedStep = 1
+        } catch {
+            report.errorCode = -1
+            report.failedStep = 1
+        }
+        report.copyOnWriteBytes = Int64(cairn_private_dirty_bytes())
+        return report
+    }
+
+    /// The child's whole life after fork: write, report, `_exit`.
+    static func run(keyspace: Keyspace, codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, fd: Int32, reportFD: Int32,
+                    keySaveDelay: Int) -> Never {
+        var report = write(keyspace: keyspace, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, keySaveDelay: keySaveDelay)
+        _ = withUnsafeBytes(of: &report) { Glibc.write(reportFD, $0.baseAddress, $0.count) }
+        _exit(report.errorCode == 0 ? 0 : 1)
+    }
+
+    /// Runs every path the child takes once in the parent (every value type and encoding,
+    /// every codec, into /dev/null), so that the child finds its code and the runtime's
+    /// metadata ready and never has to set them up under a lock it cannot own.
+    static func warmUp() {
+        let ks = Keyspace(databaseCount: 2, seed: 7)
+        ks[0].set("s", .string("text"), clock: 0)
+        ks[0].set("i", .string("12"), clock: 0)
+        ks[0].set("r", .rawString("raw"), clock: 0)
+        ks[0].set("l", .string(Bytes(String(repeating: "l", count: 60))), clock: 0)
+        for big in [false, true] {
+            let n = big ? 600 : 3
+            let h = HashValue(), s = SetValue(), w = SetValue(), l = ListValue(), z = SortedSetValue()
+            for i in 0..<n {
+                _ = h.set(Bytes("f\(i)"), Bytes("v\(i)"), maxPackedEntries: 128, maxPackedValueBytes: 64)
+                _ = s.add(Bytes(Int64(i)), maxIntSetEntries: 512)
+                _ = w.add(Bytes("m\(i)"), maxIntSetEntries: 512)
+                l.pushTail(Bytes("e\(i)"))
+                _ = z.set(Bytes("z\(i)"), Double(i), maxPackedEntries: 128, maxPackedValueBytes: 64)
+            }
+            let suffix = big ? "big" : "small"
+            ks[1].set(Bytes("h" + suffix), .hash(h), clock: 0)
+            ks[1].set(Bytes("s" + suffix), .set(s), clock: 0)
+            ks[1].set(Bytes("w" + suffix), .set(w), clock: 0)
+            ks[1].set(Bytes("l" + suffix), .list(l), clock: 0)
+            ks[1].set(Bytes("z" + suffix), .zset(z), clock: 0)
+        }
+        ks[1].setExpire("hsmall", atMs: 1)
+        let fd = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        for codec in SnapshotCodec.allCases {
+            var report = write(keyspace: ks, codec: codec, lsn: 1, createdMs: 0, fd: fd, keySaveDelay: 0)
+            _ = withUnsafeBytes(of: &report) { Glibc.write(fd, $0.baseAddress, $0.count) }
+        }
+    }
+}

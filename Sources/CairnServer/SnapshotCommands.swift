@@ -1,0 +1,51 @@
+import CairnCommands
+import CairnCore
+
+/// SAVE, BGSAVE and LASTSAVE: checkpoints on demand (see `Checkpointer`).
+enum SnapshotCommands {
+    static func specs(_ engine: Engine) -> [CommandSpec] {
+        [
+            CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], group: "server",
+                        summary: "Synchronously save the dataset to disk") { ctx in
+                do {
+                    try engine.checkpointer.saveInForeground()
+                    ctx.out.ok()
+                } catch {
+                    engine.logger.warning("SAVE failed: \(error)")
+                    ctx.out.error("ERR \(error)")
+                }
+            },
+            CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript], group: "server",
+                        summary: "Asynchronously save the dataset to disk") { ctx in
+                var schedule = false
+                if ctx.args.count > 1 {
+                    guard ctx.args.count == 2, ctx.isOption(1, "schedule") else {
+                        ctx.syntaxError()
+                        return
+                    }
+                    schedule = true
+                }
+                let checkpointer = engine.checkpointer!
+                if checkpointer.inProgress {
+                    if schedule {
+                        checkpointer.scheduled = true
+                        ctx.out.simple("Background saving scheduled")
+                    } else {
+                        ctx.out.error("ERR Background save already in progress")
+                    }
+                    return
+                }
+                do {
+                    try checkpointer.startBackground()
+                    ctx.out.simple("Background saving started")
+                } catch {
+                    ctx.out.error("ERR \(error)")
+                }
+            },
+            CommandSpec("lastsave", arity: 1, flags: [.loading, .stale, .fast], group: "server",
+                        summary: "Get the UNIX time stamp of the last successful save to disk") { ctx in
+                ctx.out.integer(engine.lastSaveUnixSeconds)
+            },
+        ]
+    }
+}
