@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "CairnCommandsTests", dependencies: [
             "CairnCommands", "CairnStore", "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "CairnServerTests", dependencies: ["CairnTestSupport", "CairnServer"]),
+        .testTarget(name: "CairnServerTests", dependencies: ["CairnTestSupport", "CairnServer", "CairnSnapshot", "CairnStore", "CairnCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -159,7 +159,7 @@ public final class LogWriter: @unchecked Sendable {
             scheduled = true
             return (true, false)
         }
-        if refused, case .installSnapshot(_, _, _, let done) = item { done(.failure(LogWriterStopped(reason: failed ?? ""))) }
+        if refused, case .installSnapshot(_, _, _, _, let done) = item { done(.failure(LogWriterStopped(reason: failed ?? ""))) }
         if start { io.async { self.drainNow() } }
     }
 
@@ -178,9 +178,11 @@ public final class LogWriter: @unchecked Sendable {
     /// segments it covers; then those segments and the previous snapshot are deleted.
     /// `done` runs on the writer's thread with the names deleted, or why it failed (the
     /// old manifest then stands, and nothing was deleted).
-    public func installSnapshot(_ snapshot: String, lsn: UInt64, snapshotDirectory: String,
+    /// `crashAfter` ("manifest" or "deletes", from DEBUG CHECKPOINT-CRASH) ends the process
+    /// right after that step, for the tests of crashes in the middle of a checkpoint.
+    public func installSnapshot(_ snapshot: String, lsn: UInt64, snapshotDirectory: String, crashAfter: String? = nil,
                                 done: @escaping @Sendable (Result<[String], Error>) -> Void) {
-        enqueue(.installSnapshot(snapshot, lsn: lsn, directory: snapshotDirectory, done: done))
+        enqueue(.installSnapshot(snapshot, lsn: lsn, directory: snapshotDirectory, crashAfter: crashAfter, done: done))
     }
 
     /// `rotateForCheckpoint` and `installSnapshot` for SAVE in the foreground: blocks.
@@ -243,8 +245,8 @@ public final class LogWriter: @unchecked Sendable {
                         writtenLSN = last
                     case .rotate(let first):
                         if segmentBytes > Segment.headerBytes { try rotate(firstLSN: first) }
-                    case .installSnapshot(let name, let lsn, let snapshotDirectory, let done):
-                        done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory))
+                    case .installSnapshot(let name, let lsn, let snapshotDirectory, let crashAfter, let done):
+                        done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory, crashAfter: crashAfter))
                     }
                 }
                 let now = monotonicNanoseconds()
@@ -306,14 +308,14 @@ public final class LogWriter: @unchecked Sendable {
             scheduled = false
             return queue
         }
-        for case .installSnapshot(_, _, _, let done) in dropped { done(.failure(LogWriterStopped(reason: reason))) }
+        for case .installSnapshot(_, _, _, _, let done) in dropped { done(.failure(LogWriterStopped(reason: reason))) }
         onFailure(reason)
     }
 
     /// The manifest switch of a checkpoint (see `installSnapshot`), on the writer's thread.
     /// A failure here leaves the old manifest, which still describes a complete log, and
     /// does not stop the log: the checkpoint is reported failed and can be retried.
-    private func install(_ snapshot: String, lsn: UInt64, snapshotDirectory: String) -> Result<[String], Error> {
+    private func install(_ snapshot: String, lsn: UInt64, snapshotDirectory: String, crashAfter: String?) -> Result<[String], Error> {
         do {
             guard writtenLSN >= lsn else { throw LogWriterStopped(reason: "the log has not reached LSN \(lsn)") }
             if durableLSN < writtenLSN {
@@ -331,6 +333,7 @@ public final class LogWriter: @unchecked Sendable {
             let updated = Manifest(snapshot: snapshot, segments: kept)
             try updated.write(to: directory, fs: fs)
             manifest = updated
+            if crashAfter == "manifest" { _exit(70) }
             var deleted: [String] = []
             for name in dropped {
                 let path = logDirectory + "/" + name
@@ -341,6 +344,7 @@ public final class LogWriter: @unchecked Sendable {
                 }
             }
             try? fs.syncDirectory(logDirectory)
+            if crashAfter == "deletes" { _exit(70) }
             if let previous, previous != snapshot {
                 if (try? fs.remove(snapshotDirectory + "/" + previous)) != nil { deleted.append(previous) }
                 try? fs.syncDirectory(snapshotDirectory)
@@ -394,7 +398,7 @@ enum WriterItem {
     /// Start a new segment at `firstLSN` (unless the current one is still empty).
     case rotate(firstLSN: UInt64)
     /// Switch the manifest to a snapshot covering up to `lsn` (see `installSnapshot`).
-    case installSnapshot(String, lsn: UInt64, directory: String, done: @Sendable (Result<[String], Error>) -> Void)
+    case installSnapshot(String, lsn: UInt64, directory: String, crashAfter: String?, done: @Sendable (Result<[String], Error>) -> Void)
 }
 
 /// The writer has stopped (after a failed write or fsync) and takes nothing more.

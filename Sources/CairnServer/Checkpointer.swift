@@ -48,6 +48,10 @@ final class Checkpointer: @unchecked Sendable {
     /// The manifest's snapshot as of the last checkpoint or recovery.
     var currentSnapshot: (name: String, lsn: UInt64)?
     var keysLoaded = 0
+    /// DEBUG CHECKPOINT-CRASH: end the process (as a crash would) right after this step of
+    /// the next background checkpoint: "child", "rename", "manifest" or "deletes".
+    var crashAfter: String?
+    static let crashSteps = ["child", "rename", "manifest", "deletes"]
 
     init(engine: Engine) {
         self.engine = engine
@@ -162,6 +166,7 @@ final class Checkpointer: @unchecked Sendable {
             finish(c, error: why)
             return
         }
+        if crashAfter == "child" { _exit(70) }
         lastCopyOnWriteBytes = Int(report.copyOnWriteBytes)
         engine.logger.notice("Snapshot written by the child: \(report.keys) keys, \(report.fileBytes) bytes; \(report.copyOnWriteBytes / (1024 * 1024)) MB of memory used by copy-on-write")
         do {
@@ -170,11 +175,13 @@ final class Checkpointer: @unchecked Sendable {
             finish(c, error: "\(error)")
             return
         }
+        if crashAfter == "rename" { _exit(70) }
         c.installing = true
         child = c
         let installed = c
         let loop = engine.loop
-        engine.persistence.writer?.installSnapshot(installed.name, lsn: installed.lsn, snapshotDirectory: snapshotDirectory) { [self] result in
+        engine.persistence.writer?.installSnapshot(installed.name, lsn: installed.lsn, snapshotDirectory: snapshotDirectory,
+                                                   crashAfter: crashAfter) { [self] result in
             loop.execute { [self] in
                 switch result {
                 case .success(let deleted): finish(installed, deleted: deleted)

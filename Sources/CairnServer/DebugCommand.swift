@@ -53,6 +53,9 @@ enum DebugCommand {
                 "    Show low level info about the key and associated value.",
                 "RELOAD",
                 "    Take a snapshot, then load it and the log after it into an emptied keyspace.",
+                "CHECKPOINT-CRASH <child|rename|manifest|deletes>",
+                "    End the process, as a crash would, right after that step of the next",
+                "    background checkpoint (for tests).",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -103,6 +106,14 @@ enum DebugCommand {
                 if let v = ctx.peek(key) { digest.add(database: 0, key: "", value: v, expire: nil) }
                 ctx.out.simple(digest.hex)
             }
+        case ("checkpoint-crash", 3):
+            let step = ctx.args[2].lowercased.string
+            guard Checkpointer.crashSteps.contains(step) else {
+                ctx.out.error("ERR step must be one of \(Checkpointer.crashSteps.joined(separator: ", "))")
+                return
+            }
+            engine.checkpointer.crashAfter = step
+            ctx.out.ok()
         case ("reload", 2), ("loadaof", 2):
             do {
                 try reload(engine)
@@ -177,7 +188,7 @@ struct Digest {
         }
         if case .zset(let z) = value {
             var x: UInt64 = 0
-            for e in z.elements { x ^= e.member.hash64(seed: 59) &+ UInt64(bitPattern: Int64(e.score.bitPattern)) }
+            for e in z.elements { x ^= e.member.hash64(seed: 59) &+ e.score.bitPattern }
             valueBytes = Bytes("zset:\(x)")
         }
         if case .set(let set) = value {
