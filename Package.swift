@@ -52,7 +52,7 @@ let package = Package(
         ], swiftSettings: releaseSettings),
         .executableTarget(name: "cairn-server", dependencies: ["CairnServer"]),
         .executableTarget(name: "cairn", dependencies: [
-            "CairnCore", "CairnLog",
+            "CairnCore", "CairnLog", "CairnSnapshot", "CairnStore", "CairnCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

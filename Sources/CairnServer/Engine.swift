@@ -314,25 +314,7 @@ final class Engine: @unchecked Sendable {
     /// Applies one logged effect to the keyspace during recovery; returns the error reply
     /// if the command failed (which means the log and the code disagree).
     func replay(_ effect: Effect, session: ClientSession) -> String? {
-        session.databaseIndex = effect.database
-        guard effect.database < keyspace.databaseCount else { return "database \(effect.database) out of range" }
-        guard var spec = table.lookup(effect.arguments[0]) else { return "unknown command \(effect.arguments[0])" }
-        if !spec.subcommands.isEmpty && effect.arguments.count >= 2, let sub = spec.subcommands[effect.arguments[1].lowercased] {
-            spec = sub
-        }
-        ctx.session = session
-        ctx.replaying = true
-        defer { ctx.replaying = false }
-        ctx.out.buffer.clear()
-        ctx.run(spec, effect.arguments)
-        ctx.effects.removeAll(keepingCapacity: true)
-        ctx.readiedKeys.removeAll()
-        ctx.readiedDatabases.removeAll()
-        ctx.blockRequest = nil
-        if ctx.out.buffer.readableBytes > 0, ctx.out.buffer.getInteger(at: ctx.out.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
-            return ctx.out.buffer.getString(at: ctx.out.buffer.readerIndex, length: ctx.out.buffer.readableBytes)
-        }
-        return nil
+        ctx.replay(effect, table: table, session: session)
     }
 
     // MARK: - MONITOR

@@ -1,0 +1,28 @@
+import CairnCore
+
+extension CommandContext {
+    /// Applies one logged effect to the keyspace (recovery, DEBUG RELOAD, `cairn dump`);
+    /// returns the error reply if the command failed, which means the log and the code
+    /// disagree. Replies are discarded, and nothing is logged or woken.
+    public func replay(_ effect: Effect, table: CommandTable, session: ClientSession) -> String? {
+        session.databaseIndex = effect.database
+        guard effect.database < keyspace.databaseCount else { return "database \(effect.database) out of range" }
+        guard var spec = table.lookup(effect.arguments[0]) else { return "unknown command \(effect.arguments[0])" }
+        if !spec.subcommands.isEmpty && effect.arguments.count >= 2, let sub = spec.subcommands[effect.arguments[1].lowercased] {
+            spec = sub
+        }
+        self.session = session
+        replaying = true
+        defer { replaying = false }
+        out.buffer.clear()
+        run(spec, effect.arguments)
+        effects.removeAll(keepingCapacity: true)
+        readiedKeys.removeAll()
+        readiedDatabases.removeAll()
+        blockRequest = nil
+        if out.buffer.readableBytes > 0, out.buffer.getInteger(at: out.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
+            return out.buffer.getString(at: out.buffer.readerIndex, length: out.buffer.readableBytes)
+        }
+        return nil
+    }
+}
