@@ -304,10 +304,11 @@ final class CrashTests: XCTestCase {
     func testKillNineLosesNothingAcknowledged() throws {
         let (status, out) = try runToExit("/usr/bin/env", [
             "python3", packageRoot.appendingPathComponent("Tools/crashtest").path,
-            "--cycles", "3", "--writers", "3", "--min-seconds", "0.2", "--max-seconds", "0.6",
+            "--cycles", "3", "--writers", "3", "--min-seconds", "0.2", "--max-seconds", "0.6", "--checkpoint-log-size", "32kb",
             "--binary", cairnServerBinary()])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("3 passed, 0 failed"), out)
+        XCTAssertTrue(out.contains("checkpoints: ") && !out.contains("checkpoints: 0 started"), "kills land among checkpoints: \(out)")
     }
 
     /// Restart after a clean shutdown and after SIGKILL replays the log.
