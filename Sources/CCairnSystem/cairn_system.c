@@ -33,3 +33,13 @@ size_t cairn_private_dirty_bytes(void) {
     }
     return total;
 }
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+int cairn_die_with_parent(pid_t parent) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -1;
+    /* The parent may have died between fork and prctl. */
+    if (getppid() != parent) _exit(1);
+    return 0;
+}

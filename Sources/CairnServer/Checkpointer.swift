@@ -13,9 +13,9 @@ import Glibc
 ///
 /// In the background (BGSAVE, the automatic triggers): rotate the log so the next segment
 /// starts at L+1, fork; the child writes `snapshots/<L>.snap.tmp` from its frozen
-/// copy-on-write image, fdatasyncs it and exits; the engine polls for it without
-/// blocking, renames the file into place, syncs the directory, and hands the manifest
-/// switch to the log writer, which deletes what the snapshot covers only after the new
+/// copy-on-write image, fdatasyncs it, renames it into place, syncs the directory and
+/// exits; the engine polls for it without blocking and hands the manifest switch to the
+/// log writer, which deletes what the snapshot covers only after the new
 /// manifest is durable. A crash at any step leaves a manifest that names a complete
 /// state (Docs/RECOVERY.md). In the foreground (SAVE, SHUTDOWN SAVE): the same steps on
 /// the event loop. `@unchecked Sendable`: used on the engine's loop only.
@@ -49,9 +49,10 @@ final class Checkpointer: @unchecked Sendable {
     var currentSnapshot: (name: String, lsn: UInt64)?
     var keysLoaded = 0
     /// DEBUG CHECKPOINT-CRASH: end the process (as a crash would) right after this step of
-    /// the next background checkpoint: "child", "rename", "manifest" or "deletes".
+    /// the next background checkpoint: "child" (its snapshot is in place, the manifest
+    /// not yet switched), "manifest" or "deletes".
     var crashAfter: String?
-    static let crashSteps = ["child", "rename", "manifest", "deletes"]
+    static let crashSteps = ["child", "manifest", "deletes"]
 
     init(engine: Engine) {
         self.engine = engine
@@ -101,11 +102,13 @@ final class Checkpointer: @unchecked Sendable {
         let codec = self.codec
         let delay = engine.config.rdbKeySaveDelay
         let createdMs = Clock.unixMilliseconds()
+        let paths = SnapshotChild.Paths(temp: temp, final: snapshotDirectory + "/" + name, directory: snapshotDirectory)
+        let parent = getpid()
         let started = Clock.monotonicMicroseconds()
         let pid = cairn_fork()
         if pid == 0 {
             SnapshotChild.run(keyspace: keyspace, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, reportFD: pipeFDs[1],
-                              keySaveDelay: delay)
+                              paths: paths, parent: parent, keySaveDelay: delay)
         }
         lastForkMicros = Int(Clock.monotonicMicroseconds() - started)
         close(pipeFDs[1])
@@ -158,7 +161,7 @@ final class Checkpointer: @unchecked Sendable {
             } else if (status & 0x7f) != 0 {
                 why = "the child was killed by signal \(status & 0x7f)"
             } else if got == SnapshotChild.Report.size && report.errorCode != 0 {
-                let what = report.failedStep == 2 ? "fdatasync" : "write"
+                let what = ["write", "fdatasync", "rename", "fsync of the directory"][max(0, min(3, Int(report.failedStep) - 1))]
                 why = "\(what) \(c.tempPath): \(report.errorCode > 0 ? String(cString: strerror(Int32(report.errorCode))) : "failed")"
             } else {
                 why = "the child exited with status \((status >> 8) & 0xff)"
@@ -166,16 +169,10 @@ final class Checkpointer: @unchecked Sendable {
             finish(c, error: why)
             return
         }
+        // The child renamed the file into place (and synced the directory) before it left.
         if crashAfter == "child" { _exit(70) }
         lastCopyOnWriteBytes = Int(report.copyOnWriteBytes)
         engine.logger.notice("Snapshot written by the child: \(report.keys) keys, \(report.fileBytes) bytes; \(report.copyOnWriteBytes / (1024 * 1024)) MB of memory used by copy-on-write")
-        do {
-            try placeFile(c.tempPath, c.name)
-        } catch {
-            finish(c, error: "\(error)")
-            return
-        }
-        if crashAfter == "rename" { _exit(70) }
         c.installing = true
         child = c
         let installed = c

@@ -53,7 +53,7 @@ enum DebugCommand {
                 "    Show low level info about the key and associated value.",
                 "RELOAD",
                 "    Take a snapshot, then load it and the log after it into an emptied keyspace.",
-                "CHECKPOINT-CRASH <child|rename|manifest|deletes>",
+                "CHECKPOINT-CRASH <child|manifest|deletes>",
                 "    End the process, as a crash would, right after that step of the next",
                 "    background checkpoint (for tests).",
                 "SET-ACTIVE-EXPIRE <0|1>",

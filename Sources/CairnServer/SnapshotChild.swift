@@ -18,7 +18,7 @@ enum SnapshotChild {
     struct Report {
         /// 0 on success, else the errno (or -1) of what failed.
         var errorCode: Int64 = 0
-        /// Which step failed: 1 write, 2 fdatasync.
+        /// Which step failed: 1 write, 2 fdatasync, 3 rename, 4 fsync of the directory.
         var failedStep: Int64 = 0
         var keys: Int64 = 0
         var fileBytes: Int64 = 0
@@ -68,10 +68,46 @@ enum SnapshotChild {
         return report
     }
 
-    /// The child's whole life after fork: write, report, `_exit`.
+    /// Paths as C strings, made by the parent before the fork.
+    struct Paths {
+        let temp: ContiguousArray<CChar>
+        let final: ContiguousArray<CChar>
+        let directory: ContiguousArray<CChar>
+
+        init(temp: String, final: String, directory: String) {
+            self.temp = ContiguousArray(temp.utf8CString)
+            self.final = ContiguousArray(final.utf8CString)
+            self.directory = ContiguousArray(directory.utf8CString)
+        }
+    }
+
+    /// Moves the written file into place and makes the rename durable, in the child (as
+    /// Redis's child does), so that the directory fsync never pauses the event loop.
+    static func place(_ paths: Paths, into report: inout Report) {
+        guard report.errorCode == 0 else { return }
+        let renamed = paths.temp.withUnsafeBufferPointer { t in
+            paths.final.withUnsafeBufferPointer { f in rename(t.baseAddress, f.baseAddress) }
+        }
+        if renamed != 0 {
+            report.errorCode = Int64(errno)
+            report.failedStep = 3
+            return
+        }
+        let dirFD = paths.directory.withUnsafeBufferPointer { open($0.baseAddress!, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        if dirFD < 0 || fsync(dirFD) != 0 {
+            report.errorCode = Int64(errno)
+            report.failedStep = 4
+        }
+        if dirFD >= 0 { close(dirFD) }
+    }
+
+    /// The child's whole life after fork: write, fdatasync, rename, fsync the directory,
+    /// report, `_exit`.
     static func run(keyspace: Keyspace, codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, fd: Int32, reportFD: Int32,
-                    keySaveDelay: Int) -> Never {
+                    paths: Paths, parent: pid_t, keySaveDelay: Int) -> Never {
+        _ = cairn_die_with_parent(parent)
         var report = write(keyspace: keyspace, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, keySaveDelay: keySaveDelay)
+        place(paths, into: &report)
         _ = withUnsafeBytes(of: &report) { Glibc.write(reportFD, $0.baseAddress, $0.count) }
         _exit(report.errorCode == 0 ? 0 : 1)
     }
@@ -110,5 +146,9 @@ enum SnapshotChild {
             var report = write(keyspace: ks, codec: codec, lsn: 1, createdMs: 0, fd: fd, keySaveDelay: 0)
             _ = withUnsafeBytes(of: &report) { Glibc.write(fd, $0.baseAddress, $0.count) }
         }
+        // The rename path too, on names that do not exist (it fails at once).
+        var report = Report()
+        place(Paths(temp: "/nonexistent/cairn-warm-up.tmp", final: "/nonexistent/cairn-warm-up", directory: "/nonexistent"),
+              into: &report)
     }
 }

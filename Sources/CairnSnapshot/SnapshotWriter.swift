@@ -55,6 +55,9 @@ public final class SnapshotWriter {
         for index in 0..<keyspace.databaseCount {
             let db = keyspace[index]
             let hasExpires = !db.expires.isEmpty
+            // Each value is copied out of the table, which retains its heap storage: in the
+            // forked child that retain writes to a shared page, so copy-on-write copies
+            // about one page per heap-stored value (rdb_last_cow_size; Docs/BENCHMARKS.md).
             for entry in db.main.entries {
                 try write(database: index, key: entry.key, value: entry.value,
                           expireAtMs: hasExpires ? db.expires[entry.key] : nil)
@@ -75,9 +78,13 @@ public final class SnapshotWriter {
         case .int(let v):
             start(.integer)
             raw.zigzag(v)
-        case .inline, .heap:
+        case .inline:
             start(.text)
             string(value.stringBytes!)
+        case .heap(let a):
+            start(.text)
+            raw.varint(UInt64(a.count))
+            a.withUnsafeBytes { raw.raw($0) }
         case .raw(let a):
             start(.raw)
             raw.varint(UInt64(a.count))

@@ -14,4 +14,9 @@ pid_t cairn_fork(void);
    copy-on-write has copied. Async-signal-safe enough for a child of a threaded parent. */
 size_t cairn_private_dirty_bytes(void);
 
+/* In a forked child: be killed (SIGKILL) when the parent dies, so that a crashed
+   server leaves no snapshot child behind to rename files into a restarted one's
+   directory. Exits at once if the parent `parent` is already gone. */
+int cairn_die_with_parent(pid_t parent);
+
 #endif
