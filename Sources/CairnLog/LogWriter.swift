@@ -78,6 +78,7 @@ public final class LogWriter: @unchecked Sendable {
             segmentPath = logDirectory + "/" + last
             fd = try fs.openForAppend(segmentPath, create: false)
             segmentBytes = (try? fs.fileSize(segmentPath)) ?? 0
+            publishedSegmentPath = segmentPath
         } else {
             try startSegment(firstLSN: lastLSN + 1)
         }
@@ -102,10 +103,12 @@ public final class LogWriter: @unchecked Sendable {
         let p = (writtenLSN, durableLSN)
         let c = (syncCount, writeCount, Int(syncNanoseconds / 1000))
         let total = totalBytesApprox
+        let path = segmentPath
         lock.withLock {
             published = p
             publishedCounts = c
             publishedTotalBytes = total
+            publishedSegmentPath = path
         }
     }
 
@@ -116,7 +119,11 @@ public final class LogWriter: @unchecked Sendable {
     /// The written and durable LSNs as of the writer's last group.
     public var progress: (written: UInt64, durable: UInt64) { lock.withLock { published } }
 
-    public var currentSegmentPath: String { io.sync { segmentPath } }
+    /// The segment being appended to, as the writer last published it (never waits for
+    /// the writer: INFO must not stall behind an fsync).
+    public var currentSegmentPath: String { lock.withLock { publishedSegmentPath } }
+    private var publishedSegmentPath = ""
+
 
     // MARK: - Engine side
 
@@ -388,6 +395,7 @@ public final class LogWriter: @unchecked Sendable {
         segmentPath = path
         segmentBytes = header.count
         totalBytesApprox += header.count
+        publish()
     }
 }
 
