@@ -248,8 +248,9 @@ public final class SnapshotReader {
 }
 
 extension SnapshotReader {
-    /// Loads up to `maxKeys` more keys into `keyspace` (a key already there is replaced);
-    /// returns true when the snapshot is done.
+    /// Loads up to `maxKeys` more keys into `keyspace`, which must not hold any of them
+    /// (it starts empty: recovery, DEBUG RELOAD, `cairn dump`); returns true when the
+    /// snapshot is done.
     public func load(into keyspace: Keyspace, limits: CollectionLimits, maxKeys: Int = Int.max, clock: UInt32 = 0) throws -> Bool {
         guard header.databases <= keyspace.databaseCount || expectedKeys == 0 else {
             throw SnapshotDamage(file: path, offset: 0,
@@ -262,7 +263,7 @@ extension SnapshotReader {
                 throw SnapshotDamage(file: path, offset: 0, reason: "key in database \(entry.database), the server has \(keyspace.databaseCount)")
             }
             let db = keyspace[entry.database]
-            db.set(entry.key, entry.value, clock: clock)
+            db.add(entry.key, entry.value, clock: clock)
             if let t = entry.expireAtMs { db.setExpire(entry.key, atMs: t) }
             n += 1
         }
