@@ -291,6 +291,36 @@ final class SnapshotTests: XCTestCase {
         server.stop()
     }
 
+    /// A child that dies (here: killed from outside) is reported, its file removed, the
+    /// log left complete; the next checkpoint works.
+    func testFailedChildIsReportedAndTheLogStaysComplete() throws {
+        let dir = newDirectory(), port = freePort()
+        var server = try ServerProcess.cairn(directory: dir, port: port, ["--rdb-key-save-delay", "2000"])
+        var c = try server.client()
+        try pipeline(c, (0..<2000).map { ["SET", "k\($0)", "v"] })
+        XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
+        usleep(100_000)
+        let line = server.log.split(separator: "\n").first { $0.contains("Background saving started by pid") } ?? ""
+        let pid = Int32(line.split(separator: " ").drop { $0 != "pid" }.dropFirst().first ?? "") ?? 0
+        XCTAssertGreaterThan(pid, 0, server.log)
+        kill(pid, SIGKILL)
+        try waitForBackgroundSave(c)
+        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "err")
+        XCTAssertTrue(server.log.contains("killed by signal 9"), server.log)
+        XCTAssertEqual(files(dir, "snapshots"), [], "the partial file is removed")
+        XCTAssertEqual(try c.call("CONFIG", "SET", "rdb-key-save-delay", "0"), .simple("OK"))
+        XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
+        try waitForBackgroundSave(c)
+        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "ok")
+        try c.call("SET", "after", "1")
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        server = try ServerProcess.cairn(directory: dir, port: port)
+        c = try server.client()
+        XCTAssertEqual(try c.call("DBSIZE"), .integer(2001))
+        server.stop()
+    }
+
     /// The log-size trigger and the `save` rules start checkpoints by themselves; SHUTDOWN
     /// SAVE leaves a snapshot and an empty log.
     func testAutomaticCheckpointsAndShutdownSave() throws {
