@@ -352,10 +352,12 @@ public final class LogWriter: @unchecked Sendable {
             }
             try? fs.syncDirectory(logDirectory)
             if crashAfter == "deletes" { _exit(70) }
-            if let previous, previous != snapshot {
-                if (try? fs.remove(snapshotDirectory + "/" + previous)) != nil { deleted.append(previous) }
-                try? fs.syncDirectory(snapshotDirectory)
-            }
+            // The previous snapshot, and any left by a checkpoint whose manifest switch
+            // failed (the manifest never named them; no other checkpoint runs now).
+            var stale = ((try? fs.listDirectory(snapshotDirectory)) ?? []).filter { $0.hasSuffix(".snap") && $0 != snapshot }
+            if let previous, previous != snapshot, !stale.contains(previous) { stale.append(previous) }
+            for name in stale where (try? fs.remove(snapshotDirectory + "/" + name)) != nil { deleted.append(name) }
+            if !stale.isEmpty { try? fs.syncDirectory(snapshotDirectory) }
             publish()
             return .success(deleted)
         } catch {

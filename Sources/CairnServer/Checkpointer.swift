@@ -237,21 +237,30 @@ final class Checkpointer: @unchecked Sendable {
         let fs = engine.persistence.fs
         let started = Clock.monotonicMicroseconds()
         let lsn = writer.rotateForCheckpoint()
-        let (temp, name, fd) = try prepareTemp(lsn: lsn)
+        var tempPath: String?
+        let deleted: [String]
+        let name: String
         do {
-            defer { fs.close(fd) }
-            let w = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: Clock.unixMilliseconds(),
-                                       databases: engine.keyspace.databaseCount) { try fs.write(fd, $0, path: temp) }
-            try w.write(engine.keyspace)
-            _ = try w.finish()
-            try fs.sync(fd, path: temp)
+            let (temp, snapshotName, fd) = try prepareTemp(lsn: lsn)
+            tempPath = temp
+            name = snapshotName
+            do {
+                defer { fs.close(fd) }
+                let w = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: Clock.unixMilliseconds(),
+                                           databases: engine.keyspace.databaseCount) { try fs.write(fd, $0, path: temp) }
+                try w.write(engine.keyspace)
+                _ = try w.finish()
+                try fs.sync(fd, path: temp)
+            }
+            try placeFile(temp, name)
+            tempPath = nil
+            deleted = try writer.installSnapshotAndWait(name, lsn: lsn, snapshotDirectory: snapshotDirectory)
         } catch {
-            try? fs.remove(temp)
+            // Nothing the manifest names changed: the log still holds everything.
+            if let tempPath { try? fs.remove(tempPath) }
             lastStatusOK = false
             throw error
         }
-        try placeFile(temp, name)
-        let deleted = try writer.installSnapshotAndWait(name, lsn: lsn, snapshotDirectory: snapshotDirectory)
         lastDurationSeconds = Int((Clock.monotonicMicroseconds() - started + 500_000) / 1_000_000)
         succeeded(name: name, lsn: lsn, dirtyAtStart: engine.ctx.dirty, deleted: deleted)
         engine.logger.notice("DB saved on disk")

@@ -138,4 +138,50 @@ final class StorageFaultTests: XCTestCase {
         XCTAssertEqual(try RESPClient(port: port2).call("STRLEN", "k"), .integer(3000))
         stop(again)
     }
+    /// Faults while taking a snapshot: SAVE answers with the error and changes nothing
+    /// (the log stays writable and complete, the manifest keeps its state); a failed
+    /// manifest switch after BGSAVE leaves the old manifest and every segment.
+    func testSnapshotFaultsLoseNothing() throws {
+        let fs = FaultInjectingFileSystem()
+        var (server, port) = try start(fs)
+        let c = try RESPClient(port: port)
+        for i in 0..<100 { try c.call("SET", "k\(i)", "v\(i)") }
+        for (op, code) in [(FaultInjectingFileSystem.Operation.write, ENOSPC), (.sync, EIO), (.rename, EIO)] {
+            fs.inject(.init(op, errno: code, pathContains: "snapshots/"))
+            let reply = try c.call("SAVE")
+            guard case .error(let message) = reply else { return XCTFail("SAVE should fail on \(op), got \(reply)") }
+            XCTAssertTrue(message.hasPrefix("ERR ") && message.contains(String(cString: strerror(code))), message)
+            XCTAssertEqual(try c.call("SET", "after-\(op)", "x"), .simple("OK"), "the log is not stopped by a snapshot fault")
+            let manifest = String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/MANIFEST")), as: UTF8.self)
+            XCTAssertTrue(manifest.contains("snapshot none"), manifest)
+            XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: dir + "/snapshots")) ?? [], [], "no partial file left")
+        }
+        let persistence = try c.call("INFO", "persistence").string!
+        XCTAssertTrue(persistence.contains("rdb_last_bgsave_status:err"), persistence)
+        // The manifest switch fails (its temporary file cannot be created); the first
+        // MANIFEST.tmp of a BGSAVE is the rotation's, the second the switch's.
+        fs.inject(.init(.open, after: 2, errno: EIO, pathContains: "MANIFEST.tmp"))
+        XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
+        var deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try c.call("INFO", "persistence").string!.contains("rdb_bgsave_in_progress:1") { usleep(10_000) }
+        XCTAssertTrue(try c.call("INFO", "persistence").string!.contains("rdb_last_bgsave_status:err"))
+        XCTAssertEqual(try c.call("SET", "after-manifest", "x"), .simple("OK"))
+        // Every segment is kept and named (each failed checkpoint rotated the log once).
+        let segments = try FileManager.default.contentsOfDirectory(atPath: dir + "/log")
+        let manifest = String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/MANIFEST")), as: UTF8.self)
+        XCTAssertEqual(segments.count, 5, "\(segments)")
+        for segment in segments { XCTAssertTrue(manifest.contains(segment), "\(segment) in \(manifest)") }
+        // And then it works.
+        XCTAssertEqual(try c.call("SAVE"), .simple("OK"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/snapshots").count, 1,
+                       "the snapshot of the failed switch is cleared by the next good one")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/log").count, 1)
+        try c.call("SET", "last", "y")
+        stop(server)
+        (server, port) = try start(PosixFileSystem())
+        let d = try RESPClient(port: port)
+        XCTAssertEqual(try d.call("DBSIZE"), .integer(105))
+        XCTAssertEqual(try d.call("GET", "last").string, "y")
+        stop(server)
+    }
 }

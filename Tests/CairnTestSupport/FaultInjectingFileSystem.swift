@@ -17,12 +17,15 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         public var errno: Int32
         /// For writes: bytes that reach the file before the error.
         public var tornBytes: Int
+        /// Only calls on a path containing this count (and fire); nil: every path.
+        public var pathContains: String?
 
-        public init(_ operation: Operation, after: Int = 1, errno: Int32 = EIO, tornBytes: Int = 0) {
+        public init(_ operation: Operation, after: Int = 1, errno: Int32 = EIO, tornBytes: Int = 0, pathContains: String? = nil) {
             self.operation = operation
             self.after = after
             self.errno = errno
             self.tornBytes = tornBytes
+            self.pathContains = pathContains
         }
     }
 
@@ -39,7 +42,7 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
     public func inject(_ fault: Fault) {
         lock.lock()
         var f = fault
-        f.after += counts[fault.operation, default: 0]
+        if f.pathContains == nil { f.after += counts[fault.operation, default: 0] }
         faults.append(f)
         lock.unlock()
     }
@@ -48,9 +51,19 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         counts[op, default: 0] += 1
-        if let i = faults.firstIndex(where: { $0.operation == op && $0.after == counts[op]! }) {
-            firedFaults += 1
-            return faults.remove(at: i)
+        // Faults tied to a path count their own calls.
+        for i in faults.indices where faults[i].operation == op {
+            if let fragment = faults[i].pathContains {
+                guard path.contains(fragment) else { continue }
+                faults[i].after -= 1
+                if faults[i].after == 0 {
+                    firedFaults += 1
+                    return faults.remove(at: i)
+                }
+            } else if faults[i].after == counts[op]! {
+                firedFaults += 1
+                return faults.remove(at: i)
+            }
         }
         return nil
     }
