@@ -2,84 +2,86 @@ import CairnCore
 
 /// A skip list ordered by (score, member bytes) with spans on every link, so that rank
 /// and element-by-rank are O(log n): the ordered half of Redis's zset "skiplist" encoding.
+///
+/// Nodes are manually managed blocks (as Redis's `zskiplistNode` with its flexible array
+/// of levels): a header followed by the node's tower of links, one `malloc` each, owned
+/// by the list and freed by `remove` and `deinit`. Links are plain pointers, so walking
+/// the list costs no reference counting: with class nodes and strong links, every step of
+/// a search was a retain and a release (a sixth of ZADD's time in a profile), and each
+/// node carried a 16-byte object header.
 public final class SkipList {
+    typealias NodeRef = UnsafeMutablePointer<NodeHeader>
+
     /// One link of a node's tower: the next node at that level and how many ranks it skips.
     struct Link {
-        var forward: Node?
+        var forward: NodeRef?
         var span: Int
     }
 
+    /// 40 bytes: with one link (three nodes in four) a node is a 56-byte request, a
+    /// 64-byte malloc chunk. Links hold only plain values, so freeing a node need not know
+    /// its level.
     struct NodeHeader {
-        let member: Bytes
-        let score: Double
-        /// Not a strong reference: the forward links own the nodes, and a strong link back
-        /// would make every pair of neighbours a cycle that is never freed.
-        unowned(unsafe) var backward: Node?
-        let level: Int
+        var member: Bytes
+        var score: Double
+        var backward: NodeRef?
     }
 
-    /// A node with its tower of links allocated in the same block (as Redis's flexible
-    /// array member): one pointer chase per step of a search instead of two.
-    final class Node: ManagedBuffer<NodeHeader, Link> {
-        static func make(level: Int, score: Double, member: Bytes) -> Node {
-            let node = Node.create(minimumCapacity: level) { _ in
-                NodeHeader(member: member, score: score, backward: nil, level: level)
-            } as! Node
-            node.withUnsafeMutablePointerToElements { $0.initialize(repeating: Link(forward: nil, span: 0), count: level) }
-            return node
-        }
+    static let linksOffset = (MemoryLayout<NodeHeader>.stride + MemoryLayout<Link>.alignment - 1)
+        / MemoryLayout<Link>.alignment * MemoryLayout<Link>.alignment
 
-        deinit {
-            _ = withUnsafeMutablePointers { header, links in links.deinitialize(count: header.pointee.level) }
-        }
+#if DEBUG
+    /// Nodes allocated and not yet freed, in debug builds (the tests check for leaks).
+    nonisolated(unsafe) static var liveNodes = 0
+#endif
 
-        @inline(__always) var member: Bytes { header.member }
-        @inline(__always) var score: Double { header.score }
-        @inline(__always) var level: Int { header.level }
-
-        @inline(__always) var backward: Node? {
-            get { header.backward }
-            set { header.backward = newValue }
-        }
-
-        @inline(__always) func forward(_ i: Int) -> Node? {
-            withUnsafeMutablePointerToElements { $0[i].forward }
-        }
-
-        @inline(__always) func setForward(_ i: Int, _ node: Node?) {
-            withUnsafeMutablePointerToElements { $0[i].forward = node }
-        }
-
-        @inline(__always) func span(_ i: Int) -> Int {
-            withUnsafeMutablePointerToElements { $0[i].span }
-        }
-
-        @inline(__always) func setSpan(_ i: Int, _ span: Int) {
-            withUnsafeMutablePointerToElements { $0[i].span = span }
-        }
+    static func makeNode(level: Int, score: Double, member: Bytes) -> NodeRef {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: linksOffset + level * MemoryLayout<Link>.stride,
+                                                   alignment: max(MemoryLayout<NodeHeader>.alignment, MemoryLayout<Link>.alignment))
+        let node = raw.bindMemory(to: NodeHeader.self, capacity: 1)
+        node.initialize(to: NodeHeader(member: member, score: score, backward: nil))
+        (raw + linksOffset).bindMemory(to: Link.self, capacity: level).initialize(repeating: Link(forward: nil, span: 0), count: level)
+#if DEBUG
+        liveNodes += 1
+#endif
+        return node
     }
+
+    static func freeNode(_ node: NodeRef) {
+        node.deinitialize(count: 1)
+        UnsafeMutableRawPointer(node).deallocate()
+#if DEBUG
+        liveNodes -= 1
+#endif
+    }
+
+    @inline(__always)
+    static func links(_ node: NodeRef) -> UnsafeMutablePointer<Link> {
+        (UnsafeMutableRawPointer(node) + linksOffset).assumingMemoryBound(to: Link.self)
+    }
+
+    @inline(__always) static func forward(_ node: NodeRef, _ i: Int) -> NodeRef? { links(node)[i].forward }
+    @inline(__always) static func span(_ node: NodeRef, _ i: Int) -> Int { links(node)[i].span }
 
     // Scratch space for insert and remove, kept to avoid two allocations per operation.
-    private var update = [Node?](repeating: nil, count: SkipList.maxLevel)
+    private var update = [NodeRef?](repeating: nil, count: SkipList.maxLevel)
     private var rankScratch = [Int](repeating: 0, count: SkipList.maxLevel)
 
     static let maxLevel = 32
-    let head = Node.make(level: SkipList.maxLevel, score: 0, member: .empty)
-    var tail: Node?
+    let head = SkipList.makeNode(level: SkipList.maxLevel, score: 0, member: .empty)
+    var tail: NodeRef?
     public private(set) var count = 0
     var level = 1
 
     public init() {}
 
-    /// Unlinks the nodes one by one: letting the first node go would free the chain
-    /// recursively, one stack frame per member, which overflows for large sets.
     deinit {
-        var next = head.forward(0)
-        for i in 0..<head.level { head.setForward(i, nil) }
+        var next = SkipList.forward(head, 0)
         while let node = next {
-            next = node.forward(0)
-            for i in 0..<node.level { node.setForward(i, nil) }
+            next = SkipList.forward(node, 0)
+            SkipList.freeNode(node)
         }
+        SkipList.freeNode(head)
     }
 
     /// xorshift64*: levels need no cryptographic randomness, and the system generator
@@ -103,12 +105,19 @@ public final class SkipList {
         s1 < s2 || (s1 == s2 && compareBytes(m1, m2) < 0)
     }
 
+    /// Whether `node` comes before (score, member).
+    @inline(__always)
+    static func node(_ node: NodeRef, before score: Double, _ member: Bytes) -> Bool {
+        let s = node.pointee.score
+        return s < score || (s == score && compareBytes(node.pointee.member, member) < 0)
+    }
+
     public func insert(_ score: Double, _ member: Bytes) {
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
             rankScratch[i] = i == level - 1 ? 0 : rankScratch[i + 1]
-            while let next = x.forward(i), SkipList.before(next.score, next.member, score, member) {
-                rankScratch[i] += x.span(i)
+            while let next = SkipList.forward(x, i), SkipList.node(next, before: score, member) {
+                rankScratch[i] += SkipList.span(x, i)
                 x = next
             }
             update[i] = x
@@ -118,21 +127,22 @@ public final class SkipList {
             for i in level..<newLevel {
                 rankScratch[i] = 0
                 update[i] = head
-                head.setSpan(i, count)
+                SkipList.links(head)[i].span = count
             }
             level = newLevel
         }
-        let node = Node.make(level: newLevel, score: score, member: member)
+        let node = SkipList.makeNode(level: newLevel, score: score, member: member)
+        let nodeLinks = SkipList.links(node)
         for i in 0..<newLevel {
-            let u = update[i]!
-            node.setForward(i, u.forward(i))
-            u.setForward(i, node)
-            node.setSpan(i, u.span(i) - (rankScratch[0] - rankScratch[i]))
-            u.setSpan(i, rankScratch[0] - rankScratch[i] + 1)
+            let u = SkipList.links(update[i]!)
+            nodeLinks[i].forward = u[i].forward
+            u[i].forward = node
+            nodeLinks[i].span = u[i].span - (rankScratch[0] - rankScratch[i])
+            u[i].span = rankScratch[0] - rankScratch[i] + 1
         }
-        for i in newLevel..<level { update[i]!.setSpan(i, update[i]!.span(i) + 1) }
-        node.backward = update[0] === head ? nil : update[0]
-        if let next = node.forward(0) { next.backward = node } else { tail = node }
+        for i in newLevel..<level { SkipList.links(update[i]!)[i].span += 1 }
+        node.pointee.backward = update[0] == head ? nil : update[0]
+        if let next = nodeLinks[0].forward { next.pointee.backward = node } else { tail = node }
         count += 1
     }
 
@@ -141,22 +151,26 @@ public final class SkipList {
     public func remove(_ score: Double, _ member: Bytes) -> Bool {
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), SkipList.before(next.score, next.member, score, member) { x = next }
+            while let next = SkipList.forward(x, i), SkipList.node(next, before: score, member) { x = next }
             update[i] = x
         }
-        guard let target = x.forward(0), target.score == score, target.member == member else { return false }
+        guard let target = SkipList.forward(x, 0), target.pointee.score == score, target.pointee.member == member else {
+            return false
+        }
+        let targetLinks = SkipList.links(target)
         for i in 0..<level {
-            let u = update[i]!
-            if u.forward(i) === target {
-                u.setSpan(i, u.span(i) + target.span(i) - 1)
-                u.setForward(i, target.forward(i))
+            let u = SkipList.links(update[i]!)
+            if u[i].forward == target {
+                u[i].span += targetLinks[i].span - 1
+                u[i].forward = targetLinks[i].forward
             } else {
-                u.setSpan(i, u.span(i) - 1)
+                u[i].span -= 1
             }
         }
-        if let next = target.forward(0) { next.backward = target.backward } else { tail = target.backward }
-        while level > 1 && head.forward(level - 1) == nil { level -= 1 }
+        if let next = targetLinks[0].forward { next.pointee.backward = target.pointee.backward } else { tail = target.pointee.backward }
+        while level > 1 && SkipList.forward(head, level - 1) == nil { level -= 1 }
         count -= 1
+        SkipList.freeNode(target)
         return true
     }
 
@@ -165,24 +179,24 @@ public final class SkipList {
         var r = 0
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), !SkipList.before(score, member, next.score, next.member) {
-                r += x.span(i)
+            while let next = SkipList.forward(x, i), !SkipList.before(score, member, next.pointee.score, next.pointee.member) {
+                r += SkipList.span(x, i)
                 x = next
             }
-            if x !== head && x.member == member && x.score == score { return r - 1 }
+            if x != head && x.pointee.member == member && x.pointee.score == score { return r - 1 }
         }
         return nil
     }
 
     /// The node at 0-based rank.
-    func node(at rank: Int) -> Node? {
+    func node(at rank: Int) -> NodeRef? {
         guard rank >= 0 && rank < count else { return nil }
         var traversed = 0
         var x = head
         let target = rank + 1
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), traversed + x.span(i) <= target {
-                traversed += x.span(i)
+            while let next = SkipList.forward(x, i), traversed + SkipList.span(x, i) <= target {
+                traversed += SkipList.span(x, i)
                 x = next
             }
             if traversed == target { return x }
@@ -190,13 +204,10 @@ public final class SkipList {
         return nil
     }
 
-    /// The first element not before (score, member).
-    func firstNode(atLeast inRange: (Double, Bytes) -> Bool) -> Node? {
-        var x = head
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), !inRange(next.score, next.member) { x = next }
-        }
-        return x.forward(0)
+    /// The element at 0-based rank.
+    public func element(at rank: Int) -> (score: Double, member: Bytes)? {
+        guard let n = node(at: rank) else { return nil }
+        return (n.pointee.score, n.pointee.member)
     }
 
     /// Elements from 0-based rank `start`, in order (or reverse order from rank `start`
@@ -204,8 +215,8 @@ public final class SkipList {
     public func walk(from start: Int, reverse: Bool, _ body: (Double, Bytes) -> Bool) {
         guard var node = node(at: reverse ? count - 1 - start : start) else { return }
         while true {
-            if !body(node.score, node.member) { return }
-            guard let next = reverse ? node.backward : node.forward(0) else { return }
+            if !body(node.pointee.score, node.pointee.member) { return }
+            guard let next = reverse ? node.pointee.backward : SkipList.forward(node, 0) else { return }
             node = next
         }
     }
@@ -216,8 +227,8 @@ public final class SkipList {
         var r = 0
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), !isAtOrAfter(next.score, next.member) {
-                r += x.span(i)
+            while let next = SkipList.forward(x, i), !isAtOrAfter(next.pointee.score, next.pointee.member) {
+                r += SkipList.span(x, i)
                 x = next
             }
         }

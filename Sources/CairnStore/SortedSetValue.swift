@@ -49,11 +49,12 @@ public final class SortedSetValue {
             }
         }
         guard case .skiplist(let t, let l) = storage else { return false }
-        if let old = t[member] {
+        if let position = t.find(member) {
+            let old = t.entries[position].value
             if old != score {
                 l.remove(old, member)
                 l.insert(score, member)
-                t.set(member, score)
+                t.setValue(score, at: position)
             }
             return false
         }
@@ -105,8 +106,7 @@ public final class SortedSetValue {
             guard rank >= 0 && rank < a.count else { return nil }
             return a.pairs[rank]
         case .skiplist(_, let l):
-            guard let n = l.node(at: rank) else { return nil }
-            return (n.score, n.member)
+            return l.element(at: rank)
         }
     }
 

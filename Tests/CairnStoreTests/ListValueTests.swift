@@ -67,7 +67,7 @@ final class SkipListTests: XCTestCase {
         }
         for (r, e) in model.enumerated() where r % 37 == 0 {
             XCTAssertEqual(list.rank(e.0, e.1), r)
-            XCTAssertEqual(list.node(at: r)?.member, e.1)
+            XCTAssertEqual(list.element(at: r)?.member, e.1)
         }
         var walked: [Bytes] = []
         list.walk(from: 0, reverse: true) { _, m in walked.append(m); return true }
@@ -75,16 +75,18 @@ final class SkipListTests: XCTestCase {
         XCTAssertFalse(list.remove(12345, "absent"))
     }
 
-    /// Nodes are freed when the list goes, without recursion: a large set would
-    /// overflow the stack if each node's release freed the next.
-    func testLargeListIsFreedWithoutRecursionOrLeaks() {
-        weak var probe: SkipList.Node?
+    /// Every node is freed: by remove, and when the list goes (without recursion: a large
+    /// set would overflow the stack if freeing a node freed the next).
+    func testNodesAreFreedByRemoveAndWithTheList() {
+        let before = SkipList.liveNodes
         do {
             let list = SkipList()
-            for i in 0..<300_000 { list.insert(Double(i), "m") }
-            probe = list.node(at: 10)
-            XCTAssertNotNil(probe)
+            for i in 0..<300_000 { list.insert(Double(i), Bytes("member-with-a-long-name-\(i)")) }
+            XCTAssertEqual(SkipList.liveNodes - before, 300_001, "the members and the head")
+            for i in stride(from: 0, to: 300_000, by: 3) { XCTAssertTrue(list.remove(Double(i), Bytes("member-with-a-long-name-\(i)"))) }
+            XCTAssertEqual(SkipList.liveNodes - before, 200_001)
+            XCTAssertEqual(list.element(at: 0)?.member, "member-with-a-long-name-1")
         }
-        XCTAssertNil(probe, "nodes are released with the list")
+        XCTAssertEqual(SkipList.liveNodes, before, "nodes are freed with the list")
     }
 }
