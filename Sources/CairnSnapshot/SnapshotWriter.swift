@@ -52,15 +52,25 @@ public final class SnapshotWriter {
 
     /// Writes every key of every database.
     public func write(_ keyspace: Keyspace) throws {
+        // Copy-on-write: this runs in the forked child, where every retain of a value's
+        // heap storage writes its refcount, on a page shared with the parent, which the
+        // kernel then copies.
         for index in 0..<keyspace.databaseCount {
             let db = keyspace[index]
             let hasExpires = !db.expires.isEmpty
             // Each value is copied out of the table, which retains its heap storage: in the
             // forked child that retain writes to a shared page, so copy-on-write copies
             // about one page per heap-stored value (rdb_last_cow_size; Docs/BENCHMARKS.md).
-            for entry in db.main.entries {
-                try write(database: index, key: entry.key, value: entry.value,
-                          expireAtMs: hasExpires ? db.expires[entry.key] : nil)
+            let entries = db.main.entries
+            for i in entries.indices {
+                let expiry = hasExpires ? db.expires[entries[i].key] : nil
+                // Strings, the bulk of most keyspaces, through a function that calls
+                // nothing opaque, so the value can be read in place; see the note above.
+                if SnapshotWriter.appendString(database: index, entries[i], expireAtMs: expiry, to: &raw) {
+                    try finishKey()
+                } else {
+                    try write(database: index, key: entries[i].key, value: entries[i].value, expireAtMs: expiry)
+                }
             }
         }
     }
@@ -144,9 +154,46 @@ public final class SnapshotWriter {
             if let failure { throw failure }
             collection.end()
         }
+        try finishKey()
+    }
+
+    private func finishKey() throws {
         summary.keys += 1
         if raw.bytes.count >= SnapshotFormat.frameTargetBytes { try flushFrame() }
         if keySaveDelayMicroseconds > 0 { usleep(UInt32(keySaveDelayMicroseconds)) }
+    }
+
+    /// Appends the record of a string key and returns true; false for other types.
+    @inline(__always)
+    static func appendString(database: Int, _ entry: borrowing KeyTableEntry<Value>, expireAtMs: Int64?, to raw: inout ByteSink) -> Bool {
+        func start(_ tag: SnapshotRecordTag) {
+            raw.u8(tag.rawValue | (expireAtMs == nil ? 0 : SnapshotRecordTag.hasExpiry))
+            raw.varint(UInt64(database))
+            raw.varint(UInt64(entry.key.count))
+            entry.key.withUnsafeBytes { raw.raw($0) }
+            if let expireAtMs { raw.u64(UInt64(bitPattern: expireAtMs)) }
+        }
+        switch entry.value {
+        case .heap(let a):
+            start(.text)
+            raw.varint(UInt64(a.count))
+            a.withUnsafeBytes { raw.raw($0) }
+        case .raw(let a):
+            start(.raw)
+            raw.varint(UInt64(a.count))
+            a.withUnsafeBytes { raw.raw($0) }
+        case .int(let v):
+            start(.integer)
+            raw.zigzag(v)
+        case .inline:
+            start(.text)
+            let b = entry.value.stringBytes!
+            raw.varint(UInt64(b.count))
+            b.withUnsafeBytes { raw.raw($0) }
+        case .hash, .set, .list, .zset:
+            return false
+        }
+        return true
     }
 
     /// The element count of the collection being written, patched in when it ends or when
