@@ -33,16 +33,43 @@ public final class ListValue {
     // MARK: - Entry encoding
 
     static func encode(_ element: Bytes) -> [UInt8] {
-        var out: [UInt8] = []
-        let n = element.count
-        out.reserveCapacity(n + 2 * Varint.size(n + 5))
-        Varint.append(n, to: &out)
-        element.withUnsafeBytes { out.append(contentsOf: $0) }
-        let size = out.count
-        var back: [UInt8] = []
-        Varint.append(size, to: &back)
-        out.append(contentsOf: back.reversed())
+        var out = [UInt8](repeating: 0, count: entrySize(element.count))
+        out.withUnsafeMutableBytes { writeEntry(element, at: $0.baseAddress!) }
         return out
+    }
+
+    /// Bytes of an entry holding an element of `n` bytes.
+    @inline(__always)
+    static func entrySize(_ n: Int) -> Int {
+        let headerAndData = Varint.size(n) + n
+        return headerAndData + Varint.size(headerAndData)
+    }
+
+    /// Writes an entry at `p` (which has `entrySize` bytes): no intermediate arrays, as
+    /// every push does this.
+    @inline(__always)
+    static func writeEntry(_ element: Bytes, at p: UnsafeMutableRawPointer) {
+        let n = element.count
+        var q = p
+        var x = n
+        while x >= 0x80 {
+            q.storeBytes(of: UInt8(x & 0x7f) | 0x80, as: UInt8.self)
+            q += 1
+            x >>= 7
+        }
+        q.storeBytes(of: UInt8(x), as: UInt8.self)
+        q += 1
+        element.withUnsafeBytes { if $0.count > 0 { q.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        q += n
+        // The entry's size again, its varint bytes in reverse, so it reads from the end.
+        let headerAndData = q - p
+        let back = Varint.size(headerAndData)
+        var y = headerAndData
+        for i in 0..<back {
+            let byte = UInt8(y & 0x7f) | (y >= 0x80 ? 0x80 : 0)
+            (q + back - 1 - i).storeBytes(of: byte, as: UInt8.self)
+            y >>= 7
+        }
     }
 
     /// The element starting at `offset` of a node, and where the next one starts.
@@ -71,27 +98,30 @@ public final class ListValue {
     // MARK: - Ends
 
     public func pushHead(_ element: Bytes) {
-        let e = ListValue.encode(element)
-        if nodes.isEmpty || !fits(nodes[0], adding: e.count) {
+        let size = ListValue.entrySize(element.count)
+        if nodes.isEmpty || !fits(nodes[0], adding: size) {
             if !nodes.isEmpty { ListValue.compact(&nodes[0]) }
-            nodes.insert(Node(bytes: e, count: 1), at: 0)
+            nodes.insert(Node(bytes: ListValue.encode(element), count: 1), at: 0)
         } else {
-            ListValue.grow(&nodes[0], by: e.count)
-            nodes[0].bytes.insert(contentsOf: e, at: 0)
+            ListValue.grow(&nodes[0], by: size)
+            nodes[0].bytes.replaceSubrange(0..<0, with: repeatElement(0, count: size))
+            nodes[0].bytes.withUnsafeMutableBytes { ListValue.writeEntry(element, at: $0.baseAddress!) }
             nodes[0].count += 1
         }
         count += 1
     }
 
     public func pushTail(_ element: Bytes) {
-        let e = ListValue.encode(element)
+        let size = ListValue.entrySize(element.count)
         let last = nodes.count - 1
-        if nodes.isEmpty || !fits(nodes[last], adding: e.count) {
+        if nodes.isEmpty || !fits(nodes[last], adding: size) {
             if !nodes.isEmpty { ListValue.compact(&nodes[last]) }
-            nodes.append(Node(bytes: e, count: 1))
+            nodes.append(Node(bytes: ListValue.encode(element), count: 1))
         } else {
-            ListValue.grow(&nodes[last], by: e.count)
-            nodes[last].bytes.append(contentsOf: e)
+            ListValue.grow(&nodes[last], by: size)
+            let start = nodes[last].bytes.count
+            nodes[last].bytes.append(contentsOf: repeatElement(0, count: size))
+            nodes[last].bytes.withUnsafeMutableBytes { ListValue.writeEntry(element, at: $0.baseAddress! + start) }
             nodes[last].count += 1
         }
         count += 1
