@@ -43,3 +43,35 @@ int cairn_die_with_parent(pid_t parent) {
     if (getppid() != parent) _exit(1);
     return 0;
 }
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+static int close_range_or_loop(unsigned lo, unsigned hi) {
+    if (lo > hi) return 0;
+    if (syscall(SYS_close_range, lo, hi, 0) == 0) return 0;
+    return -1;
+}
+
+void cairn_close_fds_except(int keep1, int keep2) {
+    int a = keep1 < keep2 ? keep1 : keep2;
+    int b = keep1 < keep2 ? keep2 : keep1;
+    if (close_range_or_loop(3, (unsigned)a - 1) == 0 &&
+        close_range_or_loop((unsigned)a + 1, (unsigned)b - 1) == 0 &&
+        close_range_or_loop((unsigned)b + 1, ~0U) == 0) return;
+    /* No close_range (kernel before 5.9): the descriptors /proc lists. */
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) return;
+    int dfd = dirfd(dir);
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (fd > 2 && fd != keep1 && fd != keep2 && fd != dfd) close(fd);
+    }
+    closedir(dir);
+}

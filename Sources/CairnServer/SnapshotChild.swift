@@ -106,6 +106,7 @@ enum SnapshotChild {
     static func run(keyspace: Keyspace, codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, fd: Int32, reportFD: Int32,
                     paths: Paths, parent: pid_t, keySaveDelay: Int) -> Never {
         _ = cairn_die_with_parent(parent)
+        cairn_close_fds_except(fd, reportFD)
         var report = write(keyspace: keyspace, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, keySaveDelay: keySaveDelay)
         place(paths, into: &report)
         _ = withUnsafeBytes(of: &report) { Glibc.write(reportFD, $0.baseAddress, $0.count) }

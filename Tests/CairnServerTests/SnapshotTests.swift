@@ -275,10 +275,15 @@ final class SnapshotTests: XCTestCase {
     /// stays complete.
     func testChildOverrunningItsDeadlineIsKilled() throws {
         let dir = newDirectory(), port = freePort()
-        var server = try ServerProcess.cairn(directory: dir, port: port, ["--rdb-key-save-delay", "100000", "--snapshot-child-timeout", "1"])
+        var server = try ServerProcess.cairn(directory: dir, port: port, ["--rdb-key-save-delay", "100000", "--snapshot-child-timeout", "3"])
         var c = try server.client()
         try pipeline(c, (0..<100).map { ["SET", "k\($0)", "v"] })
+        let leaving = try RESPClient(port: port, timeoutSeconds: 1)
         XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
+        // The child holds none of the server's sockets: a client the server closes sees
+        // the end at once, not when the child exits.
+        XCTAssertEqual(try leaving.call("QUIT"), .simple("OK"))
+        XCTAssertTrue(leaving.isClosedByServer(), "closed while the child still runs")
         try waitForBackgroundSave(c, seconds: 10)
         XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "err")
         XCTAssertTrue(server.log.contains("overran its deadline"), server.log)

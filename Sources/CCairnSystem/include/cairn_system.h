@@ -19,4 +19,9 @@ size_t cairn_private_dirty_bytes(void);
    directory. Exits at once if the parent `parent` is already gone. */
 int cairn_die_with_parent(pid_t parent);
 
+/* In a forked child: close every inherited descriptor above 2 but `keep1` and `keep2`
+   (listening and client sockets, the log), so that the child holds no connection open
+   after the server closes it and no port after the server stops. */
+void cairn_close_fds_except(int keep1, int keep2);
+
 #endif
