@@ -35,6 +35,8 @@ public protocol FileSystem: AnyObject, Sendable {
     func readFile(_ path: String) throws -> [UInt8]
     /// The file's size in bytes, without reading it.
     func fileSize(_ path: String) throws -> Int
+    /// The file mapped read-only (snapshots: read once, in order, without a copy in memory).
+    func mapFile(_ path: String) throws -> MappedFile
     func listDirectory(_ path: String) throws -> [String]
     func makeDirectory(_ path: String) throws
     func exists(_ path: String) -> Bool
@@ -113,6 +115,21 @@ public final class PosixFileSystem: FileSystem, @unchecked Sendable {
         return data
     }
 
+    public func mapFile(_ path: String) throws -> MappedFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileSystemError("open", path, errno) }
+        defer { _ = Glibc.close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FileSystemError("stat", path, errno) }
+        let size = Int(st.st_size)
+        guard size > 0 else { return MappedFile(base: nil, count: 0) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw FileSystemError("mmap", path, errno)
+        }
+        _ = madvise(base, size, MADV_SEQUENTIAL)
+        return MappedFile(base: base, count: size)
+    }
+
     public func fileSize(_ path: String) throws -> Int {
         var st = stat()
         if stat(path, &st) != 0 { throw FileSystemError("stat", path, errno) }
@@ -142,5 +159,20 @@ public final class PosixFileSystem: FileSystem, @unchecked Sendable {
 
     public func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
+    }
+}
+
+/// A read-only mapping of a whole file, unmapped when released.
+public final class MappedFile: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
+    private let base: UnsafeMutableRawPointer?
+
+    init(base: UnsafeMutableRawPointer?, count: Int) {
+        self.base = base
+        self.bytes = UnsafeRawBufferPointer(start: base, count: count)
+    }
+
+    deinit {
+        if let base { munmap(base, bytes.count) }
     }
 }

@@ -148,7 +148,8 @@ enum DebugCommand {
         var snapshot: SnapshotReader?
         if let name = reader.manifest?.snapshot {
             let path = engine.checkpointer.snapshotDirectory + "/" + name
-            snapshot = try SnapshotReader(path: path, bytes: try fs.readFile(path))
+            let mapped = try fs.mapFile(path)
+            snapshot = try SnapshotReader(path: path, bytes: mapped.bytes, owner: mapped)
         }
         let saved = engine.ctx.session
         defer { engine.ctx.session = saved }

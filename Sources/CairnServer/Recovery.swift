@@ -24,7 +24,8 @@ extension Engine {
                     guard fs.exists(path) else {
                         throw SnapshotDamage(file: path, offset: 0, reason: "the snapshot the manifest names is missing")
                     }
-                    let s = try SnapshotReader(path: path, bytes: try fs.readFile(path))
+                    let mapped = try fs.mapFile(path)
+                    let s = try SnapshotReader(path: path, bytes: mapped.bytes, owner: mapped)
                     guard s.header.lsn == reader.snapshotLSN else {
                         throw SnapshotDamage(file: path, offset: 0, reason: "it covers LSN \(s.header.lsn), its name says \(reader.snapshotLSN)")
                     }

@@ -40,7 +40,9 @@ public final class SnapshotReader {
     public let expectedKeys: Int
     public let expectedFrames: Int
     public let expectedRawBytes: Int
-    private let file: [UInt8]
+    /// The whole file, kept alive by `owner` (a mapping, or a copy).
+    private let file: UnsafeRawBufferPointer
+    private let owner: AnyObject
     private let framesEnd: Int
     private var nextFrameOffset = SnapshotFormat.headerBytes
     private var frameOffset = 0
@@ -55,13 +57,22 @@ public final class SnapshotReader {
     /// How far into the file decoding has got (for progress reports).
     public var bytesRead: Int { nextFrameOffset }
 
-    public init(path: String, bytes: [UInt8]) throws {
+    /// Reads a snapshot held in memory (tests, small files).
+    public convenience init(path: String, bytes: [UInt8]) throws {
+        let copy = OwnedBytes(bytes)
+        try self.init(path: path, bytes: copy.buffer, owner: copy)
+    }
+
+    /// Reads a snapshot from `bytes`, which stay valid as long as `owner` lives (a file
+    /// mapping: the file is read in order, never copied whole into memory).
+    public init(path: String, bytes: UnsafeRawBufferPointer, owner: AnyObject) throws {
         self.path = path
         self.file = bytes
+        self.owner = owner
         func damage(_ offset: Int, _ reason: String) -> SnapshotDamage {
             SnapshotDamage(file: path, offset: offset, reason: reason)
         }
-        let parsed: (SnapshotHeader, Int, Int, Int, Int) = try bytes.withUnsafeBytes { all in
+        let parsed: (SnapshotHeader, Int, Int, Int, Int) = try { (all: UnsafeRawBufferPointer) in
             guard all.count >= SnapshotFormat.headerBytes + SnapshotFormat.trailerBytes else {
                 throw damage(0, "file too short (\(all.count) bytes) to be a snapshot")
             }
@@ -114,7 +125,7 @@ public final class SnapshotReader {
             }
             return (SnapshotHeader(version: version, codec: codec, lsn: lsn, createdMs: created, databases: databases),
                     keys, frames, rawBytes, trailerAt)
-        }
+        }(bytes)
         (header, expectedKeys, expectedFrames, expectedRawBytes, framesEnd) = parsed
     }
 
@@ -151,8 +162,8 @@ public final class SnapshotReader {
     private func loadFrame() throws -> Bool {
         guard nextFrameOffset < framesEnd else { return false }
         let at = nextFrameOffset
-        try file.withUnsafeBytes { all in
-            var s = ByteSource(all, from: at + 1)
+        do {
+            var s = ByteSource(file, from: at + 1)
             let rawLength = Int(try s.fixed(UInt32.self))
             let storedLength = Int(try s.fixed(UInt32.self))
             _ = try s.fixed(UInt32.self)
@@ -267,4 +278,17 @@ extension SnapshotReader {
         }
         return false
     }
+}
+
+/// A heap copy of a snapshot's bytes with a stable address.
+final class OwnedBytes {
+    let buffer: UnsafeRawBufferPointer
+
+    init(_ bytes: [UInt8]) {
+        let base = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+        bytes.withUnsafeBytes { if $0.count > 0 { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        buffer = UnsafeRawBufferPointer(start: base, count: bytes.count)
+    }
+
+    deinit { UnsafeMutableRawPointer(mutating: buffer.baseAddress)?.deallocate() }
 }

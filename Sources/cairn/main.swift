@@ -95,7 +95,8 @@ struct CheckSnapshot: ParsableCommand {
     func run() throws {
         let fs = PosixFileSystem()
         do {
-            let reader = try SnapshotReader(path: file, bytes: try fs.readFile(file))
+            let mapped = try fs.mapFile(file)
+            let reader = try SnapshotReader(path: file, bytes: mapped.bytes, owner: mapped)
             let h = reader.header
             print("snapshot: version \(h.version), LSN \(h.lsn), created \(h.createdMs) ms (Unix), codec \(h.codec.name), \(h.databases) databases")
             print("frames: \(reader.expectedFrames), raw bytes \(reader.expectedRawBytes), file bytes \(reader.fileBytes)")
@@ -154,7 +155,8 @@ struct Dump: ParsableCommand {
             let keyspace = Keyspace(databaseCount: databases)
             if let name = reader.manifest?.snapshot {
                 let path = directory + "/" + DataDirectory.snapshotsDirectory + "/" + name
-                let snapshot = try SnapshotReader(path: path, bytes: try fs.readFile(path))
+                let mapped = try fs.mapFile(path)
+                let snapshot = try SnapshotReader(path: path, bytes: mapped.bytes, owner: mapped)
                 _ = try snapshot.load(into: keyspace, limits: CollectionLimits())
             }
             let now = Int64(time(nil)) * 1000

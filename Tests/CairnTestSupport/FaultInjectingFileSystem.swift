@@ -154,6 +154,7 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
     public func truncate(_ path: String, size: Int) throws { try real.truncate(path, size: size) }
     public func readFile(_ path: String) throws -> [UInt8] { try real.readFile(path) }
     public func fileSize(_ path: String) throws -> Int { try real.fileSize(path) }
+    public func mapFile(_ path: String) throws -> MappedFile { try real.mapFile(path) }
     public func listDirectory(_ path: String) throws -> [String] { try real.listDirectory(path) }
     public func makeDirectory(_ path: String) throws { try real.makeDirectory(path) }
     public func exists(_ path: String) -> Bool { real.exists(path) }
