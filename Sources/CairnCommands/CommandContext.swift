@@ -185,8 +185,13 @@ public final class CommandContext {
         return v
     }
 
+    /// Whether any client is blocked on a key (kept by the server): when none is, pushes
+    /// need not note their keys, which spares an array per push.
+    public var anyClientBlocked = false
+
     /// Notes that `key` may now hold a list that blocked clients wait for.
     public func signalListReady(_ key: Bytes, database: Int? = nil) {
+        guard anyClientBlocked else { return }
         readiedKeys.append((database ?? session.databaseIndex, key))
     }
 

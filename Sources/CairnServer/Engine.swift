@@ -37,7 +37,9 @@ final class Engine: @unchecked Sendable {
     /// True while the log is being replayed: commands without the `loading` flag get -LOADING.
     var loading = false
     /// Clients waiting in blocking commands, per key, in arrival order.
-    var blockedQueues: [BlockedKey: [ClientConnection]] = [:]
+    var blockedQueues: [BlockedKey: [ClientConnection]] = [:] {
+        didSet { ctx.anyClientBlocked = !blockedQueues.isEmpty }
+    }
     /// Connections holding replies until the log is durable.
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
