@@ -33,6 +33,11 @@ public final class KeyTable<V> {
     /// The entries, densely. Public for reading and for inlining; change them only through
     /// the methods, which keep `slots` consistent.
     public var entries: ContiguousArray<KeyTableEntry<V>> = []
+    /// Each slot: 0 when empty, else the entry's position + 1 in the low bits (as many as
+    /// the mask has: positions stay below the slot count) and, above them, the same bits of
+    /// the entry's hash, which the home slot does not use. A probe compares those first,
+    /// so it reads an entry (a cache miss) only when they match: about once per lookup
+    /// instead of once per slot probed.
     @usableFromInline var slots: ContiguousArray<UInt32>
     @usableFromInline var mask: Int
     @usableFromInline let seed: UInt64
@@ -55,15 +60,30 @@ public final class KeyTable<V> {
     @inlinable
     func hashOf(_ key: Bytes) -> UInt32 { UInt32(truncatingIfNeeded: key.hash64(seed: seed)) }
 
+    /// The position bits of a slot (the mask's bits).
+    @inlinable
+    var positionBits: UInt32 { UInt32(truncatingIfNeeded: mask) }
+
+    /// A slot's entry position (the slot is not empty).
+    @inlinable
+    func position(ofSlot s: UInt32) -> Int { Int(s & positionBits) - 1 }
+
+    /// The slot value for the entry at `position` with hash `h`.
+    @inlinable
+    func slotValue(_ h: UInt32, _ position: Int) -> UInt32 { (h & ~positionBits) | UInt32(position + 1) }
+
     /// The slot holding `key`'s position, if present.
     @inlinable
     func findSlot(_ key: Bytes, _ h: UInt32) -> Int? {
         var i = Int(h) & mask
+        let high = ~positionBits
         while true {
             let s = slots[i]
             if s == 0 { return nil }
-            let e = Int(s) - 1
-            if entries[e].hash == h && entries[e].key == key { return i }
+            if (s ^ h) & high == 0 {
+                let e = position(ofSlot: s)
+                if entries[e].hash == h && entries[e].key == key { return i }
+            }
             i = (i + 1) & mask
         }
     }
@@ -72,7 +92,7 @@ public final class KeyTable<V> {
     @inlinable
     public func find(_ key: Bytes) -> Int? {
         guard let slot = findSlot(key, hashOf(key)) else { return nil }
-        return Int(slots[slot]) - 1
+        return position(ofSlot: slots[slot])
     }
 
     @inlinable
@@ -101,7 +121,7 @@ public final class KeyTable<V> {
     public func set(_ key: Bytes, _ value: V, aux: UInt32 = 0) -> Int {
         let h = hashOf(key)
         if let slot = findSlot(key, h) {
-            let p = Int(slots[slot]) - 1
+            let p = position(ofSlot: slots[slot])
             entries[p].value = value
             entries[p].aux = aux
             return p
@@ -122,7 +142,7 @@ public final class KeyTable<V> {
         entries.append(KeyTableEntry(key: key, value: value, hash: h, aux: aux))
         var i = Int(h) & mask
         while slots[i] != 0 { i = (i + 1) & mask }
-        slots[i] = UInt32(entries.count)
+        slots[i] = slotValue(h, entries.count - 1)
         return entries.count - 1
     }
 
@@ -139,18 +159,18 @@ public final class KeyTable<V> {
     public func remove(at position: Int) -> V {
         let h = entries[position].hash
         var i = Int(h) & mask
-        while Int(slots[i]) - 1 != position { i = (i + 1) & mask }
+        while slots[i] == 0 || self.position(ofSlot: slots[i]) != position { i = (i + 1) & mask }
         return removeSlot(i)
     }
 
     @inlinable
     func removeSlot(_ slot: Int) -> V {
-        let position = Int(slots[slot]) - 1
+        let position = self.position(ofSlot: slots[slot])
         // Backward-shift deletion: pull later members of the probe run into the hole.
         var hole = slot
         var j = (slot + 1) & mask
         while slots[j] != 0 {
-            let home = Int(entries[Int(slots[j]) - 1].hash) & mask
+            let home = Int(entries[self.position(ofSlot: slots[j])].hash) & mask
             if ((j - home) & mask) >= ((j - hole) & mask) {
                 slots[hole] = slots[j]
                 hole = j
@@ -162,8 +182,8 @@ public final class KeyTable<V> {
         let last = entries.count - 1
         if position != last {
             var k = Int(entries[last].hash) & mask
-            while Int(slots[k]) - 1 != last { k = (k + 1) & mask }
-            slots[k] = UInt32(position + 1)
+            while slots[k] == 0 || self.position(ofSlot: slots[k]) != last { k = (k + 1) & mask }
+            slots[k] = slotValue(entries[last].hash, position)
             entries.swapAt(position, last)
         }
         let removed = entries.removeLast().value
@@ -194,10 +214,11 @@ public final class KeyTable<V> {
     func resize(_ newCount: Int) {
         var newSlots = ContiguousArray<UInt32>(repeating: 0, count: newCount)
         let newMask = newCount - 1
+        let high = ~UInt32(truncatingIfNeeded: newMask)
         for (p, e) in entries.enumerated() {
             var i = Int(e.hash) & newMask
             while newSlots[i] != 0 { i = (i + 1) & newMask }
-            newSlots[i] = UInt32(p + 1)
+            newSlots[i] = (e.hash & high) | UInt32(p + 1)
         }
         slots = newSlots
         mask = newMask
@@ -215,7 +236,7 @@ public final class KeyTable<V> {
         let home = Int(cursor & m)
         var i = home
         while slots[i] != 0 {
-            let e = entries[Int(slots[i]) - 1]
+            let e = entries[position(ofSlot: slots[i])]
             if Int(e.hash) & mask == home { visit(e) }
             i = (i + 1) & mask
         }
@@ -247,7 +268,7 @@ extension KeyTable {
         for e in entries {
             var i = Int(e.hash) & mask
             var n = 1
-            while slots[i] == 0 || entries[Int(slots[i]) - 1].key != e.key { i = (i + 1) & mask; n += 1 }
+            while slots[i] == 0 || entries[position(ofSlot: slots[i])].key != e.key { i = (i + 1) & mask; n += 1 }
             total += n
         }
         return Double(total) / Double(entries.count)

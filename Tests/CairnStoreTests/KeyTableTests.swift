@@ -28,6 +28,23 @@ final class KeyTableTests: XCTestCase {
         for e in table.entries { XCTAssertEqual(model[e.key], e.value) }
     }
 
+    /// Waves of growth and shrinking: slots carry hash bits above the position bits, and
+    /// which bits those are changes with every resize.
+    func testGrowAndShrinkInWaves() {
+        let table = KeyTable<Int>(seed: 3)
+        var model: [Bytes: Int] = [:]
+        for wave in 0..<4 {
+            for i in 0..<20_000 { table.set(key(i + wave), i); model[key(i + wave)] = i }
+            XCTAssertEqual(table.count, model.count)
+            for k in Array(model.keys) where model.count > 100 {
+                XCTAssertEqual(table.remove(k), model.removeValue(forKey: k))
+            }
+            for (k, v) in model { XCTAssertEqual(table[k], v) }
+            XCTAssertNil(table[key(999_999)])
+        }
+        XCTAssertLessThan(table.meanProbeLength, 2.0)
+    }
+
     func testRemoveAtPositionKeepsIndexConsistent() {
         let table = KeyTable<Int>(seed: 7)
         for i in 0..<1000 { table.insert(key(i), i) }
