@@ -31,6 +31,8 @@ final class Checkpointer: @unchecked Sendable {
         let startedMicros: Int64
         let dirtyAtFork: Int
         var killedForTimeout = false
+        /// The snapshot's size, from the child's report.
+        var fileBytes = 0
         /// The child is done and the manifest switch is with the log writer.
         var installing = false
     }
@@ -47,6 +49,8 @@ final class Checkpointer: @unchecked Sendable {
     private(set) var lastAttemptMs: Int64 = 0
     /// The manifest's snapshot as of the last checkpoint or recovery.
     var currentSnapshot: (name: String, lsn: UInt64)?
+    /// Its size on disk: the log-size trigger scales with it (auto-checkpoint-percentage).
+    var currentSnapshotBytes = 0
     var keysLoaded = 0
     /// DEBUG CHECKPOINT-CRASH: end the process (as a crash would) right after this step of
     /// the next background checkpoint: "child" (its snapshot is in place, the manifest
@@ -174,6 +178,7 @@ final class Checkpointer: @unchecked Sendable {
         lastCopyOnWriteBytes = Int(report.copyOnWriteBytes)
         engine.logger.notice("Snapshot written by the child: \(report.keys) keys, \(report.fileBytes) bytes; \(report.copyOnWriteBytes / (1024 * 1024)) MB of memory used by copy-on-write")
         c.installing = true
+        c.fileBytes = Int(report.fileBytes)
         child = c
         let installed = c
         let loop = engine.loop
@@ -204,7 +209,7 @@ final class Checkpointer: @unchecked Sendable {
             try? engine.persistence.fs.remove(c.tempPath)
             engine.logger.warning("Background saving error: \(error)")
         } else {
-            succeeded(name: c.name, lsn: c.lsn, dirtyAtStart: c.dirtyAtFork, deleted: deleted ?? [])
+            succeeded(name: c.name, lsn: c.lsn, bytes: c.fileBytes, dirtyAtStart: c.dirtyAtFork, deleted: deleted ?? [])
             engine.logger.notice("Background saving terminated with success")
         }
         if scheduled {
@@ -213,10 +218,11 @@ final class Checkpointer: @unchecked Sendable {
         }
     }
 
-    private func succeeded(name: String, lsn: UInt64, dirtyAtStart: Int, deleted: [String]) {
+    private func succeeded(name: String, lsn: UInt64, bytes: Int, dirtyAtStart: Int, deleted: [String]) {
         lastStatusOK = true
         saves += 1
         currentSnapshot = (name, lsn)
+        currentSnapshotBytes = bytes
         engine.ctx.dirty -= dirtyAtStart
         engine.lastSaveUnixSeconds = Clock.unixMilliseconds() / 1000
         if !deleted.isEmpty {
@@ -240,6 +246,7 @@ final class Checkpointer: @unchecked Sendable {
         var tempPath: String?
         let deleted: [String]
         let name: String
+        var fileBytes = 0
         do {
             let (temp, snapshotName, fd) = try prepareTemp(lsn: lsn)
             tempPath = temp
@@ -249,7 +256,7 @@ final class Checkpointer: @unchecked Sendable {
                 let w = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: Clock.unixMilliseconds(),
                                            databases: engine.keyspace.databaseCount) { try fs.write(fd, $0, path: temp) }
                 try w.write(engine.keyspace)
-                _ = try w.finish()
+                fileBytes = try w.finish().fileBytes
                 try fs.sync(fd, path: temp)
             }
             try placeFile(temp, name)
@@ -262,7 +269,7 @@ final class Checkpointer: @unchecked Sendable {
             throw error
         }
         lastDurationSeconds = Int((Clock.monotonicMicroseconds() - started + 500_000) / 1_000_000)
-        succeeded(name: name, lsn: lsn, dirtyAtStart: engine.ctx.dirty, deleted: deleted)
+        succeeded(name: name, lsn: lsn, bytes: fileBytes, dirtyAtStart: engine.ctx.dirty, deleted: deleted)
         engine.logger.notice("DB saved on disk")
     }
 
@@ -275,9 +282,14 @@ final class Checkpointer: @unchecked Sendable {
         if !lastStatusOK && nowMs - lastAttemptMs < 5000 { return }
         let config = engine.config
         var reason: String?
+        // The log since the last snapshot must outgrow both the fixed size and, for large
+        // datasets, a share of the snapshot (as Redis's auto-aof-rewrite-percentage):
+        // otherwise a big keyspace under steady writes would checkpoint back to back.
+        let logLimit = max(config.autoCheckpointLogSize, currentSnapshotBytes / 100 * config.autoCheckpointPercentage)
         if config.autoCheckpointLogSize > 0, let writer = engine.persistence.writer,
-           writer.liveBytes > config.autoCheckpointLogSize, engine.persistence.lastAppliedLSN > (currentSnapshot?.lsn ?? 0) {
-            reason = "the log since the last snapshot is \(writer.liveBytes) bytes (auto-checkpoint-log-size \(config.autoCheckpointLogSize))"
+           writer.liveBytes > logLimit, engine.persistence.lastAppliedLSN > (currentSnapshot?.lsn ?? 0) {
+            reason = "the log since the last snapshot is \(writer.liveBytes) bytes (auto-checkpoint-log-size \(config.autoCheckpointLogSize), "
+                + "auto-checkpoint-percentage \(config.autoCheckpointPercentage) of the \(currentSnapshotBytes)-byte snapshot)"
         } else {
             let sinceSave = nowMs / 1000 - engine.lastSaveUnixSeconds
             for rule in config.saveRules where engine.ctx.dirty >= rule.changes && sinceSave > rule.seconds {

@@ -44,6 +44,10 @@ public struct ServerConfig: Sendable {
     /// auto-checkpoint-log-size: a checkpoint starts when the live log (everything since the
     /// last snapshot) grows past this; 0 turns it off. 64 MB replays in about a second.
     public var autoCheckpointLogSize = 64 * 1024 * 1024
+    /// auto-checkpoint-percentage: and past this share of the last snapshot's size (as
+    /// Redis's auto-aof-rewrite-percentage), so that large datasets do not checkpoint
+    /// back to back; 0 leaves only the fixed size.
+    public var autoCheckpointPercentage = 100
     /// save: Redis's `<seconds> <changes>` rules; empty (Cairn's default: the log already
     /// keeps every write) means no rule.
     public var saveRules: [SaveRule] = []
@@ -177,6 +181,7 @@ enum Directives {
             c.snapshotCompression = v
         },
         memory("auto-checkpoint-log-size", minimum: 0, \.autoCheckpointLogSize),
+        int("auto-checkpoint-percentage", 0...Int(Int32.max), \.autoCheckpointPercentage),
         int("rdb-key-save-delay", 0...Int(Int32.max), \.rdbKeySaveDelay),
         int("snapshot-child-timeout", 1...Int(Int32.max), \.snapshotChildTimeout),
         Directive(name: "save", mutable: true,

@@ -31,6 +31,7 @@ extension Engine {
                     }
                     snapshot = s
                     checkpointer.currentSnapshot = (name, s.header.lsn)
+                    checkpointer.currentSnapshotBytes = s.fileBytes
                 }
             }
             let replay = LogReplay(engine: self, reader: reader, snapshot: snapshot, onDone: onDone)

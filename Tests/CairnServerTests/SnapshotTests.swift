@@ -339,6 +339,18 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "ok")
         XCTAssertTrue(server.log.contains("auto-checkpoint-log-size"), server.log)
         XCTAssertLessThan(Int(try info(c, "aof_current_size"))!, 100 * 1024)
+        // The log must also outgrow a share of the snapshot: 100x holds the next one back...
+        XCTAssertEqual(try c.call("CONFIG", "SET", "auto-checkpoint-percentage", "10000"), .simple("OK"))
+        let savesBefore = try info(c, "rdb_saves")
+        try pipeline(c, (0..<5000).map { ["SET", "more:\($0)", "value:\($0)"] })
+        usleep(600_000)
+        XCTAssertEqual(try info(c, "rdb_saves"), savesBefore, "held back by auto-checkpoint-percentage")
+        // ...and 0 leaves the fixed size alone.
+        XCTAssertEqual(try c.call("CONFIG", "SET", "auto-checkpoint-percentage", "0"), .simple("OK"))
+        deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try info(c, "rdb_saves") == savesBefore { usleep(20_000) }
+        XCTAssertNotEqual(try info(c, "rdb_saves"), savesBefore)
+        try waitForBackgroundSave(c)
         XCTAssertEqual(server.terminate(), 0)
 
         server = try ServerProcess.cairn(directory: dir, port: port, ["--save", "1 1", "--auto-checkpoint-log-size", "0"])
@@ -359,7 +371,7 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(segments.count, 1)
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("log/" + segments[0])).count, 24, "nothing after the snapshot")
         server = try ServerProcess.cairn(directory: dir, port: port)
-        XCTAssertEqual(try server.client().call("DBSIZE"), .integer(5002))
+        XCTAssertEqual(try server.client().call("DBSIZE"), .integer(10002))
         server.stop()
     }
 }
