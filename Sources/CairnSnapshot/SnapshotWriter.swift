@@ -66,7 +66,8 @@ public final class SnapshotWriter {
                 let expiry = hasExpires ? db.expires[entries[i].key] : nil
                 // Strings, the bulk of most keyspaces, through a function that calls
                 // nothing opaque, so the value can be read in place; see the note above.
-                if SnapshotWriter.appendString(database: index, entries[i], expireAtMs: expiry, to: &raw) {
+                if SnapshotWriter.appendString(database: index, key: entries[i].key, value: entries[i].value,
+                                               expireAtMs: expiry, to: &raw) {
                     try finishKey()
                 } else {
                     try write(database: index, key: entries[i].key, value: entries[i].value, expireAtMs: expiry)
@@ -77,6 +78,10 @@ public final class SnapshotWriter {
 
     /// Writes one key.
     public func write(database: Int, key: Bytes, value: Value, expireAtMs: Int64?) throws {
+        if SnapshotWriter.appendString(database: database, key: key, value: value, expireAtMs: expireAtMs, to: &raw) {
+            try finishKey()
+            return
+        }
         let expiryFlag = expireAtMs == nil ? 0 : SnapshotRecordTag.hasExpiry
         func start(_ tag: SnapshotRecordTag) {
             raw.u8(tag.rawValue | expiryFlag)
@@ -85,20 +90,8 @@ public final class SnapshotWriter {
             if let expireAtMs { raw.u64(UInt64(bitPattern: expireAtMs)) }
         }
         switch value {
-        case .int(let v):
-            start(.integer)
-            raw.zigzag(v)
-        case .inline:
-            start(.text)
-            string(value.stringBytes!)
-        case .heap(let a):
-            start(.text)
-            raw.varint(UInt64(a.count))
-            a.withUnsafeBytes { raw.raw($0) }
-        case .raw(let a):
-            start(.raw)
-            raw.varint(UInt64(a.count))
-            a.withUnsafeBytes { raw.raw($0) }
+        case .int, .inline, .heap, .raw:
+            return  // written above
         case .hash(let h):
             start(.hash)
             var collection = CollectionRecord(self)
@@ -165,15 +158,16 @@ public final class SnapshotWriter {
 
     /// Appends the record of a string key and returns true; false for other types.
     @inline(__always)
-    static func appendString(database: Int, _ entry: borrowing KeyTableEntry<Value>, expireAtMs: Int64?, to raw: inout ByteSink) -> Bool {
+    static func appendString(database: Int, key: borrowing Bytes, value: borrowing Value, expireAtMs: Int64?,
+                             to raw: inout ByteSink) -> Bool {
         func start(_ tag: SnapshotRecordTag) {
             raw.u8(tag.rawValue | (expireAtMs == nil ? 0 : SnapshotRecordTag.hasExpiry))
             raw.varint(UInt64(database))
-            raw.varint(UInt64(entry.key.count))
-            entry.key.withUnsafeBytes { raw.raw($0) }
+            raw.varint(UInt64(key.count))
+            key.withUnsafeBytes { raw.raw($0) }
             if let expireAtMs { raw.u64(UInt64(bitPattern: expireAtMs)) }
         }
-        switch entry.value {
+        switch value {
         case .heap(let a):
             start(.text)
             raw.varint(UInt64(a.count))
@@ -187,7 +181,7 @@ public final class SnapshotWriter {
             raw.zigzag(v)
         case .inline:
             start(.text)
-            let b = entry.value.stringBytes!
+            let b = value.stringBytes!
             raw.varint(UInt64(b.count))
             b.withUnsafeBytes { raw.raw($0) }
         case .hash, .set, .list, .zset:
