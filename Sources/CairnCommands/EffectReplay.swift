@@ -13,15 +13,20 @@ extension CommandContext {
         }
         self.session = session
         replaying = true
-        defer { replaying = false }
-        out.buffer.clear()
+        // The reply is written after what the output holds (DEBUG RELOAD runs inside a
+        // client's batch, whose earlier replies must stay) and then taken back.
+        let mark = out.buffer.writerIndex
+        defer {
+            replaying = false
+            out.buffer.moveWriterIndex(to: mark)
+        }
         run(spec, effect.arguments)
         effects.removeAll(keepingCapacity: true)
         readiedKeys.removeAll()
         readiedDatabases.removeAll()
         blockRequest = nil
-        if out.buffer.readableBytes > 0, out.buffer.getInteger(at: out.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
-            return out.buffer.getString(at: out.buffer.readerIndex, length: out.buffer.readableBytes)
+        if out.buffer.writerIndex > mark, out.buffer.getInteger(at: mark, as: UInt8.self) == UInt8(ascii: "-") {
+            return out.buffer.getString(at: mark, length: out.buffer.writerIndex - mark)
         }
         return nil
     }

@@ -161,7 +161,6 @@ enum DebugCommand {
                 _ = engine.replay(effect, session: session)
             }
         }
-        engine.ctx.out.buffer.clear()
     }
 }
 

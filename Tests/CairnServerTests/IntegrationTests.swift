@@ -424,6 +424,17 @@ final class DebugCommandTests: XCTestCase {
         XCTAssertEqual(try c.call("DEBUG", "DIGEST-VALUE", "k2", "k3").array?.count, 2)
     }
 
+    /// DEBUG RELOAD in the middle of a pipeline keeps the replies before it.
+    func testReloadInAPipelineKeepsEarlierReplies() throws {
+        let server = try ServerProcess.cairn(["--enable-debug-command", "yes"])
+        defer { server.stop() }
+        let c = try server.client()
+        try c.sendRaw("SET a 1\r\nDEBUG RELOAD\r\nGET a\r\n")
+        XCTAssertEqual(try c.readReply(), .simple("OK"))
+        XCTAssertEqual(try c.readReply(), .simple("OK"))
+        XCTAssertEqual(try c.readReply().string, "1")
+    }
+
     func testSetActiveExpireOffLeavesKeysToLazyExpiry() throws {
         let server = try ServerProcess.cairn(["--enable-debug-command", "yes"])
         defer { server.stop() }
