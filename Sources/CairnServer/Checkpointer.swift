@@ -33,6 +33,9 @@ final class Checkpointer: @unchecked Sendable {
         var killedForTimeout = false
         /// The snapshot's size, from the child's report.
         var fileBytes = 0
+        /// Keys in the keyspace at the fork, and the child's progress page.
+        let totalKeys: Int
+        let progress: SnapshotChild.Progress?
         /// The child is done and the manifest switch is with the log writer.
         var installing = false
     }
@@ -108,11 +111,12 @@ final class Checkpointer: @unchecked Sendable {
         let createdMs = Clock.unixMilliseconds()
         let paths = SnapshotChild.Paths(temp: temp, final: snapshotDirectory + "/" + name, directory: snapshotDirectory)
         let parent = getpid()
+        let progress = SnapshotChild.Progress()
         let started = Clock.monotonicMicroseconds()
         let pid = cairn_fork()
         if pid == 0 {
             SnapshotChild.run(keyspace: keyspace, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, reportFD: pipeFDs[1],
-                              paths: paths, parent: parent, keySaveDelay: delay)
+                              paths: paths, parent: parent, keySaveDelay: delay, progress: progress)
         }
         lastForkMicros = Int(Clock.monotonicMicroseconds() - started)
         close(pipeFDs[1])
@@ -127,7 +131,7 @@ final class Checkpointer: @unchecked Sendable {
         totalForks += 1
         _ = fcntl(pipeFDs[0], F_SETFL, O_NONBLOCK)
         child = Child(pid: pid, lsn: lsn, tempPath: temp, name: name, reportFD: pipeFDs[0], startedMicros: started,
-                      dirtyAtFork: engine.ctx.dirty)
+                      dirtyAtFork: engine.ctx.dirty, totalKeys: keyspace.totalKeys, progress: progress)
         engine.logger.notice("Background saving started by pid \(pid) (snapshot at LSN \(lsn), fork took \(lastForkMicros) us)")
         schedulePoll()
     }
@@ -314,6 +318,14 @@ final class Checkpointer: @unchecked Sendable {
             engine.logger.notice("Killed the snapshot child \(c.pid) at shutdown")
         }
         child = nil
+    }
+
+    /// The running child's progress for INFO: keys written of the total, and the
+    /// copy-on-write it last measured (and its peak); zeros when no child runs.
+    var currentProgress: (keys: Int, total: Int, copyOnWrite: Int, peak: Int) {
+        guard let c = child, let p = c.progress else { return (0, 0, 0, 0) }
+        return (Int(p[SnapshotChild.Progress.keys]), c.totalKeys, Int(p[SnapshotChild.Progress.copyOnWrite]),
+                Int(p[SnapshotChild.Progress.copyOnWritePeak]))
     }
 
     /// Seconds since the running checkpoint started, or -1.

@@ -94,14 +94,16 @@ enum InfoReport {
             let p = e.persistence
             p.refreshProgress()
             let cp = e.checkpointer!
+            let progress = cp.currentProgress
+            let percent = progress.total > 0 ? Double(progress.keys) * 100 / Double(progress.total) : 0
             lines = ["# Persistence",
                      "loading:\(e.loading ? 1 : 0)",
                      "async_loading:0",
-                     "current_cow_peak:0",
-                     "current_cow_size:0",
-                     "current_fork_perc:0.00",
-                     "current_save_keys_processed:0",
-                     "current_save_keys_total:0",
+                     "current_cow_peak:\(progress.peak)",
+                     "current_cow_size:\(progress.copyOnWrite)",
+                     "current_fork_perc:\(InfoReport.fixed(percent, 2))",
+                     "current_save_keys_processed:\(progress.keys)",
+                     "current_save_keys_total:\(progress.total)",
                      "rdb_changes_since_last_save:\(e.ctx.dirty)",
                      "rdb_bgsave_in_progress:\(cp.inProgress ? 1 : 0)",
                      "rdb_last_save_time:\(e.lastSaveUnixSeconds)",

@@ -30,6 +30,10 @@ public final class SnapshotWriter {
     private var summary: SnapshotSummary
     /// Microseconds to sleep after each key (Redis's rdb-key-save-delay, for tests).
     public var keySaveDelayMicroseconds = 0
+    /// Called every `progressInterval` keys with the keys written so far (the child
+    /// publishes them to the parent for INFO).
+    public var onProgress: ((Int) -> Void)?
+    public var progressInterval = 4096
 
     public init(codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, databases: Int,
                 sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -152,6 +156,7 @@ public final class SnapshotWriter {
 
     private func finishKey() throws {
         summary.keys += 1
+        if let onProgress, summary.keys % progressInterval == 0 { onProgress(summary.keys) }
         if raw.bytes.count >= SnapshotFormat.frameTargetBytes { try flushFrame() }
         if keySaveDelayMicroseconds > 0 { usleep(UInt32(keySaveDelayMicroseconds)) }
     }

@@ -258,6 +258,12 @@ final class SnapshotTests: XCTestCase {
         }
         XCTAssertLessThan(slowest, 0.2)
         XCTAssertEqual(try info(c, "rdb_bgsave_in_progress"), "1", "the child was still running")
+        // Its progress, published through a shared page.
+        XCTAssertEqual(try info(c, "current_save_keys_total"), "3000")
+        let processed = Int(try info(c, "current_save_keys_processed"))!
+        XCTAssertTrue(processed > 0 && processed < 3000, "\(processed)")
+        XCTAssertGreaterThan(Double(try info(c, "current_fork_perc"))!, 0)
+        XCTAssertGreaterThan(Int(try info(c, "current_cow_peak"))!, 0)
         XCTAssertEqual(try c.call("BGSAVE", "SCHEDULE"), .simple("Background saving scheduled"))
         try waitForBackgroundSave(c)
         // The scheduled one runs after the first.
@@ -269,6 +275,7 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try info(c, "rdb_changes_since_last_save"), "0")
         XCTAssertGreaterThanOrEqual(try c.call("LASTSAVE").int!, before)
         XCTAssertGreaterThan(Int(try info(c, "rdb_last_cow_size"))!, 0)
+        XCTAssertEqual(try info(c, "current_save_keys_processed"), "0", "no child, no progress")
     }
 
     /// A child that overruns snapshot-child-timeout is killed and reported; the log
