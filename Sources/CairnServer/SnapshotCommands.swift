@@ -1,7 +1,7 @@
 import CairnCommands
 import CairnCore
 
-/// SAVE, BGSAVE and LASTSAVE: checkpoints on demand (see `Checkpointer`).
+/// SAVE, BGSAVE, BGREWRITEAOF and LASTSAVE: checkpoints on demand (see `Checkpointer`).
 enum SnapshotCommands {
     static func specs(_ engine: Engine) -> [CommandSpec] {
         [
@@ -38,6 +38,23 @@ enum SnapshotCommands {
                 do {
                     try checkpointer.startBackground()
                     ctx.out.simple("Background saving started")
+                } catch {
+                    ctx.out.error("ERR \(error)")
+                }
+            },
+            // Redis compacts its AOF with BGREWRITEAOF; Cairn's log is compacted by a
+            // checkpoint, so this starts one (or schedules it behind a running one).
+            CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], group: "server",
+                        summary: "Asynchronously rewrite the append-only file") { ctx in
+                let checkpointer = engine.checkpointer!
+                if checkpointer.inProgress {
+                    checkpointer.scheduled = true
+                    ctx.out.simple("Background append only file rewriting scheduled")
+                    return
+                }
+                do {
+                    try checkpointer.startBackground()
+                    ctx.out.simple("Background append only file rewriting started")
                 } catch {
                     ctx.out.error("ERR \(error)")
                 }

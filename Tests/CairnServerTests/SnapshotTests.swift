@@ -265,6 +265,7 @@ final class SnapshotTests: XCTestCase {
         XCTAssertGreaterThan(Double(try info(c, "current_fork_perc"))!, 0)
         XCTAssertGreaterThan(Int(try info(c, "current_cow_peak"))!, 0)
         XCTAssertEqual(try c.call("BGSAVE", "SCHEDULE"), .simple("Background saving scheduled"))
+        XCTAssertEqual(try c.call("BGREWRITEAOF"), .simple("Background append only file rewriting scheduled"))
         try waitForBackgroundSave(c)
         // The scheduled one runs after the first.
         let deadline = Date().addingTimeInterval(20)
@@ -276,6 +277,13 @@ final class SnapshotTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try c.call("LASTSAVE").int!, before)
         XCTAssertGreaterThan(Int(try info(c, "rdb_last_cow_size"))!, 0)
         XCTAssertEqual(try info(c, "current_save_keys_processed"), "0", "no child, no progress")
+        // BGREWRITEAOF compacts the log the only way Cairn has: a checkpoint.
+        XCTAssertEqual(try c.call("CONFIG", "SET", "rdb-key-save-delay", "0"), .simple("OK"))
+        try c.call("SET", "one-more", "x")
+        XCTAssertEqual(try c.call("BGREWRITEAOF"), .simple("Background append only file rewriting started"))
+        try waitForBackgroundSave(c)
+        XCTAssertEqual(try info(c, "rdb_saves"), "3")
+        XCTAssertEqual(files(dir, "log").count, 1)
     }
 
     /// A child that overruns snapshot-child-timeout is killed and reported; the log
