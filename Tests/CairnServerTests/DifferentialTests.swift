@@ -171,7 +171,8 @@ final class DifferentialTests: XCTestCase {
     func testProtocolAndServerRESP3() throws { try compare(DifferentialScripts.protocolAndServer, protocolVersion: 3) }
 }
 
-/// The same random operations on both servers, every reply compared.
+/// The same random operations on Cairn and redis-server, every reply compared, with a
+/// DEBUG RELOAD on both now and then (a snapshot round trip in the middle of the run).
 final class RandomizedDifferentialTests: XCTestCase {
     /// Sends one command to both servers; a description when the replies differ.
     static func differ(_ command: [String], _ c: RESPClient, _ r: RESPClient) throws -> String? {
@@ -194,8 +195,8 @@ final class RandomizedDifferentialTests: XCTestCase {
 
     func testRandomHashOperations() throws {
         var rng = SeededRandom(state: 20261121)
-        let cairn = try ServerProcess.cairn()
-        let redis = try ServerProcess.redis()
+        let cairn = try ServerProcess.cairn(["--enable-debug-command", "yes"])
+        let redis = try ServerProcess.redis(["--enable-debug-command", "yes"])
         defer { cairn.stop(); redis.stop() }
         let c = try cairn.client(), r = try redis.client()
         func word(_ prefix: String, _ n: Int) -> String { "\(prefix)\(Int.random(in: 0..<n, using: &rng))" }
@@ -220,14 +221,17 @@ final class RandomizedDifferentialTests: XCTestCase {
             default: command = ["HGETALL", key]
             }
             try record(command)
+            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
+            // through its RDB), and the operations after must still agree.
+            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
 
     func testRandomListOperations() throws {
         var rng = SeededRandom(state: 424_242)
-        let cairn = try ServerProcess.cairn(["--list-max-listpack-size", "4"])
-        let redis = try ServerProcess.redis(["--list-max-listpack-size", "4"])
+        let cairn = try ServerProcess.cairn(["--list-max-listpack-size", "4", "--enable-debug-command", "yes"])
+        let redis = try ServerProcess.redis(["--list-max-listpack-size", "4", "--enable-debug-command", "yes"])
         defer { cairn.stop(); redis.stop() }
         let c = try cairn.client(), r = try redis.client()
         func key() -> String { "l\(Int.random(in: 0..<3, using: &rng))" }
@@ -256,6 +260,9 @@ final class RandomizedDifferentialTests: XCTestCase {
             default: command = ["LLEN", key()]
             }
             try record(command)
+            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
+            // through its RDB), and the operations after must still agree.
+            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
@@ -263,8 +270,8 @@ final class RandomizedDifferentialTests: XCTestCase {
     /// Small sorted sets turn into skip lists at 4 members here, so both encodings are hit.
     func testRandomSortedSetOperations() throws {
         var rng = SeededRandom(state: 99_001)
-        let cairn = try ServerProcess.cairn(["--zset-max-listpack-entries", "4"])
-        let redis = try ServerProcess.redis(["--zset-max-listpack-entries", "4"])
+        let cairn = try ServerProcess.cairn(["--zset-max-listpack-entries", "4", "--enable-debug-command", "yes"])
+        let redis = try ServerProcess.redis(["--zset-max-listpack-entries", "4", "--enable-debug-command", "yes"])
         defer { cairn.stop(); redis.stop() }
         let c = try cairn.client(), r = try redis.client()
         func key() -> String { "z\(Int.random(in: 0..<3, using: &rng))" }
@@ -297,6 +304,9 @@ final class RandomizedDifferentialTests: XCTestCase {
             default: command = ["ZSCORE", key(), member()]
             }
             try record(command)
+            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
+            // through its RDB), and the operations after must still agree.
+            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
@@ -304,8 +314,8 @@ final class RandomizedDifferentialTests: XCTestCase {
     /// Integer members keep the intset encoding, so even member order must agree.
     func testRandomSetOperations() throws {
         var rng = SeededRandom(state: 7_770_001)
-        let cairn = try ServerProcess.cairn()
-        let redis = try ServerProcess.redis()
+        let cairn = try ServerProcess.cairn(["--enable-debug-command", "yes"])
+        let redis = try ServerProcess.redis(["--enable-debug-command", "yes"])
         defer { cairn.stop(); redis.stop() }
         let c = try cairn.client(), r = try redis.client()
         func key() -> String { "s\(Int.random(in: 0..<4, using: &rng))" }
@@ -329,6 +339,9 @@ final class RandomizedDifferentialTests: XCTestCase {
             default: command = ["SMEMBERS", key()]
             }
             try record(command)
+            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
+            // through its RDB), and the operations after must still agree.
+            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
