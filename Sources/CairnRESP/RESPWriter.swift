@@ -19,22 +19,29 @@ public struct RESPWriter {
         buffer.writeInteger(UInt16(0x0A0D), endianness: .little)
     }
 
-    @inline(__always)
-    private mutating func writeDecimal(_ value: Int) {
-        if value >= 0 && value < 10 {
-            buffer.writeInteger(UInt8(48 + value))
-        } else if value >= 10 && value < 100 {
-            buffer.writeInteger(UInt16(48 + value / 10) | UInt16(48 + value % 10) << 8, endianness: .little)
-        } else {
-            formatInt64(Int64(value)).withUnsafeBytes { _ = buffer.writeBytes($0) }
-        }
-    }
-
+    /// `<prefix><decimal>\r\n` in one write into the buffer (see `bulk(raw:)`).
     @inline(__always)
     private mutating func header(_ prefix: UInt8, _ count: Int) {
-        buffer.writeInteger(prefix)
-        writeDecimal(count)
-        crlf()
+        guard count >= 0 else {
+            buffer.writeInteger(prefix)
+            formatInt64(Int64(count)).withUnsafeBytes { _ = buffer.writeBytes($0) }
+            crlf()
+            return
+        }
+        let digits = RESPWriter.decimalDigits(count)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits + 3) { out in
+            let p = out.baseAddress!
+            p.storeBytes(of: prefix, as: UInt8.self)
+            var v = count
+            var i = digits
+            repeat {
+                p.storeBytes(of: UInt8(48 + v % 10), toByteOffset: i, as: UInt8.self)
+                v /= 10
+                i -= 1
+            } while v > 0
+            p.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: 1 + digits, as: UInt16.self)
+            return digits + 3
+        }
     }
 
     public mutating func ok() { buffer.writeStaticString("+OK\r\n") }
@@ -59,12 +66,12 @@ public struct RESPWriter {
     }
 
     public mutating func integer(_ value: Int64) {
-        buffer.writeInteger(UInt8(ascii: ":"))
-        if value >= 0 && value < 100 {
-            writeDecimal(Int(value))
-        } else {
-            formatInt64(value).withUnsafeBytes { _ = buffer.writeBytes($0) }
+        if value >= 0 {
+            header(UInt8(ascii: ":"), Int(value))
+            return
         }
+        buffer.writeInteger(UInt8(ascii: ":"))
+        formatInt64(value).withUnsafeBytes { _ = buffer.writeBytes($0) }
         crlf()
     }
 
