@@ -60,15 +60,7 @@ final class Engine: @unchecked Sendable {
         self.startTimeMs = now
         self.lastSaveUnixSeconds = now / 1000
         self.runId = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
-        var settings = CommandSettings()
-        settings.stringBytesMax = config.protoMaxBulkLen
-        settings.hashMaxPackedEntries = config.hashMaxListpackEntries
-        settings.hashMaxPackedValueBytes = config.hashMaxListpackValue
-        settings.setMaxIntSetEntries = config.setMaxIntsetEntries
-        settings.listMaxListpackSize = config.listMaxListpackSize
-        settings.zsetMaxPackedEntries = config.zsetMaxListpackEntries
-        settings.zsetMaxPackedValueBytes = config.zsetMaxListpackValue
-        self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: settings)
+        self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: config.commandSettings)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
         table.register(SnapshotCommands.specs(self))

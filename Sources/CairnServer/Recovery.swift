@@ -41,15 +41,16 @@ extension Engine {
         }
     }
 
-    /// The thresholds values are rebuilt with, from the configuration.
+    /// The thresholds snapshot values are rebuilt with: the ones the commands use.
     var collectionLimits: CollectionLimits {
+        let s = ctx.settings
         var l = CollectionLimits()
-        l.hashMaxPackedEntries = config.hashMaxListpackEntries
-        l.hashMaxPackedValueBytes = config.hashMaxListpackValue
-        l.setMaxIntSetEntries = config.setMaxIntsetEntries
-        l.listFill = config.listMaxListpackSize
-        l.zsetMaxPackedEntries = config.zsetMaxListpackEntries
-        l.zsetMaxPackedValueBytes = config.zsetMaxListpackValue
+        l.hashMaxPackedEntries = s.hashMaxPackedEntries
+        l.hashMaxPackedValueBytes = s.hashMaxPackedValueBytes
+        l.setMaxIntSetEntries = s.setMaxIntSetEntries
+        l.listFill = s.listMaxListpackSize
+        l.zsetMaxPackedEntries = s.zsetMaxPackedEntries
+        l.zsetMaxPackedValueBytes = s.zsetMaxPackedValueBytes
         return l
     }
 }

@@ -156,17 +156,26 @@ enum ServerCommands {
     }
 }
 
+extension ServerConfig {
+    /// What the data commands consult, from the directives (at start and on CONFIG SET).
+    var commandSettings: CommandSettings {
+        var s = CommandSettings()
+        s.stringBytesMax = protoMaxBulkLen
+        s.hashMaxPackedEntries = hashMaxListpackEntries
+        s.hashMaxPackedValueBytes = hashMaxListpackValue
+        s.setMaxIntSetEntries = setMaxIntsetEntries
+        s.listMaxListpackSize = listMaxListpackSize
+        s.zsetMaxPackedEntries = zsetMaxListpackEntries
+        s.zsetMaxPackedValueBytes = zsetMaxListpackValue
+        return s
+    }
+}
+
 extension Engine {
     /// Takes a changed configuration into use.
     func apply(_ updated: ServerConfig) {
         config = updated
-        ctx.settings.stringBytesMax = updated.protoMaxBulkLen
-        ctx.settings.hashMaxPackedEntries = updated.hashMaxListpackEntries
-        ctx.settings.hashMaxPackedValueBytes = updated.hashMaxListpackValue
-        ctx.settings.setMaxIntSetEntries = updated.setMaxIntsetEntries
-        ctx.settings.listMaxListpackSize = updated.listMaxListpackSize
-        ctx.settings.zsetMaxPackedEntries = updated.zsetMaxListpackEntries
-        ctx.settings.zsetMaxPackedValueBytes = updated.zsetMaxListpackValue
+        ctx.settings = updated.commandSettings
         persistence.setPolicy(updated.appendfsync)
         onConfigChange?(updated)
     }
