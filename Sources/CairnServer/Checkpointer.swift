@@ -84,16 +84,23 @@ final class Checkpointer: @unchecked Sendable {
         return (temp, name, try fs.openForAppend(temp, create: true))
     }
 
-    // MARK: - Background
-
-    /// Starts a background checkpoint (BGSAVE). Throws why not.
-    func startBackground() throws {
+    /// The checks and first steps every checkpoint shares: none running, a writable log,
+    /// pending expiry effects staged (they belong before the checkpoint's LSN).
+    private func beginCheckpoint() throws -> LogWriter {
         guard child == nil else { throw Refused(description: "Background save already in progress") }
         guard let writer = engine.persistence.writer, engine.persistence.failure == nil else {
             throw Refused(description: "the log is not writable: \(engine.persistence.failure ?? "not open")")
         }
         lastAttemptMs = Clock.unixMilliseconds()
         engine.drainEffects()
+        return writer
+    }
+
+    // MARK: - Background
+
+    /// Starts a background checkpoint (BGSAVE). Throws why not.
+    func startBackground() throws {
+        let writer = try beginCheckpoint()
         let lsn = writer.rotateForCheckpoint()
         let (temp, name, fd) = try prepareTemp(lsn: lsn)
         var pipeFDs: [Int32] = [-1, -1]
@@ -238,12 +245,7 @@ final class Checkpointer: @unchecked Sendable {
 
     /// SAVE: the whole checkpoint on the event loop (clients wait, as with Redis's SAVE).
     func saveInForeground() throws {
-        guard child == nil else { throw Refused(description: "Background save already in progress") }
-        guard let writer = engine.persistence.writer, engine.persistence.failure == nil else {
-            throw Refused(description: "the log is not writable: \(engine.persistence.failure ?? "not open")")
-        }
-        lastAttemptMs = Clock.unixMilliseconds()
-        engine.drainEffects()
+        let writer = try beginCheckpoint()
         let fs = engine.persistence.fs
         let started = Clock.monotonicMicroseconds()
         let lsn = writer.rotateForCheckpoint()

@@ -48,7 +48,6 @@ public final class SnapshotReader {
     private var frameOffset = 0
     private var frame: [UInt8] = []
     private var position = 0
-    private var rawBytesRead = 0
     private var framesRead = 0
     /// The collection the last record started (continuation records add to it).
     private var current: Value?
@@ -177,7 +176,6 @@ public final class SnapshotReader {
         }
         frameOffset = at
         framesRead += 1
-        rawBytesRead += frame.count
         position = 0
         return true
     }

@@ -162,7 +162,7 @@ final class StorageFaultTests: XCTestCase {
         // MANIFEST.tmp of a BGSAVE is the rotation's, the second the switch's.
         fs.inject(.init(.open, after: 2, errno: EIO, pathContains: "MANIFEST.tmp"))
         XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
-        var deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, try c.call("INFO", "persistence").string!.contains("rdb_bgsave_in_progress:1") { usleep(10_000) }
         XCTAssertTrue(try c.call("INFO", "persistence").string!.contains("rdb_last_bgsave_status:err"))
         XCTAssertEqual(try c.call("SET", "after-manifest", "x"), .simple("OK"))
