@@ -286,6 +286,27 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(files(dir, "log").count, 1)
     }
 
+    /// SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and SHUTDOWN's options answer as
+    /// redis-server does, compared byte for byte (waiting for each background save).
+    func testSnapshotCommandsReplyAsRedis() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        try c.call("SET", "k", "v")
+        try r.call("SET", "k", "v")
+        var mismatches: [String] = []
+        for command in [["SAVE"], ["BGSAVE", "now"], ["BGSAVE", "SCHEDULE", "x"], ["SAVE", "x"], ["LASTSAVE", "x"],
+                        ["BGSAVE"], ["BGSAVE", "SCHEDULE"], ["BGREWRITEAOF"], ["BGREWRITEAOF", "x"],
+                        ["SHUTDOWN", "SAVE", "NOSAVE"], ["SHUTDOWN", "ABORT"], ["SHUTDOWN", "bogus"]] {
+            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
+            try waitForBackgroundSave(c)
+            try waitForBackgroundSave(r)
+        }
+        XCTAssert(mismatches.isEmpty, mismatches.joined(separator: "\n"))
+        guard case .integer = try c.call("LASTSAVE") else { return XCTFail("LASTSAVE is an integer") }
+    }
+
     /// A child that overruns snapshot-child-timeout is killed and reported; the log
     /// stays complete.
     func testChildOverrunningItsDeadlineIsKilled() throws {
