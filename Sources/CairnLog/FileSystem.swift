@@ -23,8 +23,12 @@ public struct FileSystemError: Error, CustomStringConvertible, Equatable {
 public protocol FileSystem: AnyObject, Sendable {
     /// Opens for appending (creating when `create`); returns a descriptor.
     func openForAppend(_ path: String, create: Bool) throws -> Int32
+    /// Opens for writing at offsets (creating when `create`); returns a descriptor.
+    func openForWriting(_ path: String, create: Bool) throws -> Int32
     /// Writes every byte or throws (a short write that cannot continue is an error).
     func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws
+    /// Writes every byte at `offset` (pwrite) or throws.
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws
     /// fdatasync.
     func sync(_ fd: Int32, path: String) throws
     func close(_ fd: Int32)
@@ -50,6 +54,25 @@ public final class PosixFileSystem: FileSystem, @unchecked Sendable {
         let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0), 0o644)
         if fd < 0 { throw FileSystemError("open", path, errno) }
         return fd
+    }
+
+    public func openForWriting(_ path: String, create: Bool) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | (create ? O_CREAT : 0), 0o644)
+        if fd < 0 { throw FileSystemError("open", path, errno) }
+        return fd
+    }
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path, errno)
+            }
+            if n == 0 { throw FileSystemError("write", path, EIO) }
+            done += n
+        }
     }
 
     public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {

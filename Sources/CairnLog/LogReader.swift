@@ -37,8 +37,14 @@ public final class LogReader {
     public var bytesRead: Int { bytesInDoneSegments + offset }
     public private(set) var tornTail: TornTail?
     public private(set) var lastLSN: UInt64 = 0
-    /// Bytes in the live segments, for progress reports.
+    /// Bytes in the live segments, for progress reports (after the whole log is read,
+    /// without the zero fill after the last record).
     public private(set) var totalBytes = 0
+    /// Where the records of the last segment end, once it has been read: the writer
+    /// continues there (zero fill may follow, and a torn tail is cut back to it).
+    public private(set) var appendOffset: Int?
+    /// Bytes of zero fill after the last record (the writer's preallocated space).
+    public private(set) var zeroFillBytes = 0
     /// The LSN of the manifest's snapshot: records up to it are covered by the snapshot
     /// and skipped (after their checks); the log must continue right after it.
     public let snapshotLSN: UInt64
@@ -85,6 +91,7 @@ public final class LogReader {
             let path = logDirectory + "/" + segments[segmentIndex]
             let isLast = segmentIndex == segments.count - 1
             if offset >= bytes.count {
+                if isLast { appendOffset = bytes.count }
                 bytesInDoneSegments += bytes.count
                 bytes = []
                 offset = 0
@@ -104,15 +111,23 @@ public final class LogReader {
                 lastLSN = record.lsn
                 recordsRead += 1
                 return record
-            case .incomplete(let reason):
-                guard isLast else { throw LogCorruption(file: path, offset: offset, reason: reason + " (not the last segment)") }
-                tornTail = TornTail(file: path, offset: offset, droppedBytes: bytes.count - offset, reason: reason)
+            case .zeroFill:
+                guard isLast else {
+                    throw LogCorruption(file: path, offset: offset, reason: "zero bytes to the end of a segment that is not the last")
+                }
+                zeroFillBytes = bytes.count - offset
+                totalBytes -= zeroFillBytes
                 finish()
                 return nil
+            case .incomplete(let reason):
+                guard isLast else { throw LogCorruption(file: path, offset: offset, reason: reason + " (not the last segment)") }
+                cutTornTail(path: path, reason: reason)
+                return nil
             case .damaged(let reason, let end):
-                if isLast && end >= bytes.count {
-                    tornTail = TornTail(file: path, offset: offset, droppedBytes: bytes.count - offset, reason: reason)
-                    finish()
+                // A record cut short by a crash in preallocated space: its bytes, then
+                // the zero fill (the record's claimed end may lie inside the zeros).
+                if isLast && (end >= bytes.count || Self.onlyZeros(bytes, from: end)) {
+                    cutTornTail(path: path, reason: reason)
                     return nil
                 }
                 throw LogCorruption(file: path, offset: offset, reason: reason)
@@ -120,7 +135,26 @@ public final class LogReader {
         }
     }
 
+    /// Records a torn tail from `offset`: its bytes up to the last non-zero one are
+    /// reported as dropped, the zero fill after them is not counted.
+    private func cutTornTail(path: String, reason: String) {
+        let dataEnd = bytes.withUnsafeBytes { raw -> Int in
+            var end = raw.count
+            while end > offset && raw[end - 1] == 0 { end -= 1 }
+            return end
+        }
+        zeroFillBytes = bytes.count - dataEnd
+        totalBytes -= zeroFillBytes
+        tornTail = TornTail(file: path, offset: offset, droppedBytes: dataEnd - offset, reason: reason)
+        finish()
+    }
+
+    private static func onlyZeros(_ bytes: [UInt8], from start: Int) -> Bool {
+        bytes.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[min(start, $0.count)...]).allSatisfy { $0 == 0 } }
+    }
+
     private func finish() {
+        appendOffset = offset
         bytesInDoneSegments += offset
         bytes = []
         offset = 0
@@ -154,6 +188,7 @@ public final class LogReader {
         }
         offset = Segment.headerBytes
         if offset >= bytes.count {
+            if segmentIndex == segments.count - 1 { appendOffset = bytes.count }
             bytesInDoneSegments += bytes.count
             bytes = []
             offset = 0

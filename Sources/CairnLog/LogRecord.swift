@@ -89,7 +89,10 @@ func readLE<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ offset: Int
 /// What decoding one record at an offset found.
 public enum RecordRead {
     case record(LogRecord, next: Int)
-    /// The bytes end inside a record (or are only zero fill): a torn tail if nothing follows.
+    /// Only zero bytes from here to the end: the preallocated space after the last record
+    /// of the segment being written.
+    case zeroFill
+    /// The bytes end inside a record: a torn tail if nothing follows.
     case incomplete(reason: String)
     /// A whole record whose checksum or shape is wrong.
     case damaged(reason: String, end: Int)
@@ -99,13 +102,16 @@ extension LogRecord {
     /// Decodes the record starting at `offset` of `bytes`.
     public static func read(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> RecordRead {
         let remaining = bytes.count - offset
-        if remaining < headerBytes + fixedBodyBytes { return .incomplete(reason: "only \(remaining) bytes left, less than a record header") }
+        if remaining < headerBytes + fixedBodyBytes {
+            if UnsafeRawBufferPointer(rebasing: bytes[offset...]).allSatisfy({ $0 == 0 }) { return .zeroFill }
+            return .incomplete(reason: "only \(remaining) bytes left, less than a record header")
+        }
         let length = Int(readLE(bytes, offset, as: UInt32.self))
         let crc = readLE(bytes, offset + 4, as: UInt32.self)
         if length == 0 && crc == 0 {
             // Zero fill: a file extended by the file system before the data reached it.
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            if rest.allSatisfy({ $0 == 0 }) { return .incomplete(reason: "zero fill to the end of the file") }
+            if rest.allSatisfy({ $0 == 0 }) { return .zeroFill }
             return .damaged(reason: "zero length record followed by data", end: offset + headerBytes)
         }
         if length < fixedBodyBytes || length > bodyBytesMax {

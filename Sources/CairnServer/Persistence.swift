@@ -28,10 +28,11 @@ final class Persistence {
 
     var isActive: Bool { writer != nil && failure == nil }
 
-    func open(manifest: Manifest?, lastLSN: UInt64, totalBytes: Int, config: ServerConfig,
+    func open(manifest: Manifest?, lastLSN: UInt64, totalBytes: Int, appendOffset: Int?, config: ServerConfig,
               onProgress: @escaping @Sendable (UInt64, UInt64) -> Void,
               onFailure: @escaping @Sendable (String) -> Void) throws {
         writer = try LogWriter(directory: directory, fs: fs, manifest: manifest, lastLSN: lastLSN, totalBytes: totalBytes,
+                               appendOffset: appendOffset,
                                segmentBytesMax: config.logSegmentSize, policy: SyncPolicy(rawValue: config.appendfsync.rawValue)!,
                                onProgress: onProgress, onFailure: onFailure)
         durableLSN = lastLSN

@@ -154,7 +154,8 @@ final class LogReplay: @unchecked Sendable {
             totalBytes -= tail.droppedBytes
         }
         let loop = engine.loop
-        try engine.persistence.open(manifest: reader.manifest, lastLSN: reader.lastLSN, totalBytes: totalBytes, config: engine.config,
+        try engine.persistence.open(manifest: reader.manifest, lastLSN: reader.lastLSN, totalBytes: totalBytes,
+                                    appendOffset: reader.appendOffset, config: engine.config,
                                     onProgress: { written, durable in
                                         loop.execute { engine.logProgress(written: written, durable: durable) }
                                     },

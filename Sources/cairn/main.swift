@@ -57,6 +57,9 @@ struct CheckLog: ParsableCommand {
                 segmentRecords += 1
             }
             print("records: \(reader.recordsRead), LSN \(firstLSN.map(String.init) ?? "-") to \(reader.lastLSN), \(reader.bytesRead) bytes read")
+            if reader.zeroFillBytes > 0 && reader.tornTail == nil {
+                print("zero fill: \(reader.zeroFillBytes) byte(s) after the last record (space preallocated for the next records)")
+            }
             if let tail = reader.tornTail {
                 print("torn tail: \(tail.file) at offset \(tail.offset): \(tail.reason); \(tail.droppedBytes) byte(s) after the last whole record")
                 if fix {

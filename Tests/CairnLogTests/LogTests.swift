@@ -75,7 +75,7 @@ final class LogWriterReaderTests: XCTestCase {
         let reader = try LogReader(directory: dir, fs: fs)
         _ = try reader.verifyAll()
         return try LogWriter(directory: dir, fs: fs, manifest: reader.manifest, lastLSN: reader.lastLSN, totalBytes: reader.totalBytes,
-                             segmentBytesMax: segmentBytes, policy: policy,
+                             appendOffset: reader.appendOffset, segmentBytesMax: segmentBytes, policy: policy,
                              onProgress: { _, d in progress.set(d) }, onFailure: { progress.fail($0) })
     }
 
@@ -106,11 +106,119 @@ final class LogWriterReaderTests: XCTestCase {
         XCTAssertEqual(records.map(\.lsn), Array(1...1000))
         let manifest = try Manifest.decode(try PosixFileSystem().readFile(dir + "/MANIFEST")).get()
         XCTAssertGreaterThan(manifest.segments.count, 5, "rotated at 4 KiB")
+        for name in manifest.segments.dropLast() {
+            let bytes = try PosixFileSystem().readFile(dir + "/log/" + name)
+            XCTAssertNotEqual(bytes.last, 0, "\(name): a finished segment is cut back to its records")
+        }
         // Appending after reopening continues the LSNs in the last segment.
         let writer2 = try makeWriter(fs: PosixFileSystem(), segmentBytes: 4096, progress: progress)
         writer2.append(kind: .command, payload: [1])
         writer2.close()
         XCTAssertEqual(try readAll().0.last?.lsn, 1001)
+    }
+
+    /// The segment being written is zero-filled ahead of its records. After a crash (the
+    /// writer never closed) the zero fill is the end of the log, not damage and not a torn
+    /// tail; a new writer continues right after the last record; a clean close, and a
+    /// rotation, cut the file back to its records.
+    func testPreallocatedSpaceEndsTheLogAfterACrash() throws {
+        let progress = Progress()
+        let crashed = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        for i in 0..<10 { crashed.append(kind: .command, payload: Array("value \(i)".utf8)) }
+        crashed.submit()
+        waitFor { progress.snapshot.0 == 10 }
+        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
+        let recordBytes = (0..<10).reduce(0) { $0 + LogRecord(lsn: 1, kind: .command, payload: Array("value \($1)".utf8)).encodedSize }
+        let end = Segment.headerBytes + recordBytes
+        XCTAssertEqual(try PosixFileSystem().fileSize(segment), 64 * 1024, "64 KiB preallocated")
+
+        let reader = try LogReader(directory: dir, fs: PosixFileSystem())
+        XCTAssertNil(try reader.verifyAll(), "zero fill is not a torn tail")
+        XCTAssertEqual(reader.recordsRead, 10)
+        XCTAssertEqual(reader.appendOffset, end)
+        XCTAssertEqual(reader.zeroFillBytes, 64 * 1024 - end)
+        XCTAssertEqual(reader.totalBytes, end, "the zero fill is not counted as log")
+
+        let reopened = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        for i in 0..<5 { reopened.append(kind: .command, payload: Array("more \(i)".utf8)) }
+        reopened.close()
+        XCTAssertEqual(try readAll().0.map(\.lsn), Array(1...15), "continued after the last record, not after the zero fill")
+        let closedSize = try PosixFileSystem().fileSize(segment)
+        XCTAssertEqual(closedSize, end + (0..<5).reduce(0) { $0 + LogRecord(lsn: 1, kind: .command, payload: Array("more \($1)".utf8)).encodedSize },
+                       "a clean close leaves only the records")
+        crashed.close()
+    }
+
+    /// A record cut short inside the zero fill is a torn tail (its bytes are reported,
+    /// not the zeros after them); data after zeros further on is damage, not a tail.
+    func testTornRecordInsidePreallocatedSpace() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        for i in 0..<10 { writer.append(kind: .command, payload: Array("value \(i)".utf8)) }
+        writer.close()
+        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
+        let whole = try PosixFileSystem().readFile(segment)
+        let next = LogRecord(lsn: 11, kind: .command, payload: Array(repeating: 9, count: 100)).encoded()
+        for cut in [3, 8, 12, 40, next.count - 1] {
+            var bytes = whole + next[0..<cut]
+            bytes += Array(repeating: 0, count: 8192 - bytes.count)
+            try Data(bytes).write(to: URL(fileURLWithPath: segment))
+            let (records, tail) = try readAll()
+            XCTAssertEqual(records.count, 10, "cut at \(cut)")
+            XCTAssertEqual(tail?.offset, whole.count, "cut at \(cut)")
+            XCTAssertEqual(tail?.droppedBytes, next[0..<cut].lastIndex { $0 != 0 }.map { $0 + 1 }, "cut at \(cut)")
+            var garbage = bytes
+            garbage[whole.count + 4000] = 0x5a
+            try Data(garbage).write(to: URL(fileURLWithPath: segment))
+            XCTAssertThrowsError(try readAll(), "cut at \(cut) with data after the zeros") { error in
+                XCTAssertEqual((error as? LogCorruption)?.offset, whole.count)
+            }
+        }
+        // Zero fill at the end of a segment that is not the last is damage.
+        try Data(whole + Array(repeating: 0, count: 100)).write(to: URL(fileURLWithPath: segment))
+        try FileManager.default.createDirectory(atPath: dir + "/log", withIntermediateDirectories: true)
+        try Data(Segment.header(firstLSN: 11) + LogRecord(lsn: 11, kind: .command, payload: [1]).encoded())
+            .write(to: URL(fileURLWithPath: dir + "/log/" + Segment.fileName(firstLSN: 11)))
+        try Manifest(segments: [Segment.fileName(firstLSN: 1), Segment.fileName(firstLSN: 11)]).write(to: dir, fs: PosixFileSystem())
+        XCTAssertThrowsError(try readAll()) { error in
+            XCTAssertTrue("\(error)".contains("zero bytes to the end of a segment that is not the last"), "\(error)")
+        }
+    }
+
+    /// The zero fill grows with the segment: 64 KiB, then about the segment's size, in
+    /// steps of at most 4 MiB, and never far past the segment's limit.
+    func testPreallocationGrowsWithTheSegment() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), segmentBytes: 64 << 20, progress: progress)
+        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
+        var written = Segment.headerBytes
+        var lsn: UInt64 = 0
+        for round in 0..<60 {
+            for _ in 0..<100 {
+                writer.append(kind: .command, payload: Array(repeating: UInt8(round), count: 1000))
+                written += LogRecord.headerBytes + LogRecord.fixedBodyBytes + 1000
+                lsn += 1
+            }
+            writer.submit()
+            waitFor { progress.snapshot.0 == lsn }
+            let size = try PosixFileSystem().fileSize(segment)
+            XCTAssertGreaterThanOrEqual(size, written)
+            XCTAssertLessThanOrEqual(size, max(64 * 1024, 2 * written + 4096), "at most about double the records")
+            XCTAssertLessThanOrEqual(size - written, 4 << 20)
+        }
+        let small = try makeWriterInNewDirectory(segmentBytes: 4096, progress: Progress())
+        XCTAssertEqual(try PosixFileSystem().fileSize(small.path), 4096, "no more than a small segment's limit")
+        small.writer.close()
+        writer.close()
+    }
+
+    func makeWriterInNewDirectory(segmentBytes: Int, progress: Progress) throws -> (writer: LogWriter, path: String) {
+        let other = dir + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        let writer = try LogWriter(directory: other, fs: PosixFileSystem(), manifest: nil, lastLSN: 0, totalBytes: 0,
+                                   segmentBytesMax: segmentBytes, policy: .always,
+                                   onProgress: { _, d in progress.set(d) }, onFailure: { progress.fail($0) })
+        return (writer, other + "/log/" + Segment.fileName(firstLSN: 1))
     }
 
     func testTornTailIsCutNotAnError() throws {

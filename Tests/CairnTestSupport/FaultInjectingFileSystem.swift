@@ -35,6 +35,9 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
     private var counts: [Operation: Int] = [:]
     /// Size of each file at its last successful sync, to simulate losing unsynced writes.
     private var syncedSizes: [String: Int] = [:]
+    /// Ranges written at an offset since the file's last sync (log segments write into
+    /// preallocated zeros: losing such a write leaves zeros).
+    private var unsyncedRanges: [String: [Range<Int>]] = [:]
     public private(set) var firedFaults = 0
 
     public init() {}
@@ -68,18 +71,37 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         return nil
     }
 
-    /// Cuts every file written through this object back to its last synced size: what a
-    /// power loss leaves when the disk cache was not flushed.
+    /// Cuts every file written through this object back to its last synced size, and
+    /// zeroes what was written at offsets since: what a power loss leaves when the disk
+    /// cache was not flushed.
     public func loseUnsyncedWrites() {
         lock.lock()
         let sizes = syncedSizes
+        let ranges = unsyncedRanges
         lock.unlock()
-        for (path, size) in sizes { _ = Glibc.truncate(path, off_t(size)) }
+        for (path, size) in sizes {
+            _ = Glibc.truncate(path, off_t(size))
+            let fd = open(path, O_WRONLY)
+            guard fd >= 0 else { continue }
+            for range in ranges[path] ?? [] where range.lowerBound < size {
+                let zeros = [UInt8](repeating: 0, count: min(range.upperBound, size) - range.lowerBound)
+                _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(range.lowerBound)) }
+            }
+            Glibc.close(fd)
+        }
     }
 
     public func openForAppend(_ path: String, create: Bool) throws -> Int32 {
         if let f = check(.open, path: path) { throw FileSystemError("open", path, f.errno) }
-        let fd = try real.openForAppend(path, create: create)
+        return track(try real.openForAppend(path, create: create), path: path)
+    }
+
+    public func openForWriting(_ path: String, create: Bool) throws -> Int32 {
+        if let f = check(.open, path: path) { throw FileSystemError("open", path, f.errno) }
+        return track(try real.openForWriting(path, create: create), path: path)
+    }
+
+    private func track(_ fd: Int32, path: String) -> Int32 {
         lock.lock()
         paths[fd] = path
         if syncedSizes[path] == nil {
@@ -91,6 +113,22 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
     }
 
     private var paths: [Int32: String] = [:]
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
+        var bytes = bytes
+        var fault: Fault?
+        if let f = check(.write, path: path) {
+            fault = f
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[0..<min(f.tornBytes, bytes.count)])
+        }
+        if !bytes.isEmpty {
+            lock.lock()
+            unsyncedRanges[path, default: []].append(offset..<(offset + bytes.count))
+            lock.unlock()
+            try real.write(fd, bytes, at: offset, path: path)
+        }
+        if let fault { throw FileSystemError("write", path, fault.errno) }
+    }
 
     public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         if let f = check(.write, path: path) {
@@ -129,6 +167,7 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         if fstat(fd, &st) == 0 {
             lock.lock()
             syncedSizes[path] = Int(st.st_size)
+            unsyncedRanges[path] = nil
             lock.unlock()
         }
     }
@@ -151,7 +190,14 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
     }
 
     public func remove(_ path: String) throws { try real.remove(path) }
-    public func truncate(_ path: String, size: Int) throws { try real.truncate(path, size: size) }
+    /// Truncates and fsyncs: everything in the file is durable afterwards.
+    public func truncate(_ path: String, size: Int) throws {
+        try real.truncate(path, size: size)
+        lock.lock()
+        if syncedSizes[path] != nil { syncedSizes[path] = size }
+        unsyncedRanges[path] = nil
+        lock.unlock()
+    }
     public func readFile(_ path: String) throws -> [UInt8] { try real.readFile(path) }
     public func fileSize(_ path: String) throws -> Int { try real.fileSize(path) }
     public func mapFile(_ path: String) throws -> MappedFile { try real.mapFile(path) }
