@@ -243,6 +243,9 @@ public final class LogWriter: @unchecked Sendable {
                 fs.close(fd)
                 fd = -1
             }
+            // Nothing is taken after this (a checkpoint or a write that raced with the
+            // shutdown is refused, not written to a closed descriptor).
+            lock.withLock { if failure == nil { failure = "the log is closed" } }
         }
     }
 

@@ -71,7 +71,10 @@ final class Persistence {
         refreshProgress()
     }
 
+    /// Closes the log for good (shutdown): later writes are refused with MISCONF, as
+    /// after a failure, so nothing is acknowledged that was not logged.
     func close() {
         writer?.close()
+        markFailed("the log is closed: the server is shutting down")
     }
 }

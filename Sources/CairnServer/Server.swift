@@ -129,9 +129,10 @@ public final class Server: @unchecked Sendable {
             for l in listeners { l.close(promise: nil) }
             engine.checkpointer.killChild()
             // Everything staged reaches the disk before the last replies go out.
+            let healthy = engine.persistence.failure == nil
             engine.persistence.close()
             let last = engine.persistence.lastAppliedLSN
-            if engine.persistence.failure == nil { engine.logProgress(written: last, durable: last) }
+            if healthy { engine.logProgress(written: last, durable: last) }
             for c in engine.clients.values {
                 c.closeAfterFlush = true
                 _ = c.flush()

@@ -221,6 +221,27 @@ final class LogWriterReaderTests: XCTestCase {
         return (writer, other + "/log/" + Segment.fileName(firstLSN: 1))
     }
 
+    /// After close (shutdown), whatever still arrives (a write or a checkpoint racing with
+    /// the shutdown) is refused: not written to the closed descriptor, not reported as a
+    /// write error.
+    func testNothingIsTakenAfterClose() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        writer.append(kind: .command, payload: [1])
+        writer.close()
+        writer.append(kind: .command, payload: [2])
+        writer.submit()
+        _ = writer.rotateForCheckpoint()
+        let refused = expectation(description: "install refused")
+        writer.installSnapshot("x.snap", lsn: 2, snapshotDirectory: dir) { result in
+            if case .failure = result { refused.fulfill() }
+        }
+        wait(for: [refused], timeout: 5)
+        XCTAssertNil(progress.snapshot.1, "no write error reported")
+        XCTAssertEqual(try readAll().0.map(\.lsn), [1])
+        XCTAssertEqual(try Manifest.decode(try PosixFileSystem().readFile(dir + "/MANIFEST")).get().segments.count, 1)
+    }
+
     func testTornTailIsCutNotAnError() throws {
         let progress = Progress()
         let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
