@@ -52,6 +52,9 @@ final class ClientConnection {
     }
 
     /// Sends what has accumulated, then closes if asked to.
+    /// In the engine's list of connections to flush at the end of this loop tick.
+    var flushPending = false
+
     func flush() -> Int {
         inputSinceFlush = 0
         let n = output.readableBytes

@@ -145,7 +145,30 @@ final class Engine: @unchecked Sendable {
             && (tag > persistence.durableLSN || !conn.gated.isEmpty) {
             conn.gate(lsn: tag)
             waiting[ObjectIdentifier(conn)] = conn
-        } else {
+        } else if conn.output.readableBytes > 0 || conn.closeAfterFlush {
+            // Sent once per event-loop tick, after every ready client was read and run,
+            // as Redis writes its replies before it sleeps: the client is woken once for
+            // all of them, not once per connection read.
+            if !conn.flushPending {
+                conn.flushPending = true
+                pendingFlush.append(conn)
+            }
+            if !flushScheduled {
+                flushScheduled = true
+                loop.execute { [self] in flushPending() }
+            }
+        }
+    }
+
+    private var pendingFlush: [ClientConnection] = []
+    private var flushScheduled = false
+
+    private func flushPending() {
+        flushScheduled = false
+        let conns = pendingFlush
+        pendingFlush.removeAll(keepingCapacity: true)
+        for conn in conns {
+            conn.flushPending = false
             stats.netOutputBytes += conn.flush()
         }
     }
