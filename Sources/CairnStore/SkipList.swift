@@ -63,9 +63,11 @@ public final class SkipList {
     @inline(__always) static func forward(_ node: NodeRef, _ i: Int) -> NodeRef? { links(node)[i].forward }
     @inline(__always) static func span(_ node: NodeRef, _ i: Int) -> Int { links(node)[i].span }
 
-    // Scratch space for insert and remove, kept to avoid two allocations per operation.
-    private var update = [NodeRef?](repeating: nil, count: SkipList.maxLevel)
-    private var rankScratch = [Int](repeating: 0, count: SkipList.maxLevel)
+    // Scratch space for insert and remove, allocated once: plain pointers, because a
+    // Swift array stored in a class pays a uniqueness and a bounds check on every write,
+    // and the search loops write at every step.
+    private let update = UnsafeMutablePointer<NodeRef>.allocate(capacity: SkipList.maxLevel)
+    private let rankScratch = UnsafeMutablePointer<Int>.allocate(capacity: SkipList.maxLevel)
 
     static let maxLevel = 32
     let head = SkipList.makeNode(level: SkipList.maxLevel, score: 0, member: .empty)
@@ -82,6 +84,8 @@ public final class SkipList {
             SkipList.freeNode(node)
         }
         SkipList.freeNode(head)
+        update.deallocate()
+        rankScratch.deallocate()
     }
 
     /// xorshift64*: levels need no cryptographic randomness, and the system generator
@@ -113,16 +117,29 @@ public final class SkipList {
     }
 
     public func insert(_ score: Double, _ member: Bytes) {
+        findInsertionPoint(score, member)
+        let newLevel = randomLevel()
+        link(SkipList.makeNode(level: newLevel, score: score, member: member), level: newLevel)
+    }
+
+    /// Fills `update` (the last node before (score, member) at each level) and
+    /// `rankScratch` (the rank of each of those nodes).
+    @inline(__always)
+    private func findInsertionPoint(_ score: Double, _ member: Bytes) {
         var x = head
+        var rank = 0
         for i in stride(from: level - 1, through: 0, by: -1) {
-            rankScratch[i] = i == level - 1 ? 0 : rankScratch[i + 1]
             while let next = SkipList.forward(x, i), SkipList.node(next, before: score, member) {
-                rankScratch[i] += SkipList.span(x, i)
+                rank += SkipList.span(x, i)
                 x = next
             }
+            rankScratch[i] = rank
             update[i] = x
         }
-        let newLevel = randomLevel()
+    }
+
+    /// Links `node` (of `newLevel` levels, its score set) after the nodes in `update`.
+    private func link(_ node: NodeRef, level newLevel: Int) {
         if newLevel > level {
             for i in level..<newLevel {
                 rankScratch[i] = 0
@@ -131,38 +148,47 @@ public final class SkipList {
             }
             level = newLevel
         }
-        let node = SkipList.makeNode(level: newLevel, score: score, member: member)
         let nodeLinks = SkipList.links(node)
+        let rank0 = rankScratch[0]
         for i in 0..<newLevel {
-            let u = SkipList.links(update[i]!)
+            let u = SkipList.links(update[i])
             nodeLinks[i].forward = u[i].forward
             u[i].forward = node
-            nodeLinks[i].span = u[i].span - (rankScratch[0] - rankScratch[i])
-            u[i].span = rankScratch[0] - rankScratch[i] + 1
+            nodeLinks[i].span = u[i].span - (rank0 - rankScratch[i])
+            u[i].span = rank0 - rankScratch[i] + 1
         }
-        for i in newLevel..<level { SkipList.links(update[i]!)[i].span += 1 }
+        if newLevel < level {
+            for i in newLevel..<level { SkipList.links(update[i])[i].span += 1 }
+        }
         node.pointee.backward = update[0] == head ? nil : update[0]
         if let next = nodeLinks[0].forward { next.pointee.backward = node } else { tail = node }
         count += 1
     }
 
-    /// Removes the element with this score and member; true when found.
-    @discardableResult
-    public func remove(_ score: Double, _ member: Bytes) -> Bool {
+    /// Finds the node of (score, member), filling `update`; nil when absent.
+    @inline(__always)
+    private func find(_ score: Double, _ member: Bytes) -> NodeRef? {
         var x = head
         for i in stride(from: level - 1, through: 0, by: -1) {
             while let next = SkipList.forward(x, i), SkipList.node(next, before: score, member) { x = next }
             update[i] = x
         }
         guard let target = SkipList.forward(x, 0), target.pointee.score == score, target.pointee.member == member else {
-            return false
+            return nil
         }
+        return target
+    }
+
+    /// Takes `target` (found by `find`) out of the list without freeing it; returns its level.
+    private func unlink(_ target: NodeRef) -> Int {
         let targetLinks = SkipList.links(target)
+        var targetLevel = 0
         for i in 0..<level {
-            let u = SkipList.links(update[i]!)
+            let u = SkipList.links(update[i])
             if u[i].forward == target {
                 u[i].span += targetLinks[i].span - 1
                 u[i].forward = targetLinks[i].forward
+                targetLevel = i + 1
             } else {
                 u[i].span -= 1
             }
@@ -170,8 +196,34 @@ public final class SkipList {
         if let next = targetLinks[0].forward { next.pointee.backward = target.pointee.backward } else { tail = target.pointee.backward }
         while level > 1 && SkipList.forward(head, level - 1) == nil { level -= 1 }
         count -= 1
+        return targetLevel
+    }
+
+    /// Removes the element with this score and member; true when found.
+    @discardableResult
+    public func remove(_ score: Double, _ member: Bytes) -> Bool {
+        guard let target = find(score, member) else { return false }
+        _ = unlink(target)
         SkipList.freeNode(target)
         return true
+    }
+
+    /// Changes the score of an element known to be present (at `old`). When it keeps its
+    /// place the score changes in place; otherwise the same node moves (as Redis's
+    /// zslUpdateScore: no free and malloc, no copy of the member).
+    public func updateScore(_ member: Bytes, from old: Double, to new: Double) {
+        guard let target = find(old, member) else { return }
+        let previous = target.pointee.backward
+        let next = SkipList.forward(target, 0)
+        if (previous.map { SkipList.node($0, before: new, member) } ?? true)
+            && (next.map { !SkipList.node($0, before: new, member) } ?? true) {
+            target.pointee.score = new
+            return
+        }
+        let targetLevel = unlink(target)
+        target.pointee.score = new
+        findInsertionPoint(new, member)
+        link(target, level: targetLevel)
     }
 
     /// 0-based rank of an element known to be present.

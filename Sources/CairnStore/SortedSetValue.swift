@@ -52,8 +52,7 @@ public final class SortedSetValue {
         if let position = t.find(member) {
             let old = t.entries[position].value
             if old != score {
-                l.remove(old, member)
-                l.insert(score, member)
+                l.updateScore(member, from: old, to: score)
                 t.setValue(score, at: position)
             }
             return false
