@@ -84,6 +84,15 @@ final class LogWriterReaderTests: XCTestCase {
         while !condition() && Date() < deadline { usleep(1000) }
     }
 
+    /// Ten records ("value 0" to "value 9") in a closed log: the segment's path and bytes.
+    func writeTenRecords() throws -> (segment: String, bytes: [UInt8]) {
+        let writer = try makeWriter(fs: PosixFileSystem(), progress: Progress())
+        for i in 0..<10 { writer.append(kind: .command, payload: Array("value \(i)".utf8)) }
+        writer.close()
+        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
+        return (segment, try PosixFileSystem().readFile(segment))
+    }
+
     func readAll(fs: FileSystem = PosixFileSystem()) throws -> ([LogRecord], TornTail?) {
         let reader = try LogReader(directory: dir, fs: fs)
         var records: [LogRecord] = []
@@ -152,12 +161,7 @@ final class LogWriterReaderTests: XCTestCase {
     /// A record cut short inside the zero fill is a torn tail (its bytes are reported,
     /// not the zeros after them); data after zeros further on is damage, not a tail.
     func testTornRecordInsidePreallocatedSpace() throws {
-        let progress = Progress()
-        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
-        for i in 0..<10 { writer.append(kind: .command, payload: Array("value \(i)".utf8)) }
-        writer.close()
-        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
-        let whole = try PosixFileSystem().readFile(segment)
+        let (segment, whole) = try writeTenRecords()
         let next = LogRecord(lsn: 11, kind: .command, payload: Array(repeating: 9, count: 100)).encoded()
         for cut in [3, 8, 12, 40, next.count - 1] {
             var bytes = whole + next[0..<cut]
@@ -243,12 +247,7 @@ final class LogWriterReaderTests: XCTestCase {
     }
 
     func testTornTailIsCutNotAnError() throws {
-        let progress = Progress()
-        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
-        for i in 0..<10 { writer.append(kind: .command, payload: Array("value \(i)".utf8)) }
-        writer.close()
-        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
-        let whole = try PosixFileSystem().readFile(segment)
+        let (segment, whole) = try writeTenRecords()
         let lastRecordStart = whole.count - LogRecord(lsn: 10, kind: .command, payload: Array("value 9".utf8)).encodedSize
         for cut in (lastRecordStart + 1)..<whole.count {
             try Data(whole[0..<cut]).write(to: URL(fileURLWithPath: segment))
@@ -264,12 +263,7 @@ final class LogWriterReaderTests: XCTestCase {
     }
 
     func testDamageInsideTheLogIsRefused() throws {
-        let progress = Progress()
-        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
-        for i in 0..<10 { writer.append(kind: .command, payload: Array("value \(i)".utf8)) }
-        writer.close()
-        let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
-        var bytes = try PosixFileSystem().readFile(segment)
+        var (segment, bytes) = try writeTenRecords()
         bytes[Segment.headerBytes + 10] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
         XCTAssertThrowsError(try readAll()) { error in
