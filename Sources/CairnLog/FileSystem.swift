@@ -63,28 +63,26 @@ public final class PosixFileSystem: FileSystem, @unchecked Sendable {
     }
 
     public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
+        try writeAll(bytes, path: path) { pwrite(fd, $0, $1, off_t(offset + $2)) }
+    }
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        try writeAll(bytes, path: path) { pointer, count, _ in Glibc.write(fd, pointer, count) }
+    }
+
+    /// Calls `write(pointer, count, done)` until every byte is written, again after EINTR;
+    /// an error or a write of nothing throws.
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, path: String,
+                          _ write: (UnsafeRawPointer, Int, Int) -> Int) throws {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            let n = write(bytes.baseAddress! + done, bytes.count - done, done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("write", path, errno)
             }
             if n == 0 { throw FileSystemError("write", path, EIO) }
             done += n
-        }
-    }
-
-    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("write", path, errno)
-            }
-            if n == 0 { throw FileSystemError("write", path, EIO) }
-            offset += n
         }
     }
 

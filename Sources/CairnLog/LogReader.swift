@@ -86,16 +86,11 @@ public final class LogReader {
             if bytes.isEmpty {
                 guard segmentIndex < segments.count else { return nil }
                 try openSegment()
-                if bytes.isEmpty { continue }
             }
             let path = logDirectory + "/" + segments[segmentIndex]
             let isLast = segmentIndex == segments.count - 1
             if offset >= bytes.count {
-                if isLast { appendOffset = bytes.count }
-                bytesInDoneSegments += bytes.count
-                bytes = []
-                offset = 0
-                segmentIndex += 1
+                endSegment()
                 continue
             }
             let result = bytes.withUnsafeBytes { LogRecord.read($0, at: offset) }
@@ -115,9 +110,8 @@ public final class LogReader {
                 guard isLast else {
                     throw LogCorruption(file: path, offset: offset, reason: "zero bytes to the end of a segment that is not the last")
                 }
-                zeroFillBytes = bytes.count - offset
-                totalBytes -= zeroFillBytes
-                finish()
+                _ = takeZeroFill()
+                endSegment()
                 return nil
             case .incomplete(let reason):
                 guard isLast else { throw LogCorruption(file: path, offset: offset, reason: reason + " (not the last segment)") }
@@ -126,7 +120,7 @@ public final class LogReader {
             case .damaged(let reason, let end):
                 // A record cut short by a crash in preallocated space: its bytes, then
                 // the zero fill (the record's claimed end may lie inside the zeros).
-                if isLast && (end >= bytes.count || Self.onlyZeros(bytes, from: end)) {
+                if isLast && (end >= bytes.count || bytes.withUnsafeBytes { LogRecord.onlyZeros($0, from: end) }) {
                     cutTornTail(path: path, reason: reason)
                     return nil
                 }
@@ -138,6 +132,14 @@ public final class LogReader {
     /// Records a torn tail from `offset`: its bytes up to the last non-zero one are
     /// reported as dropped, the zero fill after them is not counted.
     private func cutTornTail(path: String, reason: String) {
+        let dataEnd = takeZeroFill()
+        tornTail = TornTail(file: path, offset: offset, droppedBytes: dataEnd - offset, reason: reason)
+        endSegment()
+    }
+
+    /// Takes the zero bytes at the end of the segment (after its last non-zero byte, none
+    /// before `offset`) out of `totalBytes` as zero fill; returns where the data ends.
+    private func takeZeroFill() -> Int {
         let dataEnd = bytes.withUnsafeBytes { raw -> Int in
             var end = raw.count
             while end > offset && raw[end - 1] == 0 { end -= 1 }
@@ -145,20 +147,17 @@ public final class LogReader {
         }
         zeroFillBytes = bytes.count - dataEnd
         totalBytes -= zeroFillBytes
-        tornTail = TornTail(file: path, offset: offset, droppedBytes: dataEnd - offset, reason: reason)
-        finish()
+        return dataEnd
     }
 
-    private static func onlyZeros(_ bytes: [UInt8], from start: Int) -> Bool {
-        bytes.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[min(start, $0.count)...]).allSatisfy { $0 == 0 } }
-    }
-
-    private func finish() {
-        appendOffset = offset
+    /// Leaves the current segment at `offset`, the end of what was read of it: for the
+    /// last segment, where the log ends and the writer goes on.
+    private func endSegment() {
+        if segmentIndex == segments.count - 1 { appendOffset = offset }
         bytesInDoneSegments += offset
         bytes = []
         offset = 0
-        segmentIndex = segments.count
+        segmentIndex += 1
     }
 
     private func openSegment() throws {
@@ -187,13 +186,6 @@ public final class LogReader {
             if lastLSN == 0 && first > 0 { lastLSN = first - 1 }
         }
         offset = Segment.headerBytes
-        if offset >= bytes.count {
-            if segmentIndex == segments.count - 1 { appendOffset = bytes.count }
-            bytesInDoneSegments += bytes.count
-            bytes = []
-            offset = 0
-            segmentIndex += 1
-        }
     }
 
     /// Reads to the end (checking everything), then returns the torn tail, if any.

@@ -99,19 +99,23 @@ public enum RecordRead {
 }
 
 extension LogRecord {
+    /// Whether every byte from `start` (clamped to the end) is zero.
+    static func onlyZeros(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        UnsafeRawBufferPointer(rebasing: bytes[min(start, bytes.count)...]).allSatisfy { $0 == 0 }
+    }
+
     /// Decodes the record starting at `offset` of `bytes`.
     public static func read(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> RecordRead {
         let remaining = bytes.count - offset
         if remaining < headerBytes + fixedBodyBytes {
-            if UnsafeRawBufferPointer(rebasing: bytes[offset...]).allSatisfy({ $0 == 0 }) { return .zeroFill }
+            if onlyZeros(bytes, from: offset) { return .zeroFill }
             return .incomplete(reason: "only \(remaining) bytes left, less than a record header")
         }
         let length = Int(readLE(bytes, offset, as: UInt32.self))
         let crc = readLE(bytes, offset + 4, as: UInt32.self)
         if length == 0 && crc == 0 {
             // Zero fill: a file extended by the file system before the data reached it.
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            if rest.allSatisfy({ $0 == 0 }) { return .zeroFill }
+            if onlyZeros(bytes, from: offset) { return .zeroFill }
             return .damaged(reason: "zero length record followed by data", end: offset + headerBytes)
         }
         if length < fixedBodyBytes || length > bodyBytesMax {

@@ -447,23 +447,18 @@ extension LogWriter {
     func preallocate(through end: Int) throws {
         guard end > preallocatedEnd else { return }
         let step = min(max(preallocatedEnd, Self.preallocationStepMin), Self.preallocationStepMax)
-        var target = max(end, min(preallocatedEnd + step, max(segmentBytesMax, end)))
-        target = (target + 4095) & ~4095
-        try Self.writeZeros(fd, fs: fs, path: segmentPath, from: preallocatedEnd, to: target)
+        let target = (max(end, min(preallocatedEnd + step, segmentBytesMax)) + 4095) & ~4095
+        try writeZeros(fd, path: segmentPath, from: preallocatedEnd, to: target)
         preallocatedEnd = target
     }
 
-    private static func writeZeros(_ fd: Int32, fs: FileSystem, path: String, from: Int, to end: Int) throws {
+    func writeZeros(_ fd: Int32, path: String, from: Int, to end: Int) throws {
         var offset = from
         while offset < end {
-            let n = min(end - offset, zeros.count)
-            try zeros.withUnsafeBytes { try fs.write(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: offset, path: path) }
+            let n = min(end - offset, Self.zeros.count)
+            try Self.zeros.withUnsafeBytes { try fs.write(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: offset, path: path) }
             offset += n
         }
-    }
-
-    fileprivate func writeZeros(_ fd: Int32, path: String, from: Int, to end: Int) throws {
-        try Self.writeZeros(fd, fs: fs, path: path, from: from, to: end)
     }
 }
 

@@ -51,10 +51,10 @@ final class ClientConnection {
         return "\(ip):\(port)"
     }
 
-    /// Sends what has accumulated, then closes if asked to.
     /// In the engine's list of connections to flush at the end of this loop tick.
     var flushPending = false
 
+    /// Sends what has accumulated, then closes if asked to.
     func flush() -> Int {
         inputSinceFlush = 0
         let n = output.readableBytes

@@ -157,9 +157,7 @@ public final class SkipList {
             nodeLinks[i].span = u[i].span - (rank0 - rankScratch[i])
             u[i].span = rank0 - rankScratch[i] + 1
         }
-        if newLevel < level {
-            for i in newLevel..<level { SkipList.links(update[i])[i].span += 1 }
-        }
+        for i in newLevel..<level { SkipList.links(update[i])[i].span += 1 }
         node.pointee.backward = update[0] == head ? nil : update[0]
         if let next = nodeLinks[0].forward { next.pointee.backward = node } else { tail = node }
         count += 1
