@@ -193,156 +193,118 @@ final class RandomizedDifferentialTests: XCTestCase {
         }
     }
 
-    func testRandomHashOperations() throws {
-        var rng = SeededRandom(state: 20261121)
-        let cairn = try ServerProcess.cairn(["--enable-debug-command", "yes"])
-        let redis = try ServerProcess.redis(["--enable-debug-command", "yes"])
+    /// Starts Cairn and redis-server (with `arguments`, DEBUG enabled), sends both the 3,000
+    /// commands `next` makes and compares every reply; now and then both save and reload
+    /// (Cairn through its snapshot, Redis through its RDB), and what follows must still agree.
+    func runRandomized(seed: UInt64, arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line,
+                       next: (inout SeededRandom) -> [String]) throws {
+        var rng = SeededRandom(state: seed)
+        let cairn = try ServerProcess.cairn(arguments + ["--enable-debug-command", "yes"])
+        let redis = try ServerProcess.redis(arguments + ["--enable-debug-command", "yes"])
         defer { cairn.stop(); redis.stop() }
         let c = try cairn.client(), r = try redis.client()
-        func word(_ prefix: String, _ n: Int) -> String { "\(prefix)\(Int.random(in: 0..<n, using: &rng))" }
         var mismatches: [String] = []
-        func record(_ command: [String]) throws {
-            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
-        }
         for _ in 0..<3000 {
-            let key = word("h", 4)
-            let command: [String]
-            switch Int.random(in: 0..<12, using: &rng) {
-            case 0, 1: command = ["HSET", key, word("f", 30), word("v", 1000)]
-            case 2: command = ["HSET", key, word("f", 30), word("v", 10), word("f", 30), word("v", 10)]
-            case 3: command = ["HDEL", key, word("f", 30), word("f", 30)]
-            case 4: command = ["HGET", key, word("f", 30)]
-            case 5: command = ["HMGET", key, word("f", 30), word("f", 30), word("f", 30)]
-            case 6: command = ["HINCRBY", key, word("n", 5), String(Int.random(in: -100...100, using: &rng))]
-            case 7: command = ["HSETNX", key, word("f", 30), "nx"]
-            case 8: command = ["HLEN", key]
-            case 9: command = ["HEXISTS", key, word("f", 30)]
-            case 10: command = ["HSTRLEN", key, word("f", 30)]
-            default: command = ["HGETALL", key]
+            if let m = try RandomizedDifferentialTests.differ(next(&rng), c, r) { mismatches.append(m) }
+            if Int.random(in: 0..<250, using: &rng) == 0,
+               let m = try RandomizedDifferentialTests.differ(["DEBUG", "RELOAD"], c, r) {
+                mismatches.append(m)
             }
-            try record(command)
-            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
-            // through its RDB), and the operations after must still agree.
-            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
-        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
+        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"),
+                  file: file, line: line)
+    }
+
+    func testRandomHashOperations() throws {
+        try runRandomized(seed: 20261121) { rng in
+            func word(_ prefix: String, _ n: Int) -> String { "\(prefix)\(Int.random(in: 0..<n, using: &rng))" }
+            let key = word("h", 4)
+            switch Int.random(in: 0..<12, using: &rng) {
+            case 0, 1: return ["HSET", key, word("f", 30), word("v", 1000)]
+            case 2: return ["HSET", key, word("f", 30), word("v", 10), word("f", 30), word("v", 10)]
+            case 3: return ["HDEL", key, word("f", 30), word("f", 30)]
+            case 4: return ["HGET", key, word("f", 30)]
+            case 5: return ["HMGET", key, word("f", 30), word("f", 30), word("f", 30)]
+            case 6: return ["HINCRBY", key, word("n", 5), String(Int.random(in: -100...100, using: &rng))]
+            case 7: return ["HSETNX", key, word("f", 30), "nx"]
+            case 8: return ["HLEN", key]
+            case 9: return ["HEXISTS", key, word("f", 30)]
+            case 10: return ["HSTRLEN", key, word("f", 30)]
+            default: return ["HGETALL", key]
+            }
+        }
     }
 
     func testRandomListOperations() throws {
-        var rng = SeededRandom(state: 424_242)
-        let cairn = try ServerProcess.cairn(["--list-max-listpack-size", "4", "--enable-debug-command", "yes"])
-        let redis = try ServerProcess.redis(["--list-max-listpack-size", "4", "--enable-debug-command", "yes"])
-        defer { cairn.stop(); redis.stop() }
-        let c = try cairn.client(), r = try redis.client()
-        func key() -> String { "l\(Int.random(in: 0..<3, using: &rng))" }
-        func value() -> String { "v\(Int.random(in: 0..<8, using: &rng))" }
-        func index() -> String { String(Int.random(in: -12...12, using: &rng)) }
-        var mismatches: [String] = []
-        func record(_ command: [String]) throws {
-            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
-        }
-        for _ in 0..<3000 {
-            let command: [String]
+        try runRandomized(seed: 424_242, arguments: ["--list-max-listpack-size", "4"]) { rng in
+            func key() -> String { "l\(Int.random(in: 0..<3, using: &rng))" }
+            func value() -> String { "v\(Int.random(in: 0..<8, using: &rng))" }
+            func index() -> String { String(Int.random(in: -12...12, using: &rng)) }
             switch Int.random(in: 0..<16, using: &rng) {
-            case 0, 1: command = ["LPUSH", key(), value(), value()]
-            case 2, 3: command = ["RPUSH", key(), value()]
-            case 4: command = ["LPOP", key()]
-            case 5: command = ["RPOP", key(), String(Int.random(in: 0...3, using: &rng))]
-            case 6: command = ["LRANGE", key(), index(), index()]
-            case 7: command = ["LINDEX", key(), index()]
-            case 8: command = ["LSET", key(), index(), value()]
-            case 9: command = ["LINSERT", key(), Bool.random(using: &rng) ? "BEFORE" : "AFTER", value(), value()]
-            case 10: command = ["LREM", key(), index(), value()]
-            case 11: command = ["LTRIM", key(), index(), index()]
-            case 12: command = ["LPOS", key(), value(), "RANK", String([1, 2, -1, -2].randomElement(using: &rng)!), "COUNT", "0"]
-            case 13: command = ["LMOVE", key(), key(), Bool.random(using: &rng) ? "LEFT" : "RIGHT", Bool.random(using: &rng) ? "LEFT" : "RIGHT"]
-            case 14: command = ["LMPOP", "2", key(), key(), "LEFT", "COUNT", "2"]
-            default: command = ["LLEN", key()]
+            case 0, 1: return ["LPUSH", key(), value(), value()]
+            case 2, 3: return ["RPUSH", key(), value()]
+            case 4: return ["LPOP", key()]
+            case 5: return ["RPOP", key(), String(Int.random(in: 0...3, using: &rng))]
+            case 6: return ["LRANGE", key(), index(), index()]
+            case 7: return ["LINDEX", key(), index()]
+            case 8: return ["LSET", key(), index(), value()]
+            case 9: return ["LINSERT", key(), Bool.random(using: &rng) ? "BEFORE" : "AFTER", value(), value()]
+            case 10: return ["LREM", key(), index(), value()]
+            case 11: return ["LTRIM", key(), index(), index()]
+            case 12: return ["LPOS", key(), value(), "RANK", String([1, 2, -1, -2].randomElement(using: &rng)!), "COUNT", "0"]
+            case 13: return ["LMOVE", key(), key(), Bool.random(using: &rng) ? "LEFT" : "RIGHT", Bool.random(using: &rng) ? "LEFT" : "RIGHT"]
+            case 14: return ["LMPOP", "2", key(), key(), "LEFT", "COUNT", "2"]
+            default: return ["LLEN", key()]
             }
-            try record(command)
-            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
-            // through its RDB), and the operations after must still agree.
-            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
-        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
 
     /// Small sorted sets turn into skip lists at 4 members here, so both encodings are hit.
     func testRandomSortedSetOperations() throws {
-        var rng = SeededRandom(state: 99_001)
-        let cairn = try ServerProcess.cairn(["--zset-max-listpack-entries", "4", "--enable-debug-command", "yes"])
-        let redis = try ServerProcess.redis(["--zset-max-listpack-entries", "4", "--enable-debug-command", "yes"])
-        defer { cairn.stop(); redis.stop() }
-        let c = try cairn.client(), r = try redis.client()
-        func key() -> String { "z\(Int.random(in: 0..<3, using: &rng))" }
-        func member() -> String { "m\(Int.random(in: 0..<25, using: &rng))" }
-        func score() -> String { ["0", "1", "1.5", "2", "-3", "10", "inf", "-inf", "7.25"].randomElement(using: &rng)! }
-        func bound() -> String { ["-inf", "+inf", "0", "(1", "2", "(10", "1.5", "-3"].randomElement(using: &rng)! }
-        func lex() -> String { ["-", "+", "[m1", "(m1", "[m2", "(m3", "[m9"].randomElement(using: &rng)! }
-        func index() -> String { String(Int.random(in: -8...8, using: &rng)) }
-        var mismatches: [String] = []
-        func record(_ command: [String]) throws {
-            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
-        }
-        for _ in 0..<3000 {
-            let command: [String]
+        try runRandomized(seed: 99_001, arguments: ["--zset-max-listpack-entries", "4"]) { rng in
+            func key() -> String { "z\(Int.random(in: 0..<3, using: &rng))" }
+            func member() -> String { "m\(Int.random(in: 0..<25, using: &rng))" }
+            func score() -> String { ["0", "1", "1.5", "2", "-3", "10", "inf", "-inf", "7.25"].randomElement(using: &rng)! }
+            func bound() -> String { ["-inf", "+inf", "0", "(1", "2", "(10", "1.5", "-3"].randomElement(using: &rng)! }
+            func lex() -> String { ["-", "+", "[m1", "(m1", "[m2", "(m3", "[m9"].randomElement(using: &rng)! }
+            func index() -> String { String(Int.random(in: -8...8, using: &rng)) }
             switch Int.random(in: 0..<16, using: &rng) {
-            case 0, 1, 2: command = ["ZADD", key(), score(), member(), score(), member()]
-            case 3: command = ["ZREM", key(), member()]
-            case 4: command = ["ZINCRBY", key(), score(), member()]
-            case 5: command = ["ZRANGE", key(), index(), index(), "WITHSCORES"]
-            case 6: command = ["ZRANGE", key(), index(), index(), "REV"]
-            case 7: command = ["ZRANK", key(), member()]
-            case 8: command = ["ZREVRANK", key(), member()]
-            case 9: command = ["ZCOUNT", key(), bound(), bound()]
-            case 10: command = ["ZRANGEBYSCORE", key(), bound(), bound(), "WITHSCORES", "LIMIT", "1", "3"]
-            case 11: command = ["ZREVRANGEBYSCORE", key(), bound(), bound()]
+            case 0, 1, 2: return ["ZADD", key(), score(), member(), score(), member()]
+            case 3: return ["ZREM", key(), member()]
+            case 4: return ["ZINCRBY", key(), score(), member()]
+            case 5: return ["ZRANGE", key(), index(), index(), "WITHSCORES"]
+            case 6: return ["ZRANGE", key(), index(), index(), "REV"]
+            case 7: return ["ZRANK", key(), member()]
+            case 8: return ["ZREVRANK", key(), member()]
+            case 9: return ["ZCOUNT", key(), bound(), bound()]
+            case 10: return ["ZRANGEBYSCORE", key(), bound(), bound(), "WITHSCORES", "LIMIT", "1", "3"]
+            case 11: return ["ZREVRANGEBYSCORE", key(), bound(), bound()]
             // Lex ranges are defined when all scores are equal (Redis leaves the rest unspecified).
-            case 12: command = Bool.random(using: &rng) ? ["ZADD", "lz", "0", member()] : ["ZRANGE", "lz", lex(), lex(), "BYLEX"]
-            case 13: command = ["ZREMRANGEBYRANK", key(), index(), index()]
-            case 14: command = ["ZPOPMIN", key(), String(Int.random(in: 0...2, using: &rng))]
-            default: command = ["ZSCORE", key(), member()]
+            case 12: return Bool.random(using: &rng) ? ["ZADD", "lz", "0", member()] : ["ZRANGE", "lz", lex(), lex(), "BYLEX"]
+            case 13: return ["ZREMRANGEBYRANK", key(), index(), index()]
+            case 14: return ["ZPOPMIN", key(), String(Int.random(in: 0...2, using: &rng))]
+            default: return ["ZSCORE", key(), member()]
             }
-            try record(command)
-            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
-            // through its RDB), and the operations after must still agree.
-            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
-        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
 
     /// Integer members keep the intset encoding, so even member order must agree.
     func testRandomSetOperations() throws {
-        var rng = SeededRandom(state: 7_770_001)
-        let cairn = try ServerProcess.cairn(["--enable-debug-command", "yes"])
-        let redis = try ServerProcess.redis(["--enable-debug-command", "yes"])
-        defer { cairn.stop(); redis.stop() }
-        let c = try cairn.client(), r = try redis.client()
-        func key() -> String { "s\(Int.random(in: 0..<4, using: &rng))" }
-        func member() -> String { String(Int.random(in: -40...40, using: &rng) * (Int.random(in: 0..<10, using: &rng) == 0 ? 100_000 : 1)) }
-        var mismatches: [String] = []
-        func record(_ command: [String]) throws {
-            if let m = try RandomizedDifferentialTests.differ(command, c, r) { mismatches.append(m) }
-        }
-        for _ in 0..<3000 {
-            let command: [String]
+        try runRandomized(seed: 7_770_001) { rng in
+            func key() -> String { "s\(Int.random(in: 0..<4, using: &rng))" }
+            func member() -> String { String(Int.random(in: -40...40, using: &rng) * (Int.random(in: 0..<10, using: &rng) == 0 ? 100_000 : 1)) }
             switch Int.random(in: 0..<12, using: &rng) {
-            case 0, 1, 2: command = ["SADD", key(), member(), member()]
-            case 3: command = ["SREM", key(), member(), member()]
-            case 4: command = ["SISMEMBER", key(), member()]
-            case 5: command = ["SMISMEMBER", key(), member(), member()]
-            case 6: command = ["SCARD", key()]
-            case 7: command = ["SINTER", key(), key()]
-            case 8: command = ["SUNION", key(), key()]
-            case 9: command = ["SDIFF", key(), key(), key()]
-            case 10: command = ["SMOVE", key(), key(), member()]
-            default: command = ["SMEMBERS", key()]
+            case 0, 1, 2: return ["SADD", key(), member(), member()]
+            case 3: return ["SREM", key(), member(), member()]
+            case 4: return ["SISMEMBER", key(), member()]
+            case 5: return ["SMISMEMBER", key(), member(), member()]
+            case 6: return ["SCARD", key()]
+            case 7: return ["SINTER", key(), key()]
+            case 8: return ["SUNION", key(), key()]
+            case 9: return ["SDIFF", key(), key(), key()]
+            case 10: return ["SMOVE", key(), key(), member()]
+            default: return ["SMEMBERS", key()]
             }
-            try record(command)
-            // Now and then both servers save and reload (Cairn: through its snapshot, Redis:
-            // through its RDB), and the operations after must still agree.
-            if Int.random(in: 0..<250, using: &rng) == 0 { try record(["DEBUG", "RELOAD"]) }
         }
-        XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n"))
     }
 }
