@@ -34,6 +34,13 @@ final class FixtureTests: XCTestCase {
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("records: 7, LSN 1 to 7") && out.contains("log OK"), out)
 
+        // What a crash leaves after preallocation: zeros after the last record.
+        let segment = whole.appendingPathComponent("log/00000000000000000001.log")
+        try (try Data(contentsOf: segment) + Data(count: 5000)).write(to: segment)
+        (status, out) = try cairnTool(["check-log", whole.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("records: 7, LSN 1 to 7") && out.contains("zero fill: 5000 byte(s)") && out.contains("log OK"), out)
+
         let torn = try copy("torn-tail")
         (status, out) = try cairnTool(["check-log", torn.path])
         XCTAssertEqual(status, 1, out)
@@ -55,6 +62,11 @@ final class FixtureTests: XCTestCase {
 
     func testServerRecoversTheFixtureLog() throws {
         let whole = try copy("whole")
+        // With zeros after the last record, as a crash leaves the preallocated segment:
+        // the server reads them as the end of the log and writes on from there.
+        let segment = whole.appendingPathComponent("log/00000000000000000001.log")
+        let records = try Data(contentsOf: segment)
+        try (records + Data(count: 70_000)).write(to: segment)
         let port = freePort()
         let server = try ServerProcess.cairn(directory: whole, port: port)
         defer { server.stop() }
@@ -68,6 +80,14 @@ final class FixtureTests: XCTestCase {
         } else {
             XCTAssertEqual(try c.call("EXISTS", "ttl"), .integer(0), "its PXAT time has passed")
         }
+        XCTAssertEqual(try c.call("SET", "after", "zeros").string, "OK")
+        server.stop()  // SIGKILL: the fill stays
+        let written = try Data(contentsOf: segment)
+        XCTAssertEqual(written.prefix(records.count), records, "the records before the zero fill are kept")
+        XCTAssertNotEqual(written[written.startIndex + records.count], 0, "the new record starts right after them, not after the fill")
+        let again = try ServerProcess.cairn(directory: whole, port: freePort())
+        defer { again.stop() }
+        XCTAssertEqual(try again.client().call("GET", "after").string, "zeros")
     }
 
     func testConfigurationFileFixture() throws {
