@@ -3,14 +3,23 @@ import CairnCore
 /// A hash: packed while small (Redis's "listpack" encoding), a key table beyond the
 /// thresholds ("hashtable"); like Redis, it never goes back to packed.
 public final class HashValue {
+    /// How the hash is held, for reading: a packed view is valid until the hash changes.
     public enum Storage {
         case packed(PackedPairs)
         case table(KeyTable<Bytes>)
     }
 
-    public private(set) var storage: Storage = .packed(PackedPairs())
+    /// One word (see `PackedOrBig`): the packed block, or the table.
+    private var word = PackedOrBig<KeyTable<Bytes>>()
 
     public init() {}
+
+    deinit { word.release() }
+
+    public var storage: Storage {
+        if let t = word.big { return .table(t) }
+        return .packed(PackedPairs(block: word.block))
+    }
 
     public var count: Int {
         switch storage {
@@ -42,9 +51,8 @@ public final class HashValue {
                 || (p.count >= maxPackedEntries && !p.contains(field)) {
                 convertToTable()
             } else {
-                storage = .packed(PackedPairs())  // drop the extra reference so the edit is in place
                 let added = p.set(field, value)
-                storage = .packed(p)
+                word.block = p.block
                 return added
             }
         }
@@ -58,9 +66,8 @@ public final class HashValue {
     public func remove(_ field: Bytes) -> Bool {
         switch storage {
         case .packed(var p):
-            storage = .packed(PackedPairs())
             let removed = p.remove(field)
-            storage = .packed(p)
+            word.block = p.block
             return removed
         case .table(let t):
             return t.remove(field) != nil
@@ -71,7 +78,7 @@ public final class HashValue {
         guard case .packed(let p) = storage else { return }
         let t = KeyTable<Bytes>(seed: UInt64.random(in: 0...UInt64.max))
         p.forEach { t.insert($0, $1) }
-        storage = .table(t)
+        word.adopt(t)
     }
 
     /// Every field and value: insertion order while packed, table order after.
@@ -93,11 +100,11 @@ public final class HashValue {
     public func copy() -> HashValue {
         let h = HashValue()
         switch storage {
-        case .packed(let p): h.storage = .packed(p)
+        case .packed(let p): h.word.block = p.block.duplicate()
         case .table(let t):
             let n = KeyTable<Bytes>(seed: UInt64.random(in: 0...UInt64.max))
             for e in t.entries { n.insert(e.key, e.value) }
-            h.storage = .table(n)
+            h.word.adopt(n)
         }
         return h
     }

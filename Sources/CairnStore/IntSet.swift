@@ -1,13 +1,21 @@
 import CairnCore
 
 /// A sorted set of integers packed at the narrowest width that holds them all (2, 4 or 8
-/// bytes each), searched by bisection: Redis's intset.
+/// bytes each), searched by bisection: Redis's intset. Held in a `PackedBlock` (the width
+/// is its length over its count), which `SetValue` owns; a standalone value calls `free()`.
 public struct IntSet {
-    public private(set) var width = 2
-    private var data: [UInt8] = []
-    public private(set) var count = 0
+    public private(set) var block: PackedBlock
 
-    public init() {}
+    public init() { block = PackedBlock() }
+
+    init(block: PackedBlock) { self.block = block }
+
+    public var count: Int { block.count }
+
+    public var width: Int {
+        let n = block.count
+        return n == 0 ? 2 : block.length / n
+    }
 
     static func widthFor(_ v: Int64) -> Int {
         if v >= Int64(Int16.min) && v <= Int64(Int16.max) { return 2 }
@@ -15,22 +23,25 @@ public struct IntSet {
         return 8
     }
 
-    public subscript(i: Int) -> Int64 {
-        data.withUnsafeBytes { raw in
-            switch width {
-            case 2: return Int64(raw.loadUnaligned(fromByteOffset: i * 2, as: Int16.self))
-            case 4: return Int64(raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
-            default: return raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)
-            }
+    public subscript(i: Int) -> Int64 { IntSet.load(block.start, i, width) }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutableRawPointer, _ i: Int, _ width: Int) -> Int64 {
+        switch width {
+        case 2: return Int64(p.loadUnaligned(fromByteOffset: i * 2, as: Int16.self))
+        case 4: return Int64(p.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
+        default: return p.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)
         }
     }
 
     /// Index of `v`, or where it would go.
     func search(_ v: Int64) -> (found: Bool, index: Int) {
         var lo = 0, hi = count
+        guard hi > 0 else { return (false, 0) }
+        let p = block.start, w = width
         while lo < hi {
             let mid = (lo + hi) / 2
-            let m = self[mid]
+            let m = IntSet.load(p, mid, w)
             if m == v { return (true, mid) }
             if m < v { lo = mid + 1 } else { hi = mid }
         }
@@ -39,36 +50,37 @@ public struct IntSet {
 
     public func contains(_ v: Int64) -> Bool { search(v).found }
 
-    private mutating func store(_ v: Int64, at i: Int) {
-        data.withUnsafeMutableBytes { raw in
-            switch width {
-            case 2: raw.storeBytes(of: Int16(v), toByteOffset: i * 2, as: Int16.self)
-            case 4: raw.storeBytes(of: Int32(v), toByteOffset: i * 4, as: Int32.self)
-            default: raw.storeBytes(of: v, toByteOffset: i * 8, as: Int64.self)
-            }
+    @inline(__always)
+    private static func store(_ v: Int64, _ p: UnsafeMutableRawPointer, _ i: Int, _ width: Int) {
+        switch width {
+        case 2: p.storeBytes(of: Int16(v), toByteOffset: i * 2, as: Int16.self)
+        case 4: p.storeBytes(of: Int32(v), toByteOffset: i * 4, as: Int32.self)
+        default: p.storeBytes(of: v, toByteOffset: i * 8, as: Int64.self)
         }
     }
 
-    /// Inserts; true when new. Widens every element when `v` needs more bytes.
+    /// Inserts; true when new. Widens every element when `v` needs more bytes. The block
+    /// grows by exactly one element, as Redis's intset reallocates.
     @discardableResult
     public mutating func insert(_ v: Int64) -> Bool {
         let needed = IntSet.widthFor(v)
-        if needed > width {
-            let values = (0..<count).map { self[$0] }
-            width = needed
-            data = [UInt8](repeating: 0, count: values.count * width)
-            for (i, x) in values.enumerated() { store(x, at: i) }
+        let n = count
+        if n == 0 {
+            IntSet.store(v, block.replace(0..<0, withLength: needed), 0, needed)
+            block.setCount(1)
+            return true
+        }
+        var w = width
+        if needed > w {
+            let old = values
+            let p = block.replace(0..<block.length, withLength: n * needed)
+            for (i, x) in old.enumerated() { IntSet.store(x, p, i, needed) }
+            w = needed
         }
         let (found, index) = search(v)
         if found { return false }
-        var grown = [UInt8]()
-        grown.reserveCapacity((count + 1) * width)  // exact growth, as Redis's intset reallocates
-        grown.append(contentsOf: data[0..<(index * width)])
-        grown.append(contentsOf: repeatElement(0, count: width))
-        grown.append(contentsOf: data[(index * width)...])
-        data = grown
-        count += 1
-        store(v, at: index)
+        IntSet.store(v, block.replace((index * w)..<(index * w), withLength: w), 0, w)
+        block.setCount(n + 1)
         return true
     }
 
@@ -76,10 +88,14 @@ public struct IntSet {
     public mutating func remove(_ v: Int64) -> Bool {
         let (found, index) = search(v)
         guard found else { return false }
-        data.removeSubrange((index * width)..<((index + 1) * width))
-        count -= 1
+        let w = width
+        _ = block.replace((index * w)..<((index + 1) * w), withLength: 0)
+        block.setCount(count - 1)
         return true
     }
+
+    /// Frees the block (a standalone value; a set frees its own).
+    public func free() { block.free() }
 
     public var values: [Int64] { (0..<count).map { self[$0] } }
 }

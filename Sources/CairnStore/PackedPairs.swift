@@ -1,46 +1,36 @@
 import CairnCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Field-value pairs packed back to back in one byte array, in insertion order: Cairn's
+/// Field-value pairs packed back to back in one `PackedBlock`, in insertion order: Cairn's
 /// equivalent of Redis's listpack for small hashes. Each string is a varint length then
 /// its bytes, so a pair costs its bytes plus 2 to 10; lookups are linear scans, which is
 /// why only small collections use it (the thresholds are hash-max-listpack-entries and
 /// hash-max-listpack-value).
+///
+/// The block is not owned: `HashValue` frees it. A standalone value (a test) calls `free()`.
 public struct PackedPairs {
-    public private(set) var bytes: [UInt8] = []
-    public private(set) var count = 0
+    public private(set) var block: PackedBlock
 
-    public init() {}
+    public init() { block = PackedBlock() }
+
+    init(block: PackedBlock) { self.block = block }
+
+    public var count: Int { block.count }
 
     /// Reads the string at `offset`: its bytes' range and the offset after it.
     @inline(__always)
     func string(at offset: Int) -> (Range<Int>, Int) {
-        let (length, p) = Varint.read(bytes, at: offset)
+        let (length, p) = Varint.read(UnsafeRawPointer(block.start), at: offset)
         return (p..<(p + length), p + length)
-    }
-
-    func bytesOf(_ range: Range<Int>) -> Bytes {
-        bytes.withUnsafeBytes { Bytes(UnsafeRawBufferPointer(rebasing: $0[range])) }
-    }
-
-    func equals(_ range: Range<Int>, _ key: Bytes) -> Bool {
-        guard range.count == key.count else { return false }
-        return bytes.withUnsafeBytes { raw in
-            key.withUnsafeBytes { k in
-                range.count == 0 || memcmp(raw.baseAddress! + range.lowerBound, k.baseAddress!, range.count) == 0
-            }
-        }
     }
 
     /// Where the pair of `field` starts and where its value lies.
     func locate(_ field: Bytes) -> (start: Int, value: Range<Int>, end: Int)? {
         var p = 0
-        while p < bytes.count {
+        let end = block.length
+        while p < end {
             let (f, afterField) = string(at: p)
             let (v, afterValue) = string(at: afterField)
-            if equals(f, field) { return (p, v, afterValue) }
+            if block.equals(f, field) { return (p, v, afterValue) }
             p = afterValue
         }
         return nil
@@ -48,56 +38,53 @@ public struct PackedPairs {
 
     public func get(_ field: Bytes) -> Bytes? {
         guard let loc = locate(field) else { return nil }
-        return bytesOf(loc.value)
+        return block.bytes(loc.value)
     }
 
     public func contains(_ field: Bytes) -> Bool { locate(field) != nil }
 
+    /// Writes a string (varint length, bytes) at `p`; returns the bytes written.
+    @inline(__always)
+    private static func write(_ s: Bytes, at p: UnsafeMutableRawPointer) -> Int {
+        let n = Varint.write(s.count, to: p)
+        if s.count > 0 { s.withUnsafeBytes { (p + n).copyMemory(from: $0.baseAddress!, byteCount: s.count) } }
+        return n + s.count
+    }
+
     /// Sets `field`; returns true when it was new. A replaced value keeps its position.
     @discardableResult
     public mutating func set(_ field: Bytes, _ value: Bytes) -> Bool {
-        var encoded: [UInt8] = []
-        Varint.append(value.count, to: &encoded)
-        value.withUnsafeBytes { encoded.append(contentsOf: $0) }
+        let valueSize = Varint.size(value.count) + value.count
         if let loc = locate(field) {
             let valueStart = loc.value.lowerBound - Varint.size(loc.value.count)
-            bytes.replaceSubrange(valueStart..<loc.end, with: encoded)
+            let p = block.replace(valueStart..<loc.end, withLength: valueSize)
+            _ = PackedPairs.write(value, at: p)
             return false
         }
-        // Grow to the exact size, as a listpack does: geometric growth would leave up to
-        // half of every small hash's buffer unused.
-        let needed = bytes.count + Varint.size(field.count) + field.count + encoded.count
-        if bytes.capacity < needed { reserveExactly(needed) }
-        Varint.append(field.count, to: &bytes)
-        field.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: encoded)
-        count += 1
+        let fieldSize = Varint.size(field.count) + field.count
+        let end = block.length
+        let p = block.replace(end..<end, withLength: fieldSize + valueSize)
+        _ = PackedPairs.write(value, at: p + PackedPairs.write(field, at: p))
+        block.setCount(block.count + 1)
         return true
     }
-
-    private mutating func reserveExactly(_ capacity: Int) {
-        var grown: [UInt8] = []
-        grown.reserveCapacity(capacity)
-        grown.append(contentsOf: bytes)
-        bytes = grown
-    }
-
 
     @discardableResult
     public mutating func remove(_ field: Bytes) -> Bool {
         guard let loc = locate(field) else { return false }
-        bytes.removeSubrange(loc.start..<loc.end)
-        count -= 1
+        _ = block.replace(loc.start..<loc.end, withLength: 0)
+        block.setCount(block.count - 1)
         return true
     }
 
     /// Every pair in insertion order.
     public func forEach(_ body: (Bytes, Bytes) -> Void) {
         var p = 0
-        while p < bytes.count {
+        let end = block.length
+        while p < end {
             let (f, afterField) = string(at: p)
             let (v, afterValue) = string(at: afterField)
-            body(bytesOf(f), bytesOf(v))
+            body(block.bytes(f), block.bytes(v))
             p = afterValue
         }
     }
@@ -108,4 +95,7 @@ public struct PackedPairs {
         forEach { out.append(($0, $1)) }
         return out
     }
+
+    /// Frees the block (a standalone value; a hash frees its own).
+    public func free() { block.free() }
 }

@@ -1,6 +1,6 @@
 import CairnCore
 
-/// (score, member) pairs packed in one byte array in (score, member) order: each entry
+/// (score, member) pairs packed in one `PackedBlock` in (score, member) order: each entry
 /// `[varint member length][member bytes][score]`. The small sorted set encoding (Redis's
 /// listpack): about the member's bytes plus 2 to 10 per member, where an array of Swift
 /// pairs took 32 plus the member's heap block. Operations scan linearly, which is why only
@@ -9,57 +9,75 @@ import CairnCore
 /// A score that is an integer of at most 53 bits (most are: counters, timestamps) is a
 /// varint of its zigzag value shifted left once (1 byte up to 63, 2 up to 8191); any other
 /// score is the varint 1 followed by its 8 bytes, little-endian.
+///
+/// The block is not owned: `SortedSetValue` frees it. A standalone value calls `free()`.
 public struct PackedScores {
-    public private(set) var bytes: [UInt8] = []
-    public private(set) var count = 0
+    public private(set) var block: PackedBlock
 
-    public init() {}
+    public init() { block = PackedBlock() }
+
+    init(block: PackedBlock) { self.block = block }
+
+    public var count: Int { block.count }
 
     /// The entry at `offset`: score, member range, next offset.
     @inline(__always)
     func entry(at offset: Int) -> (Double, Range<Int>, Int) {
-        let (length, p) = Varint.read(bytes, at: offset)
-        let (score, next) = PackedScores.readScore(bytes, at: p + length)
+        let base = UnsafeRawPointer(block.start)
+        let (length, p) = Varint.read(base, at: offset)
+        let (score, next) = PackedScores.readScore(base, at: p + length)
         return (score, p..<(p + length), next)
     }
 
     static let integralLimit = Double(1 << 53)
 
-    /// Appends a score in the entry encoding.
-    static func appendScore(_ score: Double, to out: inout [UInt8]) {
+    /// The score's encoding: a varint (the tagged zigzag integer), or 1 then 8 bytes.
+    @inline(__always)
+    static func encodedScore(_ score: Double) -> (varint: Int, double: Bool) {
         if score.rounded(.towardZero) == score && abs(score) < integralLimit && !(score == 0 && score.sign == .minus) {
             let v = Int64(score)
             let zigzag = UInt64(bitPattern: (v << 1) ^ (v >> 63))
-            Varint.append(Int(zigzag << 1), to: &out)
-        } else {
-            out.append(1)
-            var le = score.bitPattern.littleEndian
-            withUnsafeBytes(of: &le) { out.append(contentsOf: $0) }
+            return (Int(zigzag << 1), false)
         }
+        return (1, true)
+    }
+
+    /// Bytes of an encoded score.
+    @inline(__always)
+    static func scoreSize(_ score: Double) -> Int {
+        let (v, double) = encodedScore(score)
+        return double ? 9 : Varint.size(v)
+    }
+
+    /// Writes a score's encoding at `p` (which has `scoreSize` bytes).
+    @inline(__always)
+    static func writeScore(_ score: Double, at p: UnsafeMutableRawPointer) {
+        let (v, double) = encodedScore(score)
+        let n = Varint.write(v, to: p)
+        if double { (p + n).storeBytes(of: score.bitPattern.littleEndian, as: UInt64.self) }
     }
 
     /// The score at `offset` and the offset after it.
     @inline(__always)
-    static func readScore(_ bytes: [UInt8], at offset: Int) -> (Double, Int) {
-        let (tagged, p) = Varint.read(bytes, at: offset)
+    static func readScore(_ base: UnsafeRawPointer, at offset: Int) -> (Double, Int) {
+        let (tagged, p) = Varint.read(base, at: offset)
         if tagged & 1 == 0 {
             let zigzag = UInt64(tagged) >> 1
             return (Double(Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))), p)
         }
-        let bits = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: p, as: UInt64.self) }
+        let bits = base.loadUnaligned(fromByteOffset: p, as: UInt64.self)
         return (Double(bitPattern: UInt64(littleEndian: bits)), p + 8)
     }
 
-    func member(_ range: Range<Int>) -> Bytes {
-        bytes.withUnsafeBytes { Bytes(UnsafeRawBufferPointer(rebasing: $0[range])) }
-    }
+    func member(_ range: Range<Int>) -> Bytes { block.bytes(range) }
 
     /// Every pair, in order.
     public var pairs: [(score: Double, member: Bytes)] {
         var out: [(score: Double, member: Bytes)] = []
         out.reserveCapacity(count)
         var p = 0
-        while p < bytes.count {
+        let end = block.length
+        while p < end {
             let (s, m, next) = entry(at: p)
             out.append((s, member(m)))
             p = next
@@ -70,9 +88,10 @@ public struct PackedScores {
     /// Offset, end and score of `member`'s entry.
     func locate(_ member: Bytes) -> (start: Int, end: Int, score: Double, index: Int)? {
         var p = 0, i = 0
-        while p < bytes.count {
+        let end = block.length
+        while p < end {
             let (s, m, next) = entry(at: p)
-            if m.count == member.count && self.member(m) == member { return (p, next, s, i) }
+            if block.equals(m, member) { return (p, next, s, i) }
             p = next
             i += 1
         }
@@ -86,31 +105,28 @@ public struct PackedScores {
     @discardableResult
     public mutating func remove(_ member: Bytes) -> Bool {
         guard let loc = locate(member) else { return false }
-        bytes.removeSubrange(loc.start..<loc.end)
-        count -= 1
+        _ = block.replace(loc.start..<loc.end, withLength: 0)
+        block.setCount(count - 1)
         return true
     }
 
     /// Inserts a member known to be absent at its place in the order.
     public mutating func insert(_ member: Bytes, _ score: Double) {
-        var encoded: [UInt8] = []
-        Varint.append(member.count, to: &encoded)
-        member.withUnsafeBytes { encoded.append(contentsOf: $0) }
-        PackedScores.appendScore(score, to: &encoded)
         var p = 0
-        while p < bytes.count {
+        let end = block.length
+        while p < end {
             let (s, m, next) = entry(at: p)
             if !SkipList.before(s, self.member(m), score, member) { break }
             p = next
         }
-        // Exact growth, as a listpack reallocates.
-        if bytes.capacity < bytes.count + encoded.count {
-            var grown: [UInt8] = []
-            grown.reserveCapacity(bytes.count + encoded.count)
-            grown.append(contentsOf: bytes)
-            bytes = grown
-        }
-        bytes.insert(contentsOf: encoded, at: p)
-        count += 1
+        let lengthSize = Varint.size(member.count)
+        let q = block.replace(p..<p, withLength: lengthSize + member.count + PackedScores.scoreSize(score))
+        Varint.write(member.count, to: q)
+        if member.count > 0 { member.withUnsafeBytes { (q + lengthSize).copyMemory(from: $0.baseAddress!, byteCount: member.count) } }
+        PackedScores.writeScore(score, at: q + lengthSize + member.count)
+        block.setCount(count + 1)
     }
+
+    /// Frees the block (a standalone value; a sorted set frees its own).
+    public func free() { block.free() }
 }

@@ -9,9 +9,18 @@ public final class SetValue {
         case table(KeyTable<Void>)
     }
 
-    public private(set) var storage: Storage = .ints(IntSet())
+    /// One word (see `PackedOrBig`): the intset's block, or the table.
+    private var word = PackedOrBig<KeyTable<Void>>()
 
     public init() {}
+
+    deinit { word.release() }
+
+    /// How the set is held, for reading: an intset view is valid until the set changes.
+    public var storage: Storage {
+        if let t = word.big { return .table(t) }
+        return .ints(IntSet(block: word.block))
+    }
 
     public var count: Int {
         switch storage {
@@ -42,9 +51,8 @@ public final class SetValue {
             if let v = member.int64 {
                 if s.contains(v) { return false }
                 if s.count < maxIntSetEntries {
-                    storage = .ints(IntSet())  // one reference: edit in place
                     s.insert(v)
-                    storage = .ints(s)
+                    word.block = s.block
                     return true
                 }
             }
@@ -61,9 +69,8 @@ public final class SetValue {
         switch storage {
         case .ints(var s):
             guard let v = member.int64 else { return false }
-            storage = .ints(IntSet())
             let removed = s.remove(v)
-            storage = .ints(s)
+            word.block = s.block
             return removed
         case .table(let t):
             return t.remove(member) != nil
@@ -74,7 +81,7 @@ public final class SetValue {
         guard case .ints(let s) = storage else { return }
         let t = KeyTable<Void>(seed: UInt64.random(in: 0...UInt64.max))
         for v in s.values { t.insert(Bytes(v), ()) }
-        storage = .table(t)
+        word.adopt(t)
     }
 
     /// Members in the encoding's order: ascending while an intset, table order after.
@@ -95,11 +102,11 @@ public final class SetValue {
     public func copy() -> SetValue {
         let c = SetValue()
         switch storage {
-        case .ints(let s): c.storage = .ints(s)
+        case .ints(let s): c.word.block = s.block.duplicate()
         case .table(let t):
             let n = KeyTable<Void>(seed: UInt64.random(in: 0...UInt64.max))
             for e in t.entries { n.insert(e.key, ()) }
-            c.storage = .table(n)
+            c.word.adopt(n)
         }
         return c
     }

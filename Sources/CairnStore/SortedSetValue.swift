@@ -9,9 +9,29 @@ public final class SortedSetValue {
         case skiplist(KeyTable<Double>, SkipList)
     }
 
-    public private(set) var storage: Storage = .packed(PackedScores())
+    /// The big encoding's two structures, held together so that the set is one word.
+    final class Index {
+        let scores: KeyTable<Double>
+        let order: SkipList
+
+        init(_ scores: KeyTable<Double>, _ order: SkipList) {
+            self.scores = scores
+            self.order = order
+        }
+    }
+
+    /// One word (see `PackedOrBig`): the packed block, or the table and skip list.
+    private var word = PackedOrBig<Index>()
 
     public init() {}
+
+    deinit { word.release() }
+
+    /// How the set is held, for reading: a packed view is valid until the set changes.
+    public var storage: Storage {
+        if let index = word.big { return .skiplist(index.scores, index.order) }
+        return .packed(PackedScores(block: word.block))
+    }
 
     public var count: Int {
         switch storage {
@@ -40,11 +60,10 @@ public final class SortedSetValue {
             if !existing && (a.count >= maxPackedEntries || member.count > maxPackedValueBytes) {
                 convertToSkipList()
             } else {
-                storage = .packed(PackedScores())  // one reference: edit in place
                 if existing { a.remove(member) }
                 // A listpack keeps -0 as the integer 0, so Redis replies 0 for it while small.
                 a.insert(member, score == 0 ? 0.0 : score)
-                storage = .packed(a)
+                word.block = a.block
                 return !existing
             }
         }
@@ -66,9 +85,8 @@ public final class SortedSetValue {
     public func remove(_ member: Bytes) -> Bool {
         switch storage {
         case .packed(var a):
-            storage = .packed(PackedScores())
             let removed = a.remove(member)
-            storage = .packed(a)
+            word.block = a.block
             return removed
         case .skiplist(let t, let l):
             guard let s = t.remove(member) else { return false }
@@ -85,7 +103,7 @@ public final class SortedSetValue {
             t.insert(e.member, e.score)
             l.insert(e.score, e.member)
         }
-        storage = .skiplist(t, l)
+        word.adopt(Index(t, l))
     }
 
     /// 0-based rank in ascending order.
@@ -156,7 +174,7 @@ public final class SortedSetValue {
     public func copy() -> SortedSetValue {
         let c = SortedSetValue()
         switch storage {
-        case .packed(let a): c.storage = .packed(a)
+        case .packed(let a): c.word.block = a.block.duplicate()
         case .skiplist:
             let t = KeyTable<Double>(seed: UInt64.random(in: 0...UInt64.max))
             let l = SkipList()
@@ -164,7 +182,7 @@ public final class SortedSetValue {
                 t.insert(e.member, e.score)
                 l.insert(e.score, e.member)
             }
-            c.storage = .skiplist(t, l)
+            c.word.adopt(Index(t, l))
         }
         return c
     }

@@ -31,4 +31,31 @@ enum Varint {
             shift += 7
         }
     }
+
+    /// The value at `offset` from `p` and the offset after it.
+    @inline(__always)
+    static func read(_ p: UnsafeRawPointer, at offset: Int) -> (Int, Int) {
+        var value = 0, shift = 0, q = offset
+        while true {
+            let b = p.load(fromByteOffset: q, as: UInt8.self)
+            value |= Int(b & 0x7f) << shift
+            q += 1
+            if b < 0x80 { return (value, q) }
+            shift += 7
+        }
+    }
+
+    /// Writes `v` at `p` (which has `size(v)` bytes); returns the bytes written.
+    @inline(__always)
+    @discardableResult
+    static func write(_ v: Int, to p: UnsafeMutableRawPointer) -> Int {
+        var x = v, n = 0
+        while x >= 0x80 {
+            p.storeBytes(of: UInt8(x & 0x7f) | 0x80, toByteOffset: n, as: UInt8.self)
+            x >>= 7
+            n += 1
+        }
+        p.storeBytes(of: UInt8(x), toByteOffset: n, as: UInt8.self)
+        return n + 1
+    }
 }

@@ -5,6 +5,7 @@ import XCTest
 final class HashValueTests: XCTestCase {
     func testPackedPairsKeepInsertionOrderAndReplaceInPlace() {
         var p = PackedPairs()
+        defer { p.free() }
         XCTAssertTrue(p.set("a", "1"))
         XCTAssertTrue(p.set("b", "2"))
         XCTAssertTrue(p.set("c", String(repeating: "x", count: 300).bytesValue))
@@ -53,6 +54,7 @@ private extension String {
 final class SetValueTests: XCTestCase {
     func testIntSetWidensAndStaysSorted() {
         var s = IntSet()
+        defer { s.free() }
         for v in [5, -3, 100, 7] as [Int64] { s.insert(v) }
         XCTAssertEqual(s.width, 2)
         XCTAssertEqual(s.values, [-3, 5, 7, 100])

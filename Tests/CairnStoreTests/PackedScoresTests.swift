@@ -8,6 +8,7 @@ final class PackedScoresTests: XCTestCase {
                                 9_007_199_254_740_991, -9_007_199_254_740_991, 9_007_199_254_740_992, 1_700_000_000_000,
                                 Double.leastNonzeroMagnitude, 123_456_789.000_001]
         var p = PackedScores()
+        defer { p.free() }
         for (i, s) in scores.enumerated() { p.insert(Bytes("m\(i)"), s) }
         XCTAssertEqual(p.count, scores.count)
         let expected = scores.enumerated().map { ($0.element, Bytes("m\($0.offset)")) }
@@ -22,11 +23,13 @@ final class PackedScoresTests: XCTestCase {
 
     func testIntegralScoresTakeFewBytes() {
         var p = PackedScores()
+        defer { p.free() }
         p.insert("a", 5)
-        XCTAssertEqual(p.bytes.count, 1 + 1 + 1, "length, member, one-byte score")
+        XCTAssertEqual(p.block.length, 1 + 1 + 1, "length, member, one-byte score")
         p.insert("b", 2.5)
-        XCTAssertEqual(p.bytes.count, 3 + 1 + 1 + 1 + 8)
+        XCTAssertEqual(p.block.length, 3 + 1 + 1 + 1 + 8)
         var negativeZero = PackedScores()
+        defer { negativeZero.free() }
         negativeZero.insert("z", -0.0)
         XCTAssertEqual(negativeZero.pairs[0].score.sign, .minus, "-0 keeps its sign (stored as a double)")
     }
