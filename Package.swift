@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CairnSnapshot", dependencies: ["CairnCore", "CairnStore", "CCairnSystem", "CZstd", "CLZ4"],
                  swiftSettings: releaseSettings),
         // The keyspace: databases, values, expiry. No I/O.
-        .target(name: "CairnStore", dependencies: ["CairnCore"], swiftSettings: releaseSettings),
+        .target(name: "CairnStore", dependencies: ["CairnCore", "CCairnSystem"], swiftSettings: releaseSettings),
         // Command table and command families.
         .target(name: "CairnCommands", dependencies: [
             "CairnCore", "CairnStore", "CairnRESP",

@@ -6,6 +6,8 @@ size_t cairn_malloc_used_bytes(void) {
     return m.uordblks + m.hblkhd;
 }
 
+size_t cairn_malloc_usable_size(void *block) { return malloc_usable_size(block); }
+
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>

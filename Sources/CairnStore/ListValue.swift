@@ -1,15 +1,18 @@
 import CairnCore
 
-/// A list: a sequence of packed nodes, each a byte array of entries
+/// A list: a sequence of packed nodes, each a `PackedBlock` of entries
 /// `[varint length][bytes][the entry's size as a varint, reversed]` (the reversed size lets
 /// the last entry be found from the end), at most `nodeBytesMax` bytes per node: Redis's
 /// quicklist of listpacks, and its OBJECT ENCODING name. Pushes and pops at both ends
 /// touch only the end nodes; index reads walk node counts; the rarer edits in the middle
 /// (LSET, LINSERT, LREM, LTRIM) rebuild the nodes, which is O(n) as they are in Redis.
+///
+/// The list owns its nodes' blocks: a node leaving `nodes` is freed, and so are all at deinit.
 public final class ListValue {
     struct Node {
-        var bytes: [UInt8] = []
-        var count = 0
+        var block = PackedBlock()
+        var count: Int { block.count }
+        var length: Int { block.length }
     }
 
     var nodes: [Node] = []
@@ -22,20 +25,26 @@ public final class ListValue {
         self.fill = fill
     }
 
+    deinit {
+        for node in nodes { node.block.free() }
+    }
+
     var nodeBytesMax: Int { fill < 0 ? 4096 << min(4, -fill - 1) : 8192 }
     var nodeEntriesMax: Int { fill > 0 ? fill : Int.max }
 
     func fits(_ node: Node, adding bytes: Int) -> Bool {
-        if fill > 0 { return node.count < nodeEntriesMax && node.bytes.count + bytes <= 8192 }
-        return node.bytes.count + bytes <= nodeBytesMax
+        if fill > 0 { return node.count < nodeEntriesMax && node.length + bytes <= 8192 }
+        return node.length + bytes <= nodeBytesMax
     }
 
     // MARK: - Entry encoding
 
-    static func encode(_ element: Bytes) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: entrySize(element.count))
-        out.withUnsafeMutableBytes { writeEntry(element, at: $0.baseAddress!) }
-        return out
+    /// A node holding just `element`.
+    static func node(_ element: Bytes) -> Node {
+        var node = Node()
+        writeEntry(element, at: node.block.replace(0..<0, withLength: entrySize(element.count)))
+        node.block.setCount(1)
+        return node
     }
 
     /// Bytes of an entry holding an element of `n` bytes.
@@ -73,26 +82,27 @@ public final class ListValue {
     }
 
     /// The element starting at `offset` of a node, and where the next one starts.
-    static func read(_ bytes: [UInt8], at offset: Int) -> (Bytes, Int) {
-        let (length, p) = Varint.read(bytes, at: offset)
-        let element = bytes.withUnsafeBytes { Bytes(UnsafeRawBufferPointer(rebasing: $0[p..<(p + length)])) }
+    static func read(_ node: Node, at offset: Int) -> (Bytes, Int) {
+        let (length, p) = Varint.read(UnsafeRawPointer(node.block.start), at: offset)
+        let element = node.block.bytes(p..<(p + length))
         let headerAndData = p + length - offset
         return (element, p + length + Varint.size(headerAndData))
     }
 
     /// Where the last entry of a node starts.
-    static func lastEntryStart(_ bytes: [UInt8]) -> Int {
-        var size = 0, shift = 0, p = bytes.count - 1
+    static func lastEntryStart(_ node: Node) -> Int {
+        let bytes = node.block.start
+        var size = 0, shift = 0, p = node.length - 1
         var backBytes = 0
         while true {
-            let b = bytes[p]
+            let b = bytes.load(fromByteOffset: p, as: UInt8.self)
             size |= Int(b & 0x7f) << shift
             backBytes += 1
             if b < 0x80 { break }
             shift += 7
             p -= 1
         }
-        return bytes.count - backBytes - size
+        return node.length - backBytes - size
     }
 
     // MARK: - Ends
@@ -100,13 +110,10 @@ public final class ListValue {
     public func pushHead(_ element: Bytes) {
         let size = ListValue.entrySize(element.count)
         if nodes.isEmpty || !fits(nodes[0], adding: size) {
-            if !nodes.isEmpty { ListValue.compact(&nodes[0]) }
-            nodes.insert(Node(bytes: ListValue.encode(element), count: 1), at: 0)
+            if !nodes.isEmpty { nodes[0].block.shrinkToFit() }
+            nodes.insert(ListValue.node(element), at: 0)
         } else {
-            ListValue.grow(&nodes[0], by: size)
-            nodes[0].bytes.replaceSubrange(0..<0, with: repeatElement(0, count: size))
-            nodes[0].bytes.withUnsafeMutableBytes { ListValue.writeEntry(element, at: $0.baseAddress!) }
-            nodes[0].count += 1
+            ListValue.writeEntry(element, at: ListValue.grow(&nodes[0], at: 0, by: size))
         }
         count += 1
     }
@@ -115,43 +122,35 @@ public final class ListValue {
         let size = ListValue.entrySize(element.count)
         let last = nodes.count - 1
         if nodes.isEmpty || !fits(nodes[last], adding: size) {
-            if !nodes.isEmpty { ListValue.compact(&nodes[last]) }
-            nodes.append(Node(bytes: ListValue.encode(element), count: 1))
+            if !nodes.isEmpty { nodes[last].block.shrinkToFit() }
+            nodes.append(ListValue.node(element))
         } else {
-            ListValue.grow(&nodes[last], by: size)
-            let start = nodes[last].bytes.count
-            nodes[last].bytes.append(contentsOf: repeatElement(0, count: size))
-            nodes[last].bytes.withUnsafeMutableBytes { ListValue.writeEntry(element, at: $0.baseAddress! + start) }
-            nodes[last].count += 1
+            let end = nodes[last].length
+            ListValue.writeEntry(element, at: ListValue.grow(&nodes[last], at: end, by: size))
         }
         count += 1
     }
 
-    /// Grows a node's buffer by a quarter rather than Swift's doubling: a node is at most
-    /// a few KiB, and doubling left up to half of every list's memory unused.
-    static func grow(_ node: inout Node, by extra: Int) {
-        let needed = node.bytes.count + extra
-        guard node.bytes.capacity < needed else { return }
-        var grown: [UInt8] = []
-        grown.reserveCapacity(max(needed, node.bytes.count + node.bytes.count / 4 + 16))
-        grown.append(contentsOf: node.bytes)
-        node.bytes = grown
-    }
-
-    /// Gives back a full node's spare capacity when the next node is started.
-    static func compact(_ node: inout Node) {
-        guard node.bytes.capacity > node.bytes.count + 64 else { return }
-        node.bytes = node.bytes.withUnsafeBufferPointer { Array($0) }
+    /// Makes room for one more entry of `extra` bytes at `offset`; returns where it goes.
+    /// A node of a short list grows to the exact size, as a listpack does (most lists are
+    /// short, and spare room would be a fifth of their memory); past 512 bytes it grows by
+    /// a quarter, since pushes come in runs. `shrinkToFit` gives the spare back when the
+    /// node is full.
+    static func grow(_ node: inout Node, at offset: Int, by extra: Int) -> UnsafeMutableRawPointer {
+        let spare = node.length < 512 ? 0 : node.length / 4
+        let p = node.block.replace(offset..<offset, withLength: extra, spare: spare, shrink: false)
+        node.block.setCount(node.count + 1)
+        return p
     }
 
     public func popHead() -> Bytes? {
         guard !nodes.isEmpty else { return nil }
-        let (element, next) = ListValue.read(nodes[0].bytes, at: 0)
+        let (element, next) = ListValue.read(nodes[0], at: 0)
         if nodes[0].count == 1 {
-            nodes.removeFirst()
+            nodes.removeFirst().block.free()
         } else {
-            nodes[0].bytes.removeFirst(next)
-            nodes[0].count -= 1
+            _ = nodes[0].block.replace(0..<next, withLength: 0, shrink: false)
+            nodes[0].block.setCount(nodes[0].count - 1)
         }
         count -= 1
         return element
@@ -160,13 +159,13 @@ public final class ListValue {
     public func popTail() -> Bytes? {
         guard !nodes.isEmpty else { return nil }
         let last = nodes.count - 1
-        let start = ListValue.lastEntryStart(nodes[last].bytes)
-        let (element, _) = ListValue.read(nodes[last].bytes, at: start)
+        let start = ListValue.lastEntryStart(nodes[last])
+        let (element, _) = ListValue.read(nodes[last], at: start)
         if nodes[last].count == 1 {
-            nodes.removeLast()
+            nodes.removeLast().block.free()
         } else {
-            nodes[last].bytes.removeSubrange(start...)
-            nodes[last].count -= 1
+            _ = nodes[last].block.replace(start..<nodes[last].length, withLength: 0, shrink: false)
+            nodes[last].block.setCount(nodes[last].count - 1)
         }
         count -= 1
         return element
@@ -185,8 +184,8 @@ public final class ListValue {
                 continue
             }
             var p = 0
-            while p < node.bytes.count {
-                let (element, next) = ListValue.read(node.bytes, at: p)
+            while p < node.length {
+                let (element, next) = ListValue.read(node, at: p)
                 if index >= start {
                     if index > end || !body(index, element) { return }
                 }
@@ -220,6 +219,7 @@ public final class ListValue {
 
     /// Replaces the whole content (the O(n) edits build the new sequence, then this).
     public func replaceAll(_ elements: [Bytes]) {
+        for node in nodes { node.block.free() }
         nodes = []
         count = 0
         for e in elements { pushTail(e) }
@@ -227,7 +227,7 @@ public final class ListValue {
 
     public func copy() -> ListValue {
         let c = ListValue(fill: fill)
-        c.nodes = nodes
+        c.nodes = nodes.map { Node(block: $0.block.duplicate()) }
         c.count = count
         return c
     }

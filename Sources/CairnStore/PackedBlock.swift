@@ -1,4 +1,5 @@
 import CairnCore
+import CCairnSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,16 +44,22 @@ public struct PackedBlock {
         base.unsafelyUnwrapped.storeBytes(of: UInt32(n), as: UInt32.self)
     }
 
+    /// Bytes of entries the block has room for without reallocating.
+    var capacity: Int { base.map { cairn_malloc_usable_size($0) - PackedBlock.headerBytes } ?? 0 }
+
     /// Replaces the entry bytes in `range` with `newLength` bytes, which the caller writes
-    /// at the returned pointer; what followed `range` moves to follow them.
-    mutating func replace(_ range: Range<Int>, withLength newLength: Int) -> UnsafeMutableRawPointer {
+    /// at the returned pointer; what followed `range` moves to follow them. A block that
+    /// must grow is reallocated with `spare` bytes to spare (lists; 0 for the exact-size
+    /// collections), and one that gets shorter is reallocated down when `shrink` says so.
+    mutating func replace(_ range: Range<Int>, withLength newLength: Int, spare: Int = 0,
+                          shrink: Bool = true) -> UnsafeMutableRawPointer {
         let old = length
         precondition(range.lowerBound >= 0 && range.upperBound <= old)
         let total = old - range.count + newLength
         precondition(total <= Int(UInt32.max), "a packed collection past 4 GiB")
         let tail = old - range.upperBound
-        if base == nil || total > old {
-            guard let grown = realloc(base, PackedBlock.headerBytes + total) else { fatalError("out of memory") }
+        if base == nil || total > capacity {
+            guard let grown = realloc(base, PackedBlock.headerBytes + total + spare) else { fatalError("out of memory") }
             if base == nil { grown.storeBytes(of: UInt32(0), as: UInt32.self) }
             base = grown
         }
@@ -60,11 +67,17 @@ public struct PackedBlock {
         if tail > 0 && newLength != range.count {
             memmove(data + range.lowerBound + newLength, data + range.upperBound, tail)
         }
-        if total < old, let shrunk = realloc(base, PackedBlock.headerBytes + total) {
+        if shrink && total < old, let shrunk = realloc(base, PackedBlock.headerBytes + total) {
             base = shrunk
         }
         base.unsafelyUnwrapped.storeBytes(of: UInt32(total), toByteOffset: 4, as: UInt32.self)
         return start + range.lowerBound
+    }
+
+    /// Gives back the spare room (a list node that is full).
+    mutating func shrinkToFit() {
+        guard let base, capacity > length + 16, let shrunk = realloc(base, PackedBlock.headerBytes + length) else { return }
+        self.base = shrunk
     }
 
     /// The entry bytes in `range`, copied out.

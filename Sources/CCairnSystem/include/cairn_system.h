@@ -5,6 +5,9 @@
 /* Bytes currently allocated through malloc (glibc mallinfo2: arena bytes in use plus mmapped). */
 size_t cairn_malloc_used_bytes(void);
 
+/* The room in a malloc'd block (the packed collections grow into it). */
+size_t cairn_malloc_usable_size(void *block);
+
 #include <sys/types.h>
 
 /* fork(2), which Swift's Glibc overlay does not offer. */
