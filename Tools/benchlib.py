@@ -45,9 +45,11 @@ def cairn_binary():
     return os.path.join(ROOT, ".build/release/cairn-server")
 
 
-def start_pair(fsync):
+def start_pair(fsync, redis_aof=False):
     """cairn-server with `--appendfsync fsync` and redis-server with the matching setting
-    (`no`: no AOF at all; otherwise AOF with the same fsync policy), no RDB saves."""
+    (`no`: no AOF at all, unless `redis_aof`; otherwise AOF with the same fsync policy),
+    no RDB saves. Cairn always writes its log; `redis_aof` with `no` makes Redis write its
+    AOF too, so that both do the same work (a log written, never synced)."""
     tmp = tempfile.mkdtemp(prefix="cairn-bench-")
     cairn_port, redis_port = free_port(), free_port()
     cairn = subprocess.Popen([cairn_binary(), "--port", str(cairn_port), "--bind", "127.0.0.1", "--dir", f"{tmp}/cairn",
@@ -55,7 +57,10 @@ def start_pair(fsync):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", tmp,
                   "--save", "", "--loglevel", "warning"]
-    redis_args += ["--appendonly", "no"] if fsync == "no" else ["--appendonly", "yes", "--appendfsync", fsync]
+    if fsync == "no" and not redis_aof:
+        redis_args += ["--appendonly", "no"]
+    else:
+        redis_args += ["--appendonly", "yes", "--appendfsync", fsync]
     redis = subprocess.Popen(redis_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(cairn_port, cairn, "cairn-server")
     wait_ready(redis_port, redis, "redis-server")
