@@ -14,28 +14,38 @@ public enum EffectCodec {
         return out
     }
 
-    /// Appends the payload of `effects` to `out`.
+    /// Appends the payload of `effects` to `out`: room reserved once, then per argument one
+    /// append of its header (built in a stack buffer with the CRLF that ends the previous
+    /// argument) and one of its bytes. Appending byte by byte, each append with its
+    /// capacity and uniqueness checks, was 7% of a pipelined LPUSH's time.
     public static func encode(_ effects: ArraySlice<Effect>, into out: inout [UInt8]) {
+        var size = 0
         for e in effects {
-            let db = UInt16(e.database)
-            out.append(UInt8(db & 0xff))
-            out.append(UInt8(db >> 8))
-            out.append(UInt8(ascii: "*"))
-            appendDecimal(e.arguments.count, &out)
-            out.append(13); out.append(10)
-            for a in e.arguments {
-                out.append(UInt8(ascii: "$"))
-                appendDecimal(a.count, &out)
-                out.append(13); out.append(10)
-                a.withUnsafeBytes { out.append(contentsOf: $0) }
-                out.append(13); out.append(10)
-            }
+            size += 2 + decimalDigits(e.arguments.count) + 3
+            for a in e.arguments { size += decimalDigits(a.count) + 3 + a.count + 2 }
         }
-    }
-
-    @inline(__always)
-    static func appendDecimal(_ v: Int, _ out: inout [UInt8]) {
-        CairnCore.appendDecimal(v, to: &out)
+        // Geometric growth (an exact reserve per record would copy the buffer every time).
+        if out.capacity < out.count + size { out.reserveCapacity(max(out.count + size, 2 * out.capacity)) }
+        // Longest run between two arguments' bytes: CRLF, database, an array header and a
+        // bulk header, 2 + 2 + 23 + 23 bytes.
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            let s = buffer.baseAddress!
+            var n = 0
+            for e in effects {
+                s.storeBytes(of: UInt16(e.database).littleEndian, toByteOffset: n, as: UInt16.self)
+                n += 2
+                n += storeRESPHeader(UInt8(ascii: "*"), e.arguments.count, at: s + n)
+                for a in e.arguments {
+                    n += storeRESPHeader(UInt8(ascii: "$"), a.count, at: s + n)
+                    out.append(contentsOf: UnsafeRawBufferPointer(start: s, count: n))
+                    a.withUnsafeBytes { out.append(contentsOf: $0) }
+                    s.storeBytes(of: UInt16(0x0A0D).littleEndian, as: UInt16.self)
+                    n = 2
+                }
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(start: s, count: n))
+        }
     }
 
     public static func decode(_ payload: [UInt8]) throws -> [Effect] {

@@ -136,3 +136,29 @@ public func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<24]))
     }
 }
+
+/// Digits of a non-negative integer in decimal.
+@inlinable @inline(__always)
+public func decimalDigits(_ n: Int) -> Int {
+    var d = 1
+    var v = n
+    while v >= 10 { v /= 10; d += 1 }
+    return d
+}
+
+/// Stores `<prefix><decimal count>\r\n` at `p` (count >= 0, `decimalDigits(count) + 3`
+/// bytes of room); returns its length. RESP headers, in replies and in log records.
+@inlinable @inline(__always)
+public func storeRESPHeader(_ prefix: UInt8, _ count: Int, at p: UnsafeMutableRawPointer) -> Int {
+    let digits = decimalDigits(count)
+    p.storeBytes(of: prefix, as: UInt8.self)
+    var v = count
+    var i = digits
+    repeat {
+        p.storeBytes(of: UInt8(48 + v % 10), toByteOffset: i, as: UInt8.self)
+        v /= 10
+        i -= 1
+    } while v > 0
+    p.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: 1 + digits, as: UInt16.self)
+    return digits + 3
+}

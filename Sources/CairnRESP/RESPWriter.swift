@@ -28,25 +28,9 @@ public struct RESPWriter {
             crlf()
             return
         }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: RESPWriter.decimalDigits(count) + 3) { out in
-            RESPWriter.storeHeader(prefix, count, at: out.baseAddress!)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: decimalDigits(count) + 3) { out in
+            storeRESPHeader(prefix, count, at: out.baseAddress!)
         }
-    }
-
-    /// Stores `<prefix><decimal count>\r\n` at `p` (count >= 0); returns its length.
-    @inline(__always)
-    static func storeHeader(_ prefix: UInt8, _ count: Int, at p: UnsafeMutableRawPointer) -> Int {
-        let digits = decimalDigits(count)
-        p.storeBytes(of: prefix, as: UInt8.self)
-        var v = count
-        var i = digits
-        repeat {
-            p.storeBytes(of: UInt8(48 + v % 10), toByteOffset: i, as: UInt8.self)
-            v /= 10
-            i -= 1
-        } while v > 0
-        p.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: 1 + digits, as: UInt16.self)
-        return digits + 3
     }
 
     public mutating func ok() { buffer.writeStaticString("+OK\r\n") }
@@ -96,21 +80,13 @@ public struct RESPWriter {
     /// LRANGE's time.
     public mutating func bulk(raw: UnsafeRawBufferPointer) {
         let n = raw.count
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: RESPWriter.decimalDigits(n) + 3 + n + 2) { out in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: decimalDigits(n) + 3 + n + 2) { out in
             let p = out.baseAddress!
-            let header = RESPWriter.storeHeader(UInt8(ascii: "$"), n, at: p)
+            let header = storeRESPHeader(UInt8(ascii: "$"), n, at: p)
             if n > 0 { (p + header).copyMemory(from: raw.baseAddress!, byteCount: n) }
             p.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: header + n, as: UInt16.self)
             return header + n + 2
         }
-    }
-
-    @inline(__always)
-    static func decimalDigits(_ n: Int) -> Int {
-        var d = 1
-        var v = n
-        while v >= 10 { v /= 10; d += 1 }
-        return d
     }
 
     public mutating func bulkOrNull(_ value: Bytes?) {

@@ -91,14 +91,19 @@ final class StorageFaultTests: XCTestCase {
             for _ in 0..<20 { try? writer.sendRaw(payload) }
         }
         sender.start()
-        usleep(800_000)
         // Every reply now waits for the disk (each could depend on the pending writes), so
-        // the held bytes are read from the engine itself, on its loop.
+        // the held bytes are read from the engine itself, on its loop, until reading
+        // stops (within 10 s: a debug build on a loaded machine is slow to get there).
         let engine = server.engine
-        let (held, paused) = try engine.loop.submit { () -> (Int, Bool) in
-            let c = engine.clients[writerID]!
-            return (c.gatedBytes, c.readPaused)
-        }.wait()
+        var held = 0, paused = false
+        for _ in 0..<100 {
+            usleep(100_000)
+            (held, paused) = try engine.loop.submit { () -> (Int, Bool) in
+                let c = engine.clients[writerID]!
+                return (c.gatedBytes, c.readPaused)
+            }.wait()
+            if paused { break }
+        }
         XCTAssertTrue(paused, "reading stopped")
         XCTAssertGreaterThan(held, 8 * 1024 * 1024 / 2)
         XCTAssertLessThanOrEqual(held, 8 * 1024 * 1024 + 2 * 1024 * 1024)
