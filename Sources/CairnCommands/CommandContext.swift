@@ -134,6 +134,8 @@ public final class CommandContext {
         let d = db
         if !d.expires.isEmpty { expireIfNeeded(key) }
         guard let p = d.main.find(key) else { return nil }
+        // Collections are changed in place after this lookup, out of `Database`'s sight.
+        d.touches.touch(d.index, key)
         d.main.setAux(lruClock, at: p)
         return p
     }

@@ -128,6 +128,7 @@ extension Engine {
                         db.add(destination, .list(target), clock: ctx.lruClock)
                     }
                     if toLeft { target.pushHead(element) } else { target.pushTail(element) }
+                    keyspace.touches.touch(database, destination)
                     logged(["LMOVE", key, destination, fromLeft ? "LEFT" : "RIGHT", toLeft ? "LEFT" : "RIGHT"])
                     queue.append((database, destination))
                     finishBlocked(waiter) { w in w.bulk(element) }

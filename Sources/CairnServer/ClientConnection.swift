@@ -28,6 +28,11 @@ final class ClientConnection {
     var readPaused = false
     /// Set while the client waits in a blocking command (BLPOP ...).
     var blocked: BlockedClient?
+    /// The commands queued since MULTI, until EXEC or DISCARD.
+    var transaction: QueuedTransaction?
+    /// The keys this client WATCHes, and whether one of them changed since.
+    var watched: [WatchedKey] = []
+    var watchedKeyChanged = false
     /// Runs the client's waiting requests after it was unblocked (set by its handler).
     var resume: (() -> Void)?
 

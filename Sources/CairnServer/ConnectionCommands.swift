@@ -30,6 +30,8 @@ enum ConnectionCommands {
                 s.noTouch = false
                 s.authenticated = engine.config.requirepass.isEmpty
                 if let c = engine.clients[s.id] {
+                    c.transaction = nil
+                    engine.unwatchAll(c)
                     c.replyMode = .on
                     if c.isMonitor {
                         c.isMonitor = false

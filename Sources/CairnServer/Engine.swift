@@ -40,6 +40,8 @@ final class Engine: @unchecked Sendable {
     var blockedQueues: [BlockedKey: [ClientConnection]] = [:] {
         didSet { ctx.anyClientBlocked = !blockedQueues.isEmpty }
     }
+    /// Clients WATCHing each key.
+    var watchers: [BlockedKey: [ClientConnection]] = [:]
     /// Connections holding replies until the log is durable.
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
@@ -64,6 +66,7 @@ final class Engine: @unchecked Sendable {
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
         table.register(SnapshotCommands.specs(self))
+        table.register(TransactionCommands.specs(self))
         checkpointer = Checkpointer(engine: self)
     }
 
@@ -85,6 +88,7 @@ final class Engine: @unchecked Sendable {
 
     func unregister(_ conn: ClientConnection) {
         removeBlocked(conn)
+        unwatchAll(conn)
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
         if conn.isMonitor { monitors.removeAll { $0 === conn } }
@@ -227,35 +231,41 @@ final class Engine: @unchecked Sendable {
                 detail += "'\(String(a.string.prefix(128 - detail.utf8.count)))' "
             }
             let mark = ctx.out.buffer.writerIndex
+            conn.transaction?.refused = true
             ctx.out.error("ERR unknown command '\(String(args[0].string.prefix(128)))', with args beginning with: \(detail)")
             countError(at: mark)
             return
         }
         if !spec.arityAccepts(args.count) {
-            reject(spec, Reply.wrongArity(spec.fullName))
+            reject(conn, spec, Reply.wrongArity(spec.fullName))
             return
         }
         if !spec.subcommands.isEmpty && args.count >= 2 {
             guard let sub = spec.subcommands[args[1].lowercased] else {
-                reject(spec, Reply.unknownSubcommand(args[1].string, spec.name))
+                reject(conn, spec, Reply.unknownSubcommand(args[1].string, spec.name))
                 return
             }
             spec = sub
             if !spec.arityAccepts(args.count) {
-                reject(spec, Reply.wrongArity(spec.fullName))
+                reject(conn, spec, Reply.wrongArity(spec.fullName))
                 return
             }
         }
         if !session.authenticated && !spec.flags.contains(.noAuth) {
-            reject(spec, "NOAUTH Authentication required.")
+            reject(conn, spec, "NOAUTH Authentication required.")
             return
         }
         if loading && !spec.flags.contains(.loading) {
-            reject(spec, "LOADING Redis is loading the dataset in memory")
+            reject(conn, spec, "LOADING Redis is loading the dataset in memory")
             return
         }
         if spec.isWrite, let reason = persistence.failure {
-            reject(spec, "MISCONF Errors writing to the AOF file: \(reason)")
+            reject(conn, spec, "MISCONF Errors writing to the AOF file: \(reason)")
+            return
+        }
+        if conn.transaction != nil && !TransactionCommands.runsInsideMulti(spec) {
+            ctx.session = session
+            queue(conn, spec, args)
             return
         }
         if !monitors.isEmpty && !spec.flags.contains(.admin) && !spec.flags.contains(.skipMonitor) {
@@ -264,7 +274,9 @@ final class Engine: @unchecked Sendable {
         ctx.session = session
         ctx.nowMs = now
         let errorMark = ctx.out.buffer.writerIndex
+        let dirtyBefore = ctx.dirty
         ctx.run(spec, args)
+        let changedSomething = ctx.dirty != dirtyBefore || !ctx.effects.isEmpty
         if !ctx.effects.isEmpty {
             // One record per command: recovery applies all of a command's effects or none.
             persistence.log(ctx.effects[...])
@@ -286,6 +298,7 @@ final class Engine: @unchecked Sendable {
             ctx.readiedKeys.removeAll()
             if !blockedQueues.isEmpty { serveReadyKeys(ready) }
         }
+        if !watchers.isEmpty { applyTouches(changedSomething: changedSomething) }
         // One clock read per command: a command's time runs from the previous one's end
         // (or the batch's start), which adds only its decoding to it.
         let finished = Clock.monotonicMicroseconds()
@@ -302,7 +315,9 @@ final class Engine: @unchecked Sendable {
         }
     }
 
-    private func reject(_ spec: CommandSpec, _ message: String) {
+    /// Refuses a command before it runs; inside MULTI this also dooms the block (EXECABORT).
+    private func reject(_ conn: ClientConnection, _ spec: CommandSpec, _ message: String) {
+        conn.transaction?.refused = true
         let mark = ctx.out.buffer.writerIndex
         ctx.out.error(message)
         spec.stats.rejectedCalls += 1
@@ -373,6 +388,7 @@ final class Engine: @unchecked Sendable {
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
         if !loading && persistence.failure == nil && activeExpireEnabled {
             ActiveExpiry.cycle(ctx: ctx, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
+            applyTouches(changedSomething: true)
             drainEffects()
             submitLog()
         }

@@ -6,9 +6,15 @@ public final class Database {
     public var main: KeyTable<Value>
     public var expires: KeyTable<Int64>
 
-    public init(seed: UInt64) {
+    /// Its number (SELECT), and where changes to watched keys are recorded.
+    public let index: Int
+    public let touches: KeyTouches
+
+    public init(seed: UInt64, index: Int = 0, touches: KeyTouches = KeyTouches()) {
         self.main = KeyTable(seed: seed)
         self.expires = KeyTable(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        self.index = index
+        self.touches = touches
     }
 
     public var count: Int { main.count }
@@ -41,6 +47,7 @@ public final class Database {
 
     /// Adds or replaces a key's value. The expiry is dropped unless `keepTTL`.
     public func set(_ key: Bytes, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
+        touches.touch(index, key)
         main.set(key, value, aux: clock)
         if !keepTTL { removeExpire(key) }
     }
@@ -48,6 +55,7 @@ public final class Database {
     /// Replaces the value of the entry at `position` (found by a lookup just before).
     @inlinable
     public func replace(at position: Int, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
+        if !touches.isEmpty { touches.touch(index, main.entries[position].key) }
         main.setValue(value, at: position)
         main.setAux(clock, at: position)
         if !keepTTL && !expires.isEmpty { expires.remove(main.entries[position].key) }
@@ -56,6 +64,7 @@ public final class Database {
     /// Adds a key known to be absent.
     @inlinable
     public func add(_ key: Bytes, _ value: Value, clock: UInt32) {
+        touches.touch(index, key)
         main.insert(key, value, aux: clock)
     }
 
@@ -63,11 +72,13 @@ public final class Database {
     @discardableResult
     public func delete(_ key: Bytes) -> Bool {
         guard main.remove(key) != nil else { return false }
+        touches.touch(index, key)
         removeExpire(key)
         return true
     }
 
     public func removeAll() {
+        touches.touchAll(index) { main.find($0) != nil }
         main.removeAll()
         expires.removeAll()
     }

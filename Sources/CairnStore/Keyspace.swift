@@ -4,11 +4,15 @@ import CairnCore
 public final class Keyspace {
     public private(set) var databases: [Database]
     public let seed: UInt64
+    /// WATCHed keys and the changes to them (shared by every database).
+    public let touches: KeyTouches
 
     public init(databaseCount: Int, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
         precondition(databaseCount >= 1)
         self.seed = seed
-        self.databases = (0..<databaseCount).map { Database(seed: seed &+ UInt64($0)) }
+        let touches = KeyTouches()
+        self.touches = touches
+        self.databases = (0..<databaseCount).map { Database(seed: seed &+ UInt64($0), index: $0, touches: touches) }
     }
 
     public var databaseCount: Int { databases.count }
@@ -19,6 +23,9 @@ public final class Keyspace {
     public func swap(_ a: Int, _ b: Int) {
         guard a != b else { return }
         let x = databases[a], y = databases[b]
+        // A watched key is touched when either database held it (Redis's SWAPDB).
+        touches.touchAll(a) { x.main.find($0) != nil || y.main.find($0) != nil }
+        touches.touchAll(b) { x.main.find($0) != nil || y.main.find($0) != nil }
         let (main, expires) = (x.main, x.expires)
         x.main = y.main
         x.expires = y.expires

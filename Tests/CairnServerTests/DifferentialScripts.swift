@@ -1166,4 +1166,107 @@ enum DifferentialScripts {
     COMMAND INFO get nosuch
     COMMAND FOO
     """
+
+    /// MULTI/EXEC/DISCARD/WATCH from one client (the cross-client WATCH cases are in
+    /// TransactionTests).
+    static let transactions = """
+    EXEC
+    DISCARD
+    UNWATCH
+    MULTI
+    MULTI
+    SET a 1
+    INCR a
+    LPUSH l x y
+    SELECT 2
+    SET b 2
+    GET b
+    SELECT 0
+    PING
+    ECHO hi
+    INCR l
+    LRANGE l 0 -1
+    EXEC
+    GET a
+    SELECT 2
+    GET b
+    SELECT 0
+    MULTI
+    SET a 5
+    DISCARD
+    GET a
+    MULTI
+    SET a 6
+    SET a
+    NOSUCHCOMMAND x
+    EXEC
+    GET a
+    MULTI
+    WATCH a
+    SET a 7
+    EXEC
+    GET a
+    MULTI
+    SAVE
+    SHUTDOWN
+    EXEC
+    MULTI
+    BLPOP emptylist 0
+    BRPOP emptylist 1
+    BLMOVE emptylist dst LEFT LEFT 0
+    BRPOPLPUSH emptylist dst 0
+    BLMPOP 0 1 emptylist LEFT
+    BZPOPMIN emptyz 0
+    BZMPOP 0 1 emptyz MIN
+    RPUSH full a b
+    BLPOP full 0
+    EXEC
+    MULTI
+    EXEC
+    WATCH a b
+    WATCH a
+    SET a 8
+    MULTI
+    GET a
+    EXEC
+    WATCH a
+    UNWATCH
+    SET a 9
+    MULTI
+    GET a
+    EXEC
+    WATCH nosuch
+    MULTI
+    SET nosuch 1
+    EXEC
+    WATCH a
+    MULTI
+    GET a
+    DISCARD
+    SET a 10
+    MULTI
+    GET a
+    EXEC
+    SET counter 0
+    WATCH counter
+    INCR counter
+    MULTI
+    INCR counter
+    EXEC
+    GET counter
+    WATCH
+    MULTI
+    RESET
+    EXEC
+    MULTI
+    HSET h f v
+    SADD s m
+    ZADD z 1 m
+    HGETALL h
+    SMEMBERS s
+    ZRANGE z 0 -1 WITHSCORES
+    DEL h s z
+    EXEC
+    EXISTS h s z
+    """
 }

@@ -126,6 +126,9 @@ final class DifferentialTests: XCTestCase {
     func testSortedSetsRESP2() throws { try compare(DifferentialScripts.sortedSets) }
     func testSortedSetsRESP3() throws { try compare(DifferentialScripts.sortedSets, protocolVersion: 3) }
 
+    func testTransactionsRESP2() throws { try compare(DifferentialScripts.transactions) }
+    func testTransactionsRESP3() throws { try compare(DifferentialScripts.transactions, protocolVersion: 3) }
+
     func testEdgesRESP2() throws { try compare(DifferentialScripts.edges) }
     func testEdgesRESP3() throws { try compare(DifferentialScripts.edges, protocolVersion: 3) }
 

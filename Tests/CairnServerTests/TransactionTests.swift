@@ -1,0 +1,199 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// MULTI/EXEC and WATCH across clients, against redis-server: the same lines from the same
+/// clients to both servers, every reply compared byte for byte.
+final class TransactionTests: XCTestCase {
+    /// Each line starts with the client, A, B or C. "A cmd ..." sends and compares the
+    /// reply; "A> cmd ..." only sends (a command that blocks), then waits 100 ms so that
+    /// both servers have run it; "A<" reads and compares the reply it gets later.
+    func compareClients(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        var clients: [Character: (RESPClient, RESPClient)] = [:]
+        for name in "ABC" { clients[name] = (try cairn.client(), try redis.client()) }
+        var mismatches: [String] = []
+        for text in script.split(separator: "\n") {
+            guard let name = text.first, let (c, r) = clients[name] else { continue }
+            let rest = text.dropFirst()
+            let mine: [UInt8], theirs: [UInt8]
+            if rest.hasPrefix("> ") {
+                let args = DifferentialTests.parseLine(String(rest.dropFirst(2)))
+                try c.sendRaw(RESPClient.encode(args))
+                try r.sendRaw(RESPClient.encode(args))
+                usleep(100_000)
+                continue
+            } else if rest == "<" {
+                mine = try c.readRawReply()
+                theirs = try r.readRawReply()
+            } else {
+                let args = DifferentialTests.parseLine(String(rest.dropFirst()))
+                mine = try c.callRaw(args)
+                theirs = try r.callRaw(args)
+            }
+            if mine != theirs {
+                mismatches.append("\(text)\n  cairn: \(String(decoding: mine, as: UTF8.self).debugDescription)\n  redis: \(String(decoding: theirs, as: UTF8.self).debugDescription)")
+            }
+        }
+        XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ:\n" + mismatches.joined(separator: "\n"), file: file, line: line)
+    }
+
+    func testWatchSeesOtherClientsWrites() throws {
+        try compareClients("""
+        A SET k 1
+        A WATCH k
+        B SET k 2
+        A MULTI
+        A SET k 3
+        A EXEC
+        A GET k
+        A WATCH k
+        B SET other 1
+        A MULTI
+        A SET k 4
+        A EXEC
+        A GET k
+        A WATCH k
+        B SET k 4
+        A UNWATCH
+        A MULTI
+        A SET k 5
+        A EXEC
+        A WATCH h s z l
+        B SADD s m
+        A MULTI
+        A PING
+        A EXEC
+        B SADD s m
+        A WATCH s
+        B SADD s m
+        B SREM s nosuch
+        B HDEL h nosuch
+        A MULTI
+        A PING
+        A EXEC
+        A WATCH l
+        B RPUSH l a
+        A MULTI
+        A PING
+        A EXEC
+        A WATCH l
+        B LSET l 0 b
+        A MULTI
+        A LRANGE l 0 -1
+        A EXEC
+        """)
+    }
+
+    func testFlushSwapAndOtherDatabases() throws {
+        try compareClients("""
+        B SET present 1
+        A WATCH absent present
+        B FLUSHDB
+        A MULTI
+        A PING
+        A EXEC
+        A WATCH absent
+        B FLUSHALL
+        A MULTI
+        A PING
+        A EXEC
+        A SELECT 1
+        A WATCH k
+        B SET k 0
+        A MULTI
+        A PING
+        A EXEC
+        B SELECT 1
+        B SET k 1
+        A WATCH k
+        B SWAPDB 0 1
+        A MULTI
+        A PING
+        A EXEC
+        A WATCH k
+        B SELECT 0
+        B DEL k
+        A MULTI
+        A GET k
+        A EXEC
+        """)
+    }
+
+    func testExpiryOfWatchedKeys() throws {
+        try compareClients("""
+        A DEBUG SET-ACTIVE-EXPIRE 0
+        A SET k v PX 50
+        A WATCH k
+        A> DEBUG SLEEP 0.2
+        A<
+        A MULTI
+        A PING
+        A EXEC
+        B SET gone v PX 20
+        A> DEBUG SLEEP 0.1
+        A<
+        A WATCH gone
+        B GET gone
+        A MULTI
+        A PING
+        A EXEC
+        """)
+    }
+
+    /// A blocked client is served after EXEC, with what the whole block left.
+    func testExecWakesBlockedClientsAfterTheBlock() throws {
+        try compareClients("""
+        C> BLPOP q 0
+        A MULTI
+        A RPUSH q a
+        A RPUSH q b
+        A LPOP q
+        A EXEC
+        C<
+        A LRANGE q 0 -1
+        C> BLMOVE src dst LEFT RIGHT 0
+        B WATCH dst
+        A MULTI
+        A LPUSH src x
+        A EXEC
+        C<
+        B MULTI
+        B PING
+        B EXEC
+        """)
+    }
+
+    /// A block is one log record (the LSN moves by one for it), and after a crash all of
+    /// it is there, in its databases.
+    func testExecSurvivesACrashAsOneRecord() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-exec-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        var server = try ServerProcess.cairn(directory: dir, port: port)
+        let c = try server.client()
+        func lastLSN() throws -> Int {
+            let info = try c.call("INFO", "persistence").string ?? ""
+            let line = info.split(separator: "\r\n").first { $0.hasPrefix("log_last_lsn:") } ?? ""
+            return Int(line.dropFirst("log_last_lsn:".count)) ?? -1
+        }
+        let before = try lastLSN()
+        XCTAssertEqual(try c.call("MULTI"), .simple("OK"))
+        for args in [["SET", "a", "1"], ["SELECT", "3"], ["RPUSH", "list", "x", "y"], ["INCR", "a"]] {
+            XCTAssertEqual(try c.call(args), .simple("QUEUED"))
+        }
+        XCTAssertEqual(try c.call("EXEC").array?.count, 4)
+        XCTAssertEqual(try lastLSN(), before + 1, "one record for the block")
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        server = try ServerProcess.cairn(directory: dir, port: port)
+        defer { server.stop() }
+        let d = try server.client()
+        XCTAssertEqual(try d.call("GET", "a").string, "1")
+        _ = try d.call("SELECT", "3")
+        XCTAssertEqual(try d.call("LRANGE", "list", "0", "-1").array?.map { $0.string }, ["x", "y"])
+        XCTAssertEqual(try d.call("GET", "a").string, "1", "the INCR ran in database 3")
+    }
+}
