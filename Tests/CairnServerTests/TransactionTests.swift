@@ -196,4 +196,23 @@ final class TransactionTests: XCTestCase {
         XCTAssertEqual(try d.call("LRANGE", "list", "0", "-1").array?.map { $0.string }, ["x", "y"])
         XCTAssertEqual(try d.call("GET", "a").string, "1", "the INCR ran in database 3")
     }
+
+    /// The arguments one MULTI may queue are bounded by client-query-buffer-limit: the
+    /// command past it is refused, and EXEC discards the block.
+    func testQueuedBytesAreBounded() throws {
+        let server = try ServerProcess.cairn(["--client-query-buffer-limit", "1mb"])
+        defer { server.stop() }
+        let c = try server.client()
+        let value = String(repeating: "v", count: 300_000)
+        XCTAssertEqual(try c.call("MULTI"), .simple("OK"))
+        for i in 0..<3 { XCTAssertEqual(try c.call("SET", "k\(i)", value), .simple("QUEUED")) }
+        guard case .error(let e) = try c.call("SET", "k3", value) else { return XCTFail("the fourth is refused") }
+        XCTAssertTrue(e.contains("client-query-buffer-limit"), e)
+        guard case .error(let abort) = try c.call("EXEC") else { return XCTFail("EXECABORT") }
+        XCTAssertTrue(abort.hasPrefix("EXECABORT"), abort)
+        XCTAssertEqual(try c.call("DBSIZE"), .integer(0))
+        XCTAssertEqual(try c.call("MULTI"), .simple("OK"), "a new block starts empty")
+        XCTAssertEqual(try c.call("SET", "k", value), .simple("QUEUED"))
+        XCTAssertEqual(try c.call("EXEC").array?.count, 1)
+    }
 }
