@@ -176,6 +176,9 @@ extension Engine {
         }
         conn.watched.removeAll()
         conn.watchedKeyChanged = false
+        // Nobody watches any more: changes recorded and not yet applied concern nobody,
+        // and must not be applied to a later watcher.
+        if keyspace.touches.isEmpty { keyspace.touches.touched.removeAll() }
     }
 
     /// Marks the clients watching the keys changed since the last call (Redis's
