@@ -1,7 +1,23 @@
 #include "cairn_system.h"
 #include <malloc.h>
 
+#include <stdint.h>
+
+/* jemalloc's control interface: present when the process runs on jemalloc (cairn-server is
+   linked with it), a null weak reference otherwise (the tests and the offline tool). */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+    __attribute__((weak));
+
 size_t cairn_malloc_used_bytes(void) {
+    if (mallctl) {
+        /* Statistics are a snapshot refreshed by writing "epoch". */
+        uint64_t epoch = 1;
+        size_t length = sizeof(epoch);
+        mallctl("epoch", &epoch, &length, &epoch, length);
+        size_t allocated = 0;
+        length = sizeof(allocated);
+        if (mallctl("stats.allocated", &allocated, &length, NULL, 0) == 0) return allocated;
+    }
     struct mallinfo2 m = mallinfo2();
     return m.uordblks + m.hblkhd;
 }

@@ -32,9 +32,13 @@ public final class ListValue {
     var nodeBytesMax: Int { fill < 0 ? 4096 << min(4, -fill - 1) : 8192 }
     var nodeEntriesMax: Int { fill > 0 ? fill : Int.max }
 
+    /// Whether `bytes` more fit in `node`. The size limit counts the block's header, as
+    /// Redis's counts the listpack's: a full node is then exactly 8 KiB (or 4, 16 ...), an
+    /// allocator size class, not 8 bytes past one (jemalloc would round 8200 up to 10240).
     func fits(_ node: Node, adding bytes: Int) -> Bool {
-        if fill > 0 { return node.count < nodeEntriesMax && node.length + bytes <= 8192 }
-        return node.length + bytes <= nodeBytesMax
+        let size = PackedBlock.headerBytes + node.length + bytes
+        if fill > 0 { return node.count < nodeEntriesMax && size <= 8192 }
+        return size <= nodeBytesMax
     }
 
     // MARK: - Entry encoding

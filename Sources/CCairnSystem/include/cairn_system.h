@@ -2,7 +2,8 @@
 #define CAIRN_SYSTEM_H
 #include <stddef.h>
 
-/* Bytes currently allocated through malloc (glibc mallinfo2: arena bytes in use plus mmapped). */
+/* Bytes currently allocated through malloc: jemalloc's stats.allocated when the process runs
+   on jemalloc (cairn-server does), else glibc's mallinfo2 (arena bytes in use plus mmapped). */
 size_t cairn_malloc_used_bytes(void);
 
 /* The room in a malloc'd block (the packed collections grow into it). */
