@@ -1,5 +1,6 @@
 #include "cairn_system.h"
 #include <malloc.h>
+#include <string.h>
 
 #include <stdint.h>
 
@@ -20,6 +21,23 @@ size_t cairn_malloc_used_bytes(void) {
     }
     struct mallinfo2 m = mallinfo2();
     return m.uordblks + m.hblkhd;
+}
+
+const char *cairn_malloc_name(void) {
+    static char name[64] = "libc";
+    if (mallctl) {
+        const char *version = NULL;
+        size_t length = sizeof(version);
+        if (mallctl("version", &version, &length, NULL, 0) == 0 && version) {
+            /* "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c": Redis reports the first part. */
+            size_t n = 0;
+            while (version[n] && version[n] != '-' && n < 40) n++;
+            memcpy(name, "jemalloc-", 9);
+            memcpy(name + 9, version, n);
+            name[9 + n] = 0;
+        }
+    }
+    return name;
 }
 
 size_t cairn_malloc_usable_size(void *block) { return malloc_usable_size(block); }

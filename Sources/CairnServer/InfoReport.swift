@@ -89,7 +89,7 @@ enum InfoReport {
                      "maxmemory_human:0B",
                      "maxmemory_policy:noeviction",
                      "mem_fragmentation_ratio:\(used > 0 ? String(format2(Double(rss) / Double(used))) : "0.00")",
-                     "mem_allocator:libc"]
+                     "mem_allocator:\(String(cString: cairn_malloc_name()))"]
         case "persistence":
             let p = e.persistence
             p.refreshProgress()

@@ -200,6 +200,7 @@ final class IntegrationTests: XCTestCase {
         }
         XCTAssertTrue(info.contains("db0:keys=1,expires=0,avg_ttl=0"))
         XCTAssertTrue(info.contains("tcp_port:\(server.port)"))
+        XCTAssertTrue(info.contains("mem_allocator:jemalloc-"), "the server runs on jemalloc, as Redis does")
         let stats = try c.call("INFO", "commandstats").string!
         XCTAssertTrue(stats.contains("cmdstat_get:calls=1,"), stats)
         XCTAssertFalse(try c.call("INFO", "server").string!.contains("# Clients"))

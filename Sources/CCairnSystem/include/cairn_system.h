@@ -6,6 +6,9 @@
    on jemalloc (cairn-server does), else glibc's mallinfo2 (arena bytes in use plus mmapped). */
 size_t cairn_malloc_used_bytes(void);
 
+/* The allocator, as INFO's mem_allocator names it: "jemalloc-5.3.0", or "libc". */
+const char *cairn_malloc_name(void);
+
 /* The room in a malloc'd block (the packed collections grow into it). */
 size_t cairn_malloc_usable_size(void *block);
 
