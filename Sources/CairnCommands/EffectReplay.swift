@@ -25,7 +25,7 @@ extension CommandContext {
         readiedKeys.removeAll()
         readiedDatabases.removeAll()
         blockRequest = nil
-        if out.buffer.writerIndex > mark, out.buffer.getInteger(at: mark, as: UInt8.self) == UInt8(ascii: "-") {
+        if out.wroteError(since: mark) {
             return out.buffer.getString(at: mark, length: out.buffer.writerIndex - mark)
         }
         return nil

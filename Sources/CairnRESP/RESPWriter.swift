@@ -33,6 +33,11 @@ public struct RESPWriter {
         }
     }
 
+    /// Whether the reply written from writer index `mark` on is an error.
+    public func wroteError(since mark: Int) -> Bool {
+        buffer.writerIndex > mark && buffer.getInteger(at: mark, as: UInt8.self) == UInt8(ascii: "-")
+    }
+
     public mutating func ok() { buffer.writeStaticString("+OK\r\n") }
 
     public mutating func simple(_ text: String) {

@@ -305,8 +305,7 @@ final class Engine: @unchecked Sendable {
         let elapsed = finished - commandClock
         commandClock = finished
         session.lastCommandSpec = spec
-        let failed = ctx.out.buffer.writerIndex > errorMark
-            && ctx.out.buffer.getInteger(at: errorMark, as: UInt8.self) == UInt8(ascii: "-")
+        let failed = ctx.out.wroteError(since: errorMark)
         spec.stats.calls += 1
         spec.stats.microseconds += Int(elapsed)
         if failed {

@@ -149,10 +149,7 @@ extension Engine {
                 }
             }
             spec.stats.calls += 1
-            if ctx.out.buffer.writerIndex > errorMark
-                && ctx.out.buffer.getInteger(at: errorMark, as: UInt8.self) == UInt8(ascii: "-") {
-                spec.stats.failedCalls += 1
-            }
+            if ctx.out.wroteError(since: errorMark) { spec.stats.failedCalls += 1 }
         }
     }
 

@@ -65,11 +65,6 @@ public struct IntSet {
     public mutating func insert(_ v: Int64) -> Bool {
         let needed = IntSet.widthFor(v)
         let n = count
-        if n == 0 {
-            IntSet.store(v, block.replace(0..<0, withLength: needed), 0, needed)
-            block.setCount(1)
-            return true
-        }
         var w = width
         if needed > w {
             let old = values

@@ -62,20 +62,9 @@ public final class ListValue {
     /// every push does this.
     @inline(__always)
     static func writeEntry(_ element: Bytes, at p: UnsafeMutableRawPointer) {
-        let n = element.count
-        var q = p
-        var x = n
-        while x >= 0x80 {
-            q.storeBytes(of: UInt8(x & 0x7f) | 0x80, as: UInt8.self)
-            q += 1
-            x >>= 7
-        }
-        q.storeBytes(of: UInt8(x), as: UInt8.self)
-        q += 1
-        element.withUnsafeBytes { if $0.count > 0 { q.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
-        q += n
+        let headerAndData = Varint.writeString(element, to: p)
+        let q = p + headerAndData
         // The entry's size again, its varint bytes in reverse, so it reads from the end.
-        let headerAndData = q - p
         let back = Varint.size(headerAndData)
         var y = headerAndData
         for i in 0..<back {

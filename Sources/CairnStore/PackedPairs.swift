@@ -43,14 +43,6 @@ public struct PackedPairs {
 
     public func contains(_ field: Bytes) -> Bool { locate(field) != nil }
 
-    /// Writes a string (varint length, bytes) at `p`; returns the bytes written.
-    @inline(__always)
-    private static func write(_ s: Bytes, at p: UnsafeMutableRawPointer) -> Int {
-        let n = Varint.write(s.count, to: p)
-        if s.count > 0 { s.withUnsafeBytes { (p + n).copyMemory(from: $0.baseAddress!, byteCount: s.count) } }
-        return n + s.count
-    }
-
     /// Sets `field`; returns true when it was new. A replaced value keeps its position.
     @discardableResult
     public mutating func set(_ field: Bytes, _ value: Bytes) -> Bool {
@@ -58,13 +50,13 @@ public struct PackedPairs {
         if let loc = locate(field) {
             let valueStart = loc.value.lowerBound - Varint.size(loc.value.count)
             let p = block.replace(valueStart..<loc.end, withLength: valueSize)
-            _ = PackedPairs.write(value, at: p)
+            Varint.writeString(value, to: p)
             return false
         }
         let fieldSize = Varint.size(field.count) + field.count
         let end = block.length
         let p = block.replace(end..<end, withLength: fieldSize + valueSize)
-        _ = PackedPairs.write(value, at: p + PackedPairs.write(field, at: p))
+        Varint.writeString(value, to: p + Varint.writeString(field, to: p))
         block.setCount(block.count + 1)
         return true
     }

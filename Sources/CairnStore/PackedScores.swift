@@ -121,9 +121,7 @@ public struct PackedScores {
         }
         let lengthSize = Varint.size(member.count)
         let q = block.replace(p..<p, withLength: lengthSize + member.count + PackedScores.scoreSize(score))
-        Varint.write(member.count, to: q)
-        if member.count > 0 { member.withUnsafeBytes { (q + lengthSize).copyMemory(from: $0.baseAddress!, byteCount: member.count) } }
-        PackedScores.writeScore(score, at: q + lengthSize + member.count)
+        PackedScores.writeScore(score, at: q + Varint.writeString(member, to: q))
         block.setCount(count + 1)
     }
 

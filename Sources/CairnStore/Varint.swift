@@ -1,3 +1,5 @@
+import CairnCore
+
 /// LEB128-style lengths for the packed encodings (hashes, lists): 7 bits a byte, low
 /// bits first, the high bit saying more follows.
 enum Varint {
@@ -7,29 +9,6 @@ enum Varint {
         var x = v
         while x >= 0x80 { x >>= 7; n += 1 }
         return n
-    }
-
-    @inline(__always)
-    static func append(_ v: Int, to out: inout [UInt8]) {
-        var x = v
-        while x >= 0x80 {
-            out.append(UInt8(x & 0x7f) | 0x80)
-            x >>= 7
-        }
-        out.append(UInt8(x))
-    }
-
-    /// The value at `offset` and the offset after it.
-    @inline(__always)
-    static func read(_ bytes: [UInt8], at offset: Int) -> (Int, Int) {
-        var value = 0, shift = 0, p = offset
-        while true {
-            let b = bytes[p]
-            value |= Int(b & 0x7f) << shift
-            p += 1
-            if b < 0x80 { return (value, p) }
-            shift += 7
-        }
     }
 
     /// The value at `offset` from `p` and the offset after it.
@@ -57,5 +36,15 @@ enum Varint {
         }
         p.storeBytes(of: UInt8(x), toByteOffset: n, as: UInt8.self)
         return n + 1
+    }
+
+    /// Writes a string as the packed encodings hold it, its length as a varint then its
+    /// bytes, at `p` (which has `size(s.count) + s.count` bytes); returns the bytes written.
+    @inline(__always)
+    @discardableResult
+    static func writeString(_ s: Bytes, to p: UnsafeMutableRawPointer) -> Int {
+        let n = write(s.count, to: p)
+        if s.count > 0 { s.withUnsafeBytes { (p + n).copyMemory(from: $0.baseAddress!, byteCount: s.count) } }
+        return n + s.count
     }
 }

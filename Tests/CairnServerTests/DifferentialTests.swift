@@ -38,6 +38,11 @@ final class DifferentialTests: XCTestCase {
         return words
     }
 
+    /// A line whose replies differ, both replies shown.
+    static func mismatch<S: StringProtocol>(_ line: S, _ mine: [UInt8], _ theirs: [UInt8]) -> String {
+        "\(line)\n  cairn: \(String(decoding: mine, as: UTF8.self).debugDescription)\n  redis: \(String(decoding: theirs, as: UTF8.self).debugDescription)"
+    }
+
     func compare(_ script: String, protocolVersion: Int = 2, serverArguments: [String] = [],
                  file: StaticString = #filePath, line: UInt = #line) throws {
         let cairn = try ServerProcess.cairn(serverArguments)
@@ -54,9 +59,7 @@ final class DifferentialTests: XCTestCase {
             if args.isEmpty { continue }
             let mine = try c.callRaw(args)
             let theirs = try r.callRaw(args)
-            if mine != theirs {
-                mismatches.append("\(text)\n  cairn: \(String(decoding: mine, as: UTF8.self).debugDescription)\n  redis: \(String(decoding: theirs, as: UTF8.self).debugDescription)")
-            }
+            if mine != theirs { mismatches.append(DifferentialTests.mismatch(text, mine, theirs)) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ (RESP\(protocolVersion)):\n" + mismatches.joined(separator: "\n"), file: file, line: line)
     }

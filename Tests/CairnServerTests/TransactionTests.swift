@@ -33,9 +33,7 @@ final class TransactionTests: XCTestCase {
                 mine = try c.callRaw(args)
                 theirs = try r.callRaw(args)
             }
-            if mine != theirs {
-                mismatches.append("\(text)\n  cairn: \(String(decoding: mine, as: UTF8.self).debugDescription)\n  redis: \(String(decoding: theirs, as: UTF8.self).debugDescription)")
-            }
+            if mine != theirs { mismatches.append(DifferentialTests.mismatch(text, mine, theirs)) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ:\n" + mismatches.joined(separator: "\n"), file: file, line: line)
     }
