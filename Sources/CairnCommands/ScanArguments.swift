@@ -62,11 +62,17 @@ struct ScanArguments {
     /// Walks `table` from the cursor as Redis's scan loop does (up to count * 10 steps, until
     /// `count` entries or the end); returns the entries met and the next cursor.
     func walk<V>(_ table: KeyTable<V>) -> ([KeyTableEntry<V>], UInt64) {
-        var found: [KeyTableEntry<V>] = []
+        walk { cursor, visit in table.scan(cursor: cursor, visit) }
+    }
+
+    /// The same walk over any table whose `step` visits one home slot's items and returns
+    /// the next cursor.
+    func walk<Item>(_ step: (UInt64, (Item) -> Void) -> UInt64) -> ([Item], UInt64) {
+        var found: [Item] = []
         var next = cursor
         var iterations = count * 10
         repeat {
-            next = table.scan(cursor: next) { found.append($0) }
+            next = step(next) { found.append($0) }
             iterations -= 1
         } while next != 0 && iterations > 0 && found.count < count
         return (found, next)

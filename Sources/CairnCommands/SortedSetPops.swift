@@ -122,10 +122,8 @@ extension SortedSetCommands {
             switch z.storage {
             case .packed(let a):
                 pairs = a.pairs.map { ($0.member, $0.score) }  // small: all at once, as Redis does for listpacks
-            case .skiplist(let t, _):
-                let (entries, cursor) = options.walk(t)
-                pairs = entries.map { ($0.key, $0.value) }
-                next = cursor
+            case .skiplist:
+                (pairs, next) = options.walk { cursor, visit in z.scan(cursor: cursor) { visit(($0, $1)) } }
             }
         }
         ScanArguments.reply(ctx, cursor: next,

@@ -244,11 +244,19 @@ public final class KeyTable<V> {
             if Int(e.hash) & mask == home { visit(e) }
             i = (i + 1) & mask
         }
-        var v = cursor | ~m
-        v = v.bitReversed
-        v &+= 1
-        return v.bitReversed
+        return nextScanCursor(cursor, mask: m)
     }
+}
+
+/// The SCAN cursor after `cursor` in a table of `mask + 1` home slots: Redis's dictScan
+/// increment, on the reversed bits, so that a scan across growth or shrinking still
+/// visits every slot that held a key present throughout.
+@inlinable
+func nextScanCursor(_ cursor: UInt64, mask: UInt64) -> UInt64 {
+    var v = cursor | ~mask
+    v = v.bitReversed
+    v &+= 1
+    return v.bitReversed
 }
 
 extension UInt64 {

@@ -18,13 +18,16 @@ public final class SkipList {
         var span: Int
     }
 
-    /// 40 bytes: with one link (three nodes in four) a node is a 56-byte request, a
-    /// 64-byte malloc chunk. Links hold only plain values, so freeing a node need not know
-    /// its level.
+    /// 48 bytes: with one link (three nodes in four) a node is a 64-byte request, one
+    /// jemalloc size class; without `hash` it would be 56 bytes in the same class, so the
+    /// hash costs nothing there (nor at two or three links). Links hold only plain values,
+    /// so freeing a node need not know its level.
     struct NodeHeader {
         var member: Bytes
         var score: Double
         var backward: NodeRef?
+        /// The member's hash in the owning set's `MemberIndex` (0 in a list used alone).
+        var hash: UInt32
     }
 
     static let linksOffset = (MemoryLayout<NodeHeader>.stride + MemoryLayout<Link>.alignment - 1)
@@ -35,11 +38,11 @@ public final class SkipList {
     nonisolated(unsafe) static var liveNodes = 0
 #endif
 
-    static func makeNode(level: Int, score: Double, member: Bytes) -> NodeRef {
+    static func makeNode(level: Int, score: Double, member: Bytes, hash: UInt32 = 0) -> NodeRef {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: linksOffset + level * MemoryLayout<Link>.stride,
                                                    alignment: max(MemoryLayout<NodeHeader>.alignment, MemoryLayout<Link>.alignment))
         let node = raw.bindMemory(to: NodeHeader.self, capacity: 1)
-        node.initialize(to: NodeHeader(member: member, score: score, backward: nil))
+        node.initialize(to: NodeHeader(member: member, score: score, backward: nil, hash: hash))
         (raw + linksOffset).bindMemory(to: Link.self, capacity: level).initialize(repeating: Link(forward: nil, span: 0), count: level)
 #if DEBUG
         liveNodes += 1
@@ -116,10 +119,14 @@ public final class SkipList {
         return s < score || (s == score && compareBytes(node.pointee.member, member) < 0)
     }
 
-    public func insert(_ score: Double, _ member: Bytes) {
+    /// Inserts (score, member), which must be absent; returns its node, valid until removed.
+    @discardableResult
+    func insert(_ score: Double, _ member: Bytes, hash: UInt32 = 0) -> NodeRef {
         findInsertionPoint(score, member)
         let newLevel = randomLevel()
-        link(SkipList.makeNode(level: newLevel, score: score, member: member), level: newLevel)
+        let node = SkipList.makeNode(level: newLevel, score: score, member: member, hash: hash)
+        link(node, level: newLevel)
+        return node
     }
 
     /// Fills `update` (the last node before (score, member) at each level) and
@@ -206,11 +213,19 @@ public final class SkipList {
         return true
     }
 
-    /// Changes the score of an element known to be present (at `old`). When it keeps its
-    /// place the score changes in place; otherwise the same node moves (as Redis's
-    /// zslUpdateScore: no free and malloc, no copy of the member).
-    public func updateScore(_ member: Bytes, from old: Double, to new: Double) {
-        guard let target = find(old, member) else { return }
+    /// Removes and frees `target`, a node of this list.
+    func remove(_ target: NodeRef) {
+        _ = find(target.pointee.score, target.pointee.member)  // fills `update`
+        _ = unlink(target)
+        SkipList.freeNode(target)
+    }
+
+    /// Changes the score of `target`, a node of this list. When it keeps its place the
+    /// score changes in place, with no search (its neighbours are in the node); otherwise
+    /// the same node moves (as Redis's zslUpdateScore: no free and malloc, no copy of the
+    /// member).
+    func updateScore(_ target: NodeRef, to new: Double) {
+        let member = target.pointee.member
         let previous = target.pointee.backward
         let next = SkipList.forward(target, 0)
         if (previous.map { SkipList.node($0, before: new, member) } ?? true)
@@ -218,10 +233,17 @@ public final class SkipList {
             target.pointee.score = new
             return
         }
+        _ = find(target.pointee.score, member)  // fills `update` for the unlink
         let targetLevel = unlink(target)
         target.pointee.score = new
         findInsertionPoint(new, member)
         link(target, level: targetLevel)
+    }
+
+    /// Changes the score of an element known to be present (at `old`).
+    public func updateScore(_ member: Bytes, from old: Double, to new: Double) {
+        guard let target = find(old, member) else { return }
+        updateScore(target, to: new)
     }
 
     /// 0-based rank of an element known to be present.

@@ -1,23 +1,26 @@
 import CairnCore
 
 /// A sorted set: while small, one sorted array of (score, member) pairs ("listpack");
-/// past zset-max-listpack-entries or -value, a member table for scores plus a skip list
-/// for order and rank ("skiplist"), and never back, as in Redis.
+/// past zset-max-listpack-entries or -value, a skip list for order and rank and a hash
+/// index of its nodes by member ("skiplist"), and never back, as in Redis.
 public final class SortedSetValue {
     public enum Storage {
         case packed(PackedScores)
-        case skiplist(KeyTable<Double>, SkipList)
+        case skiplist(SkipList)
     }
 
     /// The big encoding's two structures, held together so that the set is one word.
     final class Index {
-        let scores: KeyTable<Double>
-        let order: SkipList
+        let members: MemberIndex
+        let order = SkipList()
 
-        init(_ scores: KeyTable<Double>, _ order: SkipList) {
-            self.scores = scores
-            self.order = order
+        init() { members = MemberIndex(seed: UInt64.random(in: 0...UInt64.max)) }
+
+        func insert(_ member: Bytes, _ score: Double) {
+            members.insert(order.insert(score, member, hash: members.hashOf(member)))
         }
+
+        func node(_ member: Bytes) -> SkipList.NodeRef? { members.find(member, hash: members.hashOf(member)) }
     }
 
     /// One word (see `PackedOrBig`): the packed block, or the table and skip list.
@@ -29,14 +32,14 @@ public final class SortedSetValue {
 
     /// How the set is held, for reading: a packed view is valid until the set changes.
     public var storage: Storage {
-        if let index = word.big { return .skiplist(index.scores, index.order) }
+        if let index = word.big { return .skiplist(index.order) }
         return .packed(PackedScores(block: word.block))
     }
 
     public var count: Int {
         switch storage {
         case .packed(let a): return a.count
-        case .skiplist(_, let l): return l.count
+        case .skiplist(let l): return l.count
         }
     }
 
@@ -46,10 +49,8 @@ public final class SortedSetValue {
     }
 
     public func score(_ member: Bytes) -> Double? {
-        switch storage {
-        case .packed(let a): return a.score(member)
-        case .skiplist(let t, _): return t[member]
-        }
+        if let index = word.big { return index.node(member)?.pointee.score }
+        return PackedScores(block: word.block).score(member)
     }
 
     /// Sets a member's score (adding it when absent); true when it was added.
@@ -67,17 +68,13 @@ public final class SortedSetValue {
                 return !existing
             }
         }
-        guard case .skiplist(let t, let l) = storage else { return false }
-        if let position = t.find(member) {
-            let old = t.entries[position].value
-            if old != score {
-                l.updateScore(member, from: old, to: score)
-                t.setValue(score, at: position)
-            }
+        guard let index = word.big else { return false }
+        let h = index.members.hashOf(member)
+        if let node = index.members.find(member, hash: h) {
+            if node.pointee.score != score { index.order.updateScore(node, to: score) }
             return false
         }
-        t.insert(member, score)
-        l.insert(score, member)
+        index.members.insert(index.order.insert(score, member, hash: h))
         return true
     }
 
@@ -88,31 +85,28 @@ public final class SortedSetValue {
             let removed = a.remove(member)
             word.block = a.block
             return removed
-        case .skiplist(let t, let l):
-            guard let s = t.remove(member) else { return false }
-            l.remove(s, member)
+        case .skiplist:
+            guard let index = word.big, let node = index.node(member) else { return false }
+            index.members.remove(node)
+            index.order.remove(node)
             return true
         }
     }
 
     private func convertToSkipList() {
         guard case .packed(let a) = storage else { return }
-        let t = KeyTable<Double>(seed: UInt64.random(in: 0...UInt64.max))
-        let l = SkipList()
-        for e in a.pairs {
-            t.insert(e.member, e.score)
-            l.insert(e.score, e.member)
-        }
-        word.adopt(Index(t, l))
+        let index = Index()
+        for e in a.pairs { index.insert(e.member, e.score) }
+        word.adopt(index)
     }
 
     /// 0-based rank in ascending order.
     public func rank(_ member: Bytes) -> Int? {
         switch storage {
         case .packed(let a): return a.index(member)
-        case .skiplist(let t, let l):
-            guard let s = t[member] else { return nil }
-            return l.rank(s, member)
+        case .skiplist(let l):
+            guard let node = word.big?.node(member) else { return nil }
+            return l.rank(node.pointee.score, member)
         }
     }
 
@@ -122,7 +116,7 @@ public final class SortedSetValue {
         case .packed(let a):
             guard rank >= 0 && rank < a.count else { return nil }
             return a.pairs[rank]
-        case .skiplist(_, let l):
+        case .skiplist(let l):
             return l.element(at: rank)
         }
     }
@@ -139,7 +133,7 @@ public final class SortedSetValue {
                 if isAtOrAfter(a[mid].score, a[mid].member) { hi = mid } else { lo = mid + 1 }
             }
             return lo
-        case .skiplist(_, let l):
+        case .skiplist(let l):
             return l.firstRank(where: isAtOrAfter)
         }
     }
@@ -156,7 +150,7 @@ public final class SortedSetValue {
             } else {
                 for i in start..<a.count where !body(a[i].score, a[i].member) { return }
             }
-        case .skiplist(_, let l):
+        case .skiplist(let l):
             l.walk(from: start, reverse: reverse, body)
         }
     }
@@ -176,14 +170,20 @@ public final class SortedSetValue {
         switch storage {
         case .packed(let a): c.word.block = a.block.duplicate()
         case .skiplist:
-            let t = KeyTable<Double>(seed: UInt64.random(in: 0...UInt64.max))
-            let l = SkipList()
-            for e in elements {
-                t.insert(e.member, e.score)
-                l.insert(e.score, e.member)
+            let index = Index()
+            walk(from: 0, reverse: false) { s, m in
+                index.insert(m, s)
+                return true
             }
-            c.word.adopt(Index(t, l))
+            c.word.adopt(index)
         }
         return c
+    }
+
+    /// One ZSCAN step over the big encoding: visits the members whose home slot is
+    /// `cursor` and returns the next cursor (see `KeyTable.scan`); 0 for a packed set.
+    public func scan(cursor: UInt64, _ visit: (Bytes, Double) -> Void) -> UInt64 {
+        guard let index = word.big else { return 0 }
+        return index.members.scan(cursor: cursor) { visit($0.pointee.member, $0.pointee.score) }
     }
 }

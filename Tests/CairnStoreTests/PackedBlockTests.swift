@@ -27,7 +27,7 @@ final class PackedBlockTests: XCTestCase {
 
     func testDuplicateSharesNothing() {
         var block = PackedBlock()
-        _ = block.replace(0..<0, withLength: 3).copyMemory(from: [1, 2, 3] as [UInt8], byteCount: 3)
+        block.replace(0..<0, withLength: 3).copyMemory(from: [1, 2, 3] as [UInt8], byteCount: 3)
         block.setCount(3)
         var copy = block.duplicate()
         block.free()
