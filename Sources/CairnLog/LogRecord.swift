@@ -48,23 +48,27 @@ public struct LogRecord: Equatable, Sendable {
         out.append(contentsOf: payload)
     }
 
-    /// Appends a record whose payload `writePayload` appends, then fills in the length and
-    /// checksum over the bytes written.
+    /// Appends a record whose payload of `payloadBytes` bytes `writePayload` writes at the
+    /// pointer it is given; the buffer grows once and the record is written in place (one
+    /// append per field, each with its capacity and uniqueness checks, was a few percent
+    /// of a pipelined write's time).
     @inlinable
-    public static func encode(lsn: UInt64, kind: RecordKind, into out: inout [UInt8], writePayload: (inout [UInt8]) -> Void) {
+    public static func encode(lsn: UInt64, kind: RecordKind, payloadBytes: Int, into out: inout [UInt8],
+                              writePayload: (UnsafeMutableRawPointer) -> Void) {
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: headerBytes))
-        var le = lsn.littleEndian
-        withUnsafeBytes(of: &le) { out.append(contentsOf: $0) }
-        out.append(kind.rawValue)
-        writePayload(&out)
-        let bodyLength = out.count - start - headerBytes
-        let crc = out.withUnsafeBytes { raw in
-            cairn_crc32c(0, raw.baseAddress! + start + headerBytes, bodyLength)
+        let bodyLength = fixedBodyBytes + payloadBytes
+        if out.capacity < start + headerBytes + bodyLength {
+            out.reserveCapacity(max(start + headerBytes + bodyLength, 2 * out.capacity))
         }
+        out.append(contentsOf: repeatElement(0, count: headerBytes + bodyLength))
         out.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: UInt32(bodyLength).littleEndian, toByteOffset: start, as: UInt32.self)
-            raw.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+            let record = raw.baseAddress! + start
+            let body = record + headerBytes
+            body.storeBytes(of: lsn.littleEndian, toByteOffset: 0, as: UInt64.self)
+            body.storeBytes(of: kind.rawValue, toByteOffset: 8, as: UInt8.self)
+            writePayload(body + fixedBodyBytes)
+            record.storeBytes(of: UInt32(bodyLength).littleEndian, toByteOffset: 0, as: UInt32.self)
+            record.storeBytes(of: cairn_crc32c(0, body, bodyLength).littleEndian, toByteOffset: 4, as: UInt32.self)
         }
     }
 

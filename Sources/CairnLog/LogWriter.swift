@@ -149,13 +149,13 @@ public final class LogWriter: @unchecked Sendable {
         return lastLSN
     }
 
-    /// Stages one record whose payload `writePayload` appends to the buffer it is given,
-    /// encoded in place (no intermediate array); returns its LSN.
+    /// Stages one record whose payload of `payloadBytes` bytes `writePayload` writes at the
+    /// pointer it is given, in place (no intermediate array); returns its LSN.
     @discardableResult
-    public func append(kind: RecordKind, writePayload: (inout [UInt8]) -> Void) -> UInt64 {
+    public func append(kind: RecordKind, payloadBytes: Int, writePayload: (UnsafeMutableRawPointer) -> Void) -> UInt64 {
         lastLSN += 1
         if staged.isEmpty { stagedFirstLSN = lastLSN }
-        LogRecord.encode(lsn: lastLSN, kind: kind, into: &staged, writePayload: writePayload)
+        LogRecord.encode(lsn: lastLSN, kind: kind, payloadBytes: payloadBytes, into: &staged, writePayload: writePayload)
         return lastLSN
     }
 

@@ -42,7 +42,9 @@ final class Persistence {
     /// Stages the effects of one command (or one expiry) as one record.
     func log(_ effects: ArraySlice<Effect>) {
         guard let writer, failure == nil, !effects.isEmpty else { return }
-        writer.append(kind: effects.count == 1 ? .command : .batch) { EffectCodec.encode(effects, into: &$0) }
+        writer.append(kind: effects.count == 1 ? .command : .batch, payloadBytes: EffectCodec.encodedSize(effects)) {
+            EffectCodec.write(effects, to: $0)
+        }
     }
 
     func submit() { writer?.submit() }

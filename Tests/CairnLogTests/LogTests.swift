@@ -30,6 +30,18 @@ final class RecordTests: XCTestCase {
         }
     }
 
+    /// A record written in place after other bytes equals the same record encoded from
+    /// its payload, and leaves the bytes before it alone.
+    func testInPlaceEncodingAfterExistingBytes() {
+        let payload = Array("in place".utf8)
+        var out: [UInt8] = [7, 7, 7]
+        LogRecord.encode(lsn: 9, kind: .batch, payloadBytes: payload.count, into: &out) { p in
+            p.copyMemory(from: payload, byteCount: payload.count)
+        }
+        XCTAssertEqual(Array(out.prefix(3)), [7, 7, 7])
+        XCTAssertEqual(Array(out.dropFirst(3)), LogRecord(lsn: 9, kind: .batch, payload: payload).encoded())
+    }
+
     func testEveryBitFlipIsDetected() {
         let bytes = LogRecord(lsn: 7, kind: .batch, payload: Array("some payload".utf8)).encoded()
         for i in 0..<bytes.count {
