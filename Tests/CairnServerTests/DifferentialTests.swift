@@ -120,6 +120,40 @@ final class DifferentialTests: XCTestCase {
         XCTAssertEqual(normalized(try c.call("SMEMBERS", "u"), "SMEMBERS").count > 0, true)
     }
 
+    /// A big sorted set (skip list and member index): a whole ZSCAN, with and without
+    /// MATCH, returns the same (member, score) pairs as Redis's once sorted (the order
+    /// follows each server's hash table), while members are added, rescored and removed.
+    func testBigSortedSetScanSorted() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        func scanAll(_ client: RESPClient, _ extra: [String]) throws -> [String] {
+            var cursor = "0", pairs: [String] = []
+            repeat {
+                let reply = try client.call(["ZSCAN", "big", cursor] + extra).array!
+                cursor = reply[0].string!
+                let items = reply[1].array!.map { $0.string! }
+                for i in stride(from: 0, to: items.count, by: 2) { pairs.append("\(items[i])=\(items[i + 1])") }
+            } while cursor != "0"
+            return Array(Set(pairs)).sorted()
+        }
+        for round in 0..<3 {
+            var zadd = ["ZADD", "big"]
+            for i in 0..<400 where i % 3 != round { zadd += [String((i * 7919 + round) % 1000) + ".5", "member-\(i)-with-a-longer-name-\(i % 3 == 0 ? "x" : "")"] }
+            let zrem = ["ZREM", "big"] + (0..<400).filter { $0 % 5 == round }.map { "member-\($0)-with-a-longer-name-\($0 % 3 == 0 ? "x" : "")" }
+            for command in [zadd, zrem, ["ZCARD", "big"], ["OBJECT", "ENCODING", "big"], ["ZRANGE", "big", "0", "20", "WITHSCORES"],
+                            ["ZMSCORE", "big", "member-1-with-a-longer-name-", "member-3-with-a-longer-name-x", "absent"]] {
+                XCTAssertEqual(try c.call(command).description, try r.call(command).description, command.prefix(3).joined(separator: " "))
+            }
+            for extra in [["COUNT", "7"], ["MATCH", "member-1*", "COUNT", "50"]] {
+                let mine = try scanAll(c, extra), theirs = try scanAll(r, extra)
+                XCTAssertFalse(theirs.isEmpty)
+                XCTAssertEqual(mine, theirs, "ZSCAN \(extra.joined(separator: " "))")
+            }
+        }
+    }
+
     func testListsRESP2() throws { try compare(DifferentialScripts.lists) }
     func testListsRESP3() throws { try compare(DifferentialScripts.lists, protocolVersion: 3) }
 
