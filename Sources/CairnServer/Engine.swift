@@ -268,14 +268,14 @@ final class Engine: @unchecked Sendable {
             queue(conn, spec, args)
             return
         }
-        if !monitors.isEmpty && !spec.flags.contains(.admin) && !spec.flags.contains(.skipMonitor) {
-            feedMonitors(conn, args, now)
-        }
         ctx.session = session
         ctx.nowMs = now
         let errorMark = ctx.out.buffer.writerIndex
         let dirtyBefore = ctx.dirty
         ctx.run(spec, args)
+        // Shown once run, as Redis 7 does: SELECT with the database it selected, EXEC after
+        // the commands of its block (fed as they run), a blocking command as it blocks.
+        feedMonitors(conn, spec, args, now)
         let changedSomething = ctx.dirty != dirtyBefore || !ctx.effects.isEmpty
         if !ctx.effects.isEmpty {
             // One record per command: recovery applies all of a command's effects or none.
@@ -350,7 +350,9 @@ final class Engine: @unchecked Sendable {
 
     // MARK: - MONITOR
 
-    private func feedMonitors(_ conn: ClientConnection, _ args: [Bytes], _ nowMs: Int64) {
+    /// Shows a command to the MONITOR clients (not admin commands, nor those Redis hides).
+    func feedMonitors(_ conn: ClientConnection, _ spec: CommandSpec, _ args: [Bytes], _ nowMs: Int64) {
+        if monitors.isEmpty || spec.flags.contains(.admin) || spec.flags.contains(.skipMonitor) { return }
         var line = "+\(nowMs / 1000).\(String(format6(Int(nowMs % 1000) * 1000))) [\(conn.session.databaseIndex) \(conn.address)]"
         for a in args { line += " " + quoteForMonitor(a) }
         line += "\r\n"

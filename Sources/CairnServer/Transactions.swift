@@ -141,6 +141,7 @@ extension Engine {
             } else {
                 ctx.session = session
                 ctx.run(spec, args)
+                feedMonitors(conn, spec, args, ctx.nowMs)
                 if let request = ctx.blockRequest {
                     // A blocking command cannot wait inside a block: it answers as if its
                     // timeout had passed at once.

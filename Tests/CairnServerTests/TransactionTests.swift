@@ -38,6 +38,38 @@ final class TransactionTests: XCTestCase {
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ:\n" + mismatches.joined(separator: "\n"), file: file, line: line)
     }
 
+    /// MONITOR shows MULTI, then each command of the block as EXEC runs it, then EXEC;
+    /// nothing of a discarded or refused block but its MULTI and DISCARD or EXEC. The lines
+    /// (time and address taken off) must be Redis's.
+    func testMonitorShowsTheCommandsOfABlockAsTheyRun() throws {
+        let script: [[String]] = [
+            ["MULTI"], ["SET", "a", "1"], ["INCR", "a"], ["SELECT", "1"], ["GET", "a"], ["EXEC"],
+            ["SELECT", "0"], ["MULTI"], ["SET", "b", "1"], ["DISCARD"],
+            ["MULTI"], ["SET", "c", "1"], ["NOSUCHCOMMAND"], ["EXEC"],
+            ["MULTI"], ["LPUSH", "a", "x"], ["GET", "a"], ["EXEC"], ["ECHO", "end"],
+        ]
+        func monitorLines(_ server: ServerProcess) throws -> [String] {
+            let m = try server.client(), c = try server.client()
+            XCTAssertEqual(try m.call("MONITOR"), .simple("OK"))
+            for command in script { _ = try c.callRaw(command.map { Array($0.utf8) }) }
+            var lines: [String] = []
+            while lines.last != "\"ECHO\" \"end\"" {
+                let line = try m.readReply().string!
+                // "<time> [<db> <address>] <command>": keep the database and the command.
+                let db = line.split(separator: "[")[1].split(separator: " ")[0]
+                lines.append(String(line[line.range(of: "] ")!.upperBound...]))
+                lines[lines.count - 1] = lines.count > 0 && db != "0" ? "db\(db) " + lines[lines.count - 1] : lines[lines.count - 1]
+            }
+            return lines
+        }
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let theirs = try monitorLines(redis)
+        XCTAssertTrue(theirs.contains("\"INCR\" \"a\""), "\(theirs)")
+        XCTAssertEqual(try monitorLines(cairn), theirs)
+    }
+
     func testWatchSeesOtherClientsWrites() throws {
         try compareClients("""
         A SET k 1
