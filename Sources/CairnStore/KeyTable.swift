@@ -139,13 +139,13 @@ public final class KeyTable<V> {
     func insertNew(_ key: Bytes, _ value: V, _ h: UInt32, _ aux: UInt32) -> Int {
         precondition(entries.count < Int(UInt32.max) - 1, "KeyTable is full")
         if (entries.count + 1) * 4 > slots.count * 3 { resize(slots.count * 2) }
-        // Grow the entries by a quarter past 1024 (by half below), not Swift's doubling: at
+        // Grow the entries by a quarter past 128 (by half below), not Swift's doubling: at
         // 48 bytes an entry, a table just past a doubling left up to 48 bytes a key unused.
         // Averaged over sizes, a quarter leaves about 10% of the entries unused (a half,
         // 18%), for about twice the copying while growing (4 moves a key instead of 2).
         if entries.count == entries.capacity {
             let n = entries.count
-            entries.reserveCapacity(max(16, n + (n > 1024 ? n / 4 : n / 2)))
+            entries.reserveCapacity(max(16, n + (n > 128 ? n / 4 : n / 2)))
         }
         entries.append(KeyTableEntry(key: key, value: value, hash: h, aux: aux))
         var i = Int(h) & mask
