@@ -35,12 +35,7 @@ enum SnapshotCommands {
                     }
                     return
                 }
-                do {
-                    try checkpointer.startBackground()
-                    ctx.out.simple("Background saving started")
-                } catch {
-                    ctx.out.error("ERR \(error)")
-                }
+                startBackground(checkpointer, ctx, started: "Background saving started")
             },
             // Redis compacts its AOF with BGREWRITEAOF; Cairn's log is compacted by a
             // checkpoint, so this starts one (or schedules it behind a running one).
@@ -52,17 +47,22 @@ enum SnapshotCommands {
                     ctx.out.simple("Background append only file rewriting scheduled")
                     return
                 }
-                do {
-                    try checkpointer.startBackground()
-                    ctx.out.simple("Background append only file rewriting started")
-                } catch {
-                    ctx.out.error("ERR \(error)")
-                }
+                startBackground(checkpointer, ctx, started: "Background append only file rewriting started")
             },
             CommandSpec("lastsave", arity: 1, flags: [.loading, .stale, .fast], group: "server",
                         summary: "Get the UNIX time stamp of the last successful save to disk") { ctx in
                 ctx.out.integer(engine.lastSaveUnixSeconds)
             },
         ]
+    }
+
+    /// Starts a background checkpoint (none is running): `started`, or the reason it could not.
+    private static func startBackground(_ checkpointer: Checkpointer, _ ctx: CommandContext, started: String) {
+        do {
+            try checkpointer.startBackground()
+            ctx.out.simple(started)
+        } catch {
+            ctx.out.error("ERR \(error)")
+        }
     }
 }

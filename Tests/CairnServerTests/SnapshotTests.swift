@@ -29,18 +29,10 @@ final class SnapshotTests: XCTestCase {
         return try commands.map { _ in try c.readReply() }
     }
 
-    func info(_ c: RESPClient, _ field: String) throws -> String {
-        let text = try c.call("INFO", "all").string ?? ""
-        for line in text.split(separator: "\r\n") where line.hasPrefix(field + ":") {
-            return String(line.dropFirst(field.count + 1))
-        }
-        return ""
-    }
-
     func waitForBackgroundSave(_ c: RESPClient, seconds: Double = 30) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if try info(c, "rdb_bgsave_in_progress") == "0" { return }
+            if try c.infoField("rdb_bgsave_in_progress") == "0" { return }
             usleep(10_000)
         }
         XCTFail("background save did not finish")
@@ -91,7 +83,7 @@ final class SnapshotTests: XCTestCase {
                 .map { try c.call("OBJECT", "ENCODING", $0).string! }, encodings)
             XCTAssertGreaterThan(try c.call("TTL", "ttl").int!, 4900)
             XCTAssertTrue(server.log.contains("Snapshot loaded: "), server.log)
-            XCTAssertEqual(try info(c, "rdb_last_load_keys_loaded"), "15", "14 keys in database 0, 1 in 7")
+            XCTAssertEqual(try c.infoField("rdb_last_load_keys_loaded"), "15", "14 keys in database 0, 1 in 7")
             server.stop()
         }
     }
@@ -110,10 +102,10 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
         try writeEveryType(c, prefix: "during:")
         try waitForBackgroundSave(c)
-        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "ok")
-        XCTAssertEqual(try info(c, "total_forks"), "1")
-        XCTAssertFalse(try info(c, "latest_fork_usec").isEmpty)
-        let lsn = UInt64(try info(c, "snapshot_lsn"))!
+        XCTAssertEqual(try c.infoField("rdb_last_bgsave_status"), "ok")
+        XCTAssertEqual(try c.infoField("total_forks"), "1")
+        XCTAssertFalse(try c.infoField("latest_fork_usec").isEmpty)
+        let lsn = UInt64(try c.infoField("snapshot_lsn"))!
         XCTAssertGreaterThanOrEqual(lsn, 10_000)
         let segmentsAfter = files(dir, "log")
         for s in segmentsAfter { XCTAssertGreaterThan(UInt64(s.prefix(20))!, lsn, "\(s) starts after the snapshot") }
@@ -140,16 +132,16 @@ final class SnapshotTests: XCTestCase {
         defer { server.stop() }
         let c = try server.client()
         try pipeline(c, (0..<2000).map { ["SET", "filler:\($0)", "x"] })
-        let base = UInt64(try info(c, "log_last_lsn"))!
+        let base = UInt64(try c.infoField("log_last_lsn"))!
         let writer = try server.client()
         try c.call("BGSAVE")
         var increments = 0
-        while try info(c, "rdb_bgsave_in_progress") == "1" {
+        while try c.infoField("rdb_bgsave_in_progress") == "1" {
             try pipeline(writer, (0..<50).map { _ in ["INCR", "counter"] })
             increments += 50
         }
         XCTAssertGreaterThan(increments, 50, "the writes ran while the child wrote")
-        let lsn = UInt64(try info(c, "snapshot_lsn"))!
+        let lsn = UInt64(try c.infoField("snapshot_lsn"))!
         let path = dir.appendingPathComponent("snapshots/" + SnapshotFormat.fileName(lsn: lsn)).path
         let reader = try SnapshotReader(path: path, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         let ks = Keyspace(databaseCount: 16, seed: 1)
@@ -241,13 +233,13 @@ final class SnapshotTests: XCTestCase {
         defer { server.stop() }
         let c = try server.client()
         try pipeline(c, (0..<3000).map { ["SET", "k\($0)", "v\($0)"] })
-        XCTAssertEqual(try info(c, "rdb_changes_since_last_save"), "3000")
+        XCTAssertEqual(try c.infoField("rdb_changes_since_last_save"), "3000")
         XCTAssertEqual(try c.call("BGSAVE", "now"), .error("ERR syntax error"))
         let before = try c.call("LASTSAVE").int!
         XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
         XCTAssertEqual(try c.call("BGSAVE"), .error("ERR Background save already in progress"))
         XCTAssertEqual(try c.call("SAVE"), .error("ERR Background save already in progress"))
-        XCTAssertEqual(try info(c, "rdb_bgsave_in_progress"), "1")
+        XCTAssertEqual(try c.infoField("rdb_bgsave_in_progress"), "1")
         // The parent serves while the child writes: no reply waits for the snapshot.
         var slowest = 0.0
         for i in 0..<50 {
@@ -257,32 +249,32 @@ final class SnapshotTests: XCTestCase {
             usleep(5000)
         }
         XCTAssertLessThan(slowest, 0.2)
-        XCTAssertEqual(try info(c, "rdb_bgsave_in_progress"), "1", "the child was still running")
+        XCTAssertEqual(try c.infoField("rdb_bgsave_in_progress"), "1", "the child was still running")
         // Its progress, published through a shared page.
-        XCTAssertEqual(try info(c, "current_save_keys_total"), "3000")
-        let processed = Int(try info(c, "current_save_keys_processed"))!
+        XCTAssertEqual(try c.infoField("current_save_keys_total"), "3000")
+        let processed = Int(try c.infoField("current_save_keys_processed"))!
         XCTAssertTrue(processed > 0 && processed < 3000, "\(processed)")
-        XCTAssertGreaterThan(Double(try info(c, "current_fork_perc"))!, 0)
-        XCTAssertGreaterThan(Int(try info(c, "current_cow_peak"))!, 0)
+        XCTAssertGreaterThan(Double(try c.infoField("current_fork_perc"))!, 0)
+        XCTAssertGreaterThan(Int(try c.infoField("current_cow_peak"))!, 0)
         XCTAssertEqual(try c.call("BGSAVE", "SCHEDULE"), .simple("Background saving scheduled"))
         XCTAssertEqual(try c.call("BGREWRITEAOF"), .simple("Background append only file rewriting scheduled"))
         try waitForBackgroundSave(c)
         // The scheduled one runs after the first.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, try info(c, "rdb_saves") != "2" { usleep(20_000) }
-        XCTAssertEqual(try info(c, "rdb_saves"), "2")
+        while Date() < deadline, try c.infoField("rdb_saves") != "2" { usleep(20_000) }
+        XCTAssertEqual(try c.infoField("rdb_saves"), "2")
         try waitForBackgroundSave(c)
-        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "ok")
-        XCTAssertEqual(try info(c, "rdb_changes_since_last_save"), "0")
+        XCTAssertEqual(try c.infoField("rdb_last_bgsave_status"), "ok")
+        XCTAssertEqual(try c.infoField("rdb_changes_since_last_save"), "0")
         XCTAssertGreaterThanOrEqual(try c.call("LASTSAVE").int!, before)
-        XCTAssertGreaterThan(Int(try info(c, "rdb_last_cow_size"))!, 0)
-        XCTAssertEqual(try info(c, "current_save_keys_processed"), "0", "no child, no progress")
+        XCTAssertGreaterThan(Int(try c.infoField("rdb_last_cow_size"))!, 0)
+        XCTAssertEqual(try c.infoField("current_save_keys_processed"), "0", "no child, no progress")
         // BGREWRITEAOF compacts the log the only way Cairn has: a checkpoint.
         XCTAssertEqual(try c.call("CONFIG", "SET", "rdb-key-save-delay", "0"), .simple("OK"))
         try c.call("SET", "one-more", "x")
         XCTAssertEqual(try c.call("BGREWRITEAOF"), .simple("Background append only file rewriting started"))
         try waitForBackgroundSave(c)
-        XCTAssertEqual(try info(c, "rdb_saves"), "3")
+        XCTAssertEqual(try c.infoField("rdb_saves"), "3")
         XCTAssertEqual(files(dir, "log").count, 1)
     }
 
@@ -321,7 +313,7 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try leaving.call("QUIT"), .simple("OK"))
         XCTAssertTrue(leaving.isClosedByServer(), "closed while the child still runs")
         try waitForBackgroundSave(c, seconds: 10)
-        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "err")
+        XCTAssertEqual(try c.infoField("rdb_last_bgsave_status"), "err")
         XCTAssertTrue(server.log.contains("overran its deadline"), server.log)
         XCTAssertEqual(files(dir, "snapshots"), [], "the partial file is removed")
         try c.call("SET", "after", "1")
@@ -346,13 +338,13 @@ final class SnapshotTests: XCTestCase {
         XCTAssertGreaterThan(pid, 0, server.log)
         kill(pid, SIGKILL)
         try waitForBackgroundSave(c)
-        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "err")
+        XCTAssertEqual(try c.infoField("rdb_last_bgsave_status"), "err")
         XCTAssertTrue(server.log.contains("killed by signal 9"), server.log)
         XCTAssertEqual(files(dir, "snapshots"), [], "the partial file is removed")
         XCTAssertEqual(try c.call("CONFIG", "SET", "rdb-key-save-delay", "0"), .simple("OK"))
         XCTAssertEqual(try c.call("BGSAVE"), .simple("Background saving started"))
         try waitForBackgroundSave(c)
-        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "ok")
+        XCTAssertEqual(try c.infoField("rdb_last_bgsave_status"), "ok")
         try c.call("SET", "after", "1")
         kill(server.process.processIdentifier, SIGKILL)
         server.process.waitUntilExit()
@@ -370,32 +362,32 @@ final class SnapshotTests: XCTestCase {
         var c = try server.client()
         try pipeline(c, (0..<5000).map { ["SET", "key:\($0)", "value:\($0)"] })
         var deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, try info(c, "rdb_saves") == "0" { usleep(20_000) }
+        while Date() < deadline, try c.infoField("rdb_saves") == "0" { usleep(20_000) }
         try waitForBackgroundSave(c)
-        XCTAssertEqual(try info(c, "rdb_last_bgsave_status"), "ok")
+        XCTAssertEqual(try c.infoField("rdb_last_bgsave_status"), "ok")
         XCTAssertTrue(server.log.contains("auto-checkpoint-log-size"), server.log)
-        XCTAssertLessThan(Int(try info(c, "aof_current_size"))!, 100 * 1024)
+        XCTAssertLessThan(Int(try c.infoField("aof_current_size"))!, 100 * 1024)
         // The log must also outgrow a share of the snapshot: 100x holds the next one back...
         XCTAssertEqual(try c.call("CONFIG", "SET", "auto-checkpoint-percentage", "10000"), .simple("OK"))
-        let savesBefore = try info(c, "rdb_saves")
+        let savesBefore = try c.infoField("rdb_saves")
         try pipeline(c, (0..<5000).map { ["SET", "more:\($0)", "value:\($0)"] })
         usleep(600_000)
-        XCTAssertEqual(try info(c, "rdb_saves"), savesBefore, "held back by auto-checkpoint-percentage")
+        XCTAssertEqual(try c.infoField("rdb_saves"), savesBefore, "held back by auto-checkpoint-percentage")
         // ...and 0 leaves the fixed size alone.
         XCTAssertEqual(try c.call("CONFIG", "SET", "auto-checkpoint-percentage", "0"), .simple("OK"))
         deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, try info(c, "rdb_saves") == savesBefore { usleep(20_000) }
-        XCTAssertNotEqual(try info(c, "rdb_saves"), savesBefore)
+        while Date() < deadline, try c.infoField("rdb_saves") == savesBefore { usleep(20_000) }
+        XCTAssertNotEqual(try c.infoField("rdb_saves"), savesBefore)
         try waitForBackgroundSave(c)
         XCTAssertEqual(server.terminate(), 0)
 
         server = try ServerProcess.cairn(directory: dir, port: port, ["--save", "1 1", "--auto-checkpoint-log-size", "0"])
         c = try server.client()
-        let saves = try info(c, "rdb_saves")
+        let saves = try c.infoField("rdb_saves")
         try c.call("SET", "one", "change")
         deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, try info(c, "rdb_saves") == saves { usleep(50_000) }
-        XCTAssertNotEqual(try info(c, "rdb_saves"), saves, "save 1 1 fired")
+        while Date() < deadline, try c.infoField("rdb_saves") == saves { usleep(50_000) }
+        XCTAssertNotEqual(try c.infoField("rdb_saves"), saves, "save 1 1 fired")
         XCTAssertTrue(server.log.contains("1 changes in 1 seconds"), server.log)
         try waitForBackgroundSave(c)
         try c.call("SET", "two", "x")

@@ -205,9 +205,7 @@ final class TransactionTests: XCTestCase {
         var server = try ServerProcess.cairn(directory: dir, port: port)
         let c = try server.client()
         func lastLSN() throws -> Int {
-            let info = try c.call("INFO", "persistence").string ?? ""
-            let line = info.split(separator: "\r\n").first { $0.hasPrefix("log_last_lsn:") } ?? ""
-            return Int(line.dropFirst("log_last_lsn:".count)) ?? -1
+            Int(try c.infoField("log_last_lsn")) ?? -1
         }
         let before = try lastLSN()
         XCTAssertEqual(try c.call("MULTI"), .simple("OK"))

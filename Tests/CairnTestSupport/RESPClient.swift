@@ -241,3 +241,14 @@ public final class RESPClient: @unchecked Sendable {
         }
     }
 }
+
+extension RESPClient {
+    /// One field of INFO (all sections), or "" when the server does not report it.
+    public func infoField(_ field: String) throws -> String {
+        let text = try call("INFO", "all").string ?? ""
+        for line in text.split(separator: "\r\n") where line.hasPrefix(field + ":") {
+            return String(line.dropFirst(field.count + 1))
+        }
+        return ""
+    }
+}
