@@ -37,15 +37,9 @@ public struct LogRecord: Equatable, Sendable {
 
     /// Appends the encoded record to `out`.
     public static func encode(lsn: UInt64, kind: RecordKind, payload: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        let bodyLength = UInt32(fixedBodyBytes + payload.count)
-        var body: (UInt64, UInt8) = (lsn.littleEndian, kind.rawValue)
-        var crc = withUnsafeBytes(of: &body) { cairn_crc32c(0, $0.baseAddress, 9) }
-        crc = cairn_crc32c(crc, payload.baseAddress, payload.count)
-        appendLE(bodyLength, &out)
-        appendLE(crc, &out)
-        appendLE(lsn, &out)
-        out.append(kind.rawValue)
-        out.append(contentsOf: payload)
+        encode(lsn: lsn, kind: kind, payloadBytes: payload.count, into: &out) { p in
+            if let source = payload.baseAddress { p.copyMemory(from: source, byteCount: payload.count) }
+        }
     }
 
     /// Appends a record whose payload of `payloadBytes` bytes `writePayload` writes at the

@@ -351,8 +351,14 @@ final class Engine: @unchecked Sendable {
     // MARK: - MONITOR
 
     /// Shows a command to the MONITOR clients (not admin commands, nor those Redis hides).
+    /// Called for every command: without monitors it is one check, inlined.
+    @inline(__always)
     func feedMonitors(_ conn: ClientConnection, _ spec: CommandSpec, _ args: [Bytes], _ nowMs: Int64) {
         if monitors.isEmpty || spec.flags.contains(.admin) || spec.flags.contains(.skipMonitor) { return }
+        writeMonitorLine(conn, args, nowMs)
+    }
+
+    private func writeMonitorLine(_ conn: ClientConnection, _ args: [Bytes], _ nowMs: Int64) {
         var line = "+\(nowMs / 1000).\(String(format6(Int(nowMs % 1000) * 1000))) [\(conn.session.databaseIndex) \(conn.address)]"
         for a in args { line += " " + quoteForMonitor(a) }
         line += "\r\n"

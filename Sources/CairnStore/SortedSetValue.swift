@@ -16,8 +16,9 @@ public final class SortedSetValue {
 
         init() { members = MemberIndex(seed: UInt64.random(in: 0...UInt64.max)) }
 
-        func insert(_ member: Bytes, _ score: Double) {
-            members.insert(order.insert(score, member, hash: members.hashOf(member)))
+        /// Adds a member known to be absent (`hash`: its hash, when already computed).
+        func insert(_ member: Bytes, _ score: Double, hash: UInt32? = nil) {
+            members.insert(order.insert(score, member, hash: hash ?? members.hashOf(member)))
         }
 
         func node(_ member: Bytes) -> SkipList.NodeRef? { members.find(member, hash: members.hashOf(member)) }
@@ -74,23 +75,22 @@ public final class SortedSetValue {
             if node.pointee.score != score { index.order.updateScore(node, to: score) }
             return false
         }
-        index.members.insert(index.order.insert(score, member, hash: h))
+        index.insert(member, score, hash: h)
         return true
     }
 
     @discardableResult
     public func remove(_ member: Bytes) -> Bool {
-        switch storage {
-        case .packed(var a):
-            let removed = a.remove(member)
-            word.block = a.block
-            return removed
-        case .skiplist:
-            guard let index = word.big, let node = index.node(member) else { return false }
+        if let index = word.big {
+            guard let node = index.node(member) else { return false }
             index.members.remove(node)
             index.order.remove(node)
             return true
         }
+        var a = PackedScores(block: word.block)
+        let removed = a.remove(member)
+        word.block = a.block
+        return removed
     }
 
     private func convertToSkipList() {
@@ -102,12 +102,11 @@ public final class SortedSetValue {
 
     /// 0-based rank in ascending order.
     public func rank(_ member: Bytes) -> Int? {
-        switch storage {
-        case .packed(let a): return a.index(member)
-        case .skiplist(let l):
-            guard let node = word.big?.node(member) else { return nil }
-            return l.rank(node.pointee.score, member)
+        if let index = word.big {
+            guard let node = index.node(member) else { return nil }
+            return index.order.rank(node.pointee.score, member)
         }
+        return PackedScores(block: word.block).index(member)
     }
 
     /// The element at a 0-based ascending rank.
