@@ -54,7 +54,14 @@ public struct LogRecord: Equatable, Sendable {
         if out.capacity < start + headerBytes + bodyLength {
             out.reserveCapacity(max(start + headerBytes + bodyLength, 2 * out.capacity))
         }
-        out.append(contentsOf: repeatElement(0, count: headerBytes + bodyLength))
+        // The array has no uninitialized append: room is made with zeros copied from a
+        // zeroed run (a memcpy; appending `repeatElement` stored them one at a time).
+        var room = headerBytes + bodyLength
+        while room > 0 {
+            let n = min(room, zeroRun.count)
+            out.append(contentsOf: zeroRun[0..<n])
+            room -= n
+        }
         out.withUnsafeMutableBytes { raw in
             let record = raw.baseAddress! + start
             let body = record + headerBytes
@@ -72,6 +79,9 @@ public struct LogRecord: Equatable, Sendable {
         return out
     }
 }
+
+/// Zeros to make room in a record buffer with (see `encode`).
+@usableFromInline let zeroRun = [UInt8](repeating: 0, count: 4096)
 
 @inline(__always)
 func appendLE<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {

@@ -11,8 +11,16 @@ import CairnCore
 public final class ListValue {
     struct Node {
         var block = PackedBlock()
+        /// Bytes at the front of the block before the first entry: room left by head pops,
+        /// or kept by a head push that had to move the entries, so that the next head
+        /// pushes write into it instead of moving the whole node again (a listpack moves
+        /// its entries on every head insert).
+        var gap = 0
         var count: Int { block.count }
-        var length: Int { block.length }
+        /// Bytes of entries.
+        var length: Int { block.length - gap }
+        /// The first entry byte; only valid while `length` > 0.
+        var start: UnsafeMutableRawPointer { block.start + gap }
     }
 
     var nodes: [Node] = []
@@ -76,15 +84,15 @@ public final class ListValue {
 
     /// The element starting at `offset` of a node, and where the next one starts.
     static func read(_ node: Node, at offset: Int) -> (Bytes, Int) {
-        let (length, p) = Varint.read(UnsafeRawPointer(node.block.start), at: offset)
-        let element = node.block.bytes(p..<(p + length))
+        let (length, p) = Varint.read(UnsafeRawPointer(node.start), at: offset)
+        let element = length == 0 ? Bytes.empty : Bytes(UnsafeRawBufferPointer(start: node.start + p, count: length))
         let headerAndData = p + length - offset
         return (element, p + length + Varint.size(headerAndData))
     }
 
     /// Where the last entry of a node starts.
     static func lastEntryStart(_ node: Node) -> Int {
-        let bytes = node.block.start
+        let bytes = node.start
         var size = 0, shift = 0, p = node.length - 1
         var backBytes = 0
         while true {
@@ -103,10 +111,14 @@ public final class ListValue {
     public func pushHead(_ element: Bytes) {
         let size = ListValue.entrySize(element.count)
         if nodes.isEmpty || !fits(nodes[0], adding: size) {
-            if !nodes.isEmpty { nodes[0].block.shrinkToFit() }
+            if !nodes.isEmpty { ListValue.shrinkToFit(&nodes[0]) }
             nodes.insert(ListValue.node(element), at: 0)
+        } else if nodes[0].gap >= size {
+            nodes[0].gap -= size
+            nodes[0].block.setCount(nodes[0].count + 1)
+            ListValue.writeEntry(element, at: nodes[0].start)
         } else {
-            ListValue.writeEntry(element, at: ListValue.grow(&nodes[0], at: 0, by: size))
+            ListValue.writeEntry(element, at: ListValue.growFront(&nodes[0], by: size))
         }
         count += 1
     }
@@ -115,25 +127,45 @@ public final class ListValue {
         let size = ListValue.entrySize(element.count)
         let last = nodes.count - 1
         if nodes.isEmpty || !fits(nodes[last], adding: size) {
-            if !nodes.isEmpty { nodes[last].block.shrinkToFit() }
+            if !nodes.isEmpty { ListValue.shrinkToFit(&nodes[last]) }
             nodes.append(ListValue.node(element))
         } else {
-            let end = nodes[last].length
-            ListValue.writeEntry(element, at: ListValue.grow(&nodes[last], at: end, by: size))
+            ListValue.writeEntry(element, at: ListValue.growBack(&nodes[last], by: size))
         }
         count += 1
     }
 
-    /// Makes room for one more entry of `extra` bytes at `offset`; returns where it goes.
-    /// A node of a short list grows to the exact size, as a listpack does (most lists are
-    /// short, and spare room would be a fifth of their memory); past 512 bytes it grows by
-    /// a quarter, since pushes come in runs. `shrinkToFit` gives the spare back when the
-    /// node is full.
-    static func grow(_ node: inout Node, at offset: Int, by extra: Int) -> UnsafeMutableRawPointer {
-        let spare = node.length < 512 ? 0 : node.length / 4
-        let p = node.block.replace(offset..<offset, withLength: extra, spare: spare, shrink: false)
+    /// Spare room a node keeps when it must grow: none for a short list's node, which
+    /// grows to the exact size as a listpack does (most lists are short, and spare room
+    /// would be a fifth of their memory); past 512 bytes a quarter, since pushes come in
+    /// runs. `shrinkToFit` gives the spare back when the node is full.
+    static func spare(_ node: Node) -> Int { node.length < 512 ? 0 : node.length / 4 }
+
+    /// Makes room for one more entry of `extra` bytes after the last; returns where it goes.
+    static func growBack(_ node: inout Node, by extra: Int) -> UnsafeMutableRawPointer {
+        let end = node.block.length
+        let p = node.block.replace(end..<end, withLength: extra, spare: spare(node), shrink: false)
         node.block.setCount(node.count + 1)
         return p
+    }
+
+    /// Makes room for one more entry of `extra` bytes before the first (the gap is too
+    /// small): the entries move once, leaving the spare as the new gap in front of it.
+    static func growFront(_ node: inout Node, by extra: Int) -> UnsafeMutableRawPointer {
+        let gap = spare(node)
+        let p = node.block.replace(0..<node.gap, withLength: gap + extra, shrink: false)
+        node.gap = gap
+        node.block.setCount(node.count + 1)
+        return p + gap
+    }
+
+    /// A full node gives back its spare room, the gap in front and the room after.
+    static func shrinkToFit(_ node: inout Node) {
+        if node.gap > 0 {
+            _ = node.block.replace(0..<node.gap, withLength: 0, shrink: false)
+            node.gap = 0
+        }
+        node.block.shrinkToFit()
     }
 
     public func popHead() -> Bytes? {
@@ -142,7 +174,8 @@ public final class ListValue {
         if nodes[0].count == 1 {
             nodes.removeFirst().block.free()
         } else {
-            _ = nodes[0].block.replace(0..<next, withLength: 0, shrink: false)
+            // The popped entry's bytes join the gap: nothing moves.
+            nodes[0].gap += next
             nodes[0].block.setCount(nodes[0].count - 1)
         }
         count -= 1
@@ -157,7 +190,8 @@ public final class ListValue {
         if nodes[last].count == 1 {
             nodes.removeLast().block.free()
         } else {
-            _ = nodes[last].block.replace(start..<nodes[last].length, withLength: 0, shrink: false)
+            let gap = nodes[last].gap
+            _ = nodes[last].block.replace((gap + start)..<nodes[last].block.length, withLength: 0, shrink: false)
             nodes[last].block.setCount(nodes[last].count - 1)
         }
         count -= 1
@@ -220,7 +254,7 @@ public final class ListValue {
 
     public func copy() -> ListValue {
         let c = ListValue(fill: fill)
-        c.nodes = nodes.map { Node(block: $0.block.duplicate()) }
+        c.nodes = nodes.map { Node(block: $0.block.duplicate(), gap: $0.gap) }
         c.count = count
         return c
     }

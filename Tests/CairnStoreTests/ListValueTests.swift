@@ -45,4 +45,29 @@ final class ListValueTests: XCTestCase {
         XCTAssertEqual(list.popTail(), "a")
         XCTAssertNil(list.popTail())
     }
+
+    /// Head pushes write into the gap a node keeps in front of its entries, head pops add
+    /// to it, and a full node gives it back; the content stays the model's throughout.
+    func testHeadGapIsReusedAndGivenBack() {
+        let list = ListValue(fill: -2)
+        var model: [Bytes] = []
+        for i in 0..<3000 {
+            let e = Bytes("element-\(i)")
+            list.pushHead(e)
+            model.insert(e, at: 0)
+            if i % 7 == 0 {
+                XCTAssertEqual(list.popHead(), model.removeFirst())
+            }
+        }
+        XCTAssertGreaterThan(list.nodes.count, 2)
+        XCTAssertGreaterThan(list.nodes[0].gap, 0, "the head node keeps room in front")
+        for node in list.nodes.dropFirst() {
+            XCTAssertEqual(node.gap, 0, "a full node gives its gap back")
+            XCTAssertLessThanOrEqual(node.block.capacity, node.length + 16)
+        }
+        XCTAssertEqual(list.elements, model)
+        XCTAssertEqual(list.element(at: 0), model[0])
+        while let e = list.popTail() { XCTAssertEqual(e, model.removeLast()) }
+        XCTAssertTrue(model.isEmpty)
+    }
 }
