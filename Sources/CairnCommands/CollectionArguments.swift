@@ -12,12 +12,13 @@ struct MultiPopArguments {
 
     /// Parses from `offset` (numkeys); `sides` are the two accepted words, first one first.
     static func parse(_ ctx: CommandContext, offset: Int, sides: (StaticString, StaticString)) -> MultiPopArguments? {
-        guard let numkeys = ctx.args[offset].int64, numkeys > 0, numkeys <= Int64(Int32.max) else {
+        guard let numkeys = ctx.args[offset].int64, numkeys > 0 else {
             ctx.out.error("ERR numkeys should be greater than 0")
             return nil
         }
+        // More keys than arguments is a syntax error (compared before any sum can overflow).
+        guard numkeys <= Int64(ctx.args.count - offset - 2) else { ctx.syntaxError(); return nil }
         let n = Int(numkeys)
-        guard ctx.args.count >= offset + 2 + n else { ctx.syntaxError(); return nil }
         let first: Bool
         if ctx.isOption(offset + 1 + n, sides.0) { first = true } else if ctx.isOption(offset + 1 + n, sides.1) { first = false } else {
             ctx.syntaxError()
@@ -52,6 +53,8 @@ struct RandomCountArguments {
         let n = ctx.args.count
         if n == 2 { return RandomCountArguments(count: nil) }
         var result = RandomCountArguments(count: nil)
+        // The count is read before the words after it are checked, as Redis does.
+        guard let count = ctx.randomCountArg(2) else { return nil }
         if n == 4 {
             guard ctx.isOption(3, valuesWord) else { ctx.syntaxError(); return nil }
             result.withValues = true
@@ -59,7 +62,6 @@ struct RandomCountArguments {
             ctx.syntaxError()
             return nil
         }
-        guard let count = ctx.randomCountArg(2) else { return nil }
         // Pairs double the reply: Redis refuses counts whose double would not fit.
         if result.withValues && (count < -Int64.max / 2 || count > Int64.max / 2) {
             ctx.out.error("ERR value is out of range")

@@ -215,20 +215,17 @@ enum HashCommands {
     }
 
     static func hscan(_ ctx: CommandContext) {
-        guard let options = ScanArguments.parse(ctx, cursorIndex: 2, allowType: false) else { return }
-        guard let found = readHash(ctx, ctx.args[1]) else { return }
+        guard let (options, h) = ScanArguments.parse(ctx, collection: { readHash(ctx, ctx.args[1]) }) else { return }
         var pairs: [(Bytes, Bytes)] = []
         var next: UInt64 = 0
-        if let h = found {
-            switch h.storage {
-            case .packed:
-                // A packed hash is small: all of it in one call, as Redis does for listpacks.
-                pairs = h.pairs
-            case .table(let t):
-                let (entries, cursor) = options.walk(t)
-                pairs = entries.map { ($0.key, $0.value) }
-                next = cursor
-            }
+        switch h.storage {
+        case .packed:
+            // A packed hash is small: all of it in one call, as Redis does for listpacks.
+            pairs = h.pairs
+        case .table(let t):
+            let (entries, cursor) = options.walk(t)
+            pairs = entries.map { ($0.key, $0.value) }
+            next = cursor
         }
         ScanArguments.reply(ctx, cursor: next, items: pairs.filter { options.matches($0.0) }.flatMap { [$0.0, $0.1] })
     }

@@ -128,9 +128,10 @@ enum ListCommands {
     }
 
     static func lindex(_ ctx: CommandContext) {
-        guard var index = ctx.int64Arg(2) else { return }
+        // The key first, then the index, as Redis checks them.
         guard let found = readList(ctx, ctx.args[1]) else { return }
         guard let list = found else { ctx.out.null(); return }
+        guard var index = ctx.int64Arg(2) else { return }
         if index < 0 { index += Int64(list.count) }
         ctx.out.bulkOrNull(index >= 0 && index < Int64(list.count) ? list.element(at: Int(index)) : nil)
     }
@@ -233,12 +234,11 @@ enum ListCommands {
                 }
                 rank = r
             } else if ctx.isOption(j, "count") {
-                guard let c = ctx.int64Arg(j + 1) else { return }
-                if c < 0 { ctx.out.error("ERR COUNT can't be negative"); return }
+                // Not an integer answers as a negative one does (Redis's getPositiveLongFromObjectOrReply).
+                guard let c = ctx.args[j + 1].int64, c >= 0 else { ctx.out.error("ERR COUNT can't be negative"); return }
                 count = c
             } else if ctx.isOption(j, "maxlen") {
-                guard let m = ctx.int64Arg(j + 1) else { return }
-                if m < 0 { ctx.out.error("ERR MAXLEN can't be negative"); return }
+                guard let m = ctx.args[j + 1].int64, m >= 0 else { ctx.out.error("ERR MAXLEN can't be negative"); return }
                 maxlen = m
             } else {
                 ctx.syntaxError()

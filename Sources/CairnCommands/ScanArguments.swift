@@ -38,10 +38,27 @@ struct ScanArguments {
         return result
     }
 
+    /// HSCAN, SSCAN and ZSCAN check in Redis's order: the cursor, then the key (absent: an
+    /// empty scan, whatever the options; another type: WRONGTYPE), then the options. Nil
+    /// once a reply is written.
+    static func parse<T>(_ ctx: CommandContext, collection read: () -> T??) -> (ScanArguments, T)? {
+        guard parseCursor(ctx.args[2]) != nil else {
+            ctx.out.error("ERR invalid cursor")
+            return nil
+        }
+        guard let found = read() else { return nil }
+        guard let collection = found else {
+            reply(ctx, cursor: 0, items: [])
+            return nil
+        }
+        guard let options = parse(ctx, cursorIndex: 2, allowType: false) else { return nil }
+        return (options, collection)
+    }
+
     /// Redis's parseScanCursorOrReply: strtoul semantics (sign allowed, wraps), no spaces.
     static func parseCursor(_ b: Bytes) -> UInt64? {
         var bytes = b.array
-        guard !bytes.isEmpty else { return nil }
+        if bytes.isEmpty { return 0 }  // strtoul reads "" as 0, and Redis takes it
         var negative = false
         if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
             negative = bytes[0] == UInt8(ascii: "-")

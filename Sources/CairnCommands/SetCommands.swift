@@ -232,19 +232,16 @@ enum SetCommands {
     }
 
     static func sscan(_ ctx: CommandContext) {
-        guard let options = ScanArguments.parse(ctx, cursorIndex: 2, allowType: false) else { return }
-        guard let found = readSet(ctx, ctx.args[1]) else { return }
+        guard let (options, s) = ScanArguments.parse(ctx, collection: { readSet(ctx, ctx.args[1]) }) else { return }
         var members: [Bytes] = []
         var next: UInt64 = 0
-        if let s = found {
-            switch s.storage {
-            case .ints:
-                members = s.members  // small: all in one call, as Redis does for intsets
-            case .table(let t):
-                let (entries, cursor) = options.walk(t)
-                members = entries.map(\.key)
-                next = cursor
-            }
+        switch s.storage {
+        case .ints:
+            members = s.members  // small: all in one call, as Redis does for intsets
+        case .table(let t):
+            let (entries, cursor) = options.walk(t)
+            members = entries.map(\.key)
+            next = cursor
         }
         ScanArguments.reply(ctx, cursor: next, items: members.filter { options.matches($0) })
     }

@@ -32,6 +32,12 @@ extension SortedSetCommands {
     static func combine(_ ctx: CommandContext, _ op: Algebra, store: Bool) {
         let base = store ? 2 : 1
         guard let n = inputKeyCount(ctx, at: base) else { return }
+        // The inputs are read (WRONGTYPE) before the options are parsed, as in Redis.
+        var inputs: [[(score: Double, member: Bytes)]] = []
+        for key in ctx.args[(base + 1)..<(base + 1 + n)] {
+            guard let elements = inputScores(ctx, key) else { return }
+            inputs.append(elements)
+        }
         var weights = [Double](repeating: 1, count: n)
         var aggregate = "sum"
         var withScores = false
@@ -56,11 +62,6 @@ extension SortedSetCommands {
                 return
             }
             j += 1
-        }
-        var inputs: [[(score: Double, member: Bytes)]] = []
-        for key in ctx.args[(base + 1)..<(base + 1 + n)] {
-            guard let elements = inputScores(ctx, key) else { return }
-            inputs.append(elements)
         }
         func weighted(_ s: Double, _ i: Int) -> Double {
             let v = s * weights[i]

@@ -247,11 +247,19 @@ enum SortedSetCommands {
     }
 
     static func zincrby(_ ctx: CommandContext) {
+        // ZINCRBY is ZADD INCR in Redis: a flag word where the increment goes is read as a
+        // flag, which leaves no complete score-member pair.
+        let flags: [StaticString] = ["nx", "xx", "gt", "lt", "ch", "incr"]
+        if flags.contains(where: { ctx.isOption(2, $0) }) {
+            ctx.syntaxError()
+            return
+        }
         guard let incr = ctx.args[2].double else { ctx.out.error(Reply.notFloat); return }
         let key = ctx.args[1], member = ctx.args[3]
         guard let found = readZSet(ctx, key, write: true) else { return }
         let z = found ?? SortedSetValue()
-        let new = (z.score(member) ?? 0) + incr
+        // A new member's score is the increment itself (-0 stays -0 in the reply, as in Redis).
+        let new = z.score(member).map { $0 + incr } ?? incr
         if new.isNaN { ctx.out.error("ERR resulting score is not a number (NaN)"); return }
         _ = set(ctx, z, member, new)
         if found == nil { ctx.db.add(key, .zset(z), clock: ctx.lruClock) }

@@ -114,17 +114,14 @@ extension SortedSetCommands {
     }
 
     static func zscan(_ ctx: CommandContext) {
-        guard let options = ScanArguments.parse(ctx, cursorIndex: 2, allowType: false) else { return }
-        guard let found = readZSet(ctx, ctx.args[1]) else { return }
+        guard let (options, z) = ScanArguments.parse(ctx, collection: { readZSet(ctx, ctx.args[1]) }) else { return }
         var pairs: [(Bytes, Double)] = []
         var next: UInt64 = 0
-        if let z = found {
-            switch z.storage {
-            case .packed(let a):
-                pairs = a.pairs.map { ($0.member, $0.score) }  // small: all at once, as Redis does for listpacks
-            case .skiplist:
-                (pairs, next) = options.walk { cursor, visit in z.scan(cursor: cursor) { visit(($0, $1)) } }
-            }
+        switch z.storage {
+        case .packed(let a):
+            pairs = a.pairs.map { ($0.member, $0.score) }  // small: all at once, as Redis does for listpacks
+        case .skiplist:
+            (pairs, next) = options.walk { cursor, visit in z.scan(cursor: cursor) { visit(($0, $1)) } }
         }
         ScanArguments.reply(ctx, cursor: next,
                             items: pairs.filter { options.matches($0.0) }.flatMap { [$0.0, formatDoubleD2String($0.1)] })

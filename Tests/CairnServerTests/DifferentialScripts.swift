@@ -552,6 +552,14 @@ enum DifferentialScripts {
     HDEL small a b c
     EXISTS small
     CONFIG SET hash-max-listpack-entries 128
+    HSCAN nokey 0 MATCH
+    HSCAN nokey "" COUNT 0
+    HSCAN nokey x
+    SET hstr text
+    HSCAN hstr 0 BAD
+    HRANDFIELD nokey 1.5 BAD
+    HRANDFIELD nokey 1 BAD
+    HRANDFIELD hstr x WITHVALUES extra
     """
 
     /// Integer members keep the intset encoding, whose order (ascending) Redis and Cairn share.
@@ -676,6 +684,11 @@ enum DifferentialScripts {
     SADD few 3
     OBJECT ENCODING few
     CONFIG SET set-max-intset-entries 512
+    SSCAN nokey 0 MATCH
+    SSCAN nokey "" BAD option
+    SET sstr text
+    SSCAN sstr 0 BAD
+    SSCAN sstr bad
     """
 
     static let lists = """
@@ -836,6 +849,17 @@ enum DifferentialScripts {
     RPUSH p2 extra
     LLEN p
     LLEN p2
+    LINDEX nokey abc
+    SET lstr text
+    LINDEX lstr abc
+    LPOS l a COUNT x
+    LPOS l a MAXLEN x
+    LPOS l a RANK x
+    LPOS l a COUNT -1
+    LPOS nokey a COUNT x
+    LMPOP 9223372036854775807 l LEFT
+    LMPOP 3 l LEFT
+    LMPOP 0 l LEFT
     """
 
     static let sort = """
@@ -1118,6 +1142,21 @@ enum DifferentialScripts {
     BZMPOP 0.01 1 nokey MIN
     BZMPOP abc 1 u2 MIN
     BZMPOP 0 0 u2 MIN
+    ZINCRBY zneg -0 m
+    ZSCORE zneg m
+    ZINCRBY zneg NX m
+    ZINCRBY zneg xx 1
+    ZINCRBY zneg 1 NX
+    SET zstr text
+    ZDIFFSTORE zdst 2 zneg zstr BAD
+    ZUNION 2 zneg zstr WEIGHTS x
+    ZINTER 1 zstr AGGREGATE bad
+    ZSCAN nokey 0 COUNT 0
+    ZSCAN nokey ""
+    ZSCAN zstr 0 BAD
+    ZRANDMEMBER nokey x BAD
+    ZRANDMEMBER nokey 1 BAD
+    ZRANDMEMBER zstr 1 WITHSCORES extra
     """
 
     static let protocolAndServer = """
