@@ -95,9 +95,22 @@ public enum Bytes: Sendable {
         withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// One byte, read from the words by shifting (the inline bytes are stored little-endian
+    /// in them, as `init` copies them). Not through `withUnsafeBytes`: Swift 6.3's optimizer
+    /// folded `b[0] == constant` read that way to true in release builds (ZCOUNT took every
+    /// bound for an exclusive "(" one); the release binary is what the server tests run.
     @inlinable
     public subscript(index: Int) -> UInt8 {
-        withUnsafeBytes { $0[index] }
+        switch self {
+        case .small(let a, let b, let c, let d, let n):
+            precondition(index >= 0 && index < Int(n), "Bytes index out of range")
+            if index < 8 { return UInt8(truncatingIfNeeded: a >> UInt64(index * 8)) }
+            if index < 16 { return UInt8(truncatingIfNeeded: b >> UInt64((index - 8) * 8)) }
+            if index < 20 { return UInt8(truncatingIfNeeded: c >> UInt32((index - 16) * 8)) }
+            return UInt8(truncatingIfNeeded: d >> UInt16((index - 20) * 8))
+        case .large(let array):
+            return array[index]
+        }
     }
 
     /// The bytes in `range`, clamped by the caller.
