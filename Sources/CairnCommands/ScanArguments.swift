@@ -13,12 +13,23 @@ struct ScanArguments {
 
     /// Parses `cursor` at `cursorIndex` and the options after it; nil after the error reply.
     static func parse(_ ctx: CommandContext, cursorIndex: Int, allowType: Bool) -> ScanArguments? {
-        guard let cursor = parseCursor(ctx.args[cursorIndex]) else {
+        guard let cursor = cursorArg(ctx, cursorIndex) else { return nil }
+        return options(ctx, cursor: cursor, from: cursorIndex + 1, allowType: allowType)
+    }
+
+    /// The cursor argument at `index`; nil after the error reply.
+    private static func cursorArg(_ ctx: CommandContext, _ index: Int) -> UInt64? {
+        guard let cursor = parseCursor(ctx.args[index]) else {
             ctx.out.error("ERR invalid cursor")
             return nil
         }
+        return cursor
+    }
+
+    /// The options from `index` on; nil after the error reply.
+    private static func options(_ ctx: CommandContext, cursor: UInt64, from index: Int, allowType: Bool) -> ScanArguments? {
         var result = ScanArguments(cursor: cursor)
-        var j = cursorIndex + 1
+        var j = index
         while j < ctx.args.count {
             let more = j + 1 < ctx.args.count
             if ctx.isOption(j, "count") && more {
@@ -42,17 +53,14 @@ struct ScanArguments {
     /// empty scan, whatever the options; another type: WRONGTYPE), then the options. Nil
     /// once a reply is written.
     static func parse<T>(_ ctx: CommandContext, collection read: () -> T??) -> (ScanArguments, T)? {
-        guard parseCursor(ctx.args[2]) != nil else {
-            ctx.out.error("ERR invalid cursor")
-            return nil
-        }
+        guard let cursor = cursorArg(ctx, 2) else { return nil }
         guard let found = read() else { return nil }
         guard let collection = found else {
             reply(ctx, cursor: 0, items: [])
             return nil
         }
-        guard let options = parse(ctx, cursorIndex: 2, allowType: false) else { return nil }
-        return (options, collection)
+        guard let parsed = options(ctx, cursor: cursor, from: 3, allowType: false) else { return nil }
+        return (parsed, collection)
     }
 
     /// Redis's parseScanCursorOrReply: strtoul semantics (sign allowed, wraps), no spaces.

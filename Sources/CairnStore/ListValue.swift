@@ -85,7 +85,7 @@ public final class ListValue {
     /// The element starting at `offset` of a node, and where the next one starts.
     static func read(_ node: Node, at offset: Int) -> (Bytes, Int) {
         let (length, p) = Varint.read(UnsafeRawPointer(node.start), at: offset)
-        let element = length == 0 ? Bytes.empty : Bytes(UnsafeRawBufferPointer(start: node.start + p, count: length))
+        let element = node.block.bytes((node.gap + p)..<(node.gap + p + length))
         let headerAndData = p + length - offset
         return (element, p + length + Varint.size(headerAndData))
     }
