@@ -26,8 +26,10 @@ struct MultiPopArguments {
         }
         var result = MultiPopArguments(keys: Array(ctx.args[(offset + 1)..<(offset + 1 + n)]), first: first)
         var j = offset + 2 + n
+        var counted = false  // a second COUNT is a syntax error, as in Redis
         while j < ctx.args.count {
-            if ctx.isOption(j, "count") && j + 1 < ctx.args.count {
+            if !counted && ctx.isOption(j, "count") && j + 1 < ctx.args.count {
+                counted = true
                 guard let c = ctx.args[j + 1].int64, c > 0 else { ctx.out.error("ERR count should be greater than 0"); return nil }
                 result.count = c
                 j += 2

@@ -199,16 +199,19 @@ public final class CommandContext {
 
     /// A blocking command's timeout in seconds (decimals allowed; 0 waits for ever) as an
     /// absolute deadline, or nil after Redis's error reply. `.some(nil)`: no deadline.
+    /// As in Redis 7.0, the milliseconds are rounded up first (so -0.0001 is 0, for ever);
+    /// a count past Int64 is "negative" (C's conversion gives INT64_MIN there), and a
+    /// deadline past Int64 is no deadline.
     public func timeoutArg(_ index: Int) -> Int64?? {
         guard let seconds = args[index].longDouble else {
             out.error("ERR timeout is not a float or out of range")
             return nil
         }
-        if seconds < 0 { out.error("ERR timeout is negative"); return nil }
-        if seconds == 0 { return .some(nil) }
-        let ms = seconds * 1000
-        guard ms < Float80(Int64.max - nowMs) else { out.error("ERR timeout is out of range"); return nil }
-        return .some(nowMs + Int64(ms.rounded(.up)))
+        let ms = (seconds * 1000).rounded(.up)
+        guard ms >= 0, ms < 9_223_372_036_854_775_808 else { out.error("ERR timeout is negative"); return nil }
+        let count = Int64(ms)
+        if count == 0 || count > Int64.max - nowMs { return .some(nil) }
+        return .some(nowMs + count)
     }
 
     public func isOption(_ index: Int, _ lower: StaticString) -> Bool {

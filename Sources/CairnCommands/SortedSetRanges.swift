@@ -33,17 +33,16 @@ extension SortedSetCommands {
         while j < ctx.args.count {
             let left = ctx.args.count - j - 1
             if !store && ctx.isOption(j, "withscores") {
-                if case .byLex = command { ctx.syntaxError(); return }
                 withScores = true
             } else if ctx.isOption(j, "limit") && left >= 2 {
                 guard let o = ctx.int64Arg(j + 1), let c = ctx.int64Arg(j + 2) else { return }
                 limit = (o, c)
                 j += 2
-            } else if allowsKind && ctx.isOption(j, "byscore") {
-                kind = .score
-            } else if allowsKind && ctx.isOption(j, "bylex") {
+            } else if allowsKind && kind == .rank && ctx.isOption(j, "byscore") {
+                kind = .score  // a second BYSCORE/BYLEX or REV is a syntax error, as in Redis
+            } else if allowsKind && kind == .rank && ctx.isOption(j, "bylex") {
                 kind = .lex
-            } else if allowsKind && ctx.isOption(j, "rev") {
+            } else if allowsKind && !reverse && ctx.isOption(j, "rev") {
                 reverse = true
             } else {
                 ctx.syntaxError()
@@ -51,15 +50,13 @@ extension SortedSetCommands {
             }
             j += 1
         }
-        if allowsKind || kind == .rank {
-            if limit != nil && kind == .rank {
-                ctx.out.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
-                return
-            }
-            if withScores && kind == .lex {
-                ctx.out.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
-                return
-            }
+        if limit != nil && kind == .rank {
+            ctx.out.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+            return
+        }
+        if withScores && kind == .lex {
+            ctx.out.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
+            return
         }
         // For the REV forms the first bound is the high one.
         var first = ctx.args[base + 1], second = ctx.args[base + 2]

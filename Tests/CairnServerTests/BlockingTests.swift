@@ -36,6 +36,19 @@ final class BlockingTests: XCTestCase {
         XCTAssertEqual(try pusher.call("LRANGE", "q", "0", "-1").array?.map { $0.string }, ["third"])
     }
 
+    /// Redis 7.0 rounds the milliseconds up before it checks the sign, so a tiny negative
+    /// timeout waits for ever; so does one whose deadline is past Int64.
+    func testTimeoutsThatRoundToForever() throws {
+        let a = try server.client(), b = try server.client(), pusher = try server.client()
+        try send(a, "BLPOP", "q", "-0.0001")
+        try send(b, "BLPOP", "q", "9223372036854775")
+        try waitBlocked(pusher, 2)
+        usleep(200_000)
+        XCTAssertEqual(try pusher.call("RPUSH", "q", "x", "y"), .integer(2))
+        XCTAssertEqual(try a.readReply().array?.map { $0.string }, ["q", "x"])
+        XCTAssertEqual(try b.readReply().array?.map { $0.string }, ["q", "y"])
+    }
+
     func testSeveralKeysAndTheKeyThatServed() throws {
         let a = try server.client(), pusher = try server.client()
         try send(a, "BRPOP", "k1", "k2", "0")

@@ -827,6 +827,11 @@ enum DifferentialScripts {
     EXISTS b1
     BLPOP b1 abc
     BLPOP b1 -1
+    BLPOP b1 inf
+    BRPOP b1 1e1000
+    BLPOP b1 -inf
+    BLPOP b1 nan
+    BLPOP b1 9300000000000000
     BLPOP b1 0.01
     BRPOP b1 b2 0.01
     BLPOP str 0
@@ -946,6 +951,15 @@ enum DifferentialScripts {
     ZADD z INCR -inf infmember
     ZADD z nan x
     ZRANGE z 0 -1 WITHSCORES
+    ZRANGE z 0 -1 BYSCORE BYLEX
+    ZRANGE z 0 -1 BYSCORE BYSCORE
+    ZRANGE z 0 -1 REV REV
+    ZRANGEBYLEX z - + WITHSCORES
+    ZREVRANGEBYLEX z + - LIMIT 0 1 WITHSCORES
+    ZREVRANGE z 0 1 LIMIT 0 1
+    ZMPOP 1 z MAX COUNT 1 COUNT 2
+    LMPOP 1 nolist LEFT COUNT 1 COUNT 2
+    ZRANGESTORE zdst z 0 -1 BYLEX BYSCORE
     ZCARD z
     ZCARD nokey
     ZSCORE z a
