@@ -74,12 +74,22 @@ struct RandomCountArguments {
     }
 }
 
+/// The most elements a negative count may ask HRANDFIELD, SRANDMEMBER or ZRANDMEMBER for.
+/// Redis takes any count and builds the reply until memory runs out; a reply that
+/// grows with a number in the request gets a bound here, as the input sizes do.
+public let randomRepeatsMax: Int64 = 10_000_000
+
 /// The choice HRANDFIELD, SRANDMEMBER and ZRANDMEMBER make for a count: a negative
 /// count picks |count| with repetitions, a count at least the size takes everything
 /// (in the collection's order), a smaller one takes distinct elements at random.
-func randomSelection<T>(count: Int64, size: Int, element: (Int) -> T, all: () -> [T]) -> [T] {
+/// nil after the error reply for a negative count past `randomRepeatsMax`.
+func randomSelection<T>(_ ctx: CommandContext, count: Int64, size: Int, element: (Int) -> T, all: () -> [T]) -> [T]? {
     if count < 0 {
-        return (0..<Int(min(-count, 100_000_000))).map { _ in element(Int.random(in: 0..<size)) }
+        guard -count <= randomRepeatsMax else {
+            ctx.out.error("ERR count is out of range: a negative count may ask for at most \(randomRepeatsMax) elements")
+            return nil
+        }
+        return (0..<Int(-count)).map { _ in element(Int.random(in: 0..<size)) }
     }
     if count >= size { return all() }
     return Array(all().shuffled().prefix(Int(count)))

@@ -192,7 +192,7 @@ enum HashCommands {
             return
         }
         let pairs = h.pairs
-        let chosen = randomSelection(count: count, size: pairs.count, element: { pairs[$0] }, all: { pairs })
+        guard let chosen = randomSelection(ctx, count: count, size: pairs.count, element: { pairs[$0] }, all: { pairs }) else { return }
         writePairs(ctx, chosen, withValues: withValues)
     }
 

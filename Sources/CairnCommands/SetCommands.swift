@@ -140,7 +140,7 @@ enum SetCommands {
         guard let count = ctx.randomCountArg(2) else { return }
         guard let found = readSet(ctx, ctx.args[1]) else { return }
         guard let s = found, s.count > 0, count != 0 else { ctx.out.arrayHeader(0); return }
-        let chosen = randomSelection(count: count, size: s.count, element: { s.member(at: $0) }, all: { s.members })
+        guard let chosen = randomSelection(ctx, count: count, size: s.count, element: { s.member(at: $0) }, all: { s.members }) else { return }
         // An array, not a set, even in RESP3 (as Redis 7.0 replies).
         ctx.out.arrayHeader(chosen.count)
         for m in chosen { ctx.out.bulk(m) }

@@ -109,7 +109,7 @@ extension SortedSetCommands {
         let withScores = parsed.withValues
         guard let found = readZSet(ctx, ctx.args[1]) else { return }
         guard let z = found, z.count > 0, count != 0 else { ctx.out.arrayHeader(0); return }
-        let chosen = randomSelection(count: count, size: z.count, element: { z.element(at: $0)! }, all: { z.elements })
+        guard let chosen = randomSelection(ctx, count: count, size: z.count, element: { z.element(at: $0)! }, all: { z.elements }) else { return }
         writeElements(ctx, chosen, withScores: withScores)
     }
 

@@ -55,6 +55,22 @@ final class IntegrationTests: XCTestCase {
                        .error("ERR string exceeds maximum allowed size (proto-max-bulk-len)"))
     }
 
+    /// A negative count is the one request whose reply grows with a number instead of with
+    /// stored data: past 10,000,000 repetitions it is refused, and nothing changes.
+    func testRandomRepeatsAreBounded() throws {
+        let c = try server.client()
+        try c.call("SADD", "s", "a")
+        try c.call("HSET", "h", "f", "v")
+        try c.call("ZADD", "z", "1", "m")
+        let refusal = RESPValue.error("ERR count is out of range: a negative count may ask for at most 10000000 elements")
+        XCTAssertEqual(try c.call("SRANDMEMBER", "s", "-10000001"), refusal)
+        XCTAssertEqual(try c.call("HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"), refusal)
+        XCTAssertEqual(try c.call("ZRANDMEMBER", "z", "-9223372036854775807"), refusal)
+        XCTAssertEqual(try c.call("SRANDMEMBER", "s", "-3").array?.count, 3)
+        XCTAssertEqual(try c.call("ZRANDMEMBER", "nokey", "-10000001"), .array([]), "a missing key answers before the count matters")
+        XCTAssertEqual(try c.call("PING"), .simple("PONG"))
+    }
+
     func testQueryBufferLimitClosesConnection() throws {
         server.stop()
         server = try ServerProcess.cairn(["--client-query-buffer-limit", "1mb"])
