@@ -21,6 +21,9 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let noMulti = CommandFlags(rawValue: 1 << 13)
     public static let allowBusy = CommandFlags(rawValue: 1 << 14)
     public static let skipSlowlog = CommandFlags(rawValue: 1 << 15)
+    /// Refused before it runs (or is queued) unless a directive allows it, as Redis's
+    /// CMD_PROTECTED; not listed by COMMAND, as in Redis.
+    public static let protected = CommandFlags(rawValue: 1 << 16)
 
     static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyoom, "denyoom"), (.admin, "admin"),

@@ -70,9 +70,15 @@ extension Engine {
     /// served, each pop logged as its own record after the command's.
     func serveReadyKeys(_ ready: [(database: Int, key: Bytes)]) {
         var queue = ready
+        // Redis looks the key up again when it serves, at the time of serving: a key whose
+        // time has passed by then (an EXEC that pushed and expired it, a SWAPDB that brought
+        // an expired one) is deleted and its waiters stay blocked.
+        let now = Clock.unixMilliseconds()
         while !queue.isEmpty {
             let (database, key) = queue.removeFirst()
             let bk = BlockedKey(database: database, key: key)
+            guard blockedQueues[bk] != nil else { continue }
+            expireBeforeServing(keyspace[database], database, key, now: now)
             // Waiters in arrival order; one whose kind does not match the key's type stays
             // blocked, as in Redis 7.0.
             for waiter in blockedQueues[bk] ?? [] {
@@ -113,6 +119,7 @@ extension Engine {
                 case .zpop, .zmultiPop:
                     break  // handled above
                 case .move(let fromLeft, let toLeft, let destination):
+                    expireBeforeServing(db, database, destination, now: now)
                     if let existing = db.main[destination], existing.listValue == nil {
                         finishBlocked(waiter) { w in w.error(Reply.wrongType) }
                         continue
@@ -178,6 +185,16 @@ extension Engine {
         default:
             break  // list waiters are served by serveReadyKeys
         }
+    }
+
+    /// Deletes `key` when its time has passed, logging the DEL as its own record, as a
+    /// command's lookup would (Redis deletes and propagates there too).
+    func expireBeforeServing(_ db: Database, _ database: Int, _ key: Bytes, now: Int64) {
+        guard !db.expires.isEmpty, let t = db.expireTime(key), t <= now else { return }
+        db.delete(key)
+        ctx.stats.expiredKeys += 1
+        keyspace.touches.touch(database, key)
+        persistence.log([Effect(database: database, arguments: ["DEL", key])][...])
     }
 
     /// Logs a pop made for a blocked client as its own record, before the reply is handed

@@ -9,27 +9,27 @@ import Glibc
 
 /// DEBUG, the subset test suites use: SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST,
 /// DIGEST-VALUE, RELOAD and LOADAOF (replay the log into an emptied keyspace), ERROR, LOG,
-/// HELP. Refused unless `enable-debug-command` allows it, as in Redis 7.
+/// HELP. Refused unless `enable-debug-command` allows it, as in Redis 7: the dispatcher
+/// checks that (the spec is `.protected`) before the command runs or is queued in MULTI.
 enum DebugCommand {
     static let notAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 
     static func spec(_ engine: Engine) -> CommandSpec {
-        CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale], group: "server",
+        CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected], group: "server",
                     summary: "A container for debugging commands") { ctx in
             run(ctx, engine)
         }
     }
 
-    static func allowed(_ engine: Engine, _ ctx: CommandContext) -> Bool {
+    static func allowed(_ engine: Engine, client: ClientConnection) -> Bool {
         switch engine.config.enableDebugCommand {
         case "yes": return true
-        case "local": return ProtectedMode.isLoopback(engine.clients[ctx.session.id]?.channel.remoteAddress)
+        case "local": return ProtectedMode.isLoopback(client.channel.remoteAddress)
         default: return false
         }
     }
 
     static func run(_ ctx: CommandContext, _ engine: Engine) {
-        guard allowed(engine, ctx) else { ctx.out.error(notAllowed); return }
         let sub = ctx.args[1].lowercased.string
         let n = ctx.args.count
         func wrong() {

@@ -251,6 +251,10 @@ final class Engine: @unchecked Sendable {
                 return
             }
         }
+        if spec.flags.contains(.protected) && !DebugCommand.allowed(self, client: conn) {
+            reject(conn, spec, DebugCommand.notAllowed)
+            return
+        }
         if !session.authenticated && !spec.flags.contains(.noAuth) {
             reject(conn, spec, "NOAUTH Authentication required.")
             return

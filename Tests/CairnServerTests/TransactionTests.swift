@@ -8,9 +8,9 @@ final class TransactionTests: XCTestCase {
     /// Each line starts with the client, A, B or C. "A cmd ..." sends and compares the
     /// reply; "A> cmd ..." only sends (a command that blocks), then waits 100 ms so that
     /// both servers have run it; "A<" reads and compares the reply it gets later.
-    func compareClients(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let cairn = try ServerProcess.cairn()
-        let redis = try ServerProcess.redis()
+    func compareClients(_ script: String, arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+        let cairn = try ServerProcess.cairn(arguments)
+        let redis = try ServerProcess.redis(arguments)
         defer { cairn.stop(); redis.stop() }
         var clients: [Character: (RESPClient, RESPClient)] = [:]
         for name in "ABC" { clients[name] = (try cairn.client(), try redis.client()) }
@@ -36,6 +36,54 @@ final class TransactionTests: XCTestCase {
             if mine != theirs { mismatches.append(DifferentialTests.mismatch(text, mine, theirs)) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ:\n" + mismatches.joined(separator: "\n"), file: file, line: line)
+    }
+
+    /// DEBUG refused by enable-debug-command is refused before it is queued, so it dooms
+    /// the block (EXECABORT) as any other refusal does.
+    func testRefusedDebugDoomsTheBlock() throws {
+        try compareClients("""
+        A MULTI
+        A SET k v
+        A DEBUG SLEEP 0
+        A EXEC
+        A GET k
+        """)
+    }
+
+    /// A key pushed and then expired by the time its waiters are served (an EXEC whose
+    /// last command slept past the expiry, a SWAPDB that brings an expired list) is
+    /// deleted, and the waiters stay blocked until a later push or their timeout.
+    func testExpiredKeyDoesNotServeWaiters() throws {
+        try compareClients("""
+        A DEBUG SET-ACTIVE-EXPIRE 0
+        B> BRPOP k 0
+        A MULTI
+        A RPUSH k hello
+        A PEXPIRE k 100
+        A DEBUG SLEEP 0.2
+        A EXEC
+        A EXISTS k
+        A RPUSH k again
+        B<
+        C> BZPOPMIN z 0
+        A MULTI
+        A ZADD z 1 a
+        A PEXPIRE z 100
+        A DEBUG SLEEP 0.2
+        A EXEC
+        A ZADD z 2 b
+        C<
+        A SELECT 1
+        A RPUSH s hello
+        A PEXPIRE s 100
+        B SELECT 9
+        B> BLMOVE s d LEFT RIGHT 1
+        A DEBUG SLEEP 0.2
+        A SWAPDB 1 9
+        B<
+        A SELECT 9
+        A EXISTS s d
+        """, arguments: ["--enable-debug-command", "yes"])
     }
 
     /// MONITOR shows MULTI, then each command of the block as EXEC runs it, then EXEC;
