@@ -64,6 +64,11 @@ enum ClientCommand {
         }
         sub("kill", -3, flags: [.admin], "Kill the client connection") { ctx in kill(ctx, engine) }
         sub("unblock", -3, since: "5.0.0", "Unblock a client blocked in a blocking command from a different connection") { ctx in
+            guard ctx.args.count <= 4 else {
+                // Redis's CLIENT takes UNBLOCK with 3 or 4 arguments only, and answers others so.
+                ctx.out.error("ERR unknown subcommand or wrong number of arguments for '\(ctx.args[1].string.prefix(128))'. Try CLIENT HELP.")
+                return
+            }
             guard let id = ctx.args[2].int64 else { ctx.out.error(Reply.notInteger); return }
             var withError = false
             if ctx.args.count == 4 {
@@ -71,9 +76,6 @@ enum ClientCommand {
                     ctx.out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
                     return
                 }
-            } else if ctx.args.count > 4 {
-                ctx.syntaxError()
-                return
             }
             ctx.out.integer(engine.unblockByCommand(id, withError: withError) ? 1 : 0)
         }

@@ -168,12 +168,12 @@ enum Directives {
         int("hash-max-ziplist-entries", 0...Int(Int32.max), \.hashMaxListpackEntries),
         int("hash-max-ziplist-value", 0...Int(Int32.max), \.hashMaxListpackValue),
         int("set-max-intset-entries", 0...Int(Int32.max), \.setMaxIntsetEntries),
-        int("list-max-listpack-size", -5...Int(Int32.max), \.listMaxListpackSize),
+        int("list-max-listpack-size", Int(Int32.min)...Int(Int32.max), \.listMaxListpackSize),  // below -5 works as -5, as in Redis
         int("zset-max-listpack-entries", 0...Int(Int32.max), \.zsetMaxListpackEntries),
         int("zset-max-listpack-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
         int("zset-max-ziplist-entries", 0...Int(Int32.max), \.zsetMaxListpackEntries),
         int("zset-max-ziplist-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
-        int("list-max-ziplist-size", -5...Int(Int32.max), \.listMaxListpackSize),
+        int("list-max-ziplist-size", Int(Int32.min)...Int(Int32.max), \.listMaxListpackSize),
         Directive(name: "snapshot-compression", mutable: true, get: { $0.snapshotCompression }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             let v = args[0].lowercased()

@@ -865,6 +865,16 @@ enum DifferentialScripts {
     LMPOP 9223372036854775807 l LEFT
     LMPOP 3 l LEFT
     LMPOP 0 l LEFT
+    CONFIG SET list-max-listpack-size -6
+    CONFIG GET list-max-listpack-size
+    CONFIG SET list-max-ziplist-size -2147483648
+    CONFIG GET list-max-listpack-size
+    RPUSH bigfill a b c
+    LRANGE bigfill 0 -1
+    CONFIG SET list-max-listpack-size -2
+    CLIENT UNBLOCK 1 TIMEOUT extra
+    CLIENT UNBLOCK abc
+    CLIENT UNBLOCK 999999 error
     """
 
     static let sort = """
