@@ -150,17 +150,27 @@ enum SetCommands {
         let srcKey = ctx.args[1], dstKey = ctx.args[2], member = ctx.args[3]
         guard let srcFound = readSet(ctx, srcKey, write: true) else { return }
         guard let src = srcFound else { ctx.out.integer(0); return }
-        guard let dstFound = readSet(ctx, dstKey, write: true) else { return }
+        // The destination is looked at without the write lookup's WATCH touch: as in Redis,
+        // it counts as modified only when the member is added to it.
+        let dstValue = ctx.peek(dstKey)
+        if let v = dstValue, v.setValue == nil { ctx.wrongType(); return }
+        let dstFound = dstValue?.setValue
         if srcKey == dstKey {
             ctx.out.integer(src.contains(member) ? 1 : 0)
             return
         }
         guard src.remove(member) else { ctx.out.integer(0); return }
         if src.count == 0 { ctx.db.delete(srcKey) }
-        let dst = dstFound ?? SetValue()
-        dst.add(member, maxIntSetEntries: ctx.settings.setMaxIntSetEntries)
-        if dstFound == nil { ctx.db.add(dstKey, .set(dst), clock: ctx.lruClock) }
         ctx.dirty += 1
+        let dst = dstFound ?? SetValue()
+        if dst.add(member, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) {
+            ctx.dirty += 1
+            if dstFound == nil {
+                ctx.db.add(dstKey, .set(dst), clock: ctx.lruClock)
+            } else {
+                ctx.db.touches.touch(ctx.db.index, dstKey)
+            }
+        }
         ctx.out.integer(1)
     }
 

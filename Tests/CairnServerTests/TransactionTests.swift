@@ -50,6 +50,33 @@ final class TransactionTests: XCTestCase {
         """)
     }
 
+    /// SMOVE modifies its destination for WATCH only when it adds the member there; a
+    /// member already in the destination, or a source that is the destination, leaves a
+    /// watcher's block to run.
+    func testSmoveTouchesTheDestinationOnlyWhenItAdds() throws {
+        try compareClients("""
+        A SADD src a b
+        A SADD dst a
+        B WATCH dst
+        B MULTI
+        B SADD dst c
+        A SMOVE src dst a
+        B EXEC
+        B WATCH dst
+        B MULTI
+        B SCARD dst
+        A SMOVE dst dst a
+        B EXEC
+        B WATCH dst
+        B MULTI
+        B SCARD dst
+        A SMOVE src dst b
+        B EXEC
+        A SMEMBERS src
+        A SCARD dst
+        """)
+    }
+
     /// A key pushed and then expired by the time its waiters are served (an EXEC whose
     /// last command slept past the expiry, a SWAPDB that brings an expired list) is
     /// deleted, and the waiters stay blocked until a later push or their timeout.
