@@ -175,8 +175,15 @@ enum SortedSetCommands {
 
     // MARK: - ZADD, ZINCRBY, ZREM
 
-    static func zadd(_ ctx: CommandContext) {
-        var nx = false, xx = false, gt = false, lt = false, ch = false, incr = false
+    static func zadd(_ ctx: CommandContext) { zadd(ctx, incrementing: false) }
+
+    /// ZINCRBY is ZADD with INCR set, as in Redis (zaddGenericCommand): a flag word where the
+    /// increment goes is read as a flag and leaves no complete pair, and an increment that
+    /// leaves the score as it was changes nothing (not logged, no WATCH touch).
+    static func zincrby(_ ctx: CommandContext) { zadd(ctx, incrementing: true) }
+
+    static func zadd(_ ctx: CommandContext, incrementing: Bool) {
+        var nx = false, xx = false, gt = false, lt = false, ch = false, incr = incrementing
         var j = 2
         while j < ctx.args.count {
             if ctx.isOption(j, "nx") { nx = true }
@@ -244,28 +251,6 @@ enum SortedSetCommands {
         } else {
             ctx.out.integer(ch ? added + updated : added)
         }
-    }
-
-    static func zincrby(_ ctx: CommandContext) {
-        // ZINCRBY is ZADD INCR in Redis: a flag word where the increment goes is read as a
-        // flag, which leaves no complete score-member pair.
-        let flags: [StaticString] = ["nx", "xx", "gt", "lt", "ch", "incr"]
-        if flags.contains(where: { ctx.isOption(2, $0) }) {
-            ctx.syntaxError()
-            return
-        }
-        guard let incr = ctx.args[2].double else { ctx.out.error(Reply.notFloat); return }
-        let key = ctx.args[1], member = ctx.args[3]
-        guard let found = readZSet(ctx, key, write: true) else { return }
-        let z = found ?? SortedSetValue()
-        // A new member's score is the increment itself (-0 stays -0 in the reply, as in Redis).
-        let new = z.score(member).map { $0 + incr } ?? incr
-        if new.isNaN { ctx.out.error("ERR resulting score is not a number (NaN)"); return }
-        _ = set(ctx, z, member, new)
-        if found == nil { ctx.db.add(key, .zset(z), clock: ctx.lruClock) }
-        ctx.dirty += 1
-        ctx.signalListReady(key)
-        ctx.out.double(new)
     }
 
     static func deleteIfEmpty(_ ctx: CommandContext, _ key: Bytes, _ z: SortedSetValue) {

@@ -77,6 +77,154 @@ final class TransactionTests: XCTestCase {
         """)
     }
 
+    /// Writes that leave their key as it was (ZINCRBY by 0, HSETNX of an existing field,
+    /// LREM of nothing, SREM of a stranger, EXPIRE GT that does not apply ...) do or do not
+    /// count as a modification for WATCH exactly as in Redis.
+    func testNoOpWritesAndWatch() throws {
+        try compareClients("""
+        A ZADD z 1 m
+        B WATCH z
+        B MULTI
+        B ZSCORE z m
+        A ZINCRBY z 0 m
+        B EXEC
+        B WATCH z
+        B MULTI
+        B ZSCORE z m
+        A ZADD z INCR 0 m
+        B EXEC
+        B WATCH z
+        B MULTI
+        B ZSCORE z m
+        A ZADD z 1 m
+        B EXEC
+        B WATCH z
+        B MULTI
+        B ZSCORE z m
+        A ZADD z GT 0 m
+        B EXEC
+        B WATCH z
+        B MULTI
+        B ZSCORE z m
+        A HSET h f v
+        A HSET h f v
+        B EXEC
+        B WATCH h
+        B MULTI
+        B HGET h f
+        A HSET h f v
+        B EXEC
+        B WATCH h
+        B MULTI
+        B HGET h f
+        A HSETNX h f v
+        B EXEC
+        B WATCH h
+        B MULTI
+        B HGET h f
+        A HINCRBY h n 0
+        B EXEC
+        B WATCH h
+        B MULTI
+        B HGET h f
+        A HINCRBYFLOAT h n 0
+        B EXEC
+        A RPUSH l a b
+        B WATCH l
+        B MULTI
+        B LLEN l
+        A LSET l 0 a
+        B EXEC
+        B WATCH l
+        B MULTI
+        B LLEN l
+        A LTRIM l 0 -1
+        B EXEC
+        B WATCH l
+        B MULTI
+        B LLEN l
+        A LREM l 0 zz
+        B EXEC
+        B WATCH l
+        B MULTI
+        B LLEN l
+        A LINSERT l BEFORE zz x
+        B EXEC
+        B WATCH l
+        B MULTI
+        B LLEN l
+        A LMOVE l l LEFT LEFT
+        B EXEC
+        A SADD s a
+        B WATCH s
+        B MULTI
+        B SCARD s
+        A SREM s zz
+        B EXEC
+        B WATCH z
+        B MULTI
+        B ZSCORE z m
+        A ZREMRANGEBYSCORE z 100 200
+        B EXEC
+        B WATCH z
+        B MULTI
+        B ZSCORE z m
+        A ZREM z nope
+        B EXEC
+        B WATCH h
+        B MULTI
+        B HGET h f
+        A HDEL h nope
+        B EXEC
+        A SET str 1
+        B WATCH str
+        B MULTI
+        B GET str
+        A SET str 1
+        B EXEC
+        B WATCH str
+        B MULTI
+        B GET str
+        A INCRBY str 0
+        B EXEC
+        B WATCH str
+        B MULTI
+        B GET str
+        A APPEND str ""
+        B EXEC
+        B WATCH str
+        B MULTI
+        B GET str
+        A SETRANGE str 0 ""
+        B EXEC
+        B WATCH str
+        B MULTI
+        B GET str
+        A EXPIRE str 100 GT
+        B EXEC
+        B WATCH str
+        B MULTI
+        B GET str
+        A PERSIST str
+        B EXEC
+        B WATCH l
+        B MULTI
+        B LLEN l
+        A SORT l ALPHA STORE l
+        B EXEC
+        B WATCH s
+        B MULTI
+        B SCARD s
+        A SINTERSTORE s s
+        B EXEC
+        B WATCH l
+        B MULTI
+        B LLEN l
+        A RPUSHX l
+        B EXEC
+        """)
+    }
+
     /// A key pushed and then expired by the time its waiters are served (an EXEC whose
     /// last command slept past the expiry, a SWAPDB that brings an expired list) is
     /// deleted, and the waiters stay blocked until a later push or their timeout.
