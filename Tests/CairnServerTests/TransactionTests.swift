@@ -5,37 +5,8 @@ import XCTest
 /// MULTI/EXEC and WATCH across clients, against redis-server: the same lines from the same
 /// clients to both servers, every reply compared byte for byte.
 final class TransactionTests: XCTestCase {
-    /// Each line starts with the client, A, B or C. "A cmd ..." sends and compares the
-    /// reply; "A> cmd ..." only sends (a command that blocks), then waits 100 ms so that
-    /// both servers have run it; "A<" reads and compares the reply it gets later.
     func compareClients(_ script: String, arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
-        let cairn = try ServerProcess.cairn(arguments)
-        let redis = try ServerProcess.redis(arguments)
-        defer { cairn.stop(); redis.stop() }
-        var clients: [Character: (RESPClient, RESPClient)] = [:]
-        for name in "ABC" { clients[name] = (try cairn.client(), try redis.client()) }
-        var mismatches: [String] = []
-        for text in script.split(separator: "\n") {
-            guard let name = text.first, let (c, r) = clients[name] else { continue }
-            let rest = text.dropFirst()
-            let mine: [UInt8], theirs: [UInt8]
-            if rest.hasPrefix("> ") {
-                let args = DifferentialTests.parseLine(String(rest.dropFirst(2)))
-                try c.sendRaw(RESPClient.encode(args))
-                try r.sendRaw(RESPClient.encode(args))
-                usleep(100_000)
-                continue
-            } else if rest == "<" {
-                mine = try c.readRawReply()
-                theirs = try r.readRawReply()
-            } else {
-                let args = DifferentialTests.parseLine(String(rest.dropFirst()))
-                mine = try c.callRaw(args)
-                theirs = try r.callRaw(args)
-            }
-            if mine != theirs { mismatches.append(DifferentialTests.mismatch(text, mine, theirs)) }
-        }
-        XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ:\n" + mismatches.joined(separator: "\n"), file: file, line: line)
+        try ClientScript.compare(script, arguments: arguments, file: file, line: line)
     }
 
     /// DEBUG refused by enable-debug-command is refused before it is queued, so it dooms

@@ -1,0 +1,63 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// Scripts of several clients run against cairn-server and redis-server side by side, every
+/// reply compared byte for byte: transactions, WATCH and blocking commands, where what one
+/// client sees depends on what the others did.
+enum ClientScript {
+    /// Each line starts with the client, a capital letter (A, B, ...; each is a connection to
+    /// both servers, opened when first named). "A cmd ..." sends and compares the reply;
+    /// "A> cmd ..." only sends (a command that blocks), then waits 100 ms so that both
+    /// servers have run it; "A<" reads and compares the reply it gets later. "sleep S" waits
+    /// S seconds; "---" starts a new part (every client closed, then FLUSHALL by a new A);
+    /// "#" lines are comments. A reply that does not come within the client's read timeout
+    /// is reported as "(no reply)".
+    static func compare(_ script: String, arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+        let cairn = try ServerProcess.cairn(arguments)
+        let redis = try ServerProcess.redis(arguments)
+        defer { cairn.stop(); redis.stop() }
+        var clients: [Character: (RESPClient, RESPClient)] = [:]
+        func client(_ name: Character) throws -> (RESPClient, RESPClient) {
+            if let pair = clients[name] { return pair }
+            let pair = (try cairn.client(), try redis.client())
+            clients[name] = pair
+            return pair
+        }
+        var mismatches: [String] = []
+        for text in script.split(separator: "\n") {
+            if text.hasPrefix("#") { continue }
+            if text.hasPrefix("sleep ") {
+                usleep(UInt32((Double(text.dropFirst(6)) ?? 0) * 1_000_000))
+                continue
+            }
+            var command = text
+            if text.hasPrefix("---") {
+                clients.removeAll()  // closes every connection: the part starts afresh
+                command = "A FLUSHALL"
+            }
+            guard let name = command.first, name.isUppercase, command.count > 1 else { continue }
+            let (c, r) = try client(name)
+            let rest = command.dropFirst()
+            let mine: [UInt8], theirs: [UInt8]
+            if rest.hasPrefix("> ") {
+                let args = DifferentialTests.parseLine(String(rest.dropFirst(2)))
+                try c.sendRaw(RESPClient.encode(args))
+                try r.sendRaw(RESPClient.encode(args))
+                usleep(100_000)
+                continue
+            } else if rest == "<" {
+                let none = Array("(no reply)".utf8)
+                mine = (try? c.readRawReply()) ?? none
+                theirs = (try? r.readRawReply()) ?? none
+            } else {
+                let args = DifferentialTests.parseLine(String(rest.dropFirst()))
+                let none = Array("(no reply)".utf8)
+                mine = (try? c.callRaw(args)) ?? none
+                theirs = (try? r.callRaw(args)) ?? none
+            }
+            if mine != theirs { mismatches.append(DifferentialTests.mismatch(text, mine, theirs)) }
+        }
+        XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ:\n" + mismatches.joined(separator: "\n"), file: file, line: line)
+    }
+}
