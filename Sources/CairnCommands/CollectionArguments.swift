@@ -77,7 +77,7 @@ struct RandomCountArguments {
 /// The most elements a negative count may ask HRANDFIELD, SRANDMEMBER or ZRANDMEMBER for.
 /// Redis takes any count and builds the reply until memory runs out; a reply that
 /// grows with a number in the request gets a bound here, as the input sizes do.
-public let randomRepeatsMax: Int64 = 10_000_000
+let randomRepeatsMax: Int64 = 10_000_000
 
 /// The choice HRANDFIELD, SRANDMEMBER and ZRANDMEMBER make for a count: a negative
 /// count picks |count| with repetitions, a count at least the size takes everything

@@ -101,12 +101,13 @@ public final class CommandContext {
 
     // MARK: - Key lookup with lazy expiry
 
-    /// Deletes `key` if its time has passed, recording a DEL effect as Redis propagates it.
+    /// Deletes `key` if its time has passed (at `now`, the command's time unless given),
+    /// recording a DEL effect as Redis propagates it.
     @discardableResult
-    public func expireIfNeeded(_ key: Bytes, in db: Database? = nil, dbIndex: Int? = nil) -> Bool {
+    public func expireIfNeeded(_ key: Bytes, in db: Database? = nil, dbIndex: Int? = nil, now: Int64? = nil) -> Bool {
         if replaying { return false }
         let d = db ?? self.db
-        guard let t = d.expireTime(key), t <= nowMs else { return false }
+        guard let t = d.expireTime(key), t <= (now ?? nowMs) else { return false }
         d.delete(key)
         stats.expiredKeys += 1
         effects.append(Effect(database: dbIndex ?? session.databaseIndex, arguments: ["DEL", key]))

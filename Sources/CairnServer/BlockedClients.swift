@@ -77,11 +77,11 @@ extension Engine {
         while !queue.isEmpty {
             let (database, key) = queue.removeFirst()
             let bk = BlockedKey(database: database, key: key)
-            guard blockedQueues[bk] != nil else { continue }
+            guard let waiters = blockedQueues[bk] else { continue }
             expireBeforeServing(keyspace[database], database, key, now: now)
             // Waiters in arrival order; one whose kind does not match the key's type stays
             // blocked, as in Redis 7.0.
-            for waiter in blockedQueues[bk] ?? [] {
+            for waiter in waiters {
                 let db = keyspace[database]
                 guard let blocked = waiter.blocked, let value = db.main[key] else { continue }
                 let wantsSortedSet: Bool
@@ -187,14 +187,13 @@ extension Engine {
         }
     }
 
-    /// Deletes `key` when its time has passed, logging the DEL as its own record, as a
-    /// command's lookup would (Redis deletes and propagates there too).
+    /// Deletes `key` when its time has passed, as a command's lookup would (Redis deletes
+    /// and propagates there too), and logs the DEL as its own record: the command's
+    /// effects were logged before its waiters are served.
     func expireBeforeServing(_ db: Database, _ database: Int, _ key: Bytes, now: Int64) {
-        guard !db.expires.isEmpty, let t = db.expireTime(key), t <= now else { return }
-        db.delete(key)
-        ctx.stats.expiredKeys += 1
-        keyspace.touches.touch(database, key)
-        persistence.log([Effect(database: database, arguments: ["DEL", key])][...])
+        guard !db.expires.isEmpty, ctx.expireIfNeeded(key, in: db, dbIndex: database, now: now) else { return }
+        persistence.log(ctx.effects[...])
+        ctx.effects.removeAll(keepingCapacity: true)
     }
 
     /// Logs a pop made for a blocked client as its own record, before the reply is handed

@@ -25,6 +25,7 @@ enum ClientScript {
             return pair
         }
         var mismatches: [String] = []
+        let none = Array("(no reply)".utf8)
         for text in script.split(separator: "\n") {
             if text.hasPrefix("#") { continue }
             if text.hasPrefix("sleep ") {
@@ -47,12 +48,10 @@ enum ClientScript {
                 usleep(100_000)
                 continue
             } else if rest == "<" {
-                let none = Array("(no reply)".utf8)
                 mine = (try? c.readRawReply()) ?? none
                 theirs = (try? r.readRawReply()) ?? none
             } else {
                 let args = DifferentialTests.parseLine(String(rest.dropFirst()))
-                let none = Array("(no reply)".utf8)
                 mine = (try? c.callRaw(args)) ?? none
                 theirs = (try? r.callRaw(args)) ?? none
             }
