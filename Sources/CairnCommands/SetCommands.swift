@@ -45,13 +45,25 @@ enum SetCommands {
         ctx.readValue(key, write: write) { $0.setValue }
     }
 
+    /// Puts `s`, changed from `found` (nil: the key was absent), where it belongs: a new
+    /// key, the same entry when its intset was replaced, nothing when the key is gone or
+    /// the set is still the stored object.
+    static func store(_ ctx: CommandContext, _ key: Bytes, _ s: SetValue, changedFrom found: SetValue?) {
+        guard s.count > 0 else { return }
+        if let found {
+            if !s.isStored(as: found) { ctx.db.storeRebuilt(key, .set(s)) }
+        } else {
+            ctx.db.add(key, .set(s), clock: ctx.lruClock)
+        }
+    }
+
     static func sadd(_ ctx: CommandContext) {
         let key = ctx.args[1]
         guard let found = readSet(ctx, key, write: true) else { return }
-        let s = found ?? SetValue()
+        var s = found ?? SetValue()
         var added = 0
         for m in ctx.args.dropFirst(2) where s.add(m, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) { added += 1 }
-        if found == nil { ctx.db.add(key, .set(s), clock: ctx.lruClock) }
+        store(ctx, key, s, changedFrom: found)
         ctx.dirty += added
         ctx.out.integer(added)
     }
@@ -59,8 +71,9 @@ enum SetCommands {
     static func srem(_ ctx: CommandContext) {
         let key = ctx.args[1]
         guard let found = readSet(ctx, key, write: true) else { return }
-        guard let s = found else { ctx.out.integer(0); return }
-        ctx.removeMembers(of: key, remove: s.remove, isEmpty: { s.count == 0 })
+        guard var s = found else { ctx.out.integer(0); return }
+        ctx.removeMembers(of: key, remove: { s.remove($0) }, isEmpty: { s.count == 0 })
+        store(ctx, key, s, changedFrom: found)
     }
 
     static func writeMembers(_ ctx: CommandContext, _ members: [Bytes]) {
@@ -98,7 +111,7 @@ enum SetCommands {
             count = c
         }
         guard let found = readSet(ctx, key, write: true) else { return }
-        guard let s = found else {
+        guard var s = found else {
             if count == nil { ctx.out.null() } else { ctx.out.setHeader(0) }
             return
         }
@@ -116,7 +129,7 @@ enum SetCommands {
             members.removeLast()
         }
         for m in popped { s.remove(m) }
-        if s.count == 0 { ctx.db.delete(key) }
+        if s.count == 0 { ctx.db.delete(key) } else { store(ctx, key, s, changedFrom: found) }
         if n > 0 {
             ctx.dirty += n
             // Replayed as the removal of what was chosen, not as another random choice.
@@ -149,7 +162,7 @@ enum SetCommands {
     static func smove(_ ctx: CommandContext) {
         let srcKey = ctx.args[1], dstKey = ctx.args[2], member = ctx.args[3]
         guard let srcFound = readSet(ctx, srcKey, write: true) else { return }
-        guard let src = srcFound else { ctx.out.integer(0); return }
+        guard var src = srcFound else { ctx.out.integer(0); return }
         // The destination is looked at without the write lookup's WATCH touch: as in Redis,
         // it counts as modified only when the member is added to it.
         let dstValue = ctx.peek(dstKey)
@@ -160,16 +173,13 @@ enum SetCommands {
             return
         }
         guard src.remove(member) else { ctx.out.integer(0); return }
-        if src.count == 0 { ctx.db.delete(srcKey) }
+        if src.count == 0 { ctx.db.delete(srcKey) } else { store(ctx, srcKey, src, changedFrom: srcFound) }
         ctx.dirty += 1
-        let dst = dstFound ?? SetValue()
+        var dst = dstFound ?? SetValue()
         if dst.add(member, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) {
             ctx.dirty += 1
-            if dstFound == nil {
-                ctx.db.add(dstKey, .set(dst), clock: ctx.lruClock)
-            } else {
-                ctx.db.touches.touch(ctx.db.index, dstKey)
-            }
+            if dstFound != nil { ctx.db.touches.touch(ctx.db.index, dstKey) }
+            store(ctx, dstKey, dst, changedFrom: dstFound)
         }
         ctx.out.integer(1)
     }

@@ -159,7 +159,8 @@ enum SnapshotChild {
         ks[0].set("l", .string(Bytes(String(repeating: "l", count: 60))), clock: 0)
         for big in [false, true] {
             let n = big ? 600 : 3
-            let h = HashValue(), s = SetValue(), w = SetValue(), l = ListValue(), z = SortedSetValue()
+            let h = HashValue(), l = ListValue(), z = SortedSetValue()
+            var s = SetValue(), w = SetValue()
             for i in 0..<n {
                 _ = h.set(Bytes("f\(i)"), Bytes("v\(i)"), maxPackedEntries: 128, maxPackedValueBytes: 64)
                 _ = s.add(Bytes(Int64(i)), maxIntSetEntries: 512)

@@ -49,8 +49,10 @@ public final class SnapshotReader {
     private var frame: [UInt8] = []
     private var position = 0
     private var framesRead = 0
-    /// The collection the last record started (continuation records add to it).
-    private var current: Value?
+    /// The key the last record started, held back until the next record starts or the
+    /// snapshot ends: continuation records add to its collection, and a set's may replace
+    /// its value (an intset is rebuilt at every insert).
+    private var pending: SnapshotEntry?
     public private(set) var keysRead = 0
     public var fileBytes: Int { file.count }
     /// How far into the file decoding has got (for progress reports).
@@ -137,7 +139,8 @@ public final class SnapshotReader {
                     guard keysRead == expectedKeys else {
                         throw SnapshotDamage(file: path, offset: framesEnd, reason: "trailer counts \(expectedKeys) keys, the frames hold \(keysRead)")
                     }
-                    return nil
+                    defer { pending = nil }
+                    return pending
                 }
                 continue
             }
@@ -148,7 +151,9 @@ public final class SnapshotReader {
                     return try record(&s, limits)
                 }) {
                     keysRead += 1
-                    return entry
+                    let complete = pending
+                    pending = entry
+                    if let complete { return complete }
                 }
             } catch let error as SnapshotDamage {
                 throw error
@@ -184,12 +189,12 @@ public final class SnapshotReader {
         SnapshotDamage(file: path, offset: frameOffset, reason: "\(reason) (frame \(framesRead - 1), byte \(position))")
     }
 
-    /// Decodes one record; nil for a continuation (its elements go to `current`).
+    /// Decodes one record; nil for a continuation (its elements go to `pending`).
     private func record(_ s: inout ByteSource, _ limits: CollectionLimits) throws -> SnapshotEntry? {
         let tagByte = try s.u8()
         if tagByte == SnapshotRecordTag.continuation.rawValue {
-            guard let value = current else { throw bad("continuation record with no collection before it") }
-            try elements(of: value, &s, limits)
+            guard pending != nil, !pending!.value.isString else { throw bad("continuation record with no collection before it") }
+            try elements(of: &pending!.value, &s, limits)
             return nil
         }
         guard let tag = SnapshotRecordTag(rawValue: tagByte & ~SnapshotRecordTag.hasExpiry), tag != .continuation else {
@@ -199,7 +204,7 @@ public final class SnapshotReader {
         guard database < max(header.databases, 1) else { throw bad("database \(database) out of range") }
         let key = try string(&s)
         let expiry = tagByte & SnapshotRecordTag.hasExpiry != 0 ? Int64(bitPattern: try s.fixed(UInt64.self)) : nil
-        let value: Value
+        var value: Value
         switch tag {
         case .text: value = Value.textString(try string(&s))
         case .integer: value = .int(try s.zigzag())
@@ -210,18 +215,16 @@ public final class SnapshotReader {
         case .sortedSet: value = .zset(SortedSetValue())
         case .continuation: throw bad("unknown record type \(tagByte)")
         }
-        current = nil
         if !value.isString {
             currentTag = tag
-            current = value
-            try elements(of: value, &s, limits)
+            try elements(of: &value, &s, limits)
         }
         return SnapshotEntry(database: database, key: key, expireAtMs: expiry, value: value)
     }
 
     private var currentTag = SnapshotRecordTag.text
 
-    private func elements(of value: Value, _ s: inout ByteSource, _ limits: CollectionLimits) throws {
+    private func elements(of value: inout Value, _ s: inout ByteSource, _ limits: CollectionLimits) throws {
         let count = Int(try s.fixed(UInt32.self))
         switch value {
         case .hash(let h):
@@ -229,12 +232,16 @@ public final class SnapshotReader {
                 let f = try string(&s), v = try string(&s)
                 _ = h.set(f, v, maxPackedEntries: limits.hashMaxPackedEntries, maxPackedValueBytes: limits.hashMaxPackedValueBytes)
             }
-        case .set(let set):
+        case .set(var set):
             if currentTag == .intSet {
-                for _ in 0..<count { _ = set.add(Bytes(try s.zigzag()), maxIntSetEntries: limits.setMaxIntSetEntries) }
+                var ints: [Int64] = []
+                ints.reserveCapacity(min(count, 1 << 16))
+                for _ in 0..<count { ints.append(try s.zigzag()) }
+                set.add(integers: ints, maxIntSetEntries: limits.setMaxIntSetEntries)
             } else {
                 for _ in 0..<count { _ = set.add(try string(&s), maxIntSetEntries: limits.setMaxIntSetEntries) }
             }
+            value = .set(set)
         case .list(let l):
             for _ in 0..<count { l.pushTail(try string(&s)) }
         case .zset(let z):

@@ -61,6 +61,14 @@ public final class Database {
         if !keepTTL && !expires.isEmpty { expires.remove(main.entries[position].key) }
     }
 
+    /// Puts a rebuilt value (a set whose intset was replaced) in the entry of `key`, which
+    /// must exist, keeping its access time and expiry: the lookup that found the old value
+    /// for writing recorded the change.
+    public func storeRebuilt(_ key: Bytes, _ value: Value) {
+        guard let p = main.find(key) else { preconditionFailure("a rebuilt value for a missing key") }
+        main.setValue(value, at: p)
+    }
+
     /// Adds a key known to be absent.
     @inlinable
     public func add(_ key: Bytes, _ value: Value, clock: UInt32) {

@@ -1,21 +1,46 @@
 import CairnCore
 
+/// The header of an `IntSet` object: how many integers, and how many bytes each.
+public struct IntSetHeader {
+    var count: UInt32
+    var width: UInt32
+}
+
 /// A sorted set of integers packed at the narrowest width that holds them all (2, 4 or 8
-/// bytes each), searched by bisection: Redis's intset. Held in a `PackedBlock` (the width
-/// is its length over its count), which `SetValue` owns; a standalone value calls `free()`.
-public struct IntSet {
-    public private(set) var block: PackedBlock
+/// bytes each), searched by bisection: Redis's intset.
+///
+/// The integers follow the header inside the object itself (tail allocation), so a small
+/// set is one allocation: 24 bytes of object and header, then the integers, where a set
+/// object pointing at a separate block took 32 bytes more per key
+/// (Docs/BENCHMARKS.md, intsets). An object never changes: an insert or a remove makes
+/// a new one of the exact new size, as Redis reallocates its intset at every change, and
+/// the set holding it is written back to its key. Objects can therefore be shared (COPY).
+public final class IntSet: ManagedBuffer<IntSetHeader, UInt8> {
+    /// The empty intset every new set starts from.
+    nonisolated(unsafe) public static let empty = IntSet.make(count: 0, width: 2)
 
-    public init() { block = PackedBlock() }
-
-    init(block: PackedBlock) { self.block = block }
-
-    public var count: Int { block.count }
-
-    public var width: Int {
-        let n = block.count
-        return n == 0 ? 2 : block.length / n
+    /// A new object with room for exactly `count` integers of `width` bytes (uninitialized).
+    static func make(count: Int, width: Int) -> IntSet {
+        precondition(count <= Int(UInt32.max), "an intset past 4 billion members")
+        let object = IntSet.create(minimumCapacity: count * width) { _ in
+            IntSetHeader(count: UInt32(count), width: UInt32(width))
+        }
+        return unsafeDowncast(object, to: IntSet.self)
     }
+
+    /// An intset of `values`, which must be ascending and distinct.
+    public static func of(sorted values: [Int64]) -> IntSet {
+        let width = values.map(widthFor).max() ?? 2
+        let s = make(count: values.count, width: width)
+        s.withUnsafeMutablePointerToElements { p in
+            for (i, v) in values.enumerated() { store(v, UnsafeMutableRawPointer(p), i, width) }
+        }
+        return s
+    }
+
+    public var count: Int { Int(header.count) }
+
+    public var width: Int { Int(header.width) }
 
     static func widthFor(_ v: Int64) -> Int {
         if v >= Int64(Int16.min) && v <= Int64(Int16.max) { return 2 }
@@ -23,10 +48,13 @@ public struct IntSet {
         return 8
     }
 
-    public subscript(i: Int) -> Int64 { IntSet.load(block.start, i, width) }
+    public subscript(i: Int) -> Int64 {
+        precondition(i >= 0 && i < count)
+        return withUnsafeMutablePointerToElements { IntSet.load(UnsafeRawPointer($0), i, width) }
+    }
 
     @inline(__always)
-    static func load(_ p: UnsafeMutableRawPointer, _ i: Int, _ width: Int) -> Int64 {
+    static func load(_ p: UnsafeRawPointer, _ i: Int, _ width: Int) -> Int64 {
         switch width {
         case 2: return Int64(p.loadUnaligned(fromByteOffset: i * 2, as: Int16.self))
         case 4: return Int64(p.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
@@ -34,24 +62,8 @@ public struct IntSet {
         }
     }
 
-    /// Index of `v`, or where it would go.
-    func search(_ v: Int64) -> (found: Bool, index: Int) {
-        var lo = 0, hi = count
-        guard hi > 0 else { return (false, 0) }
-        let p = block.start, w = width
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            let m = IntSet.load(p, mid, w)
-            if m == v { return (true, mid) }
-            if m < v { lo = mid + 1 } else { hi = mid }
-        }
-        return (false, lo)
-    }
-
-    public func contains(_ v: Int64) -> Bool { search(v).found }
-
     @inline(__always)
-    private static func store(_ v: Int64, _ p: UnsafeMutableRawPointer, _ i: Int, _ width: Int) {
+    static func store(_ v: Int64, _ p: UnsafeMutableRawPointer, _ i: Int, _ width: Int) {
         switch width {
         case 2: p.storeBytes(of: Int16(v), toByteOffset: i * 2, as: Int16.self)
         case 4: p.storeBytes(of: Int32(v), toByteOffset: i * 4, as: Int32.self)
@@ -59,38 +71,66 @@ public struct IntSet {
         }
     }
 
-    /// Inserts; true when new. Widens every element when `v` needs more bytes. The block
-    /// grows by exactly one element, as Redis's intset reallocates.
-    @discardableResult
-    public mutating func insert(_ v: Int64) -> Bool {
-        let needed = IntSet.widthFor(v)
-        let n = count
-        var w = width
-        if needed > w {
-            let old = values
-            let p = block.replace(0..<block.length, withLength: n * needed)
-            for (i, x) in old.enumerated() { IntSet.store(x, p, i, needed) }
-            w = needed
-        }
-        let (found, index) = search(v)
-        if found { return false }
-        IntSet.store(v, block.replace((index * w)..<(index * w), withLength: w), 0, w)
-        block.setCount(n + 1)
-        return true
-    }
-
-    @discardableResult
-    public mutating func remove(_ v: Int64) -> Bool {
-        let (found, index) = search(v)
-        guard found else { return false }
+    /// Index of `v`, or where it would go.
+    func search(_ v: Int64) -> (found: Bool, index: Int) {
         let w = width
-        _ = block.replace((index * w)..<((index + 1) * w), withLength: 0)
-        block.setCount(count - 1)
-        return true
+        return withUnsafeMutablePointerToElements { e in
+            let p = UnsafeRawPointer(e)
+            var lo = 0, hi = count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let m = IntSet.load(p, mid, w)
+                if m == v { return (true, mid) }
+                if m < v { lo = mid + 1 } else { hi = mid }
+            }
+            return (false, lo)
+        }
     }
 
-    /// Frees the block (a standalone value; a set frees its own).
-    public func free() { block.free() }
+    public func contains(_ v: Int64) -> Bool { search(v).found }
 
-    public var values: [Int64] { (0..<count).map { self[$0] } }
+    /// The intset with `v` added, nil when it is already a member. Every integer is
+    /// widened when `v` needs more bytes.
+    public func inserting(_ v: Int64) -> IntSet? {
+        let (found, index) = search(v)
+        if found { return nil }
+        let n = count, w = width, needed = Swift.max(w, IntSet.widthFor(v))
+        let grown = IntSet.make(count: n + 1, width: needed)
+        withUnsafeMutablePointerToElements { from in
+            grown.withUnsafeMutablePointerToElements { to in
+                let src = UnsafeMutableRawPointer(from), dst = UnsafeMutableRawPointer(to)
+                if needed == w {
+                    dst.copyMemory(from: src, byteCount: index * w)
+                    (dst + (index + 1) * w).copyMemory(from: src + index * w, byteCount: (n - index) * w)
+                } else {
+                    for i in 0..<n { IntSet.store(IntSet.load(src, i, w), dst, i < index ? i : i + 1, needed) }
+                }
+                IntSet.store(v, dst, index, needed)
+            }
+        }
+        return grown
+    }
+
+    /// The intset without `v`, nil when it is not a member. The width stays, as in Redis.
+    public func removing(_ v: Int64) -> IntSet? {
+        let (found, index) = search(v)
+        guard found else { return nil }
+        let n = count, w = width
+        let shrunk = IntSet.make(count: n - 1, width: w)
+        withUnsafeMutablePointerToElements { from in
+            shrunk.withUnsafeMutablePointerToElements { to in
+                let src = UnsafeMutableRawPointer(from), dst = UnsafeMutableRawPointer(to)
+                dst.copyMemory(from: src, byteCount: index * w)
+                (dst + index * w).copyMemory(from: src + (index + 1) * w, byteCount: (n - index - 1) * w)
+            }
+        }
+        return shrunk
+    }
+
+    public var values: [Int64] {
+        let n = count, w = width
+        return withUnsafeMutablePointerToElements { e in
+            (0..<n).map { IntSet.load(UnsafeRawPointer(e), $0, w) }
+        }
+    }
 }

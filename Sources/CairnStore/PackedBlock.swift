@@ -4,7 +4,7 @@ import CCairnSystem
 import Glibc
 #endif
 
-/// The bytes of a small collection (a packed hash or sorted set, an intset) in one
+/// The bytes of a small collection (a packed hash or sorted set, a list node) in one
 /// malloc'd block: an 8-byte header, the entry count and the byte length (UInt32 each),
 /// then the entries. The block is reallocated to its exact size at every change, as Redis
 /// reallocates a listpack or an intset. Against a Swift array this saves the array's
@@ -12,8 +12,8 @@ import Glibc
 /// memory (Docs/BENCHMARKS.md, memory per key).
 ///
 /// Not owning: a value is a pointer and copies alias. The collection holding it keeps one
-/// copy, changes the block only through it, and frees it (`free()`); a `PackedPairs`,
-/// `PackedScores` or `IntSet` handed out for reading is valid until the collection changes.
+/// copy, changes the block only through it, and frees it (`free()`); a `PackedPairs`
+/// or `PackedScores` handed out for reading is valid until the collection changes.
 public struct PackedBlock {
     @usableFromInline var base: UnsafeMutableRawPointer?
 

@@ -3,24 +3,20 @@ import CairnCore
 /// A set: an `IntSet` while every member is an integer and there are at most
 /// set-max-intset-entries of them ("intset"), a key table otherwise ("hashtable");
 /// like Redis 7.0, it never goes back.
-public final class SetValue {
+///
+/// A value, not an object: the key's entry holds the intset or the table directly, with
+/// no set object in between. A change to an intset makes a new `IntSet`, so whoever
+/// changes a set stored at a key writes it back unless `isStored(as:)` says the stored
+/// one is still the same.
+public struct SetValue {
     public enum Storage {
         case ints(IntSet)
         case table(KeyTable<Void>)
     }
 
-    /// One word (see `PackedOrBig`): the intset's block, or the table.
-    private var word = PackedOrBig<KeyTable<Void>>()
+    public private(set) var storage: Storage
 
-    public init() {}
-
-    deinit { word.release() }
-
-    /// How the set is held, for reading: an intset view is valid until the set changes.
-    public var storage: Storage {
-        if let t = word.big { return .table(t) }
-        return .ints(IntSet(block: word.block))
-    }
+    public init() { storage = .ints(IntSet.empty) }
 
     public var count: Int {
         switch storage {
@@ -32,6 +28,15 @@ public final class SetValue {
     public var encodingName: String {
         if case .ints = storage { return "intset" }
         return "hashtable"
+    }
+
+    /// True when this set is held by the same object as `stored` (nothing to write back).
+    public func isStored(as stored: SetValue) -> Bool {
+        switch (storage, stored.storage) {
+        case (.ints(let a), .ints(let b)): return a === b
+        case (.table(let a), .table(let b)): return a === b
+        default: return false
+        }
     }
 
     public func contains(_ member: Bytes) -> Bool {
@@ -46,13 +51,12 @@ public final class SetValue {
 
     /// Adds a member; true when new.
     @discardableResult
-    public func add(_ member: Bytes, maxIntSetEntries: Int) -> Bool {
-        if case .ints(var s) = storage {
+    public mutating func add(_ member: Bytes, maxIntSetEntries: Int) -> Bool {
+        if case .ints(let s) = storage {
             if let v = member.int64 {
                 if s.contains(v) { return false }
-                if s.count < maxIntSetEntries {
-                    s.insert(v)
-                    word.block = s.block
+                if s.count < maxIntSetEntries, let grown = s.inserting(v) {
+                    storage = .ints(grown)
                     return true
                 }
             }
@@ -64,24 +68,40 @@ public final class SetValue {
         return true
     }
 
+    /// Adds integers all at once (a snapshot's intset record): one new intset for all of
+    /// them instead of one per member, while the result still fits in an intset.
+    public mutating func add(integers: [Int64], maxIntSetEntries: Int) {
+        if case .ints(let s) = storage {
+            var merged = s.values + integers
+            merged.sort()
+            var distinct: [Int64] = []
+            distinct.reserveCapacity(merged.count)
+            for v in merged where distinct.last != v { distinct.append(v) }
+            if distinct.count <= maxIntSetEntries {
+                storage = .ints(IntSet.of(sorted: distinct))
+                return
+            }
+        }
+        for v in integers { add(Bytes(v), maxIntSetEntries: maxIntSetEntries) }
+    }
+
     @discardableResult
-    public func remove(_ member: Bytes) -> Bool {
+    public mutating func remove(_ member: Bytes) -> Bool {
         switch storage {
-        case .ints(var s):
-            guard let v = member.int64 else { return false }
-            let removed = s.remove(v)
-            word.block = s.block
-            return removed
+        case .ints(let s):
+            guard let v = member.int64, let shrunk = s.removing(v) else { return false }
+            storage = .ints(shrunk)
+            return true
         case .table(let t):
             return t.remove(member) != nil
         }
     }
 
-    private func convertToTable() {
+    private mutating func convertToTable() {
         guard case .ints(let s) = storage else { return }
         let t = KeyTable<Void>(seed: UInt64.random(in: 0...UInt64.max))
         for v in s.values { t.insert(Bytes(v), ()) }
-        word.adopt(t)
+        storage = .table(t)
     }
 
     /// Members in the encoding's order: ascending while an intset, table order after.
@@ -99,21 +119,37 @@ public final class SetValue {
         }
     }
 
+    /// A set that shares nothing changeable with this one (an intset never changes, so
+    /// it is shared).
     public func copy() -> SetValue {
-        let c = SetValue()
-        switch storage {
-        case .ints(let s): c.word.block = s.block.duplicate()
-        case .table(let t):
-            let n = KeyTable<Void>(seed: UInt64.random(in: 0...UInt64.max))
-            for e in t.entries { n.insert(e.key, ()) }
-            c.word.adopt(n)
-        }
+        guard case .table(let t) = storage else { return self }
+        let n = KeyTable<Void>(seed: UInt64.random(in: 0...UInt64.max))
+        for e in t.entries { n.insert(e.key, ()) }
+        var c = SetValue()
+        c.storage = .table(n)
         return c
     }
 
     /// A set built from members (the STORE commands), encoded as Redis would encode it.
     public static func from(_ members: [Bytes], maxIntSetEntries: Int) -> SetValue {
-        let s = SetValue()
+        var s = SetValue()
+        // All integers and few enough: one intset built at once instead of one per member.
+        if members.count <= maxIntSetEntries {
+            var ints: [Int64] = []
+            ints.reserveCapacity(members.count)
+            for m in members {
+                guard let v = m.int64 else { ints.removeAll(); break }
+                ints.append(v)
+            }
+            if ints.count == members.count {
+                ints.sort()
+                var distinct = ints
+                distinct.removeAll(keepingCapacity: true)
+                for v in ints where distinct.last != v { distinct.append(v) }
+                s.storage = .ints(IntSet.of(sorted: distinct))
+                return s
+            }
+        }
         for m in members { s.add(m, maxIntSetEntries: maxIntSetEntries) }
         return s
     }

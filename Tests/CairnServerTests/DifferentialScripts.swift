@@ -673,6 +673,24 @@ enum DifferentialScripts {
     SADD t2 12345
     SCARD t
     SCARD t2
+    SMEMBERS t
+    SREM t2 2
+    SMEMBERS t
+    SMEMBERS t2
+    SADD timed 1 2 3
+    EXPIRE timed 100
+    SADD timed 4 40000
+    SREM timed 1
+    SMOVE timed t 3
+    SMOVE t timed 12345
+    SMOVE t timed 5
+    SMEMBERS timed
+    OBJECT ENCODING timed
+    TTL timed
+    SADD timed word
+    OBJECT ENCODING timed
+    TTL timed
+    SCARD timed
     SADD strs apple
     OBJECT ENCODING strs
     SMEMBERS strs

@@ -24,10 +24,10 @@ final class SnapshotRoundTripTests: XCTestCase {
         let big = HashValue()
         for i in 0..<500 { _ = big.set(Bytes("field\(i)"), Bytes("value\(i)"), maxPackedEntries: 128, maxPackedValueBytes: 64) }
         db0.set("hash:big", .hash(big), clock: 0)
-        let ints = SetValue()
+        var ints = SetValue()
         for i in [-70000, -5, 0, 3, 40000, Int(Int64.max)] { _ = ints.add(Bytes(Int64(i)), maxIntSetEntries: 512) }
         db0.set("set:ints", .set(ints), clock: 0)
-        let words = SetValue()
+        var words = SetValue()
         for i in 0..<300 { _ = words.add(Bytes("m\(i)"), maxIntSetEntries: 512) }
         db3.set("set:words", .set(words), clock: 0)
         let list = ListValue()
@@ -93,12 +93,26 @@ final class SnapshotRoundTripTests: XCTestCase {
         let hash = HashValue()
         for i in 0..<30_000 { _ = hash.set(Bytes("field:\(i)"), Bytes(String(repeating: "v", count: 50)), maxPackedEntries: 128, maxPackedValueBytes: 64) }
         ks[0].set("bighash", .hash(hash), clock: 0)
+        // An intset of 200,000 wide members spans frames; its value is rebuilt by each
+        // continuation record, and the key must end up with all of it.
+        var ints = SetValue()
+        ints.add(integers: (0..<200_000).map { Int64($0) * 1_000_003 - 5_000_000_000 }, maxIntSetEntries: 1_000_000)
+        ks[0].set("bigintset", .set(ints), clock: 0)
         ks[0].set("after", .string("last"), clock: 0)
         let (file, summary) = try Self.write(ks, codec: .lz4)
         XCTAssertGreaterThan(summary.frames, 3)
-        let back = try Self.read(file, databases: 1)
+        var limits = CollectionLimits()
+        limits.setMaxIntSetEntries = 1_000_000
+        let back = Keyspace(databaseCount: 1, seed: 2)
+        XCTAssertTrue(try SnapshotReader(path: "test.snap", bytes: file).load(into: back, limits: limits))
         XCTAssertEqual(back[0].main["biglist"]?.listValue?.count, 3000)
         XCTAssertEqual(back[0].main["bighash"]?.hashValue?.count, 30_000)
+        XCTAssertEqual(back[0].main["bigintset"]?.setValue?.count, 200_000)
+        XCTAssertEqual(back[0].main["bigintset"]?.encodingName, "intset")
+        // Read with the default limit, the same members go into a hash table.
+        let table = try Self.read(file, databases: 1)
+        XCTAssertEqual(table[0].main["bigintset"]?.encodingName, "hashtable")
+        XCTAssertEqual(table[0].main["bigintset"]?.setValue?.count, 200_000)
         XCTAssertEqual(KeyspaceCommands.commands(for: back), KeyspaceCommands.commands(for: ks))
     }
 

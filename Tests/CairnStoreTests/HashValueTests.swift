@@ -53,30 +53,35 @@ private extension String {
 
 final class SetValueTests: XCTestCase {
     func testIntSetWidensAndStaysSorted() {
-        var s = IntSet()
-        defer { s.free() }
-        for v in [5, -3, 100, 7] as [Int64] { s.insert(v) }
+        var s = IntSet.empty
+        for v in [5, -3, 100, 7] as [Int64] { s = s.inserting(v)! }
         XCTAssertEqual(s.width, 2)
         XCTAssertEqual(s.values, [-3, 5, 7, 100])
-        s.insert(70_000)
+        s = s.inserting(70_000)!
         XCTAssertEqual(s.width, 4)
-        s.insert(Int64.min)
+        let before = s
+        s = s.inserting(Int64.min)!
         XCTAssertEqual(s.width, 8)
         XCTAssertEqual(s.values, [Int64.min, -3, 5, 7, 100, 70_000])
-        XCTAssertFalse(s.insert(7))
-        XCTAssertTrue(s.remove(5))
+        XCTAssertEqual(before.values, [-3, 5, 7, 100, 70_000], "an intset object never changes")
+        XCTAssertNil(s.inserting(7))
+        s = s.removing(5)!
+        XCTAssertNil(s.removing(5))
         XCTAssertFalse(s.contains(5))
         XCTAssertTrue(s.contains(Int64.min))
+        XCTAssertEqual(s.width, 8, "a remove keeps the width, as Redis's intset does")
+        XCTAssertEqual(IntSet.empty.count, 0)
+        XCTAssertEqual(IntSet.of(sorted: [-1, 40_000]).width, 4)
     }
 
     func testEncodingFollowsMembers() {
-        let s = SetValue()
+        var s = SetValue()
         for i in 0..<512 { s.add(Bytes(String(i)), maxIntSetEntries: 512) }
         XCTAssertEqual(s.encodingName, "intset")
         s.add("512", maxIntSetEntries: 512)
         XCTAssertEqual(s.encodingName, "hashtable", "past set-max-intset-entries")
         XCTAssertEqual(s.count, 513)
-        let t = SetValue()
+        var t = SetValue()
         t.add("1", maxIntSetEntries: 512)
         t.add("01", maxIntSetEntries: 512)
         XCTAssertEqual(t.encodingName, "hashtable", "01 is not a canonical integer")

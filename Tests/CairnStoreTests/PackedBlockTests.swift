@@ -42,7 +42,7 @@ final class PackedBlockTests: XCTestCase {
     /// The collections keep their packed block through conversion and copy: a copy is
     /// independent, and the first insert into an empty intset takes the value's width.
     func testCollectionsCopyAndConvert() {
-        let s = SetValue()
+        var s = SetValue()
         s.add("-9000000000", maxIntSetEntries: 512)
         XCTAssertEqual(s.encodingName, "intset")
         if case .ints(let ints) = s.storage { XCTAssertEqual(ints.width, 8) }
@@ -50,6 +50,13 @@ final class PackedBlockTests: XCTestCase {
         s.add("1", maxIntSetEntries: 512)
         XCTAssertEqual(c.members, ["-9000000000"])
         XCTAssertEqual(s.members, ["-9000000000", "1"])
+        XCTAssertFalse(s.isStored(as: c), "an insert makes a new intset")
+        var t = SetValue()
+        t.add("x", maxIntSetEntries: 512)
+        let tc = t.copy()
+        t.add("y", maxIntSetEntries: 512)
+        XCTAssertEqual(tc.members, ["x"])
+        XCTAssertFalse(tc.isStored(as: t), "a table set copies its table")
         let z = SortedSetValue()
         for i in 0..<5 { z.set(Bytes("m\(i)"), Double(5 - i), maxPackedEntries: 128, maxPackedValueBytes: 64) }
         let zc = z.copy()
