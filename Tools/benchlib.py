@@ -6,6 +6,17 @@ from dataclasses import dataclass
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User and system CPU seconds of a process so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # After the command name: state is fields[0]; utime and stime are fields 11 and 12.
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -45,13 +45,24 @@ enum SetCommands {
         ctx.readValue(key, write: write) { $0.setValue }
     }
 
+    /// The set at `key` for changing, with its entry's position (valid until a key is added
+    /// or removed): `.some(nil)` when absent; nil (after WRONGTYPE) when not a set.
+    static func writableSet(_ ctx: CommandContext, _ key: Bytes) -> (set: SetValue, position: Int)?? {
+        guard let p = ctx.lookupWrite(key) else { return .some(nil) }
+        guard let s = ctx.db.main.entries[p].value.setValue else {
+            ctx.wrongType()
+            return nil
+        }
+        return .some((s, p))
+    }
+
     /// Puts `s`, changed from `found` (nil: the key was absent), where it belongs: a new
     /// key, the same entry when its intset was replaced, nothing when the key is gone or
     /// the set is still the stored object.
-    static func store(_ ctx: CommandContext, _ key: Bytes, _ s: SetValue, changedFrom found: SetValue?) {
+    static func store(_ ctx: CommandContext, _ key: Bytes, _ s: SetValue, changedFrom found: (set: SetValue, position: Int)?) {
         guard s.count > 0 else { return }
         if let found {
-            if !s.isStored(as: found) { ctx.db.storeRebuilt(key, .set(s)) }
+            if !s.isStored(as: found.set) { ctx.db.storeRebuilt(at: found.position, .set(s)) }
         } else {
             ctx.db.add(key, .set(s), clock: ctx.lruClock)
         }
@@ -59,8 +70,8 @@ enum SetCommands {
 
     static func sadd(_ ctx: CommandContext) {
         let key = ctx.args[1]
-        guard let found = readSet(ctx, key, write: true) else { return }
-        var s = found ?? SetValue()
+        guard let found = writableSet(ctx, key) else { return }
+        var s = found?.set ?? SetValue()
         var added = 0
         for m in ctx.args.dropFirst(2) where s.add(m, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) { added += 1 }
         store(ctx, key, s, changedFrom: found)
@@ -70,8 +81,8 @@ enum SetCommands {
 
     static func srem(_ ctx: CommandContext) {
         let key = ctx.args[1]
-        guard let found = readSet(ctx, key, write: true) else { return }
-        guard var s = found else { ctx.out.integer(0); return }
+        guard let found = writableSet(ctx, key) else { return }
+        guard var s = found?.set else { ctx.out.integer(0); return }
         ctx.removeMembers(of: key, remove: { s.remove($0) }, isEmpty: { s.count == 0 })
         store(ctx, key, s, changedFrom: found)
     }
@@ -110,8 +121,8 @@ enum SetCommands {
             guard let c = ctx.positiveCountArg(2) else { return }
             count = c
         }
-        guard let found = readSet(ctx, key, write: true) else { return }
-        guard var s = found else {
+        guard let found = writableSet(ctx, key) else { return }
+        guard var s = found?.set else {
             if count == nil { ctx.out.null() } else { ctx.out.setHeader(0) }
             return
         }
@@ -161,8 +172,9 @@ enum SetCommands {
 
     static func smove(_ ctx: CommandContext) {
         let srcKey = ctx.args[1], dstKey = ctx.args[2], member = ctx.args[3]
-        guard let srcFound = readSet(ctx, srcKey, write: true) else { return }
-        guard var src = srcFound else { ctx.out.integer(0); return }
+        guard let srcFound = writableSet(ctx, srcKey) else { return }
+        guard let src0 = srcFound?.set else { ctx.out.integer(0); return }
+        var src = src0
         // The destination is looked at without the write lookup's WATCH touch: as in Redis,
         // it counts as modified only when the member is added to it.
         let dstValue = ctx.peek(dstKey)
@@ -173,13 +185,15 @@ enum SetCommands {
             return
         }
         guard src.remove(member) else { ctx.out.integer(0); return }
-        if src.count == 0 { ctx.db.delete(srcKey) } else { store(ctx, srcKey, src, changedFrom: srcFound) }
+        // The source's entry is found again: expiring the destination may have moved it.
+        if src.count == 0 { ctx.db.delete(srcKey) } else { store(ctx, srcKey, src, changedFrom: (src0, ctx.db.position(srcKey)!)) }
         ctx.dirty += 1
         var dst = dstFound ?? SetValue()
         if dst.add(member, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) {
             ctx.dirty += 1
             if dstFound != nil { ctx.db.touches.touch(ctx.db.index, dstKey) }
-            store(ctx, dstKey, dst, changedFrom: dstFound)
+            // Found again: deleting the source may have moved the destination's entry.
+            store(ctx, dstKey, dst, changedFrom: dstFound.map { ($0, ctx.db.position(dstKey)!) })
         }
         ctx.out.integer(1)
     }

@@ -61,12 +61,12 @@ public final class Database {
         if !keepTTL && !expires.isEmpty { expires.remove(main.entries[position].key) }
     }
 
-    /// Puts a rebuilt value (a set whose intset was replaced) in the entry of `key`, which
-    /// must exist, keeping its access time and expiry: the lookup that found the old value
-    /// for writing recorded the change.
-    public func storeRebuilt(_ key: Bytes, _ value: Value) {
-        guard let p = main.find(key) else { preconditionFailure("a rebuilt value for a missing key") }
-        main.setValue(value, at: p)
+    /// Puts a rebuilt value (a set whose intset was replaced) in the entry at `position`
+    /// (found by the lookup for writing that recorded the change, no key added or removed
+    /// since), keeping its access time and expiry.
+    @inlinable
+    public func storeRebuilt(at position: Int, _ value: Value) {
+        main.setValue(value, at: position)
     }
 
     /// Adds a key known to be absent.

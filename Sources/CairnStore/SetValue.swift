@@ -54,11 +54,12 @@ public struct SetValue {
     public mutating func add(_ member: Bytes, maxIntSetEntries: Int) -> Bool {
         if case .ints(let s) = storage {
             if let v = member.int64 {
-                if s.contains(v) { return false }
-                if s.count < maxIntSetEntries, let grown = s.inserting(v) {
+                if s.count < maxIntSetEntries {
+                    guard let grown = s.inserting(v) else { return false }
                     storage = .ints(grown)
                     return true
                 }
+                if s.contains(v) { return false }
             }
             convertToTable()
         }

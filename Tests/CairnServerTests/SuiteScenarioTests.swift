@@ -844,6 +844,26 @@ final class SuiteScenarioTests: XCTestCase {
         A ZMPOP 1 lex MIN COUNT 0
         A ZMPOP 1 lex MAX COUNT 10
         A EXISTS lex
+        --- intsets replaced at every change, written back where the key's entry is now
+        A DEBUG SET-ACTIVE-EXPIRE 0
+        A SADD dst 9
+        A PEXPIRE dst 1
+        A SADD src 1 2 3 4
+        sleep 0.05
+        A SMOVE src dst 2
+        A SMEMBERS src
+        A SMEMBERS dst
+        A PTTL dst
+        A SADD gone 5
+        A PEXPIRE gone 1
+        A SADD kept 6 7
+        sleep 0.05
+        A SMOVE kept gone 6
+        A SMEMBERS kept
+        A SMEMBERS gone
+        A SREM kept 7 8
+        A EXISTS kept
+        A DEBUG SET-ACTIVE-EXPIRE 1
         """, arguments: ["--enable-debug-command", "yes"])
     }
 
