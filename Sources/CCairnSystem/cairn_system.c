@@ -40,6 +40,12 @@ const char *cairn_malloc_name(void) {
     return name;
 }
 
+int cairn_malloc_background_thread(int enable) {
+    if (!mallctl) return -1;
+    _Bool value = enable != 0;
+    return mallctl("background_thread", NULL, NULL, &value, sizeof(value)) == 0 ? 0 : -1;
+}
+
 size_t cairn_malloc_usable_size(void *block) { return malloc_usable_size(block); }
 
 #include <fcntl.h>

@@ -28,6 +28,8 @@ public struct ServerConfig: Sendable {
     public var clientQueryBufferLimit = 1024 * 1024 * 1024
     public var pidfile = ""
     public var protectedMode = true
+    /// jemalloc-bg-thread: jemalloc's background thread gives freed pages back to the system.
+    public var jemallocBgThread = true
     /// enable-debug-command: "no" (Redis's default), "yes", or "local" (loopback clients only).
     public var enableDebugCommand = "no"
     /// hash-max-listpack-entries / hash-max-listpack-value (and their ziplist aliases).
@@ -162,6 +164,7 @@ enum Directives {
         memory("client-query-buffer-limit", minimum: 1024 * 1024, \.clientQueryBufferLimit),
         string("pidfile", mutable: false, \.pidfile),
         boolean("protected-mode", \.protectedMode),
+        boolean("jemalloc-bg-thread", \.jemallocBgThread),
         memory("log-segment-size", minimum: 4096, \.logSegmentSize),
         int("hash-max-listpack-entries", 0...Int(Int32.max), \.hashMaxListpackEntries),
         int("hash-max-listpack-value", 0...Int(Int32.max), \.hashMaxListpackValue),

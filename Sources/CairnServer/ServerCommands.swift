@@ -177,6 +177,7 @@ extension Engine {
         config = updated
         ctx.settings = updated.commandSettings
         persistence.setPolicy(updated.appendfsync)
+        Memory.setBackgroundPurge(updated.jemallocBgThread)
         onConfigChange?(updated)
     }
 }

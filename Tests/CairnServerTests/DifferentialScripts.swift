@@ -1217,6 +1217,11 @@ enum DifferentialScripts {
     CONFIG SET nosuchparam 1
     CONFIG SET timeout 0
     CONFIG GET timeout
+    CONFIG GET jemalloc-bg-thread
+    CONFIG SET jemalloc-bg-thread maybe
+    CONFIG SET jemalloc-bg-thread no
+    CONFIG GET jemalloc-bg-thread
+    CONFIG SET jemalloc-bg-thread yes
     CONFIG FOO
     CONFIG
     CONFIG SET

@@ -9,6 +9,11 @@ size_t cairn_malloc_used_bytes(void);
 /* The allocator, as INFO's mem_allocator names it: "jemalloc-5.3.0", or "libc". */
 const char *cairn_malloc_name(void);
 
+/* Turns jemalloc's background thread on or off (Redis's jemalloc-bg-thread): it returns the
+   pages of freed memory to the system after their decay time even while the process makes
+   no allocation. 0 when done, -1 when the process does not run on jemalloc. */
+int cairn_malloc_background_thread(int enable);
+
 /* The room in a malloc'd block (the packed collections grow into it). */
 size_t cairn_malloc_usable_size(void *block);
 
