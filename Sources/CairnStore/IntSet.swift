@@ -12,11 +12,12 @@ public struct IntSetHeader {
 /// The integers follow the header inside the object itself (tail allocation), so a small
 /// set is one allocation: 24 bytes of object and header, then the integers, where a set
 /// object pointing at a separate block took 32 bytes more per key
-/// (Docs/BENCHMARKS.md, intsets). An object never changes: an insert or a remove makes
-/// a new one of the exact new size, as Redis reallocates its intset at every change, and
-/// the set holding it is written back to its key. Objects can therefore be shared (COPY).
+/// (Docs/BENCHMARKS.md, intsets). The object cannot be resized: an insert that does not
+/// fit in the room the allocator gave it (its size class), a widening, or a remove makes a
+/// new one of the exact new size, as Redis reallocates its intset at every change, and the
+/// set holding it is written back to its key. Only its set holds it (COPY duplicates it).
 public final class IntSet: ManagedBuffer<IntSetHeader, UInt8> {
-    /// The empty intset every new set starts from.
+    /// The empty intset every new set starts from: shared, so never grown in place.
     nonisolated(unsafe) public static let empty = IntSet.make(count: 0, width: 2)
 
     /// A new object with room for exactly `count` integers of `width` bytes (uninitialized).
@@ -89,12 +90,23 @@ public final class IntSet: ManagedBuffer<IntSetHeader, UInt8> {
 
     public func contains(_ v: Int64) -> Bool { search(v).found }
 
-    /// The intset with `v` added, nil when it is already a member. Every integer is
-    /// widened when `v` needs more bytes.
+    /// The intset with `v` added, nil when it is already a member: this object when its
+    /// allocation has room (most inserts: a 64-byte intset sits in a size class that grows
+    /// by 16 bytes, as Redis's realloc mostly stays in place), else a new one. Every
+    /// integer is widened when `v` needs more bytes.
     public func inserting(_ v: Int64) -> IntSet? {
         let (found, index) = search(v)
         if found { return nil }
         let n = count, w = width, needed = Swift.max(w, IntSet.widthFor(v))
+        if needed == w && (n + 1) * w <= capacity && self !== IntSet.empty {
+            withUnsafeMutablePointerToElements { e in
+                let p = UnsafeMutableRawPointer(e)
+                (p + (index + 1) * w).copyMemory(from: p + index * w, byteCount: (n - index) * w)
+                IntSet.store(v, p, index, w)
+            }
+            header.count = UInt32(n + 1)
+            return self
+        }
         let grown = IntSet.make(count: n + 1, width: needed)
         withUnsafeMutablePointerToElements { from in
             grown.withUnsafeMutablePointerToElements { to in
@@ -125,6 +137,18 @@ public final class IntSet: ManagedBuffer<IntSetHeader, UInt8> {
             }
         }
         return shrunk
+    }
+
+    /// A copy of its own (COPY).
+    public func duplicate() -> IntSet {
+        let n = count, w = width
+        let c = IntSet.make(count: n, width: w)
+        withUnsafeMutablePointerToElements { from in
+            c.withUnsafeMutablePointerToElements { to in
+                UnsafeMutableRawPointer(to).copyMemory(from: UnsafeRawPointer(from), byteCount: n * w)
+            }
+        }
+        return c
     }
 
     public var values: [Int64] {

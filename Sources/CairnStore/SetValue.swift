@@ -5,7 +5,7 @@ import CairnCore
 /// like Redis 7.0, it never goes back.
 ///
 /// A value, not an object: the key's entry holds the intset or the table directly, with
-/// no set object in between. A change to an intset makes a new `IntSet`, so whoever
+/// no set object in between. A change to an intset may make a new `IntSet`, so whoever
 /// changes a set stored at a key writes it back unless `isStored(as:)` says the stored
 /// one is still the same.
 public struct SetValue {
@@ -120,13 +120,15 @@ public struct SetValue {
         }
     }
 
-    /// A set that shares nothing changeable with this one (an intset never changes, so
-    /// it is shared).
+    /// A set that shares nothing changeable with this one.
     public func copy() -> SetValue {
-        guard case .table(let t) = storage else { return self }
+        var c = SetValue()
+        guard case .table(let t) = storage else {
+            if case .ints(let s) = storage, s.count > 0 { c.storage = .ints(s.duplicate()) }
+            return c
+        }
         let n = KeyTable<Void>(seed: UInt64.random(in: 0...UInt64.max))
         for e in t.entries { n.insert(e.key, ()) }
-        var c = SetValue()
         c.storage = .table(n)
         return c
     }

@@ -63,7 +63,14 @@ final class SetValueTests: XCTestCase {
         s = s.inserting(Int64.min)!
         XCTAssertEqual(s.width, 8)
         XCTAssertEqual(s.values, [Int64.min, -3, 5, 7, 100, 70_000])
-        XCTAssertEqual(before.values, [-3, 5, 7, 100, 70_000], "an intset object never changes")
+        XCTAssertEqual(before.values, [-3, 5, 7, 100, 70_000], "a widening makes a new intset")
+        let room = IntSet.of(sorted: [1])
+        if room.capacity >= 4 { XCTAssertTrue(room.inserting(2) === room, "an insert that fits stays in place") }
+        XCTAssertTrue(IntSet.empty.inserting(1) !== IntSet.empty, "the shared empty intset is never grown")
+        XCTAssertEqual(IntSet.empty.count, 0)
+        let copy = room.duplicate()
+        _ = room.inserting(3)
+        XCTAssertEqual(copy.values, [1, 2], "a duplicate is its own")
         XCTAssertNil(s.inserting(7))
         s = s.removing(5)!
         XCTAssertNil(s.removing(5))
