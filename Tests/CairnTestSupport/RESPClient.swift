@@ -109,7 +109,9 @@ public final class RESPClient: @unchecked Sendable {
     public func sendRaw(_ bytes: [UInt8]) throws {
         var off = 0
         while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            // MSG_NOSIGNAL: a server that died makes this call fail (the test reports it)
+            // instead of raising SIGPIPE, which would kill the whole test process.
+            let n = bytes[off...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n <= 0 { throw ClientError("write failed: errno \(errno)") }
             off += n
         }
