@@ -36,6 +36,22 @@ int cairn_parse_double_strtod(const char *s, size_t len, double *out) {
     return 1;
 }
 
+int cairn_parse_double_sort(const char *s, size_t len, double *out) {
+    char small[CAIRN_MAX_NUMBER_CHARS];
+    char *buf = len < sizeof(small) ? small : malloc(len + 1);
+    if (!buf) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    int ok = end[0] == '\0' && errno != ERANGE && !isnan(v);
+    if (buf != small) free(buf);
+    if (!ok) return 0;
+    *out = v;
+    return 1;
+}
+
 int cairn_parse_long_double(const char *s, size_t len, long double *out) {
     char buf[CAIRN_MAX_NUMBER_CHARS];
     if (len == 0 || len >= sizeof(buf)) return 0;

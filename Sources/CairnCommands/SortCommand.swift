@@ -118,7 +118,7 @@ enum SortCommand {
                 let w = o.by.map { lookup(ctx, $0, e) } ?? e
                 var score = 0.0
                 if !o.alpha, let w {
-                    guard let d = w.double else {
+                    guard let d = w.sortDouble else {
                         ctx.out.error("ERR One or more scores can't be converted into double")
                         return
                     }

@@ -49,12 +49,24 @@ extension Bytes {
 
     /// A double as Redis's range parsing reads one with strtod: leading spaces allowed,
     /// the empty string is 0, NaN refused.
-    public var rangeDouble: Double? {
+    public var rangeDouble: Double? { parsedWithStrtod(cairn_parse_double_strtod) }
+
+    /// A double as Redis's SORT reads a weight with strtod: leading spaces allowed, the
+    /// empty string is 0, NaN and anything out of range (including subnormals) refused.
+    public var sortDouble: Double? { parsedWithStrtod(cairn_parse_double_sort) }
+
+    /// Runs one of the C strtod readers on these bytes (an empty string included, which
+    /// strtod reads as 0).
+    private func parsedWithStrtod(_ parse: (UnsafePointer<CChar>?, Int, UnsafeMutablePointer<Double>?) -> Int32) -> Double? {
         withUnsafeBytes { raw -> Double? in
             var out = 0.0
-            var scratch: UInt8 = 0
-            let base = raw.baseAddress ?? withUnsafeMutablePointer(to: &scratch) { UnsafeRawPointer($0) }
-            return cairn_parse_double_strtod(base.assumingMemoryBound(to: CChar.self), raw.count, &out) == 1 ? out : nil
+            let ok: Int32
+            if let base = raw.baseAddress {
+                ok = parse(base.assumingMemoryBound(to: CChar.self), raw.count, &out)
+            } else {
+                ok = "".withCString { parse($0, 0, &out) }
+            }
+            return ok == 1 ? out : nil
         }
     }
 

@@ -54,7 +54,7 @@ final class DifferentialTests: XCTestCase {
             _ = try r.call("HELLO", "3")
         }
         var mismatches: [String] = []
-        for text in script.split(separator: "\n") {
+        for text in script.split(separator: "\n") where !text.hasPrefix("#") {
             let args = DifferentialTests.parseLine(String(text))
             if args.isEmpty { continue }
             let mine = try c.callRaw(args)

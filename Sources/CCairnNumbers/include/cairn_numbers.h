@@ -11,6 +11,9 @@ int cairn_parse_double(const char *buf, size_t len, double *out);
 /* strtod as Redis's range parsing uses it: leading spaces allowed, the whole rest must be
  * consumed (an empty string is 0), NaN refused. */
 int cairn_parse_double_strtod(const char *buf, size_t len, double *out);
+/* strtod as Redis's SORT reads a weight: as above (any length), and also refused when out
+ * of range (ERANGE: an overflow, or an underflow to a subnormal number or zero). */
+int cairn_parse_double_sort(const char *buf, size_t len, double *out);
 /* Same with long double precision (INCRBYFLOAT, HINCRBYFLOAT). */
 int cairn_parse_long_double(const char *buf, size_t len, long double *out);
 /* "%.17g", as Redis 7.0 replies with a double. Returns the length written. */
