@@ -24,19 +24,10 @@ int cairn_parse_double(const char *s, size_t len, double *out) {
     return 1;
 }
 
-int cairn_parse_double_strtod(const char *s, size_t len, double *out) {
-    char buf[CAIRN_MAX_NUMBER_CHARS];
-    if (len >= sizeof(buf)) return 0;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    double v = strtod(buf, &end);
-    if (end[0] != '\0' || isnan(v)) return 0;
-    *out = v;
-    return 1;
-}
-
-int cairn_parse_double_sort(const char *s, size_t len, double *out) {
+/* strtod over a NUL-terminated copy of `s` (on the heap past the stack buffer): 1 with
+   *out when it read the whole string and the value is not NaN, nor out of range when
+   `refuse_range` (errno ERANGE). */
+static int parse_whole_strtod(const char *s, size_t len, double *out, int refuse_range) {
     char small[CAIRN_MAX_NUMBER_CHARS];
     char *buf = len < sizeof(small) ? small : malloc(len + 1);
     if (!buf) return 0;
@@ -45,11 +36,20 @@ int cairn_parse_double_sort(const char *s, size_t len, double *out) {
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    int ok = end[0] == '\0' && errno != ERANGE && !isnan(v);
+    int ok = end[0] == '\0' && !isnan(v) && !(refuse_range && errno == ERANGE);
     if (buf != small) free(buf);
     if (!ok) return 0;
     *out = v;
     return 1;
+}
+
+int cairn_parse_double_strtod(const char *s, size_t len, double *out) {
+    if (len >= CAIRN_MAX_NUMBER_CHARS) return 0;
+    return parse_whole_strtod(s, len, out, 0);
+}
+
+int cairn_parse_double_sort(const char *s, size_t len, double *out) {
+    return parse_whole_strtod(s, len, out, 1);
 }
 
 int cairn_parse_long_double(const char *s, size_t len, long double *out) {

@@ -57,15 +57,16 @@ enum SetCommands {
     }
 
     /// Puts `s`, changed from `found` (nil: the key was absent), where it belongs: a new
-    /// key, the same entry when its intset was replaced, nothing when the key is gone or
-    /// the set is still the stored object.
-    static func store(_ ctx: CommandContext, _ key: Bytes, _ s: SetValue, changedFrom found: (set: SetValue, position: Int)?) {
+    /// key, the same entry when its intset was replaced (at `position`, or found again by
+    /// key when not given), nothing when the key is gone or the set is still the stored
+    /// object.
+    static func store(_ ctx: CommandContext, _ key: Bytes, _ s: SetValue, changedFrom found: SetValue?, at position: Int? = nil) {
         guard s.count > 0 else { return }
-        if let found {
-            if !s.isStored(as: found.set) { ctx.db.storeRebuilt(at: found.position, .set(s)) }
-        } else {
+        guard let found else {
             ctx.db.add(key, .set(s), clock: ctx.lruClock)
+            return
         }
+        if !s.isStored(as: found) { ctx.db.storeRebuilt(at: position ?? ctx.db.position(key)!, .set(s)) }
     }
 
     static func sadd(_ ctx: CommandContext) {
@@ -74,7 +75,7 @@ enum SetCommands {
         var s = found?.set ?? SetValue()
         var added = 0
         for m in ctx.args.dropFirst(2) where s.add(m, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) { added += 1 }
-        store(ctx, key, s, changedFrom: found)
+        store(ctx, key, s, changedFrom: found?.set, at: found?.position)
         ctx.dirty += added
         ctx.out.integer(added)
     }
@@ -84,7 +85,7 @@ enum SetCommands {
         guard let found = writableSet(ctx, key) else { return }
         guard var s = found?.set else { ctx.out.integer(0); return }
         ctx.removeMembers(of: key, remove: { s.remove($0) }, isEmpty: { s.count == 0 })
-        store(ctx, key, s, changedFrom: found)
+        store(ctx, key, s, changedFrom: found?.set, at: found?.position)
     }
 
     static func writeMembers(_ ctx: CommandContext, _ members: [Bytes]) {
@@ -140,7 +141,7 @@ enum SetCommands {
             members.removeLast()
         }
         for m in popped { s.remove(m) }
-        if s.count == 0 { ctx.db.delete(key) } else { store(ctx, key, s, changedFrom: found) }
+        if s.count == 0 { ctx.db.delete(key) } else { store(ctx, key, s, changedFrom: found?.set, at: found?.position) }
         if n > 0 {
             ctx.dirty += n
             // Replayed as the removal of what was chosen, not as another random choice.
@@ -172,8 +173,8 @@ enum SetCommands {
 
     static func smove(_ ctx: CommandContext) {
         let srcKey = ctx.args[1], dstKey = ctx.args[2], member = ctx.args[3]
-        guard let srcFound = writableSet(ctx, srcKey) else { return }
-        guard let src0 = srcFound?.set else { ctx.out.integer(0); return }
+        guard let srcFound = readSet(ctx, srcKey, write: true) else { return }
+        guard let src0 = srcFound else { ctx.out.integer(0); return }
         var src = src0
         // The destination is looked at without the write lookup's WATCH touch: as in Redis,
         // it counts as modified only when the member is added to it.
@@ -185,15 +186,15 @@ enum SetCommands {
             return
         }
         guard src.remove(member) else { ctx.out.integer(0); return }
-        // The source's entry is found again: expiring the destination may have moved it.
-        if src.count == 0 { ctx.db.delete(srcKey) } else { store(ctx, srcKey, src, changedFrom: (src0, ctx.db.position(srcKey)!)) }
+        // The entries are found again by key if rebuilt: expiring the destination, or
+        // deleting the source, may have moved them.
+        if src.count == 0 { ctx.db.delete(srcKey) } else { store(ctx, srcKey, src, changedFrom: src0) }
         ctx.dirty += 1
         var dst = dstFound ?? SetValue()
         if dst.add(member, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) {
             ctx.dirty += 1
             if dstFound != nil { ctx.db.touches.touch(ctx.db.index, dstKey) }
-            // Found again: deleting the source may have moved the destination's entry.
-            store(ctx, dstKey, dst, changedFrom: dstFound.map { ($0, ctx.db.position(dstKey)!) })
+            store(ctx, dstKey, dst, changedFrom: dstFound)
         }
         ctx.out.integer(1)
     }

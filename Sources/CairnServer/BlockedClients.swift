@@ -191,7 +191,7 @@ extension Engine {
     /// and propagates there too), and logs the DEL as its own record: the command's
     /// effects were logged before its waiters are served.
     func expireBeforeServing(_ db: Database, _ database: Int, _ key: Bytes, now: Int64) {
-        guard !db.expires.isEmpty, ctx.expireIfNeeded(key, in: db, dbIndex: database, now: now) else { return }
+        guard ctx.expireIfNeeded(key, in: db, dbIndex: database, now: now) else { return }
         persistence.log(ctx.effects[...])
         ctx.effects.removeAll(keepingCapacity: true)
     }

@@ -107,20 +107,15 @@ public final class IntSet: ManagedBuffer<IntSetHeader, UInt8> {
             header.count = UInt32(n + 1)
             return self
         }
-        let grown = IntSet.make(count: n + 1, width: needed)
-        withUnsafeMutablePointerToElements { from in
-            grown.withUnsafeMutablePointerToElements { to in
-                let src = UnsafeMutableRawPointer(from), dst = UnsafeMutableRawPointer(to)
-                if needed == w {
-                    dst.copyMemory(from: src, byteCount: index * w)
-                    (dst + (index + 1) * w).copyMemory(from: src + index * w, byteCount: (n - index) * w)
-                } else {
-                    for i in 0..<n { IntSet.store(IntSet.load(src, i, w), dst, i < index ? i : i + 1, needed) }
-                }
-                IntSet.store(v, dst, index, needed)
+        return rebuilt(count: n + 1, width: needed) { src, dst in
+            if needed == w {
+                dst.copyMemory(from: src, byteCount: index * w)
+                (dst + (index + 1) * w).copyMemory(from: src + index * w, byteCount: (n - index) * w)
+            } else {
+                for i in 0..<n { IntSet.store(IntSet.load(src, i, w), dst, i < index ? i : i + 1, needed) }
             }
+            IntSet.store(v, dst, index, needed)
         }
-        return grown
     }
 
     /// The intset without `v`, nil when it is not a member. The width stays, as in Redis.
@@ -128,27 +123,27 @@ public final class IntSet: ManagedBuffer<IntSetHeader, UInt8> {
         let (found, index) = search(v)
         guard found else { return nil }
         let n = count, w = width
-        let shrunk = IntSet.make(count: n - 1, width: w)
-        withUnsafeMutablePointerToElements { from in
-            shrunk.withUnsafeMutablePointerToElements { to in
-                let src = UnsafeMutableRawPointer(from), dst = UnsafeMutableRawPointer(to)
-                dst.copyMemory(from: src, byteCount: index * w)
-                (dst + index * w).copyMemory(from: src + (index + 1) * w, byteCount: (n - index - 1) * w)
-            }
+        return rebuilt(count: n - 1, width: w) { src, dst in
+            dst.copyMemory(from: src, byteCount: index * w)
+            (dst + index * w).copyMemory(from: src + (index + 1) * w, byteCount: (n - index - 1) * w)
         }
-        return shrunk
     }
 
-    /// A copy of its own (COPY).
+    /// A copy of its own (COPY), at the same width.
     public func duplicate() -> IntSet {
-        let n = count, w = width
-        let c = IntSet.make(count: n, width: w)
+        let bytes = count * width
+        return rebuilt(count: count, width: width) { src, dst in dst.copyMemory(from: src, byteCount: bytes) }
+    }
+
+    /// A new intset of `count` integers of `width` bytes, whose bytes `fill` writes (at
+    /// `dst`) from this one's (at `src`).
+    private func rebuilt(count: Int, width: Int,
+                         _ fill: (_ src: UnsafeMutableRawPointer, _ dst: UnsafeMutableRawPointer) -> Void) -> IntSet {
+        let object = IntSet.make(count: count, width: width)
         withUnsafeMutablePointerToElements { from in
-            c.withUnsafeMutablePointerToElements { to in
-                UnsafeMutableRawPointer(to).copyMemory(from: UnsafeRawPointer(from), byteCount: n * w)
-            }
+            object.withUnsafeMutablePointerToElements { to in fill(UnsafeMutableRawPointer(from), UnsafeMutableRawPointer(to)) }
         }
-        return c
+        return object
     }
 
     public var values: [Int64] {

@@ -69,8 +69,9 @@ public struct SetValue {
         return true
     }
 
-    /// Adds integers all at once (a snapshot's intset record): one new intset for all of
-    /// them instead of one per member, while the result still fits in an intset.
+    /// Adds integers all at once (a snapshot's intset record, a STORE's result): one new
+    /// intset for all of them instead of one per member, while the result still fits in an
+    /// intset; past that, one by one, as `add` would.
     public mutating func add(integers: [Int64], maxIntSetEntries: Int) {
         if case .ints(let s) = storage {
             var merged = s.values + integers
@@ -136,24 +137,13 @@ public struct SetValue {
     /// A set built from members (the STORE commands), encoded as Redis would encode it.
     public static func from(_ members: [Bytes], maxIntSetEntries: Int) -> SetValue {
         var s = SetValue()
-        // All integers and few enough: one intset built at once instead of one per member.
-        if members.count <= maxIntSetEntries {
-            var ints: [Int64] = []
-            ints.reserveCapacity(members.count)
-            for m in members {
-                guard let v = m.int64 else { ints.removeAll(); break }
-                ints.append(v)
-            }
-            if ints.count == members.count {
-                ints.sort()
-                var distinct = ints
-                distinct.removeAll(keepingCapacity: true)
-                for v in ints where distinct.last != v { distinct.append(v) }
-                s.storage = .ints(IntSet.of(sorted: distinct))
-                return s
-            }
+        let ints = members.compactMap(\.int64)
+        if ints.count == members.count {
+            // All integers: one intset built at once (or the table past the limit).
+            s.add(integers: ints, maxIntSetEntries: maxIntSetEntries)
+        } else {
+            for m in members { s.add(m, maxIntSetEntries: maxIntSetEntries) }
         }
-        for m in members { s.add(m, maxIntSetEntries: maxIntSetEntries) }
         return s
     }
 }
