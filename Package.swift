@@ -28,7 +28,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: releaseSettings),
         // Segmented write-ahead log: records, segments, manifest, group-commit writer, reader.
-        .target(name: "CairnLog", dependencies: ["CCairnSystem"], swiftSettings: releaseSettings),
+        .target(name: "CairnLog", dependencies: ["CairnCore", "CCairnSystem"], swiftSettings: releaseSettings),
         // Debian's libzstd-dev and liblz4-dev, for snapshot frames.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),

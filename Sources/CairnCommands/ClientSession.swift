@@ -1,6 +1,15 @@
 import CairnCore
 
-/// What the engine knows of one connection: its database, protocol and identity.
+/// The connection a session belongs to, as far as commands need it: a script's or a
+/// replication stream's session has none.
+public protocol SessionConnection: AnyObject {
+    /// Closes the connection once the replies produced so far have left (QUIT).
+    func closeAfterReply()
+}
+
+/// Everything the server keeps of one client that commands see: its database, protocol,
+/// identity, MULTI block and watched keys. A connection has one; so will a script and a
+/// replication stream, which run commands without a connection.
 public final class ClientSession {
     public let id: Int64
     public var databaseIndex = 0
@@ -17,10 +26,46 @@ public final class ClientSession {
     public var lastCommand: String { lastCommandSpec?.fullName ?? "NULL" }
     public let createdAtMs: Int64
     public var lastInteractionMs: Int64
+    /// The commands queued since MULTI, until EXEC or DISCARD.
+    public var transaction: QueuedTransaction?
+    /// The keys this session WATCHes, and whether one of them changed since.
+    public var watched: [WatchedKey] = []
+    public var watchedKeyChanged = false
+    /// The connection, for the commands about it (QUIT, MONITOR, CLIENT); nil for a
+    /// session without one.
+    public weak var connection: SessionConnection?
 
     public init(id: Int64, nowMs: Int64) {
         self.id = id
         self.createdAtMs = nowMs
         self.lastInteractionMs = nowMs
+    }
+}
+
+/// A client's MULTI block: the commands queued for EXEC, and whether one was refused
+/// while queuing (EXEC then discards the block, as Redis's EXECABORT).
+public final class QueuedTransaction {
+    public var commands: [(spec: CommandSpec, arguments: [Bytes])] = []
+    /// Bytes of the queued arguments, bounded like a query buffer.
+    public var bytes = 0
+    public var refused = false
+    public init() {}
+}
+
+/// A key a session WATCHes; `expiredAtWatch` when it was already past its TTL then (its
+/// deletion by expiry is then no change, as in Redis).
+public struct WatchedKey {
+    public let database: Int
+    public let key: Bytes
+    public var expiredAtWatch: Bool
+}
+
+/// A key of one database: what blocked clients wait on and WATCH registers.
+public struct DatabaseKey: Hashable {
+    public let database: Int
+    public let key: Bytes
+    public init(database: Int, key: Bytes) {
+        self.database = database
+        self.key = key
     }
 }

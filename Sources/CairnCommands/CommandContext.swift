@@ -17,6 +17,8 @@ public struct CommandSettings: Sendable {
     public var zsetMaxPackedValueBytes = 64
     /// list-max-listpack-size.
     public var listMaxListpackSize = -2
+    /// client-query-buffer-limit: also bounds the bytes a MULTI block may queue.
+    public var queryBufferBytesMax = 1024 * 1024 * 1024
     public init() {}
 }
 
@@ -26,21 +28,43 @@ public struct ExecutionStats {
     public var keyspaceHits = 0
     public var keyspaceMisses = 0
     public var commandsProcessed = 0
+    public var errorReplies = 0
+    /// Error replies by their code (the word after `-`), for INFO errorstats; at most
+    /// `errorCodesMax` distinct codes, as Redis bounds its table.
+    public var errorCodes: [String: Int] = [:]
+    public static let errorCodesMax = 128
     public init() {}
 }
 
-/// The engine's execution state for the command being run: the keyspace, the calling
-/// client's session, the arguments, the reply writer and the effects recorded so far.
-/// One instance serves every command, since commands run one at a time on one thread.
+/// What the server decides about a command before it runs, beyond its name and arity:
+/// authentication, loading, a failed log (MISCONF), protected commands; next ACL, OOM,
+/// read-only replicas. Implemented by the server; asked by `admit` and by EXEC.
+public protocol AdmissionPolicy: AnyObject {
+    /// Why `spec` may not run for `session` now, as an error reply; nil when it may.
+    func refusal(_ spec: CommandSpec, _ session: ClientSession) -> String?
+}
+
+/// Sees every call that ran for a caller (not replays, nor blocked commands run again):
+/// MONITOR is fed from here.
+public protocol CallObserver: AnyObject {
+    func called(_ frame: CallFrame)
+}
+
+/// The engine-wide execution state: the keyspace, the command table, the reply writer,
+/// the effects of the unit being built (a command, an EXEC block), the dirty count and
+/// the counters. What belongs to one call (its command, arguments, session and time) is
+/// in `frame`: `call` gives each call its own and gives the caller's back after it, so
+/// calls nest (EXEC running its block; next, a script's redis.call) without one
+/// disturbing another. Commands run one at a time on one thread, so one context serves
+/// them all.
 public final class CommandContext {
     public let keyspace: Keyspace
+    public let table: CommandTable
     public var settings: CommandSettings
-    public var session: ClientSession
-    public var args: [Bytes] = []
+    /// The current call.
+    public internal(set) var frame: CallFrame
     public var out: RESPWriter
-    /// The time every part of this command sees (Redis's command time snapshot), Unix ms.
-    public var nowMs: Int64 = 0
-    /// Effects recorded since the owner last drained them.
+    /// Effects recorded since the owner last committed them.
     public var effects: [Effect] = []
     /// Changes since the last save (Redis's server.dirty).
     public var dirty: Int = 0
@@ -52,52 +76,64 @@ public final class CommandContext {
     public var readiedKeys: [(database: Int, key: Bytes)] = []
     /// Databases whose every key may have changed (SWAPDB), for waking blocked clients.
     public var readiedDatabases: [Int] = []
-    /// The spec of the command running now.
-    public var spec: CommandSpec?
-    /// Set by a handler that recorded its own effects instead of its arguments.
-    var effectRewritten = false
-    var dirtyAtStart = 0
-    /// True while the log is replayed at start-up: keys do not expire then (the log may
-    /// hold commands on keys whose time has passed since), as in Redis's AOF loading.
-    public var replaying = false
+    /// The sessions WATCHing keys.
+    public let watches: WatchRegistry
+    public weak var admission: AdmissionPolicy?
+    public weak var observer: CallObserver?
+    /// Monotonic microseconds at the end of the last client call (or its batch's start):
+    /// a client call's time runs from there, one clock read per command.
+    public var commandClock: Int64 = 0
     /// Seconds clock for OBJECT IDLETIME, stored per key.
     public var lruClock: UInt32 { UInt32(truncatingIfNeeded: nowMs / 1000) }
 
-    public init(keyspace: Keyspace, session: ClientSession, settings: CommandSettings = CommandSettings()) {
+    public init(keyspace: Keyspace, session: ClientSession, settings: CommandSettings = CommandSettings(),
+                table: CommandTable = .dataCommands()) {
         self.keyspace = keyspace
-        self.session = session
+        self.table = table
         self.settings = settings
+        self.frame = CallFrame(spec: nil, args: [], session: session, nowMs: session.createdAtMs, origin: .nested,
+                               dirtyAtStart: 0, effectsAtStart: 0)
         self.out = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+        self.watches = WatchRegistry(keyspace: keyspace)
     }
+
+    // MARK: - The current call
+
+    public var args: [Bytes] { frame.args }
+    public var spec: CommandSpec? { frame.spec }
+    public var session: ClientSession { frame.session }
+    /// The time every part of this call sees (Redis's command time snapshot), Unix ms.
+    public var nowMs: Int64 {
+        get { frame.nowMs }
+        set { frame.nowMs = newValue }
+    }
+    /// True while the log is replayed: keys do not expire then (the log may hold commands
+    /// on keys whose time has passed since), as in Redis's AOF loading.
+    public var replaying: Bool { frame.origin == .replay }
 
     @inlinable
     public var db: Database { keyspace[session.databaseIndex] }
 
-    // MARK: - Running a command
+    public var commandName: String { spec?.fullName ?? "" }
 
-    /// Runs a command that passed lookup and arity checks, then records its effect.
-    public func run(_ spec: CommandSpec, _ arguments: [Bytes]) {
-        self.spec = spec
-        args = arguments
-        effectRewritten = false
-        dirtyAtStart = dirty
-        spec.handler(self)
-        if spec.isWrite && dirty != dirtyAtStart && !effectRewritten {
-            effects.append(Effect(database: session.databaseIndex, arguments: arguments))
-        }
-        stats.commandsProcessed += 1
+    /// Runs `body` in a frame of its own for `session` at `nowMs`, outside any command:
+    /// the server's own work on the keyspace (active expiry, loading).
+    public func withFrame(session: ClientSession, nowMs: Int64, origin: CallOrigin = .nested, _ body: () throws -> Void) rethrows {
+        let caller = frame
+        frame = CallFrame(spec: nil, args: [], session: session, nowMs: nowMs, origin: origin,
+                          dirtyAtStart: dirty, effectsAtStart: effects.count)
+        defer { frame = caller }
+        try body()
     }
 
     /// Records `arguments` as this command's effect in place of the command itself.
     public func propagate(_ arguments: [Bytes]) {
         effects.append(Effect(database: session.databaseIndex, arguments: arguments))
-        effectRewritten = true
+        frame.effectRewritten = true
     }
 
     /// Replaces the command's effect with nothing (a write that changed nothing replayable).
-    public func suppressEffect() { effectRewritten = true }
-
-    public var commandName: String { spec?.fullName ?? "" }
+    public func suppressEffect() { frame.effectRewritten = true }
 
     // MARK: - Key lookup with lazy expiry
 

@@ -41,7 +41,8 @@ public final class CommandTable: @unchecked Sendable {
     /// Every command sorted by name, for COMMAND and COMMAND DOCS.
     public var sorted: [CommandSpec] { commands.values.sorted { $0.name < $1.name } }
 
-    /// The table of data commands (strings, keys, databases); the server adds its own.
+    /// The table of data commands (strings, keys, databases, collections, transactions);
+    /// the server adds its own.
     public static func dataCommands() -> CommandTable {
         let table = CommandTable()
         table.register(StringCommands.specs)
@@ -52,6 +53,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(ListCommands.specs)
         table.register(SortCommand.specs)
         table.register(SortedSetCommands.specs)
+        table.register(TransactionCommands.specs)
         return table
     }
 }

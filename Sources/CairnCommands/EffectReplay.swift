@@ -1,27 +1,24 @@
 import CairnCore
 
 extension CommandContext {
-    /// Applies one logged effect to the keyspace (recovery, DEBUG RELOAD, `cairn dump`);
-    /// returns the error reply if the command failed, which means the log and the code
-    /// disagree. Replies are discarded, and nothing is logged or woken.
-    public func replay(_ effect: Effect, table: CommandTable, session: ClientSession) -> String? {
+    /// Applies one logged effect to the keyspace (recovery, DEBUG RELOAD, `cairn dump`)
+    /// through the one call path; returns the error reply if the command failed, which
+    /// means the log and the code disagree. Replies are discarded, and nothing is logged
+    /// or woken.
+    public func replay(_ effect: Effect, session: ClientSession) -> String? {
         session.databaseIndex = effect.database
         guard effect.database < keyspace.databaseCount else { return "database \(effect.database) out of range" }
         guard var spec = table.lookup(effect.arguments[0]) else { return "unknown command \(effect.arguments[0])" }
         if !spec.subcommands.isEmpty && effect.arguments.count >= 2, let sub = spec.subcommands[effect.arguments[1].lowercased] {
             spec = sub
         }
-        self.session = session
-        replaying = true
         // The reply is written after what the output holds (DEBUG RELOAD runs inside a
         // client's batch, whose earlier replies must stay) and then taken back.
         let mark = out.buffer.writerIndex
-        defer {
-            replaying = false
-            out.buffer.moveWriterIndex(to: mark)
-        }
-        run(spec, effect.arguments)
-        effects.removeAll(keepingCapacity: true)
+        defer { out.buffer.moveWriterIndex(to: mark) }
+        let effectsBefore = effects.count
+        call(spec, effect.arguments, session: session, origin: .replay)
+        effects.removeSubrange(effectsBefore...)
         readiedKeys.removeAll()
         readiedDatabases.removeAll()
         blockRequest = nil

@@ -1,3 +1,4 @@
+import CairnCore
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -279,12 +280,12 @@ public final class LogWriter: @unchecked Sendable {
                         done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory, crashAfter: crashAfter))
                     }
                 }
-                let now = monotonicNanoseconds()
+                let now = Clock.monotonicNanoseconds()
                 switch policy {
                 case .always:
-                    let t0 = monotonicNanoseconds()
+                    let t0 = Clock.monotonicNanoseconds()
                     try fs.sync(fd, path: segmentPath)
-                    syncNanoseconds += monotonicNanoseconds() - t0
+                    syncNanoseconds += Clock.monotonicNanoseconds() - t0
                     syncCount += 1
                     durableLSN = writtenLSN
                     lastSyncMonotonicNs = now
@@ -323,7 +324,7 @@ public final class LogWriter: @unchecked Sendable {
                 try fs.sync(fd, path: segmentPath)
                 syncCount += 1
                 durableLSN = writtenLSN
-                lastSyncMonotonicNs = monotonicNanoseconds()
+                lastSyncMonotonicNs = Clock.monotonicNanoseconds()
                 publish()
             } catch {
                 fail("\(error)")
@@ -480,12 +481,6 @@ public struct LogWriterStopped: Error, CustomStringConvertible {
 
 private final class ResultBox: @unchecked Sendable {
     var result: Result<[String], Error>?
-}
-
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 /// A small mutex (pthread), without Foundation.

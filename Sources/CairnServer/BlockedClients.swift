@@ -4,33 +4,42 @@ import CairnRESP
 import CairnStore
 import NIOCore
 
-/// A client waiting in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH or BLMPOP.
+/// A client waiting in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX or
+/// BZMPOP: what it waits for, and the command to run again when a key it waits on holds
+/// something.
 final class BlockedClient {
     let request: BlockRequest
+    let spec: CommandSpec
+    let args: [Bytes]
     var timeout: Scheduled<Void>?
 
-    init(request: BlockRequest) {
+    init(request: BlockRequest, spec: CommandSpec, args: [Bytes]) {
         self.request = request
+        self.spec = spec
+        self.args = args
+    }
+
+    /// Whether `value` is what this client waits for: a non-empty list, or sorted set.
+    func isServed(by value: Value) -> Bool {
+        switch request.operation {
+        case .zpop, .zmultiPop: return (value.sortedSetValue?.count ?? 0) > 0
+        case .pop, .multiPop, .move: return (value.listValue?.count ?? 0) > 0
+        }
     }
 }
 
-/// A key in a database, which blocked clients wait on.
-struct BlockedKey: Hashable {
-    let database: Int
-    let key: Bytes
-}
-
-/// Blocked clients: parking, serving in arrival order when a push makes a key they wait on
-/// non-empty, timing out, and CLIENT UNBLOCK. Everything here runs on the engine's loop.
+/// Blocked clients: parking, serving in arrival order when a write makes a key they wait
+/// on hold something (by running their command again through the one call path, as Redis
+/// 7.2 does), timing out, and CLIENT UNBLOCK. Everything here runs on the engine's loop.
 extension Engine {
     var blockedClientCount: Int { clients.values.reduce(0) { $0 + ($1.blocked == nil ? 0 : 1) } }
 
-    /// Parks `conn` on the keys of `request`; it gets no reply until served or timed out.
-    func block(_ conn: ClientConnection, _ request: BlockRequest) {
-        let blocked = BlockedClient(request: request)
+    /// Parks `conn` on the keys of its request; it gets no reply until served or timed out.
+    func block(_ conn: ClientConnection, _ blocked: BlockedClient) {
+        let request = blocked.request
         conn.blocked = blocked
         for key in Set(request.keys) {
-            blockedQueues[BlockedKey(database: request.database, key: key), default: []].append(conn)
+            blockedQueues[DatabaseKey(database: request.database, key: key), default: []].append(conn)
         }
         if let deadline = request.deadlineMs {
             let delay = max(0, deadline - Clock.unixMilliseconds())
@@ -47,15 +56,16 @@ extension Engine {
         guard let blocked = conn.blocked else { return }
         blocked.timeout?.cancel()
         for key in Set(blocked.request.keys) {
-            let bk = BlockedKey(database: blocked.request.database, key: key)
-            blockedQueues[bk]?.removeAll { $0 === conn }
-            if blockedQueues[bk]?.isEmpty == true { blockedQueues[bk] = nil }
+            let dk = DatabaseKey(database: blocked.request.database, key: key)
+            blockedQueues[dk]?.removeAll { $0 === conn }
+            if blockedQueues[dk]?.isEmpty == true { blockedQueues[dk] = nil }
         }
         conn.blocked = nil
     }
 
-    /// Writes the final reply of a blocked client, unblocks it, sends the reply (gated by
-    /// the log like any other) and lets it run its waiting requests.
+    /// Writes the final reply of a blocked client (timeout, CLIENT UNBLOCK), unblocks it,
+    /// sends the reply (gated by the log like any other) and lets it run its waiting
+    /// requests.
     func finishBlocked(_ conn: ClientConnection, reply: (inout RESPWriter) -> Void) {
         removeBlocked(conn)
         var w = RESPWriter(buffer: conn.channel.allocator.buffer(capacity: 0), protocolVersion: conn.session.protocolVersion)
@@ -66,142 +76,63 @@ extension Engine {
         loop.execute { conn.resume?() }
     }
 
-    /// Serves the clients waiting on keys a command may have filled, first come first
-    /// served, each pop logged as its own record after the command's.
-    func serveReadyKeys(_ ready: [(database: Int, key: Bytes)]) {
-        var queue = ready
+    /// Serves the clients waiting on the keys the last unit signalled (pushes; every
+    /// waited key of a database SWAPDB changed), first come first served, each by running
+    /// its command again; what those runs push signals further keys (BLMOVE's
+    /// destination), served in turn.
+    func serveBlockedClients() {
+        if !ctx.readiedDatabases.isEmpty {
+            for db in Set(ctx.readiedDatabases) {
+                for dk in blockedQueues.keys where dk.database == db { ctx.readiedKeys.append((db, dk.key)) }
+            }
+            ctx.readiedDatabases.removeAll()
+        }
+        guard !ctx.readiedKeys.isEmpty else { return }
+        guard !blockedQueues.isEmpty else {
+            ctx.readiedKeys.removeAll()
+            return
+        }
         // Redis looks the key up again when it serves, at the time of serving: a key whose
         // time has passed by then (an EXEC that pushed and expired it, a SWAPDB that brought
         // an expired one) is deleted and its waiters stay blocked.
         let now = Clock.unixMilliseconds()
-        while !queue.isEmpty {
-            let (database, key) = queue.removeFirst()
-            let bk = BlockedKey(database: database, key: key)
-            guard let waiters = blockedQueues[bk] else { continue }
-            expireBeforeServing(keyspace[database], database, key, now: now)
-            // Waiters in arrival order; one whose kind does not match the key's type stays
-            // blocked, as in Redis 7.0.
+        var next = 0
+        while next < ctx.readiedKeys.count {
+            let (database, key) = ctx.readiedKeys[next]
+            next += 1
+            guard let waiters = blockedQueues[DatabaseKey(database: database, key: key)] else { continue }
+            let db = keyspace[database]
+            if ctx.expireIfNeeded(key, in: db, dbIndex: database, now: now) { commit() }
             for waiter in waiters {
-                let db = keyspace[database]
-                guard let blocked = waiter.blocked, let value = db.main[key] else { continue }
-                let wantsSortedSet: Bool
-                switch blocked.request.operation {
-                case .zpop, .zmultiPop: wantsSortedSet = true
-                default: wantsSortedSet = false
-                }
-                if wantsSortedSet {
-                    if let z = value.sortedSetValue, z.count > 0 { serveSortedSet(waiter, blocked.request, z, db, database, key) }
-                    continue
-                }
-                guard let list = value.listValue, list.count > 0 else { continue }
-                func logged(_ effect: [Bytes]) {
-                    logServedPop(effect, db, database, key, emptied: list.count == 0)
-                }
-                switch blocked.request.operation {
-                case .pop(let left):
-                    let element = (left ? list.popHead() : list.popTail())!
-                    logged([left ? "LPOP" : "RPOP", key])
-                    finishBlocked(waiter) { w in
-                        w.arrayHeader(2)
-                        w.bulk(key)
-                        w.bulk(element)
-                    }
-                case .multiPop(let left, let count):
-                    let k = min(count, list.count)
-                    let elements = (0..<k).map { _ in (left ? list.popHead() : list.popTail())! }
-                    logged([left ? "LPOP" : "RPOP", key, Bytes(Int64(k))])
-                    finishBlocked(waiter) { w in
-                        w.arrayHeader(2)
-                        w.bulk(key)
-                        w.arrayHeader(k)
-                        for e in elements { w.bulk(e) }
-                    }
-                case .zpop, .zmultiPop:
-                    break  // handled above
-                case .move(let fromLeft, let toLeft, let destination):
-                    expireBeforeServing(db, database, destination, now: now)
-                    if let existing = db.main[destination], existing.listValue == nil {
-                        finishBlocked(waiter) { w in w.error(Reply.wrongType) }
-                        continue
-                    }
-                    let element = (fromLeft ? list.popHead() : list.popTail())!
-                    let target: ListValue
-                    if destination == key {
-                        target = list
-                    } else if let existing = db.main[destination]?.listValue {
-                        target = existing
-                    } else {
-                        target = ListValue(fill: ctx.settings.listMaxListpackSize)
-                        db.add(destination, .list(target), clock: ctx.lruClock)
-                    }
-                    if toLeft { target.pushHead(element) } else { target.pushTail(element) }
-                    keyspace.touches.touch(database, destination)
-                    logged(["LMOVE", key, destination, fromLeft ? "LEFT" : "RIGHT", toLeft ? "LEFT" : "RIGHT"])
-                    queue.append((database, destination))
-                    finishBlocked(waiter) { w in w.bulk(element) }
-                }
+                // A waiter whose kind does not match the key's type stays blocked, as in Redis.
+                guard let blocked = waiter.blocked, let value = db.main[key], blocked.isServed(by: value) else { continue }
+                reprocess(waiter, blocked, nowMs: now)
             }
         }
+        ctx.readiedKeys.removeAll()
     }
 
-    /// Serves one client waiting on a sorted set (BZPOPMIN, BZPOPMAX, BZMPOP).
-    func serveSortedSet(_ waiter: ClientConnection, _ request: BlockRequest, _ z: SortedSetValue,
-                        _ db: Database, _ database: Int, _ key: Bytes) {
-        func pop(_ max: Bool, _ count: Int) -> [(score: Double, member: Bytes)] {
-            var out: [(score: Double, member: Bytes)] = []
-            z.walk(from: 0, reverse: max) { s, m in
-                out.append((s, m))
-                return out.count < count
-            }
-            for e in out { z.remove(e.member) }
-            return out
+    /// Runs a blocked client's command again through `call`, its replies written to its
+    /// own output, and commits its effects as a unit of their own, before the reply is
+    /// handed to the gate.
+    private func reprocess(_ waiter: ClientConnection, _ blocked: BlockedClient, nowMs: Int64) {
+        removeBlocked(waiter)
+        var writer = RESPWriter(buffer: waiter.channel.allocator.buffer(capacity: 0), protocolVersion: waiter.session.protocolVersion)
+        swap(&writer.buffer, &waiter.output)
+        swap(&writer, &ctx.out)
+        ctx.call(blocked.spec, blocked.args, session: waiter.session, nowMs: nowMs, origin: .reprocess)
+        swap(&writer, &ctx.out)
+        swap(&writer.buffer, &waiter.output)
+        commit()
+        if var again = ctx.blockRequest {
+            // Nothing to take after all: it waits on, until its first deadline.
+            ctx.blockRequest = nil
+            again.deadlineMs = blocked.request.deadlineMs
+            block(waiter, BlockedClient(request: again, spec: blocked.spec, args: blocked.args))
+            return
         }
-        func logged(_ effect: [Bytes]) {
-            logServedPop(effect, db, database, key, emptied: z.count == 0)
-        }
-        switch request.operation {
-        case .zpop(let max):
-            let e = pop(max, 1)[0]
-            logged([max ? "ZPOPMAX" : "ZPOPMIN", key])
-            finishBlocked(waiter) { w in
-                w.arrayHeader(3)
-                w.bulk(key)
-                w.bulk(e.member)
-                w.double(e.score)
-            }
-        case .zmultiPop(let max, let count):
-            let popped = pop(max, count)
-            logged([max ? "ZPOPMAX" : "ZPOPMIN", key, Bytes(Int64(popped.count))])
-            finishBlocked(waiter) { w in
-                w.arrayHeader(2)
-                w.bulk(key)
-                w.arrayHeader(popped.count)
-                for e in popped {
-                    w.arrayHeader(2)
-                    w.bulk(e.member)
-                    w.double(e.score)
-                }
-            }
-        default:
-            break  // list waiters are served by serveReadyKeys
-        }
-    }
-
-    /// Deletes `key` when its time has passed, as a command's lookup would (Redis deletes
-    /// and propagates there too), and logs the DEL as its own record: the command's
-    /// effects were logged before its waiters are served.
-    func expireBeforeServing(_ db: Database, _ database: Int, _ key: Bytes, now: Int64) {
-        guard ctx.expireIfNeeded(key, in: db, dbIndex: database, now: now) else { return }
-        persistence.log(ctx.effects[...])
-        ctx.effects.removeAll(keepingCapacity: true)
-    }
-
-    /// Logs a pop made for a blocked client as its own record, before the reply is handed
-    /// over so that the reply is gated on it; deletes the key when the pop emptied it.
-    func logServedPop(_ effect: [Bytes], _ db: Database, _ database: Int, _ key: Bytes, emptied: Bool) {
-        if emptied { db.delete(key) }
-        ctx.dirty += 1
-        persistence.log([Effect(database: database, arguments: effect)][...])
+        flush(waiter)
+        loop.execute { waiter.resume?() }
     }
 
     /// CLIENT UNBLOCK: true when the client was blocked.

@@ -92,7 +92,7 @@ final class Checkpointer: @unchecked Sendable {
             throw Refused(description: "the log is not writable: \(engine.persistence.failure ?? "not open")")
         }
         lastAttemptMs = Clock.unixMilliseconds()
-        engine.drainEffects()
+        engine.commitEach()
         return writer
     }
 

@@ -4,7 +4,7 @@ import NIOCore
 
 /// What the server keeps for one connected client: its session, pending output,
 /// and the connection-level modes (CLIENT REPLY, MONITOR, closing).
-final class ClientConnection {
+final class ClientConnection: SessionConnection {
     enum ReplyMode { case on, off, skipNext, skipThis }
 
     let session: ClientSession
@@ -28,11 +28,6 @@ final class ClientConnection {
     var readPaused = false
     /// Set while the client waits in a blocking command (BLPOP ...).
     var blocked: BlockedClient?
-    /// The commands queued since MULTI, until EXEC or DISCARD.
-    var transaction: QueuedTransaction?
-    /// The keys this client WATCHes, and whether one of them changed since.
-    var watched: [WatchedKey] = []
-    var watchedKeyChanged = false
     /// Runs the client's waiting requests after it was unblocked (set by its handler).
     var resume: (() -> Void)?
 
@@ -47,7 +42,10 @@ final class ClientConnection {
         self.address = ClientConnection.describe(channel.remoteAddress)
         self.localAddress = ClientConnection.describe(channel.localAddress)
         self.output = channel.allocator.buffer(capacity: 256)
+        session.connection = self
     }
+
+    func closeAfterReply() { closeAfterFlush = true }
 
     static func describe(_ address: SocketAddress?) -> String {
         guard let address else { return "?:0" }
@@ -58,6 +56,9 @@ final class ClientConnection {
 
     /// In the engine's list of connections to flush at the end of this loop tick.
     var flushPending = false
+    /// In the engine's list of connections that were pushed to (MONITOR lines), which
+    /// leave through the gate once the pushing command is committed.
+    var pushPending = false
 
     /// Sends what has accumulated, then closes if asked to.
     func flush() -> Int {
@@ -117,10 +118,5 @@ final class ClientConnection {
             channel.close(promise: nil)
         }
         return n
-    }
-
-    /// Pushes bytes to this client at once (MONITOR lines), outside the request cycle.
-    func push(_ bytes: ByteBuffer) {
-        channel.writeAndFlush(bytes, promise: nil)
     }
 }

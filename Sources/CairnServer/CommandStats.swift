@@ -4,11 +4,6 @@ struct ServerStats {
     var rejectedConnections = 0
     var netInputBytes = 0
     var netOutputBytes = 0
-    var errorReplies = 0
-    /// Error replies by their code (the word after `-`), for INFO errorstats; at most
-    /// `errorCodesMax` distinct codes, as Redis bounds its table.
-    var errorCodes: [String: Int] = [:]
-    static let errorCodesMax = 128
     /// Ring of (time ms, commands processed) samples for instantaneous_ops_per_sec.
     var opsSamples: [(Int64, Int)] = []
 

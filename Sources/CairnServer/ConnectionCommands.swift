@@ -18,7 +18,7 @@ enum ConnectionCommands {
             CommandSpec("quit", arity: -1, flags: [.allowBusy, .noAuth, .fast, .stale, .loading, .noscript],
                         group: "connection", summary: "Close the connection") { ctx in
                 ctx.out.ok()
-                engine.clients[ctx.session.id]?.closeAfterFlush = true
+                ctx.session.connection?.closeAfterReply()
             },
             CommandSpec("reset", arity: 1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
                         group: "connection", since: "6.2.0", summary: "Reset the connection") { ctx in
@@ -29,9 +29,9 @@ enum ConnectionCommands {
                 s.noEvict = false
                 s.noTouch = false
                 s.authenticated = engine.config.requirepass.isEmpty
-                if let c = engine.clients[s.id] {
-                    c.transaction = nil
-                    engine.unwatchAll(c)
+                s.transaction = nil
+                ctx.watches.unwatchAll(s)
+                if let c = s.connection as? ClientConnection {
                     c.replyMode = .on
                     if c.isMonitor {
                         c.isMonitor = false
@@ -63,7 +63,7 @@ enum ConnectionCommands {
             },
             CommandSpec("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], group: "server",
                         summary: "Listen for all requests received by the server in real time") { ctx in
-                guard let c = engine.clients[ctx.session.id] else { return }
+                guard let c = ctx.session.connection as? ClientConnection else { return }
                 if !c.isMonitor {
                     c.isMonitor = true
                     engine.monitors.append(c)

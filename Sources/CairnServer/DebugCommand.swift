@@ -21,10 +21,14 @@ enum DebugCommand {
         }
     }
 
-    static func allowed(_ engine: Engine, client: ClientConnection) -> Bool {
+    /// Whether `session` may run protected commands: "local" allows a loopback
+    /// connection's, never a session without a connection.
+    static func allowed(_ engine: Engine, session: ClientSession) -> Bool {
         switch engine.config.enableDebugCommand {
         case "yes": return true
-        case "local": return ProtectedMode.isLoopback(client.channel.remoteAddress)
+        case "local":
+            guard let client = session.connection as? ClientConnection else { return false }
+            return ProtectedMode.isLoopback(client.channel.remoteAddress)
         default: return false
         }
     }
@@ -151,8 +155,6 @@ enum DebugCommand {
             let mapped = try fs.mapFile(path)
             snapshot = try SnapshotReader(path: path, bytes: mapped.bytes, owner: mapped)
         }
-        let saved = engine.ctx.session
-        defer { engine.ctx.session = saved }
         engine.keyspace.flushAll()
         if let snapshot { _ = try snapshot.load(into: engine.keyspace, limits: engine.collectionLimits) }
         let session = ClientSession(id: 0, nowMs: engine.ctx.nowMs)

@@ -13,12 +13,14 @@ import Glibc
 ///
 /// `@unchecked Sendable`: NIO's initializers are `@Sendable`, but every use of the engine
 /// happens on `loop` (asserted where it matters).
-final class Engine: @unchecked Sendable {
+final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     let loop: EventLoop
     var config: ServerConfig
     let keyspace: Keyspace
     let table: CommandTable
     let ctx: CommandContext
+    /// The session of the server's own work on the keyspace (active expiry): no client.
+    let serverSession = ClientSession(id: 0, nowMs: 0)
     let logger: Logger
     var clients: [Int64: ClientConnection] = [:]
     var monitors: [ClientConnection] = []
@@ -26,8 +28,10 @@ final class Engine: @unchecked Sendable {
     var stats = ServerStats()
     /// The clock reading shared by the commands of the current read batch.
     private var batchNowMs: Int64 = 0
-    /// Monotonic microseconds at the end of the last command (or the batch's start).
-    private var commandClock: Int64 = 0
+    /// The connection whose read batch is running: its replies are in `ctx.out`.
+    private(set) var batchConnection: ClientConnection?
+    /// Connections delivered a push since the last `flushPushes`.
+    var pushedConnections: [ClientConnection] = []
     let startTimeMs: Int64
     let runId: String
     var lastSaveUnixSeconds: Int64
@@ -37,17 +41,13 @@ final class Engine: @unchecked Sendable {
     /// True while the log is being replayed: commands without the `loading` flag get -LOADING.
     var loading = false
     /// Clients waiting in blocking commands, per key, in arrival order.
-    var blockedQueues: [BlockedKey: [ClientConnection]] = [:] {
+    var blockedQueues: [DatabaseKey: [ClientConnection]] = [:] {
         didSet { ctx.anyClientBlocked = !blockedQueues.isEmpty }
     }
-    /// Clients WATCHing each key.
-    var watchers: [BlockedKey: [ClientConnection]] = [:]
     /// Connections holding replies until the log is durable.
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
     var onShutdown: (() -> Void)?
-    /// Called after CONFIG SET changed the configuration (log level, ...).
-    var onConfigChange: ((ServerConfig) -> Void)?
     /// Snapshots: SAVE, BGSAVE and the automatic checkpoints.
     private(set) var checkpointer: Checkpointer!
 
@@ -62,12 +62,14 @@ final class Engine: @unchecked Sendable {
         self.startTimeMs = now
         self.lastSaveUnixSeconds = now / 1000
         self.runId = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
-        self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: config.commandSettings)
+        self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: config.commandSettings,
+                                  table: table)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
         table.register(SnapshotCommands.specs(self))
-        table.register(TransactionCommands.specs(self))
         checkpointer = Checkpointer(engine: self)
+        ctx.admission = self
+        ctx.observer = self
     }
 
     // MARK: - Clients
@@ -88,7 +90,7 @@ final class Engine: @unchecked Sendable {
 
     func unregister(_ conn: ClientConnection) {
         removeBlocked(conn)
-        unwatchAll(conn)
+        ctx.watches.unwatchAll(conn.session)
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
         if conn.isMonitor { monitors.removeAll { $0 === conn } }
@@ -101,8 +103,9 @@ final class Engine: @unchecked Sendable {
     func beginBatch(_ conn: ClientConnection) {
         assert(loop.inEventLoop)
         swap(&ctx.out.buffer, &conn.output)
+        batchConnection = conn
         batchNowMs = Clock.unixMilliseconds()
-        commandClock = Clock.monotonicMicroseconds()
+        ctx.commandClock = Clock.monotonicMicroseconds()
         conn.session.lastInteractionMs = batchNowMs
     }
 
@@ -110,7 +113,7 @@ final class Engine: @unchecked Sendable {
     /// staged by the batch go to the log writer.
     func endBatch(_ conn: ClientConnection) {
         swap(&ctx.out.buffer, &conn.output)
-        drainEffects()
+        batchConnection = nil
         submitLog()
     }
 
@@ -223,155 +226,68 @@ final class Engine: @unchecked Sendable {
         }
     }
 
+    /// A client's request: admitted, queued inside MULTI or called; then its effects
+    /// committed, the client parked if it blocks, the clients its writes woke served, and
+    /// what it pushed to others sent through the gate.
     private func dispatch(_ conn: ClientConnection, _ args: [Bytes], _ now: Int64) {
         let session = conn.session
-        guard var spec = table.lookup(args[0]) else {
-            var detail = ""
-            for a in args.dropFirst() where detail.utf8.count < 128 {
-                detail += "'\(String(a.string.prefix(128 - detail.utf8.count)))' "
-            }
-            let mark = ctx.out.buffer.writerIndex
-            conn.transaction?.refused = true
-            ctx.out.error("ERR unknown command '\(String(args[0].string.prefix(128)))', with args beginning with: \(detail)")
-            countError(at: mark)
+        guard let spec = ctx.admit(args, session: session) else { return }
+        if session.transaction != nil && !TransactionCommands.runsInsideMulti(spec) {
+            TransactionCommands.queue(ctx, spec, args, session: session)
             return
         }
-        if !spec.arityAccepts(args.count) {
-            reject(conn, spec, Reply.wrongArity(spec.fullName))
-            return
-        }
-        if !spec.subcommands.isEmpty && args.count >= 2 {
-            guard let sub = spec.subcommands[args[1].lowercased] else {
-                reject(conn, spec, Reply.unknownSubcommand(args[1].string, spec.name))
-                return
-            }
-            spec = sub
-            if !spec.arityAccepts(args.count) {
-                reject(conn, spec, Reply.wrongArity(spec.fullName))
-                return
-            }
-        }
-        if spec.flags.contains(.protected) && !DebugCommand.allowed(self, client: conn) {
-            reject(conn, spec, DebugCommand.notAllowed)
-            return
-        }
-        if !session.authenticated && !spec.flags.contains(.noAuth) {
-            reject(conn, spec, "NOAUTH Authentication required.")
-            return
-        }
-        if loading && !spec.flags.contains(.loading) {
-            reject(conn, spec, "LOADING Redis is loading the dataset in memory")
-            return
-        }
-        if spec.isWrite, let reason = persistence.failure {
-            reject(conn, spec, "MISCONF Errors writing to the AOF file: \(reason)")
-            return
-        }
-        if conn.transaction != nil && !TransactionCommands.runsInsideMulti(spec) {
-            ctx.session = session
-            queue(conn, spec, args)
-            return
-        }
-        ctx.session = session
-        ctx.nowMs = now
-        let errorMark = ctx.out.buffer.writerIndex
-        let dirtyBefore = ctx.dirty
-        ctx.run(spec, args)
-        // Shown once run, as Redis 7 does: SELECT with the database it selected, EXEC after
-        // the commands of its block (fed as they run), a blocking command as it blocks.
-        feedMonitors(conn, spec, args, now)
-        let changedSomething = ctx.dirty != dirtyBefore || !ctx.effects.isEmpty
-        if !ctx.effects.isEmpty {
-            // One record per command: recovery applies all of a command's effects or none.
-            persistence.log(ctx.effects[...])
-            ctx.effects.removeAll(keepingCapacity: true)
-        }
+        ctx.call(spec, args, session: session, nowMs: now, origin: .client)
+        commit()
         if let request = ctx.blockRequest {
             ctx.blockRequest = nil
-            block(conn, request)
+            block(conn, BlockedClient(request: request, spec: spec, args: args))
         }
-        if !ctx.readiedDatabases.isEmpty {
-            // After SWAPDB any key a client waits on in those databases may hold data now.
-            for db in Set(ctx.readiedDatabases) {
-                for bk in blockedQueues.keys where bk.database == db { ctx.readiedKeys.append((db, bk.key)) }
-            }
-            ctx.readiedDatabases.removeAll()
-        }
-        if !ctx.readiedKeys.isEmpty {
-            let ready = ctx.readiedKeys
-            ctx.readiedKeys.removeAll()
-            if !blockedQueues.isEmpty { serveReadyKeys(ready) }
-        }
-        if !watchers.isEmpty { applyTouches(changedSomething: changedSomething) }
-        // One clock read per command: a command's time runs from the previous one's end
-        // (or the batch's start), which adds only its decoding to it.
-        let finished = Clock.monotonicMicroseconds()
-        let elapsed = finished - commandClock
-        commandClock = finished
-        session.lastCommandSpec = spec
-        let failed = ctx.out.wroteError(since: errorMark)
-        spec.stats.calls += 1
-        spec.stats.microseconds += Int(elapsed)
-        if failed {
-            spec.stats.failedCalls += 1
-            countError(at: errorMark)
-        }
+        serveBlockedClients()
+        flushPushes()
     }
 
-    /// Refuses a command before it runs; inside MULTI this also dooms the block (EXECABORT).
-    private func reject(_ conn: ClientConnection, _ spec: CommandSpec, _ message: String) {
-        conn.transaction?.refused = true
-        let mark = ctx.out.buffer.writerIndex
-        ctx.out.error(message)
-        spec.stats.rejectedCalls += 1
-        countError(at: mark)
-    }
-
-    /// Counts the error reply written at `index` of the output: in total and by its code.
-    private func countError(at index: Int) {
-        stats.errorReplies += 1
-        let buffer = ctx.out.buffer
-        let end = min(buffer.writerIndex, index + 1 + 64)
-        guard index + 1 < end, let view = buffer.viewBytes(at: index + 1, length: end - index - 1) else { return }
-        let code = String(decoding: view.prefix { $0 != 32 && $0 != 13 }, as: UTF8.self)
-        if stats.errorCodes[code] != nil || stats.errorCodes.count < ServerStats.errorCodesMax {
-            stats.errorCodes[code, default: 0] += 1
+    /// Admission beyond name and arity (AdmissionPolicy), in Redis's order.
+    func refusal(_ spec: CommandSpec, _ session: ClientSession) -> String? {
+        if spec.flags.contains(.protected) && !DebugCommand.allowed(self, session: session) {
+            return DebugCommand.notAllowed
         }
-    }
-
-    /// Effects recorded outside commands (expiry): each becomes a record of its own.
-    func drainEffects() {
-        guard !ctx.effects.isEmpty else { return }
-        for i in ctx.effects.indices { persistence.log(ctx.effects[i...i]) }
-        ctx.effects.removeAll(keepingCapacity: true)
+        if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
+        if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
+        if spec.isWrite, let reason = persistence.failure { return "MISCONF Errors writing to the AOF file: \(reason)" }
+        return nil
     }
 
     /// Applies one logged effect to the keyspace during recovery; returns the error reply
     /// if the command failed (which means the log and the code disagree).
     func replay(_ effect: Effect, session: ClientSession) -> String? {
-        ctx.replay(effect, table: table, session: session)
+        ctx.replay(effect, session: session)
     }
 
     // MARK: - MONITOR
 
-    /// Shows a command to the MONITOR clients (not admin commands, nor those Redis hides).
-    /// Called for every command: without monitors it is one check, inlined.
-    @inline(__always)
-    func feedMonitors(_ conn: ClientConnection, _ spec: CommandSpec, _ args: [Bytes], _ nowMs: Int64) {
-        if monitors.isEmpty || spec.flags.contains(.admin) || spec.flags.contains(.skipMonitor) { return }
-        writeMonitorLine(conn, args, nowMs)
+    /// Shows a call to the MONITOR clients (CallObserver; not admin commands, nor those
+    /// Redis hides), as Redis 7 does once it ran: SELECT with the database it selected,
+    /// EXEC after the commands of its block, a blocking command as it blocks. Called for
+    /// every call: without monitors it is one check.
+    func called(_ frame: CallFrame) {
+        if monitors.isEmpty { return }
+        guard let spec = frame.spec, !spec.flags.contains(.admin), !spec.flags.contains(.skipMonitor) else { return }
+        writeMonitorLine(frame)
     }
 
-    private func writeMonitorLine(_ conn: ClientConnection, _ args: [Bytes], _ nowMs: Int64) {
-        var line = "+\(nowMs / 1000).\(String(format6(Int(nowMs % 1000) * 1000))) [\(conn.session.databaseIndex) \(conn.address)]"
-        for a in args { line += " " + quoteForMonitor(a) }
+    private func writeMonitorLine(_ frame: CallFrame) {
+        let client = frame.session.connection as? ClientConnection
+        let address = client?.address ?? "lua"
+        let nowMs = frame.nowMs
+        var line = "+\(nowMs / 1000).\(String(format6(Int(nowMs % 1000) * 1000))) [\(frame.session.databaseIndex) \(address)]"
+        for a in frame.args { line += " " + quoteForMonitor(a) }
         line += "\r\n"
-        var buf = conn.channel.allocator.buffer(capacity: line.utf8.count)
+        var buf = ByteBufferAllocator().buffer(capacity: line.utf8.count)
         buf.writeString(line)
-        for m in monitors where m !== conn {
+        for m in monitors where m !== client {
             // A monitor that does not read its stream is dropped rather than buffered for.
             if m.channel.isWritable {
-                m.push(buf)
+                deliver(buf, to: m)
             } else {
                 logger.info("Closing a MONITOR client that does not keep up: id=\(m.session.id) addr=\(m.address)")
                 m.closeAfterFlush = true
@@ -398,9 +314,9 @@ final class Engine: @unchecked Sendable {
         let now = Clock.unixMilliseconds()
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
         if !loading && persistence.failure == nil && activeExpireEnabled {
-            ActiveExpiry.cycle(ctx: ctx, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
-            applyTouches(changedSomething: true)
-            drainEffects()
+            ActiveExpiry.cycle(ctx: ctx, session: serverSession, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
+            ctx.watches.applyTouches(changed: true)
+            commitEach()
             submitLog()
         }
         checkpointer.cron(nowMs: now)
@@ -435,25 +351,4 @@ func quoteForMonitor(_ b: Bytes) -> String {
         }
     }
     return s + "\""
-}
-
-/// Wall and monotonic clocks.
-enum Clock {
-    static func unixMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
-    static func unixMicroseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
-    }
-
-    static func monotonicMicroseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
-    }
 }

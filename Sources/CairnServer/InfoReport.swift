@@ -155,7 +155,7 @@ enum InfoReport {
                      "pubsub_patterns:0",
                      "latest_fork_usec:\(e.checkpointer.lastForkMicros)",
                      "total_forks:\(e.checkpointer.totalForks)",
-                     "total_error_replies:\(e.stats.errorReplies)"]
+                     "total_error_replies:\(e.ctx.stats.errorReplies)"]
         case "replication":
             lines = ["# Replication",
                      "role:master",
@@ -184,7 +184,7 @@ enum InfoReport {
             lines = ["# Modules"]
         case "errorstats":
             lines = ["# Errorstats"]
-            for (code, count) in e.stats.errorCodes.sorted(by: { $0.key < $1.key }) {
+            for (code, count) in e.ctx.stats.errorCodes.sorted(by: { $0.key < $1.key }) {
                 lines.append("errorstat_\(code):count=\(count)")
             }
         case "cluster":

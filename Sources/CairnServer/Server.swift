@@ -192,7 +192,6 @@ public enum ServerMain {
         logger.logLevel = level
         logger.notice("Cairn starting, pid=\(getpid()), port=\(config.port), dir=\(config.dir), appendfsync=\(config.appendfsync.rawValue)")
         let server = Server(config: config, logger: logger)
-        server.engine.onConfigChange = { _ in }
         do {
             try server.start()
         } catch {

@@ -167,6 +167,7 @@ extension ServerConfig {
         s.listMaxListpackSize = listMaxListpackSize
         s.zsetMaxPackedEntries = zsetMaxListpackEntries
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
+        s.queryBufferBytesMax = clientQueryBufferLimit
         return s
     }
 }
@@ -178,6 +179,5 @@ extension Engine {
         ctx.settings = updated.commandSettings
         persistence.setPolicy(updated.appendfsync)
         Memory.setBackgroundPurge(updated.jemallocBgThread)
-        onConfigChange?(updated)
     }
 }

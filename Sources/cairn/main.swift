@@ -164,12 +164,10 @@ struct Dump: ParsableCommand {
             }
             let now = Int64(time(nil)) * 1000
             let ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now))
-            ctx.nowMs = now
-            let table = CommandTable.dataCommands()
             let session = ClientSession(id: 0, nowMs: now)
             var failures = 0
             while let record = try reader.next() {
-                for effect in try EffectCodec.decode(record.payload) where ctx.replay(effect, table: table, session: session) != nil {
+                for effect in try EffectCodec.decode(record.payload) where ctx.replay(effect, session: session) != nil {
                     failures += 1
                 }
             }

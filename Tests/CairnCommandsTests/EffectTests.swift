@@ -23,7 +23,7 @@ final class EffectTests: XCTestCase {
         var spec = table.lookup(args[0])!
         if !spec.subcommands.isEmpty { spec = spec.subcommands[args[1].lowercased]! }
         ctx.out.buffer.clear()
-        ctx.run(spec, args)
+        ctx.call(spec, args)
         return String(buffer: ctx.out.buffer)
     }
 

@@ -1,0 +1,112 @@
+import CairnCore
+import CairnRESP
+import NIOCore
+
+/// The one call path: every command runs through `admit` (for requests from outside)
+/// and `call`, whoever asks: a client, EXEC, a blocked client served, log replay (and
+/// next a script, a replication stream). `call` alone does the after-work: the default
+/// effect, per-command statistics, WATCH touches, the timeout answer of a blocking
+/// command that may not block, MONITOR (through the observer). Committing the effects is
+/// the caller's (the server's commit point), once per unit.
+extension CommandContext {
+    /// Runs `spec` with `args` in a frame of its own. `session` and `nowMs` default to
+    /// the caller's (a nested call).
+    public func call(_ spec: CommandSpec, _ args: [Bytes], session: ClientSession? = nil, nowMs: Int64? = nil,
+                     origin: CallOrigin = .nested) {
+        let caller = frame
+        frame = CallFrame(spec: spec, args: args, session: session ?? caller.session, nowMs: nowMs ?? caller.nowMs,
+                          origin: origin, dirtyAtStart: dirty, effectsAtStart: effects.count)
+        let errorMark = out.buffer.writerIndex
+        let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
+        spec.handler(self)
+        if spec.isWrite && dirty != frame.dirtyAtStart && !frame.effectRewritten {
+            effects.append(Effect(database: frame.session.databaseIndex, arguments: args))
+        }
+        stats.commandsProcessed += 1
+        if origin != .replay { afterCall(spec, errorMark: errorMark, started: started) }
+        frame = caller
+    }
+
+    private func afterCall(_ spec: CommandSpec, errorMark: Int, started: Int64) {
+        let origin = frame.origin
+        if !keyspace.touches.touched.isEmpty {
+            watches.applyTouches(changed: dirty != frame.dirtyAtStart || effects.count != frame.effectsAtStart)
+        }
+        if origin == .nested, let request = blockRequest {
+            // A blocking command cannot wait inside a block: it answers as if its timeout
+            // had passed at once.
+            blockRequest = nil
+            if case .move = request.operation { out.null() } else { out.nullArray() }
+        }
+        let finished = Clock.monotonicMicroseconds()
+        if origin == .client {
+            commandClock = finished
+            frame.session.lastCommandSpec = spec
+        }
+        if origin != .reprocess { spec.stats.calls += 1 }
+        spec.stats.microseconds += Int(finished - started)
+        if out.wroteError(since: errorMark) {
+            spec.stats.failedCalls += 1
+            countError(at: errorMark)
+        }
+        if origin != .reprocess { observer?.called(frame) }
+    }
+
+    // MARK: - Admission
+
+    /// The command `args` names, once it is known, its arity fits and the server admits
+    /// it for `session`; nil after the refusal was written (which also dooms the session's
+    /// MULTI block, as Redis flags it).
+    public func admit(_ args: [Bytes], session: ClientSession) -> CommandSpec? {
+        guard var spec = table.lookup(args[0]) else {
+            var detail = ""
+            for a in args.dropFirst() where detail.utf8.count < 128 {
+                detail += "'\(String(a.string.prefix(128 - detail.utf8.count)))' "
+            }
+            refuse(nil, session, "ERR unknown command '\(String(args[0].string.prefix(128)))', with args beginning with: \(detail)")
+            return nil
+        }
+        if !spec.arityAccepts(args.count) {
+            refuse(spec, session, Reply.wrongArity(spec.fullName))
+            return nil
+        }
+        if !spec.subcommands.isEmpty && args.count >= 2 {
+            guard let sub = spec.subcommands[args[1].lowercased] else {
+                refuse(spec, session, Reply.unknownSubcommand(args[1].string, spec.name))
+                return nil
+            }
+            spec = sub
+            if !spec.arityAccepts(args.count) {
+                refuse(spec, session, Reply.wrongArity(spec.fullName))
+                return nil
+            }
+        }
+        if let reason = admission?.refusal(spec, session) {
+            refuse(spec, session, reason)
+            return nil
+        }
+        return spec
+    }
+
+    /// Answers a refused command with `message`; inside MULTI this also dooms the block
+    /// (EXECABORT).
+    func refuse(_ spec: CommandSpec?, _ session: ClientSession, _ message: String) {
+        session.transaction?.refused = true
+        let mark = out.buffer.writerIndex
+        out.error(message)
+        spec?.stats.rejectedCalls += 1
+        countError(at: mark)
+    }
+
+    /// Counts the error reply written at `index` of the output: in total and by its code.
+    func countError(at index: Int) {
+        stats.errorReplies += 1
+        let buffer = out.buffer
+        let end = min(buffer.writerIndex, index + 1 + 64)
+        guard index + 1 < end, let view = buffer.viewBytes(at: index + 1, length: end - index - 1) else { return }
+        let code = String(decoding: view.prefix { $0 != 32 && $0 != 13 }, as: UTF8.self)
+        if stats.errorCodes[code] != nil || stats.errorCodes.count < ExecutionStats.errorCodesMax {
+            stats.errorCodes[code, default: 0] += 1
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import CairnCore
+
+/// Who asked for a call; it decides the after-work `call` does.
+public enum CallOrigin {
+    /// A client's request: statistics timed from the previous command's end, MONITOR, and
+    /// the command may block.
+    case client
+    /// A call made from inside another (EXEC's block; next, a script's redis.call): timed
+    /// on its own, shown to MONITOR, and may not block (it answers as a timeout would).
+    case nested
+    /// A blocked client's command run again now that a key it waits on holds data, as
+    /// Redis 7.2 re-runs it: not counted again, not shown to MONITOR again.
+    case reprocess
+    /// A logged effect applied at recovery: no statistics, no expiry, nothing woken.
+    case replay
+}
+
+/// One call's own state: which command, with which arguments, for which session, at
+/// which time, and where its effects start. `CommandContext.call` makes one per call and
+/// gives the caller's back afterwards, so a callee cannot disturb its caller.
+public struct CallFrame {
+    public let spec: CommandSpec?
+    public let args: [Bytes]
+    public let session: ClientSession
+    public var nowMs: Int64
+    public let origin: CallOrigin
+    /// The dirty count and the number of effects when the call started.
+    let dirtyAtStart: Int
+    let effectsAtStart: Int
+    /// Set by a handler that recorded its own effects instead of its arguments.
+    var effectRewritten = false
+}

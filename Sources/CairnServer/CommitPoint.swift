@@ -1,0 +1,57 @@
+import CairnCommands
+import CairnCore
+import NIOCore
+
+/// The commit point: where the effects of one unit (a client's command, an EXEC block, a
+/// blocked client served, one expiry) become one log record, and where what the unit
+/// pushed to other clients is handed to the durability gate.
+extension Engine {
+    /// Commits the effects collected since the last commit as one unit: one record, so
+    /// recovery applies all of it or none of it.
+    func commit() {
+        guard !ctx.effects.isEmpty else { return }
+        persistence.log(ctx.effects[...])
+        ctx.effects.removeAll(keepingCapacity: true)
+    }
+
+    /// Commits each collected effect as a unit of its own: expirations found outside
+    /// commands (the active cycle), each its own record as Redis propagates each DEL.
+    func commitEach() {
+        guard !ctx.effects.isEmpty else { return }
+        let pending = ctx.effects
+        ctx.effects.removeAll(keepingCapacity: true)
+        for effect in pending {
+            ctx.effects.append(effect)
+            commit()
+        }
+    }
+
+    /// Queues an out-of-band message (a MONITOR line; next, pub/sub messages and keyspace
+    /// notifications) for `conn`, in order with its replies. It leaves through the same
+    /// gate as replies, by `flushPushes` after the pushing unit is committed, so it never
+    /// reveals a write that is not yet durable.
+    func deliver(_ message: ByteBuffer, to conn: ClientConnection) {
+        if conn === batchConnection {
+            // Its replies are being written into the context's writer right now.
+            ctx.out.buffer.writeImmutableBuffer(message)
+            return
+        }
+        conn.output.writeImmutableBuffer(message)
+        if !conn.pushPending {
+            conn.pushPending = true
+            pushedConnections.append(conn)
+        }
+    }
+
+    /// Sends (or holds until durable) what was delivered to other clients; called after
+    /// the commit of the unit that delivered it.
+    func flushPushes() {
+        guard !pushedConnections.isEmpty else { return }
+        let conns = pushedConnections
+        pushedConnections.removeAll(keepingCapacity: true)
+        for conn in conns {
+            conn.pushPending = false
+            flush(conn)
+        }
+    }
+}
