@@ -19,12 +19,14 @@ extension CommandContext {
         let errorMark = out.buffer.writerIndex
         let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
         spec.handler(self)
-        if spec.isWrite && dirty != frame.dirtyAtStart && !frame.effectRewritten {
+        let changes = dirty - frame.dirtyAtStart
+        if spec.isWrite && changes != frame.nestedDirty && !frame.effectRewritten {
             effects.append(Effect(database: frame.session.databaseIndex, arguments: args))
         }
         stats.commandsProcessed += 1
         if origin != .replay { afterCall(spec, errorMark: errorMark, started: started) }
         frame = caller
+        frame.nestedDirty += changes
     }
 
     private func afterCall(_ spec: CommandSpec, errorMark: Int, started: Int64) {

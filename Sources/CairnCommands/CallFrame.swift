@@ -29,4 +29,6 @@ public struct CallFrame {
     let effectsAtStart: Int
     /// Set by a handler that recorded its own effects instead of its arguments.
     var effectRewritten = false
+    /// Changes made by the calls this one made (they record their own effects).
+    var nestedDirty = 0
 }

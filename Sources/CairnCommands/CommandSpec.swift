@@ -24,12 +24,17 @@ public struct CommandFlags: OptionSet, Sendable {
     /// Refused before it runs (or is queued) unless a directive allows it, as Redis's
     /// CMD_PROTECTED; not listed by COMMAND, as in Redis.
     public static let protected = CommandFlags(rawValue: 1 << 16)
+    /// Derived from the key specs (never declared): the keys are not all at fixed places.
+    public static let movableKeys = CommandFlags(rawValue: 1 << 17)
+    /// GETKEYS answers an empty array, not an error, when no key is found.
+    public static let noMandatoryKeys = CommandFlags(rawValue: 1 << 18)
 
     static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyoom, "denyoom"), (.admin, "admin"),
         (.pubsub, "pubsub"), (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"),
         (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.fast, "fast"),
-        (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"), (.noMulti, "no_multi"), (.allowBusy, "allow_busy"),
+        (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"), (.noMulti, "no_multi"), (.movableKeys, "movablekeys"),
+        (.allowBusy, "allow_busy"), (.noMandatoryKeys, "no_mandatory_keys"),
     ]
 
     public var names: [String] { CommandFlags.names.filter { contains($0.0) }.map { $0.1 } }
@@ -39,14 +44,19 @@ public struct CommandFlags: OptionSet, Sendable {
 /// keyspace and records effects through `ctx`.
 public typealias CommandHandler = (CommandContext) -> Void
 
-/// One command described as data: what COMMAND reports, and what the dispatcher checks
-/// before the handler runs (arity, flags).
+/// One command described as data: what COMMAND reports, what admission checks before
+/// the handler runs (arity, flags), and where its keys are (key specs).
 public final class CommandSpec: @unchecked Sendable {
     /// Lowercase name ("get", or "get" inside "config" for subcommands).
     public let name: String
     /// Redis arity: N means exactly N arguments (name included), -N at least N.
     public let arity: Int
     public let flags: CommandFlags
+    /// Where the keys are among the arguments.
+    public let keySpecs: [KeySpec]
+    /// For the commands whose specs cannot find every key or say its flags (SORT, SET).
+    public let keyFinder: KeyFinder?
+    /// Redis's legacy (first, last, step) key range, derived from the key specs.
     public let firstKey: Int
     public let lastKey: Int
     public let keyStep: Int
@@ -56,21 +66,23 @@ public final class CommandSpec: @unchecked Sendable {
     public let since: String
     public let handler: CommandHandler
     public private(set) var subcommands: [Bytes: CommandSpec] = [:]
-    public private(set) weak var parent: CommandSpec?
     /// "get", or "config|get" for a subcommand: the name Redis's error messages use.
     public private(set) var fullName: String
     /// Calls, time and failures, for INFO commandstats.
     public var stats = CommandStats()
 
-    public init(_ name: String, arity: Int, flags: CommandFlags, keys: (Int, Int, Int) = (0, 0, 0),
+    public init(_ name: String, arity: Int, flags: CommandFlags, keys: [KeySpec] = [], keyFinder: KeyFinder? = nil,
                 group: String, since: String = "1.0.0", summary: String,
                 handler: @escaping CommandHandler = { _ in }) {
         self.name = name
         self.arity = arity
-        self.flags = flags
-        self.firstKey = keys.0
-        self.lastKey = keys.1
-        self.keyStep = keys.2
+        self.keySpecs = keys
+        self.keyFinder = keyFinder
+        let legacy = KeySpec.legacyRange(keys)
+        self.flags = legacy.movable ? flags.union(.movableKeys) : flags
+        self.firstKey = legacy.first
+        self.lastKey = legacy.last
+        self.keyStep = legacy.step
         self.group = group
         self.since = since
         self.summary = summary
@@ -79,7 +91,6 @@ public final class CommandSpec: @unchecked Sendable {
     }
 
     public func addSubcommand(_ sub: CommandSpec) {
-        sub.parent = self
         sub.fullName = "\(name)|\(sub.name)"
         subcommands[Bytes(sub.name)] = sub
     }

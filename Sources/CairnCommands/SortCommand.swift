@@ -5,12 +5,37 @@ import CairnStore
 /// GET (`#`, patterns, hash fields), ASC/DESC, ALPHA, STORE.
 enum SortCommand {
     static let specs: [CommandSpec] = [
-        CommandSpec("sort", arity: -2, flags: [.write, .denyoom], keys: (1, 1, 1), group: "generic",
+        CommandSpec("sort", arity: -2, flags: [.write, .denyoom],
+                    keys: [.at(1, [.ro, .access]), KeySpec([.ro, .access], .unknown, .unknown, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"), KeySpec([.ow, .update], .unknown, .unknown, notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array")], keyFinder: sortKeys, group: "generic",
                     summary: "Sort the elements in a list, set or sorted set", handler: { sort($0, readOnly: false) }),
-        CommandSpec("sort_ro", arity: -2, flags: [.readonly], keys: (1, 1, 1), group: "generic", since: "7.0.0",
+        CommandSpec("sort_ro", arity: -2, flags: [.readonly],
+                    keys: [.at(1, [.ro, .access]), KeySpec([.ro, .access], .unknown, .unknown, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort")],
+                    keyFinder: { _ in [KeyReference(position: 1, flags: [.ro, .access])] }, group: "generic", since: "7.0.0",
                     summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
                     handler: { sort($0, readOnly: true) }),
     ]
+
+    /// SORT's keys for COMMAND GETKEYS: the sorted key, and the destination of the last
+    /// STORE, skipping the arguments of LIMIT, GET and BY as Redis's sortGetKeys does
+    /// (the keys BY and GET read depend on the data, so they are not named).
+    static func sortKeys(_ args: [Bytes]) -> [KeyReference] {
+        var keys = [KeyReference(position: 1, flags: [.ro, .access])]
+        var store: Int?
+        var i = 2
+        while i < args.count {
+            let word = args[i].lowercased
+            if word == "limit" {
+                i += 2
+            } else if word == "get" || word == "by" {
+                i += 1
+            } else if word == "store" && i + 1 < args.count {
+                store = i + 1
+            }
+            i += 1
+        }
+        if let store { keys.append(KeyReference(position: store, flags: [.ow, .update])) }
+        return keys
+    }
 
     struct Options {
         var desc = false, alpha = false, dontSort = false

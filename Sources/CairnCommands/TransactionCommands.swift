@@ -29,7 +29,8 @@ public enum TransactionCommands {
             ctx.watches.unwatchAll(ctx.session)
             ctx.out.ok()
         },
-        CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy], keys: (1, -1, 1),
+        CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
+                    keys: [.all(from: 1, [.ro])],
                     group: "transactions", since: "2.2.0",
                     summary: "Watch the given keys to determine execution of the MULTI/EXEC block") { ctx in
             if ctx.session.transaction != nil {

@@ -42,6 +42,14 @@ enum CommandInfo {
             ctx.out.mapHeader(chosen.count)
             for c in chosen { writeDocs(ctx, c) }
         })
+        command.addSubcommand(CommandSpec("getkeys", arity: -4, flags: flags, group: "server", since: "2.8.13",
+                                          summary: "Extract keys given a full Redis command") { ctx in
+            getKeys(ctx, engine, withFlags: false)
+        })
+        command.addSubcommand(CommandSpec("getkeysandflags", arity: -4, flags: flags, group: "server", since: "7.0.0",
+                                          summary: "Extract keys and access flags given a full Redis command") { ctx in
+            getKeys(ctx, engine, withFlags: true)
+        })
         command.addSubcommand(CommandSpec("help", arity: 2, flags: flags, group: "server", since: "5.0.0",
                                           summary: "Show helpful text about the different subcommands") { ctx in
             writeHelp(ctx, "COMMAND", [
@@ -59,6 +67,10 @@ enum CommandInfo {
                 "    Return documentation details about multiple Redis commands.",
                 "    If no command names are given, documentation details for all",
                 "    commands are returned.",
+                "GETKEYS <full-command>",
+                "    Return the keys from a full Redis command.",
+                "GETKEYSANDFLAGS <full-command>",
+                "    Return the keys and the access flags from a full Redis command.",
             ])
         })
         return command
@@ -105,29 +117,93 @@ enum CommandInfo {
         ctx.out.setHeader(cats.count)
         for cat in cats { ctx.out.simple(cat) }
         ctx.out.setHeader(0)  // tips
-        if c.firstKey > 0 {
-            ctx.out.setHeader(1)
-            ctx.out.mapHeader(3)
-            let access = c.flags.contains(.write) ? ["RW", "update"] : ["RO", "access"]
-            ctx.out.bulk("flags"); ctx.out.setHeader(access.count)
-            for f in access { ctx.out.simple(f) }
+        writeKeySpecs(ctx, c.keySpecs)
+        // Redis 7.0 answers an empty set for a command without subcommands, else an array.
+        let subs = c.subcommands.values.sorted { $0.name < $1.name }
+        if subs.isEmpty { ctx.out.setHeader(0) } else { ctx.out.arrayHeader(subs.count) }
+        for s in subs { writeInfo(ctx, s) }
+    }
+
+    /// The key specs as Redis 7.0's COMMAND INFO shows them.
+    static func writeKeySpecs(_ ctx: CommandContext, _ specs: [KeySpec]) {
+        ctx.out.setHeader(specs.count)
+        for spec in specs {
+            ctx.out.mapHeader(spec.notes == nil ? 3 : 4)
+            if let notes = spec.notes {
+                ctx.out.bulk("notes"); ctx.out.bulk(notes)
+            }
+            ctx.out.bulk("flags"); writeFlags(ctx, spec.flags)
             ctx.out.bulk("begin_search")
             ctx.out.mapHeader(2)
-            ctx.out.bulk("type"); ctx.out.bulk("index")
-            ctx.out.bulk("spec"); ctx.out.mapHeader(1); ctx.out.bulk("index"); ctx.out.integer(c.firstKey)
+            switch spec.begin {
+            case .index(let index):
+                ctx.out.bulk("type"); ctx.out.bulk("index")
+                ctx.out.bulk("spec"); ctx.out.mapHeader(1)
+                ctx.out.bulk("index"); ctx.out.integer(index)
+            case .keyword(let keyword, let from):
+                ctx.out.bulk("type"); ctx.out.bulk("keyword")
+                ctx.out.bulk("spec"); ctx.out.mapHeader(2)
+                ctx.out.bulk("keyword"); ctx.out.bulk(keyword)
+                ctx.out.bulk("startfrom"); ctx.out.integer(from)
+            case .unknown:
+                ctx.out.bulk("type"); ctx.out.bulk("unknown")
+                ctx.out.bulk("spec"); ctx.out.mapHeader(0)
+            }
             ctx.out.bulk("find_keys")
             ctx.out.mapHeader(2)
-            ctx.out.bulk("type"); ctx.out.bulk("range")
-            ctx.out.bulk("spec"); ctx.out.mapHeader(3)
-            ctx.out.bulk("lastkey"); ctx.out.integer(c.lastKey < 0 ? c.lastKey : c.lastKey - c.firstKey)
-            ctx.out.bulk("keystep"); ctx.out.integer(c.keyStep)
-            ctx.out.bulk("limit"); ctx.out.integer(0)
-        } else {
-            ctx.out.setHeader(0)
+            switch spec.find {
+            case .range(let last, let step, let limit):
+                ctx.out.bulk("type"); ctx.out.bulk("range")
+                ctx.out.bulk("spec"); ctx.out.mapHeader(3)
+                ctx.out.bulk("lastkey"); ctx.out.integer(last)
+                ctx.out.bulk("keystep"); ctx.out.integer(step)
+                ctx.out.bulk("limit"); ctx.out.integer(limit)
+            case .keynum(let index, let first, let step):
+                ctx.out.bulk("type"); ctx.out.bulk("keynum")
+                ctx.out.bulk("spec"); ctx.out.mapHeader(3)
+                ctx.out.bulk("keynumidx"); ctx.out.integer(index)
+                ctx.out.bulk("firstkey"); ctx.out.integer(first)
+                ctx.out.bulk("keystep"); ctx.out.integer(step)
+            case .unknown:
+                ctx.out.bulk("type"); ctx.out.bulk("unknown")
+                ctx.out.bulk("spec"); ctx.out.mapHeader(0)
+            }
         }
-        let subs = c.subcommands.values.sorted { $0.name < $1.name }
-        ctx.out.setHeader(subs.count)
-        for s in subs { writeInfo(ctx, s) }
+    }
+
+    static func writeFlags(_ ctx: CommandContext, _ flags: KeyFlags) {
+        let names = flags.names
+        ctx.out.setHeader(names.count)
+        for n in names { ctx.out.simple(n) }
+    }
+
+    /// COMMAND GETKEYS and GETKEYSANDFLAGS: the keys of a command line, found by the
+    /// command's key specs (or its own finder), with Redis 7.0's errors.
+    static func getKeys(_ ctx: CommandContext, _ engine: Engine, withFlags: Bool) {
+        let line = Array(ctx.args.dropFirst(2))
+        var found = engine.table.lookup(line[0])
+        if let top = found, !top.subcommands.isEmpty, line.count > 1 { found = top.subcommands[line[1].lowercased] }
+        guard let spec = found else { ctx.out.error("ERR Invalid command specified"); return }
+        guard spec.hasKeys else { ctx.out.error("ERR The command has no key arguments"); return }
+        guard spec.arityAccepts(line.count) else {
+            ctx.out.error("ERR Invalid number of arguments specified for command")
+            return
+        }
+        let keys = spec.keys(in: line)
+        if keys.isEmpty && !spec.flags.contains(.noMandatoryKeys) {
+            ctx.out.error("ERR Invalid arguments specified for command")
+            return
+        }
+        ctx.out.arrayHeader(keys.count)
+        for key in keys {
+            if withFlags {
+                ctx.out.arrayHeader(2)
+                ctx.out.bulk(line[key.position])
+                writeFlags(ctx, key.flags)
+            } else {
+                ctx.out.bulk(line[key.position])
+            }
+        }
     }
 
     static func writeDocs(_ ctx: CommandContext, _ c: CommandSpec) {

@@ -118,6 +118,29 @@ final class StorageFaultTests: XCTestCase {
         stop(server)
     }
 
+    /// A push (here a MONITOR line) for a write leaves through the same durability gate as
+    /// replies: while the disk holds the write's fsync, the monitor sees nothing of it, nor
+    /// does the writer get its +OK; once the sync completes, both arrive.
+    func testPushForAWriteWaitsUntilTheWriteIsDurable() throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let fs = FaultInjectingFileSystem()
+        let (server, port) = try start(fs)
+        let monitor = try RESPClient(port: port, timeoutSeconds: 1)
+        XCTAssertEqual(try monitor.call("MONITOR"), .simple("OK"))
+        let writer = try RESPClient(port: port)
+        XCTAssertEqual(try writer.call("SET", "before", "1"), .simple("OK"))
+        XCTAssertTrue(String(decoding: monitor.drainAvailable(), as: UTF8.self).contains("\"before\""))
+        fs.holdSyncs()
+        try writer.sendRaw(RESPClient.encode([Array("SET".utf8), Array("held".utf8), Array("2".utf8)]))
+        // Quiet for the read timeout (1 s): the line is held with the write's record.
+        XCTAssertEqual(monitor.drainAvailable(), [], "no push before the write is durable")
+        fs.releaseSyncs()
+        XCTAssertEqual(try writer.readReply(), .simple("OK"))
+        let line = String(decoding: monitor.drainAvailable(), as: UTF8.self)
+        XCTAssertTrue(line.contains("\"SET\" \"held\" \"2\""), line)
+        stop(server)
+    }
+
     /// A rename failure while rotating to a new segment (the manifest cannot be replaced).
     func testRenameFailureDuringRotation() throws {
         try? FileManager.default.removeItem(atPath: dir)
