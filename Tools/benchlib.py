@@ -50,7 +50,10 @@ class Pair:
 
 
 def cairn_binary():
-    """The release build, brought up to date first (a stale binary would measure old code)."""
+    """The release build, brought up to date first (a stale binary would measure old code);
+    or the binary $CAIRN_BENCH_BINARY names, to measure a build kept from before a change."""
+    if os.environ.get("CAIRN_BENCH_BINARY"):
+        return os.environ["CAIRN_BENCH_BINARY"]
     subprocess.run(["swift", "build", "-c", "release", "--product", "cairn-server"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     return os.path.join(ROOT, ".build/release/cairn-server")

@@ -13,9 +13,11 @@ extension CommandContext {
     /// the caller's (a nested call).
     public func call(_ spec: CommandSpec, _ args: [Bytes], session: ClientSession? = nil, nowMs: Int64? = nil,
                      origin: CallOrigin = .nested) {
-        let caller = frame
-        frame = CallFrame(spec: spec, args: args, session: session ?? caller.session, nowMs: nowMs ?? caller.nowMs,
-                          origin: origin, dirtyAtStart: dirty, effectsAtStart: effects.count)
+        // The caller's frame is swapped out and back in, not copied: no reference counting
+        // beyond the callee's own frame.
+        var caller = CallFrame(spec: spec, args: args, session: session ?? frame.session, nowMs: nowMs ?? frame.nowMs,
+                               origin: origin, dirtyAtStart: dirty, effectsAtStart: effects.count)
+        swap(&frame, &caller)
         let errorMark = out.buffer.writerIndex
         let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
         spec.handler(self)
@@ -25,7 +27,7 @@ extension CommandContext {
         }
         stats.commandsProcessed += 1
         if origin != .replay { afterCall(spec, errorMark: errorMark, started: started) }
-        frame = caller
+        swap(&frame, &caller)
         frame.nestedDirty += changes
     }
 
@@ -51,7 +53,7 @@ extension CommandContext {
             spec.stats.failedCalls += 1
             countError(at: errorMark)
         }
-        if origin != .reprocess { observer?.called(frame) }
+        if origin != .reprocess, let observer { observer.called(frame) }
     }
 
     // MARK: - Admission

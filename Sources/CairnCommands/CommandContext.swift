@@ -78,8 +78,12 @@ public final class CommandContext {
     public var readiedDatabases: [Int] = []
     /// The sessions WATCHing keys.
     public let watches: WatchRegistry
-    public weak var admission: AdmissionPolicy?
-    public weak var observer: CallObserver?
+    /// The server's admission, and MONITOR (set only while somebody monitors, so that
+    /// a call without monitors makes no call for it); `unowned(unsafe)`, not weak: the
+    /// server owns this context and outlives it, and a weak load on every command cost
+    /// measurably.
+    public unowned(unsafe) var admission: AdmissionPolicy?
+    public unowned(unsafe) var observer: CallObserver?
     /// Monotonic microseconds at the end of the last client call (or its batch's start):
     /// a client call's time runs from there, one clock read per command.
     public var commandClock: Int64 = 0
@@ -99,9 +103,11 @@ public final class CommandContext {
 
     // MARK: - The current call
 
-    public var args: [Bytes] { frame.args }
-    public var spec: CommandSpec? { frame.spec }
-    public var session: ClientSession { frame.session }
+    // Read in place (`_read`): a plain getter would retain and release the arguments on
+    // every `ctx.args[i]`.
+    public var args: [Bytes] { _read { yield frame.args } }
+    public var spec: CommandSpec? { _read { yield frame.spec } }
+    public var session: ClientSession { _read { yield frame.session } }
     /// The time every part of this call sees (Redis's command time snapshot), Unix ms.
     public var nowMs: Int64 {
         get { frame.nowMs }

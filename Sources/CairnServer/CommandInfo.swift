@@ -134,40 +134,32 @@ enum CommandInfo {
             }
             ctx.out.bulk("flags"); writeFlags(ctx, spec.flags)
             ctx.out.bulk("begin_search")
-            ctx.out.mapHeader(2)
             switch spec.begin {
-            case .index(let index):
-                ctx.out.bulk("type"); ctx.out.bulk("index")
-                ctx.out.bulk("spec"); ctx.out.mapHeader(1)
-                ctx.out.bulk("index"); ctx.out.integer(index)
-            case .keyword(let keyword, let from):
-                ctx.out.bulk("type"); ctx.out.bulk("keyword")
-                ctx.out.bulk("spec"); ctx.out.mapHeader(2)
-                ctx.out.bulk("keyword"); ctx.out.bulk(keyword)
-                ctx.out.bulk("startfrom"); ctx.out.integer(from)
-            case .unknown:
-                ctx.out.bulk("type"); ctx.out.bulk("unknown")
-                ctx.out.bulk("spec"); ctx.out.mapHeader(0)
+            case .index(let index): writeSearch(ctx, "index", [("index", index)])
+            case .keyword(let keyword, let from): writeSearch(ctx, "keyword", [("startfrom", from)], keyword: keyword)
+            case .unknown: writeSearch(ctx, "unknown", [])
             }
             ctx.out.bulk("find_keys")
-            ctx.out.mapHeader(2)
             switch spec.find {
             case .range(let last, let step, let limit):
-                ctx.out.bulk("type"); ctx.out.bulk("range")
-                ctx.out.bulk("spec"); ctx.out.mapHeader(3)
-                ctx.out.bulk("lastkey"); ctx.out.integer(last)
-                ctx.out.bulk("keystep"); ctx.out.integer(step)
-                ctx.out.bulk("limit"); ctx.out.integer(limit)
+                writeSearch(ctx, "range", [("lastkey", last), ("keystep", step), ("limit", limit)])
             case .keynum(let index, let first, let step):
-                ctx.out.bulk("type"); ctx.out.bulk("keynum")
-                ctx.out.bulk("spec"); ctx.out.mapHeader(3)
-                ctx.out.bulk("keynumidx"); ctx.out.integer(index)
-                ctx.out.bulk("firstkey"); ctx.out.integer(first)
-                ctx.out.bulk("keystep"); ctx.out.integer(step)
+                writeSearch(ctx, "keynum", [("keynumidx", index), ("firstkey", first), ("keystep", step)])
             case .unknown:
-                ctx.out.bulk("type"); ctx.out.bulk("unknown")
-                ctx.out.bulk("spec"); ctx.out.mapHeader(0)
+                writeSearch(ctx, "unknown", [])
             }
+        }
+    }
+
+    /// `{type, spec: {fields}}`, the shape of begin_search and find_keys; a keyword comes
+    /// first in its spec.
+    private static func writeSearch(_ ctx: CommandContext, _ type: String, _ fields: [(String, Int)], keyword: String? = nil) {
+        ctx.out.mapHeader(2)
+        ctx.out.bulk("type"); ctx.out.bulk(type)
+        ctx.out.bulk("spec"); ctx.out.mapHeader(fields.count + (keyword == nil ? 0 : 1))
+        if let keyword { ctx.out.bulk("keyword"); ctx.out.bulk(keyword) }
+        for (name, value) in fields {
+            ctx.out.bulk(name); ctx.out.integer(value)
         }
     }
 

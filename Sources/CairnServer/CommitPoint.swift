@@ -9,6 +9,7 @@ extension Engine {
     /// Commits the effects collected since the last commit as one unit: one record, so
     /// recovery applies all of it or none of it.
     func commit() {
+        assert(loop.inEventLoop)
         guard !ctx.effects.isEmpty else { return }
         persistence.log(ctx.effects[...])
         ctx.effects.removeAll(keepingCapacity: true)

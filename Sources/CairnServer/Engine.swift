@@ -12,7 +12,8 @@ import Glibc
 /// one event loop, to completion and one at a time, so each is atomic without locks.
 ///
 /// `@unchecked Sendable`: NIO's initializers are `@Sendable`, but every use of the engine
-/// happens on `loop` (asserted where it matters).
+/// happens on `loop`, asserted at each entry from outside it (a batch, the writer's
+/// reports, the cron, the commit point).
 final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     let loop: EventLoop
     var config: ServerConfig
@@ -23,7 +24,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     let serverSession = ClientSession(id: 0, nowMs: 0)
     let logger: Logger
     var clients: [Int64: ClientConnection] = [:]
-    var monitors: [ClientConnection] = []
+    var monitors: [ClientConnection] = [] {
+        didSet { ctx.observer = monitors.isEmpty ? nil : self }
+    }
     private var nextClientId: Int64 = 1
     var stats = ServerStats()
     /// The clock reading shared by the commands of the current read batch.
@@ -69,7 +72,6 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         table.register(SnapshotCommands.specs(self))
         checkpointer = Checkpointer(engine: self)
         ctx.admission = self
-        ctx.observer = self
     }
 
     // MARK: - Clients
@@ -112,6 +114,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// Ends the batch: the replies go back to the connection's buffer, and the records
     /// staged by the batch go to the log writer.
     func endBatch(_ conn: ClientConnection) {
+        assert(loop.inEventLoop)
         swap(&ctx.out.buffer, &conn.output)
         batchConnection = nil
         submitLog()
@@ -182,6 +185,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// The writer reports progress (on the loop).
     func logProgress(written: UInt64, durable: UInt64) {
+        assert(loop.inEventLoop)
         persistence.writtenLSN = max(persistence.writtenLSN, written)
         guard durable > persistence.durableLSN else { return }
         persistence.durableLSN = durable
@@ -194,6 +198,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// The writer failed (on the loop): from now on writes are refused; replies held for
     /// records that never became durable are never sent, and their connections are closed.
     func logFailed(_ reason: String) {
+        assert(loop.inEventLoop)
         persistence.markFailed(reason)
         logger.warning("Error writing to the log: \(reason). Writes are refused (MISCONF) until a restart recovers from the log.")
         for (_, conn) in waiting {
@@ -268,9 +273,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// Shows a call to the MONITOR clients (CallObserver; not admin commands, nor those
     /// Redis hides), as Redis 7 does once it ran: SELECT with the database it selected,
     /// EXEC after the commands of its block, a blocking command as it blocks. Called for
-    /// every call: without monitors it is one check.
+    /// every call while somebody monitors (the observer is unset otherwise).
     func called(_ frame: CallFrame) {
-        if monitors.isEmpty { return }
         guard let spec = frame.spec, !spec.flags.contains(.admin), !spec.flags.contains(.skipMonitor) else { return }
         writeMonitorLine(frame)
     }
@@ -311,6 +315,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
 
     func cron() {
+        assert(loop.inEventLoop)
         let now = Clock.unixMilliseconds()
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
         if !loading && persistence.failure == nil && activeExpireEnabled {
