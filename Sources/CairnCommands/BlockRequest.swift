@@ -1,30 +1,28 @@
 import CairnCore
 
-/// What a blocking command (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) leaves for the engine
-/// when none of its keys can serve it now: the client waits on these keys, first come
-/// first served, until a push serves it or the deadline passes.
+/// What a blocking command (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX,
+/// BZMPOP) leaves for the engine when none of its keys can serve it now: the client waits
+/// on these keys, first come first served, until a write makes one of them hold what it
+/// waits for (its command is then run again) or the deadline passes.
 public struct BlockRequest: Sendable {
-    public enum Operation: Sendable {
-        /// BLPOP / BRPOP: reply [key, element].
-        case pop(left: Bool)
-        /// BLMOVE / BRPOPLPUSH: pop from the key, push onto `destination`, reply the element.
-        case move(fromLeft: Bool, toLeft: Bool, destination: Bytes)
-        /// BLMPOP: reply [key, [up to count elements]].
-        case multiPop(left: Bool, count: Int)
-        /// BZPOPMIN / BZPOPMAX: reply [key, member, score].
-        case zpop(max: Bool)
-        /// BZMPOP: reply [key, [[member, score], ...]].
-        case zmultiPop(max: Bool, count: Int)
+    /// What the client waits for a key to hold.
+    public enum Awaited: Sendable {
+        case list
+        case sortedSet
     }
 
-    public var operation: Operation
+    public var awaited: Awaited
+    /// BLMOVE and BRPOPLPUSH answer a null bulk where they may not wait (inside MULTI);
+    /// the others a null array.
+    public var answersNullBulk: Bool
     public var database: Int
     public var keys: [Bytes]
     /// Absolute Unix milliseconds; nil to wait for ever.
     public var deadlineMs: Int64?
 
-    public init(operation: Operation, database: Int, keys: [Bytes], deadlineMs: Int64?) {
-        self.operation = operation
+    public init(awaiting awaited: Awaited, answersNullBulk: Bool = false, database: Int, keys: [Bytes], deadlineMs: Int64?) {
+        self.awaited = awaited
+        self.answersNullBulk = answersNullBulk
         self.database = database
         self.keys = keys
         self.deadlineMs = deadlineMs

@@ -40,7 +40,7 @@ extension CommandContext {
             // A blocking command cannot wait inside a block: it answers as if its timeout
             // had passed at once.
             blockRequest = nil
-            if case .move = request.operation { out.null() } else { out.nullArray() }
+            if request.answersNullBulk { out.null() } else { out.nullArray() }
         }
         let finished = Clock.monotonicMicroseconds()
         if origin == .client {

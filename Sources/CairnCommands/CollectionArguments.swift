@@ -40,9 +40,6 @@ struct MultiPopArguments {
         }
         return result
     }
-
-    /// The count as a bound for a blocked client's request.
-    var blockCount: Int { Int(min(count, Int64(Int32.max))) }
 }
 
 /// `key [count [WITHVALUES|WITHSCORES]]` of HRANDFIELD and ZRANDMEMBER.

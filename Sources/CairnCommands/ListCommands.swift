@@ -357,7 +357,7 @@ enum ListCommands {
             return
         }
         if let deadline {
-            ctx.blockRequest = BlockRequest(operation: .multiPop(left: head, count: parsed.blockCount),
+            ctx.blockRequest = BlockRequest(awaiting: .list,
                                             database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
             return
         }
@@ -384,7 +384,7 @@ enum ListCommands {
             ctx.out.bulk(element)
             return
         }
-        ctx.blockRequest = BlockRequest(operation: .pop(left: left), database: ctx.session.databaseIndex,
+        ctx.blockRequest = BlockRequest(awaiting: .list, database: ctx.session.databaseIndex,
                                         keys: keys, deadlineMs: deadline)
     }
 
@@ -401,7 +401,7 @@ enum ListCommands {
             }
             return
         }
-        ctx.blockRequest = BlockRequest(operation: .move(fromLeft: fromLeft, toLeft: toLeft, destination: dst),
+        ctx.blockRequest = BlockRequest(awaiting: .list, answersNullBulk: true,
                                         database: ctx.session.databaseIndex, keys: [src], deadlineMs: deadline)
     }
 

@@ -64,7 +64,7 @@ extension SortedSetCommands {
             return
         }
         if let deadline {
-            ctx.blockRequest = BlockRequest(operation: .zmultiPop(max: max, count: parsed.blockCount),
+            ctx.blockRequest = BlockRequest(awaiting: .sortedSet,
                                             database: ctx.session.databaseIndex, keys: keys, deadlineMs: deadline)
             return
         }
@@ -92,7 +92,7 @@ extension SortedSetCommands {
             ctx.out.double(e.score)
             return
         }
-        ctx.blockRequest = BlockRequest(operation: .zpop(max: max), database: ctx.session.databaseIndex,
+        ctx.blockRequest = BlockRequest(awaiting: .sortedSet, database: ctx.session.databaseIndex,
                                         keys: keys, deadlineMs: deadline)
     }
 

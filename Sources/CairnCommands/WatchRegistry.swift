@@ -13,8 +13,6 @@ public final class WatchRegistry {
         self.keyspace = keyspace
     }
 
-    public var isEmpty: Bool { watchers.isEmpty }
-
     public func watch(_ session: ClientSession, _ key: Bytes, nowMs: Int64) {
         let database = session.databaseIndex
         if session.watched.contains(where: { $0.database == database && $0.key == key }) { return }

@@ -21,9 +21,9 @@ final class BlockedClient {
 
     /// Whether `value` is what this client waits for: a non-empty list, or sorted set.
     func isServed(by value: Value) -> Bool {
-        switch request.operation {
-        case .zpop, .zmultiPop: return (value.sortedSetValue?.count ?? 0) > 0
-        case .pop, .multiPop, .move: return (value.listValue?.count ?? 0) > 0
+        switch request.awaited {
+        case .sortedSet: return (value.sortedSetValue?.count ?? 0) > 0
+        case .list: return (value.listValue?.count ?? 0) > 0
         }
     }
 }

@@ -9,9 +9,8 @@ extension Engine {
     /// Commits the effects collected since the last commit as one unit: one record, so
     /// recovery applies all of it or none of it.
     func commit() {
-        assert(loop.inEventLoop)
         guard !ctx.effects.isEmpty else { return }
-        persistence.log(ctx.effects[...])
+        commit(unit: ctx.effects[...])
         ctx.effects.removeAll(keepingCapacity: true)
     }
 
@@ -19,12 +18,14 @@ extension Engine {
     /// commands (the active cycle), each its own record as Redis propagates each DEL.
     func commitEach() {
         guard !ctx.effects.isEmpty else { return }
-        let pending = ctx.effects
+        for i in ctx.effects.indices { commit(unit: ctx.effects[i...i]) }
         ctx.effects.removeAll(keepingCapacity: true)
-        for effect in pending {
-            ctx.effects.append(effect)
-            commit()
-        }
+    }
+
+    /// The one place a unit becomes a record (next: fed to replicas and notifications).
+    private func commit(unit: ArraySlice<Effect>) {
+        assert(loop.inEventLoop)
+        persistence.log(unit)
     }
 
     /// Queues an out-of-band message (a MONITOR line; next, pub/sub messages and keyspace
