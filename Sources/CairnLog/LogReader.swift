@@ -48,6 +48,13 @@ public final class LogReader {
     /// The LSN of the manifest's snapshot: records up to it are covered by the snapshot
     /// and skipped (after their checks); the log must continue right after it.
     public let snapshotLSN: UInt64
+    /// The replication id and offset after the last record read (records the snapshot
+    /// covers included), or the last segment header's before any record; nil when the
+    /// log holds no version 2 segment (a new directory, or a log written before stream
+    /// offsets were recorded).
+    public private(set) var stream: ReplicationPosition?
+    /// The format version of the segment being read (after the end: of the last one).
+    public private(set) var segmentVersion: UInt32 = Segment.version
 
     public init(directory: String, fs: FileSystem) throws {
         self.directory = directory
@@ -93,12 +100,20 @@ public final class LogReader {
                 endSegment()
                 continue
             }
-            let result = bytes.withUnsafeBytes { LogRecord.read($0, at: offset) }
+            let version = segmentVersion
+            let result = bytes.withUnsafeBytes { LogRecord.read($0, at: offset, version: version) }
             switch result {
             case .record(let record, let next):
                 if let expected = expectedLSN, record.lsn != expected {
                     throw LogCorruption(file: path, offset: offset,
                                         reason: "LSN gap: expected \(expected), found \(record.lsn)")
+                }
+                if version > 1, let position = stream {
+                    guard record.streamEnd >= position.offset else {
+                        throw LogCorruption(file: path, offset: offset,
+                                            reason: "replication offset goes backwards: \(record.streamEnd) after \(position.offset)")
+                    }
+                    stream?.offset = record.streamEnd
                 }
                 expectedLSN = record.lsn + 1
                 offset = next
@@ -171,7 +186,8 @@ public final class LogReader {
         switch header {
         case .failure(let d):
             throw LogCorruption(file: path, offset: d.offset, reason: d.reason)
-        case .success(let first):
+        case .success(let header):
+            let first = header.firstLSN
             guard Segment.firstLSN(fileName: name) == first else {
                 throw LogCorruption(file: path, offset: 16, reason: "header says first LSN \(first), the name says otherwise")
             }
@@ -182,10 +198,16 @@ public final class LogReader {
                 throw LogCorruption(file: path, offset: 16,
                                     reason: "LSN gap after the snapshot: it ends at \(snapshotLSN), the log starts at \(first)")
             }
+            if let previous = stream, let next = header.stream, previous.id == next.id, previous.offset != next.offset {
+                throw LogCorruption(file: path, offset: 24,
+                                    reason: "replication offset gap between segments: expected \(previous.offset), segment starts at \(next.offset)")
+            }
             expectedLSN = first
             if lastLSN == 0 && first > 0 { lastLSN = first - 1 }
+            segmentVersion = header.version
+            stream = header.stream
+            offset = header.byteCount
         }
-        offset = Segment.headerBytes
     }
 
     /// Reads to the end (checking everything), then returns the torn tail, if any.

@@ -17,9 +17,17 @@ public enum SyncPolicy: String, Sendable {
 /// Appends records to the current segment on a thread of its own, with group commit:
 /// the engine stages records while it executes, hands them over at the end of each batch
 /// (`submit`), and goes on executing while this writer writes and fsyncs everything
-/// handed over since its last sync, once. Progress comes back through `onProgress`
-/// (written LSN, durable LSN); a failed write or fsync is never retried: the writer stops
-/// and reports through `onFailure`, and nothing after the last good fsync is acknowledged.
+/// handed over since its last sync, once. Progress (written LSN, durable LSN) is announced
+/// through `onProgress` under every policy, at most one announcement outstanding: the
+/// engine reads the latest with `takeProgress`. A failed write or fsync is never retried:
+/// the writer stops and reports through `onFailure`, and nothing after the last good
+/// fsync is acknowledged.
+///
+/// Every record carries its end offset in the replication stream, and every segment the
+/// replication id of its records (Docs/DATA_FILES.md): the engine passes how many stream
+/// bytes a record is, and a replica writes its primary's records as they were
+/// (`append(at:)`). Segments holding records at or after a pinned LSN (`pin`) outlive
+/// checkpoints, for the replicas still reading them.
 ///
 /// The current segment is preallocated: zero-filled ahead of the records, in steps that
 /// grow with it (see `preallocate`), and records are written at their offset into that
@@ -36,8 +44,12 @@ public final class LogWriter: @unchecked Sendable {
 
     // Engine side (the event loop thread only).
     public private(set) var lastLSN: UInt64
+    /// The replication history being written and the offset after the last staged record
+    /// (Redis's master_replid and master_repl_offset).
+    public private(set) var stream: ReplicationPosition
     private var staged: [UInt8] = []
     private var stagedFirstLSN: UInt64 = 0
+    private var stagedStreamStart: UInt64 = 0
 
     // Shared, under `lock`.
     private let lock = PthreadMutex()
@@ -45,6 +57,10 @@ public final class LogWriter: @unchecked Sendable {
     private var scheduled = false
     private var policyValue: SyncPolicy
     private var failure: String?
+    private var pins: [Int: UInt64] = [:]
+    private var nextPinID = 0
+    /// An announcement of progress is on its way to the engine (see `takeProgress`).
+    private var progressAnnounced = false
 
     // Writer side (the `io` queue only).
     private let io = DispatchQueue(label: "cairn.log.writer")
@@ -54,6 +70,8 @@ public final class LogWriter: @unchecked Sendable {
     private var segmentBytes = 0
     /// The end of the zero-filled space of the current segment (its file size).
     private var preallocatedEnd = 0
+    /// The replication id of the current segment (its header's).
+    private var segmentStreamID: String
     private var writtenLSN: UInt64
     private var durableLSN: UInt64
     private var lastSyncMonotonicNs: UInt64 = 0
@@ -61,16 +79,19 @@ public final class LogWriter: @unchecked Sendable {
     /// Bytes in live segments (INFO aof_current_size).
     public private(set) var totalBytesApprox = 0
 
-    private let onProgress: @Sendable (_ written: UInt64, _ durable: UInt64) -> Void
+    private let onProgress: @Sendable () -> Void
     private let onFailure: @Sendable (String) -> Void
 
     /// Opens the log of `directory` for appending after `lastLSN`. `manifest` is what
     /// recovery read (nil for a new directory: the first segment is created);
     /// `appendOffset` is where the records of its last segment end (recovery found it;
-    /// zero fill may follow), nil for the end of the file.
+    /// zero fill may follow), nil for the end of the file. `stream` is where the log's
+    /// replication history stands (the reader's); nil starts a new one, and when the log
+    /// has segments, says the last is version 1: it is cut back to its records and the
+    /// next record begins a segment in the current format.
     public init(directory: String, fs: FileSystem, manifest: Manifest?, lastLSN: UInt64, totalBytes: Int, appendOffset: Int? = nil,
-                segmentBytesMax: Int, policy: SyncPolicy,
-                onProgress: @escaping @Sendable (UInt64, UInt64) -> Void,
+                stream: ReplicationPosition? = nil, segmentBytesMax: Int, policy: SyncPolicy,
+                onProgress: @escaping @Sendable () -> Void,
                 onFailure: @escaping @Sendable (String) -> Void) throws {
         self.directory = directory
         self.logDirectory = directory + "/log"
@@ -86,15 +107,28 @@ public final class LogWriter: @unchecked Sendable {
         self.totalBytesApprox = totalBytes
         self.published = (lastLSN, lastLSN)
         self.publishedTotalBytes = totalBytes
+        let position = stream ?? .fresh()
+        self.stream = position
+        self.segmentStreamID = position.id
         try fs.makeDirectory(logDirectory)
         if let last = self.manifest.segments.last {
-            segmentPath = logDirectory + "/" + last
-            fd = try fs.openForWriting(segmentPath, create: false)
-            preallocatedEnd = (try? fs.fileSize(segmentPath)) ?? 0
-            segmentBytes = min(appendOffset ?? preallocatedEnd, preallocatedEnd)
-            publishedSegmentPath = segmentPath
+            let path = logDirectory + "/" + last
+            let size = (try? fs.fileSize(path)) ?? 0
+            let end = min(appendOffset ?? size, size)
+            if stream == nil {
+                // A version 1 segment: no record of the current format goes into it.
+                if end < size { try fs.truncate(path, size: end) }
+                totalBytesApprox -= size - end
+                try startSegment(firstLSN: lastLSN + 1, stream: position)
+            } else {
+                segmentPath = path
+                fd = try fs.openForWriting(segmentPath, create: false)
+                preallocatedEnd = size
+                segmentBytes = end
+                publishedSegmentPath = segmentPath
+            }
         } else {
-            try startSegment(firstLSN: lastLSN + 1)
+            try startSegment(firstLSN: lastLSN + 1, stream: position)
         }
     }
 
@@ -113,16 +147,32 @@ public final class LogWriter: @unchecked Sendable {
 
     private var publishedTotalBytes = 0
 
+    /// Makes the writer's state readable by the engine, and announces it unless an
+    /// announcement is still on its way (the engine then reads this one with it).
     private func publish() {
         let p = (writtenLSN, durableLSN)
         let c = (syncCount, writeCount, Int(syncNanoseconds / 1000))
         let total = totalBytesApprox
         let path = segmentPath
-        lock.withLock {
+        let announce = lock.withLock { () -> Bool in
+            let moved = p != published
             published = p
             publishedCounts = c
             publishedTotalBytes = total
             publishedSegmentPath = path
+            guard moved, !progressAnnounced else { return false }
+            progressAnnounced = true
+            return true
+        }
+        if announce { onProgress() }
+    }
+
+    /// The written and durable LSNs, taken by the engine when an announcement arrives:
+    /// the next progress is announced again.
+    public func takeProgress() -> (written: UInt64, durable: UInt64) {
+        lock.withLock {
+            progressAnnounced = false
+            return published
         }
     }
 
@@ -141,24 +191,68 @@ public final class LogWriter: @unchecked Sendable {
 
     // MARK: - Engine side
 
-    /// Stages one record; returns its LSN. Nothing reaches the file before `submit`.
+    /// Stages one record that is `streamBytes` bytes of the replication stream (a
+    /// `stream` record: its payload, when not given); returns its LSN. Nothing reaches the
+    /// file before `submit`.
     @discardableResult
-    public func append(kind: RecordKind, payload: [UInt8]) -> UInt64 {
-        lastLSN += 1
-        if staged.isEmpty { stagedFirstLSN = lastLSN }
-        payload.withUnsafeBytes { LogRecord.encode(lsn: lastLSN, kind: kind, payload: $0, into: &staged) }
-        return lastLSN
+    public func append(kind: RecordKind, flags: RecordFlags = [], streamBytes: Int? = nil, payload: [UInt8]) -> UInt64 {
+        append(kind: kind, flags: flags, streamBytes: streamBytes ?? payload.count, payloadBytes: payload.count) { p in
+            payload.withUnsafeBytes { if let source = $0.baseAddress { p.copyMemory(from: source, byteCount: $0.count) } }
+        }
     }
 
     /// Stages one record whose payload of `payloadBytes` bytes `writePayload` writes at the
     /// pointer it is given, in place (no intermediate array); returns its LSN.
     @discardableResult
-    public func append(kind: RecordKind, payloadBytes: Int, writePayload: (UnsafeMutableRawPointer) -> Void) -> UInt64 {
+    public func append(kind: RecordKind, flags: RecordFlags, streamBytes: Int, payloadBytes: Int,
+                       writePayload: (UnsafeMutableRawPointer) -> Void) -> UInt64 {
         lastLSN += 1
-        if staged.isEmpty { stagedFirstLSN = lastLSN }
-        LogRecord.encode(lsn: lastLSN, kind: kind, payloadBytes: payloadBytes, into: &staged, writePayload: writePayload)
+        if staged.isEmpty {
+            stagedFirstLSN = lastLSN
+            stagedStreamStart = stream.offset
+        }
+        stream.offset += UInt64(streamBytes)
+        LogRecord.encode(lsn: lastLSN, kind: kind, flags: flags, streamEnd: stream.offset, payloadBytes: payloadBytes,
+                         into: &staged, writePayload: writePayload)
         return lastLSN
     }
+
+    /// Stages a record exactly as another log has it: a replica's copy of its primary's
+    /// record, with the primary's LSN and stream offset. It must continue this log.
+    public func append(at lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
+        guard lsn == lastLSN + 1 else {
+            throw LogContinuityError(reason: "record LSN \(lsn) does not follow the log's last LSN \(lastLSN)")
+        }
+        guard streamEnd >= stream.offset else {
+            throw LogContinuityError(reason: "record ends at replication offset \(streamEnd), before the log's \(stream.offset)")
+        }
+        append(kind: kind, flags: flags, streamBytes: Int(streamEnd - stream.offset), payload: payload)
+    }
+
+    /// Begins a new replication history (a replica promoted, or one that followed a new
+    /// primary): the next record starts a segment whose header names `id`, at `offset`.
+    public func startHistory(_ position: ReplicationPosition) {
+        submit()
+        stream = position
+        enqueue(.startHistory(firstLSN: lastLSN + 1, stream: position))
+    }
+
+    /// Keeps the segments holding records from `lsn` on through checkpoints, until the pin
+    /// is moved past them or removed (a replica still reading them).
+    public func pin(from lsn: UInt64) -> LogPin {
+        lock.withLock {
+            nextPinID += 1
+            pins[nextPinID] = lsn
+            return LogPin(id: nextPinID)
+        }
+    }
+
+    public func move(_ pin: LogPin, to lsn: UInt64) { lock.withLock { if pins[pin.id] != nil { pins[pin.id] = lsn } } }
+
+    public func unpin(_ pin: LogPin) { lock.withLock { pins[pin.id] = nil } }
+
+    /// The lowest pinned LSN, if any.
+    public var lowestPin: UInt64? { lock.withLock { pins.values.min() } }
 
     /// True when records are staged and not yet handed over.
     public var hasStaged: Bool { !staged.isEmpty }
@@ -166,7 +260,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Hands the staged records to the writer thread.
     public func submit() {
         guard !staged.isEmpty else { return }
-        let chunk = WriterItem.records(first: stagedFirstLSN, last: lastLSN, bytes: staged)
+        let chunk = WriterItem.records(first: stagedFirstLSN, last: lastLSN, streamStart: stagedStreamStart, bytes: staged)
         staged = []
         staged.reserveCapacity(4096)
         enqueue(chunk)
@@ -190,7 +284,7 @@ public final class LogWriter: @unchecked Sendable {
     @discardableResult
     public func rotateForCheckpoint() -> UInt64 {
         submit()
-        enqueue(.rotate(firstLSN: lastLSN + 1))
+        enqueue(.rotate(firstLSN: lastLSN + 1, stream: stream))
         return lastLSN
     }
 
@@ -264,9 +358,9 @@ public final class LogWriter: @unchecked Sendable {
             do {
                 for item in chunks {
                     switch item {
-                    case .records(let first, let last, let bytes):
+                    case .records(let first, let last, let streamStart, let bytes):
                         if segmentBytes + bytes.count > segmentBytesMax && segmentBytes > Segment.headerBytes {
-                            try rotate(firstLSN: first)
+                            try rotate(firstLSN: first, stream: ReplicationPosition(id: segmentStreamID, offset: streamStart))
                         }
                         try preallocate(through: segmentBytes + bytes.count)
                         try bytes.withUnsafeBytes { try fs.write(fd, $0, at: segmentBytes, path: segmentPath) }
@@ -274,8 +368,14 @@ public final class LogWriter: @unchecked Sendable {
                         segmentBytes += bytes.count
                         totalBytesApprox += bytes.count
                         writtenLSN = last
-                    case .rotate(let first):
-                        if segmentBytes > Segment.headerBytes { try rotate(firstLSN: first) }
+                    case .rotate(let first, let stream):
+                        if segmentBytes > Segment.headerBytes { try rotate(firstLSN: first, stream: stream) }
+                    case .startHistory(let first, let stream):
+                        if segmentBytes > Segment.headerBytes {
+                            try rotate(firstLSN: first, stream: stream)
+                        } else {
+                            try rewriteHeader(firstLSN: first, stream: stream)
+                        }
                     case .installSnapshot(let name, let lsn, let snapshotDirectory, let crashAfter, let done):
                         done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory, crashAfter: crashAfter))
                     }
@@ -302,9 +402,6 @@ public final class LogWriter: @unchecked Sendable {
                     break
                 }
                 publish()
-                // Only appendfsync always has replies waiting on the durable LSN; the other
-                // policies are read on demand (`progress`), sparing the engine a wake-up per group.
-                if policy == .always { onProgress(writtenLSN, durableLSN) }
             } catch {
                 fail("\(error)")
                 return
@@ -353,12 +450,14 @@ public final class LogWriter: @unchecked Sendable {
                 try fs.sync(fd, path: segmentPath)
                 durableLSN = writtenLSN
             }
-            // A segment whose successor starts at or before lsn + 1 holds nothing after lsn.
+            // A segment whose successor starts at or before lsn + 1 holds nothing after lsn;
+            // it goes unless it holds a pinned LSN or a later one.
+            let keepFrom = min(lsn + 1, lowestPin ?? .max)
             var kept: [String] = []
             var dropped: [String] = []
             for (i, name) in manifest.segments.enumerated() {
                 let next = i + 1 < manifest.segments.count ? Segment.firstLSN(fileName: manifest.segments[i + 1]) : nil
-                if let next, next <= lsn + 1 { dropped.append(name) } else { kept.append(name) }
+                if let next, next <= keepFrom { dropped.append(name) } else { kept.append(name) }
             }
             let previous = manifest.snapshot
             let updated = Manifest(snapshot: snapshot, segments: kept)
@@ -391,7 +490,7 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Closes the current segment (synced) and starts the next, named by `firstLSN`;
     /// the manifest lists the new segment before any record goes into it.
-    private func rotate(firstLSN: UInt64) throws {
+    private func rotate(firstLSN: UInt64, stream: ReplicationPosition) throws {
         try fs.sync(fd, path: segmentPath)
         durableLSN = writtenLSN
         // Only the last segment may end in zero fill: cut this one back to its records
@@ -399,15 +498,24 @@ public final class LogWriter: @unchecked Sendable {
         if preallocatedEnd > segmentBytes { try fs.truncate(segmentPath, size: segmentBytes) }
         fs.close(fd)
         fd = -1
-        try startSegment(firstLSN: firstLSN)
+        try startSegment(firstLSN: firstLSN, stream: stream)
     }
 
-    private func startSegment(firstLSN: UInt64) throws {
+    /// A new history while the current segment holds no record: its header is rewritten
+    /// (and synced) to name it.
+    private func rewriteHeader(firstLSN: UInt64, stream: ReplicationPosition) throws {
+        let header = Segment.header(firstLSN: firstLSN, stream: stream)
+        try header.withUnsafeBytes { try fs.write(fd, $0, at: 0, path: segmentPath) }
+        try fs.sync(fd, path: segmentPath)
+        segmentStreamID = stream.id
+    }
+
+    private func startSegment(firstLSN: UInt64, stream: ReplicationPosition) throws {
         let name = Segment.fileName(firstLSN: firstLSN)
         let path = logDirectory + "/" + name
         try? fs.remove(path)  // an unlisted leftover of a crash during a previous rotation
         let newFD = try fs.openForWriting(path, create: true)
-        let header = Segment.header(firstLSN: firstLSN)
+        let header = Segment.header(firstLSN: firstLSN, stream: stream)
         do {
             try header.withUnsafeBytes { try fs.write(newFD, $0, at: 0, path: path) }
             try writeZeros(newFD, path: path, from: header.count, to: initialPreallocation)
@@ -422,6 +530,7 @@ public final class LogWriter: @unchecked Sendable {
             throw error
         }
         fd = newFD
+        segmentStreamID = stream.id
         segmentPath = path
         segmentBytes = header.count
         preallocatedEnd = initialPreallocation
@@ -465,12 +574,26 @@ extension LogWriter {
 
 /// What the engine hands the writer thread, in order.
 enum WriterItem {
-    /// Records `first...last`, encoded.
-    case records(first: UInt64, last: UInt64, bytes: [UInt8])
+    /// Records `first...last`, encoded; `streamStart` is the replication offset before them.
+    case records(first: UInt64, last: UInt64, streamStart: UInt64, bytes: [UInt8])
     /// Start a new segment at `firstLSN` (unless the current one is still empty).
-    case rotate(firstLSN: UInt64)
+    case rotate(firstLSN: UInt64, stream: ReplicationPosition)
+    /// Start a new segment for a new replication history (or rename the current one's,
+    /// while it holds no record).
+    case startHistory(firstLSN: UInt64, stream: ReplicationPosition)
     /// Switch the manifest to a snapshot covering up to `lsn` (see `installSnapshot`).
     case installSnapshot(String, lsn: UInt64, directory: String, crashAfter: String?, done: @Sendable (Result<[String], Error>) -> Void)
+}
+
+/// A record handed to `append(at:)` that does not continue the log.
+public struct LogContinuityError: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "the record does not continue the log: \(reason)" }
+}
+
+/// A retention pin (see `LogWriter.pin`).
+public struct LogPin: Hashable, Sendable {
+    let id: Int
 }
 
 /// The writer has stopped (after a failed write or fsync) and takes nothing more.

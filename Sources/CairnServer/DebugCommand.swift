@@ -159,6 +159,7 @@ enum DebugCommand {
         if let snapshot { _ = try snapshot.load(into: engine.keyspace, limits: engine.collectionLimits) }
         let session = ClientSession(id: 0, nowMs: engine.ctx.nowMs)
         while let record = try reader.next() {
+            guard record.kind.carriesEffects else { continue }
             for effect in try EffectCodec.decode(record.payload) {
                 _ = engine.replay(effect, session: session)
             }

@@ -157,13 +157,15 @@ enum InfoReport {
                      "total_forks:\(e.checkpointer.totalForks)",
                      "total_error_replies:\(e.ctx.stats.errorReplies)"]
         case "replication":
+            // The log is the history replicas will read: its id and offset survive restarts.
+            let stream = e.persistence.stream
             lines = ["# Replication",
                      "role:master",
                      "connected_slaves:0",
                      "master_failover_state:no-failover",
-                     "master_replid:\(e.runId)",
+                     "master_replid:\(stream?.id ?? e.runId)",
                      "master_replid2:0000000000000000000000000000000000000000",
-                     "master_repl_offset:0",
+                     "master_repl_offset:\(stream?.offset ?? 0)",
                      "second_repl_offset:-1",
                      "repl_backlog_active:0",
                      "repl_backlog_size:1048576",

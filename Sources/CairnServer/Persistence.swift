@@ -16,6 +16,10 @@ final class Persistence {
     var writtenLSN: UInt64 = 0
     /// Why the log stopped, once it has: writes are refused from then on.
     private(set) var failure: String?
+    /// The database the replication stream is in after the last record; nil when a
+    /// replica could not know it (after a start; next, after a full sync), so the next
+    /// record selects its database.
+    private var streamDatabase: Int?
 
     init(fs: FileSystem, directory: String) {
         self.fs = fs
@@ -28,30 +32,46 @@ final class Persistence {
 
     var isActive: Bool { writer != nil && failure == nil }
 
-    func open(manifest: Manifest?, lastLSN: UInt64, totalBytes: Int, appendOffset: Int?, config: ServerConfig,
-              onProgress: @escaping @Sendable (UInt64, UInt64) -> Void,
+    func open(manifest: Manifest?, lastLSN: UInt64, totalBytes: Int, appendOffset: Int?, stream: ReplicationPosition?,
+              config: ServerConfig,
+              onProgress: @escaping @Sendable () -> Void,
               onFailure: @escaping @Sendable (String) -> Void) throws {
         writer = try LogWriter(directory: directory, fs: fs, manifest: manifest, lastLSN: lastLSN, totalBytes: totalBytes,
-                               appendOffset: appendOffset,
+                               appendOffset: appendOffset, stream: stream,
                                segmentBytesMax: config.logSegmentSize, policy: SyncPolicy(rawValue: config.appendfsync.rawValue)!,
                                onProgress: onProgress, onFailure: onFailure)
         durableLSN = lastLSN
         writtenLSN = lastLSN
     }
 
-    /// Stages the effects of one command (or one expiry) as one record.
+    /// Stages the effects of one unit (a command, an EXEC block, one expiry) as one
+    /// record, with the bytes it takes in the replication stream.
     func log(_ effects: ArraySlice<Effect>) {
-        guard let writer, failure == nil, !effects.isEmpty else { return }
-        writer.append(kind: effects.count == 1 ? .command : .batch, payloadBytes: EffectCodec.encodedSize(effects)) {
+        guard let writer, failure == nil, let first = effects.first else { return }
+        let payloadBytes = EffectCodec.encodedSize(effects)
+        let streamBytes = ReplicationStream.byteCount(effects, payloadBytes: payloadBytes, after: streamDatabase)
+        let flags: RecordFlags = first.database == streamDatabase ? [] : .selectsDatabase
+        streamDatabase = effects.last!.database
+        writer.append(kind: effects.count == 1 ? .command : .batch, flags: flags, streamBytes: streamBytes,
+                      payloadBytes: payloadBytes) {
             EffectCodec.write(effects, to: $0)
         }
     }
+
+    /// The replication history and the offset after the last staged record (INFO
+    /// replication's master_replid and master_repl_offset).
+    var stream: ReplicationPosition? { writer?.stream }
 
     func submit() { writer?.submit() }
 
     var hasStaged: Bool { writer?.hasStaged ?? false }
 
-    /// Reads the writer's progress (the policies other than always do not report it).
+    /// Takes the writer's announced progress (see `LogWriter.takeProgress`).
+    func takeProgress() -> (written: UInt64, durable: UInt64) {
+        writer?.takeProgress() ?? (writtenLSN, durableLSN)
+    }
+
+    /// Reads the writer's progress without taking an announcement.
     func refreshProgress() {
         guard let writer else { return }
         let p = writer.progress

@@ -115,7 +115,7 @@ final class LogReplay: @unchecked Sendable {
             }
             var n = 0
             while n < LogReplay.sliceRecords, let record = try reader.next() {
-                for effect in try EffectCodec.decode(record.payload) {
+                for effect in try record.kind.carriesEffects ? EffectCodec.decode(record.payload) : [] {
                     if let error = engine.replay(effect, session: session) {
                         replayErrors += 1
                         if replayErrors <= 10 {
@@ -155,9 +155,12 @@ final class LogReplay: @unchecked Sendable {
         }
         let loop = engine.loop
         try engine.persistence.open(manifest: reader.manifest, lastLSN: reader.lastLSN, totalBytes: totalBytes,
-                                    appendOffset: reader.appendOffset, config: engine.config,
-                                    onProgress: { written, durable in
-                                        loop.execute { engine.logProgress(written: written, durable: durable) }
+                                    appendOffset: reader.appendOffset, stream: reader.stream, config: engine.config,
+                                    onProgress: {
+                                        loop.execute {
+                                            let p = engine.persistence.takeProgress()
+                                            engine.logProgress(written: p.written, durable: p.durable)
+                                        }
                                     },
                                     onFailure: { reason in
                                         loop.execute { engine.logFailed(reason) }

@@ -57,6 +57,11 @@ struct CheckLog: ParsableCommand {
                 segmentRecords += 1
             }
             print("records: \(reader.recordsRead), LSN \(firstLSN.map(String.init) ?? "-") to \(reader.lastLSN), \(reader.bytesRead) bytes read")
+            if let stream = reader.stream {
+                print("replication: id \(stream.id), offset \(stream.offset) after the last record")
+            } else {
+                print("replication: no offsets (a log written before format version 2; the server starts a new history)")
+            }
             if reader.zeroFillBytes > 0 && reader.tornTail == nil {
                 print("zero fill: \(reader.zeroFillBytes) byte(s) after the last record (space preallocated for the next records)")
             }
@@ -167,6 +172,7 @@ struct Dump: ParsableCommand {
             let session = ClientSession(id: 0, nowMs: now)
             var failures = 0
             while let record = try reader.next() {
+            guard record.kind.carriesEffects else { continue }
                 for effect in try EffectCodec.decode(record.payload) where ctx.replay(effect, session: session) != nil {
                     failures += 1
                 }

@@ -35,11 +35,12 @@ final class RecordTests: XCTestCase {
     func testInPlaceEncodingAfterExistingBytes() {
         let payload = Array("in place".utf8)
         var out: [UInt8] = [7, 7, 7]
-        LogRecord.encode(lsn: 9, kind: .batch, payloadBytes: payload.count, into: &out) { p in
+        LogRecord.encode(lsn: 9, kind: .batch, flags: .selectsDatabase, streamEnd: 77, payloadBytes: payload.count, into: &out) { p in
             p.copyMemory(from: payload, byteCount: payload.count)
         }
         XCTAssertEqual(Array(out.prefix(3)), [7, 7, 7])
-        XCTAssertEqual(Array(out.dropFirst(3)), LogRecord(lsn: 9, kind: .batch, payload: payload).encoded())
+        XCTAssertEqual(Array(out.dropFirst(3)),
+                       LogRecord(lsn: 9, kind: .batch, flags: .selectsDatabase, streamEnd: 77, payload: payload).encoded())
     }
 
     func testEveryBitFlipIsDetected() {
@@ -77,8 +78,19 @@ final class LogWriterReaderTests: XCTestCase {
     final class Progress: @unchecked Sendable {
         let lock = NSLock()
         var durable: UInt64 = 0
+        var written: UInt64 = 0
+        var announcements = 0
         var failure: String?
-        func set(_ d: UInt64) { lock.lock(); durable = max(durable, d); lock.unlock() }
+        weak var writer: LogWriter?
+        /// What the engine does when the writer announces progress: takes it.
+        func announced() {
+            guard let p = writer?.takeProgress() else { return }
+            lock.lock()
+            durable = max(durable, p.durable)
+            written = max(written, p.written)
+            announcements += 1
+            lock.unlock()
+        }
         func fail(_ f: String) { lock.lock(); failure = f; lock.unlock() }
         var snapshot: (UInt64, String?) { lock.lock(); defer { lock.unlock() }; return (durable, failure) }
     }
@@ -86,9 +98,12 @@ final class LogWriterReaderTests: XCTestCase {
     func makeWriter(fs: FileSystem, segmentBytes: Int = 1 << 20, policy: SyncPolicy = .always, progress: Progress) throws -> LogWriter {
         let reader = try LogReader(directory: dir, fs: fs)
         _ = try reader.verifyAll()
-        return try LogWriter(directory: dir, fs: fs, manifest: reader.manifest, lastLSN: reader.lastLSN, totalBytes: reader.totalBytes,
-                             appendOffset: reader.appendOffset, segmentBytesMax: segmentBytes, policy: policy,
-                             onProgress: { _, d in progress.set(d) }, onFailure: { progress.fail($0) })
+        let writer = try LogWriter(directory: dir, fs: fs, manifest: reader.manifest, lastLSN: reader.lastLSN,
+                                   totalBytes: reader.totalBytes, appendOffset: reader.appendOffset, stream: reader.stream,
+                                   segmentBytesMax: segmentBytes, policy: policy,
+                                   onProgress: { progress.announced() }, onFailure: { progress.fail($0) })
+        progress.writer = writer
+        return writer
     }
 
     func waitFor(_ condition: () -> Bool) {
@@ -193,7 +208,7 @@ final class LogWriterReaderTests: XCTestCase {
         // Zero fill at the end of a segment that is not the last is damage.
         try Data(whole + Array(repeating: 0, count: 100)).write(to: URL(fileURLWithPath: segment))
         try FileManager.default.createDirectory(atPath: dir + "/log", withIntermediateDirectories: true)
-        try Data(Segment.header(firstLSN: 11) + LogRecord(lsn: 11, kind: .command, payload: [1]).encoded())
+        try Data(Segment.header(firstLSN: 11, stream: .fresh()) + LogRecord(lsn: 11, kind: .command, payload: [1]).encoded())
             .write(to: URL(fileURLWithPath: dir + "/log/" + Segment.fileName(firstLSN: 11)))
         try Manifest(segments: [Segment.fileName(firstLSN: 1), Segment.fileName(firstLSN: 11)]).write(to: dir, fs: PosixFileSystem())
         XCTAssertThrowsError(try readAll()) { error in
@@ -233,7 +248,8 @@ final class LogWriterReaderTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         let writer = try LogWriter(directory: other, fs: PosixFileSystem(), manifest: nil, lastLSN: 0, totalBytes: 0,
                                    segmentBytesMax: segmentBytes, policy: .always,
-                                   onProgress: { _, d in progress.set(d) }, onFailure: { progress.fail($0) })
+                                   onProgress: { progress.announced() }, onFailure: { progress.fail($0) })
+        progress.writer = writer
         return (writer, other + "/log/" + Segment.fileName(firstLSN: 1))
     }
 
@@ -288,7 +304,7 @@ final class LogWriterReaderTests: XCTestCase {
     func testLSNGapIsRefused() throws {
         let segment = dir + "/log/" + Segment.fileName(firstLSN: 1)
         try FileManager.default.createDirectory(atPath: dir + "/log", withIntermediateDirectories: true)
-        var bytes = Segment.header(firstLSN: 1)
+        var bytes = Segment.header(firstLSN: 1, stream: .fresh())
         bytes += LogRecord(lsn: 1, kind: .command, payload: [1]).encoded()
         bytes += LogRecord(lsn: 3, kind: .command, payload: [1]).encoded()
         bytes += LogRecord(lsn: 4, kind: .command, payload: [1]).encoded()

@@ -63,7 +63,8 @@ final class FixtureTests: XCTestCase {
     func testServerRecoversTheFixtureLog() throws {
         let whole = try copy("whole")
         // With zeros after the last record, as a crash leaves the preallocated segment:
-        // the server reads them as the end of the log and writes on from there.
+        // the server reads them as the end of the log. The fixture is of format 1, so the
+        // server cuts them off and writes on in a new segment.
         let segment = whole.appendingPathComponent("log/00000000000000000001.log")
         let records = try Data(contentsOf: segment)
         try (records + Data(count: 70_000)).write(to: segment)
@@ -81,13 +82,64 @@ final class FixtureTests: XCTestCase {
             XCTAssertEqual(try c.call("EXISTS", "ttl"), .integer(0), "its PXAT time has passed")
         }
         XCTAssertEqual(try c.call("SET", "after", "zeros").string, "OK")
+        server.stop()
+        XCTAssertEqual(try Data(contentsOf: segment), records, "the old segment is cut back to its records")
+        let again = try ServerProcess.cairn(directory: whole, port: freePort())
+        defer { again.stop() }
+        XCTAssertEqual(try again.client().call("GET", "after").string, "zeros")
+    }
+
+    /// Fixtures/logs/whole-v2: a log of format version 2 (SET key1 value1, SET key2 value2,
+    /// INCR counter, then in database 2 SET other x and MULTI SET a 1 SET b 2 EXEC): its
+    /// records carry their stream offsets, and its history goes on in the server.
+    func testVersion2LogKeepsItsReplicationHistory() throws {
+        let dir = try copy("whole-v2")
+        // With zeros after the last record, as a crash leaves the preallocated segment:
+        // the server reads them as the end of the log and writes on from there.
+        let segment = dir.appendingPathComponent("log/00000000000000000001.log")
+        let records = try Data(contentsOf: segment)
+        try (records + Data(count: 70_000)).write(to: segment)
+        let (status, out) = try cairnTool(["check-log", dir.path])
+        XCTAssertEqual(status, 0, out)
+        let history = "id 6d6d099a92f190b562621e0be6aff37494a25a76, offset 257"
+        XCTAssertTrue(out.contains("records: 5, LSN 1 to 5") && out.contains("replication: \(history) after the last record"), out)
+        let server = try ServerProcess.cairn(directory: dir, port: freePort())
+        defer { server.stop() }
+        let c = try server.client()
+        XCTAssertEqual(try c.call("GET", "key2").string, "value2")
+        try c.call("SELECT", "2")
+        XCTAssertEqual(try c.call("MGET", "other", "a", "b").array?.map(\.string), ["x", "1", "2"])
+        let info = try c.call("INFO", "replication").string!
+        XCTAssertTrue(info.contains("master_replid:6d6d099a92f190b562621e0be6aff37494a25a76\r\n") &&
+                      info.contains("master_repl_offset:257\r\n"), info)
+        try c.call("SELECT", "0")
+        XCTAssertEqual(try c.call("SET", "after", "zeros").string, "OK")
         server.stop()  // SIGKILL: the fill stays
         let written = try Data(contentsOf: segment)
         XCTAssertEqual(written.prefix(records.count), records, "the records before the zero fill are kept")
         XCTAssertNotEqual(written[written.startIndex + records.count], 0, "the new record starts right after them, not after the fill")
-        let again = try ServerProcess.cairn(directory: whole, port: freePort())
+        let again = try ServerProcess.cairn(directory: dir, port: freePort())
         defer { again.stop() }
         XCTAssertEqual(try again.client().call("GET", "after").string, "zeros")
+    }
+
+    /// A version 1 log (Fixtures/logs/whole) has no offsets: the server starts a new
+    /// history, in a new segment of the current format, and leaves the old one readable.
+    func testVersion1LogContinuesInANewSegment() throws {
+        let dir = try copy("whole")
+        var (status, out) = try cairnTool(["check-log", dir.path])
+        XCTAssertTrue(out.contains("replication: no offsets"), out)
+        let server = try ServerProcess.cairn(directory: dir, port: freePort())
+        let c = try server.client()
+        XCTAssertEqual(try c.call("SET", "new", "record").string, "OK")
+        XCTAssertEqual(server.terminate(), 0)
+        (status, out) = try cairnTool(["check-log", dir.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("manifest: 2 segment(s)") && out.contains("records: 8, LSN 1 to 8") &&
+                      out.contains(", offset 57 after the last record"), out)
+        let again = try ServerProcess.cairn(directory: dir, port: freePort())
+        defer { again.stop() }
+        XCTAssertEqual(try again.client().call("MGET", "key1", "new").array?.map(\.string), ["value1", "record"])
     }
 
     func testConfigurationFileFixture() throws {

@@ -1,0 +1,40 @@
+import CairnCommands
+import CairnCore
+import XCTest
+
+/// The stream bytes a unit of effects takes (what each log record's stream offset
+/// counts) are exactly the bytes its encoding for a replica has.
+final class ReplicationStreamTests: XCTestCase {
+    func effect(_ db: Int, _ words: String...) -> Effect {
+        Effect(database: db, arguments: words.map { Bytes($0) })
+    }
+
+    func testByteCountIsTheEncodedLength() {
+        let units: [[Effect]] = [
+            [effect(0, "SET", "k", "v")],
+            [effect(3, "DEL", "a", "b")],
+            [effect(0, "DEL", "gone"), effect(0, "SET", "k", String(repeating: "x", count: 300))],
+            [effect(1, "LPUSH", "l", "a"), effect(12, "SADD", "s", ""), effect(1, "INCRBY", "n", "5")],
+        ]
+        for unit in units {
+            for before in [nil, 0, 1, 3, 12] as [Int?] {
+                var out: [UInt8] = []
+                let after = ReplicationStream.encode(unit[...], after: before, into: &out)
+                let count = ReplicationStream.byteCount(unit[...], payloadBytes: EffectCodec.encodedSize(unit[...]), after: before)
+                XCTAssertEqual(count, out.count, "\(unit) after \(String(describing: before))")
+                XCTAssertEqual(after, unit.last!.database)
+            }
+        }
+    }
+
+    func testSelectsAndTransactionWrapping() {
+        var out: [UInt8] = []
+        ReplicationStream.encode([effect(0, "DEL", "gone"), effect(2, "SET", "k", "v")][...], after: 5, into: &out)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self),
+                       "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$4\r\ngone\r\n" +
+                       "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$4\r\nEXEC\r\n")
+        out = []
+        ReplicationStream.encode([effect(0, "SET", "k", "v")][...], after: 0, into: &out)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", "same database: no SELECT")
+    }
+}
