@@ -60,6 +60,8 @@ public final class CommandSpec: @unchecked Sendable {
     public let firstKey: Int
     public let lastKey: Int
     public let keyStep: Int
+    /// ACL categories: the declared ones and those the flags imply.
+    public let categories: ACLCategories
     /// Redis's command group ("string", "generic", "connection", "server", ...).
     public let group: String
     public let summary: String
@@ -72,7 +74,7 @@ public final class CommandSpec: @unchecked Sendable {
     public var stats = CommandStats()
 
     public init(_ name: String, arity: Int, flags: CommandFlags, keys: [KeySpec] = [], keyFinder: KeyFinder? = nil,
-                group: String, since: String = "1.0.0", summary: String,
+                acl: ACLCategories, group: String, since: String = "1.0.0", summary: String,
                 handler: @escaping CommandHandler = { _ in }) {
         self.name = name
         self.arity = arity
@@ -83,6 +85,7 @@ public final class CommandSpec: @unchecked Sendable {
         self.firstKey = legacy.first
         self.lastKey = legacy.last
         self.keyStep = legacy.step
+        self.categories = acl.union(ACLCategories.implied(by: flags, declared: acl))
         self.group = group
         self.since = since
         self.summary = summary

@@ -4,22 +4,22 @@ import CairnStore
 /// SELECT, SWAPDB, DBSIZE, FLUSHDB, FLUSHALL.
 enum DatabaseCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("select", arity: 2, flags: [.loading, .stale, .fast], group: "connection",
+        CommandSpec("select", arity: 2, flags: [.loading, .stale, .fast], acl: [.connection], group: "connection",
                     summary: "Change the selected database for the current connection", handler: select),
-        CommandSpec("swapdb", arity: 3, flags: [.write, .fast], group: "server", since: "4.0.0",
+        CommandSpec("swapdb", arity: 3, flags: [.write, .fast], acl: [.dangerous, .keyspace], group: "server", since: "4.0.0",
                     summary: "Swaps two Redis databases", handler: swapdb),
-        CommandSpec("dbsize", arity: 1, flags: [.readonly, .fast], group: "server",
+        CommandSpec("dbsize", arity: 1, flags: [.readonly, .fast], acl: [.keyspace], group: "server",
                     summary: "Return the number of keys in the selected database") { ctx in
             ctx.out.integer(ctx.db.count)
         },
-        CommandSpec("flushdb", arity: -1, flags: [.write], group: "server",
+        CommandSpec("flushdb", arity: -1, flags: [.write], acl: [.dangerous, .keyspace], group: "server",
                     summary: "Remove all keys from the current database") { ctx in
             guard parseFlushMode(ctx) else { return }
             ctx.dirty += max(1, ctx.db.count)
             ctx.db.removeAll()
             ctx.out.ok()
         },
-        CommandSpec("flushall", arity: -1, flags: [.write], group: "server",
+        CommandSpec("flushall", arity: -1, flags: [.write], acl: [.dangerous, .keyspace], group: "server",
                     summary: "Remove all keys from all databases") { ctx in
             guard parseFlushMode(ctx) else { return }
             ctx.dirty += max(1, ctx.keyspace.totalKeys)

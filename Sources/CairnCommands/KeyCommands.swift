@@ -5,67 +5,67 @@ import CairnStore
 enum KeyCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("del", arity: -2, flags: [.write],
-                    keys: [.all(from: 1, [.rm, .delete])], group: "generic",
+                    keys: [.all(from: 1, [.rm, .delete])], acl: [.keyspace], group: "generic",
                     summary: "Delete a key", handler: del),
         CommandSpec("unlink", arity: -2, flags: [.write, .fast],
-                    keys: [.all(from: 1, [.rm, .delete])], group: "generic", since: "4.0.0",
+                    keys: [.all(from: 1, [.rm, .delete])], acl: [.keyspace], group: "generic", since: "4.0.0",
                     summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
                     handler: del),
         CommandSpec("exists", arity: -2, flags: [.readonly, .fast],
-                    keys: [.all(from: 1, [.ro])], group: "generic",
+                    keys: [.all(from: 1, [.ro])], acl: [.keyspace], group: "generic",
                     summary: "Determine if a key exists", handler: exists),
         CommandSpec("touch", arity: -2, flags: [.readonly, .fast],
-                    keys: [.all(from: 1, [.ro])], group: "generic", since: "3.2.1",
+                    keys: [.all(from: 1, [.ro])], acl: [.keyspace], group: "generic", since: "3.2.1",
                     summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
                     handler: touch),
         CommandSpec("type", arity: 2, flags: [.readonly, .fast],
-                    keys: [.at(1, [.ro])], group: "generic",
+                    keys: [.at(1, [.ro])], acl: [.keyspace], group: "generic",
                     summary: "Determine the type stored at key", handler: type),
-        CommandSpec("keys", arity: 2, flags: [.readonly], group: "generic",
+        CommandSpec("keys", arity: 2, flags: [.readonly], acl: [.dangerous, .keyspace], group: "generic",
                     summary: "Find all keys matching the given pattern", handler: keys),
-        CommandSpec("scan", arity: -2, flags: [.readonly], group: "generic", since: "2.8.0",
+        CommandSpec("scan", arity: -2, flags: [.readonly], acl: [.keyspace], group: "generic", since: "2.8.0",
                     summary: "Incrementally iterate the keys space", handler: scan),
-        CommandSpec("randomkey", arity: 1, flags: [.readonly], group: "generic",
+        CommandSpec("randomkey", arity: 1, flags: [.readonly], acl: [.keyspace], group: "generic",
                     summary: "Return a random key from the keyspace", handler: randomkey),
         CommandSpec("rename", arity: 3, flags: [.write],
-                    keys: [.at(1, [.rw, .access, .delete]), .at(2, [.ow, .update])], group: "generic",
+                    keys: [.at(1, [.rw, .access, .delete]), .at(2, [.ow, .update])], acl: [.keyspace], group: "generic",
                     summary: "Rename a key", handler: { rename($0, nx: false) }),
         CommandSpec("renamenx", arity: 3, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .access, .delete]), .at(2, [.ow, .insert])], group: "generic",
+                    keys: [.at(1, [.rw, .access, .delete]), .at(2, [.ow, .insert])], acl: [.keyspace], group: "generic",
                     summary: "Rename a key, only if the new key does not exist", handler: { rename($0, nx: true) }),
         CommandSpec("copy", arity: -3, flags: [.write, .denyoom],
-                    keys: [.at(1, [.ro, .access]), .at(2, [.ow, .update])], group: "generic", since: "6.2.0",
+                    keys: [.at(1, [.ro, .access]), .at(2, [.ow, .update])], acl: [.keyspace], group: "generic", since: "6.2.0",
                     summary: "Copy a key", handler: copy),
         CommandSpec("move", arity: 3, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .access, .update])], group: "generic",
+                    keys: [.at(1, [.rw, .access, .update])], acl: [.keyspace], group: "generic",
                     summary: "Move a key to another database", handler: move),
         CommandSpec("expire", arity: -3, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .update])], group: "generic",
+                    keys: [.at(1, [.rw, .update])], acl: [.keyspace], group: "generic",
                     summary: "Set a key's time to live in seconds", handler: { expire($0, seconds: true, relative: true) }),
         CommandSpec("pexpire", arity: -3, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .update])], group: "generic", since: "2.6.0",
+                    keys: [.at(1, [.rw, .update])], acl: [.keyspace], group: "generic", since: "2.6.0",
                     summary: "Set a key's time to live in milliseconds", handler: { expire($0, seconds: false, relative: true) }),
         CommandSpec("expireat", arity: -3, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .update])], group: "generic", since: "1.2.0",
+                    keys: [.at(1, [.rw, .update])], acl: [.keyspace], group: "generic", since: "1.2.0",
                     summary: "Set the expiration for a key as a UNIX timestamp", handler: { expire($0, seconds: true, relative: false) }),
         CommandSpec("pexpireat", arity: -3, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .update])], group: "generic", since: "2.6.0",
+                    keys: [.at(1, [.rw, .update])], acl: [.keyspace], group: "generic", since: "2.6.0",
                     summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
                     handler: { expire($0, seconds: false, relative: false) }),
         CommandSpec("ttl", arity: 2, flags: [.readonly, .fast],
-                    keys: [.at(1, [.ro, .access])], group: "generic",
+                    keys: [.at(1, [.ro, .access])], acl: [.keyspace], group: "generic",
                     summary: "Get the time to live for a key in seconds", handler: { ttl($0, ms: false, absolute: false) }),
         CommandSpec("pttl", arity: 2, flags: [.readonly, .fast],
-                    keys: [.at(1, [.ro, .access])], group: "generic", since: "2.6.0",
+                    keys: [.at(1, [.ro, .access])], acl: [.keyspace], group: "generic", since: "2.6.0",
                     summary: "Get the time to live for a key in milliseconds", handler: { ttl($0, ms: true, absolute: false) }),
         CommandSpec("expiretime", arity: 2, flags: [.readonly, .fast],
-                    keys: [.at(1, [.ro, .access])], group: "generic", since: "7.0.0",
+                    keys: [.at(1, [.ro, .access])], acl: [.keyspace], group: "generic", since: "7.0.0",
                     summary: "Get the expiration Unix timestamp for a key", handler: { ttl($0, ms: false, absolute: true) }),
         CommandSpec("pexpiretime", arity: 2, flags: [.readonly, .fast],
-                    keys: [.at(1, [.ro, .access])], group: "generic", since: "7.0.0",
+                    keys: [.at(1, [.ro, .access])], acl: [.keyspace], group: "generic", since: "7.0.0",
                     summary: "Get the expiration Unix timestamp for a key in milliseconds", handler: { ttl($0, ms: true, absolute: true) }),
         CommandSpec("persist", arity: 2, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .update])], group: "generic", since: "2.2.0",
+                    keys: [.at(1, [.rw, .update])], acl: [.keyspace], group: "generic", since: "2.2.0",
                     summary: "Remove the expiration from a key", handler: persist),
         objectCommand,
     ]
@@ -301,23 +301,23 @@ enum KeyCommands {
     // MARK: - OBJECT
 
     static let objectCommand: CommandSpec = {
-        let object = CommandSpec("object", arity: -2, flags: [], group: "generic", since: "2.2.3",
+        let object = CommandSpec("object", arity: -2, flags: [], acl: [], group: "generic", since: "2.2.3",
                                  summary: "A container for object introspection commands")
         object.addSubcommand(CommandSpec("encoding", arity: 3, flags: [.readonly],
-                    keys: [.at(2, [.ro])], group: "generic",
+                    keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "2.2.3", summary: "Inspect the internal encoding of a Redis object") { ctx in
             guard let v = ctx.peek(ctx.args[2]) else { ctx.out.null(); return }
             ctx.out.bulk(v.encodingName)
         })
         object.addSubcommand(CommandSpec("refcount", arity: 3, flags: [.readonly],
-                    keys: [.at(2, [.ro])], group: "generic",
+                    keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "2.2.3", summary: "Get the number of references to the value of the key") { ctx in
             guard let v = ctx.peek(ctx.args[2]) else { ctx.out.null(); return }
             // Redis shares the integers 0..9999 between keys and reports them as immortal.
             if case .int(let n) = v, n >= 0 && n < 10000 { ctx.out.integer(Int64(Int32.max)) } else { ctx.out.integer(1) }
         })
         object.addSubcommand(CommandSpec("idletime", arity: 3, flags: [.readonly],
-                    keys: [.at(2, [.ro])], group: "generic",
+                    keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "2.2.3", summary: "Get the time since a Redis object was last accessed") { ctx in
             let key = ctx.args[2]
             guard ctx.peek(key) != nil, let p = ctx.db.main.find(key) else { ctx.out.null(); return }
@@ -325,12 +325,12 @@ enum KeyCommands {
             ctx.out.integer(Int64(max(0, Int64(ctx.lruClock) - Int64(last))))
         })
         object.addSubcommand(CommandSpec("freq", arity: 3, flags: [.readonly],
-                    keys: [.at(2, [.ro])], group: "generic",
+                    keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "4.0.0", summary: "Get the logarithmic access frequency counter of a Redis object") { ctx in
             guard ctx.peek(ctx.args[2]) != nil else { ctx.out.null(); return }
             ctx.out.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
         })
-        object.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], group: "generic",
+        object.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.keyspace], group: "generic",
                                          since: "6.2.0", summary: "Show helpful text about the different subcommands") { ctx in
             writeHelp(ctx, "OBJECT", [
                 "ENCODING <key>",

@@ -6,11 +6,11 @@ import CairnStore
 enum SortCommand {
     static let specs: [CommandSpec] = [
         CommandSpec("sort", arity: -2, flags: [.write, .denyoom],
-                    keys: [.at(1, [.ro, .access]), KeySpec([.ro, .access], .unknown, .unknown, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"), KeySpec([.ow, .update], .unknown, .unknown, notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array")], keyFinder: sortKeys, group: "generic",
+                    keys: [.at(1, [.ro, .access]), KeySpec([.ro, .access], .unknown, .unknown, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"), KeySpec([.ow, .update], .unknown, .unknown, notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array")], keyFinder: sortKeys, acl: [.dangerous, .list, .set, .sortedset], group: "generic",
                     summary: "Sort the elements in a list, set or sorted set", handler: { sort($0, readOnly: false) }),
         CommandSpec("sort_ro", arity: -2, flags: [.readonly],
                     keys: [.at(1, [.ro, .access]), KeySpec([.ro, .access], .unknown, .unknown, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort")],
-                    keyFinder: { _ in [KeyReference(position: 1, flags: [.ro, .access])] }, group: "generic", since: "7.0.0",
+                    keyFinder: { _ in [KeyReference(position: 1, flags: [.ro, .access])] }, acl: [.dangerous, .list, .set, .sortedset], group: "generic", since: "7.0.0",
                     summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
                     handler: { sort($0, readOnly: true) }),
     ]

@@ -9,7 +9,7 @@ import CairnStore
 public enum TransactionCommands {
     public static let specs: [CommandSpec] = [
         CommandSpec("multi", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
-                    group: "transactions", since: "1.2.0", summary: "Mark the start of a transaction block") { ctx in
+                    acl: [.transaction], group: "transactions", since: "1.2.0", summary: "Mark the start of a transaction block") { ctx in
             if ctx.session.transaction != nil {
                 ctx.out.error("ERR MULTI calls can not be nested")
                 return
@@ -18,9 +18,9 @@ public enum TransactionCommands {
             ctx.out.ok()
         },
         CommandSpec("exec", arity: 1, flags: [.noscript, .loading, .stale, .skipSlowlog],
-                    group: "transactions", since: "1.2.0", summary: "Execute all commands issued after MULTI", handler: exec),
+                    acl: [.transaction], group: "transactions", since: "1.2.0", summary: "Execute all commands issued after MULTI", handler: exec),
         CommandSpec("discard", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
-                    group: "transactions", since: "2.0.0", summary: "Discard all commands issued after MULTI") { ctx in
+                    acl: [.transaction], group: "transactions", since: "2.0.0", summary: "Discard all commands issued after MULTI") { ctx in
             guard ctx.session.transaction != nil else {
                 ctx.out.error("ERR DISCARD without MULTI")
                 return
@@ -31,7 +31,7 @@ public enum TransactionCommands {
         },
         CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     keys: [.all(from: 1, [.ro])],
-                    group: "transactions", since: "2.2.0",
+                    acl: [.transaction], group: "transactions", since: "2.2.0",
                     summary: "Watch the given keys to determine execution of the MULTI/EXEC block") { ctx in
             if ctx.session.transaction != nil {
                 ctx.out.error("ERR WATCH inside MULTI is not allowed")
@@ -41,7 +41,7 @@ public enum TransactionCommands {
             ctx.out.ok()
         },
         CommandSpec("unwatch", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
-                    group: "transactions", since: "2.2.0", summary: "Forget about all watched keys") { ctx in
+                    acl: [.transaction], group: "transactions", since: "2.2.0", summary: "Forget about all watched keys") { ctx in
             ctx.watches.unwatchAll(ctx.session)
             ctx.out.ok()
         },

@@ -4,12 +4,12 @@ import CairnCore
 /// CLIENT and its subcommands.
 enum ClientCommand {
     static func spec(_ engine: Engine) -> CommandSpec {
-        let client = CommandSpec("client", arity: -2, flags: [], group: "connection", since: "2.4.0",
+        let client = CommandSpec("client", arity: -2, flags: [], acl: [], group: "connection", since: "2.4.0",
                                  summary: "A container for client connection commands")
         let flags: CommandFlags = [.noscript, .loading, .stale]
         func sub(_ name: String, _ arity: Int, flags extra: CommandFlags = [], since: String = "2.4.0", _ summary: String,
                  _ handler: @escaping CommandHandler) {
-            client.addSubcommand(CommandSpec(name, arity: arity, flags: flags.union(extra), group: "connection",
+            client.addSubcommand(CommandSpec(name, arity: arity, flags: flags.union(extra), acl: .connection, group: "connection",
                                              since: since, summary: summary, handler: handler))
         }
         sub("id", 2, since: "5.0.0", "Returns the client ID for the current connection") { ctx in
@@ -63,7 +63,7 @@ enum ClientCommand {
             ctx.out.verbatim(describe(c, engine, nowMs: ctx.nowMs) + "\n")
         }
         sub("kill", -3, flags: [.admin], "Kill the client connection") { ctx in kill(ctx, engine) }
-        sub("unblock", -3, since: "5.0.0", "Unblock a client blocked in a blocking command from a different connection") { ctx in
+        sub("unblock", -3, flags: [.admin], since: "5.0.0", "Unblock a client blocked in a blocking command from a different connection") { ctx in
             guard ctx.args.count <= 4 else {
                 // Redis's CLIENT takes UNBLOCK with 3 or 4 arguments only, and answers others so.
                 ctx.out.error("ERR unknown subcommand or wrong number of arguments for '\(ctx.args[1].string.prefix(128))'. Try CLIENT HELP.")

@@ -4,24 +4,24 @@ import CairnCore
 /// COMMAND, COMMAND COUNT, COMMAND INFO, COMMAND DOCS, COMMAND LIST: the table described as data.
 enum CommandInfo {
     static func spec(_ engine: Engine) -> CommandSpec {
-        let command = CommandSpec("command", arity: -1, flags: [.loading, .stale], group: "server", since: "2.8.13",
+        let command = CommandSpec("command", arity: -1, flags: [.loading, .stale], acl: [.connection], group: "server", since: "2.8.13",
                                   summary: "Get array of Redis command details") { ctx in
             let all = engine.table.sorted
             ctx.out.arrayHeader(all.count)
             for c in all { writeInfo(ctx, c) }
         }
         let flags: CommandFlags = [.loading, .stale]
-        command.addSubcommand(CommandSpec("count", arity: 2, flags: flags, group: "server", since: "2.8.13",
+        command.addSubcommand(CommandSpec("count", arity: 2, flags: flags, acl: [.connection], group: "server", since: "2.8.13",
                                           summary: "Get total number of Redis commands") { ctx in
             ctx.out.integer(engine.table.commands.count)
         })
-        command.addSubcommand(CommandSpec("list", arity: -2, flags: flags, group: "server", since: "7.0.0",
+        command.addSubcommand(CommandSpec("list", arity: -2, flags: flags, acl: [.connection], group: "server", since: "7.0.0",
                                           summary: "Get an array of Redis command names") { ctx in
             let names = engine.table.sorted.map { $0.name }
             ctx.out.arrayHeader(names.count)
             for n in names { ctx.out.bulk(n) }
         })
-        command.addSubcommand(CommandSpec("info", arity: -2, flags: flags, group: "server", since: "2.8.13",
+        command.addSubcommand(CommandSpec("info", arity: -2, flags: flags, acl: [.connection], group: "server", since: "2.8.13",
                                           summary: "Get array of specific Redis command details, or all when no argument is given") { ctx in
             let names = ctx.args.dropFirst(2)
             if names.isEmpty {
@@ -35,22 +35,22 @@ enum CommandInfo {
                 if let c = lookup(engine, n) { writeInfo(ctx, c) } else { ctx.out.null() }
             }
         })
-        command.addSubcommand(CommandSpec("docs", arity: -2, flags: flags, group: "server", since: "7.0.0",
+        command.addSubcommand(CommandSpec("docs", arity: -2, flags: flags, acl: [.connection], group: "server", since: "7.0.0",
                                           summary: "Get array of specific Redis command documentation") { ctx in
             let names = ctx.args.dropFirst(2)
             let chosen = names.isEmpty ? engine.table.sorted : names.compactMap { lookup(engine, $0) }
             ctx.out.mapHeader(chosen.count)
             for c in chosen { writeDocs(ctx, c) }
         })
-        command.addSubcommand(CommandSpec("getkeys", arity: -4, flags: flags, group: "server", since: "2.8.13",
+        command.addSubcommand(CommandSpec("getkeys", arity: -4, flags: flags, acl: [.connection], group: "server", since: "2.8.13",
                                           summary: "Extract keys given a full Redis command") { ctx in
             getKeys(ctx, engine, withFlags: false)
         })
-        command.addSubcommand(CommandSpec("getkeysandflags", arity: -4, flags: flags, group: "server", since: "7.0.0",
+        command.addSubcommand(CommandSpec("getkeysandflags", arity: -4, flags: flags, acl: [.connection], group: "server", since: "7.0.0",
                                           summary: "Extract keys and access flags given a full Redis command") { ctx in
             getKeys(ctx, engine, withFlags: true)
         })
-        command.addSubcommand(CommandSpec("help", arity: 2, flags: flags, group: "server", since: "5.0.0",
+        command.addSubcommand(CommandSpec("help", arity: 2, flags: flags, acl: [.connection], group: "server", since: "5.0.0",
                                           summary: "Show helpful text about the different subcommands") { ctx in
             writeHelp(ctx, "COMMAND", [
                 "(no subcommand)",
@@ -84,25 +84,6 @@ enum CommandInfo {
         return top
     }
 
-    static func aclCategories(_ c: CommandSpec) -> [String] {
-        var cats: [String] = []
-        if c.flags.contains(.write) { cats.append("@write") }
-        if c.flags.contains(.readonly) { cats.append("@read") }
-        switch c.group {
-        case "string": cats.append("@string")
-        case "hash": cats.append("@hash")
-        case "set": cats.append("@set")
-        case "list": cats.append("@list")
-        case "sorted-set": cats.append("@sortedset")
-        case "generic": cats.append("@keyspace")
-        case "connection": cats.append("@connection")
-        default: break
-        }
-        if c.flags.contains(.admin) { cats.append("@admin"); cats.append("@dangerous") }
-        if c.flags.contains(.fast) { cats.append("@fast") } else { cats.append("@slow") }
-        return cats
-    }
-
     static func writeInfo(_ ctx: CommandContext, _ c: CommandSpec) {
         ctx.out.arrayHeader(10)
         ctx.out.bulk(c.fullName)
@@ -113,9 +94,9 @@ enum CommandInfo {
         ctx.out.integer(c.firstKey)
         ctx.out.integer(c.lastKey)
         ctx.out.integer(c.keyStep)
-        let cats = aclCategories(c)
+        let cats = c.categories.names
         ctx.out.setHeader(cats.count)
-        for cat in cats { ctx.out.simple(cat) }
+        for cat in cats { ctx.out.simple("@" + cat) }
         ctx.out.setHeader(0)  // tips
         writeKeySpecs(ctx, c.keySpecs)
         // Redis 7.0 answers an empty set for a command without subcommands, else an array.

@@ -8,20 +8,20 @@ enum ConnectionCommands {
 
     static func specs(_ engine: Engine) -> [CommandSpec] {
         [
-            CommandSpec("ping", arity: -1, flags: [.fast, .stale], group: "connection",
+            CommandSpec("ping", arity: -1, flags: [.fast, .stale], acl: [.connection], group: "connection",
                         summary: "Ping the server") { ctx in
                 if ctx.args.count > 2 { ctx.out.error(Reply.wrongArity("ping")); return }
                 if ctx.args.count == 2 { ctx.out.bulk(ctx.args[1]) } else { ctx.out.simple("PONG") }
             },
-            CommandSpec("echo", arity: 2, flags: [.fast], group: "connection",
+            CommandSpec("echo", arity: 2, flags: [.fast], acl: [.connection], group: "connection",
                         summary: "Echo the given string") { ctx in ctx.out.bulk(ctx.args[1]) },
             CommandSpec("quit", arity: -1, flags: [.allowBusy, .noAuth, .fast, .stale, .loading, .noscript],
-                        group: "connection", summary: "Close the connection") { ctx in
+                        acl: [.connection], group: "connection", summary: "Close the connection") { ctx in
                 ctx.out.ok()
                 ctx.session.connection?.closeAfterReply()
             },
             CommandSpec("reset", arity: 1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
-                        group: "connection", since: "6.2.0", summary: "Reset the connection") { ctx in
+                        acl: [.connection], group: "connection", since: "6.2.0", summary: "Reset the connection") { ctx in
                 let s = ctx.session
                 s.databaseIndex = 0
                 s.protocolVersion = 2
@@ -42,11 +42,11 @@ enum ConnectionCommands {
                 ctx.out.simple("RESET")
             },
             CommandSpec("hello", arity: -1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
-                        group: "connection", since: "6.0.0", summary: "Handshake with Redis") { ctx in
+                        acl: [.connection], group: "connection", since: "6.0.0", summary: "Handshake with Redis") { ctx in
                 hello(ctx, engine)
             },
             CommandSpec("auth", arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
-                        group: "connection", summary: "Authenticate to the server") { ctx in
+                        acl: [.connection], group: "connection", summary: "Authenticate to the server") { ctx in
                 if ctx.args.count > 3 { ctx.syntaxError(); return }
                 let user = ctx.args.count == 3 ? ctx.args[1] : "default"
                 let pass = ctx.args[ctx.args.count - 1]
@@ -61,7 +61,7 @@ enum ConnectionCommands {
                 ctx.session.authenticated = true
                 ctx.out.ok()
             },
-            CommandSpec("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], group: "server",
+            CommandSpec("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], acl: [], group: "server",
                         summary: "Listen for all requests received by the server in real time") { ctx in
                 guard let c = ctx.session.connection as? ClientConnection else { return }
                 if !c.isMonitor {

@@ -15,7 +15,7 @@ enum DebugCommand {
     static let notAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 
     static func spec(_ engine: Engine) -> CommandSpec {
-        CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected], group: "server",
+        CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected], acl: [], group: "server",
                     summary: "A container for debugging commands") { ctx in
             run(ctx, engine)
         }

@@ -6,11 +6,11 @@ import CairnStore
 enum ServerCommands {
     static func specs(_ engine: Engine) -> [CommandSpec] {
         [
-            CommandSpec("info", arity: -1, flags: [.loading, .stale], group: "server",
+            CommandSpec("info", arity: -1, flags: [.loading, .stale], acl: [.dangerous], group: "server",
                         summary: "Get information and statistics about the server") { ctx in
                 ctx.out.verbatim(InfoReport.render(engine, sections: ctx.args.dropFirst().map { $0.string.lowercased() }))
             },
-            CommandSpec("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", since: "2.6.0",
+            CommandSpec("time", arity: 1, flags: [.loading, .stale, .fast], acl: [], group: "server", since: "2.6.0",
                         summary: "Return the current server time") { ctx in
                 let us = Clock.unixMicroseconds()
                 ctx.out.arrayHeader(2)
@@ -18,7 +18,7 @@ enum ServerCommands {
                 ctx.out.bulk(String(us % 1_000_000))
             },
             CommandSpec("shutdown", arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy],
-                        group: "server", summary: "Synchronously save the dataset to disk and then shut down the server") { ctx in
+                        acl: [], group: "server", summary: "Synchronously save the dataset to disk and then shut down the server") { ctx in
                 var abort = false, save = false, nosave = false, force = false
                 for j in 1..<ctx.args.count {
                     if ctx.isOption(j, "nosave") {
@@ -69,9 +69,9 @@ enum ServerCommands {
     }
 
     static func configSpec(_ engine: Engine) -> CommandSpec {
-        let config = CommandSpec("config", arity: -2, flags: [], group: "server", since: "2.0.0",
+        let config = CommandSpec("config", arity: -2, flags: [], acl: [], group: "server", since: "2.0.0",
                                  summary: "A container for server configuration commands")
-        config.addSubcommand(CommandSpec("get", arity: -3, flags: [.admin, .noscript, .loading, .stale], group: "server",
+        config.addSubcommand(CommandSpec("get", arity: -3, flags: [.admin, .noscript, .loading, .stale], acl: [], group: "server",
                                          since: "2.0.0", summary: "Get the values of configuration parameters") { ctx in
             var pairs: [(String, String)] = []
             var seen = Set<String>()
@@ -88,18 +88,18 @@ enum ServerCommands {
                 ctx.out.bulk(v)
             }
         })
-        config.addSubcommand(CommandSpec("set", arity: -4, flags: [.admin, .noscript, .loading, .stale], group: "server",
+        config.addSubcommand(CommandSpec("set", arity: -4, flags: [.admin, .noscript, .loading, .stale], acl: [], group: "server",
                                          since: "2.0.0", summary: "Set configuration parameters to the given values") { ctx in
             configSet(ctx, engine)
         })
-        config.addSubcommand(CommandSpec("resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale], group: "server",
+        config.addSubcommand(CommandSpec("resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale], acl: [], group: "server",
                                          since: "2.0.0", summary: "Reset the stats returned by INFO") { ctx in
             engine.stats = ServerStats()
             for spec in engine.table.allSpecs { spec.stats = CommandStats() }
             ctx.stats = ExecutionStats()
             ctx.out.ok()
         })
-        config.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], group: "server",
+        config.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [], group: "server",
                                          since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in
             writeHelp(ctx, "CONFIG", [
                 "GET <pattern>",

@@ -5,7 +5,7 @@ import CairnCore
 enum SnapshotCommands {
     static func specs(_ engine: Engine) -> [CommandSpec] {
         [
-            CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], group: "server",
+            CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], acl: [], group: "server",
                         summary: "Synchronously save the dataset to disk") { ctx in
                 do {
                     try engine.checkpointer.saveInForeground()
@@ -15,7 +15,7 @@ enum SnapshotCommands {
                     ctx.out.error("ERR \(error)")
                 }
             },
-            CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript], group: "server",
+            CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript], acl: [], group: "server",
                         summary: "Asynchronously save the dataset to disk") { ctx in
                 var schedule = false
                 if ctx.args.count > 1 {
@@ -39,7 +39,7 @@ enum SnapshotCommands {
             },
             // Redis compacts its AOF with BGREWRITEAOF; Cairn's log is compacted by a
             // checkpoint, so this starts one (or schedules it behind a running one).
-            CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], group: "server",
+            CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], acl: [], group: "server",
                         summary: "Asynchronously rewrite the append-only file") { ctx in
                 let checkpointer = engine.checkpointer!
                 if checkpointer.inProgress {
@@ -49,7 +49,7 @@ enum SnapshotCommands {
                 }
                 startBackground(checkpointer, ctx, started: "Background append only file rewriting started")
             },
-            CommandSpec("lastsave", arity: 1, flags: [.loading, .stale, .fast], group: "server",
+            CommandSpec("lastsave", arity: 1, flags: [.loading, .stale, .fast], acl: [.admin, .dangerous], group: "server",
                         summary: "Get the UNIX time stamp of the last successful save to disk") { ctx in
                 ctx.out.integer(engine.lastSaveUnixSeconds)
             },

@@ -19,7 +19,7 @@ final class CallTests: XCTestCase {
         let inner = ClientSession(id: 2, nowMs: now)
         inner.databaseIndex = 5
         var seen: [String] = []
-        let outer = CommandSpec("outer", arity: -1, flags: [.write], group: "test", summary: "calls SET inside") { ctx in
+        let outer = CommandSpec("outer", arity: -1, flags: [.write], acl: [], group: "test", summary: "calls SET inside") { ctx in
             let before = (ctx.args, ctx.spec, ctx.session, ctx.nowMs)
             ctx.call(ctx.table.lookup("set")!, ["SET", "k", "v"], session: inner, nowMs: 42)
             XCTAssertEqual(ctx.args, before.0)
