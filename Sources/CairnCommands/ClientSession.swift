@@ -50,6 +50,9 @@ public final class QueuedTransaction {
     public var bytes = 0
     public var refused = false
     public init() {}
+
+    /// Whether EXEC would run a write (admission treats it as one, as Redis does).
+    public var hasWrites: Bool { commands.contains { $0.spec.isWrite } }
 }
 
 /// A key a session WATCHes; `expiredAtWatch` when it was already past its TTL then (its

@@ -258,7 +258,12 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         }
         if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
         if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
-        if spec.isWrite, let reason = persistence.failure { return "MISCONF Errors writing to the AOF file: \(reason)" }
+        // PING too, as in Redis: a health check must see that writes are refused; and an
+        // EXEC whose block writes (queued before the log failed).
+        let writes = spec.isWrite || spec.fullName == "ping" || (spec.fullName == "exec" && session.transaction?.hasWrites == true)
+        if writes, let reason = persistence.failure {
+            return "MISCONF Errors writing to the AOF file: \(reason)"
+        }
         return nil
     }
 

@@ -44,6 +44,9 @@ final class StorageFaultTests: XCTestCase {
         let (server, port) = try start(fs)
         let a = try RESPClient(port: port)
         XCTAssertEqual(try a.call("SET", "acked", "1"), .simple("OK"), file: file, line: line)
+        let queued = try RESPClient(port: port)
+        XCTAssertEqual(try queued.call("MULTI"), .simple("OK"))
+        XCTAssertEqual(try queued.call("SET", "queued", "5"), .simple("QUEUED"))
         fs.inject(.init(operation, errno: code, tornBytes: operation == .write ? 3 : 0))
         // The write whose record fails is never acknowledged: its connection is closed.
         try a.sendRaw(RESPClient.encode([Array("SET".utf8), Array("unacked".utf8), Array("2".utf8)]))
@@ -54,6 +57,12 @@ final class StorageFaultTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix("MISCONF Errors writing to the AOF file: "), message, file: file, line: line)
         XCTAssertTrue(message.contains(String(cString: strerror(code))), message, file: file, line: line)
         XCTAssertEqual(try b.call("GET", "acked").string, "1", "reads go on", file: file, line: line)
+        guard case .error(let ping) = try b.call("PING") else { return XCTFail("PING reports the failure, as Redis", file: file, line: line) }
+        XCTAssertTrue(ping.hasPrefix("MISCONF "), ping, file: file, line: line)
+        guard case .error(let exec) = try queued.call("EXEC") else {
+            return XCTFail("an EXEC of writes queued before the failure is refused", file: file, line: line)
+        }
+        XCTAssertTrue(exec.hasPrefix("MISCONF "), exec, file: file, line: line)
         let info = try b.call("INFO", "persistence").string!
         XCTAssertTrue(info.contains("aof_last_write_status:err"), info, file: file, line: line)
         stop(server)
@@ -61,7 +70,7 @@ final class StorageFaultTests: XCTestCase {
         let (again, port2) = try start(PosixFileSystem())
         let c = try RESPClient(port: port2)
         XCTAssertEqual(try c.call("GET", "acked").string, "1", file: file, line: line)
-        XCTAssertEqual(try c.call("EXISTS", "refused"), .integer(0), file: file, line: line)
+        XCTAssertEqual(try c.call("EXISTS", "refused", "queued"), .integer(0), file: file, line: line)
         XCTAssertEqual(try c.call("SET", "after", "4"), .simple("OK"), file: file, line: line)
         stop(again)
     }
