@@ -393,11 +393,11 @@ final class CrashTests: XCTestCase {
         XCTAssertEqual(server.terminate(), 0)
         let segment = dir.appendingPathComponent("log/00000000000000000001.log")
         var bytes = try Data(contentsOf: segment)
-        bytes[40] ^= 0x20
+        bytes[76 + 16] ^= 0x20  // inside the first record, after the 76-byte segment header
         try bytes.write(to: segment)
         let broken = try ServerProcess.cairn(directory: dir, port: port, waitForPort: false)
         XCTAssertEqual(broken.waitForExit(), 1)
-        XCTAssertTrue(broken.log.contains("00000000000000000001.log at offset 24"), broken.log)
+        XCTAssertTrue(broken.log.contains("00000000000000000001.log at offset 76"), broken.log)
         XCTAssertTrue(broken.log.contains("cairn check-log"), broken.log)
         broken.stop()
     }
