@@ -37,6 +37,10 @@ public protocol FileSystem: AnyObject, Sendable {
     func remove(_ path: String) throws
     func truncate(_ path: String, size: Int) throws
     func readFile(_ path: String) throws -> [UInt8]
+    /// Opens for reading at offsets; returns a descriptor.
+    func openForReading(_ path: String) throws -> Int32
+    /// Reads up to `buffer.count` bytes at `offset` (pread); returns how many (0 at the end).
+    func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws -> Int
     /// The file's size in bytes, without reading it.
     func fileSize(_ path: String) throws -> Int
     /// The file mapped read-only (snapshots: read once, in order, without a copy in memory).
@@ -124,7 +128,7 @@ public final class PosixFileSystem: FileSystem, @unchecked Sendable {
         var data = [UInt8](repeating: 0, count: Int(st.st_size))
         var offset = 0
         while offset < data.count {
-            let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("read", path, errno)
@@ -134,6 +138,20 @@ public final class PosixFileSystem: FileSystem, @unchecked Sendable {
         }
         if offset < data.count { data.removeLast(data.count - offset) }
         return data
+    }
+
+    public func openForReading(_ path: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileSystemError("open", path, errno) }
+        return fd
+    }
+
+    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws -> Int {
+        while true {
+            let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno != EINTR { throw FileSystemError("pread", path, errno) }
+        }
     }
 
     public func mapFile(_ path: String) throws -> MappedFile {

@@ -42,6 +42,43 @@ extension LogWriterReaderTests {
         XCTAssertEqual(try readAll().0.last?.streamEnd, end + 14, "a stream record counts its bytes")
     }
 
+    /// A cursor reads the log on disk from any record on, across rotations, and picks
+    /// up records written after it reached the end.
+    func testACursorReadsFromAnyPositionAndFollowsTheWriter() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), segmentBytes: 2048, progress: progress)
+        func write(_ range: ClosedRange<Int>) {
+            for i in range {
+                writer.append(kind: .command, streamBytes: 10, payload: Array(repeating: UInt8(i % 256), count: 20 + i % 50))
+                if i % 10 == 0 { writer.submit() }
+            }
+            writer.submit()
+            waitFor { progress.lock.withLock { progress.written } == UInt64(range.upperBound) }
+        }
+        write(1...200)
+        let id = writer.stream.id
+        let fs = PosixFileSystem()
+        for start in [0, 1, 37, 199, 200] as [UInt64] {
+            let cursor = try XCTUnwrap(LogCursor.find(directory: dir, fs: fs, afterLSN: start), "after \(start)")
+            XCTAssertEqual(cursor.streamOffset, start * 10)
+            var lsns: [UInt64] = []
+            while let r = try cursor.next(through: 200) { lsns.append(r.lsn); XCTAssertEqual(r.streamEnd, r.lsn * 10) }
+            XCTAssertEqual(lsns, start < 200 ? Array((start + 1)...200) : [])
+            let byOffset = try XCTUnwrap(LogCursor.find(directory: dir, fs: fs, id: id, offset: start * 10), "offset \(start * 10)")
+            XCTAssertEqual(byOffset.lastLSN, start)
+        }
+        XCTAssertNil(try LogCursor.find(directory: dir, fs: fs, id: id, offset: 15), "inside a record")
+        XCTAssertNil(try LogCursor.find(directory: dir, fs: fs, id: ReplicationPosition.randomID(), offset: 10), "another history")
+        let follower = try XCTUnwrap(LogCursor.find(directory: dir, fs: fs, afterLSN: 200))
+        XCTAssertNil(try follower.next(through: .max), "nothing after the end yet")
+        write(201...260)
+        var more: [UInt64] = []
+        while let r = try follower.next(through: 260) { more.append(r.lsn) }
+        XCTAssertEqual(more, Array(201...260), "records written later, across rotations")
+        XCTAssertGreaterThan(try LogCursor.segments(dir + "/log", fs: fs).count, 5)
+        writer.close()
+    }
+
     func testAReplicaCopiesRecordsWithTheirPrimarysPositions() throws {
         let writer = try makeWriter(fs: PosixFileSystem(), progress: Progress())
         try writer.append(at: 1, streamEnd: 500, kind: .command, flags: .selectsDatabase, payload: [1, 2])

@@ -199,6 +199,10 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         lock.unlock()
     }
     public func readFile(_ path: String) throws -> [UInt8] { try real.readFile(path) }
+    public func openForReading(_ path: String) throws -> Int32 { try real.openForReading(path) }
+    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws -> Int {
+        try real.read(fd, into: buffer, at: offset, path: path)
+    }
     public func fileSize(_ path: String) throws -> Int { try real.fileSize(path) }
     public func mapFile(_ path: String) throws -> MappedFile { try real.mapFile(path) }
     public func listDirectory(_ path: String) throws -> [String] { try real.listDirectory(path) }
