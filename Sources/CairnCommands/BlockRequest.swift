@@ -9,6 +9,8 @@ public struct BlockRequest: Sendable {
     public enum Awaited: Sendable {
         case list
         case sortedSet
+        /// WAIT: `replicas` replicas acknowledging the stream up to `offset` (no keys).
+        case replicaAcks(offset: UInt64, replicas: Int)
     }
 
     public var awaited: Awaited

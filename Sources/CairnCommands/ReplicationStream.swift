@@ -45,7 +45,7 @@ public enum ReplicationStream {
         return current
     }
 
-    static func appendCommand(_ arguments: [Bytes], to out: inout [UInt8]) {
+    public static func appendCommand(_ arguments: [Bytes], to out: inout [UInt8]) {
         out += Array("*\(arguments.count)\r\n".utf8)
         for a in arguments {
             out += Array("$\(a.count)\r\n".utf8)

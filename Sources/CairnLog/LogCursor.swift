@@ -34,6 +34,15 @@ public final class LogCursor {
             .sorted { $0.0 < $1.0 }
     }
 
+    /// Where the oldest segment on disk starts in the replication stream (nil for a log
+    /// without one, or whose oldest segment is of format 1).
+    public static func firstPosition(directory: String, fs: FileSystem) throws -> ReplicationPosition? {
+        let logDirectory = directory + "/log"
+        guard let (first, name) = try segments(logDirectory, fs: fs).first else { return nil }
+        let cursor = LogCursor(logDirectory: logDirectory, fs: fs, lastLSN: first - 1, streamOffset: 0)
+        return try cursor.open(name)?.stream
+    }
+
     /// A cursor standing right after the record whose stream end is `offset` in history
     /// `id` (or before the first record of a segment starting there); nil when the log
     /// on disk no longer holds that point.

@@ -599,6 +599,7 @@ public struct LogPin: Hashable, Sendable {
 /// The writer has stopped (after a failed write or fsync) and takes nothing more.
 public struct LogWriterStopped: Error, CustomStringConvertible {
     public let reason: String
+    public init(reason: String) { self.reason = reason }
     public var description: String { "the log writer stopped: \(reason)" }
 }
 

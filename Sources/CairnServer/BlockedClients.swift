@@ -24,6 +24,7 @@ final class BlockedClient {
         switch request.awaited {
         case .sortedSet: return (value.sortedSetValue?.count ?? 0) > 0
         case .list: return (value.listValue?.count ?? 0) > 0
+        case .replicaAcks: return false
         }
     }
 }
@@ -38,6 +39,7 @@ extension Engine {
     func block(_ conn: ClientConnection, _ blocked: BlockedClient) {
         let request = blocked.request
         conn.blocked = blocked
+        if case .replicaAcks = request.awaited { replication.waiting(conn) }
         for key in Set(request.keys) {
             blockedQueues[DatabaseKey(database: request.database, key: key), default: []].append(conn)
         }
@@ -45,9 +47,19 @@ extension Engine {
             let delay = max(0, deadline - Clock.unixMilliseconds())
             blocked.timeout = loop.scheduleTask(in: .milliseconds(delay)) { [weak self, weak conn] in
                 guard let self, let conn, conn.blocked === blocked else { return }
-                // Redis answers every list wait that times out with a null array, BLMOVE too.
-                self.finishBlocked(conn) { w in w.nullArray() }
+                self.finishBlocked(conn) { w in self.answerUnserved(blocked, &w) }
             }
+        }
+    }
+
+    /// The answer of a wait that ends unserved (its timeout, CLIENT UNBLOCK): Redis answers
+    /// every list and sorted set wait with a null array, BLMOVE's too; WAIT with how many
+    /// replicas acknowledged.
+    func answerUnserved(_ blocked: BlockedClient, _ w: inout RESPWriter) {
+        if case .replicaAcks(let offset, _) = blocked.request.awaited {
+            w.integer(replication.acknowledgements(reaching: offset))
+        } else {
+            w.nullArray()
         }
     }
 
@@ -137,12 +149,12 @@ extension Engine {
 
     /// CLIENT UNBLOCK: true when the client was blocked.
     func unblockByCommand(_ id: Int64, withError: Bool) -> Bool {
-        guard let conn = clients[id], conn.blocked != nil else { return false }
+        guard let conn = clients[id], let blocked = conn.blocked else { return false }
         finishBlocked(conn) { w in
             if withError {
                 w.error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
             } else {
-                w.nullArray()
+                answerUnserved(blocked, &w)
             }
         }
         return true

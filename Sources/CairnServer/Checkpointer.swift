@@ -219,6 +219,7 @@ final class Checkpointer: @unchecked Sendable {
             lastStatusOK = false
             try? engine.persistence.fs.remove(c.tempPath)
             engine.logger.warning("Background saving error: \(error)")
+            engine.replication.snapshotFailed(error)
         } else {
             succeeded(name: c.name, lsn: c.lsn, bytes: c.fileBytes, dirtyAtStart: c.dirtyAtFork, deleted: deleted ?? [])
             engine.logger.notice("Background saving terminated with success")
@@ -239,6 +240,7 @@ final class Checkpointer: @unchecked Sendable {
         if !deleted.isEmpty {
             engine.logger.notice("Snapshot \(name) covers the log up to LSN \(lsn): deleted \(deleted.joined(separator: ", "))")
         }
+        engine.replication.snapshotReady(name: name, lsn: lsn)
     }
 
     // MARK: - Foreground

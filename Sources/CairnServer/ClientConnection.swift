@@ -15,6 +15,12 @@ final class ClientConnection: SessionConnection {
     var output: ByteBuffer
     var replyMode = ReplyMode.on
     var isMonitor = false
+    /// A replica of this server (after PSYNC or SYNC): its replies are not sent, and the
+    /// stream goes to it through `ReplicationSource`.
+    var isReplica = false
+    /// What the replica said in REPLCONF listening-port and ip-address.
+    var replicaListeningPort = 0
+    var replicaAnnouncedIP: String?
     var closeAfterFlush = false
     var closed = false
     /// Replies held until the log is durable up to their LSN (appendfsync always), in order.

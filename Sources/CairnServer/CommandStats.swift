@@ -4,6 +4,8 @@ struct ServerStats {
     var rejectedConnections = 0
     var netInputBytes = 0
     var netOutputBytes = 0
+    var netReplInputBytes = 0
+    var netReplOutputBytes = 0
     /// Ring of (time ms, commands processed) samples for instantaneous_ops_per_sec.
     var opsSamples: [(Int64, Int)] = []
 

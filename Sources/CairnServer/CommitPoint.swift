@@ -10,6 +10,13 @@ extension Engine {
     /// recovery applies all of it or none of it.
     func commit() {
         guard !ctx.effects.isEmpty else { return }
+        if primaryLink != nil {
+            // A replica's log holds its primary's records only, at the primary's LSNs: what
+            // its clients change (an expired key read away; writes when replica-read-only
+            // is off) is not logged, and the primary's own DEL follows in the stream.
+            ctx.effects.removeAll(keepingCapacity: true)
+            return
+        }
         commit(unit: ctx.effects[...])
         ctx.effects.removeAll(keepingCapacity: true)
     }
@@ -26,6 +33,14 @@ extension Engine {
     private func commit(unit: ArraySlice<Effect>) {
         assert(loop.inEventLoop)
         persistence.log(unit)
+    }
+
+    /// Commits bytes of the replication stream that change nothing (a PING or GETACK for
+    /// the replicas) as a record of their own, and hands it to the log.
+    func commitStream(_ bytes: [UInt8]) {
+        assert(loop.inEventLoop)
+        persistence.logStream(bytes)
+        submitLog()
     }
 
     /// Queues an out-of-band message (a MONITOR line; next, pub/sub messages and keyspace

@@ -57,6 +57,18 @@ public struct ServerConfig: Sendable {
     public var rdbKeySaveDelay = 0
     /// snapshot-child-timeout: seconds a snapshot child may run before it is killed.
     public var snapshotChildTimeout = 3600
+    /// replicaof <host> <port>: the primary this server follows at start.
+    public var replicaof: (host: String, port: Int)?
+    public var masterauth = ""
+    public var masteruser = ""
+    /// replica-read-only: clients of a replica may not write.
+    public var replicaReadOnly = true
+    /// repl-ping-replica-period: seconds between the PINGs a primary sends its replicas.
+    public var replPingReplicaPeriod = 10
+    /// repl-timeout: seconds of silence after which a replication link is dropped.
+    public var replTimeout = 60
+    public var replicaAnnounceIP: String?
+    public var replicaAnnouncePort: Int?
     /// The configuration file given on the command line, if any.
     public var configFile: String?
 
@@ -202,6 +214,27 @@ enum Directives {
             }
             c.saveRules = rules
         },
+        Directive(name: "replicaof", mutable: false, get: { c in c.replicaof.map { "\($0.host) \($0.port)" } ?? "" }) { c, args in
+            try parseReplicaOf(&c, args)
+        },
+        Directive(name: "slaveof", mutable: false, get: { c in c.replicaof.map { "\($0.host) \($0.port)" } ?? "" }) { c, args in
+            try parseReplicaOf(&c, args)
+        },
+        string("masterauth", \.masterauth),
+        string("masteruser", \.masteruser),
+        boolean("replica-read-only", \.replicaReadOnly),
+        boolean("slave-read-only", \.replicaReadOnly),
+        int("repl-ping-replica-period", 1...Int(Int32.max), \.replPingReplicaPeriod),
+        int("repl-ping-slave-period", 1...Int(Int32.max), \.replPingReplicaPeriod),
+        int("repl-timeout", 1...Int(Int32.max), \.replTimeout),
+        Directive(name: "replica-announce-ip", mutable: true, get: { $0.replicaAnnounceIP ?? "" }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            c.replicaAnnounceIP = args[0].isEmpty ? nil : args[0]
+        },
+        Directive(name: "replica-announce-port", mutable: true, get: { String($0.replicaAnnouncePort ?? 0) }) { c, args in
+            guard args.count == 1, let port = Int(args[0]), (0...65535).contains(port) else { throw ConfigError("argument couldn't be parsed into an integer") }
+            c.replicaAnnouncePort = port == 0 ? nil : port
+        },
         Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             let v = args[0].lowercased()
@@ -209,6 +242,16 @@ enum Directives {
             c.enableDebugCommand = v
         },
     ]
+
+    static func parseReplicaOf(_ c: inout ServerConfig, _ args: [String]) throws {
+        guard args.count == 2 else { throw ConfigError("wrong number of arguments") }
+        if args[0].lowercased() == "no" && args[1].lowercased() == "one" {
+            c.replicaof = nil
+            return
+        }
+        guard let port = Int(args[1]), (0...65535).contains(port) else { throw ConfigError("Invalid master port") }
+        c.replicaof = (args[0], port)
+    }
 
     nonisolated(unsafe) static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 

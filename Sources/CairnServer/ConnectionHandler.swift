@@ -106,6 +106,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         engine.flush(conn)
     }
 
+    /// A replica's connection took what was queued: send it more of its stream.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let conn = connection, conn.isReplica, context.channel.isWritable, let peer = engine.replication.peer(conn) {
+            engine.replication.pump(peer)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if let conn = connection {
             conn.closed = true

@@ -53,6 +53,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     var onShutdown: (() -> Void)?
     /// Snapshots: SAVE, BGSAVE and the automatic checkpoints.
     private(set) var checkpointer: Checkpointer!
+    /// This server's replicas.
+    private(set) var replication: ReplicationSource!
+    /// This server's primary, when it is a replica.
+    var primaryLink: ReplicaLink?
 
     init(loop: EventLoop, config: ServerConfig, logger: Logger, persistence: Persistence) {
         self.loop = loop
@@ -70,7 +74,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
         table.register(SnapshotCommands.specs(self))
+        table.register(ReplicationCommands.specs(self))
         checkpointer = Checkpointer(engine: self)
+        replication = ReplicationSource(engine: self)
         ctx.admission = self
     }
 
@@ -96,6 +102,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
         if conn.isMonitor { monitors.removeAll { $0 === conn } }
+        if conn.isReplica { replication.forget(conn) }
     }
 
     // MARK: - Executing commands
@@ -187,12 +194,14 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     func logProgress(written: UInt64, durable: UInt64) {
         assert(loop.inEventLoop)
         persistence.writtenLSN = max(persistence.writtenLSN, written)
-        guard durable > persistence.durableLSN else { return }
-        persistence.durableLSN = durable
-        for (id, conn) in waiting {
-            stats.netOutputBytes += conn.release(durable: durable)
-            if conn.gated.isEmpty { waiting[id] = nil }
+        if durable > persistence.durableLSN {
+            persistence.durableLSN = durable
+            for (id, conn) in waiting {
+                stats.netOutputBytes += conn.release(durable: durable)
+                if conn.gated.isEmpty { waiting[id] = nil }
+            }
         }
+        replication.pumpAll()
     }
 
     /// The writer failed (on the loop): from now on writes are refused; replies held for
@@ -218,6 +227,11 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         ctx.out.protocolVersion = conn.session.protocolVersion
         let mark = ctx.out.buffer.writerIndex
         dispatch(conn, args, batchNowMs)
+        if conn.isReplica {
+            // A primary answers nothing to its replicas (REPLCONF ACK among others).
+            ctx.out.buffer.moveWriterIndex(to: mark)
+            return
+        }
         switch conn.replyMode {
         case .off:
             ctx.out.buffer.moveWriterIndex(to: mark)
@@ -260,8 +274,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
         // PING too, as in Redis: a health check must see that writes are refused; and an
         // EXEC whose block writes (queued before the log failed).
-        let writes = spec.isWrite || spec.fullName == "ping" || (spec.fullName == "exec" && session.transaction?.hasWrites == true)
-        if writes, let reason = persistence.failure {
+        let writesData = spec.isWrite || (spec.fullName == "exec" && session.transaction?.hasWrites == true)
+        if writesData && primaryLink != nil && config.replicaReadOnly { return "READONLY You can't write against a read only replica." }
+        let writes = writesData || spec.fullName == "ping"
+        if writes && primaryLink == nil, let reason = persistence.failure {
             return "MISCONF Errors writing to the AOF file: \(reason)"
         }
         return nil
@@ -323,7 +339,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         assert(loop.inEventLoop)
         let now = Clock.unixMilliseconds()
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
-        if !loading && persistence.failure == nil && activeExpireEnabled {
+        replication.cron(nowMs: now)
+        primaryLink?.cron(nowMs: now)
+        // A replica's keys expire by its primary's DELs, as in Redis.
+        if !loading && persistence.failure == nil && activeExpireEnabled && primaryLink == nil {
             ActiveExpiry.cycle(ctx: ctx, session: serverSession, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
             ctx.watches.applyTouches(changed: true)
             commitEach()

@@ -1,5 +1,6 @@
 import CairnCommands
 import CairnCore
+import CairnLog
 import CCairnSystem
 #if canImport(Glibc)
 import Glibc
@@ -146,7 +147,12 @@ enum InfoReport {
                      "instantaneous_ops_per_sec:\(e.stats.instantaneousOpsPerSecond)",
                      "total_net_input_bytes:\(e.stats.netInputBytes)",
                      "total_net_output_bytes:\(e.stats.netOutputBytes)",
+                     "total_net_repl_input_bytes:\(e.stats.netReplInputBytes)",
+                     "total_net_repl_output_bytes:\(e.stats.netReplOutputBytes)",
                      "rejected_connections:\(e.stats.rejectedConnections)",
+                     "sync_full:\(e.replication.fullSyncs)",
+                     "sync_partial_ok:\(e.replication.partialSyncsAccepted)",
+                     "sync_partial_err:\(e.replication.partialSyncsRefused)",
                      "expired_keys:\(s.expiredKeys)",
                      "evicted_keys:0",
                      "keyspace_hits:\(s.keyspaceHits)",
@@ -157,20 +163,7 @@ enum InfoReport {
                      "total_forks:\(e.checkpointer.totalForks)",
                      "total_error_replies:\(e.ctx.stats.errorReplies)"]
         case "replication":
-            // The log is the history replicas will read: its id and offset survive restarts.
-            let stream = e.persistence.stream
-            lines = ["# Replication",
-                     "role:master",
-                     "connected_slaves:0",
-                     "master_failover_state:no-failover",
-                     "master_replid:\(stream?.id ?? e.runId)",
-                     "master_replid2:0000000000000000000000000000000000000000",
-                     "master_repl_offset:\(stream?.offset ?? 0)",
-                     "second_repl_offset:-1",
-                     "repl_backlog_active:0",
-                     "repl_backlog_size:1048576",
-                     "repl_backlog_first_byte_offset:0",
-                     "repl_backlog_histlen:0"]
+            lines = replicationSection(e)
         case "cpu":
             var self_ = rusage()
             var children = rusage()
@@ -227,6 +220,51 @@ enum InfoReport {
         let whole = n / Int(scale)
         let frac = String(n % Int(scale))
         return "\(whole)." + String(repeating: "0", count: digits - frac.count) + frac
+    }
+
+    /// INFO replication, as Redis 7.0 lays it out for a primary and for a replica. The
+    /// log is the backlog: its id and offset survive restarts.
+    static func replicationSection(_ e: Engine) -> [String] {
+        let stream = e.persistence.stream
+        let offset = stream?.offset ?? 0
+        var lines = ["# Replication"]
+        if let link = e.primaryLink {
+            let now = Clock.unixMilliseconds()
+            lines += ["role:slave",
+                      "master_host:\(link.host)",
+                      "master_port:\(link.port)",
+                      "master_link_status:\(link.isUp ? "up" : "down")",
+                      "master_last_io_seconds_ago:\(link.isUp ? Int((now - link.lastIOMs) / 1000) : -1)",
+                      "master_sync_in_progress:\(link.state == .sync ? 1 : 0)",
+                      "slave_read_repl_offset:\(link.readOffset)",
+                      "slave_repl_offset:\(link.appliedOffset)"]
+            if !link.isUp { lines.append("master_link_down_since_seconds:\(Int((now - link.linkDownSinceMs) / 1000))") }
+            lines += ["slave_priority:100",
+                      "slave_read_only:\(e.config.replicaReadOnly ? 1 : 0)",
+                      "replica_announced:1"]
+        } else {
+            lines.append("role:master")
+        }
+        let peers = e.replication.peers
+        lines.append("connected_slaves:\(peers.count)")
+        let now = Clock.unixMilliseconds()
+        for (i, peer) in peers.enumerated() {
+            lines.append("slave\(i):ip=\(peer.ip),port=\(peer.listeningPort),state=\(peer.state.rawValue),offset=\(peer.ackOffset),lag=\((now - peer.lastAckMs) / 1000)")
+        }
+        // The backlog is the log on disk: from the first retained segment's start.
+        let first = (try? LogCursor.firstPosition(directory: e.config.dir, fs: e.persistence.fs)) ?? nil
+        let firstOffset = first.map { $0.id == stream?.id ? $0.offset : 0 } ?? offset
+        let retained = UInt64(e.persistence.writer?.liveBytes ?? 0)
+        lines += ["master_failover_state:no-failover",
+                  "master_replid:\(stream?.id ?? e.runId)",
+                  "master_replid2:0000000000000000000000000000000000000000",
+                  "master_repl_offset:\(offset)",
+                  "second_repl_offset:-1",
+                  "repl_backlog_active:1",
+                  "repl_backlog_size:\(retained)",
+                  "repl_backlog_first_byte_offset:\(firstOffset + 1)",
+                  "repl_backlog_histlen:\(offset - min(offset, firstOffset))"]
+        return lines
     }
 }
 

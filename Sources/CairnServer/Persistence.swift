@@ -16,10 +16,8 @@ final class Persistence {
     var writtenLSN: UInt64 = 0
     /// Why the log stopped, once it has: writes are refused from then on.
     private(set) var failure: String?
-    /// The database the replication stream is in after the last record; nil when a
-    /// replica could not know it (after a start; next, after a full sync), so the next
-    /// record selects its database.
-    private var streamDatabase: Int?
+    private var onProgress: (@Sendable () -> Void)?
+    private var onFailure: (@Sendable (String) -> Void)?
 
     init(fs: FileSystem, directory: String) {
         self.fs = fs
@@ -42,20 +40,55 @@ final class Persistence {
                                onProgress: onProgress, onFailure: onFailure)
         durableLSN = lastLSN
         writtenLSN = lastLSN
+        self.onProgress = onProgress
+        self.onFailure = onFailure
+    }
+
+    /// A replica's full sync: the log starts over after `snapshot` (already in place in the
+    /// snapshots directory), at the primary's LSN and position. The new manifest names the
+    /// snapshot and a new segment at once; the old segments and snapshots go after it.
+    func restart(afterSnapshot snapshot: String, lsn: UInt64, stream: ReplicationPosition, config: ServerConfig) throws {
+        guard let onProgress, let onFailure else { throw LogWriterStopped(reason: "the log is not open") }
+        writer?.close()
+        writer = nil
+        failure = nil
+        writer = try LogWriter(directory: directory, fs: fs, manifest: Manifest(snapshot: snapshot, segments: []), lastLSN: lsn,
+                               totalBytes: 0, stream: stream, segmentBytesMax: config.logSegmentSize,
+                               policy: SyncPolicy(rawValue: config.appendfsync.rawValue)!, onProgress: onProgress, onFailure: onFailure)
+        durableLSN = lsn
+        writtenLSN = lsn
+        if let manifest = try? Manifest.decode(fs.readFile(directory + "/" + Manifest.fileName)).get() {
+            DataDirectory.removeOrphans(directory: directory, manifest: manifest, fs: fs)
+        }
     }
 
     /// Stages the effects of one unit (a command, an EXEC block, one expiry) as one
     /// record, with the bytes it takes in the replication stream.
     func log(_ effects: ArraySlice<Effect>) {
-        guard let writer, failure == nil, let first = effects.first else { return }
+        guard let writer, failure == nil, !effects.isEmpty else { return }
         let payloadBytes = EffectCodec.encodedSize(effects)
-        let streamBytes = ReplicationStream.byteCount(effects, payloadBytes: payloadBytes, after: streamDatabase)
-        let flags: RecordFlags = first.database == streamDatabase ? [] : .selectsDatabase
-        streamDatabase = effects.last!.database
-        writer.append(kind: effects.count == 1 ? .command : .batch, flags: flags, streamBytes: streamBytes,
+        // Every record selects its database in the stream: a replica that starts from any
+        // record (after a full sync, a restart, a partial resync) needs no state from the
+        // records before it. 23 bytes a record on the wire, none in the log (a flag).
+        let streamBytes = ReplicationStream.byteCount(effects, payloadBytes: payloadBytes, after: nil)
+        writer.append(kind: effects.count == 1 ? .command : .batch, flags: .selectsDatabase, streamBytes: streamBytes,
                       payloadBytes: payloadBytes) {
             EffectCodec.write(effects, to: $0)
         }
+    }
+
+    /// Stages bytes of the replication stream that change nothing (a PING, a GETACK sent
+    /// to replicas) as a record, so that offsets stay continuous on disk.
+    func logStream(_ bytes: [UInt8]) {
+        guard let writer, failure == nil else { return }
+        writer.append(kind: .stream, payload: bytes)
+    }
+
+    /// Stages a record received from this server's primary, with the primary's LSN and
+    /// stream position.
+    func copy(lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
+        guard let writer, failure == nil else { throw LogWriterStopped(reason: failure ?? "the log is not open") }
+        try writer.append(at: lsn, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload)
     }
 
     /// The replication history and the offset after the last staged record (INFO

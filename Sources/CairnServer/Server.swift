@@ -100,6 +100,7 @@ public final class Server: @unchecked Sendable {
                 SnapshotChild.warmUp()
                 engine.startCron()
                 logger.notice("Ready to accept connections tcp")
+                if let primary = engine.config.replicaof { engine.follow(host: primary.host, port: primary.port) }
             }
         }
     }

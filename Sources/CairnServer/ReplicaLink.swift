@@ -1,0 +1,436 @@
+import CairnCommands
+import CairnCore
+import CairnLog
+import CairnRESP
+import CairnSnapshot
+import NIOCore
+import NIOPosix
+
+/// This server's link to its primary (`replicaof`): Redis's handshake, then a full sync
+/// (the primary's snapshot, loaded, and this server's log started over at the primary's
+/// LSN and offset) or a partial one (+CONTINUE from where this server's own log ends),
+/// then the stream. Each unit of the stream (one command, a MULTI ... EXEC block, a PING
+/// or GETACK) is applied and written to this server's log as the primary's record, with
+/// its LSN and stream offset, so a restarted replica resumes from its own log.
+/// Docs/REPLICATION.md.
+final class ReplicaLink {
+    enum State: String {
+        case connect, connecting, handshake, sync, connected
+    }
+
+    unowned let engine: Engine
+    let host: String
+    let port: Int
+    private(set) var state = State.connect
+    private var channel: Channel?
+    private var input: ByteBuffer?
+    private var handshake: [[String]] = []
+    private var decoder = RESPRequestDecoder(limits: RESPLimits())
+    private var stopped = false
+    /// The snapshot being received: its temporary file and the bytes still to come.
+    private var payload: (fd: Int32, path: String, remaining: Int)?
+    private var primaryID = ""
+    /// Bytes of the stream received and applied, at the end of the last whole unit.
+    private(set) var appliedOffset: UInt64 = 0
+    /// Bytes received so far, whole units or not (slave_read_repl_offset).
+    private(set) var readOffset: UInt64 = 0
+    private var unit = PendingUnit()
+    private(set) var lastIOMs: Int64 = 0
+    private(set) var linkDownSinceMs: Int64
+    private(set) var syncedOnce = false
+    let session = ClientSession(id: 0, nowMs: 0)
+
+    /// A unit of the stream being received: the effects of a MULTI block, or the SELECT
+    /// before a command.
+    struct PendingUnit {
+        var effects: [Effect] = []
+        var inMulti = false
+        var selects = false
+        var raw: [UInt8] = []
+    }
+
+    init(engine: Engine, host: String, port: Int) {
+        self.engine = engine
+        self.host = host
+        self.port = port
+        self.linkDownSinceMs = Clock.unixMilliseconds()
+    }
+
+    var isUp: Bool { state == .connected }
+
+    // MARK: - Connection
+
+    func connect() {
+        guard !stopped, state == .connect else { return }
+        state = .connecting
+        let loop = engine.loop
+        ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(Int64(max(1, engine.config.replTimeout))))
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(PrimaryStreamHandler(link: self)) }
+            }
+            .connect(host: host, port: port)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    if stopped { channel.close(promise: nil); return }
+                    self.channel = channel
+                    startHandshake()
+                case .failure(let error):
+                    engine.logger.warning("Error connecting to the primary \(host):\(port): \(error)")
+                    linkLost()
+                }
+            }
+    }
+
+    /// REPLICAOF NO ONE or another primary: the link closes for good.
+    func stop() {
+        stopped = true
+        channel?.close(promise: nil)
+        channel = nil
+        abandonPayload()
+    }
+
+    fileprivate func linkLost() {
+        guard !stopped else { return }
+        if state == .connected { linkDownSinceMs = Clock.unixMilliseconds() }
+        channel = nil
+        input = nil
+        decoder = RESPRequestDecoder(limits: RESPLimits())
+        unit = PendingUnit()
+        abandonPayload()
+        state = .connect
+    }
+
+    /// From the cron: reconnects a lost link, acknowledges the offset once a second,
+    /// drops a link silent for longer than repl-timeout.
+    func cron(nowMs: Int64) {
+        switch state {
+        case .connect:
+            connect()
+        case .connected:
+            sendCommand(["REPLCONF", "ACK", String(appliedOffset)])
+            if nowMs - lastIOMs > Int64(engine.config.replTimeout) * 1000 {
+                engine.logger.warning("The primary \(host):\(port) was silent for \(engine.config.replTimeout) seconds (repl-timeout): reconnecting")
+                channel?.close(promise: nil)
+            }
+        default:
+            if nowMs - lastIOMs > Int64(engine.config.replTimeout) * 1000, channel != nil {
+                engine.logger.warning("Timeout in the \(state.rawValue) stage with the primary \(host):\(port): reconnecting")
+                channel?.close(promise: nil)
+            }
+        }
+    }
+
+    private func sendCommand(_ words: [String]) {
+        guard let channel else { return }
+        var out: [UInt8] = []
+        ReplicationStream.appendCommand(words.map { Bytes($0) }, to: &out)
+        var buffer = channel.allocator.buffer(capacity: out.count)
+        buffer.writeBytes(out)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    // MARK: - Handshake
+
+    private func startHandshake() {
+        state = .handshake
+        lastIOMs = Clock.unixMilliseconds()
+        let config = engine.config
+        handshake = [["PING"]]
+        if !config.masterauth.isEmpty {
+            handshake.append(config.masteruser.isEmpty ? ["AUTH", config.masterauth] : ["AUTH", config.masteruser, config.masterauth])
+        }
+        handshake.append(["REPLCONF", "listening-port", String(config.replicaAnnouncePort ?? config.port)])
+        if let ip = config.replicaAnnounceIP { handshake.append(["REPLCONF", "ip-address", ip]) }
+        handshake.append(["REPLCONF", "capa", "psync2"])
+        // Where this server's own log ends: the primary continues from there if it can.
+        if let stream = engine.persistence.stream, stream.offset > 0 || syncedOnce {
+            handshake.append(["PSYNC", stream.id, String(stream.offset + 1)])
+        } else {
+            handshake.append(["PSYNC", "?", "-1"])
+        }
+        sendCommand(handshake[0])
+    }
+
+    /// One reply line of the handshake.
+    private func handshakeReply(_ line: String) {
+        let step = handshake.removeFirst()
+        let command = step[0]
+        if command == "PSYNC" {
+            psyncReply(line)
+            return
+        }
+        if line.hasPrefix("-") {
+            // Redis's own rules: PING may answer NOAUTH when a password is set; a REPLCONF
+            // error is not fatal; anything else ends the attempt.
+            let tolerated = (command == "PING" && line.hasPrefix("-NOAUTH")) || command == "REPLCONF"
+            if !tolerated {
+                engine.logger.warning("The primary \(host):\(port) refused \(command): \(line.dropFirst())")
+                channel?.close(promise: nil)
+                return
+            }
+        }
+        sendCommand(handshake[0])
+    }
+
+    private func psyncReply(_ line: String) {
+        let words = line.split(separator: " ").map(String.init)
+        if words.first == "+FULLRESYNC", words.count == 3, let offset = UInt64(words[2]) {
+            primaryID = words[1]
+            appliedOffset = offset
+            readOffset = offset
+            state = .sync
+            engine.logger.notice("Full resynchronization from the primary \(host):\(port): \(primaryID) at offset \(offset)")
+        } else if words.first == "+CONTINUE" {
+            let stream = engine.persistence.stream
+            appliedOffset = stream?.offset ?? 0
+            readOffset = appliedOffset
+            if words.count == 2, words[1] != stream?.id {
+                // The primary's history has a new id (it was promoted): ours follows it.
+                engine.persistence.writer?.startHistory(ReplicationPosition(id: words[1], offset: appliedOffset))
+            }
+            primaryID = words.count == 2 ? words[1] : (stream?.id ?? "")
+            becomeConnected()
+            engine.logger.notice("Partial resynchronization with the primary \(host):\(port) accepted: continuing from offset \(appliedOffset)")
+        } else {
+            engine.logger.warning("Unexpected reply to PSYNC from the primary \(host):\(port): \(line)")
+            channel?.close(promise: nil)
+        }
+    }
+
+    private func becomeConnected() {
+        state = .connected
+        syncedOnce = true
+        lastIOMs = Clock.unixMilliseconds()
+        sendCommand(["REPLCONF", "ACK", String(appliedOffset)])
+    }
+
+    // MARK: - Input
+
+    fileprivate func received(_ data: inout ByteBuffer) {
+        lastIOMs = Clock.unixMilliseconds()
+        engine.stats.netReplInputBytes += data.readableBytes
+        if input == nil { input = data } else { input!.writeBuffer(&data) }
+        do {
+            while var buffer = input, buffer.readableBytes > 0 {
+                let before = buffer.readableBytes
+                switch state {
+                case .handshake:
+                    guard let line = buffer.readLine() else { return }
+                    input = buffer
+                    handshakeReply(line)
+                case .sync:
+                    try receivePayload(&buffer)
+                    input = buffer
+                case .connected:
+                    try receiveStream(&buffer)
+                    input = buffer
+                default:
+                    input = nil
+                    return
+                }
+                if buffer.readableBytes == before { return }
+            }
+        } catch {
+            engine.logger.warning("Replication link to \(host):\(port) failed: \(error)")
+            channel?.close(promise: nil)
+        }
+        engine.submitLog()
+    }
+
+    /// `$<size>\r\n` then the snapshot's bytes, written to a temporary file as they come.
+    private func receivePayload(_ buffer: inout ByteBuffer) throws {
+        let fs = engine.persistence.fs
+        if payload == nil {
+            // Newlines are the primary's keep-alives while its checkpoint runs.
+            while buffer.readableBytesView.first == UInt8(ascii: "\n") { buffer.moveReaderIndex(forwardBy: 1) }
+            guard let line = buffer.readLine() else { return }
+            guard line.hasPrefix("$"), let size = Int(line.dropFirst()), size >= 0 else {
+                throw ReplicationLinkError("bad snapshot header from the primary: \(line.prefix(64))")
+            }
+            let directory = engine.checkpointer.snapshotDirectory
+            try fs.makeDirectory(directory)
+            let path = directory + "/from-primary.snap.tmp"
+            try? fs.remove(path)
+            payload = (try fs.openForWriting(path, create: true), path, size)
+            engine.logger.notice("Receiving \(size) bytes of snapshot from the primary")
+        }
+        guard var p = payload else { return }
+        let n = min(p.remaining, buffer.readableBytes)
+        if n > 0 {
+            try buffer.readWithUnsafeReadableBytes { raw in
+                try fs.write(p.fd, UnsafeRawBufferPointer(rebasing: raw[0..<n]), path: p.path)
+                return n
+            }
+            p.remaining -= n
+            payload = p
+        }
+        if p.remaining == 0 { try installSnapshot(p.fd, p.path) }
+    }
+
+    private func abandonPayload() {
+        guard let p = payload else { return }
+        engine.persistence.fs.close(p.fd)
+        try? engine.persistence.fs.remove(p.path)
+        payload = nil
+    }
+
+    /// The whole snapshot is here: verified, put in place, loaded; the log starts over
+    /// after it with the primary's history.
+    private func installSnapshot(_ fd: Int32, _ temp: String) throws {
+        let fs = engine.persistence.fs
+        try fs.sync(fd, path: temp)
+        fs.close(fd)
+        payload = nil
+        let mapped = try fs.mapFile(temp)
+        let reader = try SnapshotReader(path: temp, bytes: mapped.bytes, owner: mapped)
+        let lsn = reader.header.lsn
+        let name = SnapshotFormat.fileName(lsn: lsn)
+        let directory = engine.checkpointer.snapshotDirectory
+        try fs.rename(temp, directory + "/" + name)
+        try fs.syncDirectory(directory)
+        engine.checkpointer.killChild()
+        try engine.persistence.restart(afterSnapshot: name, lsn: lsn,
+                                       stream: ReplicationPosition(id: primaryID, offset: appliedOffset), config: engine.config)
+        engine.keyspace.flushAll()
+        _ = try reader.load(into: engine.keyspace, limits: engine.collectionLimits)
+        engine.checkpointer.currentSnapshot = (name, lsn)
+        engine.checkpointer.currentSnapshotBytes = reader.fileBytes
+        engine.ctx.dirty = 0
+        engine.logger.notice("Loaded the primary's snapshot: \(reader.keysRead) keys at LSN \(lsn); streaming from offset \(appliedOffset)")
+        becomeConnected()
+    }
+
+    /// Commands of the stream, applied a unit at a time.
+    private func receiveStream(_ buffer: inout ByteBuffer) throws {
+        while true {
+            let before = buffer.readableBytes
+            let start = buffer.readerIndex
+            let args = try decoder.decode(buffer: &buffer)
+            // The decoder takes the bytes of a command as they come, whole or not: every
+            // byte it took counts, when it took it.
+            let consumed = before - buffer.readableBytes
+            readOffset += UInt64(consumed)
+            unit.raw += buffer.getBytes(at: start, length: consumed) ?? []
+            guard let args else { return }
+            try apply(args)
+        }
+    }
+
+    private func apply(_ args: [Bytes]) throws {
+        let name = args[0].lowercased
+        switch name.string {
+        case "select":
+            guard args.count == 2, let db = Int(args[1].string), db >= 0, db < engine.keyspace.databaseCount else {
+                throw ReplicationLinkError("bad SELECT in the stream")
+            }
+            session.databaseIndex = db
+            if unit.effects.isEmpty { unit.selects = true }
+        case "multi":
+            unit.inMulti = true
+        case "exec":
+            unit.inMulti = false
+            try commitUnit()
+        case "ping":
+            if !unit.inMulti { try commitStreamUnit() }
+        case "replconf":
+            // REPLCONF GETACK *: answered with the offset after it.
+            try commitStreamUnit()
+            sendCommand(["REPLCONF", "ACK", String(appliedOffset)])
+        default:
+            unit.effects.append(Effect(database: session.databaseIndex, arguments: args))
+            if !unit.inMulti { try commitUnit() }
+        }
+    }
+
+    /// A unit of effects: applied, then written to the log as the primary's record.
+    private func commitUnit() throws {
+        let effects = unit.effects
+        let flags: RecordFlags = unit.selects ? .selectsDatabase : []
+        unit = PendingUnit()
+        appliedOffset = readOffset
+        guard !effects.isEmpty else { return }
+        for effect in effects {
+            if let error = engine.replay(effect, session: session) {
+                engine.logger.warning("A command from the primary failed here: \(effect.arguments.map(\.string).joined(separator: " ").prefix(200)): \(error)")
+            }
+        }
+        try engine.persistence.copy(lsn: engine.persistence.lastAppliedLSN + 1, streamEnd: appliedOffset,
+                                    kind: effects.count == 1 ? .command : .batch, flags: flags,
+                                    payload: EffectCodec.encode(effects[...]))
+    }
+
+    /// A PING or GETACK: no effect, but its bytes are a record, as on the primary.
+    private func commitStreamUnit() throws {
+        let raw = unit.raw
+        unit = PendingUnit()
+        appliedOffset = readOffset
+        try engine.persistence.copy(lsn: engine.persistence.lastAppliedLSN + 1, streamEnd: appliedOffset, kind: .stream, flags: [],
+                                    payload: raw)
+    }
+}
+
+struct ReplicationLinkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The channel to the primary: hands what arrives to the link, on the engine's loop.
+final class PrimaryStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let link: ReplicaLink
+
+    init(link: ReplicaLink) { self.link = link }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        link.received(&buffer)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        link.engine.logger.notice("Connection with the primary \(link.host):\(link.port) lost")
+        link.linkLost()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+extension ByteBuffer {
+    /// A line ended by CRLF (without it), consumed; nil until one is whole.
+    mutating func readLine() -> String? {
+        guard let end = readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let length = end - readerIndex
+        guard var line = readString(length: length) else { return nil }
+        moveReaderIndex(forwardBy: 1)
+        if line.hasSuffix("\r") { line.removeLast() }
+        return line
+    }
+}
+
+extension Engine {
+    /// REPLICAOF host port (or `replicaof` in the configuration): this server follows
+    /// that primary from now on.
+    func follow(host: String, port: Int) {
+        primaryLink?.stop()
+        let link = ReplicaLink(engine: self, host: host, port: port)
+        primaryLink = link
+        logger.notice("Connecting to the primary \(host):\(port)")
+        link.connect()
+    }
+
+    /// REPLICAOF NO ONE: this server takes writes from now on, in a new history that
+    /// continues its primary's at the same offset, so the primary's other replicas can
+    /// continue from here (they find their offset in this server's log).
+    func promote() {
+        primaryLink?.stop()
+        primaryLink = nil
+        if let stream = persistence.stream {
+            persistence.writer?.startHistory(ReplicationPosition(id: ReplicationPosition.randomID(), offset: stream.offset))
+        }
+        logger.notice("Promoted: this server is a primary now (new replication id, offset \(persistence.stream?.offset ?? 0))")
+    }
+}

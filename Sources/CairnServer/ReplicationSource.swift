@@ -1,0 +1,305 @@
+import CairnCommands
+import CairnCore
+import CairnLog
+import CairnSnapshot
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A replica attached to this server, as this server (its primary) sees it.
+final class ReplicaPeer {
+    enum State: String {
+        /// Waiting for a checkpoint to send (INFO's wait_bgsave).
+        case waitingForSnapshot = "wait_bgsave"
+        /// Sending the snapshot (send_bulk).
+        case sendingSnapshot = "send_bulk"
+        /// Streaming records (online).
+        case online
+    }
+
+    let conn: ClientConnection
+    var state: State = .waitingForSnapshot
+    /// SYNC rather than PSYNC: no +FULLRESYNC line before the snapshot.
+    var legacySync = false
+    var listeningPort: Int
+    var announcedIP: String?
+    /// Where the stream to this replica stands in the log on disk.
+    var cursor: LogCursor?
+    /// Keeps the segments the cursor still has to read through checkpoints.
+    var pin: LogPin?
+    var ackOffset: UInt64 = 0
+    var lastAckMs: Int64
+    var snapshot: (fd: Int32, path: String, size: Int, sent: Int)?
+
+    init(conn: ClientConnection, listeningPort: Int, announcedIP: String?, nowMs: Int64) {
+        self.conn = conn
+        self.listeningPort = listeningPort
+        self.announcedIP = announcedIP
+        self.lastAckMs = nowMs
+    }
+
+    var ip: String { announcedIP ?? String(conn.address.split(separator: ":").dropLast().joined(separator: ":")) }
+}
+
+/// The primary's side of replication: PSYNC answered from the log on disk (+CONTINUE from
+/// any offset a retained segment holds, +FULLRESYNC with a checkpoint's snapshot
+/// otherwise), records streamed to each replica from its own cursor once they are on disk
+/// (durable under `always`, written otherwise), PINGs and GETACKs logged as `stream`
+/// records so offsets are the same on every server, acknowledgements and WAIT.
+/// Docs/REPLICATION.md.
+final class ReplicationSource {
+    unowned let engine: Engine
+    private(set) var peers: [ReplicaPeer] = []
+    /// Clients in WAIT, served as acknowledgements arrive.
+    private var waiters: [ClientConnection] = []
+    private var ackRequested = false
+    private var lastPingMs: Int64 = 0
+    var fullSyncs = 0
+    var partialSyncsAccepted = 0
+    var partialSyncsRefused = 0
+    /// Bytes read from a snapshot file per write while sending it.
+    static let snapshotChunkBytes = 256 * 1024
+    /// Stream bytes handed to a replica's channel per round before its writability is checked.
+    static let streamRoundBytes = 256 * 1024
+
+    init(engine: Engine) { self.engine = engine }
+
+    func peer(_ conn: ClientConnection) -> ReplicaPeer? { peers.first { $0.conn === conn } }
+
+    // MARK: - Synchronization
+
+    /// PSYNC (or SYNC): continues from `offset` when the log on disk holds it in history
+    /// `replid`, else starts a full sync. Nothing is written in the command's reply: every
+    /// byte to the replica from here on goes through the peer, in order.
+    func synchronize(_ conn: ClientConnection, replid: String, offset: Int64, legacy: Bool) {
+        let peer = ReplicaPeer(conn: conn, listeningPort: conn.replicaListeningPort, announcedIP: conn.replicaAnnouncedIP,
+                               nowMs: Clock.unixMilliseconds())
+        peer.legacySync = legacy
+        conn.isReplica = true
+        peers.append(peer)
+        let fs = engine.persistence.fs
+        // Any history this log holds the offset of: ours, or the one before a promotion
+        // (PSYNC2), whose records up to there are the same.
+        if !legacy, replid != "?", offset > 0, let stream = engine.persistence.stream,
+           let cursor = try? LogCursor.find(directory: engine.config.dir, fs: fs, id: replid, offset: UInt64(offset - 1)) {
+            partialSyncsAccepted += 1
+            start(peer, at: cursor)
+            send(peer, "+CONTINUE \(stream.id)\r\n")
+            engine.logger.notice("Replica \(peer.ip):\(peer.listeningPort) asks for synchronization: partial resynchronization accepted, sending the log from offset \(offset)")
+            pump(peer)
+            return
+        }
+        if replid != "?" { partialSyncsRefused += 1 }
+        engine.logger.notice("Replica \(peer.ip):\(peer.listeningPort) asks for synchronization: full resynchronization (\(replid) \(offset) is not in the log on disk)")
+        if !engine.checkpointer.inProgress {
+            do {
+                try engine.checkpointer.startBackground()
+            } catch {
+                engine.logger.warning("Full resynchronization of \(peer.ip):\(peer.listeningPort) failed to start: \(error)")
+                drop(peer, why: "no checkpoint for its full sync")
+            }
+        }
+    }
+
+    /// A checkpoint finished: the replicas waiting for one get its snapshot, then the log
+    /// after it.
+    func snapshotReady(name: String, lsn: UInt64) {
+        for peer in peers where peer.state == .waitingForSnapshot {
+            let path = engine.checkpointer.snapshotDirectory + "/" + name
+            let fs = engine.persistence.fs
+            guard let cursor = try? LogCursor.find(directory: engine.config.dir, fs: fs, afterLSN: lsn),
+                  let fd = try? fs.openForReading(path), let size = try? fs.fileSize(path),
+                  let id = engine.persistence.stream?.id else {
+                drop(peer, why: "its snapshot or the log after it could not be opened")
+                continue
+            }
+            fullSyncs += 1
+            start(peer, at: cursor)
+            peer.state = .sendingSnapshot
+            peer.snapshot = (fd, path, size, 0)
+            if !peer.legacySync { send(peer, "+FULLRESYNC \(id) \(cursor.streamOffset)\r\n") }
+            send(peer, "$\(size)\r\n")
+            engine.logger.notice("Starting the full sync of \(peer.ip):\(peer.listeningPort): snapshot \(name) (LSN \(lsn), \(size) bytes), then the log from offset \(cursor.streamOffset)")
+            pump(peer)
+        }
+    }
+
+    func snapshotFailed(_ why: String) {
+        for peer in peers where peer.state == .waitingForSnapshot { drop(peer, why: "the checkpoint for its full sync failed: \(why)") }
+    }
+
+    private func start(_ peer: ReplicaPeer, at cursor: LogCursor) {
+        peer.cursor = cursor
+        peer.ackOffset = cursor.streamOffset
+        peer.pin = engine.persistence.writer?.pin(from: cursor.lastLSN + 1)
+        peer.state = .online
+    }
+
+    // MARK: - Streaming
+
+    /// Records a replica may have: on disk for certain (durable with `always`, so a
+    /// replica never holds what its primary could lose; written otherwise).
+    private var shippableLSN: UInt64 {
+        engine.config.appendfsync == .always ? engine.persistence.durableLSN : engine.persistence.writtenLSN
+    }
+
+    /// Sends each replica what it can take now.
+    func pumpAll() {
+        for peer in peers where peer.state != .waitingForSnapshot { pump(peer) }
+    }
+
+    /// Sends a replica the rest of its snapshot and the records after it, while its
+    /// connection takes them (the rest when it becomes writable again, or when more
+    /// records are on disk).
+    func pump(_ peer: ReplicaPeer) {
+        let channel = peer.conn.channel
+        while channel.isActive && channel.isWritable {
+            switch peer.state {
+            case .waitingForSnapshot:
+                return
+            case .sendingSnapshot:
+                if !sendSnapshotChunk(peer) { return }
+            case .online:
+                if !sendRecords(peer) { return }
+            }
+        }
+    }
+
+    /// The next chunk of the snapshot; true while there is more to send.
+    private func sendSnapshotChunk(_ peer: ReplicaPeer) -> Bool {
+        guard let s = peer.snapshot else { return false }
+        let fs = engine.persistence.fs
+        let n = min(ReplicationSource.snapshotChunkBytes, s.size - s.sent)
+        var buffer = peer.conn.channel.allocator.buffer(capacity: n)
+        do {
+            let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { raw in
+                try fs.read(s.fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<n]), at: s.sent, path: s.path)
+            }
+            guard got > 0 || n == 0 else { throw FileSystemError("read", s.path, EIO) }
+            peer.snapshot!.sent += got
+        } catch {
+            drop(peer, why: "reading its snapshot: \(error)")
+            return false
+        }
+        write(peer, buffer)
+        if peer.snapshot!.sent >= s.size {
+            fs.close(s.fd)
+            peer.snapshot = nil
+            peer.state = .online
+            engine.logger.notice("Synchronization with replica \(peer.ip):\(peer.listeningPort) succeeded")
+        }
+        return true
+    }
+
+    /// The next records on disk, as stream bytes; true while there may be more.
+    private func sendRecords(_ peer: ReplicaPeer) -> Bool {
+        guard let cursor = peer.cursor else { return false }
+        let limit = shippableLSN
+        var out: [UInt8] = []
+        do {
+            while out.count < ReplicationSource.streamRoundBytes {
+                let before = cursor.streamOffset
+                guard let record = try cursor.next(through: limit) else { break }
+                let start = out.count
+                try ReplicationFeed.append(record, to: &out)
+                // Offsets are the contract with the replica: a record must be exactly the
+                // bytes its stream offsets say.
+                guard UInt64(out.count - start) == record.streamEnd - before else {
+                    throw ReplicationFeed.Mismatch(lsn: record.lsn, expected: record.streamEnd - before, actual: out.count - start)
+                }
+            }
+        } catch {
+            engine.logger.warning("Replication stream to \(peer.ip):\(peer.listeningPort) stopped: \(error)")
+            drop(peer, why: "its stream could not be read from the log")
+            return false
+        }
+        if out.isEmpty { return false }
+        engine.persistence.writer?.move(peer.pin!, to: cursor.lastLSN + 1)
+        var buffer = peer.conn.channel.allocator.buffer(capacity: out.count)
+        buffer.writeBytes(out)
+        write(peer, buffer)
+        return true
+    }
+
+    private func send(_ peer: ReplicaPeer, _ text: String) {
+        var buffer = peer.conn.channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        write(peer, buffer)
+    }
+
+    private func write(_ peer: ReplicaPeer, _ buffer: ByteBuffer) {
+        engine.stats.netReplOutputBytes += buffer.readableBytes
+        peer.conn.channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    private func drop(_ peer: ReplicaPeer, why: String) {
+        engine.logger.warning("Dropping replica \(peer.ip):\(peer.listeningPort): \(why)")
+        peer.conn.closeAfterFlush = true
+        _ = peer.conn.flush()
+        forget(peer.conn)
+    }
+
+    /// The connection is gone (or dropped): its pin and snapshot go with it.
+    func forget(_ conn: ClientConnection) {
+        guard let i = peers.firstIndex(where: { $0.conn === conn }) else { return }
+        let peer = peers.remove(at: i)
+        if let pin = peer.pin { engine.persistence.writer?.unpin(pin) }
+        if let s = peer.snapshot { engine.persistence.fs.close(s.fd) }
+    }
+
+    // MARK: - Acknowledgements, WAIT, PING
+
+    /// REPLCONF ACK from a replica.
+    func acknowledged(_ conn: ClientConnection, offset: UInt64) {
+        guard let peer = peer(conn) else { return }
+        peer.ackOffset = max(peer.ackOffset, offset)
+        peer.lastAckMs = Clock.unixMilliseconds()
+        serveWaiters()
+    }
+
+    /// How many replicas acknowledged the stream up to `offset`.
+    func acknowledgements(reaching offset: UInt64) -> Int {
+        peers.reduce(0) { $0 + ($1.state == .online && $1.ackOffset >= offset ? 1 : 0) }
+    }
+
+    /// A client was parked in WAIT: replicas are asked for their offsets.
+    func waiting(_ conn: ClientConnection) {
+        waiters.append(conn)
+        requestAcknowledgements()
+    }
+
+    private func serveWaiters() {
+        waiters.removeAll { conn in
+            guard let blocked = conn.blocked, case .replicaAcks(let offset, let wanted) = blocked.request.awaited else { return true }
+            let count = acknowledgements(reaching: offset)
+            guard count >= wanted else { return false }
+            engine.finishBlocked(conn) { w in w.integer(count) }
+            return true
+        }
+    }
+
+    /// REPLCONF GETACK * to every replica, once per loop turn however many ask.
+    func requestAcknowledgements() {
+        guard !ackRequested, !peers.isEmpty else { return }
+        ackRequested = true
+        engine.loop.execute { [self] in
+            ackRequested = false
+            engine.commitStream(ReplicationFeed.getAck)
+        }
+    }
+
+    /// From the cron: a PING every repl-ping-replica-period, replicas silent for longer
+    /// than repl-timeout dropped.
+    func cron(nowMs: Int64) {
+        guard !peers.isEmpty else { return }
+        if nowMs - lastPingMs >= Int64(engine.config.replPingReplicaPeriod) * 1000 {
+            lastPingMs = nowMs
+            engine.commitStream(ReplicationFeed.ping)
+        }
+        let timeout = Int64(engine.config.replTimeout) * 1000
+        for peer in peers where peer.state == .online && nowMs - peer.lastAckMs > timeout {
+            drop(peer, why: "no acknowledgement for \(engine.config.replTimeout) seconds (repl-timeout)")
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// Replicas over Redis's protocol, with real servers and sockets: full sync, the stream,
+/// partial resynchronization from the log on disk after either side was killed,
+/// read-only replicas, WAIT, promotion with a second replica following, redis-cli.
+final class ReplicationTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-repl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
+
+    func start(_ name: String, port: Int, _ arguments: [String] = []) throws -> ServerProcess {
+        try ServerProcess.cairn(directory: scratch.appendingPathComponent(name), port: port,
+                                ["--enable-debug-command", "yes"] + arguments)
+    }
+
+    /// Polls until `condition` holds (10 s at most); fails the test otherwise.
+    func eventually(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ condition: () throws -> Bool) {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? condition()) == true { return }
+            usleep(20_000)
+        }
+        XCTFail("never happened: \(what)", file: file, line: line)
+    }
+
+    func digest(_ c: RESPClient) throws -> String { try c.call("DEBUG", "DIGEST").string ?? "" }
+
+    func inSync(_ primary: RESPClient, _ replica: RESPClient) throws -> Bool {
+        try primary.infoField("master_repl_offset") == replica.infoField("slave_repl_offset") && digest(primary) == digest(replica)
+    }
+
+    func write(_ c: RESPClient, _ range: Range<Int>) throws {
+        for i in range {
+            try c.call("SELECT", String(i % 3))
+            try c.call("SET", "k\(i)", "v\(i)")
+            try c.call("RPUSH", "list", "e\(i)")
+            if i % 10 == 0 {
+                try c.call("MULTI")
+                try c.call("INCR", "counter")
+                try c.call("HSET", "h", "f\(i)", "x")
+                try c.call("EXEC")
+            }
+        }
+        try c.call("SELECT", "0")
+    }
+
+    func testFullSyncStreamAndPartialResyncAfterEitherSideIsKilled() throws {
+        let primaryPort = freePort(), replicaPort = freePort()
+        var primary = try start("primary", port: primaryPort)
+        var p = try primary.client()
+        try write(p, 0..<50)
+        var replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+        var r = try replica.client()
+        eventually("the replica is in sync after its full sync") { try inSync(p, r) }
+        XCTAssertEqual(try p.infoField("sync_full"), "1")
+        try write(p, 50..<100)
+        eventually("the stream reaches the replica") { try inSync(p, r) }
+        try r.call("SELECT", "2")
+        XCTAssertEqual(try r.call("GET", "k98").string, "v98", "records of every database, in their database")
+
+        // The replica is killed; the primary goes on; the replica restarts from its own log.
+        replica.stop()
+        try write(p, 100..<150)
+        replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+        r = try replica.client()
+        eventually("the restarted replica catches up") { try inSync(p, r) }
+        XCTAssertEqual(try p.infoField("sync_full"), "1", "no second full sync")
+        XCTAssertEqual(try p.infoField("sync_partial_ok"), "1")
+
+        // The primary is killed and restarted: its history is on disk, so the replica
+        // continues from it.
+        primary.stop()
+        eventually("the replica sees its link down") { try r.infoField("master_link_status") == "down" }
+        primary = try start("primary", port: primaryPort)
+        p = try primary.client()
+        try write(p, 150..<200)
+        eventually("the replica continues from the restarted primary") { try inSync(p, r) }
+        XCTAssertEqual(try p.infoField("sync_full"), "0")
+        XCTAssertEqual(try p.infoField("sync_partial_ok"), "1")
+        replica.stop()
+        primary.stop()
+    }
+
+    func testReadOnlyReplicaWaitAndRole() throws {
+        let primaryPort = freePort(), replicaPort = freePort()
+        let primary = try start("primary", port: primaryPort)
+        defer { primary.stop() }
+        let p = try primary.client()
+        XCTAssertEqual(try p.call("WAIT", "0", "0"), .integer(0))
+        try p.call("SET", "a", "1")
+        let replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+        defer { replica.stop() }
+        let r = try replica.client()
+        eventually("in sync") { try inSync(p, r) }
+        XCTAssertEqual(try r.call("SET", "b", "2"), .error("READONLY You can't write against a read only replica."))
+        XCTAssertEqual(try r.call("GET", "a").string, "1", "reads are served")
+        guard case .error(let waitError) = try r.call("WAIT", "1", "0") else { return XCTFail("WAIT on a replica") }
+        XCTAssertTrue(waitError.hasPrefix("ERR WAIT cannot be used with replica instances"), waitError)
+        try p.call("SET", "b", "2")
+        XCTAssertEqual(try p.call("WAIT", "1", "5000"), .integer(1), "acknowledged by the replica")
+        let started = Date()
+        XCTAssertEqual(try p.call("WAIT", "2", "300"), .integer(1), "one replica when two were asked for, at the timeout")
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.25)
+        guard case .array(let role) = try p.call("ROLE") else { return XCTFail("ROLE") }
+        XCTAssertEqual(role.first?.string, "master")
+        XCTAssertEqual(role.count, 3)
+        guard case .array(let replicaRole) = try r.call("ROLE") else { return XCTFail("ROLE") }
+        XCTAssertEqual(replicaRole.prefix(4).map(\.description), ["\"slave\"", "\"127.0.0.1\"", ":\(primaryPort)", "\"connected\""])
+        let info = try p.call("INFO", "replication").string!
+        XCTAssertTrue(info.contains("connected_slaves:1") && info.contains("slave0:ip=127.0.0.1,port=\(replicaPort),state=online"), info)
+    }
+
+    /// Three servers: A with replicas B and C. B is promoted; C follows B and continues
+    /// from B's log without a full sync (B's log holds A's history up to the promotion).
+    func testPromotionLetsTheOtherReplicaContinue() throws {
+        let portA = freePort(), portB = freePort(), portC = freePort()
+        let a = try start("a", port: portA)
+        let b = try start("b", port: portB, ["--replicaof", "127.0.0.1", "\(portA)"])
+        let c = try start("c", port: portC, ["--replicaof", "127.0.0.1", "\(portA)"])
+        defer { a.stop(); b.stop(); c.stop() }
+        let ca = try a.client(), cb = try b.client(), cc = try c.client()
+        try write(ca, 0..<40)
+        eventually("both replicas in sync") { try inSync(ca, cb) && inSync(ca, cc) }
+        a.stop()
+        XCTAssertEqual(try cb.call("REPLICAOF", "NO", "ONE"), .simple("OK"))
+        XCTAssertEqual(try cb.infoField("role"), "master")
+        XCTAssertEqual(try cc.call("REPLICAOF", "127.0.0.1", "\(portB)"), .simple("OK"))
+        try write(cb, 40..<80)
+        eventually("C follows B") { try inSync(cb, cc) }
+        XCTAssertEqual(try cb.infoField("sync_full"), "0", "C continued from B's log")
+        XCTAssertEqual(try cb.infoField("sync_partial_ok"), "1")
+        XCTAssertEqual(try cc.infoField("master_replid"), try cb.infoField("master_replid"), "C took B's new history")
+    }
+
+    /// redis-cli --replica shows the stream a Cairn primary sends.
+    func testRedisCliReplicaShowsTheStream() throws {
+        let port = freePort()
+        let primary = try start("primary", port: port)
+        defer { primary.stop() }
+        let p = try primary.client()
+        try p.call("SET", "before", "1")
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        cli.arguments = ["-p", "\(port)", "--replica"]
+        let out = Pipe()
+        cli.standardOutput = out
+        cli.standardError = out
+        try cli.run()
+        defer { if cli.isRunning { cli.terminate() } }
+        eventually("redis-cli attached") { try p.infoField("connected_slaves") == "1" }
+        eventually("its full sync done") { try p.call("INFO", "replication").string!.contains("state=online") }
+        try p.call("SET", "seen", "by-cli")
+        try p.call("LPUSH", "queue", "job")
+        usleep(500_000)
+        cli.terminate()
+        cli.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(text.contains("SYNC done. Logging commands from master."), text)
+        XCTAssertTrue(text.contains("\"set\",\"seen\",\"by-cli\"") || text.contains("\"SET\",\"seen\",\"by-cli\""), text)
+        XCTAssertTrue(text.contains("\"queue\",\"job\""), text)
+    }
+}
