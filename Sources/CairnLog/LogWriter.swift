@@ -58,6 +58,7 @@ public final class LogWriter: @unchecked Sendable {
     private var policyValue: SyncPolicy
     private var failure: String?
     private var pins: [Int: UInt64] = [:]
+    private var retainedBytesValue = 0
     private var nextPinID = 0
     /// An announcement of progress is on its way to the engine (see `takeProgress`).
     private var progressAnnounced = false
@@ -250,6 +251,13 @@ public final class LogWriter: @unchecked Sendable {
     public func move(_ pin: LogPin, to lsn: UInt64) { lock.withLock { if pins[pin.id] != nil { pins[pin.id] = lsn } } }
 
     public func unpin(_ pin: LogPin) { lock.withLock { pins[pin.id] = nil } }
+
+    /// Bytes of log a checkpoint keeps beyond what its snapshot needs, newest first (whole
+    /// segments; repl-backlog-size): a replica away for a while resumes from them.
+    public var retainedBytes: Int {
+        get { lock.withLock { retainedBytesValue } }
+        set { lock.withLock { retainedBytesValue = newValue } }
+    }
 
     /// The lowest pinned LSN, if any.
     public var lowestPin: UInt64? { lock.withLock { pins.values.min() } }
@@ -458,6 +466,14 @@ public final class LogWriter: @unchecked Sendable {
             for (i, name) in manifest.segments.enumerated() {
                 let next = i + 1 < manifest.segments.count ? Segment.firstLSN(fileName: manifest.segments[i + 1]) : nil
                 if let next, next <= keepFrom { dropped.append(name) } else { kept.append(name) }
+            }
+            // The newest of the droppable segments stay, up to the retention in bytes.
+            var budget = retainedBytes
+            while let last = dropped.last {
+                let size = (try? fs.fileSize(logDirectory + "/" + last)) ?? 0
+                guard size <= budget else { break }
+                budget -= size
+                kept.insert(dropped.removeLast(), at: 0)
             }
             let previous = manifest.snapshot
             let updated = Manifest(snapshot: snapshot, segments: kept)

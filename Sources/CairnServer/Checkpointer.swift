@@ -54,6 +54,9 @@ final class Checkpointer: @unchecked Sendable {
     var currentSnapshot: (name: String, lsn: UInt64)?
     /// Its size on disk: the log-size trigger scales with it (auto-checkpoint-percentage).
     var currentSnapshotBytes = 0
+    /// Bytes of live log right after the last checkpoint: segments kept for replicas
+    /// (repl-backlog-size, pins) do not count towards the next one.
+    var liveBytesAfterCheckpoint = 0
     var keysLoaded = 0
     /// DEBUG CHECKPOINT-CRASH: end the process (as a crash would) right after this step of
     /// the next background checkpoint: "child" (its snapshot is in place, the manifest
@@ -235,6 +238,7 @@ final class Checkpointer: @unchecked Sendable {
         saves += 1
         currentSnapshot = (name, lsn)
         currentSnapshotBytes = bytes
+        liveBytesAfterCheckpoint = engine.persistence.writer?.liveBytes ?? 0
         engine.ctx.dirty -= dirtyAtStart
         engine.lastSaveUnixSeconds = Clock.unixMilliseconds() / 1000
         if !deleted.isEmpty {
@@ -295,8 +299,8 @@ final class Checkpointer: @unchecked Sendable {
         // otherwise a big keyspace under steady writes would checkpoint back to back.
         let logLimit = max(config.autoCheckpointLogSize, currentSnapshotBytes / 100 * config.autoCheckpointPercentage)
         if config.autoCheckpointLogSize > 0, let writer = engine.persistence.writer,
-           writer.liveBytes > logLimit, engine.persistence.lastAppliedLSN > (currentSnapshot?.lsn ?? 0) {
-            reason = "the log since the last snapshot is \(writer.liveBytes) bytes (auto-checkpoint-log-size \(config.autoCheckpointLogSize), "
+           writer.liveBytes - liveBytesAfterCheckpoint > logLimit, engine.persistence.lastAppliedLSN > (currentSnapshot?.lsn ?? 0) {
+            reason = "the log since the last snapshot is \(writer.liveBytes - liveBytesAfterCheckpoint) bytes (auto-checkpoint-log-size \(config.autoCheckpointLogSize), "
                 + "auto-checkpoint-percentage \(config.autoCheckpointPercentage) of the \(currentSnapshotBytes)-byte snapshot)"
         } else {
             let sinceSave = nowMs / 1000 - engine.lastSaveUnixSeconds

@@ -67,6 +67,16 @@ public struct ServerConfig: Sendable {
     public var replPingReplicaPeriod = 10
     /// repl-timeout: seconds of silence after which a replication link is dropped.
     public var replTimeout = 60
+    /// repl-backlog-size: bytes of log a checkpoint keeps on disk beyond its snapshot, so
+    /// that a replica away for a while resumes with a partial sync. Departure: Redis's
+    /// default is 1mb of memory; the log is on disk, so Cairn keeps 64mb.
+    public var replBacklogSize = 64 * 1024 * 1024
+    /// client-output-buffer-limit replica's hard limit, read as how far (in stream bytes)
+    /// a connected replica may fall behind before it is dropped (its pin holds the log).
+    public var replicaLagBytesMax = 256 * 1024 * 1024
+    /// client-output-buffer-limit as given (normal and pubsub are kept for CONFIG GET; the
+    /// memory-policy issue applies them).
+    public var clientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
     public var replicaAnnounceIP: String?
     public var replicaAnnouncePort: Int?
     /// The configuration file given on the command line, if any.
@@ -227,6 +237,10 @@ enum Directives {
         int("repl-ping-replica-period", 1...Int(Int32.max), \.replPingReplicaPeriod),
         int("repl-ping-slave-period", 1...Int(Int32.max), \.replPingReplicaPeriod),
         int("repl-timeout", 1...Int(Int32.max), \.replTimeout),
+        memory("repl-backlog-size", minimum: 0, \.replBacklogSize),
+        Directive(name: "client-output-buffer-limit", mutable: true, get: { $0.clientOutputBufferLimit }) { c, args in
+            try parseClientOutputBufferLimit(&c, args)
+        },
         Directive(name: "replica-announce-ip", mutable: true, get: { $0.replicaAnnounceIP ?? "" }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             c.replicaAnnounceIP = args[0].isEmpty ? nil : args[0]
@@ -242,6 +256,32 @@ enum Directives {
             c.enableDebugCommand = v
         },
     ]
+
+    /// `<class> <hard> <soft> <seconds>` repeated; the replica class's hard limit bounds
+    /// how far a replica may fall behind (0: no limit).
+    static func parseClientOutputBufferLimit(_ c: inout ServerConfig, _ args: [String]) throws {
+        let words = args.joined(separator: " ").split(separator: " ").map(String.init)
+        guard !words.isEmpty, words.count % 4 == 0 else { throw ConfigError("Wrong number of arguments in buffer limit configuration.") }
+        var classes: [String: [Int]] = [:]
+        for i in stride(from: 0, to: words.count, by: 4) {
+            var name = words[i].lowercased()
+            if name == "replica" { name = "slave" }
+            guard ["normal", "slave", "pubsub"].contains(name) else { throw ConfigError("Invalid client class specified in buffer limit configuration.") }
+            guard let hard = parseMemory(words[i + 1]), let soft = parseMemory(words[i + 2]), let seconds = Int(words[i + 3]), seconds >= 0 else {
+                throw ConfigError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+            }
+            classes[name] = [hard, soft, seconds]
+        }
+        var current: [String: [Int]] = [:]
+        let old = c.clientOutputBufferLimit.split(separator: " ").map(String.init)
+        for i in stride(from: 0, to: old.count, by: 4) { current[old[i]] = old[(i + 1)...(i + 3)].compactMap { Int($0) } }
+        current.merge(classes) { $1 }
+        c.clientOutputBufferLimit = ["normal", "slave", "pubsub"].map { name in
+            "\(name) " + (current[name] ?? [0, 0, 0]).map(String.init).joined(separator: " ")
+        }.joined(separator: " ")
+        let replicaHard = current["slave"]?[0] ?? 0
+        c.replicaLagBytesMax = replicaHard == 0 ? Int.max / 2 : replicaHard
+    }
 
     static func parseReplicaOf(_ c: inout ServerConfig, _ args: [String]) throws {
         guard args.count == 2 else { throw ConfigError("wrong number of arguments") }

@@ -298,8 +298,15 @@ final class ReplicationSource {
             engine.commitStream(ReplicationFeed.ping)
         }
         let timeout = Int64(engine.config.replTimeout) * 1000
-        for peer in peers where peer.state == .online && nowMs - peer.lastAckMs > timeout {
-            drop(peer, why: "no acknowledgement for \(engine.config.replTimeout) seconds (repl-timeout)")
+        let end = engine.persistence.stream?.offset ?? 0
+        for peer in peers where peer.state == .online {
+            // SYNC (pre-PSYNC) replicas never acknowledge, as in Redis.
+            if !peer.legacySync && nowMs - peer.lastAckMs > timeout {
+                drop(peer, why: "no acknowledgement for \(engine.config.replTimeout) seconds (repl-timeout)")
+            } else if let cursor = peer.cursor, end > cursor.streamOffset + UInt64(engine.config.replicaLagBytesMax) {
+                // Its pin would keep the log growing on disk without bound.
+                drop(peer, why: "it is \(end - cursor.streamOffset) bytes behind, past the replica limit of client-output-buffer-limit")
+            }
         }
     }
 }

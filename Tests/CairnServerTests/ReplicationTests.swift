@@ -88,6 +88,37 @@ final class ReplicationTests: XCTestCase {
         primary.stop()
     }
 
+    /// A replica away while the primary checkpoints resumes from the segments kept for
+    /// it (repl-backlog-size); with none kept, it gets a full sync.
+    func testRetainedLogLetsAReplicaResumeAfterCheckpoints() throws {
+        for backlog in ["1mb", "0"] {
+            let primaryPort = freePort(), replicaPort = freePort()
+            let primary = try start("primary-\(backlog)", port: primaryPort,
+                                    ["--log-segment-size", "4096", "--auto-checkpoint-log-size", "16384",
+                                     "--auto-checkpoint-percentage", "0", "--repl-backlog-size", backlog])
+            defer { primary.stop() }
+            let p = try primary.client()
+            try write(p, 0..<20)
+            var replica = try start("replica-\(backlog)", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+            var r = try replica.client()
+            eventually("in sync") { try inSync(p, r) }
+            replica.stop()
+            let snapshotBefore = try p.infoField("snapshot_lsn")
+            try write(p, 20..<400)
+            eventually("the primary checkpointed meanwhile") { try p.infoField("snapshot_lsn") != snapshotBefore && p.infoField("rdb_bgsave_in_progress") == "0" }
+            replica = try start("replica-\(backlog)", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+            r = try replica.client()
+            eventually("caught up") { try inSync(p, r) }
+            if backlog == "0" {
+                XCTAssertEqual(try p.infoField("sync_full"), "2", "nothing kept: a full sync")
+            } else {
+                XCTAssertEqual(try p.infoField("sync_full"), "1", "resumed from the kept segments")
+                XCTAssertEqual(try p.infoField("sync_partial_ok"), "1")
+            }
+            replica.stop()
+        }
+    }
+
     func testReadOnlyReplicaWaitAndRole() throws {
         let primaryPort = freePort(), replicaPort = freePort()
         let primary = try start("primary", port: primaryPort)
