@@ -71,6 +71,9 @@ public struct ServerConfig: Sendable {
     /// that a replica away for a while resumes with a partial sync. Departure: Redis's
     /// default is 1mb of memory; the log is on disk, so Cairn keeps 64mb.
     public var replBacklogSize = 64 * 1024 * 1024
+    /// repl-backlog-ttl: seconds after the last replica left before old segments are no
+    /// longer kept (0: kept for ever).
+    public var replBacklogTTL = 3600
     /// client-output-buffer-limit replica's hard limit, read as how far (in stream bytes)
     /// a connected replica may fall behind before it is dropped (its pin holds the log).
     public var replicaLagBytesMax = 256 * 1024 * 1024
@@ -238,6 +241,7 @@ enum Directives {
         int("repl-ping-slave-period", 1...Int(Int32.max), \.replPingReplicaPeriod),
         int("repl-timeout", 1...Int(Int32.max), \.replTimeout),
         memory("repl-backlog-size", minimum: 0, \.replBacklogSize),
+        int("repl-backlog-ttl", 0...Int(Int32.max), \.replBacklogTTL),
         Directive(name: "client-output-buffer-limit", mutable: true, get: { $0.clientOutputBufferLimit }) { c, args in
             try parseClientOutputBufferLimit(&c, args)
         },

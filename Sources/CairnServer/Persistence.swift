@@ -38,7 +38,6 @@ final class Persistence {
                                appendOffset: appendOffset, stream: stream,
                                segmentBytesMax: config.logSegmentSize, policy: SyncPolicy(rawValue: config.appendfsync.rawValue)!,
                                onProgress: onProgress, onFailure: onFailure)
-        writer?.retainedBytes = config.replBacklogSize
         durableLSN = lastLSN
         writtenLSN = lastLSN
         self.onProgress = onProgress
@@ -56,7 +55,6 @@ final class Persistence {
         writer = try LogWriter(directory: directory, fs: fs, manifest: Manifest(snapshot: snapshot, segments: []), lastLSN: lsn,
                                totalBytes: 0, stream: stream, segmentBytesMax: config.logSegmentSize,
                                policy: SyncPolicy(rawValue: config.appendfsync.rawValue)!, onProgress: onProgress, onFailure: onFailure)
-        writer?.retainedBytes = config.replBacklogSize
         durableLSN = lsn
         writtenLSN = lsn
         if let manifest = try? Manifest.decode(fs.readFile(directory + "/" + Manifest.fileName)).get() {

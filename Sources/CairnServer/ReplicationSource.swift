@@ -55,6 +55,8 @@ final class ReplicationSource {
     private var waiters: [ClientConnection] = []
     private var ackRequested = false
     private var lastPingMs: Int64 = 0
+    /// When a replica was last attached (nil: none since the start).
+    private var lastPeerMs: Int64?
     var fullSyncs = 0
     var partialSyncsAccepted = 0
     var partialSyncsRefused = 0
@@ -78,6 +80,7 @@ final class ReplicationSource {
         peer.legacySync = legacy
         conn.isReplica = true
         peers.append(peer)
+        retainLog(nowMs: Clock.unixMilliseconds())
         let fs = engine.persistence.fs
         // Any history this log holds the offset of: ours, or the one before a promotion
         // (PSYNC2), whose records up to there are the same.
@@ -248,6 +251,18 @@ final class ReplicationSource {
         if let s = peer.snapshot { engine.persistence.fs.close(s.fd) }
     }
 
+    /// Old segments are kept (repl-backlog-size) while replication is in use: a replica is
+    /// attached, this server is one, or one left less than repl-backlog-ttl ago. As Redis
+    /// creates its backlog with the first replica and frees it after the TTL, a server
+    /// that never had a replica keeps no log beyond its snapshot.
+    private func retainLog(nowMs: Int64) {
+        if !peers.isEmpty { lastPeerMs = nowMs }
+        let ttl = Int64(engine.config.replBacklogTTL) * 1000
+        let recent = lastPeerMs.map { ttl == 0 || nowMs - $0 < ttl } ?? false
+        let bytes = (engine.primaryLink != nil || recent) ? engine.config.replBacklogSize : 0
+        if let writer = engine.persistence.writer, writer.retainedBytes != bytes { writer.retainedBytes = bytes }
+    }
+
     // MARK: - Acknowledgements, WAIT, PING
 
     /// REPLCONF ACK from a replica.
@@ -292,6 +307,7 @@ final class ReplicationSource {
     /// From the cron: a PING every repl-ping-replica-period, replicas silent for longer
     /// than repl-timeout dropped.
     func cron(nowMs: Int64) {
+        retainLog(nowMs: nowMs)
         guard !peers.isEmpty else { return }
         if nowMs - lastPingMs >= Int64(engine.config.replPingReplicaPeriod) * 1000 {
             lastPingMs = nowMs
