@@ -54,3 +54,67 @@ public enum ReplicationStream {
         }
     }
 }
+
+extension ReplicationStream {
+    /// Appends the stream bytes of a record's payload (EffectCodec's layout) without
+    /// decoding it: each effect's RESP bytes are already there, after its database. A
+    /// SELECT first when `selectsFirst`, another where an effect's database changes, and
+    /// MULTI ... EXEC around a `batch`. What the primary sends its replicas.
+    public static func append(payload: [UInt8], batch: Bool, selectsFirst: Bool, into out: inout [UInt8]) throws {
+        try payload.withUnsafeBytes { raw in
+            var p = 0
+            var current: Int? = nil
+            var first = true
+            while p < raw.count {
+                guard p + 2 <= raw.count else { throw EffectCodec.DecodeError(description: "truncated database at byte \(p)") }
+                let db = Int(raw[p]) | Int(raw[p + 1]) << 8
+                let start = p + 2
+                let end = try multibulkEnd(raw, from: start)
+                if (first && selectsFirst) || (!first && db != current) { appendSelect(db, to: &out) }
+                if first && batch { out += multi }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                current = db
+                first = false
+                p = end
+            }
+        }
+        if batch { out += exec }
+    }
+
+    static func appendSelect(_ db: Int, to out: inout [UInt8]) {
+        if db < selects.count {
+            out += selects[db]
+        } else {
+            appendCommand([Bytes("SELECT"), Bytes(String(db))], to: &out)
+        }
+    }
+
+    static let selects: [[UInt8]] = (0..<16).map { db in
+        var out: [UInt8] = []
+        appendCommand([Bytes("SELECT"), Bytes(String(db))], to: &out)
+        return out
+    }
+
+    /// Where the RESP multibulk starting at `start` ends.
+    static func multibulkEnd(_ raw: UnsafeRawBufferPointer, from start: Int) throws -> Int {
+        var p = start
+        func number(after prefix: UInt8) throws -> Int {
+            guard p < raw.count, raw[p] == prefix else { throw EffectCodec.DecodeError(description: "bad effect at byte \(p)") }
+            p += 1
+            var v = 0
+            while p < raw.count, raw[p] != 13 {
+                v = v * 10 + Int(raw[p]) - 48
+                p += 1
+            }
+            p += 2
+            return v
+        }
+        let count = try number(after: UInt8(ascii: "*"))
+        for _ in 0..<count {
+            let len = try number(after: UInt8(ascii: "$"))
+            p += len + 2
+        }
+        guard p <= raw.count else { throw EffectCodec.DecodeError(description: "truncated effect") }
+        return p
+    }
+}

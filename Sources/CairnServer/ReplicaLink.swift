@@ -46,7 +46,6 @@ final class ReplicaLink {
         var effects: [Effect] = []
         var inMulti = false
         var selects = false
-        var raw: [UInt8] = []
     }
 
     init(engine: Engine, host: String, port: Int) {
@@ -306,13 +305,10 @@ final class ReplicaLink {
     private func receiveStream(_ buffer: inout ByteBuffer) throws {
         while true {
             let before = buffer.readableBytes
-            let start = buffer.readerIndex
             let args = try decoder.decode(buffer: &buffer)
             // The decoder takes the bytes of a command as they come, whole or not: every
             // byte it took counts, when it took it.
-            let consumed = before - buffer.readableBytes
-            readOffset += UInt64(consumed)
-            unit.raw += buffer.getBytes(at: start, length: consumed) ?? []
+            readOffset += UInt64(before - buffer.readableBytes)
             guard let args else { return }
             try apply(args)
         }
@@ -333,10 +329,10 @@ final class ReplicaLink {
             unit.inMulti = false
             try commitUnit()
         case "ping":
-            if !unit.inMulti { try commitStreamUnit() }
+            if !unit.inMulti { try commitStreamUnit(args) }
         case "replconf":
             // REPLCONF GETACK *: answered with the offset after it.
-            try commitStreamUnit()
+            try commitStreamUnit(args)
             sendCommand(["REPLCONF", "ACK", String(appliedOffset)])
         default:
             unit.effects.append(Effect(database: session.databaseIndex, arguments: args))
@@ -361,11 +357,13 @@ final class ReplicaLink {
                                     payload: EffectCodec.encode(effects[...]))
     }
 
-    /// A PING or GETACK: no effect, but its bytes are a record, as on the primary.
-    private func commitStreamUnit() throws {
-        let raw = unit.raw
+    /// A PING or GETACK: no effect, but its bytes are a record, as on the primary (a
+    /// primary sends them as RESP multibulks, byte for byte what this encodes).
+    private func commitStreamUnit(_ args: [Bytes]) throws {
         unit = PendingUnit()
         appliedOffset = readOffset
+        var raw: [UInt8] = []
+        ReplicationStream.appendCommand(args, to: &raw)
         try engine.persistence.copy(lsn: engine.persistence.lastAppliedLSN + 1, streamEnd: appliedOffset, kind: .stream, flags: [],
                                     payload: raw)
     }

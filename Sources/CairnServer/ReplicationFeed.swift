@@ -21,9 +21,7 @@ enum ReplicationFeed {
             out += record.payload
             return
         }
-        let effects = try EffectCodec.decode(record.payload)
-        guard let first = effects.first else { return }
-        let before = record.flags.contains(.selectsDatabase) ? nil : first.database
-        ReplicationStream.encode(effects[...], after: before, into: &out)
+        try ReplicationStream.append(payload: record.payload, batch: record.kind == .batch,
+                                     selectsFirst: record.flags.contains(.selectsDatabase), into: &out)
     }
 }

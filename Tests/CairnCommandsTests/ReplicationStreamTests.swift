@@ -23,6 +23,11 @@ final class ReplicationStreamTests: XCTestCase {
                 let count = ReplicationStream.byteCount(unit[...], payloadBytes: EffectCodec.encodedSize(unit[...]), after: before)
                 XCTAssertEqual(count, out.count, "\(unit) after \(String(describing: before))")
                 XCTAssertEqual(after, unit.last!.database)
+                // From the log record's payload, without decoding: the same bytes.
+                var fromPayload: [UInt8] = []
+                XCTAssertNoThrow(try ReplicationStream.append(payload: EffectCodec.encode(unit[...]), batch: unit.count > 1,
+                                                              selectsFirst: before != unit[0].database, into: &fromPayload))
+                XCTAssertEqual(fromPayload, out, "\(unit) after \(String(describing: before))")
             }
         }
     }
