@@ -17,6 +17,8 @@ public final class LogCursor {
     public private(set) var lastLSN: UInt64
     /// The stream offset after that record, in the history of the current segment.
     public private(set) var streamOffset: UInt64
+    /// The replication id of the segment being read (nil for format 1).
+    public private(set) var historyID: String?
     static let chunkBytes = 256 * 1024
 
     private init(logDirectory: String, fs: FileSystem, lastLSN: UInt64, streamOffset: UInt64) {
@@ -58,6 +60,9 @@ public final class LogCursor {
             cursor.streamOffset = stream.offset
             while cursor.streamOffset < offset {
                 guard let record = try cursor.next(through: .max) else { return nil }
+                // Past the end of that history (a promotion began another here): the offset
+                // is not ours, whatever the records after say.
+                if cursor.historyID != id { return nil }
                 if record.streamEnd > offset { return nil }  // inside a record: not a place to resume
             }
             return cursor.streamOffset == offset ? cursor : nil
@@ -91,6 +96,7 @@ public final class LogCursor {
             throw LogCorruption(file: path, offset: 0, reason: "bad segment header")
         }
         version = header.version
+        historyID = header.stream?.id
         fileOffset = header.byteCount
         return header
     }

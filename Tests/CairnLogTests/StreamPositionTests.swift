@@ -112,6 +112,12 @@ extension LogWriterReaderTests {
         XCTAssertEqual(reader.stream, ReplicationPosition(id: promoted.id, offset: 1020))
         XCTAssertEqual(try reader.next()?.streamEnd, 5030)
         XCTAssertEqual(reader.stream, ReplicationPosition(id: later.id, offset: 5030))
+        // An offset of the old history past where the new one began is not found, even
+        // where the new history has a record ending there.
+        let fs = PosixFileSystem()
+        XCTAssertEqual(try LogCursor.find(directory: dir, fs: fs, id: promoted.id, offset: 1020)?.lastLSN, 1)
+        XCTAssertNil(try LogCursor.find(directory: dir, fs: fs, id: promoted.id, offset: 5030))
+        XCTAssertEqual(try LogCursor.find(directory: dir, fs: fs, id: later.id, offset: 5030)?.lastLSN, 2)
     }
 
     func testAPinKeepsSegmentsThroughACheckpoint() throws {
