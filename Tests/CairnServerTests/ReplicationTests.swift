@@ -170,6 +170,73 @@ final class ReplicationTests: XCTestCase {
         XCTAssertEqual(try cc.infoField("master_replid"), try cb.infoField("master_replid"), "C took B's new history")
     }
 
+    /// Tools/tcpproxy between replica and primary: a cut link and a stalled one (longer
+    /// than repl-timeout) both end in a partial resync, never a full one.
+    func testCutAndStalledLinksResumeWithPartialSyncs() throws {
+        let primaryPort = freePort(), proxyPort = freePort(), replicaPort = freePort()
+        let primary = try start("primary", port: primaryPort)
+        defer { primary.stop() }
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        proxy.arguments = ["python3", packageRoot.appendingPathComponent("Tools/tcpproxy").path, "\(proxyPort)", "\(primaryPort)"]
+        let orders = Pipe(), answers = Pipe()
+        proxy.standardInput = orders
+        proxy.standardOutput = answers
+        try proxy.run()
+        defer { proxy.terminate() }
+        func order(_ text: String) {
+            orders.fileHandleForWriting.write(Data((text + "\n").utf8))
+        }
+        _ = answers.fileHandleForReading.availableData  // "ready"
+        let p = try primary.client()
+        try write(p, 0..<30)
+        let replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(proxyPort)", "--repl-timeout", "2"])
+        defer { replica.stop() }
+        let r = try replica.client()
+        eventually("in sync through the proxy") { try inSync(p, r) }
+
+        order("cut")
+        try write(p, 30..<60)
+        eventually("in sync after the cut") { try inSync(p, r) }
+        XCTAssertEqual(try p.infoField("sync_partial_ok"), "1")
+
+        order("pause")
+        try write(p, 60..<90)
+        sleep(3)  // past the replica's repl-timeout of 2 s
+        order("resume")
+        eventually("in sync after the stall") { try inSync(p, r) }
+        XCTAssertEqual(try p.infoField("sync_full"), "1", "never a second full sync")
+        XCTAssertGreaterThanOrEqual(Int(try p.infoField("sync_partial_ok")) ?? 0, 2)
+        order("quit")
+    }
+
+    /// A replica killed while its full sync is under way keeps nothing half-done: at its
+    /// next start it syncs again and ends identical.
+    func testReplicaKilledDuringItsFullSyncStartsOver() throws {
+        let primaryPort = freePort(), replicaPort = freePort()
+        // 500 µs a key in the snapshot child: the sync takes a second or more.
+        let primary = try start("primary", port: primaryPort, ["--rdb-key-save-delay", "500"])
+        defer { primary.stop() }
+        let p = try primary.client()
+        var batch: [UInt8] = []
+        for i in 0..<3000 { batch += RESPClient.encode([Array("SET".utf8), Array("key\(i)".utf8), Array("value\(i)".utf8)]) }
+        try p.sendRaw(batch)
+        for _ in 0..<3000 { _ = try p.readRawReply() }
+        var replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+        eventually("the full sync is under way") { try p.call("INFO", "replication").string!.contains("state=wait_bgsave") }
+        replica.stop()  // SIGKILL
+        replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+        defer { replica.stop() }
+        let r = try replica.client()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, (try? inSync(p, r)) != true { usleep(50_000) }
+        XCTAssertTrue(try inSync(p, r), "in sync after starting over")
+        XCTAssertEqual(try r.call("DBSIZE"), .integer(3000))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("replica/snapshots").path)
+            .filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [], "no temporary snapshot left")
+    }
+
     /// redis-cli --replica shows the stream a Cairn primary sends.
     func testRedisCliReplicaShowsTheStream() throws {
         let port = freePort()
