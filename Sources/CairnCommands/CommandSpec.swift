@@ -28,13 +28,16 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let movableKeys = CommandFlags(rawValue: 1 << 17)
     /// GETKEYS answers an empty array, not an error, when no key is found.
     public static let noMandatoryKeys = CommandFlags(rawValue: 1 << 18)
+    /// Refused while a replica loads its primary's data asynchronously (Redis's
+    /// repl-diskless-load); reported as Redis reports it.
+    public static let noAsyncLoading = CommandFlags(rawValue: 1 << 19)
 
     static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyoom, "denyoom"), (.admin, "admin"),
         (.pubsub, "pubsub"), (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"),
         (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.fast, "fast"),
         (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"), (.noMulti, "no_multi"), (.movableKeys, "movablekeys"),
-        (.allowBusy, "allow_busy"), (.noMandatoryKeys, "no_mandatory_keys"),
+        (.allowBusy, "allow_busy"), (.noMandatoryKeys, "no_mandatory_keys"), (.noAsyncLoading, "no_async_loading"),
     ]
 
     public var names: [String] { CommandFlags.names.filter { contains($0.0) }.map { $0.1 } }

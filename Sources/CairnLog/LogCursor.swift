@@ -45,6 +45,26 @@ public final class LogCursor {
         return try cursor.open(name)?.stream
     }
 
+    /// The history the current one continues, and the offset where it ended: the id of
+    /// the newest segment of another history on disk, and the start of the current
+    /// history's first segment after it (Redis's master_replid2 and second_repl_offset - 1).
+    public static func previousHistory(directory: String, fs: FileSystem, current: String) throws -> ReplicationPosition? {
+        let logDirectory = directory + "/log"
+        var currentStart: UInt64?
+        for (first, name) in try segments(logDirectory, fs: fs).reversed() {
+            let cursor = LogCursor(logDirectory: logDirectory, fs: fs, lastLSN: first - 1, streamOffset: 0)
+            guard let stream = try cursor.open(name)?.stream else { return nil }
+            if stream.id == current {
+                currentStart = stream.offset
+            } else if let start = currentStart {
+                return ReplicationPosition(id: stream.id, offset: start)
+            } else {
+                return nil
+            }
+        }
+        return nil
+    }
+
     /// A cursor standing right after the record whose stream end is `offset` in history
     /// `id` (or before the first record of a segment starting there); nil when the log
     /// on disk no longer holds that point.

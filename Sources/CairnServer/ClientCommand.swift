@@ -7,9 +7,10 @@ enum ClientCommand {
         let client = CommandSpec("client", arity: -2, flags: [], acl: [], group: "connection", since: "2.4.0",
                                  summary: "A container for client connection commands")
         let flags: CommandFlags = [.noscript, .loading, .stale]
-        func sub(_ name: String, _ arity: Int, flags extra: CommandFlags = [], since: String = "2.4.0", _ summary: String,
-                 _ handler: @escaping CommandHandler) {
-            client.addSubcommand(CommandSpec(name, arity: arity, flags: flags.union(extra), acl: .connection, group: "connection",
+        func sub(_ name: String, _ arity: Int, flags extra: CommandFlags = [], dropping: CommandFlags = [], since: String = "2.4.0",
+                 _ summary: String, _ handler: @escaping CommandHandler) {
+            client.addSubcommand(CommandSpec(name, arity: arity, flags: flags.union(extra).subtracting(dropping), acl: .connection,
+                                             group: "connection",
                                              since: since, summary: summary, handler: handler))
         }
         sub("id", 2, since: "5.0.0", "Returns the client ID for the current connection") { ctx in
@@ -102,7 +103,7 @@ enum ClientCommand {
                 ctx.syntaxError()
             }
         }
-        sub("help", 2, "Show helpful text about the different subcommands") { ctx in
+        sub("help", 2, dropping: .noscript, "Show helpful text about the different subcommands") { ctx in
             writeHelp(ctx, "CLIENT", [
                 "CACHING (YES|NO)",
                 "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",

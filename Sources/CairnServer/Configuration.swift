@@ -80,6 +80,13 @@ public struct ServerConfig: Sendable {
     /// client-output-buffer-limit as given (normal and pubsub are kept for CONFIG GET; the
     /// memory-policy issue applies them).
     public var clientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+    /// min-replicas-to-write / min-replicas-max-lag: writes are refused (NOREPLICAS) unless
+    /// that many replicas acknowledged within that many seconds.
+    public var minReplicasToWrite = 0
+    public var minReplicasMaxLag = 10
+    /// replica-serve-stale-data: whether a replica whose link is down answers data commands.
+    public var replicaServeStaleData = true
+    public var replicaPriority = 100
     public var replicaAnnounceIP: String?
     public var replicaAnnouncePort: Int?
     /// The configuration file given on the command line, if any.
@@ -242,6 +249,14 @@ enum Directives {
         int("repl-timeout", 1...Int(Int32.max), \.replTimeout),
         memory("repl-backlog-size", minimum: 0, \.replBacklogSize),
         int("repl-backlog-ttl", 0...Int(Int32.max), \.replBacklogTTL),
+        int("min-replicas-to-write", 0...Int(Int32.max), \.minReplicasToWrite),
+        int("min-slaves-to-write", 0...Int(Int32.max), \.minReplicasToWrite),
+        int("min-replicas-max-lag", 0...Int(Int32.max), \.minReplicasMaxLag),
+        int("min-slaves-max-lag", 0...Int(Int32.max), \.minReplicasMaxLag),
+        boolean("replica-serve-stale-data", \.replicaServeStaleData),
+        boolean("slave-serve-stale-data", \.replicaServeStaleData),
+        int("replica-priority", 0...Int(Int32.max), \.replicaPriority),
+        int("slave-priority", 0...Int(Int32.max), \.replicaPriority),
         Directive(name: "client-output-buffer-limit", mutable: true, get: { $0.clientOutputBufferLimit }) { c, args in
             try parseClientOutputBufferLimit(&c, args)
         },

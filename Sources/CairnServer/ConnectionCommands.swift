@@ -8,12 +8,12 @@ enum ConnectionCommands {
 
     static func specs(_ engine: Engine) -> [CommandSpec] {
         [
-            CommandSpec("ping", arity: -1, flags: [.fast, .stale], acl: [.connection], group: "connection",
+            CommandSpec("ping", arity: -1, flags: [.fast], acl: [.connection], group: "connection",
                         summary: "Ping the server") { ctx in
                 if ctx.args.count > 2 { ctx.out.error(Reply.wrongArity("ping")); return }
                 if ctx.args.count == 2 { ctx.out.bulk(ctx.args[1]) } else { ctx.out.simple("PONG") }
             },
-            CommandSpec("echo", arity: 2, flags: [.fast], acl: [.connection], group: "connection",
+            CommandSpec("echo", arity: 2, flags: [.fast, .loading, .stale], acl: [.connection], group: "connection",
                         summary: "Echo the given string") { ctx in ctx.out.bulk(ctx.args[1]) },
             CommandSpec("quit", arity: -1, flags: [.allowBusy, .noAuth, .fast, .stale, .loading, .noscript],
                         acl: [.connection], group: "connection", summary: "Close the connection") { ctx in

@@ -274,8 +274,15 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
         // PING too, as in Redis: a health check must see that writes are refused; and an
         // EXEC whose block writes (queued before the log failed).
+        if let link = primaryLink, !link.isUp, !config.replicaServeStaleData, !spec.flags.contains(.stale) {
+            return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+        }
         let writesData = spec.isWrite || (spec.fullName == "exec" && session.transaction?.hasWrites == true)
         if writesData && primaryLink != nil && config.replicaReadOnly { return "READONLY You can't write against a read only replica." }
+        if writesData && primaryLink == nil && config.minReplicasToWrite > 0
+            && replication.goodReplicas(maxLagSeconds: config.minReplicasMaxLag) < config.minReplicasToWrite {
+            return "NOREPLICAS Not enough good replicas to write."
+        }
         let writes = writesData || spec.fullName == "ping"
         if writes && primaryLink == nil, let reason = persistence.failure {
             return "MISCONF Errors writing to the AOF file: \(reason)"

@@ -239,7 +239,7 @@ enum InfoReport {
                       "slave_read_repl_offset:\(link.readOffset)",
                       "slave_repl_offset:\(link.appliedOffset)"]
             if !link.isUp { lines.append("master_link_down_since_seconds:\(Int((now - link.linkDownSinceMs) / 1000))") }
-            lines += ["slave_priority:100",
+            lines += ["slave_priority:\(e.config.replicaPriority)",
                       "slave_read_only:\(e.config.replicaReadOnly ? 1 : 0)",
                       "replica_announced:1"]
         } else {
@@ -255,11 +255,13 @@ enum InfoReport {
         let first = (try? LogCursor.firstPosition(directory: e.config.dir, fs: e.persistence.fs)) ?? nil
         let firstOffset = first.map { $0.id == stream?.id ? $0.offset : 0 } ?? offset
         let retained = UInt64(e.persistence.writer?.liveBytes ?? 0)
+        // The history this one continues (after a promotion), found in the segment headers.
+        let previous = stream.flatMap { try? LogCursor.previousHistory(directory: e.config.dir, fs: e.persistence.fs, current: $0.id) }
         lines += ["master_failover_state:no-failover",
                   "master_replid:\(stream?.id ?? e.runId)",
-                  "master_replid2:0000000000000000000000000000000000000000",
+                  "master_replid2:\(previous?.id ?? "0000000000000000000000000000000000000000")",
                   "master_repl_offset:\(offset)",
-                  "second_repl_offset:-1",
+                  "second_repl_offset:\(previous.map { String($0.offset + 1) } ?? "-1")",
                   "repl_backlog_active:1",
                   "repl_backlog_size:\(retained)",
                   "repl_backlog_first_byte_offset:\(firstOffset + 1)",

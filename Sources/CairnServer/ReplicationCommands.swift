@@ -7,15 +7,15 @@ enum ReplicationCommands {
     static func specs(_ engine: Engine) -> [CommandSpec] {
         let replicaof: CommandHandler = { ctx in replicaOf(ctx, engine) }
         return [
-            CommandSpec("replicaof", arity: 3, flags: [.admin, .noscript, .stale], acl: [], group: "server", since: "5.0.0",
+            CommandSpec("replicaof", arity: 3, flags: [.admin, .noscript, .stale, .noAsyncLoading], acl: [], group: "server", since: "5.0.0",
                         summary: "Make the server a replica of another instance, or promote it as master.", handler: replicaof),
-            CommandSpec("slaveof", arity: 3, flags: [.admin, .noscript, .stale], acl: [], group: "server",
+            CommandSpec("slaveof", arity: 3, flags: [.admin, .noscript, .stale, .noAsyncLoading], acl: [], group: "server",
                         summary: "Make the server a replica of another instance, or promote it as master.", handler: replicaof),
             CommandSpec("replconf", arity: -1, flags: [.admin, .noscript, .loading, .stale, .allowBusy], acl: [], group: "server",
                         since: "3.0.0", summary: "An internal command for configuring the replication stream") { ctx in
                 replconf(ctx, engine)
             },
-            CommandSpec("psync", arity: -3, flags: [.admin, .noscript, .noMulti], acl: [], group: "server", since: "2.8.0",
+            CommandSpec("psync", arity: -3, flags: [.admin, .noscript, .noMulti, .noAsyncLoading], acl: [], group: "server", since: "2.8.0",
                         summary: "Internal command used for replication") { ctx in
                 guard let conn = ctx.session.connection as? ClientConnection else { return }
                 guard let offset = Int64(ctx.args[2].string) else {
@@ -24,7 +24,7 @@ enum ReplicationCommands {
                 }
                 engine.replication.synchronize(conn, replid: ctx.args[1].string, offset: offset, legacy: false)
             },
-            CommandSpec("sync", arity: 1, flags: [.admin, .noscript, .noMulti], acl: [], group: "server",
+            CommandSpec("sync", arity: 1, flags: [.admin, .noscript, .noMulti, .noAsyncLoading], acl: [], group: "server",
                         summary: "Internal command used for replication") { ctx in
                 guard let conn = ctx.session.connection as? ClientConnection else { return }
                 engine.replication.synchronize(conn, replid: "?", offset: -1, legacy: true)

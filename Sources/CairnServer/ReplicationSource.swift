@@ -273,6 +273,12 @@ final class ReplicationSource {
         serveWaiters()
     }
 
+    /// Replicas online that acknowledged within `maxLagSeconds` (min-replicas-to-write).
+    func goodReplicas(maxLagSeconds: Int) -> Int {
+        let now = Clock.unixMilliseconds()
+        return peers.reduce(0) { $0 + ($1.state == .online && now - $1.lastAckMs <= Int64(maxLagSeconds) * 1000 ? 1 : 0) }
+    }
+
     /// How many replicas acknowledged the stream up to `offset`.
     func acknowledgements(reaching offset: UInt64) -> Int {
         peers.reduce(0) { $0 + ($1.state == .online && $1.ackOffset >= offset ? 1 : 0) }

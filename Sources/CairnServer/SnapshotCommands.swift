@@ -5,7 +5,7 @@ import CairnCore
 enum SnapshotCommands {
     static func specs(_ engine: Engine) -> [CommandSpec] {
         [
-            CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], acl: [], group: "server",
+            CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti, .noAsyncLoading], acl: [], group: "server",
                         summary: "Synchronously save the dataset to disk") { ctx in
                 do {
                     try engine.checkpointer.saveInForeground()
@@ -15,7 +15,7 @@ enum SnapshotCommands {
                     ctx.out.error("ERR \(error)")
                 }
             },
-            CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript], acl: [], group: "server",
+            CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript, .noAsyncLoading], acl: [], group: "server",
                         summary: "Asynchronously save the dataset to disk") { ctx in
                 var schedule = false
                 if ctx.args.count > 1 {
@@ -39,7 +39,7 @@ enum SnapshotCommands {
             },
             // Redis compacts its AOF with BGREWRITEAOF; Cairn's log is compacted by a
             // checkpoint, so this starts one (or schedules it behind a running one).
-            CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], acl: [], group: "server",
+            CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript, .noAsyncLoading], acl: [], group: "server",
                         summary: "Asynchronously rewrite the append-only file") { ctx in
                 let checkpointer = engine.checkpointer!
                 if checkpointer.inProgress {

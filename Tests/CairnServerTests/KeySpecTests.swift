@@ -82,8 +82,8 @@ final class KeySpecTests: XCTestCase {
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) differ:\n" + mismatches.prefix(20).joined(separator: "\n"))
     }
 
-    /// COMMAND INFO: the legacy key range, movablekeys, the key specs and the ACL
-    /// categories (subcommands' too), in RESP3 where they are maps and sets.
+    /// COMMAND INFO: the flags, the legacy key range, movablekeys, the key specs and the
+    /// ACL categories (subcommands' too), in RESP3 where they are maps and sets.
     func testCommandInfoKeySpecsAgree() throws {
         let cairn = try ServerProcess.cairn(), redis = try ServerProcess.redis()
         defer { cairn.stop(); redis.stop() }
@@ -97,7 +97,9 @@ final class KeySpecTests: XCTestCase {
             if case .set(let flags) = f[2] { movable = flags.contains(.simple("movablekeys")) }
             var categories: [String] = []
             if case .set(let cats) = f[6] { categories = cats.map(\.description).sorted() }
-            parts["\(f[0])"] = "keys \(f[3]) \(f[4]) \(f[5]) movable \(movable) specs \(f[8]) acl \(categories)"
+            var flagNames: [String] = []
+            if case .set(let flags) = f[2] { flagNames = flags.map(\.description).sorted() }
+            parts["\(f[0])"] = "keys \(f[3]) \(f[4]) \(f[5]) movable \(movable) specs \(f[8]) acl \(categories) flags \(flagNames)"
             if case .array(let subs) = f[9] { for sub in subs { keyParts(sub, into: &parts) } }
         }
         var mismatches: [String] = []

@@ -139,6 +139,11 @@ final class ReplicationTests: XCTestCase {
         let started = Date()
         XCTAssertEqual(try p.call("WAIT", "2", "300"), .integer(1), "one replica when two were asked for, at the timeout")
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.25)
+        XCTAssertEqual(try p.call("CONFIG", "SET", "min-replicas-to-write", "2"), .simple("OK"))
+        XCTAssertEqual(try p.call("SET", "c", "3"), .error("NOREPLICAS Not enough good replicas to write."))
+        XCTAssertEqual(try p.call("GET", "b").string, "2", "reads go on")
+        XCTAssertEqual(try p.call("CONFIG", "SET", "min-replicas-to-write", "1"), .simple("OK"))
+        XCTAssertEqual(try p.call("SET", "c", "3"), .simple("OK"))
         guard case .array(let role) = try p.call("ROLE") else { return XCTFail("ROLE") }
         XCTAssertEqual(role.first?.string, "master")
         XCTAssertEqual(role.count, 3)
@@ -159,9 +164,18 @@ final class ReplicationTests: XCTestCase {
         let ca = try a.client(), cb = try b.client(), cc = try c.client()
         try write(ca, 0..<40)
         eventually("both replicas in sync") { try inSync(ca, cb) && inSync(ca, cc) }
+        let oldID = try ca.infoField("master_replid"), oldOffset = Int(try ca.infoField("master_repl_offset"))!
         a.stop()
+        // A replica told not to serve stale data refuses data commands while its link is down.
+        XCTAssertEqual(try cc.call("CONFIG", "SET", "replica-serve-stale-data", "no"), .simple("OK"))
+        eventually("C sees its link down") { try cc.infoField("master_link_status") == "down" }
+        XCTAssertEqual(try cc.call("GET", "k1"), .error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."))
+        XCTAssertEqual(try cc.infoField("role"), "slave", "INFO still answers")
+        XCTAssertEqual(try cc.call("CONFIG", "SET", "replica-serve-stale-data", "yes"), .simple("OK"))
         XCTAssertEqual(try cb.call("REPLICAOF", "NO", "ONE"), .simple("OK"))
         XCTAssertEqual(try cb.infoField("role"), "master")
+        XCTAssertEqual(try cb.infoField("master_replid2"), oldID, "the history B continues")
+        XCTAssertEqual(try cb.infoField("second_repl_offset"), "\(oldOffset + 1)")
         XCTAssertEqual(try cc.call("REPLICAOF", "127.0.0.1", "\(portB)"), .simple("OK"))
         try write(cb, 40..<80)
         eventually("C follows B") { try inSync(cb, cc) }
