@@ -13,6 +13,10 @@ public enum CallOrigin {
     case reprocess
     /// A logged effect applied at recovery: no statistics, no expiry, nothing woken.
     case replay
+    /// A command of this server's primary's stream, on a replica: keys do not expire (the
+    /// primary's DEL comes in the stream), but statistics, WATCH touches and MONITOR are
+    /// done, as Redis does for its master client.
+    case replicated
 }
 
 /// One call's own state: which command, with which arguments, for which session, at

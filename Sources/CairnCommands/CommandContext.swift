@@ -115,7 +115,7 @@ public final class CommandContext {
     }
     /// True while the log is replayed: keys do not expire then (the log may hold commands
     /// on keys whose time has passed since), as in Redis's AOF loading.
-    public var replaying: Bool { frame.origin == .replay }
+    public var replaying: Bool { frame.origin == .replay || frame.origin == .replicated }
 
     @inlinable
     public var db: Database { keyspace[session.databaseIndex] }

@@ -1,11 +1,11 @@
 import CairnCore
 
 extension CommandContext {
-    /// Applies one logged effect to the keyspace (recovery, DEBUG RELOAD, `cairn dump`)
-    /// through the one call path; returns the error reply if the command failed, which
-    /// means the log and the code disagree. Replies are discarded, and nothing is logged
-    /// or woken.
-    public func replay(_ effect: Effect, session: ClientSession) -> String? {
+    /// Applies one logged effect to the keyspace (recovery, DEBUG RELOAD, `cairn dump`;
+    /// with origin `.replicated`, a command of a replica's stream) through the one call
+    /// path; returns the error reply if the command failed, which means the log and the
+    /// code disagree. Replies are discarded, and nothing is logged or woken.
+    public func replay(_ effect: Effect, session: ClientSession, origin: CallOrigin = .replay) -> String? {
         session.databaseIndex = effect.database
         guard effect.database < keyspace.databaseCount else { return "database \(effect.database) out of range" }
         guard var spec = table.lookup(effect.arguments[0]) else { return "unknown command \(effect.arguments[0])" }
@@ -17,7 +17,7 @@ extension CommandContext {
         let mark = out.buffer.writerIndex
         defer { out.buffer.moveWriterIndex(to: mark) }
         let effectsBefore = effects.count
-        call(spec, effect.arguments, session: session, origin: .replay)
+        call(spec, effect.arguments, session: session, origin: origin)
         effects.removeSubrange(effectsBefore...)
         readiedKeys.removeAll()
         readiedDatabases.removeAll()

@@ -1,5 +1,6 @@
 import CairnCommands
 import CairnCore
+import CairnLog
 import CairnRESP
 import CairnStore
 import Logging
@@ -57,6 +58,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private(set) var replication: ReplicationSource!
     /// This server's primary, when it is a replica.
     var primaryLink: ReplicaLink?
+    /// The history this server's continues since its promotion, and where (INFO's
+    /// master_replid2; after a restart it is read from the segment headers instead).
+    var previousHistory: ReplicationPosition?
 
     init(loop: EventLoop, config: ServerConfig, logger: Logger, persistence: Persistence) {
         self.loop = loop
@@ -292,8 +296,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Applies one logged effect to the keyspace during recovery; returns the error reply
     /// if the command failed (which means the log and the code disagree).
-    func replay(_ effect: Effect, session: ClientSession) -> String? {
-        ctx.replay(effect, session: session)
+    func replay(_ effect: Effect, session: ClientSession, origin: CallOrigin = .replay) -> String? {
+        ctx.replay(effect, session: session, origin: origin)
     }
 
     // MARK: - MONITOR

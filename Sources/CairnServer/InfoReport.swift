@@ -256,7 +256,8 @@ enum InfoReport {
         let firstOffset = first.map { $0.id == stream?.id ? $0.offset : 0 } ?? offset
         let retained = UInt64(e.persistence.writer?.liveBytes ?? 0)
         // The history this one continues (after a promotion), found in the segment headers.
-        let previous = stream.flatMap { try? LogCursor.previousHistory(directory: e.config.dir, fs: e.persistence.fs, current: $0.id) }
+        let previous = e.previousHistory
+            ?? stream.flatMap { try? LogCursor.previousHistory(directory: e.config.dir, fs: e.persistence.fs, current: $0.id) }
         lines += ["master_failover_state:no-failover",
                   "master_replid:\(stream?.id ?? e.runId)",
                   "master_replid2:\(previous?.id ?? "0000000000000000000000000000000000000000")",

@@ -348,7 +348,7 @@ final class ReplicaLink {
         appliedOffset = readOffset
         guard !effects.isEmpty else { return }
         for effect in effects {
-            if let error = engine.replay(effect, session: session) {
+            if let error = engine.replay(effect, session: session, origin: .replicated) {
                 engine.logger.warning("A command from the primary failed here: \(effect.arguments.map(\.string).joined(separator: " ").prefix(200)): \(error)")
             }
         }
@@ -414,6 +414,7 @@ extension Engine {
     /// that primary from now on.
     func follow(host: String, port: Int) {
         primaryLink?.stop()
+        previousHistory = nil
         let link = ReplicaLink(engine: self, host: host, port: port)
         primaryLink = link
         logger.notice("Connecting to the primary \(host):\(port)")
@@ -427,6 +428,7 @@ extension Engine {
         primaryLink?.stop()
         primaryLink = nil
         if let stream = persistence.stream {
+            previousHistory = stream
             persistence.writer?.startHistory(ReplicationPosition(id: ReplicationPosition.randomID(), offset: stream.offset))
         }
         logger.notice("Promoted: this server is a primary now (new replication id, offset \(persistence.stream?.offset ?? 0))")

@@ -16,18 +16,25 @@ final class ReplicationTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
 
     func start(_ name: String, port: Int, _ arguments: [String] = []) throws -> ServerProcess {
-        try ServerProcess.cairn(directory: scratch.appendingPathComponent(name), port: port,
-                                ["--enable-debug-command", "yes"] + arguments)
+        let server = try ServerProcess.cairn(directory: scratch.appendingPathComponent(name), port: port,
+                                             ["--enable-debug-command", "yes"] + arguments)
+        watched.append(server)
+        return server
     }
 
-    /// Polls until `condition` holds (10 s at most); fails the test otherwise.
+    /// The servers whose logs a failure shows.
+    var watched: [ServerProcess] = []
+
+    /// Polls until `condition` holds (20 s at most); fails the test otherwise, with the
+    /// watched servers' logs.
     func eventually(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ condition: () throws -> Bool) {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if (try? condition()) == true { return }
             usleep(20_000)
         }
-        XCTFail("never happened: \(what)", file: file, line: line)
+        let logs = watched.map { "--- \($0.directory.lastPathComponent):\n\($0.log.suffix(3000))" }.joined(separator: "\n")
+        XCTFail("never happened: \(what)\n\(logs)", file: file, line: line)
     }
 
     func digest(_ c: RESPClient) throws -> String { try c.call("DEBUG", "DIGEST").string ?? "" }
@@ -134,8 +141,16 @@ final class ReplicationTests: XCTestCase {
         XCTAssertEqual(try r.call("GET", "a").string, "1", "reads are served")
         guard case .error(let waitError) = try r.call("WAIT", "1", "0") else { return XCTFail("WAIT on a replica") }
         XCTAssertTrue(waitError.hasPrefix("ERR WAIT cannot be used with replica instances"), waitError)
+        // A write from the primary touches the replica's WATCHed keys, as any write.
+        let watcher = try replica.client()
+        XCTAssertEqual(try watcher.call("WATCH", "b"), .simple("OK"))
+        XCTAssertEqual(try watcher.call("MULTI"), .simple("OK"))
+        XCTAssertEqual(try watcher.call("GET", "b"), .simple("QUEUED"))
         try p.call("SET", "b", "2")
         XCTAssertEqual(try p.call("WAIT", "1", "5000"), .integer(1), "acknowledged by the replica")
+        eventually("the replica has b") { try r.call("GET", "b").string == "2" }
+        XCTAssertEqual(try watcher.call("EXEC"), .null, "the transaction saw b change")
+        XCTAssertTrue(try r.call("INFO", "commandstats").string!.contains("cmdstat_set:calls="), "replicated commands are counted")
         let started = Date()
         XCTAssertEqual(try p.call("WAIT", "2", "300"), .integer(1), "one replica when two were asked for, at the timeout")
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.25)
