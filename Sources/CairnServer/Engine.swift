@@ -43,7 +43,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads.
     var activeExpireEnabled = true
     /// True while the log is being replayed: commands without the `loading` flag get -LOADING.
-    var loading = false
+    /// True from the start: the listeners are bound before recovery begins on the loop,
+    /// and a client connecting in between must get -LOADING, not an empty keyspace and
+    /// a log that is not open yet (its writes would be acknowledged and never logged).
+    var loading = true
     /// Clients waiting in blocking commands, per key, in arrival order.
     var blockedQueues: [DatabaseKey: [ClientConnection]] = [:] {
         didSet { ctx.anyClientBlocked = !blockedQueues.isEmpty }

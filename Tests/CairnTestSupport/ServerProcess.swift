@@ -99,9 +99,18 @@ public final class ServerProcess: @unchecked Sendable {
         if waitForPort {
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline {
-                // Ready means answering: a server still replaying its log says -LOADING.
+                // Ready means answering: a server still replaying its log says -LOADING. And
+                // it must be this process answering, not another server that holds the port
+                // (this one then failed to bind it).
                 if let c = try? RESPClient(port: port, timeoutSeconds: 2), let reply = try? c.call("PING") {
-                    if case .error(let e) = reply, e.hasPrefix("LOADING") {} else { return }
+                    if case .error(let e) = reply, e.hasPrefix("LOADING") {
+                    } else if let info = try? c.call("INFO", "server").string,
+                              !info.contains("process_id:\(process.processIdentifier)\r\n") {
+                        stop()
+                        throw ClientError("another server answers on port \(port), not \(executable) (pid \(process.processIdentifier)): \(log)")
+                    } else {
+                        return
+                    }
                 }
                 if !process.isRunning { break }
                 usleep(20_000)
