@@ -9,8 +9,10 @@ public struct BlockRequest: Sendable {
     public enum Awaited: Sendable {
         case list
         case sortedSet
-        /// WAIT: `replicas` replicas acknowledging the stream up to `offset` (no keys).
-        case replicaAcks(offset: UInt64, replicas: Int)
+        /// WAIT (`local` nil): `replicas` replicas acknowledging the stream up to
+        /// `offset`. WAITAOF (`local` 0 or 1): replicas acknowledging it on disk, and this
+        /// server's log durable through `lsn` when `local` is 1. No keys.
+        case replicaAcks(offset: UInt64, lsn: UInt64, replicas: Int, local: Int?)
     }
 
     public var awaited: Awaited

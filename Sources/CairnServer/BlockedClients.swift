@@ -56,8 +56,8 @@ extension Engine {
     /// every list and sorted set wait with a null array, BLMOVE's too; WAIT with how many
     /// replicas acknowledged.
     func answerUnserved(_ blocked: BlockedClient, _ w: inout RESPWriter) {
-        if case .replicaAcks(let offset, _) = blocked.request.awaited {
-            w.integer(replication.acknowledgements(reaching: offset))
+        if case .replicaAcks(let offset, let lsn, _, let local) = blocked.request.awaited {
+            replication.answerWait(offset: offset, lsn: lsn, local: local, into: &w)
         } else {
             w.nullArray()
         }

@@ -209,6 +209,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             }
         }
         replication.pumpAll()
+        replication.serveWaiters()
+        primaryLink?.logProgressed()
     }
 
     /// The writer failed (on the loop): from now on writes are refused; replies held for

@@ -35,6 +35,11 @@ final class ReplicaLink {
     /// Bytes received so far, whole units or not (slave_read_repl_offset).
     private(set) var readOffset: UInt64 = 0
     private var unit = PendingUnit()
+    /// Records written and not yet known durable, with the offset after each: what the
+    /// replica reports as on disk (FACK) follows its log's durable LSN through them.
+    private var pendingDurable: [(lsn: UInt64, offset: UInt64)] = []
+    /// The stream offset this server has on disk.
+    private(set) var durableOffset: UInt64 = 0
     private(set) var lastIOMs: Int64 = 0
     private(set) var linkDownSinceMs: Int64
     private(set) var syncedOnce = false
@@ -108,7 +113,7 @@ final class ReplicaLink {
         case .connect:
             connect()
         case .connected:
-            sendCommand(["REPLCONF", "ACK", String(appliedOffset)])
+            sendAck()
             if nowMs - lastIOMs > Int64(engine.config.replTimeout) * 1000 {
                 engine.logger.warning("The primary \(host):\(port) was silent for \(engine.config.replTimeout) seconds (repl-timeout): reconnecting")
                 channel?.close(promise: nil)
@@ -202,7 +207,33 @@ final class ReplicaLink {
         state = .connected
         syncedOnce = true
         lastIOMs = Clock.unixMilliseconds()
-        sendCommand(["REPLCONF", "ACK", String(appliedOffset)])
+        // What the log holds now is on disk (recovered, or the snapshot just synced).
+        pendingDurable.removeAll()
+        durableOffset = appliedOffset
+        sendAck()
+    }
+
+    /// REPLCONF ACK <applied offset> FACK <offset on disk>, as a Redis 7.2 replica sends.
+    private func sendAck() {
+        sendCommand(["REPLCONF", "ACK", String(appliedOffset), "FACK", String(durableOffset)])
+    }
+
+    /// This server's log became durable further: the offset on disk moves with it, and
+    /// the primary hears at once (WAITAOF waits on it).
+    func logProgressed() {
+        let durable = engine.persistence.durableLSN
+        let done = pendingDurable.firstIndex { $0.lsn > durable } ?? pendingDurable.count
+        guard done > 0 else { return }
+        durableOffset = pendingDurable[done - 1].offset
+        pendingDurable.removeFirst(done)
+        if state == .connected { sendAck() }
+    }
+
+    /// Notes a record just written, to report it durable later.
+    private func written(offset: UInt64) {
+        // Bounded: dropping the oldest only delays what is reported, never overstates it.
+        if pendingDurable.count >= 65536 { pendingDurable.removeFirst(32768) }
+        pendingDurable.append((engine.persistence.lastAppliedLSN, offset))
     }
 
     // MARK: - Input
@@ -333,7 +364,7 @@ final class ReplicaLink {
         case "replconf":
             // REPLCONF GETACK *: answered with the offset after it.
             try commitStreamUnit(args)
-            sendCommand(["REPLCONF", "ACK", String(appliedOffset)])
+            sendAck()
         default:
             unit.effects.append(Effect(database: session.databaseIndex, arguments: args))
             if !unit.inMulti { try commitUnit() }
@@ -355,6 +386,7 @@ final class ReplicaLink {
         try engine.persistence.copy(lsn: engine.persistence.lastAppliedLSN + 1, streamEnd: appliedOffset,
                                     kind: effects.count == 1 ? .command : .batch, flags: flags,
                                     payload: EffectCodec.encode(effects[...]))
+        written(offset: appliedOffset)
     }
 
     /// A PING or GETACK: no effect, but its bytes are a record, as on the primary (a
@@ -366,6 +398,7 @@ final class ReplicaLink {
         ReplicationStream.appendCommand(args, to: &raw)
         try engine.persistence.copy(lsn: engine.persistence.lastAppliedLSN + 1, streamEnd: appliedOffset, kind: .stream, flags: [],
                                     payload: raw)
+        written(offset: appliedOffset)
     }
 }
 

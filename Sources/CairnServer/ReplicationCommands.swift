@@ -33,6 +33,10 @@ enum ReplicationCommands {
                         summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection") { ctx in
                 wait(ctx, engine)
             },
+            CommandSpec("waitaof", arity: 4, flags: [.noscript], acl: [.connection], group: "generic", since: "7.2.0",
+                        summary: "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.") { ctx in
+                waitAOF(ctx, engine)
+            },
             CommandSpec("role", arity: 1, flags: [.noscript, .loading, .stale, .fast], acl: [.admin, .dangerous], group: "server",
                         since: "2.8.12", summary: "Return the role of the instance in the context of replication") { ctx in
                 role(ctx, engine)
@@ -84,8 +88,10 @@ enum ReplicationCommands {
             case "capa", "rdb-only", "rdb-filter-only":
                 break
             case "ack":
-                // From a replica: no reply, as Redis.
-                if let conn, let offset = UInt64(value) { engine.replication.acknowledged(conn, offset: offset) }
+                // From a replica: no reply, as Redis. `FACK <offset>` after it: what it has
+                // on disk (Redis 7.2).
+                let durable = args.count >= i + 4 && args[i + 2].lowercased.string == "fack" ? UInt64(args[i + 3].string) : nil
+                if let conn, let offset = UInt64(value) { engine.replication.acknowledged(conn, offset: offset, durable: durable) }
                 return
             case "getack":
                 // Only a primary asks; a replica answers it in its stream (ReplicaLink).
@@ -116,15 +122,45 @@ enum ReplicationCommands {
             ctx.out.error("ERR timeout is negative")
             return
         }
-        // Every write this client made is at or before the current offset.
+        waitFor(ctx, engine, replicas: wanted, local: nil, timeout: timeout)
+    }
+
+    /// WAIT and WAITAOF: answers at once when satisfied (or inside MULTI), else parks the
+    /// client until acknowledgements (or this server's own durability) catch up with
+    /// every write made so far, or the timeout.
+    static func waitFor(_ ctx: CommandContext, _ engine: Engine, replicas: Int, local: Int?, timeout: Int64) {
+        // Every write this client made is at or before the current offset and LSN.
         let target = engine.persistence.stream?.offset ?? 0
-        let acknowledged = engine.replication.acknowledgements(reaching: target)
-        if acknowledged >= wanted || ctx.frame.origin != .client {
-            ctx.out.integer(acknowledged)
+        let lsn = engine.persistence.lastAppliedLSN
+        let replication = engine.replication!
+        if replication.waitSatisfied(offset: target, lsn: lsn, replicas: replicas, local: local) || ctx.frame.origin != .client {
+            replication.answerWait(offset: target, lsn: lsn, local: local, into: &ctx.out)
             return
         }
-        ctx.blockRequest = BlockRequest(awaiting: .replicaAcks(offset: target, replicas: wanted), database: 0, keys: [],
-                                        deadlineMs: timeout == 0 ? nil : ctx.nowMs + timeout)
+        ctx.blockRequest = BlockRequest(awaiting: .replicaAcks(offset: target, lsn: lsn, replicas: replicas, local: local),
+                                        database: 0, keys: [], deadlineMs: timeout == 0 ? nil : ctx.nowMs + timeout)
+    }
+
+    /// WAITAOF numlocal numreplicas timeout (Redis 7.2): this server's log durable through
+    /// every write made so far (numlocal 1), and that many replicas with them on disk.
+    static func waitAOF(_ ctx: CommandContext, _ engine: Engine) {
+        guard let local = Int(ctx.args[1].string), local >= 0, let replicas = Int(ctx.args[2].string), replicas >= 0 else {
+            ctx.out.error("ERR value is out of range, must be positive")
+            return
+        }
+        guard let timeout = Int64(ctx.args[3].string) else {
+            ctx.out.error("ERR timeout is not an integer or out of range")
+            return
+        }
+        guard timeout >= 0 else {
+            ctx.out.error("ERR timeout is negative")
+            return
+        }
+        guard engine.primaryLink == nil else {
+            ctx.out.error("ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.")
+            return
+        }
+        waitFor(ctx, engine, replicas: replicas, local: local, timeout: timeout)
     }
 
     static func role(_ ctx: CommandContext, _ engine: Engine) {

@@ -1,6 +1,7 @@
 import CairnCommands
 import CairnCore
 import CairnLog
+import CairnRESP
 import CairnSnapshot
 import NIOCore
 #if canImport(Glibc)
@@ -29,6 +30,8 @@ final class ReplicaPeer {
     /// Keeps the segments the cursor still has to read through checkpoints.
     var pin: LogPin?
     var ackOffset: UInt64 = 0
+    /// What the replica has on disk (REPLCONF ACK ... FACK), for WAITAOF.
+    var durableOffset: UInt64 = 0
     var lastAckMs: Int64
     var snapshot: (fd: Int32, path: String, size: Int, sent: Int)?
 
@@ -265,10 +268,11 @@ final class ReplicationSource {
 
     // MARK: - Acknowledgements, WAIT, PING
 
-    /// REPLCONF ACK from a replica.
-    func acknowledged(_ conn: ClientConnection, offset: UInt64) {
+    /// REPLCONF ACK from a replica, with what it has on disk when it says (FACK).
+    func acknowledged(_ conn: ClientConnection, offset: UInt64, durable: UInt64?) {
         guard let peer = peer(conn) else { return }
         peer.ackOffset = max(peer.ackOffset, offset)
+        if let durable { peer.durableOffset = max(peer.durableOffset, durable) }
         peer.lastAckMs = Clock.unixMilliseconds()
         serveWaiters()
     }
@@ -279,9 +283,31 @@ final class ReplicationSource {
         return peers.reduce(0) { $0 + ($1.state == .online && now - $1.lastAckMs <= Int64(maxLagSeconds) * 1000 ? 1 : 0) }
     }
 
-    /// How many replicas acknowledged the stream up to `offset`.
-    func acknowledgements(reaching offset: UInt64) -> Int {
-        peers.reduce(0) { $0 + ($1.state == .online && $1.ackOffset >= offset ? 1 : 0) }
+    /// How many replicas acknowledged the stream up to `offset` (on disk, if `durable`).
+    func acknowledgements(reaching offset: UInt64, durable: Bool = false) -> Int {
+        peers.reduce(0) { $0 + ($1.state == .online && (durable ? $1.durableOffset : $1.ackOffset) >= offset ? 1 : 0) }
+    }
+
+    /// WAIT's answer (`local` nil: how many replicas have the stream through `offset`) or
+    /// WAITAOF's (whether this server's log is durable through `lsn`, and how many
+    /// replicas have the stream on disk through `offset`).
+    func answerWait(offset: UInt64, lsn: UInt64, local: Int?, into w: inout RESPWriter) {
+        guard local != nil else {
+            w.integer(acknowledgements(reaching: offset))
+            return
+        }
+        w.arrayHeader(2)
+        w.integer(engine.persistence.durableLSN >= lsn ? 1 : 0)
+        w.integer(acknowledgements(reaching: offset, durable: true))
+    }
+
+    /// Whether a WAIT or WAITAOF is satisfied now.
+    func waitSatisfied(offset: UInt64, lsn: UInt64, replicas: Int, local: Int?) -> Bool {
+        if let local {
+            let localDone = engine.persistence.durableLSN >= lsn ? 1 : 0
+            return acknowledgements(reaching: offset, durable: true) >= replicas && localDone >= local
+        }
+        return acknowledgements(reaching: offset) >= replicas
     }
 
     /// A client was parked in WAIT: replicas are asked for their offsets.
@@ -290,19 +316,23 @@ final class ReplicationSource {
         requestAcknowledgements()
     }
 
-    private func serveWaiters() {
+    /// Answers the clients in WAIT or WAITAOF whose condition holds now (after an
+    /// acknowledgement, or this server's log becoming durable further).
+    func serveWaiters() {
+        guard !waiters.isEmpty else { return }
         waiters.removeAll { conn in
-            guard let blocked = conn.blocked, case .replicaAcks(let offset, let wanted) = blocked.request.awaited else { return true }
-            let count = acknowledgements(reaching: offset)
-            guard count >= wanted else { return false }
-            engine.finishBlocked(conn) { w in w.integer(count) }
+            guard let blocked = conn.blocked, case .replicaAcks(let offset, let lsn, let wanted, let local) = blocked.request.awaited else {
+                return true
+            }
+            guard waitSatisfied(offset: offset, lsn: lsn, replicas: wanted, local: local) else { return false }
+            engine.finishBlocked(conn) { w in self.answerWait(offset: offset, lsn: lsn, local: local, into: &w) }
             return true
         }
     }
 
     /// REPLCONF GETACK * to every replica, once per loop turn however many ask.
     func requestAcknowledgements() {
-        guard !ackRequested, !peers.isEmpty else { return }
+        guard !ackRequested, peers.contains(where: { $0.state == .online }) else { return }
         ackRequested = true
         engine.loop.execute { [self] in
             ackRequested = false

@@ -45,7 +45,9 @@ final class KeySpecTests: XCTestCase {
         defer { cairn.stop(); redis.stop() }
         let c = try cairn.client(), r = try redis.client()
         var lines = Self.shapes.map { $0.split(separator: " ").map(String.init) }
-        let table = try commandTable(c)
+        // Commands Redis 7.0 does not have (WAITAOF, of 7.2) are not compared.
+        let known = Set(try commandTable(r).map(\.name))
+        let table = try commandTable(c).filter { known.contains($0.name) }
         XCTAssertGreaterThan(table.count, 150)
         lines += table.map { Self.minimalLine($0.name, arity: $0.arity) }
         lines += table.map { [$0.name] }
@@ -70,7 +72,8 @@ final class KeySpecTests: XCTestCase {
         var rng = RandomizedDifferentialTests.SeededRandom(state: 15_2026)
         var mismatches: [String] = []
         // ZRANK and ZREVRANK take WITHSCORE (arity -3, not 3): a difference on purpose.
-        for (name, _) in try commandTable(c) where !["zrank", "zrevrank"].contains(name) {
+        let known = Set(try commandTable(r).map(\.name))
+        for (name, _) in try commandTable(c) where !["zrank", "zrevrank"].contains(name) && known.contains(name) {
             for _ in 0..<12 {
                 var line = [name]
                 for _ in 0..<Int.random(in: 0...7, using: &rng) { line.append(tokens.randomElement(using: &rng)!) }

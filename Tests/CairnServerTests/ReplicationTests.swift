@@ -154,6 +154,13 @@ final class ReplicationTests: XCTestCase {
         let started = Date()
         XCTAssertEqual(try p.call("WAIT", "2", "300"), .integer(1), "one replica when two were asked for, at the timeout")
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.25)
+        // WAITAOF (Redis 7.2): on this server's disk, and on the replica's.
+        XCTAssertEqual(try p.call("WAITAOF", "1", "1", "5000"), .array([.integer(1), .integer(1)]))
+        try p.call("SET", "d", "4")
+        XCTAssertEqual(try p.call("WAITAOF", "1", "1", "5000"), .array([.integer(1), .integer(1)]), "the replica fsynced it")
+        XCTAssertEqual(try p.call("WAITAOF", "0", "2", "200"), .array([.integer(1), .integer(1)]), "two replicas asked, one has it")
+        guard case .error(let waitAOFError) = try r.call("WAITAOF", "0", "1", "0") else { return XCTFail("WAITAOF on a replica") }
+        XCTAssertTrue(waitAOFError.hasPrefix("ERR WAITAOF cannot be used with replica instances"), waitAOFError)
         XCTAssertEqual(try p.call("CONFIG", "SET", "min-replicas-to-write", "2"), .simple("OK"))
         XCTAssertEqual(try p.call("SET", "c", "3"), .error("NOREPLICAS Not enough good replicas to write."))
         XCTAssertEqual(try p.call("GET", "b").string, "2", "reads go on")
