@@ -27,8 +27,14 @@ final class ReplicaPeer {
     var announcedIP: String?
     /// Where the stream to this replica stands in the log on disk.
     var cursor: LogCursor?
-    /// Keeps the segments the cursor still has to read through checkpoints.
+    /// Keeps the segments the replica may still ask for through checkpoints: from the
+    /// first record it has not confirmed (on disk when it reports FACK, else received).
     var pin: LogPin?
+    /// (last LSN, offset after it) of each round sent and not yet confirmed: an
+    /// acknowledgement moves the pin past the rounds it covers.
+    var sentRounds: [(lsn: UInt64, offset: UInt64)] = []
+    /// Whether the replica reports what it has on disk (REPLCONF ACK ... FACK).
+    var reportsDurable = false
     var ackOffset: UInt64 = 0
     /// What the replica has on disk (REPLCONF ACK ... FACK), for WAITAOF.
     var durableOffset: UInt64 = 0
@@ -221,7 +227,14 @@ final class ReplicationSource {
             return false
         }
         if out.isEmpty { return false }
-        engine.persistence.writer?.move(peer.pin!, to: cursor.lastLSN + 1)
+        if peer.legacySync {
+            // A SYNC replica never acknowledges: its pin follows what was sent.
+            engine.persistence.writer?.move(peer.pin!, to: cursor.lastLSN + 1)
+        } else {
+            // Bounded: dropping the oldest rounds only keeps the pin back longer.
+            if peer.sentRounds.count >= 4096 { peer.sentRounds.removeFirst(2048) }
+            peer.sentRounds.append((cursor.lastLSN, cursor.streamOffset))
+        }
         var buffer = peer.conn.channel.allocator.buffer(capacity: out.count)
         buffer.writeBytes(out)
         write(peer, buffer)
@@ -272,8 +285,19 @@ final class ReplicationSource {
     func acknowledged(_ conn: ClientConnection, offset: UInt64, durable: UInt64?) {
         guard let peer = peer(conn) else { return }
         peer.ackOffset = max(peer.ackOffset, offset)
-        if let durable { peer.durableOffset = max(peer.durableOffset, durable) }
+        if let durable {
+            peer.durableOffset = max(peer.durableOffset, durable)
+            peer.reportsDurable = true
+        }
         peer.lastAckMs = Clock.unixMilliseconds()
+        // The replica resumes from what it has (on disk, when it says): the log before
+        // that may go.
+        let confirmed = peer.reportsDurable ? peer.durableOffset : peer.ackOffset
+        let covered = peer.sentRounds.firstIndex { $0.offset > confirmed } ?? peer.sentRounds.count
+        if covered > 0, let pin = peer.pin {
+            engine.persistence.writer?.move(pin, to: peer.sentRounds[covered - 1].lsn + 1)
+            peer.sentRounds.removeFirst(covered)
+        }
         serveWaiters()
     }
 
