@@ -213,6 +213,15 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         primaryLink?.logProgressed()
     }
 
+    /// The log was started over (a replica's full sync) after the old one was closed, so
+    /// everything it held is on disk: replies held for its LSNs go now (the new log's LSNs
+    /// may be lower, and would never reach them).
+    func releaseHeldReplies() {
+        assert(loop.inEventLoop)
+        for (_, conn) in waiting { stats.netOutputBytes += conn.release(durable: .max) }
+        waiting.removeAll()
+    }
+
     /// The writer failed (on the loop): from now on writes are refused; replies held for
     /// records that never became durable are never sent, and their connections are closed.
     func logFailed(_ reason: String) {

@@ -323,6 +323,7 @@ final class ReplicaLink {
         engine.checkpointer.killChild()
         try engine.persistence.restart(afterSnapshot: name, lsn: lsn,
                                        stream: ReplicationPosition(id: primaryID, offset: appliedOffset), config: engine.config)
+        engine.releaseHeldReplies()
         engine.keyspace.flushAll()
         _ = try reader.load(into: engine.keyspace, limits: engine.collectionLimits)
         engine.checkpointer.currentSnapshot = (name, lsn)
