@@ -326,6 +326,7 @@ final class ReplicaLink {
         engine.releaseHeldReplies()
         engine.keyspace.flushAll()
         _ = try reader.load(into: engine.keyspace, limits: engine.collectionLimits)
+        engine.ctx.watches.applyTouches(changed: true)  // every WATCHed key may have changed
         engine.checkpointer.currentSnapshot = (name, lsn)
         engine.checkpointer.currentSnapshotBytes = reader.fileBytes
         engine.ctx.dirty = 0
