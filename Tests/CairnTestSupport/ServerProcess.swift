@@ -129,6 +129,17 @@ public final class ServerProcess: @unchecked Sendable {
 
     public func client() throws -> RESPClient { try RESPClient(port: port) }
 
+    /// Whether the process prints `text` within `seconds`: its output is read on another
+    /// thread, so a line printed just before a reply may not be in `log` yet.
+    public func waitForLog(_ text: String, seconds: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if log.contains(text) { return true }
+            usleep(10_000)
+        }
+        return log.contains(text)
+    }
+
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
     public func terminate(timeoutSeconds: Double = 10) -> Int32 {
