@@ -329,6 +329,7 @@ final class ReplicaLink {
         engine.ctx.watches.applyTouches(changed: true)  // every WATCHed key may have changed
         engine.checkpointer.currentSnapshot = (name, lsn)
         engine.checkpointer.currentSnapshotBytes = reader.fileBytes
+        engine.checkpointer.liveBytesAfterCheckpoint = 0  // the log starts over
         engine.ctx.dirty = 0
         engine.logger.notice("Loaded the primary's snapshot: \(reader.keysRead) keys at LSN \(lsn); streaming from offset \(appliedOffset)")
         becomeConnected()
