@@ -114,15 +114,21 @@ enum ReplicationCommands {
             ctx.out.error("ERR value is not an integer or out of range")
             return
         }
-        guard let timeout = Int64(ctx.args[2].string) else {
+        guard let timeout = timeout(ctx, ctx.args[2]) else { return }
+        waitFor(ctx, engine, replicas: wanted, local: nil, timeout: timeout)
+    }
+
+    /// A WAIT or WAITAOF timeout in milliseconds, or nil after the error Redis gives.
+    static func timeout(_ ctx: CommandContext, _ argument: Bytes) -> Int64? {
+        guard let timeout = Int64(argument.string) else {
             ctx.out.error("ERR timeout is not an integer or out of range")
-            return
+            return nil
         }
         guard timeout >= 0 else {
             ctx.out.error("ERR timeout is negative")
-            return
+            return nil
         }
-        waitFor(ctx, engine, replicas: wanted, local: nil, timeout: timeout)
+        return timeout
     }
 
     /// WAIT and WAITAOF: answers at once when satisfied (or inside MULTI), else parks the
@@ -148,14 +154,7 @@ enum ReplicationCommands {
             ctx.out.error("ERR value is out of range, must be positive")
             return
         }
-        guard let timeout = Int64(ctx.args[3].string) else {
-            ctx.out.error("ERR timeout is not an integer or out of range")
-            return
-        }
-        guard timeout >= 0 else {
-            ctx.out.error("ERR timeout is negative")
-            return
-        }
+        guard let timeout = timeout(ctx, ctx.args[3]) else { return }
         guard engine.primaryLink == nil else {
             ctx.out.error("ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.")
             return

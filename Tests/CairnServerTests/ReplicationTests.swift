@@ -273,6 +273,21 @@ final class ReplicationTests: XCTestCase {
         XCTAssertEqual(leftovers, [], "no temporary snapshot left")
     }
 
+    /// The replies of a server without replicas, against redis-server's: errors of WAIT,
+    /// REPLCONF and REPLICAOF, ROLE, WAIT with none.
+    func testRepliesAgreeWithRedis() throws {
+        let cairn = try ServerProcess.cairn(), redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        let lines = [["WAIT", "abc", "0"], ["WAIT", "1", "abc"], ["WAIT", "1", "-1"], ["WAIT", "-1", "0"], ["WAIT", "0", "0"],
+                     ["WAIT", "1"], ["ROLE"], ["REPLCONF", "foo", "bar"], ["REPLCONF", "ack"], ["REPLCONF", "listening-port", "x"],
+                     ["REPLCONF", "listening-port", "7000"], ["REPLICAOF", "localhost", "notaport"], ["REPLICAOF", "NO", "ONE"],
+                     ["SLAVEOF", "no", "one"], ["PSYNC", "?"]]
+        for line in lines {
+            XCTAssertEqual(try c.call(line), try r.call(line), line.joined(separator: " "))
+        }
+    }
+
     /// redis-cli --replica shows the stream a Cairn primary sends.
     func testRedisCliReplicaShowsTheStream() throws {
         let port = freePort()
