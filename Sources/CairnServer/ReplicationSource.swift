@@ -229,7 +229,7 @@ final class ReplicationSource {
         if out.isEmpty { return false }
         if peer.legacySync {
             // A SYNC replica never acknowledges: its pin follows what was sent.
-            engine.persistence.writer?.move(peer.pin!, to: cursor.lastLSN + 1)
+            if let pin = peer.pin { engine.persistence.writer?.move(pin, to: cursor.lastLSN + 1) }
         } else {
             // Bounded: dropping the oldest rounds only keeps the pin back longer.
             if peer.sentRounds.count >= 4096 { peer.sentRounds.removeFirst(2048) }
