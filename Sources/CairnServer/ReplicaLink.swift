@@ -29,6 +29,8 @@ final class ReplicaLink {
     private var stopped = false
     /// The snapshot being received: its temporary file and the bytes still to come.
     private var payload: (fd: Int32, path: String, remaining: Int)?
+    /// The payload's first bytes are still to be seen (they tell an RDB file).
+    private var payloadStart = false
     private var primaryID = ""
     /// Bytes of the stream received and applied, at the end of the last whole unit.
     private(set) var appliedOffset: UInt64 = 0
@@ -90,10 +92,16 @@ final class ReplicaLink {
     /// REPLICAOF NO ONE or another primary: the link closes for good.
     func stop() {
         stopped = true
+        state = .connect
         channel?.close(promise: nil)
         channel = nil
+        input = nil
         abandonPayload()
     }
+
+    /// Stopped for good (REPLICAOF NO ONE or another primary, or a primary it cannot
+    /// follow): REPLICAOF with the same primary starts a new link.
+    var isStopped: Bool { stopped }
 
     fileprivate func linkLost() {
         guard !stopped else { return }
@@ -284,9 +292,21 @@ final class ReplicaLink {
             let path = directory + "/from-primary.snap.tmp"
             try? fs.remove(path)
             payload = (try fs.openForWriting(path, create: true), path, size)
+            payloadStart = true
             engine.logger.notice("Receiving \(size) bytes of snapshot from the primary")
         }
         guard var p = payload else { return }
+        if payloadStart {
+            // A Redis primary sends an RDB file, which this server cannot load yet: each
+            // retry would cost that primary a BGSAVE, so the link stops until REPLICAOF.
+            guard buffer.readableBytes >= 5 || p.remaining < 5 else { return }
+            payloadStart = false
+            if buffer.readableBytesView.starts(with: Array("REDIS".utf8)) {
+                engine.logger.warning("The primary \(host):\(port) sent an RDB file: this server replicates only from a Cairn primary for now. Not retrying; REPLICAOF tries again.")
+                stop()
+                return
+            }
+        }
         let n = min(p.remaining, buffer.readableBytes)
         if n > 0 {
             try buffer.readWithUnsafeReadableBytes { raw in

@@ -60,7 +60,7 @@ enum ReplicationCommands {
             ctx.out.error("ERR Invalid master port")
             return
         }
-        if let link = engine.primaryLink, link.host == host, link.port == port {
+        if let link = engine.primaryLink, link.host == host, link.port == port, !link.isStopped {
             ctx.out.simple("OK Already connected to specified master")
             return
         }

@@ -288,6 +288,24 @@ final class ReplicationTests: XCTestCase {
         }
     }
 
+    /// A redis-server primary sends an RDB file, which a Cairn replica cannot load yet: it
+    /// says so once and stops, rather than costing that primary a BGSAVE every second.
+    func testARedisPrimaryIsRefusedOnceNotHammered() throws {
+        let redis = try ServerProcess.redis()
+        defer { redis.stop() }
+        let rc = try redis.client()
+        try rc.call("SET", "k", "v")
+        let replica = try start("replica", port: freePort(), ["--replicaof", "127.0.0.1", "\(redis.port)"])
+        defer { replica.stop() }
+        XCTAssertTrue(replica.waitForLog("sent an RDB file"), replica.log)
+        sleep(3)
+        XCTAssertEqual(try rc.infoField("sync_full"), "1", "one attempt, not one a second")
+        let r = try replica.client()
+        XCTAssertEqual(try r.infoField("role"), "slave")
+        XCTAssertEqual(try r.infoField("master_link_status"), "down")
+        XCTAssertEqual(try r.infoField("master_sync_in_progress"), "0")
+    }
+
     /// redis-cli --replica shows the stream a Cairn primary sends.
     func testRedisCliReplicaShowsTheStream() throws {
         let port = freePort()
