@@ -312,26 +312,29 @@ final class ReplicationSource {
         peers.reduce(0) { $0 + ($1.state == .online && (durable ? $1.durableOffset : $1.ackOffset) >= offset ? 1 : 0) }
     }
 
-    /// WAIT's answer (`local` nil: how many replicas have the stream through `offset`) or
-    /// WAITAOF's (whether this server's log is durable through `lsn`, and how many
-    /// replicas have the stream on disk through `offset`).
-    func answerWait(offset: UInt64, lsn: UInt64, local: Int?, into w: inout RESPWriter) {
-        guard local != nil else {
-            w.integer(acknowledgements(reaching: offset))
-            return
-        }
-        w.arrayHeader(2)
-        w.integer(engine.persistence.durableLSN >= lsn ? 1 : 0)
-        w.integer(acknowledgements(reaching: offset, durable: true))
+    /// Where a WAIT (`local` nil) or WAITAOF stands now: whether this server's log is
+    /// durable through `lsn` (1 or 0), and how many replicas have the stream through
+    /// `offset` (on disk, for WAITAOF).
+    func waitState(offset: UInt64, lsn: UInt64, local: Int?) -> (local: Int, replicas: Int) {
+        (engine.persistence.durableLSN >= lsn ? 1 : 0, acknowledgements(reaching: offset, durable: local != nil))
     }
 
     /// Whether a WAIT or WAITAOF is satisfied now.
     func waitSatisfied(offset: UInt64, lsn: UInt64, replicas: Int, local: Int?) -> Bool {
-        if let local {
-            let localDone = engine.persistence.durableLSN >= lsn ? 1 : 0
-            return acknowledgements(reaching: offset, durable: true) >= replicas && localDone >= local
+        let state = waitState(offset: offset, lsn: lsn, local: local)
+        return state.replicas >= replicas && state.local >= (local ?? 0)
+    }
+
+    /// WAIT's answer (how many replicas) or WAITAOF's ([local, replicas]).
+    func answerWait(offset: UInt64, lsn: UInt64, local: Int?, into w: inout RESPWriter) {
+        let state = waitState(offset: offset, lsn: lsn, local: local)
+        guard local != nil else {
+            w.integer(state.replicas)
+            return
         }
-        return acknowledgements(reaching: offset) >= replicas
+        w.arrayHeader(2)
+        w.integer(state.local)
+        w.integer(state.replicas)
     }
 
     /// A client was parked in WAIT: replicas are asked for their offsets.
