@@ -290,22 +290,30 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         }
         if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
         if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
-        // PING too, as in Redis: a health check must see that writes are refused; and an
-        // EXEC whose block writes (queued before the log failed).
-        if let link = primaryLink, !link.isUp, !config.replicaServeStaleData, !spec.flags.contains(.stale) {
-            return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+        if let link = primaryLink {
+            if !link.isUp && !config.replicaServeStaleData && !spec.flags.contains(.stale) {
+                return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+            }
+            guard config.replicaReadOnly else { return nil }
+            return writes(spec, session) ? "READONLY You can't write against a read only replica." : nil
         }
-        let writesData = spec.isWrite || (spec.fullName == "exec" && session.transaction?.hasWrites == true)
-        if writesData && primaryLink != nil && config.replicaReadOnly { return "READONLY You can't write against a read only replica." }
-        if writesData && primaryLink == nil && config.minReplicasToWrite > 0
+        // The rest refuse writes only when something is amiss: most commands stop here.
+        guard config.minReplicasToWrite > 0 || persistence.failure != nil else { return nil }
+        if config.minReplicasToWrite > 0 && writes(spec, session)
             && replication.goodReplicas(maxLagSeconds: config.minReplicasMaxLag) < config.minReplicasToWrite {
             return "NOREPLICAS Not enough good replicas to write."
         }
-        let writes = writesData || spec.fullName == "ping"
-        if writes && primaryLink == nil, let reason = persistence.failure {
+        // PING too, as in Redis: a health check must see that writes are refused.
+        if let reason = persistence.failure, writes(spec, session) || spec.fullName == "ping" {
             return "MISCONF Errors writing to the AOF file: \(reason)"
         }
         return nil
+    }
+
+    /// Whether admission treats a command as a write: a write command, or an EXEC whose
+    /// block holds one (queued before a refusal began), as Redis does.
+    private func writes(_ spec: CommandSpec, _ session: ClientSession) -> Bool {
+        spec.isWrite || (spec.fullName == "exec" && session.transaction?.hasWrites == true)
     }
 
     /// Applies one logged effect to the keyspace during recovery; returns the error reply
