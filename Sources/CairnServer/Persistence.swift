@@ -52,11 +52,8 @@ final class Persistence {
         writer?.close()
         writer = nil
         failure = nil
-        writer = try LogWriter(directory: directory, fs: fs, manifest: Manifest(snapshot: snapshot, segments: []), lastLSN: lsn,
-                               totalBytes: 0, stream: stream, segmentBytesMax: config.logSegmentSize,
-                               policy: SyncPolicy(rawValue: config.appendfsync.rawValue)!, onProgress: onProgress, onFailure: onFailure)
-        durableLSN = lsn
-        writtenLSN = lsn
+        try open(manifest: Manifest(snapshot: snapshot, segments: []), lastLSN: lsn, totalBytes: 0, appendOffset: nil,
+                 stream: stream, config: config, onProgress: onProgress, onFailure: onFailure)
         if let manifest = try? Manifest.decode(fs.readFile(directory + "/" + Manifest.fileName)).get() {
             DataDirectory.removeOrphans(directory: directory, manifest: manifest, fs: fs)
         }
