@@ -27,24 +27,6 @@ public enum ReplicationStream {
         return n
     }
 
-    /// Appends the stream bytes of `effects` to `out`; `database` is the stream's before
-    /// them. Returns the stream's database after them.
-    @discardableResult
-    public static func encode(_ effects: ArraySlice<Effect>, after database: Int?, into out: inout [UInt8]) -> Int? {
-        var current = database
-        let wrapped = effects.count > 1
-        for (i, e) in zip(effects.indices, effects) {
-            if e.database != current {
-                appendCommand([Bytes("SELECT"), Bytes(String(e.database))], to: &out)
-                current = e.database
-            }
-            if wrapped && i == effects.startIndex { out += multi }
-            appendCommand(e.arguments, to: &out)
-        }
-        if wrapped { out += exec }
-        return current
-    }
-
     public static func appendCommand(_ arguments: [Bytes], to out: inout [UInt8]) {
         out += Array("*\(arguments.count)\r\n".utf8)
         for a in arguments {
