@@ -1,9 +1,11 @@
 import CairnCommands
 import CairnCore
+import CairnLog
 import NIOCore
 
 /// The commit point: where the effects of one unit (a client's command, an EXEC block, a
-/// blocked client served, one expiry) become one log record, and where what the unit
+/// blocked client served, one expiry, a PING for replicas, a unit of a replica's stream)
+/// become one log record, and where what the unit
 /// pushed to other clients is handed to the durability gate.
 extension Engine {
     /// Commits the effects collected since the last commit as one unit: one record, so
@@ -41,6 +43,14 @@ extension Engine {
         assert(loop.inEventLoop)
         persistence.logStream(bytes)
         submitLog()
+    }
+
+    /// Commits a unit of this server's primary's stream (a replica) as the primary's
+    /// record: the next LSN, the primary's stream end. The replica's own effects from
+    /// applying it are not logged (`commit` drops them on a replica).
+    func commitReplicated(streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
+        assert(loop.inEventLoop)
+        try persistence.copy(lsn: persistence.lastAppliedLSN + 1, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload)
     }
 
     /// Queues an out-of-band message (a MONITOR line; next, pub/sub messages and keyspace

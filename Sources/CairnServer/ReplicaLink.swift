@@ -406,8 +406,7 @@ final class ReplicaLink {
                 engine.logger.warning("A command from the primary failed here: \(effect.arguments.map(\.string).joined(separator: " ").prefix(200)): \(error)")
             }
         }
-        try engine.persistence.copy(lsn: engine.persistence.lastAppliedLSN + 1, streamEnd: appliedOffset,
-                                    kind: effects.count == 1 ? .command : .batch, flags: flags,
+        try engine.commitReplicated(streamEnd: appliedOffset, kind: effects.count == 1 ? .command : .batch, flags: flags,
                                     payload: EffectCodec.encode(effects[...]))
         written(offset: appliedOffset)
     }
@@ -419,8 +418,7 @@ final class ReplicaLink {
         appliedOffset = readOffset
         var raw: [UInt8] = []
         ReplicationStream.appendCommand(args, to: &raw)
-        try engine.persistence.copy(lsn: engine.persistence.lastAppliedLSN + 1, streamEnd: appliedOffset, kind: .stream, flags: [],
-                                    payload: raw)
+        try engine.commitReplicated(streamEnd: appliedOffset, kind: .stream, flags: [], payload: raw)
         written(offset: appliedOffset)
     }
 }
