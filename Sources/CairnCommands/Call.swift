@@ -21,6 +21,9 @@ extension CommandContext {
         let errorMark = out.buffer.writerIndex
         let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
         spec.handler(self)
+        if !keyspace.touches.newKeys.isEmpty {
+            if origin == .replay { keyspace.touches.newKeys.removeAll() } else { announceNewKeys() }
+        }
         let changes = dirty - frame.dirtyAtStart
         if spec.isWrite && changes != frame.nestedDirty && !frame.effectRewritten {
             effects.append(Effect(database: frame.session.databaseIndex, arguments: args))

@@ -31,6 +31,8 @@ public final class ClientSession {
     /// The keys this session WATCHes, and whether one of them changed since.
     public var watched: [WatchedKey] = []
     public var watchedKeyChanged = false
+    /// Channels, patterns and shard channels (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE).
+    public var subscriptions = Subscriptions()
     /// The connection, for the commands about it (QUIT, MONITOR, CLIENT); nil for a
     /// session without one.
     public weak var connection: SessionConnection?

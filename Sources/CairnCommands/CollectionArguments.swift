@@ -94,18 +94,43 @@ func randomSelection<T>(_ ctx: CommandContext, count: Int64, size: Int, element:
 
 extension CommandContext {
     /// HDEL, SREM, ZREM: removes each member named from argument 2 on, deletes the key
-    /// once the collection is empty, and replies with the number removed.
-    func removeMembers(of key: Bytes, remove: (Bytes) -> Bool, isEmpty: () -> Bool) {
+    /// once the collection is empty, and replies with the number removed. Notifies
+    /// `event` (of class `cls`), then `del` if the key went.
+    func removeMembers(of key: Bytes, event: StaticString, _ cls: KeyspaceEventClasses,
+                       remove: (Bytes) -> Bool, isEmpty: () -> Bool) {
         var removed = 0
+        var keyRemoved = false
         for member in args.dropFirst(2) {
             if remove(member) { removed += 1 }
             if isEmpty() {
                 db.delete(key)
+                keyRemoved = true
                 break
             }
         }
         dirty += removed
+        if removed > 0 {
+            notify(cls, event, key)
+            if keyRemoved { notify(.generic, "del", key) }
+        }
         out.integer(removed)
+    }
+
+    /// The destination of a STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE, SORT
+    /// STORE): `value` replaces it (its TTL dropped), or an empty result (nil) deletes it;
+    /// then `event`, or `del`, as Redis notifies them. Returns whether anything changed.
+    @discardableResult
+    func storeResult(_ dst: Bytes, _ value: Value?, event: StaticString, _ cls: KeyspaceEventClasses) -> Bool {
+        let existed = lookupWrite(dst) != nil
+        if let value {
+            db.set(dst, value, clock: lruClock)
+            notify(cls, event, dst)
+            return true
+        }
+        guard existed else { return false }
+        db.delete(dst)
+        notify(.generic, "del", dst)
+        return true
     }
 
     /// `[LIMIT limit]` after the keys of SINTERCARD and ZINTERCARD (0: no limit); nil after

@@ -17,6 +17,8 @@ public struct CommandSettings: Sendable {
     public var zsetMaxPackedValueBytes = 64
     /// list-max-listpack-size.
     public var listMaxListpackSize = -2
+    /// notify-keyspace-events.
+    public var notifyKeyspaceEvents: KeyspaceEventClasses = []
     /// client-query-buffer-limit: also bounds the bytes a MULTI block may queue.
     public var queryBufferBytesMax = 1024 * 1024 * 1024
     public init() {}
@@ -60,7 +62,13 @@ public protocol CallObserver: AnyObject {
 public final class CommandContext {
     public let keyspace: Keyspace
     public let table: CommandTable
-    public var settings: CommandSettings
+    public var settings: CommandSettings {
+        didSet { updateNewKeyRecording() }
+    }
+    /// False while a dataset is loaded (a snapshot, the log): no `new` events then.
+    public var recordsNewKeys = true {
+        didSet { updateNewKeyRecording() }
+    }
     /// The current call.
     public internal(set) var frame: CallFrame
     public var out: RESPWriter
@@ -78,6 +86,10 @@ public final class CommandContext {
     public var readiedDatabases: [Int] = []
     /// The sessions WATCHing keys.
     public let watches: WatchRegistry
+    /// Channels and patterns with their subscribers.
+    public let pubsub = PubSubRegistry()
+    /// Where messages for other clients go (the server's gate); nil without a server.
+    public unowned(unsafe) var pushes: PushDelivery?
     /// The server's admission, and MONITOR (set only while somebody monitors, so that
     /// a call without monitors makes no call for it); `unowned(unsafe)`, not weak: the
     /// server owns this context and outlives it, and a weak load on every command cost
@@ -99,6 +111,15 @@ public final class CommandContext {
                                dirtyAtStart: 0, effectsAtStart: 0)
         self.out = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
         self.watches = WatchRegistry(keyspace: keyspace)
+        updateNewKeyRecording()
+    }
+
+    /// The keyspace records the keys it adds only while `new` events are sent.
+    private func updateNewKeyRecording() {
+        let classes = settings.notifyKeyspaceEvents
+        keyspace.touches.recordsNewKeys = recordsNewKeys && classes.contains(.newKey)
+            && !classes.isDisjoint(with: [.keyspace, .keyevent])
+        if !keyspace.touches.recordsNewKeys { keyspace.touches.newKeys.removeAll() }
     }
 
     // MARK: - The current call
@@ -153,6 +174,7 @@ public final class CommandContext {
         d.delete(key)
         stats.expiredKeys += 1
         effects.append(Effect(database: dbIndex ?? session.databaseIndex, arguments: ["DEL", key]))
+        notify(.expired, "expired", key, database: dbIndex ?? d.index)
         return true
     }
 
@@ -164,6 +186,7 @@ public final class CommandContext {
         if !d.expires.isEmpty { expireIfNeeded(key) }
         guard let p = d.main.find(key) else {
             stats.keyspaceMisses += 1
+            notify(.keyMiss, "keymiss", key)
             return nil
         }
         stats.keyspaceHits += 1
@@ -183,11 +206,15 @@ public final class CommandContext {
         return p
     }
 
-    /// A live key's value without touching its access time or the hit counters.
-    public func peek(_ key: Bytes) -> Value? {
+    /// A live key's value without touching its access time or the hit counters. A miss
+    /// raises `keymiss` unless `missEvent` is false (OBJECT, DEBUG and write lookups do
+    /// not raise it in Redis).
+    public func peek(_ key: Bytes, missEvent: Bool = true) -> Value? {
         let d = db
         if !d.expires.isEmpty { expireIfNeeded(key) }
-        return d.main[key]
+        let value = d.main[key]
+        if value == nil && missEvent { notify(.keyMiss, "keymiss", key) }
+        return value
     }
 
     // MARK: - Argument helpers

@@ -54,6 +54,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(SortCommand.specs)
         table.register(SortedSetCommands.specs)
         table.register(TransactionCommands.specs)
+        table.register(PubSubCommands.specs)
         return table
     }
 }

@@ -92,6 +92,7 @@ enum HashCommands {
         }
         store(ctx, key, h, isNew: isNew)
         ctx.dirty += (ctx.args.count - 2) / 2
+        ctx.notify(.hash, "hset", key)
         if reply == .ok { ctx.out.ok() } else { ctx.out.integer(added) }
     }
 
@@ -105,6 +106,7 @@ enum HashCommands {
         _ = set(ctx, h, ctx.args[2], ctx.args[3])
         store(ctx, key, h, isNew: isNew)
         ctx.dirty += 1
+        ctx.notify(.hash, "hset", key)
         ctx.out.integer(1)
     }
 
@@ -136,7 +138,7 @@ enum HashCommands {
         let key = ctx.args[1]
         guard let found = readHash(ctx, key, write: true) else { return }
         guard let h = found else { ctx.out.integer(0); return }
-        ctx.removeMembers(of: key, remove: h.remove, isEmpty: { h.count == 0 })
+        ctx.removeMembers(of: key, event: "hdel", .hash, remove: h.remove, isEmpty: { h.count == 0 })
     }
 
     static func hlen(_ ctx: CommandContext) {
@@ -168,6 +170,7 @@ enum HashCommands {
         _ = set(ctx, h, field, Bytes(result))
         store(ctx, key, h, isNew: isNew)
         ctx.dirty += 1
+        ctx.notify(.hash, "hincrby", key)
         ctx.out.integer(result)
     }
 
@@ -189,6 +192,7 @@ enum HashCommands {
         _ = set(ctx, h, field, text)
         store(ctx, key, h, isNew: isNew)
         ctx.dirty += 1
+        ctx.notify(.hash, "hincrbyfloat", key)
         ctx.propagate(["HSET", key, field, text])
         ctx.out.bulk(text)
     }

@@ -74,7 +74,10 @@ enum KeyCommands {
         var deleted = 0
         for key in ctx.args.dropFirst() {
             if !ctx.db.expires.isEmpty { ctx.expireIfNeeded(key) }
-            if ctx.db.delete(key) { deleted += 1 }
+            if ctx.db.delete(key) {
+                deleted += 1
+                ctx.notify(.generic, "del", key)
+            }
         }
         ctx.dirty += deleted
         ctx.out.integer(deleted)
@@ -161,6 +164,8 @@ enum KeyCommands {
         db.set(dst, value, clock: ctx.lruClock)
         if let expire { db.setExpire(dst, atMs: expire) }
         ctx.dirty += 1
+        ctx.notify(.generic, "rename_from", src)
+        ctx.notify(.generic, "rename_to", dst)
         if value.listValue != nil { ctx.signalListReady(dst) }
         if nx { ctx.out.integer(1) } else { ctx.out.ok() }
     }
@@ -196,6 +201,7 @@ enum KeyCommands {
         target.set(dst, value.deepCopy(), clock: ctx.lruClock)
         if let expire { target.setExpire(dst, atMs: expire) }
         ctx.dirty += 1
+        ctx.notify(.generic, "copy_to", dst, database: targetIndex)
         if value.listValue != nil { ctx.signalListReady(dst, database: targetIndex) }
         ctx.out.integer(1)
     }
@@ -220,6 +226,8 @@ enum KeyCommands {
         if let expire { target.setExpire(key, atMs: expire) }
         db.delete(key)
         ctx.dirty += 1
+        ctx.notify(.generic, "move_from", key)
+        ctx.notify(.generic, "move_to", key, database: targetIndex)
         if value.listValue != nil { ctx.signalListReady(key, database: targetIndex) }
         ctx.out.integer(1)
     }
@@ -271,9 +279,11 @@ enum KeyCommands {
         if when <= ctx.nowMs && !ctx.replaying {
             db.delete(key)
             ctx.propagate(["DEL", key])
+            ctx.notify(.generic, "del", key)
         } else {
             db.setExpire(key, atMs: when)
             ctx.propagate(["PEXPIREAT", key, Bytes(when)] + ctx.args.dropFirst(3))
+            ctx.notify(.generic, "expire", key)
         }
         ctx.out.integer(1)
     }
@@ -292,6 +302,7 @@ enum KeyCommands {
         guard ctx.lookupWrite(key) != nil else { ctx.out.integer(0); return }
         if ctx.db.removeExpire(key) {
             ctx.dirty += 1
+            ctx.notify(.generic, "persist", key)
             ctx.out.integer(1)
         } else {
             ctx.out.integer(0)
@@ -306,13 +317,13 @@ enum KeyCommands {
         object.addSubcommand(CommandSpec("encoding", arity: 3, flags: [.readonly],
                     keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "2.2.3", summary: "Inspect the internal encoding of a Redis object") { ctx in
-            guard let v = ctx.peek(ctx.args[2]) else { ctx.out.null(); return }
+            guard let v = ctx.peek(ctx.args[2], missEvent: false) else { ctx.out.null(); return }
             ctx.out.bulk(v.encodingName)
         })
         object.addSubcommand(CommandSpec("refcount", arity: 3, flags: [.readonly],
                     keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "2.2.3", summary: "Get the number of references to the value of the key") { ctx in
-            guard let v = ctx.peek(ctx.args[2]) else { ctx.out.null(); return }
+            guard let v = ctx.peek(ctx.args[2], missEvent: false) else { ctx.out.null(); return }
             // Redis shares the integers 0..9999 between keys and reports them as immortal.
             if case .int(let n) = v, n >= 0 && n < 10000 { ctx.out.integer(Int64(Int32.max)) } else { ctx.out.integer(1) }
         })
@@ -320,14 +331,14 @@ enum KeyCommands {
                     keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "2.2.3", summary: "Get the time since a Redis object was last accessed") { ctx in
             let key = ctx.args[2]
-            guard ctx.peek(key) != nil, let p = ctx.db.main.find(key) else { ctx.out.null(); return }
+            guard ctx.peek(key, missEvent: false) != nil, let p = ctx.db.main.find(key) else { ctx.out.null(); return }
             let last = ctx.db.main.entries[p].aux
             ctx.out.integer(Int64(max(0, Int64(ctx.lruClock) - Int64(last))))
         })
         object.addSubcommand(CommandSpec("freq", arity: 3, flags: [.readonly],
                     keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "4.0.0", summary: "Get the logarithmic access frequency counter of a Redis object") { ctx in
-            guard ctx.peek(ctx.args[2]) != nil else { ctx.out.null(); return }
+            guard ctx.peek(ctx.args[2], missEvent: false) != nil else { ctx.out.null(); return }
             ctx.out.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
         })
         object.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.keyspace], group: "generic",

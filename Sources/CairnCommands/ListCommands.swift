@@ -95,12 +95,23 @@ enum ListCommands {
         }
         if found == nil { ctx.db.add(key, .list(list), clock: ctx.lruClock) }
         ctx.dirty += ctx.args.count - 2
+        ctx.notify(.list, head ? "lpush" : "rpush", key)
         ctx.signalListReady(key)
         ctx.out.integer(list.count)
     }
 
+    /// Deletes the key of a list left empty, with its `del` event.
     static func deleteIfEmpty(_ ctx: CommandContext, _ key: Bytes, _ list: ListValue) {
-        if list.count == 0 { ctx.db.delete(key) }
+        if list.count == 0 {
+            ctx.db.delete(key)
+            ctx.notify(.generic, "del", key)
+        }
+    }
+
+    /// After elements were popped: the pop's event, then the key's deletion if it is empty.
+    static func popped(_ ctx: CommandContext, _ key: Bytes, _ list: ListValue, head: Bool) {
+        ctx.notify(.list, head ? "lpop" : "rpop", key)
+        deleteIfEmpty(ctx, key, list)
     }
 
     static func pop(_ ctx: CommandContext, head: Bool) {
@@ -118,14 +129,14 @@ enum ListCommands {
         }
         guard let count else {
             ctx.out.bulkOrNull(head ? list.popHead() : list.popTail())
-            deleteIfEmpty(ctx, key, list)
+            popped(ctx, key, list, head: head)
             ctx.dirty += 1
             return
         }
         let n = Int(min(count, Int64(list.count)))
         ctx.out.arrayHeader(n)
         for _ in 0..<n { ctx.out.bulkOrNull(head ? list.popHead() : list.popTail()) }
-        deleteIfEmpty(ctx, key, list)
+        if n > 0 { popped(ctx, key, list, head: head) }
         ctx.dirty += n
     }
 
@@ -171,6 +182,7 @@ enum ListCommands {
         elements[Int(index)] = ctx.args[3]
         list.replaceAll(elements)
         ctx.dirty += 1
+        ctx.notify(.list, "lset", key)
         ctx.out.ok()
     }
 
@@ -188,6 +200,7 @@ enum ListCommands {
         elements.insert(ctx.args[4], at: after ? i + 1 : i)
         list.replaceAll(elements)
         ctx.dirty += 1
+        ctx.notify(.list, "linsert", key)
         ctx.out.integer(list.count)
     }
 
@@ -215,6 +228,7 @@ enum ListCommands {
         }
         if removed > 0 {
             list.replaceAll(elements)
+            ctx.notify(.list, "lrem", key)
             deleteIfEmpty(ctx, key, list)
             ctx.dirty += removed
         }
@@ -235,10 +249,9 @@ enum ListCommands {
             if end >= n { end = n - 1 }
             elements = Array(list.elements[Int(start)...Int(end)])
         }
-        if elements.count != list.count {
-            list.replaceAll(elements)
-            deleteIfEmpty(ctx, key, list)
-        }
+        if elements.count != list.count { list.replaceAll(elements) }
+        ctx.notify(.list, "ltrim", key)
+        deleteIfEmpty(ctx, key, list)
         ctx.dirty += 1
         ctx.out.ok()
     }
@@ -324,7 +337,9 @@ enum ListCommands {
             if dstFound == nil { ctx.db.add(dstKey, .list(dst), clock: ctx.lruClock) }
         }
         if toHead { dst.pushHead(element) } else { dst.pushTail(element) }
-        deleteIfEmpty(ctx, srcKey, src)
+        // As Redis: the push's event before the pop's.
+        ctx.notify(.list, toHead ? "lpush" : "rpush", dstKey)
+        popped(ctx, srcKey, src, head: fromHead)
         ctx.dirty += 1
         ctx.signalListReady(dstKey)
         ctx.out.bulk(element)
@@ -351,7 +366,7 @@ enum ListCommands {
             ctx.out.bulk(key)
             ctx.out.arrayHeader(k)
             for _ in 0..<k { ctx.out.bulkOrNull(head ? list.popHead() : list.popTail()) }
-            deleteIfEmpty(ctx, key, list)
+            popped(ctx, key, list, head: head)
             ctx.dirty += k
             ctx.propagate([head ? "LPOP" : "RPOP", key, Bytes(Int64(k))])
             return
@@ -376,7 +391,7 @@ enum ListCommands {
             guard let found = readList(ctx, key, write: true) else { return }
             guard let list = found, list.count > 0 else { continue }
             let element = (left ? list.popHead() : list.popTail())!
-            deleteIfEmpty(ctx, key, list)
+            popped(ctx, key, list, head: left)
             ctx.dirty += 1
             ctx.propagate([left ? "LPOP" : "RPOP", key])
             ctx.out.arrayHeader(2)

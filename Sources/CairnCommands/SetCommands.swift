@@ -95,6 +95,7 @@ enum SetCommands {
         for m in ctx.args.dropFirst(2) where s.add(m, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) { added += 1 }
         store(ctx, key, s, changedFrom: found?.set, at: found?.position)
         ctx.dirty += added
+        if added > 0 { ctx.notify(.set, "sadd", key) }
         ctx.out.integer(added)
     }
 
@@ -102,7 +103,7 @@ enum SetCommands {
         let key = ctx.args[1]
         guard let found = writableSet(ctx, key) else { return }
         guard var s = found?.set else { ctx.out.integer(0); return }
-        ctx.removeMembers(of: key, remove: { s.remove($0) }, isEmpty: { s.count == 0 })
+        ctx.removeMembers(of: key, event: "srem", .set, remove: { s.remove($0) }, isEmpty: { s.count == 0 })
         store(ctx, key, s, changedFrom: found?.set, at: found?.position)
     }
 
@@ -159,7 +160,13 @@ enum SetCommands {
             members.removeLast()
         }
         for m in popped { s.remove(m) }
-        if s.count == 0 { ctx.db.delete(key) } else { store(ctx, key, s, changedFrom: found?.set, at: found?.position) }
+        if n > 0 || count == nil { ctx.notify(.set, "spop", key) }
+        if s.count == 0 {
+            ctx.db.delete(key)
+            ctx.notify(.generic, "del", key)
+        } else {
+            store(ctx, key, s, changedFrom: found?.set, at: found?.position)
+        }
         if n > 0 {
             ctx.dirty += n
             // Replayed as the removal of what was chosen, not as another random choice.
@@ -196,7 +203,7 @@ enum SetCommands {
         var src = src0
         // The destination is looked at without the write lookup's WATCH touch: as in Redis,
         // it counts as modified only when the member is added to it.
-        let dstValue = ctx.peek(dstKey)
+        let dstValue = ctx.peek(dstKey, missEvent: false)
         if let v = dstValue, v.setValue == nil { ctx.wrongType(); return }
         let dstFound = dstValue?.setValue
         if srcKey == dstKey {
@@ -206,13 +213,20 @@ enum SetCommands {
         guard src.remove(member) else { ctx.out.integer(0); return }
         // The entries are found again by key if rebuilt: expiring the destination, or
         // deleting the source, may have moved them.
-        if src.count == 0 { ctx.db.delete(srcKey) } else { store(ctx, srcKey, src, changedFrom: src0) }
+        ctx.notify(.set, "srem", srcKey)
+        if src.count == 0 {
+            ctx.db.delete(srcKey)
+            ctx.notify(.generic, "del", srcKey)
+        } else {
+            store(ctx, srcKey, src, changedFrom: src0)
+        }
         ctx.dirty += 1
         var dst = dstFound ?? SetValue()
         if dst.add(member, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) {
             ctx.dirty += 1
             if dstFound != nil { ctx.db.touches.touch(ctx.db.index, dstKey) }
             store(ctx, dstKey, dst, changedFrom: dstFound)
+            ctx.notify(.set, "sadd", dstKey)
         }
         ctx.out.integer(1)
     }
@@ -256,11 +270,9 @@ enum SetCommands {
         let result = SetValue.from(compute(op, sets), maxIntSetEntries: ctx.settings.setMaxIntSetEntries)
         if store {
             let dst = ctx.args[1]
-            let existed = ctx.lookupWrite(dst) != nil
-            ctx.db.delete(dst)
-            if result.count > 0 { ctx.db.add(dst, .set(result), clock: ctx.lruClock) }
-            if result.count > 0 || existed { ctx.dirty += 1 }
             ctx.out.integer(result.count)
+            let event: StaticString = op == .inter ? "sinterstore" : op == .union ? "sunionstore" : "sdiffstore"
+            if ctx.storeResult(dst, result.count > 0 ? .set(result) : nil, event: event, .set) { ctx.dirty += 1 }
         } else {
             // The reply lists the result in its own encoding's order, as Redis does.
             writeMembers(ctx, result.members)

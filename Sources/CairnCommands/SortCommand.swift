@@ -112,6 +112,7 @@ enum SortCommand {
         guard var o = parse(ctx, readOnly: readOnly) else { return }
         let key = ctx.args[1]
         let value = o.store != nil ? (ctx.lookupWrite(key).map { ctx.db.main.entries[$0].value }) : ctx.peek(key)
+        if value == nil && o.store != nil { ctx.notify(.keyMiss, "keymiss", key) }  // as Redis, with STORE too
         var elements: [Bytes] = []
         var isSet = false
         if let value {
@@ -188,15 +189,13 @@ enum SortCommand {
             if o.gets.isEmpty { output.append(e) } else { for g in o.gets { output.append(lookup(ctx, g, e)) } }
         }
         if let dst = o.store {
-            let existed = ctx.lookupWrite(dst) != nil
-            ctx.db.delete(dst)
+            var list: ListValue?
             if !output.isEmpty {
-                let list = ListValue(fill: ctx.settings.listMaxListpackSize)
-                for x in output { list.pushTail(x ?? .empty) }
-                ctx.db.add(dst, .list(list), clock: ctx.lruClock)
-                ctx.signalListReady(dst)
+                list = ListValue(fill: ctx.settings.listMaxListpackSize)
+                for x in output { list!.pushTail(x ?? .empty) }
             }
-            if !output.isEmpty || existed { ctx.dirty += output.count + 1 }
+            if ctx.storeResult(dst, list.map { .list($0) }, event: "sortstore", .list) { ctx.dirty += output.count + 1 }
+            if list != nil { ctx.signalListReady(dst) }
             ctx.out.integer(output.count)
             return
         }

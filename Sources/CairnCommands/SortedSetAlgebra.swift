@@ -104,14 +104,10 @@ extension SortedSetCommands {
         for (m, s) in result { _ = set(ctx, z, m, s) }
         if store {
             let dst = ctx.args[1]
-            let existed = ctx.lookupWrite(dst) != nil
-            ctx.db.delete(dst)
-            if z.count > 0 {
-                ctx.db.add(dst, .zset(z), clock: ctx.lruClock)
-                ctx.signalListReady(dst)
-            }
-            if z.count > 0 || existed { ctx.dirty += 1 }
             ctx.out.integer(z.count)
+            let event: StaticString = op == .union ? "zunionstore" : op == .inter ? "zinterstore" : "zdiffstore"
+            if ctx.storeResult(dst, z.count > 0 ? .zset(z) : nil, event: event, .zset) { ctx.dirty += 1 }
+            if z.count > 0 { ctx.signalListReady(dst) }
         } else {
             writeElements(ctx, z.elements, withScores: withScores)
         }

@@ -289,6 +289,7 @@ enum SortedSetCommands {
         }
         if found == nil && z.count > 0 { ctx.db.add(key, .zset(z), clock: ctx.lruClock) }
         ctx.dirty += added + updated
+        if added + updated > 0 { ctx.notify(.zset, incr ? "zincr" : "zadd", key) }
         if added > 0 { ctx.signalListReady(key) }
         if incr {
             if let result { ctx.out.double(result) } else { ctx.out.null() }
@@ -297,15 +298,25 @@ enum SortedSetCommands {
         }
     }
 
+    /// Deletes the key of a sorted set left empty, with its `del` event.
     static func deleteIfEmpty(_ ctx: CommandContext, _ key: Bytes, _ z: SortedSetValue) {
-        if z.count == 0 { ctx.db.delete(key) }
+        if z.count == 0 {
+            ctx.db.delete(key)
+            ctx.notify(.generic, "del", key)
+        }
+    }
+
+    /// After a pop took something: its event, then the key's deletion if it is empty.
+    static func popped(_ ctx: CommandContext, _ key: Bytes, _ z: SortedSetValue, max: Bool) {
+        ctx.notify(.zset, max ? "zpopmax" : "zpopmin", key)
+        deleteIfEmpty(ctx, key, z)
     }
 
     static func zrem(_ ctx: CommandContext) {
         let key = ctx.args[1]
         guard let found = readZSet(ctx, key, write: true) else { return }
         guard let z = found else { ctx.out.integer(0); return }
-        ctx.removeMembers(of: key, remove: z.remove, isEmpty: { z.count == 0 })
+        ctx.removeMembers(of: key, event: "zrem", .zset, remove: z.remove, isEmpty: { z.count == 0 })
     }
 
     // MARK: - Reading one member

@@ -27,7 +27,7 @@ extension SortedSetCommands {
         guard let found = readZSet(ctx, key, write: true) else { return }
         guard let z = found else { ctx.out.arrayHeader(0); return }
         let popped = popElements(z, max: max, count: Int(min(count ?? 1, Int64(z.count))))
-        deleteIfEmpty(ctx, key, z)
+        if !popped.isEmpty { self.popped(ctx, key, z, max: max) }
         ctx.dirty += popped.count
         if count == nil {
             ctx.out.arrayHeader(popped.isEmpty ? 0 : 2)
@@ -50,7 +50,7 @@ extension SortedSetCommands {
             guard let found = readZSet(ctx, key, write: true) else { return }
             guard let z = found, z.count > 0 else { continue }
             let popped = popElements(z, max: max, count: Int(min(count, Int64(z.count))))
-            deleteIfEmpty(ctx, key, z)
+            self.popped(ctx, key, z, max: max)
             ctx.dirty += popped.count
             ctx.propagate([max ? "ZPOPMAX" : "ZPOPMIN", key, Bytes(Int64(popped.count))])
             ctx.out.arrayHeader(2)
@@ -83,7 +83,7 @@ extension SortedSetCommands {
             guard let found = readZSet(ctx, key, write: true) else { return }
             guard let z = found, z.count > 0 else { continue }
             let e = popElements(z, max: max, count: 1)[0]
-            deleteIfEmpty(ctx, key, z)
+            popped(ctx, key, z, max: max)
             ctx.dirty += 1
             ctx.propagate([max ? "ZPOPMAX" : "ZPOPMIN", key])
             ctx.out.arrayHeader(3)

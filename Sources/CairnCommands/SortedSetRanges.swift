@@ -120,15 +120,13 @@ extension SortedSetCommands {
         }
         if store {
             let dst = ctx.args[1]
-            let existed = ctx.lookupWrite(dst) != nil
-            ctx.db.delete(dst)
+            var z: SortedSetValue?
             if !selected.isEmpty {
-                let z = SortedSetValue()
-                for e in selected { _ = set(ctx, z, e.member, e.score) }
-                ctx.db.add(dst, .zset(z), clock: ctx.lruClock)
+                z = SortedSetValue()
+                for e in selected { _ = set(ctx, z!, e.member, e.score) }
             }
-            if !selected.isEmpty || existed { ctx.dirty += 1 }
             ctx.out.integer(selected.count)
+            if ctx.storeResult(dst, z.map { .zset($0) }, event: "zrangestore", .zset) { ctx.dirty += 1 }
             return
         }
         writeElements(ctx, selected, withScores: withScores)
@@ -175,7 +173,10 @@ extension SortedSetCommands {
             }
         }
         for m in doomed { z.remove(m) }
-        deleteIfEmpty(ctx, key, z)
+        if !doomed.isEmpty {
+            ctx.notify(.zset, kind == .rank ? "zremrangebyrank" : kind == .score ? "zremrangebyscore" : "zremrangebylex", key)
+            deleteIfEmpty(ctx, key, z)
+        }
         ctx.dirty += doomed.count
         ctx.out.integer(doomed.count)
     }

@@ -226,9 +226,11 @@ enum StringCommands {
             ctx.db.add(key, .string(value), clock: ctx.lruClock)
         }
         ctx.dirty += 1
+        ctx.notify(.string, "set", key)
         if let t = expireAt {
             ctx.db.setExpire(key, atMs: t)
             ctx.propagate(["SET", key, value, "PXAT", Bytes(t)])
+            ctx.notify(.generic, "expire", key)
         } else if get {
             // Replayed without GET, which only shapes the reply.
             ctx.propagate(ctx.args.enumerated().filter { $0.offset < 3 || !$0.element.equalsLowercased("get") }.map { $0.element })
@@ -244,6 +246,7 @@ enum StringCommands {
         }
         ctx.db.set(key, .string(ctx.args[2]), clock: ctx.lruClock)
         ctx.dirty += 1
+        ctx.notify(.string, "set", key)
         ctx.out.integer(1)
     }
 
@@ -258,6 +261,7 @@ enum StringCommands {
         ctx.out.bulkOrNull(old)
         ctx.db.set(key, .string(ctx.args[2]), clock: ctx.lruClock)
         ctx.dirty += 1
+        ctx.notify(.string, "set", key)
         ctx.propagate(["SET", key, ctx.args[2]])
     }
 
@@ -269,6 +273,7 @@ enum StringCommands {
             ctx.db.delete(key)
             ctx.dirty += 1
             ctx.propagate(["DEL", key])
+            ctx.notify(.generic, "del", key)
         }
     }
 
@@ -287,15 +292,18 @@ enum StringCommands {
             if !o.relative && t <= ctx.nowMs && !ctx.replaying {
                 ctx.db.delete(key)
                 ctx.propagate(["DEL", key])
+                ctx.notify(.generic, "del", key)
             } else {
                 ctx.db.setExpire(key, atMs: t)
                 ctx.propagate(["PEXPIREAT", key, Bytes(t)])
+                ctx.notify(.generic, "expire", key)
             }
             ctx.dirty += 1
         } else if o.persist {
             if ctx.db.removeExpire(key) {
                 ctx.propagate(["PERSIST", key])
                 ctx.dirty += 1
+                ctx.notify(.generic, "persist", key)
             }
         }
     }
@@ -319,6 +327,7 @@ enum StringCommands {
         var i = 1
         while i < args.count {
             ctx.db.set(args[i], .string(args[i + 1]), clock: ctx.lruClock)
+            ctx.notify(.string, "set", args[i])
             i += 2
         }
         ctx.dirty += (args.count - 1) / 2
@@ -341,6 +350,7 @@ enum StringCommands {
         guard let p = ctx.lookupWrite(key) else {
             ctx.db.set(key, .string(tail), clock: ctx.lruClock)
             ctx.dirty += 1
+            ctx.notify(.string, "append", key)
             ctx.out.integer(tail.count)
             return
         }
@@ -355,6 +365,7 @@ enum StringCommands {
         let n = bytes.count
         ctx.db.main.setValue(.raw(bytes), at: p)
         ctx.dirty += 1
+        ctx.notify(.string, "append", key)
         ctx.out.integer(n)
     }
 
@@ -389,6 +400,7 @@ enum StringCommands {
             ctx.db.set(key, .raw(bytes), clock: ctx.lruClock)
         }
         ctx.dirty += 1
+        ctx.notify(.string, "setrange", key)
         ctx.out.integer(n)
     }
 
@@ -430,6 +442,7 @@ enum StringCommands {
             ctx.db.set(key, .int(result), clock: ctx.lruClock)
         }
         ctx.dirty += 1
+        ctx.notify(.string, "incrby", key)
         ctx.out.integer(result)
     }
 
@@ -458,6 +471,7 @@ enum StringCommands {
             ctx.db.set(key, .textString(text), clock: ctx.lruClock)
         }
         ctx.dirty += 1
+        ctx.notify(.string, "incrbyfloat", key)
         // Replayed as SET of the result, so float rounding cannot differ on replay.
         ctx.propagate(["SET", key, text, "KEEPTTL"])
         ctx.out.bulk(text)

@@ -66,8 +66,28 @@ final class ClientConnection: SessionConnection {
     /// leave through the gate once the pushing command is committed.
     var pushPending = false
 
+    /// A subscriber's output stays here while its socket is full, rather than piling up
+    /// in the channel, so that the pubsub output limit sees it (`enforcePubSubLimit`).
+    var holdsWhileUnwritable: Bool { session.subscriptions.isActive && !closeAfterFlush }
+    /// Output not yet handed to the socket: what the output limits count.
+    var heldOutputBytes: Int { output.readableBytes + gatedBytes }
+    var hasHeldOutput: Bool { output.readableBytes > 0 || !gated.isEmpty }
+    /// Since when the held output has been past the soft limit.
+    var softLimitSinceMs: Int64?
+
+    /// Closes at once, dropping what was held (a client past its output limit).
+    func drop() {
+        output.clear()
+        gated.removeAll()
+        gatedBytes = 0
+        closeAfterFlush = true
+        closed = true
+        channel.close(promise: nil)
+    }
+
     /// Sends what has accumulated, then closes if asked to.
     func flush() -> Int {
+        if holdsWhileUnwritable && !channel.isWritable { return 0 }
         inputSinceFlush = 0
         let n = output.readableBytes
         if n > 0 {
@@ -103,8 +123,9 @@ final class ClientConnection: SessionConnection {
         var n = 0
         var cost = 0
         var released = 0
+        let holds = holdsWhileUnwritable
         for entry in gated {
-            if entry.lsn > durable { break }
+            if entry.lsn > durable || (holds && !channel.isWritable) { break }
             n += entry.bytes.readableBytes
             cost += entry.cost
             channel.write(entry.bytes, promise: nil)

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnCommands
 import CairnRESP
 
 /// When the log is made durable (the write path's `appendfsync`).
@@ -80,6 +81,11 @@ public struct ServerConfig: Sendable {
     /// client-output-buffer-limit as given (normal and pubsub are kept for CONFIG GET; the
     /// memory-policy issue applies them).
     public var clientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+    /// client-output-buffer-limit pubsub: a client subscribed to anything whose unsent
+    /// output passes `hard`, or stays past `soft` for `seconds`, is disconnected.
+    public var pubsubOutputLimit = OutputBufferLimit(hard: 32 << 20, soft: 8 << 20, seconds: 60)
+    /// notify-keyspace-events.
+    public var notifyKeyspaceEvents: KeyspaceEventClasses = []
     /// min-replicas-to-write / min-replicas-max-lag: writes are refused (NOREPLICAS) unless
     /// that many replicas acknowledged within that many seconds.
     public var minReplicasToWrite = 0
@@ -100,6 +106,13 @@ public struct ServerConfig: Sendable {
         l.queryBufferBytesMax = clientQueryBufferLimit
         return l
     }
+}
+
+/// One class of client-output-buffer-limit (0: no limit).
+public struct OutputBufferLimit: Sendable, Equatable {
+    public var hard: Int
+    public var soft: Int
+    public var seconds: Int
 }
 
 /// `save <seconds> <changes>`: snapshot when at least `changes` writes happened and
@@ -260,6 +273,13 @@ enum Directives {
         Directive(name: "client-output-buffer-limit", mutable: true, get: { $0.clientOutputBufferLimit }) { c, args in
             try parseClientOutputBufferLimit(&c, args)
         },
+        Directive(name: "notify-keyspace-events", mutable: true, get: { $0.notifyKeyspaceEvents.letters }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            guard let classes = KeyspaceEventClasses(letters: args[0]) else {
+                throw ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+            }
+            c.notifyKeyspaceEvents = classes
+        },
         Directive(name: "replica-announce-ip", mutable: true, get: { $0.replicaAnnounceIP ?? "" }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             c.replicaAnnounceIP = args[0].isEmpty ? nil : args[0]
@@ -298,6 +318,7 @@ enum Directives {
         c.clientOutputBufferLimit = ["normal", "slave", "pubsub"].map { name in
             "\(name) " + (current[name] ?? [0, 0, 0]).map(String.init).joined(separator: " ")
         }.joined(separator: " ")
+        if let p = current["pubsub"], p.count == 3 { c.pubsubOutputLimit = OutputBufferLimit(hard: p[0], soft: p[1], seconds: p[2]) }
         let replicaHard = current["slave"]?[0] ?? 0
         c.replicaLagBytesMax = replicaHard == 0 ? Int.max / 2 : replicaHard
     }

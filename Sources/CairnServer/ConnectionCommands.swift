@@ -11,6 +11,13 @@ enum ConnectionCommands {
             CommandSpec("ping", arity: -1, flags: [.fast], acl: [.connection], group: "connection",
                         summary: "Ping the server") { ctx in
                 if ctx.args.count > 2 { ctx.out.error(Reply.wrongArity("ping")); return }
+                if ctx.session.protocolVersion == 2 && ctx.session.subscriptions.isActive {
+                    // In subscribed mode a RESP2 reply must look like a message.
+                    ctx.out.arrayHeader(2)
+                    ctx.out.bulk("pong")
+                    ctx.out.bulk(ctx.args.count == 2 ? ctx.args[1] : "")
+                    return
+                }
                 if ctx.args.count == 2 { ctx.out.bulk(ctx.args[1]) } else { ctx.out.simple("PONG") }
             },
             CommandSpec("echo", arity: 2, flags: [.fast, .loading, .stale], acl: [.connection], group: "connection",
@@ -31,6 +38,7 @@ enum ConnectionCommands {
                 s.authenticated = engine.config.requirepass.isEmpty
                 s.transaction = nil
                 ctx.watches.unwatchAll(s)
+                ctx.pubsub.unsubscribeAll(s)
                 if let c = s.connection as? ClientConnection {
                     c.replyMode = .on
                     if c.isMonitor {
@@ -72,6 +80,16 @@ enum ConnectionCommands {
             },
             ClientCommand.spec(engine),
         ]
+    }
+
+    /// What a RESP2 client in subscribed mode may still run, as in Redis 7.0.
+    static func allowedWhileSubscribed(_ spec: CommandSpec) -> Bool {
+        switch spec.fullName {
+        case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset":
+            return true
+        default:
+            return false
+        }
     }
 
     static func authenticate(_ engine: Engine, _ user: Bytes, _ pass: Bytes) -> Bool {

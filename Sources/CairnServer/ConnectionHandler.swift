@@ -110,6 +110,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if let conn = connection, conn.isReplica, context.channel.isWritable, let peer = engine.replication.peer(conn) {
             engine.replication.pump(peer)
+        } else if let conn = connection, context.channel.isWritable {
+            engine.outputWritable(conn)
         }
         context.fireChannelWritabilityChanged()
     }

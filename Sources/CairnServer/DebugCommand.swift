@@ -85,7 +85,7 @@ enum DebugCommand {
             engine.logger.warning("DEBUG LOG: \(ctx.args[2].string)")
             ctx.out.ok()
         case ("object", 3):
-            guard let p = ctx.db.main.find(ctx.args[2]), ctx.peek(ctx.args[2]) != nil else {
+            guard let p = ctx.db.main.find(ctx.args[2]), ctx.peek(ctx.args[2], missEvent: false) != nil else {
                 ctx.out.error("ERR no such key")
                 return
             }
@@ -107,7 +107,7 @@ enum DebugCommand {
             ctx.out.arrayHeader(n - 2)
             for key in ctx.args.dropFirst(2) {
                 var digest = Digest()
-                if let v = ctx.peek(key) { digest.add(database: 0, key: "", value: v, expire: nil) }
+                if let v = ctx.peek(key, missEvent: false) { digest.add(database: 0, key: "", value: v, expire: nil) }
                 ctx.out.simple(digest.hex)
             }
         case ("checkpoint-crash", 3):

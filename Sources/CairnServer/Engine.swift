@@ -46,7 +46,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// True from the start: the listeners are bound before recovery begins on the loop,
     /// and a client connecting in between must get -LOADING, not an empty keyspace and
     /// a log that is not open yet (its writes would be acknowledged and never logged).
-    var loading = true
+    var loading = true {
+        didSet { ctx.recordsNewKeys = !loading }
+    }
     /// Clients waiting in blocking commands, per key, in arrival order.
     var blockedQueues: [DatabaseKey: [ClientConnection]] = [:] {
         didSet { ctx.anyClientBlocked = !blockedQueues.isEmpty }
@@ -85,6 +87,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         checkpointer = Checkpointer(engine: self)
         replication = ReplicationSource(engine: self)
         ctx.admission = self
+        ctx.pushes = self
     }
 
     // MARK: - Clients
@@ -106,6 +109,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     func unregister(_ conn: ClientConnection) {
         removeBlocked(conn)
         ctx.watches.unwatchAll(conn.session)
+        ctx.pubsub.unsubscribeAll(conn.session)
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
         if conn.isMonitor { monitors.removeAll { $0 === conn } }
@@ -289,6 +293,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             return DebugCommand.notAllowed
         }
         if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
+        if session.protocolVersion == 2 && session.subscriptions.isActive && !ConnectionCommands.allowedWhileSubscribed(spec) {
+            return "ERR Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        }
         if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
         if let link = primaryLink {
             if !link.isUp && !config.replicaServeStaleData && !spec.flags.contains(.stale) {
@@ -380,6 +387,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             ctx.watches.applyTouches(changed: true)
             commitEach()
             submitLog()
+            flushPushes()
         }
         checkpointer.cron(nowMs: now)
         if config.timeout > 0 {

@@ -157,8 +157,9 @@ enum InfoReport {
                      "evicted_keys:0",
                      "keyspace_hits:\(s.keyspaceHits)",
                      "keyspace_misses:\(s.keyspaceMisses)",
-                     "pubsub_channels:0",
-                     "pubsub_patterns:0",
+                     "pubsub_channels:\(e.ctx.pubsub.channels.count)",
+                     "pubsub_patterns:\(e.ctx.pubsub.patterns.count)",
+                     "pubsubshard_channels:\(e.ctx.pubsub.shardChannels.count)",
                      "latest_fork_usec:\(e.checkpointer.lastForkMicros)",
                      "total_forks:\(e.checkpointer.totalForks)",
                      "total_error_replies:\(e.ctx.stats.errorReplies)"]

@@ -168,6 +168,7 @@ extension ServerConfig {
         s.zsetMaxPackedEntries = zsetMaxListpackEntries
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
         s.queryBufferBytesMax = clientQueryBufferLimit
+        s.notifyKeyspaceEvents = notifyKeyspaceEvents
         return s
     }
 }

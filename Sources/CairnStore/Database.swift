@@ -48,6 +48,7 @@ public final class Database {
     /// Adds or replaces a key's value. The expiry is dropped unless `keepTTL`.
     public func set(_ key: Bytes, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
         touches.touch(index, key)
+        if touches.recordsNewKeys && main.find(key) == nil { touches.added(index, key) }
         main.set(key, value, aux: clock)
         if !keepTTL { removeExpire(key) }
     }
@@ -73,6 +74,7 @@ public final class Database {
     @inlinable
     public func add(_ key: Bytes, _ value: Value, clock: UInt32) {
         touches.touch(index, key)
+        touches.added(index, key)
         main.insert(key, value, aux: clock)
     }
 

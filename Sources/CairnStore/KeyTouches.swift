@@ -12,7 +12,17 @@ public final class KeyTouches {
     /// Watched keys changed since the server last took them.
     public var touched: [(database: Int, key: Bytes)] = []
 
+    /// Keys added since the server last took them, recorded only while `recordsNewKeys`
+    /// (the `n` class of keyspace notifications: Redis's `new` event).
+    public var recordsNewKeys = false
+    public var newKeys: [(database: Int, key: Bytes)] = []
+
     public init() {}
+
+    @inlinable
+    public func added(_ database: Int, _ key: Bytes) {
+        if recordsNewKeys { newKeys.append((database, key)) }
+    }
 
     public var isEmpty: Bool { watched.isEmpty }
 

@@ -1,0 +1,144 @@
+import CairnCore
+import CairnRESP
+import NIOCore
+
+/// Where a message for another client goes. The server implements it: the message joins
+/// that client's output in order with its replies and leaves through the durability gate
+/// after the unit that produced it was committed, so a subscriber never learns of a write
+/// that is not yet durable.
+public protocol PushDelivery: AnyObject {
+    func push(_ message: ByteBuffer, to session: ClientSession)
+}
+
+/// What one session is subscribed to. Shard channels (SSUBSCRIBE) are counted apart, as
+/// in Redis: SUBSCRIBE's replies count channels and patterns, SSUBSCRIBE's shard channels.
+public struct Subscriptions {
+    public var channels: Set<Bytes> = []
+    public var patterns: Set<Bytes> = []
+    public var shardChannels: Set<Bytes> = []
+
+    /// Whether the session is in subscribed mode (Redis's CLIENT_PUBSUB).
+    public var isActive: Bool { !channels.isEmpty || !patterns.isEmpty || !shardChannels.isEmpty }
+    public var channelsAndPatterns: Int { channels.count + patterns.count }
+}
+
+/// The server's channels, patterns and shard channels, each with its subscribers in the
+/// order they subscribed (Redis delivers in that order).
+public final class PubSubRegistry {
+    public enum Kind { case channel, pattern, shard }
+
+    public private(set) var channels: [Bytes: [ClientSession]] = [:]
+    public private(set) var patterns: [Bytes: [ClientSession]] = [:]
+    public private(set) var shardChannels: [Bytes: [ClientSession]] = [:]
+
+    public init() {}
+
+    /// Whether anybody subscribes to anything: keyspace notifications stop here when not.
+    public var isEmpty: Bool { channels.isEmpty && patterns.isEmpty && shardChannels.isEmpty }
+
+    /// Adds `session` to `name`; false when it was already there.
+    @discardableResult
+    public func subscribe(_ session: ClientSession, to name: Bytes, _ kind: Kind) -> Bool {
+        let inserted: Bool
+        switch kind {
+        case .channel: inserted = session.subscriptions.channels.insert(name).inserted
+        case .pattern: inserted = session.subscriptions.patterns.insert(name).inserted
+        case .shard: inserted = session.subscriptions.shardChannels.insert(name).inserted
+        }
+        if inserted { modify(kind) { $0[name, default: []].append(session) } }
+        return inserted
+    }
+
+    /// Removes `session` from `name`; false when it was not there.
+    @discardableResult
+    public func unsubscribe(_ session: ClientSession, from name: Bytes, _ kind: Kind) -> Bool {
+        let removed: Bool
+        switch kind {
+        case .channel: removed = session.subscriptions.channels.remove(name) != nil
+        case .pattern: removed = session.subscriptions.patterns.remove(name) != nil
+        case .shard: removed = session.subscriptions.shardChannels.remove(name) != nil
+        }
+        guard removed else { return false }
+        modify(kind) { table in
+            guard var list = table[name] else { return }
+            list.removeAll { $0 === session }
+            table[name] = list.isEmpty ? nil : list
+        }
+        return true
+    }
+
+    /// Drops every subscription of `session` (RESET, disconnection), without replies.
+    public func unsubscribeAll(_ session: ClientSession) {
+        for c in session.subscriptions.channels { unsubscribe(session, from: c, .channel) }
+        for p in session.subscriptions.patterns { unsubscribe(session, from: p, .pattern) }
+        for s in session.subscriptions.shardChannels { unsubscribe(session, from: s, .shard) }
+    }
+
+    private func modify(_ kind: Kind, _ body: (inout [Bytes: [ClientSession]]) -> Void) {
+        switch kind {
+        case .channel: body(&channels)
+        case .pattern: body(&patterns)
+        case .shard: body(&shardChannels)
+        }
+    }
+
+    /// Sends `message` on `channel` to its subscribers and to those of every matching
+    /// pattern (not for shard channels); returns how many received it, as PUBLISH answers.
+    public func publish(_ channel: Bytes, _ message: Bytes, shard: Bool = false, through delivery: PushDelivery?) -> Int {
+        var encoded = EncodedMessages()
+        var receivers = 0
+        if let subscribers = shard ? shardChannels[channel] : channels[channel] {
+            for s in subscribers {
+                delivery?.push(encoded.message(shard ? "smessage" : "message", channel, message, s.protocolVersion), to: s)
+            }
+            receivers += subscribers.count
+        }
+        if shard || patterns.isEmpty { return receivers }
+        for (pattern, subscribers) in patterns where globMatch(pattern: pattern, string: channel) {
+            for s in subscribers {
+                let buffer = RESPMessage.encode(["pmessage", pattern, channel, message], s.protocolVersion)
+                delivery?.push(buffer, to: s)
+            }
+            receivers += subscribers.count
+        }
+        return receivers
+    }
+
+    /// The channels (or shard channels) with subscribers, those matching `pattern` if given.
+    public func activeChannels(matching pattern: Bytes?, shard: Bool) -> [Bytes] {
+        let table = shard ? shardChannels : channels
+        guard let pattern else { return Array(table.keys) }
+        return table.keys.filter { globMatch(pattern: pattern, string: $0) }
+    }
+
+    public func subscriberCount(_ channel: Bytes, shard: Bool) -> Int {
+        (shard ? shardChannels[channel] : channels[channel])?.count ?? 0
+    }
+}
+
+/// A message encoded once per protocol version while one PUBLISH delivers it.
+struct EncodedMessages {
+    private var resp2: ByteBuffer?
+    private var resp3: ByteBuffer?
+
+    mutating func message(_ kind: Bytes, _ channel: Bytes, _ payload: Bytes, _ protocolVersion: Int) -> ByteBuffer {
+        if protocolVersion >= 3 {
+            if resp3 == nil { resp3 = RESPMessage.encode([kind, channel, payload], 3) }
+            return resp3!
+        }
+        if resp2 == nil { resp2 = RESPMessage.encode([kind, channel, payload], 2) }
+        return resp2!
+    }
+}
+
+/// A push message of bulk strings: an array in RESP2, a push (`>`) in RESP3.
+public enum RESPMessage {
+    public static func encode(_ parts: [Bytes], _ protocolVersion: Int) -> ByteBuffer {
+        var size = 16
+        for p in parts { size += p.count + 16 }
+        var w = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: size), protocolVersion: protocolVersion)
+        w.pushHeader(parts.count)
+        for p in parts { w.bulk(p) }
+        return w.buffer
+    }
+}
