@@ -8,7 +8,8 @@ import XCTest
 enum ClientScript {
     /// Each line starts with the client, a capital letter (A, B, ...; each is a connection to
     /// both servers, opened when first named). "A cmd ..." sends and compares the reply;
-    /// "A> cmd ..." only sends (a command that blocks), then waits 100 ms so that both
+    /// "A! cmd ..." runs a command on both without comparing (HELLO, whose reply names the
+    /// client id); "A> cmd ..." only sends (a command that blocks), then waits 100 ms so that both
     /// servers have run it; "A<" reads and compares the reply it gets later. "sleep S" waits
     /// S seconds; "---" starts a new part (every client closed, then FLUSHALL by a new A);
     /// "#" lines are comments. A reply that does not come within the client's read timeout
@@ -41,7 +42,13 @@ enum ClientScript {
             let (c, r) = try client(name)
             let rest = command.dropFirst()
             let mine: [UInt8], theirs: [UInt8]
-            if rest.hasPrefix("> ") {
+            if rest.hasPrefix("! ") {
+                // Run on both, replies not compared (HELLO: it names the client id).
+                let args = DifferentialTests.parseLine(String(rest.dropFirst(2)))
+                _ = try? c.callRaw(args)
+                _ = try? r.callRaw(args)
+                continue
+            } else if rest.hasPrefix("> ") {
                 let args = DifferentialTests.parseLine(String(rest.dropFirst(2)))
                 try c.sendRaw(RESPClient.encode(args))
                 try r.sendRaw(RESPClient.encode(args))

@@ -150,6 +150,29 @@ final class StorageFaultTests: XCTestCase {
         stop(server)
     }
 
+    /// Keyspace notifications go through the gate too: a subscriber never learns of a write
+    /// that a crash could still lose.
+    func testKeyspaceNotificationWaitsUntilTheWriteIsDurable() throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let fs = FaultInjectingFileSystem()
+        let (server, port) = try start(fs)
+        let writer = try RESPClient(port: port)
+        XCTAssertEqual(try writer.call("CONFIG", "SET", "notify-keyspace-events", "KEA"), .simple("OK"))
+        let subscriber = try RESPClient(port: port, timeoutSeconds: 1)
+        _ = try subscriber.call("PSUBSCRIBE", "__keyevent@0__:*")
+        XCTAssertEqual(try writer.call("SET", "before", "1"), .simple("OK"))
+        XCTAssertEqual(try subscriber.readReply(), .array([.bulk(Array("pmessage".utf8)), .bulk(Array("__keyevent@0__:*".utf8)),
+                                                            .bulk(Array("__keyevent@0__:set".utf8)), .bulk(Array("before".utf8))]))
+        fs.holdSyncs()
+        try writer.sendRaw(RESPClient.encode([Array("LPUSH".utf8), Array("held".utf8), Array("x".utf8)]))
+        XCTAssertEqual(subscriber.drainAvailable(), [], "no notification before the write is durable")
+        fs.releaseSyncs()
+        XCTAssertEqual(try writer.readReply(), .integer(1))
+        let events = String(decoding: subscriber.drainAvailable(), as: UTF8.self)
+        XCTAssertTrue(events.contains("__keyevent@0__:lpush"), events)
+        stop(server)
+    }
+
     /// A rename failure while rotating to a new segment (the manifest cannot be replaced).
     func testRenameFailureDuringRotation() throws {
         try? FileManager.default.removeItem(atPath: dir)

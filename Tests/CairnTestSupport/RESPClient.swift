@@ -96,6 +96,9 @@ public final class RESPClient: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Ends the connection now (the descriptor itself is closed with the client).
+    public func disconnect() { shutdown(fd, Int32(SHUT_RDWR)) }
+
     public static func encode(_ args: [[UInt8]]) -> [UInt8] {
         var out = Array("*\(args.count)\r\n".utf8)
         for a in args {
