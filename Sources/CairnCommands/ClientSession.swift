@@ -33,9 +33,12 @@ public final class ClientSession {
     public var watchedKeyChanged = false
     /// Channels, patterns and shard channels (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE).
     public var subscriptions = Subscriptions()
-    /// The connection, for the commands about it (QUIT, MONITOR, CLIENT); nil for a
-    /// session without one.
-    public weak var connection: SessionConnection?
+    /// The connection, for the commands about it (QUIT, MONITOR, CLIENT) and for pushes;
+    /// nil for a session without one. Not weak: a weak reference gives the connection a
+    /// side table, and every retain and release of it then takes the slow path (a tenth
+    /// of the time of pub/sub delivery). The server clears it when the connection goes
+    /// (`Engine.unregister`), before the connection can be freed.
+    public unowned(unsafe) var connection: SessionConnection?
 
     public init(id: Int64, nowMs: Int64) {
         self.id = id

@@ -30,7 +30,6 @@ public final class PubSubRegistry {
     public private(set) var channels: [Bytes: [ClientSession]] = [:]
     public private(set) var patterns: [Bytes: [ClientSession]] = [:]
     public private(set) var shardChannels: [Bytes: [ClientSession]] = [:]
-
     public init() {}
 
     /// Whether anybody subscribes to anything: keyspace notifications stop here when not.
@@ -85,23 +84,54 @@ public final class PubSubRegistry {
     /// Sends `message` on `channel` to its subscribers and to those of every matching
     /// pattern (not for shard channels); returns how many received it, as PUBLISH answers.
     public func publish(_ channel: Bytes, _ message: Bytes, shard: Bool = false, through delivery: PushDelivery?) -> Int {
-        var encoded = EncodedMessages()
         var receivers = 0
         if let subscribers = shard ? shardChannels[channel] : channels[channel] {
-            for s in subscribers {
-                delivery?.push(encoded.message(shard ? "smessage" : "message", channel, message, s.protocolVersion), to: s)
-            }
+            let kind = shard ? PubSubRegistry.smessage : PubSubRegistry.message
+            deliver(kind, nil, channel, message, to: subscribers, through: delivery)
             receivers += subscribers.count
         }
         if shard || patterns.isEmpty { return receivers }
         for (pattern, subscribers) in patterns where globMatch(pattern: pattern, string: channel) {
-            for s in subscribers {
-                let buffer = RESPMessage.encode(["pmessage", pattern, channel, message], s.protocolVersion)
-                delivery?.push(buffer, to: s)
-            }
+            deliver(PubSubRegistry.pmessage, pattern, channel, message, to: subscribers, through: delivery)
             receivers += subscribers.count
         }
         return receivers
+    }
+
+    private static let message: Bytes = "message"
+    private static let pmessage: Bytes = "pmessage"
+    private static let smessage: Bytes = "smessage"
+
+    /// One message to each of `subscribers`, encoded once per protocol version.
+    /// Encoded into buffers kept from one message to the next (no allocation per
+    /// PUBLISH); `push` copies them into each subscriber's output.
+    private func deliver(_ kind: Bytes, _ pattern: Bytes?, _ channel: Bytes, _ message: Bytes,
+                         to subscribers: [ClientSession], through delivery: PushDelivery?) {
+        guard let delivery else { return }
+        var encoded2 = false, encoded3 = false
+        subscribers.withUnsafeBufferPointer { sessions in
+            for s in sessions {
+                if s.protocolVersion >= 3 {
+                    if !encoded3 { PubSubRegistry.encode(&resp3, kind, pattern, channel, message); encoded3 = true }
+                    delivery.push(resp3.buffer, to: s)
+                } else {
+                    if !encoded2 { PubSubRegistry.encode(&resp2, kind, pattern, channel, message); encoded2 = true }
+                    delivery.push(resp2.buffer, to: s)
+                }
+            }
+        }
+    }
+
+    private var resp2 = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: 256), protocolVersion: 2)
+    private var resp3 = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: 256), protocolVersion: 3)
+
+    private static func encode(_ w: inout RESPWriter, _ kind: Bytes, _ pattern: Bytes?, _ channel: Bytes, _ message: Bytes) {
+        w.buffer.clear()
+        w.pushHeader(pattern == nil ? 3 : 4)
+        w.bulk(kind)
+        if let pattern { w.bulk(pattern) }
+        w.bulk(channel)
+        w.bulk(message)
     }
 
     /// The channels (or shard channels) with subscribers, those matching `pattern` if given.
@@ -113,21 +143,6 @@ public final class PubSubRegistry {
 
     public func subscriberCount(_ channel: Bytes, shard: Bool) -> Int {
         (shard ? shardChannels[channel] : channels[channel])?.count ?? 0
-    }
-}
-
-/// A message encoded once per protocol version while one PUBLISH delivers it.
-struct EncodedMessages {
-    private var resp2: ByteBuffer?
-    private var resp3: ByteBuffer?
-
-    mutating func message(_ kind: Bytes, _ channel: Bytes, _ payload: Bytes, _ protocolVersion: Int) -> ByteBuffer {
-        if protocolVersion >= 3 {
-            if resp3 == nil { resp3 = RESPMessage.encode([kind, channel, payload], 3) }
-            return resp3!
-        }
-        if resp2 == nil { resp2 = RESPMessage.encode([kind, channel, payload], 2) }
-        return resp2!
     }
 }
 

@@ -92,7 +92,9 @@ final class ClientConnection: SessionConnection {
         let n = output.readableBytes
         if n > 0 {
             let pending = output
-            output = channel.allocator.buffer(capacity: 256)
+            // Sized like the last output, so that a steady stream (a subscriber's messages)
+            // does not regrow its buffer on every tick.
+            output = channel.allocator.buffer(capacity: min(max(256, n), 64 * 1024))
             channel.writeAndFlush(pending, promise: nil)
         }
         if closeAfterFlush && !closed {

@@ -110,6 +110,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         removeBlocked(conn)
         ctx.watches.unwatchAll(conn.session)
         ctx.pubsub.unsubscribeAll(conn.session)
+        conn.session.connection = nil
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
         if conn.isMonitor { monitors.removeAll { $0 === conn } }

@@ -19,15 +19,16 @@ extension Engine: PushDelivery {
     func enforcePubSubLimit(_ conn: ClientConnection) {
         let limit = config.pubsubOutputLimit
         let held = conn.heldOutputBytes + (conn === batchConnection ? ctx.out.buffer.readableBytes : 0)
-        let now = Clock.unixMilliseconds()
+        if held <= 64 * 1024 && conn.softLimitSinceMs == nil { return }  // the common case: far from any limit
         var over = limit.hard > 0 && held > limit.hard
         if limit.soft > 0 && held > limit.soft {
+            let now = Clock.unixMilliseconds()
             if let since = conn.softLimitSinceMs {
                 over = over || now - since > Int64(limit.seconds) * 1000
             } else {
                 conn.softLimitSinceMs = now
             }
-        } else {
+        } else if conn.softLimitSinceMs != nil {
             conn.softLimitSinceMs = nil
         }
         guard over else { return }

@@ -408,6 +408,7 @@ final class ReplicaLink {
         }
         try engine.commitReplicated(streamEnd: appliedOffset, kind: effects.count == 1 ? .command : .batch, flags: flags,
                                     payload: EffectCodec.encode(effects[...]))
+        engine.flushPushes()  // the keyspace notifications of the unit, through the gate
         written(offset: appliedOffset)
     }
 
