@@ -37,7 +37,17 @@ extension CommandContext {
     private func afterCall(_ spec: CommandSpec, errorMark: Int, started: Int64) {
         let origin = frame.origin
         if !keyspace.touches.touched.isEmpty {
-            watches.applyTouches(changed: dirty != frame.dirtyAtStart || effects.count != frame.effectsAtStart)
+            applyKeyChanges(changed: dirty != frame.dirtyAtStart || effects.count != frame.effectsAtStart, by: frame.session)
+        }
+        if let state = frame.session.tracking {
+            if spec.flags.contains(.readonly) && !spec.flags.contains(.pubsub) && !state.mode.contains(.bcast) {
+                tracking.remember(spec.keys(in: frame.args).map { frame.args[$0.position] }, for: frame.session)
+            }
+            // CLIENT CACHING counts for the next command only (or the next MULTI block).
+            if origin == .client && state.cachingGiven && frame.session.transaction == nil
+                && !spec.fullName.hasPrefix("client|") {
+                state.cachingGiven = false
+            }
         }
         if origin == .nested, let request = blockRequest {
             // A blocking command cannot wait inside a block: it answers as if its timeout

@@ -33,6 +33,8 @@ public final class ClientSession {
     public var watchedKeyChanged = false
     /// Channels, patterns and shard channels (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE).
     public var subscriptions = Subscriptions()
+    /// CLIENT TRACKING: nil while off.
+    public var tracking: TrackingState?
     /// The connection, for the commands about it (QUIT, MONITOR, CLIENT) and for pushes;
     /// nil for a session without one. Not weak: a weak reference gives the connection a
     /// side table, and every retain and release of it then takes the slow path (a tenth

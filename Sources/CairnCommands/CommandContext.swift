@@ -19,6 +19,8 @@ public struct CommandSettings: Sendable {
     public var listMaxListpackSize = -2
     /// notify-keyspace-events.
     public var notifyKeyspaceEvents: KeyspaceEventClasses = []
+    /// tracking-table-max-keys.
+    public var trackingTableMaxKeys = 1_000_000
     /// client-query-buffer-limit: also bounds the bytes a MULTI block may queue.
     public var queryBufferBytesMax = 1024 * 1024 * 1024
     public init() {}
@@ -88,6 +90,8 @@ public final class CommandContext {
     public let watches: WatchRegistry
     /// Channels and patterns with their subscribers.
     public let pubsub = PubSubRegistry()
+    /// Client-side caching: keys read by tracking clients, invalidations owed.
+    public let tracking = TrackingTable()
     /// Where messages for other clients go (the server's gate); nil without a server.
     public unowned(unsafe) var pushes: PushDelivery?
     /// The server's admission, and MONITOR (set only while somebody monitors, so that
@@ -116,6 +120,7 @@ public final class CommandContext {
 
     /// The keyspace records the keys it adds only while `new` events are sent.
     private func updateNewKeyRecording() {
+        tracking.maxKeys = settings.trackingTableMaxKeys
         let classes = settings.notifyKeyspaceEvents
         keyspace.touches.recordsNewKeys = recordsNewKeys && classes.contains(.newKey)
             && !classes.isDisjoint(with: [.keyspace, .keyevent])

@@ -17,6 +17,7 @@ enum DatabaseCommands {
             guard parseFlushMode(ctx) else { return }
             ctx.dirty += max(1, ctx.db.count)
             ctx.db.removeAll()
+            ctx.tracking.invalidateAll()
             ctx.out.ok()
         },
         CommandSpec("flushall", arity: -1, flags: [.write], acl: [.dangerous, .keyspace], group: "server",
@@ -24,6 +25,7 @@ enum DatabaseCommands {
             guard parseFlushMode(ctx) else { return }
             ctx.dirty += max(1, ctx.keyspace.totalKeys)
             ctx.keyspace.flushAll()
+            ctx.tracking.invalidateAll()
             ctx.out.ok()
         },
     ]

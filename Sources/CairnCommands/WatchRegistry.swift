@@ -33,7 +33,7 @@ public final class WatchRegistry {
         session.watchedKeyChanged = false
         // Nobody watches any more: changes recorded and not yet applied concern nobody,
         // and must not be applied to a later watcher.
-        if keyspace.touches.isEmpty { keyspace.touches.touched.removeAll() }
+        if !keyspace.touches.isRecording { keyspace.touches.touched.removeAll() }
     }
 
     /// Marks the sessions watching the keys changed since the last call (Redis's

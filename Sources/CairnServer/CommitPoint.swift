@@ -73,6 +73,7 @@ extension Engine {
     /// Sends (or holds until durable) what was delivered to other clients; called after
     /// the commit of the unit that delivered it.
     func flushPushes() {
+        deliverInvalidations()
         guard !pushedConnections.isEmpty else { return }
         let conns = pushedConnections
         pushedConnections.removeAll(keepingCapacity: true)

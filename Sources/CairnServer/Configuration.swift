@@ -86,6 +86,8 @@ public struct ServerConfig: Sendable {
     public var pubsubOutputLimit = OutputBufferLimit(hard: 32 << 20, soft: 8 << 20, seconds: 60)
     /// notify-keyspace-events.
     public var notifyKeyspaceEvents: KeyspaceEventClasses = []
+    /// tracking-table-max-keys: keys remembered for client-side caching (0: no limit).
+    public var trackingTableMaxKeys = 1_000_000
     /// min-replicas-to-write / min-replicas-max-lag: writes are refused (NOREPLICAS) unless
     /// that many replicas acknowledged within that many seconds.
     public var minReplicasToWrite = 0
@@ -280,6 +282,7 @@ enum Directives {
             }
             c.notifyKeyspaceEvents = classes
         },
+        int("tracking-table-max-keys", 0...Int.max, \.trackingTableMaxKeys),
         Directive(name: "replica-announce-ip", mutable: true, get: { $0.replicaAnnounceIP ?? "" }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             c.replicaAnnounceIP = args[0].isEmpty ? nil : args[0]

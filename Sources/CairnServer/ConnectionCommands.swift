@@ -39,6 +39,8 @@ enum ConnectionCommands {
                 s.transaction = nil
                 ctx.watches.unwatchAll(s)
                 ctx.pubsub.unsubscribeAll(s)
+                ctx.tracking.disable(s)
+                ctx.trackingChanged()
                 if let c = s.connection as? ClientConnection {
                     c.replyMode = .on
                     if c.isMonitor {

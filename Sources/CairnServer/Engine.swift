@@ -36,6 +36,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private(set) var batchConnection: ClientConnection?
     /// Connections delivered a push since the last `flushPushes`.
     var pushedConnections: [ClientConnection] = []
+    /// A task will send the BCAST invalidations of this tick.
+    var broadcastScheduled = false
     let startTimeMs: Int64
     let runId: String
     var lastSaveUnixSeconds: Int64
@@ -88,6 +90,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         replication = ReplicationSource(engine: self)
         ctx.admission = self
         ctx.pushes = self
+        ctx.tracking.sessionWithID = { [unowned self] id in clients[id]?.session }
     }
 
     // MARK: - Clients
@@ -110,6 +113,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         removeBlocked(conn)
         ctx.watches.unwatchAll(conn.session)
         ctx.pubsub.unsubscribeAll(conn.session)
+        ctx.tracking.disable(conn.session)
+        ctx.trackingChanged()
         conn.session.connection = nil
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
@@ -385,7 +390,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         // A replica's keys expire by its primary's DELs, as in Redis.
         if !loading && persistence.failure == nil && activeExpireEnabled && primaryLink == nil {
             ActiveExpiry.cycle(ctx: ctx, session: serverSession, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
-            ctx.watches.applyTouches(changed: true)
+            ctx.applyKeyChanges(changed: true, by: nil)
             commitEach()
             submitLog()
             flushPushes()

@@ -74,7 +74,7 @@ enum InfoReport {
                      "client_recent_max_input_buffer:0",
                      "client_recent_max_output_buffer:0",
                      "blocked_clients:\(e.blockedClientCount)",
-                     "tracking_clients:0",
+                     "tracking_clients:\(e.ctx.tracking.sessions.count)",
                      "clients_in_timeout_table:0"]
         case "memory":
             let used = Memory.usedBytes()
@@ -162,6 +162,9 @@ enum InfoReport {
                      "pubsubshard_channels:\(e.ctx.pubsub.shardChannels.count)",
                      "latest_fork_usec:\(e.checkpointer.lastForkMicros)",
                      "total_forks:\(e.checkpointer.totalForks)",
+                     "tracking_total_keys:\(e.ctx.tracking.keys.count)",
+                     "tracking_total_items:\(e.ctx.tracking.totalItems)",
+                     "tracking_total_prefixes:\(e.ctx.tracking.prefixCount)",
                      "total_error_replies:\(e.ctx.stats.errorReplies)"]
         case "replication":
             lines = replicationSection(e)

@@ -44,3 +44,24 @@ extension Engine: PushDelivery {
         flush(conn)
     }
 }
+
+/// Client-side caching's invalidations on their way out: after the unit that changed the
+/// keys was committed, through the same gate as replies (the running client's own come
+/// after its reply, as in Redis); BCAST ones once per event-loop tick, with every key of
+/// the tick, as Redis sends them before it sleeps.
+extension Engine {
+    func deliverInvalidations() {
+        if ctx.tracking.hasPendingBroadcast && !broadcastScheduled {
+            broadcastScheduled = true
+            loop.execute { [self] in
+                broadcastScheduled = false
+                ctx.tracking.broadcast()
+                flushPushes()
+            }
+        }
+        for (session, message) in ctx.tracking.takeOutbox() {
+            guard let conn = session.connection as? ClientConnection, !conn.closeAfterFlush, !conn.closed else { continue }
+            deliver(message, to: conn)
+        }
+    }
+}

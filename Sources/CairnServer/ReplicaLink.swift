@@ -344,9 +344,14 @@ final class ReplicaLink {
         try engine.persistence.restart(afterSnapshot: name, lsn: lsn,
                                        stream: ReplicationPosition(id: primaryID, offset: appliedOffset), config: engine.config)
         engine.releaseHeldReplies()
+        // Every WATCHed key may have changed, and every tracked one: clients that track are
+        // told to drop everything, as after FLUSHALL (the keys loaded are not recorded).
+        engine.keyspace.touches.recordsAll = false
         engine.keyspace.flushAll()
         _ = try reader.load(into: engine.keyspace, limits: engine.collectionLimits)
-        engine.ctx.watches.applyTouches(changed: true)  // every WATCHed key may have changed
+        engine.ctx.watches.applyTouches(changed: true)
+        engine.ctx.tracking.invalidateAll()
+        engine.ctx.trackingChanged()
         engine.checkpointer.currentSnapshot = (name, lsn)
         engine.checkpointer.currentSnapshotBytes = reader.fileBytes
         engine.checkpointer.liveBytesAfterCheckpoint = 0  // the log starts over

@@ -169,6 +169,7 @@ extension ServerConfig {
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
         s.queryBufferBytesMax = clientQueryBufferLimit
         s.notifyKeyspaceEvents = notifyKeyspaceEvents
+        s.trackingTableMaxKeys = trackingTableMaxKeys
         return s
     }
 }

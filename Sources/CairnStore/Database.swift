@@ -56,7 +56,7 @@ public final class Database {
     /// Replaces the value of the entry at `position` (found by a lookup just before).
     @inlinable
     public func replace(at position: Int, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
-        if !touches.isEmpty { touches.touch(index, main.entries[position].key) }
+        if touches.isRecording { touches.touch(index, main.entries[position].key) }
         main.setValue(value, at: position)
         main.setAux(clock, at: position)
         if !keepTTL && !expires.isEmpty { expires.remove(main.entries[position].key) }

@@ -25,6 +25,10 @@ public final class KeyTouches {
     }
 
     public var isEmpty: Bool { watched.isEmpty }
+    /// Every changed key is recorded, watched or not (client tracking is on somewhere).
+    public var recordsAll = false
+    /// Whether changes are recorded at all.
+    public var isRecording: Bool { !watched.isEmpty || recordsAll }
 
     public func watch(_ database: Int, _ key: Bytes) {
         watched[database, default: [:]][key, default: 0] += 1
@@ -43,13 +47,13 @@ public final class KeyTouches {
     /// Records that `key` of `database` changed, if anybody watches it.
     @inlinable
     public func touch(_ database: Int, _ key: Bytes) {
-        if watched.isEmpty { return }
+        if watched.isEmpty && !recordsAll { return }
         record(database, key)
     }
 
     @usableFromInline
     func record(_ database: Int, _ key: Bytes) {
-        if watched[database]?[key] != nil { touched.append((database, key)) }
+        if recordsAll || watched[database]?[key] != nil { touched.append((database, key)) }
     }
 
     /// Records every watched key of `database` that `exists` (a flush or a swap: Redis

@@ -19,15 +19,33 @@ enum ClientScript {
         let redis = try ServerProcess.redis(arguments)
         defer { cairn.stop(); redis.stop() }
         var clients: [Character: (RESPClient, RESPClient)] = [:]
+        // "$ID:X" in a command stands for client X's id on each server (CLIENT TRACKING
+        // REDIRECT): ids are read when clients connect, if the script names any.
+        let usesIDs = script.contains("$ID:")
+        var ids: [Character: (String, String)] = [:]
         func client(_ name: Character) throws -> (RESPClient, RESPClient) {
             if let pair = clients[name] { return pair }
             let pair = (try cairn.client(), try redis.client())
             clients[name] = pair
+            if usesIDs, case .integer(let a) = try pair.0.call("CLIENT", "ID"), case .integer(let b) = try pair.1.call("CLIENT", "ID") {
+                ids[name] = (String(a), String(b))
+            }
             return pair
+        }
+        func resolvedArguments(_ text: Substring) -> ([[UInt8]], [[UInt8]]) {
+            let args = DifferentialTests.parseLine(String(text))
+            func resolve(_ pick: ((String, String)) -> String) -> [[UInt8]] {
+                args.map { a in
+                    let s = String(decoding: a, as: UTF8.self)
+                    guard s.hasPrefix("$ID:"), let name = s.dropFirst(4).first, let pair = ids[name] else { return a }
+                    return Array(pick(pair).utf8)
+                }
+            }
+            return (resolve { $0.0 }, resolve { $0.1 })
         }
         var mismatches: [String] = []
         let none = Array("(no reply)".utf8)
-        for text in script.split(separator: "\n") {
+        for (lineNumber, text) in script.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if text.hasPrefix("#") { continue }
             if text.hasPrefix("sleep ") {
                 usleep(UInt32((Double(text.dropFirst(6)) ?? 0) * 1_000_000))
@@ -57,10 +75,14 @@ enum ClientScript {
             } else if rest == "<" {
                 mine = (try? c.readRawReply()) ?? none
                 theirs = (try? r.readRawReply()) ?? none
+                if mine == none && theirs == none {
+                    // A read that neither server answers is a mistake in the script.
+                    mismatches.append("\(text) (line \(lineNumber + 1) of the script)\n  neither server sent anything")
+                }
             } else {
-                let args = DifferentialTests.parseLine(String(rest.dropFirst()))
-                mine = (try? c.callRaw(args)) ?? none
-                theirs = (try? r.callRaw(args)) ?? none
+                let (forCairn, forRedis) = resolvedArguments(rest.dropFirst())
+                mine = (try? c.callRaw(forCairn)) ?? none
+                theirs = (try? r.callRaw(forRedis)) ?? none
             }
             if mine != theirs { mismatches.append(DifferentialTests.mismatch(text, mine, theirs)) }
         }

@@ -173,6 +173,26 @@ final class StorageFaultTests: XCTestCase {
         stop(server)
     }
 
+    /// Client tracking's invalidations too: a cached value is not dropped because of a
+    /// write that is not yet durable.
+    func testInvalidationWaitsUntilTheWriteIsDurable() throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let fs = FaultInjectingFileSystem()
+        let (server, port) = try start(fs)
+        let reader = try RESPClient(port: port, timeoutSeconds: 1)
+        _ = try reader.call("HELLO", "3")
+        XCTAssertEqual(try reader.call("CLIENT", "TRACKING", "on"), .simple("OK"))
+        XCTAssertEqual(try reader.call("GET", "k"), .null)
+        let writer = try RESPClient(port: port)
+        fs.holdSyncs()
+        try writer.sendRaw(RESPClient.encode([Array("SET".utf8), Array("k".utf8), Array("v".utf8)]))
+        XCTAssertEqual(reader.drainAvailable(), [], "no invalidation before the write is durable")
+        fs.releaseSyncs()
+        XCTAssertEqual(try writer.readReply(), .simple("OK"))
+        XCTAssertEqual(try reader.readReply(), .push([.bulk(Array("invalidate".utf8)), .array([.bulk(Array("k".utf8))])]))
+        stop(server)
+    }
+
     /// A rename failure while rotating to a new segment (the manifest cannot be replaced).
     func testRenameFailureDuringRotation() throws {
         try? FileManager.default.removeItem(atPath: dir)
