@@ -76,6 +76,9 @@ public final class CommandContext {
     public var out: RESPWriter
     /// Effects recorded since the owner last committed them.
     public var effects: [Effect] = []
+    /// Commands that change nothing here but go to replicas (PUBLISH, as Redis propagates
+    /// it to replicas only), since the owner last committed.
+    public var replicaOnly: [[Bytes]] = []
     /// Changes since the last save (Redis's server.dirty).
     public var dirty: Int = 0
     public var stats = ExecutionStats()

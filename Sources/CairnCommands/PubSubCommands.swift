@@ -36,10 +36,12 @@ enum PubSubCommands {
             CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast], acl: [], group: "pubsub",
                         since: "2.0.0", summary: "Post a message to a channel") { ctx in
                 ctx.out.integer(ctx.pubsub.publish(ctx.args[1], ctx.args[2], through: ctx.pushes))
+                ctx.replicaOnly.append(ctx.args)
             },
             CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast], keys: [.at(1, [.notKey])], acl: [],
                         group: "pubsub", since: "7.0.0", summary: "Post a message to a shard channel") { ctx in
                 ctx.out.integer(ctx.pubsub.publish(ctx.args[1], ctx.args[2], shard: true, through: ctx.pushes))
+                ctx.replicaOnly.append(ctx.args)
             },
             pubsubCommand,
         ]

@@ -11,6 +11,7 @@ extension Engine {
     /// Commits the effects collected since the last commit as one unit: one record, so
     /// recovery applies all of it or none of it.
     func commit() {
+        if !ctx.replicaOnly.isEmpty { commitReplicaOnly() }
         guard !ctx.effects.isEmpty else { return }
         if primaryLink != nil {
             // A replica's log holds its primary's records only, at the primary's LSNs: what
@@ -35,6 +36,21 @@ extension Engine {
     private func commit(unit: ArraySlice<Effect>) {
         assert(loop.inEventLoop)
         persistence.log(unit)
+    }
+
+    /// PUBLISH and SPUBLISH go to replicas as Redis sends them (so that a replica's
+    /// subscribers get the messages, and offsets count them as a Redis replica does): a
+    /// `stream` record each, while replication is in use (a replica attached, or one
+    /// left less than repl-backlog-ttl ago, as Redis keeps its backlog). A replica's own
+    /// clients' messages stay local, as in Redis.
+    private func commitReplicaOnly() {
+        defer { ctx.replicaOnly.removeAll(keepingCapacity: true) }
+        guard primaryLink == nil, replication.inUse else { return }
+        for args in ctx.replicaOnly {
+            var raw: [UInt8] = []
+            ReplicationStream.appendCommand(args, to: &raw)
+            commitStream(raw)
+        }
     }
 
     /// Commits bytes of the replication stream that change nothing (a PING or GETACK for

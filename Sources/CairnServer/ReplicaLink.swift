@@ -389,6 +389,12 @@ final class ReplicaLink {
             try commitUnit()
         case "ping":
             if !unit.inMulti { try commitStreamUnit(args) }
+        case "publish", "spublish" where !unit.inMulti:
+            // A record of its own, as on the primary; then delivered to this server's subscribers.
+            try commitStreamUnit(args)
+            _ = engine.replay(Effect(database: session.databaseIndex, arguments: args), session: session, origin: .replicated)
+            engine.ctx.replicaOnly.removeAll()  // already in this server's log, as the primary's record
+            engine.flushPushes()
         case "replconf":
             // REPLCONF GETACK *: answered with the offset after it.
             try commitStreamUnit(args)

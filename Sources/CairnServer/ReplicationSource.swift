@@ -271,6 +271,14 @@ final class ReplicationSource {
     /// attached, this server is one, or one left less than repl-backlog-ttl ago. As Redis
     /// creates its backlog with the first replica and frees it after the TTL, a server
     /// that never had a replica keeps no log beyond its snapshot.
+    /// Whether replication is in use here: a replica attached, or one left less than
+    /// repl-backlog-ttl ago.
+    var inUse: Bool {
+        if !peers.isEmpty { return true }
+        let ttl = Int64(engine.config.replBacklogTTL) * 1000
+        return lastPeerMs.map { ttl == 0 || Clock.unixMilliseconds() - $0 < ttl } ?? false
+    }
+
     private func retainLog(nowMs: Int64) {
         if !peers.isEmpty { lastPeerMs = nowMs }
         let ttl = Int64(engine.config.replBacklogTTL) * 1000

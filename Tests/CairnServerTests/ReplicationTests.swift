@@ -126,6 +126,32 @@ final class ReplicationTests: XCTestCase {
         }
     }
 
+    /// PUBLISH reaches the replica's subscribers through the stream, counted in the offsets
+    /// as a Redis replica counts it; without replicas it is not logged at all.
+    func testPublishReachesTheReplicasSubscribers() throws {
+        let primaryPort = freePort(), replicaPort = freePort()
+        let primary = try start("primary", port: primaryPort)
+        defer { primary.stop() }
+        let p = try primary.client()
+        let lsnBefore = try p.infoField("log_last_lsn")
+        XCTAssertEqual(try p.call("PUBLISH", "news", "nobody-replicates-this"), .integer(0))
+        XCTAssertEqual(try p.infoField("log_last_lsn"), lsnBefore, "no record while replication is not in use")
+        let replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+        defer { replica.stop() }
+        let r = try replica.client()
+        eventually("in sync") { try inSync(p, r) }
+        let subscriber = try replica.client()
+        _ = try subscriber.call("SUBSCRIBE", "news")
+        XCTAssertEqual(try p.call("PUBLISH", "news", "hello"), .integer(0), "no subscriber on the primary")
+        XCTAssertEqual(try p.call("SPUBLISH", "news", "shard"), .integer(0))
+        XCTAssertEqual(try subscriber.readReply(), .array([.bulk(Array("message".utf8)), .bulk(Array("news".utf8)), .bulk(Array("hello".utf8))]))
+        eventually("offsets agree") { try inSync(p, r) }
+        XCTAssertEqual(try r.call("PUBLISH", "news", "local"), .integer(1), "a replica's own clients publish locally")
+        XCTAssertEqual(try subscriber.readReply(), .array([.bulk(Array("message".utf8)), .bulk(Array("news".utf8)), .bulk(Array("local".utf8))]))
+        try p.call("SET", "after", "1")
+        eventually("still in sync") { try inSync(p, r) }
+    }
+
     func testReadOnlyReplicaWaitAndRole() throws {
         let primaryPort = freePort(), replicaPort = freePort()
         let primary = try start("primary", port: primaryPort)
