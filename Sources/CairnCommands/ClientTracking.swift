@@ -131,12 +131,14 @@ public final class TrackingTable {
         if state.mode.contains(.optin) && !state.cachingGiven { return }
         if state.mode.contains(.optout) && state.cachingGiven { return }
         for key in keys where self.keys[key, default: []].insert(session.id).inserted { totalItems += 1 }
-        if maxKeys > 0 && self.keys.count > maxKeys { evictKeys() }
+        evictKeys()
     }
 
-    /// `key` changed (by `modifier`, nil for the server's own work): invalidations for the
-    /// sessions that read it, and the key noted for the BCAST prefixes it matches.
-    public func invalidate(_ key: Bytes, by modifier: ClientSession?) {
+    /// `key` changed (by `modifier`, nil for the server's own work such as an expiry,
+    /// while `current` runs): invalidations for the sessions that read it (not for
+    /// `current` if it asked for NOLOOP), and the key noted for the BCAST prefixes it
+    /// matches with who changed it (NOLOOP there leaves out the modifier's own changes).
+    public func invalidate(_ key: Bytes, by modifier: ClientSession?, current: ClientSession?) {
         for (prefix, b) in prefixTable where key.hasPrefix(prefix) {
             hasPendingBroadcast = true
             if let last = b.changed[key], last !== modifier {
@@ -149,7 +151,7 @@ public final class TrackingTable {
         totalItems -= ids.count
         for id in ids {
             guard let target = sessions[id], let state = target.tracking, !state.mode.contains(.bcast) else { continue }
-            if state.mode.contains(.noloop) && target === modifier { continue }
+            if state.mode.contains(.noloop) && target === current { continue }
             send(to: target, .keys([key]))
         }
     }
@@ -187,9 +189,11 @@ public final class TrackingTable {
 
     /// Past tracking-table-max-keys: keys are forgotten, their readers told as if the keys
     /// had changed (Redis evicts at random; these are the first in the table's hash order).
-    private func evictKeys() {
+    /// Also from the cron and after CONFIG SET, as Redis checks it.
+    public func evictKeys() {
+        guard maxKeys > 0, keys.count > maxKeys else { return }
         let excess = keys.count - maxKeys
-        for key in Array(keys.keys.prefix(excess)) { invalidate(key, by: nil) }
+        for key in Array(keys.keys.prefix(excess)) { invalidate(key, by: nil, current: nil) }
     }
 
     // MARK: - Messages
@@ -258,7 +262,7 @@ extension CommandContext {
     /// (Redis's touchWatchedKey) and client tracking (trackingInvalidateKey).
     public func applyKeyChanges(changed: Bool, by modifier: ClientSession?) {
         if changed && tracking.isActive {
-            for (_, key) in keyspace.touches.touched { tracking.invalidate(key, by: modifier) }
+            for (_, key) in keyspace.touches.touched { tracking.invalidate(key, by: modifier, current: modifier) }
         }
         watches.applyTouches(changed: changed)
         keyspace.touches.recordsAll = tracking.isActive

@@ -183,6 +183,8 @@ public final class CommandContext {
         stats.expiredKeys += 1
         effects.append(Effect(database: dbIndex ?? session.databaseIndex, arguments: ["DEL", key]))
         notify(.expired, "expired", key, database: dbIndex ?? d.index)
+        // An expiry is the server's change, not the client's (BCAST NOLOOP still hears of it).
+        if tracking.isActive { tracking.invalidate(key, by: nil, current: session) }
         return true
     }
 

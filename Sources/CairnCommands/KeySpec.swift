@@ -195,8 +195,9 @@ extension CommandSpec {
         return keyFinder?(args) ?? []
     }
 
-    /// Whether the command takes keys at all (COMMAND GETKEYS refuses the others).
-    public var hasKeys: Bool { keyFinder != nil || !keySpecs.isEmpty }
+    /// Whether the command takes keys at all (COMMAND GETKEYS refuses the others); specs
+    /// that are all `not_key` (SSUBSCRIBE's shard channels) name no keys, as in Redis.
+    public var hasKeys: Bool { keyFinder != nil || keySpecs.contains { !$0.flags.contains(.notKey) } }
 }
 
 extension KeySpec {

@@ -291,6 +291,12 @@ enum Directives {
             guard args.count == 1, let port = Int(args[0]), (0...65535).contains(port) else { throw ConfigError("argument couldn't be parsed into an integer") }
             c.replicaAnnouncePort = port == 0 ? nil : port
         },
+        // The log is Cairn's AOF and is always on: `appendonly no` (redis.conf's default) is
+        // accepted from a file and changes nothing; CONFIG GET answers yes (redis-benchmark
+        // and other tools read it).
+        Directive(name: "appendonly", mutable: false, get: { _ in "yes" }) { _, args in
+            guard args.count == 1, ["yes", "no"].contains(args[0].lowercased()) else { throw ConfigError("argument must be 'yes' or 'no'") }
+        },
         Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             let v = args[0].lowercased()

@@ -395,6 +395,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             submitLog()
             flushPushes()
         }
+        ctx.tracking.evictKeys()
+        flushPushes()
         checkpointer.cron(nowMs: now)
         if config.timeout > 0 {
             let limit = Int64(config.timeout) * 1000

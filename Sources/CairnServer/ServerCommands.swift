@@ -179,6 +179,7 @@ extension Engine {
     func apply(_ updated: ServerConfig) {
         config = updated
         ctx.settings = updated.commandSettings
+        ctx.tracking.evictKeys()  // tracking-table-max-keys may have shrunk
         persistence.setPolicy(updated.appendfsync)
         Memory.setBackgroundPurge(updated.jemallocBgThread)
     }

@@ -154,6 +154,44 @@ final class ClientTrackingTests: XCTestCase {
         """)
     }
 
+    /// Expiries are the server's changes: a BCAST NOLOOP client hears of a key it set
+    /// itself once the key expires, lazily or actively; the invalidation of a key read by
+    /// MGET comes after MGET's reply; a served BLMOVE's own invalidation after its reply.
+    func testExpiryAndOrdering() throws {
+        try ClientScript.compare("""
+        A! HELLO 3
+        A CLIENT TRACKING on BCAST NOLOOP
+        A MULTI
+        A SET mykey v PX 1
+        A SET other v
+        A DEBUG SLEEP 0.05
+        A GET mykey
+        A EXEC
+        A<
+        A SET active v PX 1
+        sleep 1
+        A<
+        A CLIENT TRACKING off
+        A DEBUG SET-ACTIVE-EXPIRE 0
+        A CLIENT TRACKING on
+        A MSET x 1 y 2
+        A PEXPIRE y 50
+        A GET y
+        sleep 0.1
+        A MGET x y
+        A<
+        A DEBUG SET-ACTIVE-EXPIRE 1
+        B! HELLO 3
+        B CLIENT TRACKING on
+        A RPUSH list2 a
+        B LRANGE list2 0 -1
+        B> BLMOVE list1 list2 LEFT LEFT 0
+        A RPUSH list1 foo
+        B<
+        B<
+        """, arguments: ["--enable-debug-command", "yes"])
+    }
+
     /// Past tracking-table-max-keys, keys are forgotten and their readers told.
     func testTableLimit() throws {
         let server = try ServerProcess.cairn(["--tracking-table-max-keys", "10"])
@@ -169,9 +207,16 @@ final class ClientTrackingTests: XCTestCase {
         guard case .push(let parts) = try a.readReply() else { return XCTFail("an invalidation") }
         XCTAssertEqual(parts.first, .bulk(Array("invalidate".utf8)))
         XCTAssertEqual(try b.infoField("tracking_total_keys"), "10")
+        // Lowering the limit evicts at once.
+        XCTAssertEqual(try b.call("CONFIG", "SET", "tracking-table-max-keys", "8"), .simple("OK"))
+        for _ in 0..<2 {
+            guard case .push(let more) = try a.readReply() else { return XCTFail("an invalidation") }
+            XCTAssertEqual(more.first, .bulk(Array("invalidate".utf8)))
+        }
+        XCTAssertEqual(try b.infoField("tracking_total_keys"), "8")
         XCTAssertEqual(try b.call("CONFIG", "SET", "tracking-table-max-keys", "0"), .simple("OK"))
         for i in 11..<30 { _ = try a.call("GET", "k\(i)") }
-        XCTAssertEqual(try b.infoField("tracking_total_keys"), "29")
+        XCTAssertEqual(try b.infoField("tracking_total_keys"), "27")
         guard case .bulk(let bytes) = try b.call("CLIENT", "LIST") else { return XCTFail("CLIENT LIST") }
         let list = String(decoding: bytes, as: UTF8.self)
         XCTAssertTrue(list.contains("flags=t"), list)
