@@ -126,6 +126,21 @@ final class PubSubTests: XCTestCase {
         B<
         A RESET
         A PING
+        ---
+        # Redis 7.0 writes a push to the publisher itself inside EXEC's array; so does Cairn.
+        A! HELLO 3
+        A SUBSCRIBE foo
+        A MULTI
+        A PUBLISH foo bar
+        A PUBLISH foo vaz
+        A EXEC
+        A<
+        A<
+        A MULTI
+        A PING
+        A UNSUBSCRIBE
+        A PING
+        A EXEC
         """)
     }
 
