@@ -116,6 +116,20 @@ extension CommandContext {
         out.integer(removed)
     }
 
+    /// Deletes `key` when its collection was left empty, with the `del` event.
+    func deleteIfEmpty(_ key: Bytes, _ leftEmpty: Bool) {
+        guard leftEmpty else { return }
+        db.delete(key)
+        notify(.generic, "del", key)
+    }
+
+    /// After elements were taken from `key` (a pop): the command's event, then the key's
+    /// deletion and `del` if nothing is left, in Redis's order.
+    func removed(from key: Bytes, event: StaticString, _ cls: KeyspaceEventClasses, leftEmpty: Bool) {
+        notify(cls, event, key)
+        deleteIfEmpty(key, leftEmpty)
+    }
+
     /// The destination of a STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE, SORT
     /// STORE): `value` replaces it (its TTL dropped), or an empty result (nil) deletes it;
     /// then `event`, or `del`, as Redis notifies them. Returns whether anything changed.

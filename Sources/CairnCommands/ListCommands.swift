@@ -100,18 +100,12 @@ enum ListCommands {
         ctx.out.integer(list.count)
     }
 
-    /// Deletes the key of a list left empty, with its `del` event.
     static func deleteIfEmpty(_ ctx: CommandContext, _ key: Bytes, _ list: ListValue) {
-        if list.count == 0 {
-            ctx.db.delete(key)
-            ctx.notify(.generic, "del", key)
-        }
+        ctx.deleteIfEmpty(key, list.count == 0)
     }
 
-    /// After elements were popped: the pop's event, then the key's deletion if it is empty.
     static func popped(_ ctx: CommandContext, _ key: Bytes, _ list: ListValue, head: Bool) {
-        ctx.notify(.list, head ? "lpop" : "rpop", key)
-        deleteIfEmpty(ctx, key, list)
+        ctx.removed(from: key, event: head ? "lpop" : "rpop", .list, leftEmpty: list.count == 0)
     }
 
     static func pop(_ ctx: CommandContext, head: Bool) {

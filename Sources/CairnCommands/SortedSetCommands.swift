@@ -298,18 +298,12 @@ enum SortedSetCommands {
         }
     }
 
-    /// Deletes the key of a sorted set left empty, with its `del` event.
     static func deleteIfEmpty(_ ctx: CommandContext, _ key: Bytes, _ z: SortedSetValue) {
-        if z.count == 0 {
-            ctx.db.delete(key)
-            ctx.notify(.generic, "del", key)
-        }
+        ctx.deleteIfEmpty(key, z.count == 0)
     }
 
-    /// After a pop took something: its event, then the key's deletion if it is empty.
     static func popped(_ ctx: CommandContext, _ key: Bytes, _ z: SortedSetValue, max: Bool) {
-        ctx.notify(.zset, max ? "zpopmax" : "zpopmin", key)
-        deleteIfEmpty(ctx, key, z)
+        ctx.removed(from: key, event: max ? "zpopmax" : "zpopmin", .zset, leftEmpty: z.count == 0)
     }
 
     static func zrem(_ ctx: CommandContext) {
