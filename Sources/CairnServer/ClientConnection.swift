@@ -62,7 +62,7 @@ final class ClientConnection: SessionConnection {
 
     /// In the engine's list of connections to flush at the end of this loop tick.
     var flushPending = false
-    /// In the engine's list of connections that were pushed to (MONITOR lines), which
+    /// In the engine's list of connections that were pushed to (MONITOR lines, messages), which
     /// leave through the gate once the pushing command is committed.
     var pushPending = false
 

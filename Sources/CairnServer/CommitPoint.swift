@@ -32,7 +32,7 @@ extension Engine {
         ctx.effects.removeAll(keepingCapacity: true)
     }
 
-    /// The one place a unit becomes a record (next: fed to replicas and notifications).
+    /// The one place a unit becomes a record (replicas read it from the log).
     private func commit(unit: ArraySlice<Effect>) {
         assert(loop.inEventLoop)
         persistence.log(unit)
@@ -69,8 +69,8 @@ extension Engine {
         try persistence.copy(lsn: persistence.lastAppliedLSN + 1, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload)
     }
 
-    /// Queues an out-of-band message (a MONITOR line; next, pub/sub messages and keyspace
-    /// notifications) for `conn`, in order with its replies. It leaves through the same
+    /// Queues an out-of-band message (a MONITOR line, a pub/sub message, a keyspace
+    /// notification, an invalidation) for `conn`, in order with its replies. It leaves through the same
     /// gate as replies, by `flushPushes` after the pushing unit is committed, so it never
     /// reveals a write that is not yet durable.
     func deliver(_ message: ByteBuffer, to conn: ClientConnection) {

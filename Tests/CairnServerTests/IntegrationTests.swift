@@ -512,6 +512,7 @@ final class LoadingTests: XCTestCase {
         XCTAssertTrue(sawLoading, "300k records take long enough to be seen loading")
         XCTAssertTrue(sawValue, "and then the data is served")
         XCTAssertEqual(try server.client().call("DBSIZE"), .integer(20_000))
-        XCTAssertTrue(server.log.contains("DB loaded from the log: 300000 records"), server.log)
+        // The log is read from the server's output as it comes: wait for the line.
+        XCTAssertTrue(server.waitForLog("DB loaded from the log: 300000 records"), server.log)
     }
 }
