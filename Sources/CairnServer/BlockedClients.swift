@@ -45,9 +45,13 @@ extension Engine {
         }
         if let deadline = request.deadlineMs {
             let delay = max(0, deadline - Clock.unixMilliseconds())
-            blocked.timeout = loop.scheduleTask(in: .milliseconds(delay)) { [weak self, weak conn] in
-                guard let self, let conn, conn.blocked === blocked else { return }
-                self.finishBlocked(conn) { w in self.answerUnserved(blocked, &w) }
+            // The client is found again by id, not held weakly: a weak reference gives an
+            // object a side table, and every retain and release of it is slower after.
+            // The engine lives as long as the loop that runs this task.
+            let id = conn.session.id
+            blocked.timeout = loop.scheduleTask(in: .milliseconds(delay)) { [unowned self] in
+                guard let conn = clients[id], conn.blocked === blocked else { return }
+                finishBlocked(conn) { w in answerUnserved(blocked, &w) }
             }
         }
     }
