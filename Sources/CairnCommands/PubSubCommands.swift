@@ -1,4 +1,6 @@
 import CairnCore
+import CairnRESP
+import NIOCore
 
 /// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBEs, PUBLISH, SPUBLISH, PUBSUB.
 /// The subscriptions are the session's; messages reach other clients through the
@@ -83,11 +85,16 @@ enum PubSubCommands {
         }
     }
 
+    /// A confirmation is a push (in RESP2 an array that looks like one): it goes out
+    /// through the server's push path, which CLIENT REPLY OFF does not silence, as in Redis.
     private static func confirm(_ ctx: CommandContext, _ reply: Bytes, _ name: Bytes?, _ count: Int) {
-        ctx.out.pushHeader(3)
-        ctx.out.bulk(reply)
-        ctx.out.bulkOrNull(name)
-        ctx.out.integer(count)
+        var w = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: 32 + (name?.count ?? 0)),
+                           protocolVersion: ctx.session.protocolVersion)
+        w.pushHeader(3)
+        w.bulk(reply)
+        w.bulkOrNull(name)
+        w.integer(count)
+        if let pushes = ctx.pushes { pushes.push(w.buffer, to: ctx.session) } else { ctx.out.raw(w.buffer) }
     }
 
     static let pubsubCommand: CommandSpec = {

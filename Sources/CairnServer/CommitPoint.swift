@@ -76,7 +76,7 @@ extension Engine {
     func deliver(_ message: ByteBuffer, to conn: ClientConnection) {
         if conn === batchConnection {
             // Its replies are being written into the context's writer right now.
-            ctx.out.buffer.writeImmutableBuffer(message)
+            if divertingPushes { divertedPushes.writeImmutableBuffer(message) } else { ctx.out.buffer.writeImmutableBuffer(message) }
             return
         }
         conn.output.writeImmutableBuffer(message)

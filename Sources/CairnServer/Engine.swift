@@ -38,6 +38,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     var pushedConnections: [ClientConnection] = []
     /// A task will send the BCAST invalidations of this tick.
     var broadcastScheduled = false
+    /// While a command runs under CLIENT REPLY OFF or SKIP: its client's pushes wait here.
+    var divertingPushes = false
+    var divertedPushes = ByteBufferAllocator().buffer(capacity: 0)
     let startTimeMs: Int64
     let runId: String
     var lastSaveUnixSeconds: Int64
@@ -254,7 +257,11 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     func execute(_ conn: ClientConnection, _ args: [Bytes]) {
         ctx.out.protocolVersion = conn.session.protocolVersion
         let mark = ctx.out.buffer.writerIndex
+        // CLIENT REPLY OFF and SKIP silence replies, not pushes (messages, (un)subscribe
+        // confirmations), as in Redis: those are kept aside and put back after.
+        divertingPushes = conn.replyMode == .off || conn.replyMode == .skipThis
         dispatch(conn, args, batchNowMs)
+        divertingPushes = false
         if conn.isReplica {
             // A primary answers nothing to its replicas (REPLCONF ACK among others).
             ctx.out.buffer.moveWriterIndex(to: mark)
@@ -270,6 +277,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             conn.replyMode = .skipThis
         case .on:
             break
+        }
+        if divertedPushes.readableBytes > 0 {
+            ctx.out.buffer.writeBuffer(&divertedPushes)
+            divertedPushes.clear()
         }
     }
 

@@ -144,6 +144,32 @@ final class PubSubTests: XCTestCase {
         """)
     }
 
+    /// CLIENT REPLY OFF and SKIP silence replies, not confirmations or messages.
+    func testReplyOffKeepsPushes() throws {
+        try ClientScript.compare("""
+        A> CLIENT REPLY OFF
+        A SUBSCRIBE c2
+        B PUBLISH c2 x
+        A<
+        A> PING
+        A SUBSCRIBE c3
+        ---
+        A! HELLO 3
+        A SUBSCRIBE me
+        A> CLIENT REPLY OFF
+        A PUBLISH me hi
+        A> GET x
+        A SSUBSCRIBE shard
+        B SPUBLISH shard s
+        A<
+        A> CLIENT REPLY ON
+        A PING
+        A> CLIENT REPLY SKIP
+        A PUBLISH me again
+        A PING
+        """)
+    }
+
     /// Keyspace notifications seen by several clients: RESP2 and RESP3 subscribers,
     /// a keyspace channel and a keyevent pattern, and the `expired` event of the active
     /// expiry cycle.
