@@ -55,6 +55,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(SortedSetCommands.specs)
         table.register(TransactionCommands.specs)
         table.register(PubSubCommands.specs)
+        table.register(BitmapCommands.specs)
         return table
     }
 }

@@ -1216,6 +1216,99 @@ enum DifferentialScripts {
     ZRANDMEMBER zstr 1 WITHSCORES extra
     """
 
+    static let bitmaps = """
+    SETBIT b 7 1
+    GETBIT b 7
+    GETBIT b 6
+    GETBIT b 100
+    GET b
+    SETBIT b 7 1
+    SETBIT b 7 0
+    SETBIT b 100 1
+    STRLEN b
+    OBJECT ENCODING b
+    SETBIT b -1 1
+    SETBIT b abc 1
+    SETBIT b 4294967296 1
+    SETBIT b 1 2
+    SETBIT b 1 -1
+    SETBIT b 1 01
+    GETBIT b -1
+    GETBIT nokey 5
+    SET s foobar
+    BITCOUNT s
+    BITCOUNT s 0 0
+    BITCOUNT s 1 1
+    BITCOUNT s 1 1 BYTE
+    BITCOUNT s 5 30 BIT
+    BITCOUNT s -2 -1
+    BITCOUNT s -1 -2
+    BITCOUNT s 0 100
+    BITCOUNT s 0 -100
+    BITCOUNT s 3 1
+    BITCOUNT s 0
+    BITCOUNT s 0 1 WORD
+    BITCOUNT s a 1
+    BITCOUNT nokey
+    BITCOUNT nokey 0 1
+    SET e ""
+    BITCOUNT e
+    BITPOS e 0
+    BITPOS e 1
+    SET z "\\xff\\xf0\\x00"
+    BITPOS z 0
+    BITPOS z 1
+    BITPOS z 0 1
+    BITPOS z 1 2
+    BITPOS z 0 0 0
+    BITPOS z 0 0 -1
+    BITPOS z 1 7 15 BIT
+    BITPOS z 0 0 7 BIT
+    BITPOS z 0 2 -1 BYTE
+    BITPOS z 1 2 -1 BYTE
+    SET ones "\\xff\\xff"
+    BITPOS ones 0
+    BITPOS ones 0 0
+    BITPOS ones 0 0 -1
+    BITPOS ones 0 0 15 BIT
+    BITPOS ones 0 3 BIT
+    BITPOS ones 1 -1 -2
+    BITPOS ones 2
+    BITPOS ones x
+    BITPOS ones 0 a
+    BITPOS ones 0 0 1 FOO
+    BITPOS nokey 0
+    BITPOS nokey 1
+    SET a "\\x0f\\xf0"
+    SET c "\\xff"
+    BITOP AND dest a c
+    GET dest
+    BITOP OR dest a c
+    GET dest
+    BITOP XOR dest a c nokey
+    GET dest
+    BITOP NOT dest a
+    GET dest
+    BITOP NOT dest a c
+    BITOP FOO dest a
+    BITOP AND dest nokey nokey2
+    EXISTS dest
+    BITOP AND dest nokey
+    OBJECT ENCODING a
+    LPUSH l x
+    BITOP OR dest a l
+    SETBIT l 0 1
+    GETBIT l 0
+    BITCOUNT l
+    BITPOS l 0
+    SET n 12345
+    SETBIT n 0 1
+    GET n
+    SET t v EX 100
+    BITOP OR t a
+    TTL t
+    """
+
     static let protocolAndServer = """
     PING
     PING hello

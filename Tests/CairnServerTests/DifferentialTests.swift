@@ -17,6 +17,10 @@ final class DifferentialTests: XCTestCase {
                     switch n {
                     case UInt8(ascii: "n"): current.append(10)
                     case UInt8(ascii: "r"): current.append(13)
+                    case UInt8(ascii: "x"):
+                        // \xHH: a byte by its hex digits.
+                        let digits = [chars.next(), chars.next()].compactMap { $0 }
+                        current.append(UInt8(String(decoding: digits, as: UTF8.self), radix: 16) ?? 0)
                     default: current.append(n)
                     }
                 } else if c == UInt8(ascii: "\"") {
@@ -156,6 +160,9 @@ final class DifferentialTests: XCTestCase {
 
     func testListsRESP2() throws { try compare(DifferentialScripts.lists) }
     func testListsRESP3() throws { try compare(DifferentialScripts.lists, protocolVersion: 3) }
+
+    func testBitmapsRESP2() throws { try compare(DifferentialScripts.bitmaps) }
+    func testBitmapsRESP3() throws { try compare(DifferentialScripts.bitmaps, protocolVersion: 3) }
 
     func testSortRESP2() throws { try compare(DifferentialScripts.sort) }
     func testSortRESP3() throws { try compare(DifferentialScripts.sort, protocolVersion: 3) }

@@ -68,6 +68,7 @@ final class KeyspaceNotificationTests: XCTestCase {
     func testHashes() throws { try compare(DifferentialScripts.hashes) }
     func testSets() throws { try compare(DifferentialScripts.sets) }
     func testLists() throws { try compare(DifferentialScripts.lists) }
+    func testBitmaps() throws { try compare(DifferentialScripts.bitmaps) }
     func testSort() throws { try compare(DifferentialScripts.sort) }
     func testSortedSets() throws { try compare(DifferentialScripts.sortedSets) }
     func testTransactions() throws { try compare(DifferentialScripts.transactions) }
