@@ -56,6 +56,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(TransactionCommands.specs)
         table.register(PubSubCommands.specs)
         table.register(BitmapCommands.specs)
+        table.register(BitfieldCommand.specs)
         return table
     }
 }

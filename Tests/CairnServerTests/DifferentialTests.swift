@@ -164,6 +164,9 @@ final class DifferentialTests: XCTestCase {
     func testBitmapsRESP2() throws { try compare(DifferentialScripts.bitmaps) }
     func testBitmapsRESP3() throws { try compare(DifferentialScripts.bitmaps, protocolVersion: 3) }
 
+    func testBitfieldsRESP2() throws { try compare(DifferentialScripts.bitfields) }
+    func testBitfieldsRESP3() throws { try compare(DifferentialScripts.bitfields, protocolVersion: 3) }
+
     func testSortRESP2() throws { try compare(DifferentialScripts.sort) }
     func testSortRESP3() throws { try compare(DifferentialScripts.sort, protocolVersion: 3) }
 

@@ -69,6 +69,7 @@ final class KeyspaceNotificationTests: XCTestCase {
     func testSets() throws { try compare(DifferentialScripts.sets) }
     func testLists() throws { try compare(DifferentialScripts.lists) }
     func testBitmaps() throws { try compare(DifferentialScripts.bitmaps) }
+    func testBitfields() throws { try compare(DifferentialScripts.bitfields) }
     func testSort() throws { try compare(DifferentialScripts.sort) }
     func testSortedSets() throws { try compare(DifferentialScripts.sortedSets) }
     func testTransactions() throws { try compare(DifferentialScripts.transactions) }
