@@ -57,6 +57,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(PubSubCommands.specs)
         table.register(BitmapCommands.specs)
         table.register(BitfieldCommand.specs)
+        table.register(GeoCommands.specs)
         return table
     }
 }

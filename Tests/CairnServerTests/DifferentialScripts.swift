@@ -1367,6 +1367,52 @@ enum DifferentialScripts {
     COMMAND GETKEYSANDFLAGS BITFIELD k FOO
     """
 
+    static let geo = """
+    GEOADD Sicily 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
+    ZSCORE Sicily Palermo
+    ZSCORE Sicily Catania
+    GEOPOS Sicily Palermo Catania NonExisting
+    GEODIST Sicily Palermo Catania
+    GEODIST Sicily Palermo Catania km
+    GEODIST Sicily Palermo Catania KM
+    GEODIST Sicily Palermo Catania mi
+    GEODIST Sicily Palermo Catania ft
+    GEODIST Sicily Palermo Catania m
+    GEODIST Sicily Palermo Catania parsec
+    GEODIST Sicily Palermo Catania km extra
+    GEODIST Sicily Palermo Nowhere
+    GEODIST Sicily Palermo Palermo
+    GEOHASH Sicily Palermo Catania Nowhere
+    GEOADD Sicily NX 13.361389 38.115556 Palermo 12.5 41.9 Rome
+    GEOADD Sicily XX CH 13.4 38.1 Palermo 9.19 45.46 Milan
+    GEOADD Sicily CH 13.4 38.1 Palermo
+    GEOADD Sicily NX XX 1 2 a
+    GEOADD Sicily 1 2 a b
+    GEOADD Sicily 181 0 a
+    GEOADD Sicily 0 86 a
+    GEOADD Sicily -180 -85.05112878 corner 180 85.05112878 other
+    GEOPOS Sicily corner other
+    GEOHASH Sicily corner other
+    GEODIST Sicily corner other
+    GEOADD Sicily x 2 a
+    GEOADD Sicily 1 y a
+    GEOADD Sicily 0 0 origin 0.0001 0 east 0 0.0001 north
+    GEODIST Sicily origin east
+    GEODIST Sicily origin north
+    GEOPOS Sicily origin east north
+    GEOHASH Sicily origin east north
+    ZRANGE Sicily 0 -1 WITHSCORES
+    GEOPOS nokey a b
+    GEOHASH nokey a
+    GEODIST nokey a b
+    GEOPOS Sicily
+    SET str v
+    GEOADD str 1 2 a
+    GEOPOS str a
+    GEODIST str a b
+    GEOHASH str a
+    """
+
     static let protocolAndServer = """
     PING
     PING hello

@@ -167,6 +167,9 @@ final class DifferentialTests: XCTestCase {
     func testBitfieldsRESP2() throws { try compare(DifferentialScripts.bitfields) }
     func testBitfieldsRESP3() throws { try compare(DifferentialScripts.bitfields, protocolVersion: 3) }
 
+    func testGeoRESP2() throws { try compare(DifferentialScripts.geo) }
+    func testGeoRESP3() throws { try compare(DifferentialScripts.geo, protocolVersion: 3) }
+
     func testSortRESP2() throws { try compare(DifferentialScripts.sort) }
     func testSortRESP3() throws { try compare(DifferentialScripts.sort, protocolVersion: 3) }
 
