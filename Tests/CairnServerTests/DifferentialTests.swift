@@ -170,6 +170,9 @@ final class DifferentialTests: XCTestCase {
     func testGeoRESP2() throws { try compare(DifferentialScripts.geo) }
     func testGeoRESP3() throws { try compare(DifferentialScripts.geo, protocolVersion: 3) }
 
+    func testGeoSearchRESP2() throws { try compare(DifferentialScripts.geoSearch) }
+    func testGeoSearchRESP3() throws { try compare(DifferentialScripts.geoSearch, protocolVersion: 3) }
+
     func testSortRESP2() throws { try compare(DifferentialScripts.sort) }
     func testSortRESP3() throws { try compare(DifferentialScripts.sort, protocolVersion: 3) }
 

@@ -71,6 +71,7 @@ final class KeyspaceNotificationTests: XCTestCase {
     func testBitmaps() throws { try compare(DifferentialScripts.bitmaps) }
     func testBitfields() throws { try compare(DifferentialScripts.bitfields) }
     func testGeo() throws { try compare(DifferentialScripts.geo) }
+    func testGeoSearch() throws { try compare(DifferentialScripts.geoSearch) }
     func testSort() throws { try compare(DifferentialScripts.sort) }
     func testSortedSets() throws { try compare(DifferentialScripts.sortedSets) }
     func testTransactions() throws { try compare(DifferentialScripts.transactions) }
