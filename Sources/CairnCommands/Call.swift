@@ -40,8 +40,8 @@ extension CommandContext {
             applyKeyChanges(changed: dirty != frame.dirtyAtStart || effects.count != frame.effectsAtStart, by: frame.session)
         }
         if let state = frame.session.tracking {
-            if spec.flags.contains(.readonly) && !spec.flags.contains(.pubsub) && !state.mode.contains(.bcast) {
-                tracking.remember(spec.keys(in: frame.args).map { frame.args[$0.position] }, for: frame.session)
+            if spec.flags.contains(.readonly) && !spec.flags.contains(.pubsub) {
+                tracking.remember(keysOf: spec, frame.args, for: frame.session)
             }
             // CLIENT CACHING counts for the next command only (or the next MULTI block).
             if origin == .client && state.cachingGiven && frame.session.transaction == nil

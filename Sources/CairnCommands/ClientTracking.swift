@@ -106,10 +106,7 @@ public final class TrackingTable {
     /// The first prefix among `prefixes` (or already the session's) that overlaps another,
     /// as Redis's error text names them; nil when none does.
     public func overlap(_ prefixes: [Bytes], of session: ClientSession) -> String? {
-        func overlapping(_ a: Bytes, _ b: Bytes) -> Bool {
-            let n = min(a.count, b.count)
-            return a.withUnsafeBytes { x in b.withUnsafeBytes { y in n == 0 || memcmp(x.baseAddress!, y.baseAddress!, n) == 0 } }
-        }
+        func overlapping(_ a: Bytes, _ b: Bytes) -> Bool { a.hasPrefix(b) || b.hasPrefix(a) }
         let existing = (session.tracking?.prefixes ?? []).sorted()
         for (i, p) in prefixes.enumerated() {
             if let e = existing.first(where: { overlapping($0, p) }) {
@@ -124,13 +121,16 @@ public final class TrackingTable {
 
     // MARK: - Keys read, keys changed
 
-    /// After a read-only command of a tracking session (not BCAST): remembers its keys,
-    /// unless OPTIN without CLIENT CACHING yes, or OPTOUT with CLIENT CACHING no.
-    public func remember(_ keys: [Bytes], for session: ClientSession) {
+    /// After a read-only command of a tracking session (not BCAST): remembers the keys
+    /// of `spec` called with `args`, unless OPTIN without CLIENT CACHING yes, or OPTOUT
+    /// with CLIENT CACHING no.
+    public func remember(keysOf spec: CommandSpec, _ args: [Bytes], for session: ClientSession) {
         guard let state = session.tracking, !state.mode.contains(.bcast) else { return }
         if state.mode.contains(.optin) && !state.cachingGiven { return }
         if state.mode.contains(.optout) && state.cachingGiven { return }
-        for key in keys where self.keys[key, default: []].insert(session.id).inserted { totalItems += 1 }
+        for ref in spec.keys(in: args) where keys[args[ref.position], default: []].insert(session.id).inserted {
+            totalItems += 1
+        }
         evictKeys()
     }
 
@@ -268,8 +268,28 @@ extension CommandContext {
         keyspace.touches.recordsAll = tracking.isActive
     }
 
-    /// After tracking was turned on or off somewhere.
+    /// After tracking was turned on or off somewhere, or the table emptied.
     public func trackingChanged() {
         keyspace.touches.recordsAll = tracking.isActive
+    }
+
+    /// CLIENT TRACKING on, with the keyspace then recording changed keys.
+    public func enableTracking(_ session: ClientSession, mode: TrackingMode, redirect: Int64, prefixes: [Bytes]) {
+        tracking.enable(session, mode: mode, redirect: redirect, prefixes: prefixes)
+        trackingChanged()
+    }
+
+    /// CLIENT TRACKING off (also RESET and disconnection).
+    public func disableTracking(_ session: ClientSession) {
+        tracking.disable(session)
+        trackingChanged()
+    }
+
+    /// What RESET and a disconnection both drop of a session: its WATCHes, its
+    /// subscriptions and its tracking.
+    public func dropSessionState(_ session: ClientSession) {
+        watches.unwatchAll(session)
+        pubsub.unsubscribeAll(session)
+        disableTracking(session)
     }
 }

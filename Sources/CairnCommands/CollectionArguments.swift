@@ -99,20 +99,13 @@ extension CommandContext {
     func removeMembers(of key: Bytes, event: StaticString, _ cls: KeyspaceEventClasses,
                        remove: (Bytes) -> Bool, isEmpty: () -> Bool) {
         var removed = 0
-        var keyRemoved = false
         for member in args.dropFirst(2) {
             if remove(member) { removed += 1 }
-            if isEmpty() {
-                db.delete(key)
-                keyRemoved = true
-                break
-            }
+            if isEmpty() { break }
         }
         dirty += removed
-        if removed > 0 {
-            notify(cls, event, key)
-            if keyRemoved { notify(.generic, "del", key) }
-        }
+        // A collection is empty only once something was removed from it.
+        if removed > 0 { self.removed(from: key, event: event, cls, leftEmpty: isEmpty()) }
         out.integer(removed)
     }
 

@@ -59,7 +59,6 @@ public struct KeyspaceEventClasses: OptionSet, Sendable {
         if contains(.keyMiss) { s += "m" }
         return s
     }
-
 }
 
 extension CommandContext {

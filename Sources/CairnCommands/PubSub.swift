@@ -145,15 +145,3 @@ public final class PubSubRegistry {
         (shard ? shardChannels[channel] : channels[channel])?.count ?? 0
     }
 }
-
-/// A push message of bulk strings: an array in RESP2, a push (`>`) in RESP3.
-public enum RESPMessage {
-    public static func encode(_ parts: [Bytes], _ protocolVersion: Int) -> ByteBuffer {
-        var size = 16
-        for p in parts { size += p.count + 16 }
-        var w = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: size), protocolVersion: protocolVersion)
-        w.pushHeader(parts.count)
-        for p in parts { w.bulk(p) }
-        return w.buffer
-    }
-}

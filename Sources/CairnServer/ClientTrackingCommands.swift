@@ -60,8 +60,7 @@ enum ClientTrackingCommands {
             j += 1
         }
         if ctx.isOption(2, "off") {
-            ctx.tracking.disable(ctx.session)
-            ctx.trackingChanged()
+            ctx.disableTracking(ctx.session)
             ctx.out.ok()
             return
         }
@@ -70,8 +69,7 @@ enum ClientTrackingCommands {
             ctx.out.error(refusal)
             return
         }
-        ctx.tracking.enable(ctx.session, mode: mode, redirect: redirect, prefixes: prefixes)
-        ctx.trackingChanged()
+        ctx.enableTracking(ctx.session, mode: mode, redirect: redirect, prefixes: prefixes)
         ctx.out.ok()
     }
 

@@ -45,7 +45,7 @@ extension Engine {
     /// clients' messages stay local, as in Redis.
     private func commitReplicaOnly() {
         defer { ctx.replicaOnly.removeAll(keepingCapacity: true) }
-        guard primaryLink == nil, replication.inUse else { return }
+        guard primaryLink == nil, replication.inUse(nowMs: Clock.unixMilliseconds()) else { return }
         for args in ctx.replicaOnly {
             var raw: [UInt8] = []
             ReplicationStream.appendCommand(args, to: &raw)

@@ -37,10 +37,7 @@ enum ConnectionCommands {
                 s.noTouch = false
                 s.authenticated = engine.config.requirepass.isEmpty
                 s.transaction = nil
-                ctx.watches.unwatchAll(s)
-                ctx.pubsub.unsubscribeAll(s)
-                ctx.tracking.disable(s)
-                ctx.trackingChanged()
+                ctx.dropSessionState(s)
                 if let c = s.connection as? ClientConnection {
                     c.replyMode = .on
                     if c.isMonitor {

@@ -114,10 +114,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     func unregister(_ conn: ClientConnection) {
         removeBlocked(conn)
-        ctx.watches.unwatchAll(conn.session)
-        ctx.pubsub.unsubscribeAll(conn.session)
-        ctx.tracking.disable(conn.session)
-        ctx.trackingChanged()
+        ctx.dropSessionState(conn.session)
         conn.session.connection = nil
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
@@ -404,10 +401,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             ctx.applyKeyChanges(changed: true, by: nil)
             commitEach()
             submitLog()
-            flushPushes()
         }
         ctx.tracking.evictKeys()
-        flushPushes()
+        flushPushes()  // the expiries' notifications and invalidations, and the evictions'
         checkpointer.cron(nowMs: now)
         if config.timeout > 0 {
             let limit = Int64(config.timeout) * 1000

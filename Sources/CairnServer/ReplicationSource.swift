@@ -267,23 +267,20 @@ final class ReplicationSource {
         if let s = peer.snapshot { engine.persistence.fs.close(s.fd) }
     }
 
-    /// Old segments are kept (repl-backlog-size) while replication is in use: a replica is
-    /// attached, this server is one, or one left less than repl-backlog-ttl ago. As Redis
-    /// creates its backlog with the first replica and frees it after the TTL, a server
-    /// that never had a replica keeps no log beyond its snapshot.
-    /// Whether replication is in use here: a replica attached, or one left less than
-    /// repl-backlog-ttl ago.
-    var inUse: Bool {
+    /// Whether this server serves replication: a replica attached, or one left less than
+    /// repl-backlog-ttl ago (as Redis keeps its backlog). PUBLISH goes to replicas then.
+    func inUse(nowMs: Int64) -> Bool {
         if !peers.isEmpty { return true }
         let ttl = Int64(engine.config.replBacklogTTL) * 1000
-        return lastPeerMs.map { ttl == 0 || Clock.unixMilliseconds() - $0 < ttl } ?? false
+        return lastPeerMs.map { ttl == 0 || nowMs - $0 < ttl } ?? false
     }
 
+    /// Old segments are kept (repl-backlog-size) while replication is in use here, or this
+    /// server is a replica. As Redis creates its backlog with the first replica and frees
+    /// it after the TTL, a server that never had a replica keeps no log beyond its snapshot.
     private func retainLog(nowMs: Int64) {
         if !peers.isEmpty { lastPeerMs = nowMs }
-        let ttl = Int64(engine.config.replBacklogTTL) * 1000
-        let recent = lastPeerMs.map { ttl == 0 || nowMs - $0 < ttl } ?? false
-        let bytes = (engine.primaryLink != nil || recent) ? engine.config.replBacklogSize : 0
+        let bytes = (engine.primaryLink != nil || inUse(nowMs: nowMs)) ? engine.config.replBacklogSize : 0
         if let writer = engine.persistence.writer, writer.retainedBytes != bytes { writer.retainedBytes = bytes }
     }
 
