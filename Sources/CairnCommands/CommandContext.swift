@@ -17,6 +17,8 @@ public struct CommandSettings: Sendable {
     public var zsetMaxPackedValueBytes = 64
     /// list-max-listpack-size.
     public var listMaxListpackSize = -2
+    /// hll-sparse-max-bytes: past this size a sparse HyperLogLog becomes dense.
+    public var hllSparseBytesMax = 3000
     /// notify-keyspace-events.
     public var notifyKeyspaceEvents: KeyspaceEventClasses = []
     /// tracking-table-max-keys.

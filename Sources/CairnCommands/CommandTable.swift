@@ -58,6 +58,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(BitmapCommands.specs)
         table.register(BitfieldCommand.specs)
         table.register(GeoCommands.specs)
+        table.register(HyperLogLogCommands.specs)
         table.register(GeoSearch.specs)
         return table
     }

@@ -167,6 +167,7 @@ extension ServerConfig {
         s.listMaxListpackSize = listMaxListpackSize
         s.zsetMaxPackedEntries = zsetMaxListpackEntries
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
+        s.hllSparseBytesMax = hllSparseMaxBytes
         s.queryBufferBytesMax = clientQueryBufferLimit
         s.notifyKeyspaceEvents = notifyKeyspaceEvents
         s.trackingTableMaxKeys = trackingTableMaxKeys

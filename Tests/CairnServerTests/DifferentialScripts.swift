@@ -1367,6 +1367,110 @@ enum DifferentialScripts {
     COMMAND GETKEYSANDFLAGS BITFIELD k FOO
     """
 
+    /// HyperLogLog: replies and the values' bytes (GET), sparse and dense, corruption.
+    static let hyperLogLog = """
+    PFADD h
+    EXISTS h
+    GET h
+    PFCOUNT h
+    GET h
+    PFADD h a b c
+    PFADD h a b c
+    PFADD h ""
+    GET h
+    PFCOUNT h
+    GETRANGE h 15 15
+    PFCOUNT h
+    OBJECT ENCODING h
+    PFDEBUG ENCODING h
+    PFDEBUG DECODE h
+    PFADD h 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40
+    PFDEBUG DECODE h
+    PFCOUNT h
+    GET h
+    PFADD d x y z
+    PFDEBUG TODENSE d
+    PFDEBUG TODENSE d
+    PFDEBUG ENCODING d
+    PFDEBUG DECODE d
+    PFCOUNT d
+    GET d
+    PFCOUNT h d nokey
+    PFCOUNT nokey
+    PFCOUNT nokey1 nokey2
+    PFMERGE m h d
+    PFCOUNT m
+    PFDEBUG ENCODING m
+    GET m
+    PFMERGE m2 h
+    PFDEBUG ENCODING m2
+    GET m2
+    PFMERGE empty nokey
+    GET empty
+    PFMERGE h
+    GET h
+    PFDEBUG GETREG nokey
+    PFDEBUG NOPE h
+    PFDEBUG GETREG m2
+    PFDEBUG ENCODING m2
+    SET s notanhll
+    PFADD s a
+    PFCOUNT s
+    PFCOUNT h s
+    PFMERGE s h
+    PFMERGE h s
+    PFDEBUG ENCODING s
+    LPUSH l a
+    PFADD l a
+    PFCOUNT l
+    PFMERGE l h
+    PFMERGE h l
+    PFCOUNT h l
+    SET n 1234567890123456789
+    PFADD n a
+    # Corruption: an extra run at the tail, a broken magic, an unknown encoding, a dense
+    # header on sparse bytes.
+    PFADD t1 a b c
+    APPEND t1 hello
+    PFCOUNT t1
+    PFADD t1 zz
+    PFCOUNT t1 h
+    PFMERGE t1x t1
+    PFADD t2 a b c
+    SETRANGE t2 0 0123
+    PFCOUNT t2
+    PFADD t3 a b c
+    SETRANGE t3 4 x
+    PFCOUNT t3
+    PFADD t4 a b c
+    SETRANGE t4 4 \\x00
+    PFCOUNT t4
+    SET t5 "HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x7f\\xfe"
+    PFCOUNT t5
+    PFADD t5 a
+    PFDEBUG TODENSE t5
+    SET t6 "HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x7f\\xff\\x80"
+    PFCOUNT t6
+    PFDEBUG GETREG t6
+    # hll-sparse-max-bytes: a small limit makes dense sooner.
+    CONFIG SET hll-sparse-max-bytes 30
+    CONFIG GET hll-sparse-max-bytes
+    PFADD small a b c d e f g h i j
+    PFDEBUG ENCODING small
+    GET small
+    PFADD small2 a b
+    PFDEBUG ENCODING small2
+    CONFIG SET hll-sparse-max-bytes 3000
+    CONFIG SET hll-sparse-max-bytes -1
+    CONFIG SET hll-sparse-max-bytes 1kb
+    CONFIG GET hll-sparse-max-bytes
+    PFADD
+    PFCOUNT
+    PFMERGE
+    PFDEBUG ENCODING
+    PFSELFTEST x
+    """
+
     static let geo = """
     GEOADD Sicily 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
     ZSCORE Sicily Palermo

@@ -167,6 +167,9 @@ final class DifferentialTests: XCTestCase {
     func testBitfieldsRESP2() throws { try compare(DifferentialScripts.bitfields) }
     func testBitfieldsRESP3() throws { try compare(DifferentialScripts.bitfields, protocolVersion: 3) }
 
+    func testHyperLogLogRESP2() throws { try compare(DifferentialScripts.hyperLogLog) }
+    func testHyperLogLogRESP3() throws { try compare(DifferentialScripts.hyperLogLog, protocolVersion: 3) }
+
     func testGeoRESP2() throws { try compare(DifferentialScripts.geo) }
     func testGeoRESP3() throws { try compare(DifferentialScripts.geo, protocolVersion: 3) }
 
@@ -341,6 +344,70 @@ final class RandomizedDifferentialTests: XCTestCase {
             case 14: return ["ZPOPMIN", key(), String(Int.random(in: 0...2, using: &rng))]
             default: return ["ZSCORE", key(), member()]
             }
+        }
+    }
+
+    /// HLL values of every size, both encodings, across a small hll-sparse-max-bytes: the
+    /// counts and the bytes (GET) must be the same.
+    func testRandomHyperLogLogOperations() throws {
+        try runRandomized(seed: 31_337, arguments: ["--hll-sparse-max-bytes", "400"]) { rng in
+            func key() -> String { "h\(Int.random(in: 0..<4, using: &rng))" }
+            func elements() -> [String] {
+                (0..<Int.random(in: 0...30, using: &rng)).map { _ in "e\(Int.random(in: 0..<2000, using: &rng))" }
+            }
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0, 1, 2, 3: return ["PFADD", key()] + elements()
+            case 4: return ["PFCOUNT", key()]
+            case 5: return ["PFCOUNT", key(), key()]
+            case 6: return ["PFMERGE", key(), key(), key()]
+            case 7: return ["PFDEBUG", Bool.random(using: &rng) ? "ENCODING" : "TODENSE", key()]
+            case 8: return ["DEL", key()]
+            default: return ["GET", key()]
+            }
+        }
+    }
+
+    /// Bits set, cleared, counted, found and combined at random offsets.
+    func testRandomBitmapOperations() throws {
+        try runRandomized(seed: 5_150) { rng in
+            func key() -> String { "b\(Int.random(in: 0..<3, using: &rng))" }
+            func offset() -> String { String(Int.random(in: 0..<200, using: &rng)) }
+            func index() -> String { String(Int.random(in: -30...30, using: &rng)) }
+            func unit() -> [String] { [[], ["BIT"], ["BYTE"]].randomElement(using: &rng)! }
+            switch Int.random(in: 0..<9, using: &rng) {
+            case 0, 1, 2: return ["SETBIT", key(), offset(), String(Int.random(in: 0...1, using: &rng))]
+            case 3: return ["GETBIT", key(), offset()]
+            case 4: return ["BITCOUNT", key(), index(), index()] + unit()
+            case 5: return ["BITPOS", key(), String(Int.random(in: 0...1, using: &rng)), index(), index()] + unit()
+            case 6: return ["BITOP", ["AND", "OR", "XOR"].randomElement(using: &rng)!, key(), key(), key()]
+            case 7: return ["BITOP", "NOT", key(), key()]
+            default: return ["GET", key()]
+            }
+        }
+    }
+
+    /// BITFIELD's types, offsets and overflow policies at random.
+    func testRandomBitfieldOperations() throws {
+        try runRandomized(seed: 64_064) { rng in
+            func key() -> String { "f\(Int.random(in: 0..<2, using: &rng))" }
+            func type() -> String {
+                Bool.random(using: &rng) ? "i\(Int.random(in: 1...64, using: &rng))" : "u\(Int.random(in: 1...63, using: &rng))"
+            }
+            func offset() -> String { Bool.random(using: &rng) ? String(Int.random(in: 0..<300, using: &rng)) : "#\(Int.random(in: 0..<5, using: &rng))" }
+            func value() -> String {
+                [String(Int.random(in: -300...300, using: &rng)), String(Int64.random(in: Int64.min...Int64.max, using: &rng))].randomElement(using: &rng)!
+            }
+            var command = [Int.random(in: 0..<6, using: &rng) == 0 ? "BITFIELD_RO" : "BITFIELD", key()]
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                if command[0] == "BITFIELD_RO" { command += ["GET", type(), offset()]; continue }
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: command += ["GET", type(), offset()]
+                case 1: command += ["SET", type(), offset(), value()]
+                case 2: command += ["INCRBY", type(), offset(), value()]
+                default: command += ["OVERFLOW", ["WRAP", "SAT", "FAIL"].randomElement(using: &rng)!]
+                }
+            }
+            return command
         }
     }
 
