@@ -37,9 +37,12 @@ let package = Package(
                  swiftSettings: releaseSettings),
         // The keyspace: databases, values, expiry. No I/O.
         .target(name: "CairnStore", dependencies: ["CairnCore", "CCairnSystem"], swiftSettings: releaseSettings),
+        // Redis's RDB encodings: lengths, strings, listpack, intset, ziplist, CRC-64; the
+        // value codec of DUMP and RESTORE (and next, of whole RDB files).
+        .target(name: "CairnRDB", dependencies: ["CairnCore", "CairnStore"], swiftSettings: releaseSettings),
         // Command table and command families.
         .target(name: "CairnCommands", dependencies: [
-            "CairnCore", "CairnStore", "CairnRESP",
+            "CairnCore", "CairnStore", "CairnRESP", "CairnRDB",
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: releaseSettings),
         // NIO bootstrap, connections, configuration, INFO, lifecycle.
@@ -68,10 +71,11 @@ let package = Package(
         .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CCairnSystem", "CairnTestSupport"]),
         .testTarget(name: "CairnSnapshotTests", dependencies: ["CairnSnapshot", "CairnStore", "CairnCore"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnCore"]),
+        .testTarget(name: "CairnRDBTests", dependencies: ["CairnRDB", "CairnStore", "CairnCore"]),
         .testTarget(name: "CairnCommandsTests", dependencies: [
             "CairnCommands", "CairnStore", "CairnRESP", "CairnCore", .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "CairnServerTests", dependencies: ["CairnTestSupport", "CairnServer", "CairnSnapshot", "CairnStore", "CairnCore"]),
+        .testTarget(name: "CairnServerTests", dependencies: ["CairnTestSupport", "CairnServer", "CairnSnapshot", "CairnStore", "CairnCore", "CairnRDB"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,7 @@ public struct CommandSettings: Sendable {
     /// proto-max-bulk-len: also the largest string a command may build (APPEND, SETRANGE).
     public var stringBytesMax = 512 * 1024 * 1024
     /// hash-max-listpack-entries / -value: past these a hash leaves its packed encoding.
-    public var hashMaxPackedEntries = 128
+    public var hashMaxPackedEntries = 512
     public var hashMaxPackedValueBytes = 64
     /// set-max-intset-entries: past this many integers a set becomes a table.
     public var setMaxIntSetEntries = 512

@@ -59,6 +59,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(BitfieldCommand.specs)
         table.register(GeoCommands.specs)
         table.register(HyperLogLogCommands.specs)
+        table.register(DumpRestoreCommands.specs)
         table.register(GeoSearch.specs)
         return table
     }

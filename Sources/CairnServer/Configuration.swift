@@ -34,7 +34,7 @@ public struct ServerConfig: Sendable {
     /// enable-debug-command: "no" (Redis's default), "yes", or "local" (loopback clients only).
     public var enableDebugCommand = "no"
     /// hash-max-listpack-entries / hash-max-listpack-value (and their ziplist aliases).
-    public var hashMaxListpackEntries = 128
+    public var hashMaxListpackEntries = 512
     public var hashMaxListpackValue = 64
     public var setMaxIntsetEntries = 512
     public var listMaxListpackSize = -2

@@ -2,6 +2,7 @@ import CairnCommands
 import CairnCore
 import CairnLog
 import CairnSnapshot
+import CairnStore
 import NIOCore
 
 extension Engine {
@@ -42,17 +43,7 @@ extension Engine {
     }
 
     /// The thresholds snapshot values are rebuilt with: the ones the commands use.
-    var collectionLimits: CollectionLimits {
-        let s = ctx.settings
-        var l = CollectionLimits()
-        l.hashMaxPackedEntries = s.hashMaxPackedEntries
-        l.hashMaxPackedValueBytes = s.hashMaxPackedValueBytes
-        l.setMaxIntSetEntries = s.setMaxIntSetEntries
-        l.listFill = s.listMaxListpackSize
-        l.zsetMaxPackedEntries = s.zsetMaxPackedEntries
-        l.zsetMaxPackedValueBytes = s.zsetMaxPackedValueBytes
-        return l
-    }
+    var collectionLimits: CollectionLimits { ctx.settings.collectionLimits }
 }
 
 /// The state of one recovery, stepped on the engine's loop (`@unchecked Sendable`: it is

@@ -18,18 +18,6 @@ public struct SnapshotEntry {
     public var value: Value
 }
 
-/// The encoding thresholds that values are rebuilt with (the server's directives).
-public struct CollectionLimits: Sendable {
-    public var hashMaxPackedEntries = 128
-    public var hashMaxPackedValueBytes = 64
-    public var setMaxIntSetEntries = 512
-    public var listFill = -2
-    public var zsetMaxPackedEntries = 128
-    public var zsetMaxPackedValueBytes = 64
-
-    public init() {}
-}
-
 /// Reads a snapshot file. Opening it verifies the whole file (header, every frame's
 /// checksum, the trailer and the file checksum) without decompressing anything, so a
 /// damaged snapshot is refused before a single key is loaded; `next` then decompresses

@@ -551,7 +551,7 @@ enum DifferentialScripts {
     HLEN small
     HDEL small a b c
     EXISTS small
-    CONFIG SET hash-max-listpack-entries 128
+    CONFIG SET hash-max-listpack-entries 512
     HSCAN nokey 0 MATCH
     HSCAN nokey "" COUNT 0
     HSCAN nokey x
@@ -1365,6 +1365,45 @@ enum DifferentialScripts {
     COMMAND GETKEYSANDFLAGS BITFIELD k GET u8 0 SET u8 0 1
     COMMAND GETKEYSANDFLAGS BITFIELD k OVERFLOW SAT GET u8 0
     COMMAND GETKEYSANDFLAGS BITFIELD k FOO
+    """
+
+    /// DUMP and RESTORE with payloads Redis 7.0 made (a string, a list), as text.
+    static let dumpRestore = """
+    SET greet hello
+    DUMP greet
+    RPUSH lst a b 1
+    DUMP lst
+    DUMP nokey
+    RESTORE r1 0 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a"
+    GET r1
+    OBJECT ENCODING r1
+    RESTORE r1 0 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a"
+    RESTORE r1 0 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a" REPLACE
+    RESTORE r2 0 "\\x12\\x01\\x02\\x0f\\x0f\\x00\\x00\\x00\\x03\\x00\\x81a\\x02\\x81b\\x02\\x01\\x01\\xff\\x0a\\x00\\xe0\\x1b\\xabJG\\xceY\\x22"
+    LRANGE r2 0 -1
+    OBJECT ENCODING r2
+    TYPE r2
+    RESTORE r2 0 "\\x12\\x01\\x02\\x0f\\x0f\\x00\\x00\\x00\\x03\\x00\\x81a\\x02\\x81b\\x02\\x01\\x01\\xff\\x0a\\x00\\xe0\\x1b\\xabJG\\xceY\\x21" REPLACE
+    RESTORE r3 1000 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a" ABSTTL
+    EXISTS r3
+    RESTORE r1 1000 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a" ABSTTL REPLACE
+    EXISTS r1
+    RESTORE r4 0 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a" IDLETIME 10 FREQ 5
+    RESTORE r4 0 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a" FREQ 5 IDLETIME 10
+    RESTORE r4 0 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a" FREQ -1
+    RESTORE r4 0 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a" IDLETIME 100
+    OBJECT IDLETIME r4
+    RESTORE r5 -5 "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a"
+    RESTORE r5 x "\\x00\\x05hello\\x0a\\x00cr\\xdfve4\\x20\\x0a"
+    RESTORE r5 0 notapayload
+    RESTORE r5 0 ""
+    RESTORE r5
+    DUMP
+    DUMP a b
+    # hashes stay listpack up to 512 fields by default, as in Redis 7.0
+    CONFIG GET hash-max-listpack-entries
+    HSET h300 f1 v f2 v f3 v f4 v f5 v f6 v f7 v f8 v f9 v f10 v f11 v f12 v f13 v f14 v f15 v f16 v f17 v f18 v f19 v f20 v f21 v f22 v f23 v f24 v f25 v f26 v f27 v f28 v f29 v f30 v f31 v f32 v f33 v f34 v f35 v f36 v f37 v f38 v f39 v f40 v f41 v f42 v f43 v f44 v f45 v f46 v f47 v f48 v f49 v f50 v f51 v f52 v f53 v f54 v f55 v f56 v f57 v f58 v f59 v f60 v f61 v f62 v f63 v f64 v f65 v f66 v f67 v f68 v f69 v f70 v f71 v f72 v f73 v f74 v f75 v f76 v f77 v f78 v f79 v f80 v f81 v f82 v f83 v f84 v f85 v f86 v f87 v f88 v f89 v f90 v f91 v f92 v f93 v f94 v f95 v f96 v f97 v f98 v f99 v f100 v f101 v f102 v f103 v f104 v f105 v f106 v f107 v f108 v f109 v f110 v f111 v f112 v f113 v f114 v f115 v f116 v f117 v f118 v f119 v f120 v f121 v f122 v f123 v f124 v f125 v f126 v f127 v f128 v f129 v f130 v
+    OBJECT ENCODING h300
     """
 
     /// HyperLogLog: replies and the values' bytes (GET), sparse and dense, corruption.

@@ -167,6 +167,9 @@ final class DifferentialTests: XCTestCase {
     func testBitfieldsRESP2() throws { try compare(DifferentialScripts.bitfields) }
     func testBitfieldsRESP3() throws { try compare(DifferentialScripts.bitfields, protocolVersion: 3) }
 
+    func testDumpRestoreRESP2() throws { try compare(DifferentialScripts.dumpRestore) }
+    func testDumpRestoreRESP3() throws { try compare(DifferentialScripts.dumpRestore, protocolVersion: 3) }
+
     func testHyperLogLogRESP2() throws { try compare(DifferentialScripts.hyperLogLog) }
     func testHyperLogLogRESP3() throws { try compare(DifferentialScripts.hyperLogLog, protocolVersion: 3) }
 

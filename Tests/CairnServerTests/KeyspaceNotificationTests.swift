@@ -70,6 +70,7 @@ final class KeyspaceNotificationTests: XCTestCase {
     func testLists() throws { try compare(DifferentialScripts.lists) }
     func testBitmaps() throws { try compare(DifferentialScripts.bitmaps) }
     func testBitfields() throws { try compare(DifferentialScripts.bitfields) }
+    func testDumpRestore() throws { try compare(DifferentialScripts.dumpRestore) }
     func testHyperLogLog() throws { try compare(DifferentialScripts.hyperLogLog) }
     func testGeo() throws { try compare(DifferentialScripts.geo) }
     func testGeoSearch() throws { try compare(DifferentialScripts.geoSearch) }
