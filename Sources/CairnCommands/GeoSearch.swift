@@ -117,12 +117,7 @@ enum GeoSearch {
             return
         }
         if o.count != 0 && o.ascending == nil && !o.any { o.ascending = true }
-        var points = z.elements.compactMap { e -> (member: Bytes, score: Double, place: (Double, Double), dist: Double)? in
-            let place = Geohash.decode(UInt64(e.score))
-            guard let d = within(shape, place) else { return nil }
-            return (e.member, e.score, place, d)
-        }
-        if o.any && points.count > Int(o.count) { points = Array(points.prefix(Int(o.count))) }
+        var points = places(in: z, shape, limit: o.any ? Int(o.count) : 0)
         if let ascending = o.ascending { points.sort { ascending ? $0.dist < $1.dist : $0.dist > $1.dist } }
         let returned = o.count == 0 ? points.count : min(points.count, Int(o.count))
         if let dst = o.storeKey {
@@ -152,6 +147,26 @@ enum GeoSearch {
                 GeoCommands.humanLongDouble(ctx, Float80(p.place.1))
             }
         }
+    }
+
+    typealias Place = (member: Bytes, score: Double, place: (Double, Double), dist: Double)
+
+    /// The places inside the shape, read cell by cell (`cells`), each cell's in score
+    /// order; at most `limit` (COUNT ANY) unless it is 0.
+    static func places(in z: SortedSetValue, _ shape: Shape, limit: Int) -> [Place] {
+        var found: [Place] = []
+        for cell in cells(shape) {
+            if limit > 0 && found.count >= limit { break }
+            let (low, high) = cell.scores
+            z.walk(from: z.firstRank { score, _ in score >= low }, reverse: false) { score, member in
+                guard score < high else { return false }
+                let place = Geohash.decode(UInt64(score))
+                guard let d = within(shape, place) else { return true }
+                found.append((member, score, place, d))
+                return limit == 0 || found.count < limit
+            }
+        }
+        return found
     }
 
     /// The distance from the center when `place` is inside the shape (Redis's

@@ -370,6 +370,58 @@ final class RandomizedDifferentialTests: XCTestCase {
         }
     }
 
+    /// Places all over the globe (poles, the antimeridian included) and searches of every
+    /// size from zero to the whole earth, unsorted and with COUNT ANY too: the same places
+    /// in the same order, since both read the same geohash cells.
+    func testRandomGeoSearches() throws {
+        try runRandomized(seed: 40_075) { rng in
+            // Random places never share a distance exactly; the exact edges (the antimeridian,
+            // the poles' limits) are each one member named after them. Among places at
+            // exactly one distance Redis's sort order is its qsort's (a documented departure).
+            func lon() -> String {
+                [String(format: "%.6f", Double.random(in: -180...180, using: &rng)),
+                 String(format: "%.7f", 179.9 + Double.random(in: 0...0.0999999, using: &rng)),
+                 String(format: "%.7f", -179.9 - Double.random(in: 0...0.0999999, using: &rng)),
+                 String(format: "%.6f", 13 + Double.random(in: 0...1, using: &rng))].randomElement(using: &rng)!
+            }
+            func lat() -> String {
+                [String(format: "%.6f", Double.random(in: -85.05...85.05, using: &rng)),
+                 String(format: "%.8f", 85 + Double.random(in: 0...0.05112878, using: &rng)),
+                 String(format: "%.8f", -85 - Double.random(in: 0...0.05112878, using: &rng)),
+                 String(format: "%.6f", 38 + Double.random(in: 0...1, using: &rng))].randomElement(using: &rng)!
+            }
+            func edge() -> [String] {
+                let place = [["180", "85.05112878"], ["-180", "-85.05112878"], ["180", "0"], ["-180", "0"], ["0", "85.05112878"],
+                             ["0", "-85.05112878"]].randomElement(using: &rng)!
+                return place + ["edge:\(place[0]),\(place[1])"]
+            }
+            func distance() -> [String] {
+                [[String(Int.random(in: 0...3, using: &rng)), "km"], [String(Int.random(in: 1...500, using: &rng)), "km"],
+                 ["20000", "km"], ["0", "m"], [String(Int.random(in: 1...3000, using: &rng)), "mi"]].randomElement(using: &rng)!
+            }
+            func extras() -> [String] {
+                var e: [String] = []
+                if Bool.random(using: &rng) { e.append("WITHDIST") }
+                if Bool.random(using: &rng) { e.append("WITHHASH") }
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: e.append("ASC")
+                case 1: e += ["COUNT", String(Int.random(in: 1...5, using: &rng)), "ANY"]
+                case 2: e += ["COUNT", String(Int.random(in: 1...5, using: &rng)), "DESC"]
+                default: break
+                }
+                return e
+            }
+            let from = Bool.random(using: &rng) ? ["FROMLONLAT", lon(), lat()] : ["FROMMEMBER", "p\(Int.random(in: 0..<60, using: &rng))"]
+            let by = Bool.random(using: &rng) ? ["BYRADIUS"] + distance()
+                                             : ["BYBOX", String(Int.random(in: 0...2000, using: &rng)), String(Int.random(in: 0...2000, using: &rng)), "km"]
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0: return ["GEOADD", "g"] + (Int.random(in: 0..<8, using: &rng) == 0 ? edge() : [lon(), lat(), "p\(Int.random(in: 0..<60, using: &rng))"])
+            case 1: return ["GEORADIUS", "g", lon(), lat()] + distance() + extras()
+            default: return ["GEOSEARCH", "g"] + from + by + extras()
+            }
+        }
+    }
+
     /// Bits set, cleared, counted, found and combined at random offsets.
     func testRandomBitmapOperations() throws {
         try runRandomized(seed: 5_150) { rng in

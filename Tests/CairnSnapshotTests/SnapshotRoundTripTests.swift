@@ -22,7 +22,7 @@ final class SnapshotRoundTripTests: XCTestCase {
         _ = small.set("g", "", maxPackedEntries: 128, maxPackedValueBytes: 64)
         db0.set("hash:small", .hash(small), clock: 0)
         let big = HashValue()
-        for i in 0..<500 { _ = big.set(Bytes("field\(i)"), Bytes("value\(i)"), maxPackedEntries: 128, maxPackedValueBytes: 64) }
+        for i in 0..<600 { _ = big.set(Bytes("field\(i)"), Bytes("value\(i)"), maxPackedEntries: 512, maxPackedValueBytes: 64) }
         db0.set("hash:big", .hash(big), clock: 0)
         var ints = SetValue()
         for i in [-70000, -5, 0, 3, 40000, Int(Int64.max)] { _ = ints.add(Bytes(Int64(i)), maxIntSetEntries: 512) }
