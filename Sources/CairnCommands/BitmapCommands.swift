@@ -122,14 +122,25 @@ enum BitmapCommands {
     static func countOnes(_ bytes: UnsafeRawBufferPointer, _ range: ClosedRange<Int>) -> Int {
         var n = 0
         var bit = range.lowerBound
+        // Partial bytes one bit at a time, whole ones eight bytes at a time.
+        while bit <= range.upperBound && (bit & 7 != 0 || bit + 7 > range.upperBound) {
+            if bytes[bit >> 3] & UInt8(1 << (7 - (bit & 7))) != 0 { n += 1 }
+            bit += 1
+        }
+        var byte = bit >> 3
+        let wholeEnd = (range.upperBound + 1) >> 3
+        while byte + 8 <= wholeEnd {
+            n += bytes.loadUnaligned(fromByteOffset: byte, as: UInt64.self).nonzeroBitCount
+            byte += 8
+        }
+        while byte < wholeEnd {
+            n += bytes[byte].nonzeroBitCount
+            byte += 1
+        }
+        bit = max(bit, wholeEnd << 3)
         while bit <= range.upperBound {
-            if bit & 7 == 0 && bit + 7 <= range.upperBound {
-                n += bytes[bit >> 3].nonzeroBitCount
-                bit += 8
-            } else {
-                if bytes[bit >> 3] & UInt8(1 << (7 - (bit & 7))) != 0 { n += 1 }
-                bit += 1
-            }
+            if bytes[bit >> 3] & UInt8(1 << (7 - (bit & 7))) != 0 { n += 1 }
+            bit += 1
         }
         return n
     }

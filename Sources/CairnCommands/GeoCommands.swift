@@ -93,17 +93,15 @@ enum GeoCommands {
         }
         guard let places = positions(ctx, ctx.args[2...3]) else { return }
         guard let a = places[0], let b = places[1] else { ctx.out.null(); return }
-        ctx.out.bulk(formatC("%.4f", Geohash.distance(a, b) / toMeters))
+        ctx.out.bulk(formatFixedPoint(Geohash.distance(a, b) / toMeters, decimals: 4))
     }
 
     static func unitToMeters(_ unit: Bytes) -> Double? {
-        switch unit.lowercased.string {
-        case "m": return 1
-        case "km": return 1000
-        case "ft": return 0.3048
-        case "mi": return 1609.34
-        default: return nil
-        }
+        if unit.equalsLowercased("m") { return 1 }
+        if unit.equalsLowercased("km") { return 1000 }
+        if unit.equalsLowercased("ft") { return 0.3048 }
+        if unit.equalsLowercased("mi") { return 1609.34 }
+        return nil
     }
 
     static func geohash(_ ctx: CommandContext) {
@@ -141,20 +139,26 @@ enum Geohash {
     /// `x`'s bits at the even positions, `y`'s at the odd ones.
     static func interleave(_ x: UInt32, _ y: UInt32) -> UInt64 {
         func spread(_ v: UInt32) -> UInt64 {
-            var r: UInt64 = 0
-            for i in 0..<32 where v & (1 << UInt32(i)) != 0 { r |= 1 << UInt64(2 * i) }
-            return r
+            var r = UInt64(v)
+            r = (r | r << 16) & 0x0000_ffff_0000_ffff
+            r = (r | r << 8) & 0x00ff_00ff_00ff_00ff
+            r = (r | r << 4) & 0x0f0f_0f0f_0f0f_0f0f
+            r = (r | r << 2) & 0x3333_3333_3333_3333
+            return (r | r << 1) & 0x5555_5555_5555_5555
         }
         return spread(x) | (spread(y) << 1)
     }
 
     static func deinterleave(_ bits: UInt64) -> (x: UInt32, y: UInt32) {
-        var x: UInt32 = 0, y: UInt32 = 0
-        for i in 0..<32 {
-            if bits & (1 << UInt64(2 * i)) != 0 { x |= 1 << UInt32(i) }
-            if bits & (1 << UInt64(2 * i + 1)) != 0 { y |= 1 << UInt32(i) }
+        func gather(_ v: UInt64) -> UInt32 {
+            var r = v & 0x5555_5555_5555_5555
+            r = (r | r >> 1) & 0x3333_3333_3333_3333
+            r = (r | r >> 2) & 0x0f0f_0f0f_0f0f_0f0f
+            r = (r | r >> 4) & 0x00ff_00ff_00ff_00ff
+            r = (r | r >> 8) & 0x0000_ffff_0000_ffff
+            return UInt32(truncatingIfNeeded: r | r >> 16)
         }
-        return (x, y)
+        return (gather(bits), gather(bits >> 1))
     }
 
     /// The center of the hash's cell, clamped to the valid range, as Redis decodes a score.

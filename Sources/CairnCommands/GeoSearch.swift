@@ -139,7 +139,7 @@ enum GeoSearch {
         for p in points.prefix(returned) {
             if extras > 0 { ctx.out.arrayHeader(extras + 1) }
             ctx.out.bulk(p.member)
-            if o.withDist { ctx.out.bulk(formatC("%.4f", p.dist / shape.conversion)) }
+            if o.withDist { ctx.out.bulk(formatFixedPoint(p.dist / shape.conversion, decimals: 4)) }
             if o.withHash { ctx.out.integer(Int64(p.score)) }
             if o.withCoord {
                 ctx.out.arrayHeader(2)

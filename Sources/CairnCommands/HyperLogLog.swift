@@ -21,9 +21,8 @@ struct HyperLogLog {
 
     /// An empty HLL: sparse, one XZERO run over every register, cached cardinality 0.
     static func empty() -> HyperLogLog {
-        var b: [UInt8] = Array("HYLL".utf8) + [1] + [UInt8](repeating: 0, count: 11)
-        b += [0x40 | UInt8((xzeroRunMax - 1) >> 8), UInt8((xzeroRunMax - 1) & 0xff)]
-        return HyperLogLog(bytes: b)
+        HyperLogLog(bytes: [72, 89, 76, 76, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                            0x40 | UInt8((xzeroRunMax - 1) >> 8), UInt8((xzeroRunMax - 1) & 0xff)])
     }
 
     init(bytes: [UInt8]) { self.bytes = bytes }

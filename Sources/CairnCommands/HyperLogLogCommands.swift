@@ -54,10 +54,12 @@ enum HyperLogLogCommands {
     static func pfadd(_ ctx: CommandContext) {
         let key = ctx.args[1]
         let position = ctx.lookupWrite(key)
-        var hll = HyperLogLog.empty()
+        var hll: HyperLogLog
         if let p = position {
             guard let found = take(ctx, at: p) else { return }
             hll = found
+        } else {
+            hll = .empty()
         }
         // A sparse HLL may turn out corrupt half way: it is then given back as it was.
         let original = hll.isDense ? nil : hll.bytes
@@ -133,10 +135,12 @@ enum HyperLogLogCommands {
         let key = ctx.args[1]
         guard let (registers, anyDense) = union(ctx, ctx.args.dropFirst()) else { return }
         let position = ctx.lookupWrite(key)
-        var hll = HyperLogLog.empty()
+        var hll: HyperLogLog
         if let p = position {
             guard let found = take(ctx, at: p) else { return }
             hll = found
+        } else {
+            hll = .empty()
         }
         if anyDense && !hll.toDense() {
             if let p = position { put(ctx, hll, at: p) }

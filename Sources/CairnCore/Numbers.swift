@@ -99,11 +99,36 @@ public func formatInt64(_ value: Int64) -> Bytes {
 }
 
 private func formatWith(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int) -> Bytes {
-    var scratch = [CChar](repeating: 0, count: 5200)
-    return scratch.withUnsafeMutableBufferPointer { p -> Bytes in
-        let n = body(p.baseAddress!, p.count)
+    // On the stack: these run once per reply element (a geo search's distances).
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 5200) { p -> Bytes in
+        let n = min(body(p.baseAddress!, p.count), p.count - 1)
         return Bytes(UnsafeRawBufferPointer(start: p.baseAddress!, count: n))
     }
+}
+
+/// A double with `decimals` (1 to 17) digits after the point, as Redis 7.0's
+/// fixedpoint_d2string writes geo distances: the value times 10^decimals rounded to the
+/// nearest integer (ties to even, as llrint), then written with the point put back.
+public func formatFixedPoint(_ value: Double, decimals: Int) -> Bytes {
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = (value * scale).rounded(.toNearestOrEven)
+    // Past Int64 llrint gives LLONG_MIN; such distances do not occur on the earth.
+    let integer = scaled.magnitude < 9.2e18 ? Int64(scaled) : Int64.min
+    var digits: [UInt8] = []
+    var rest = integer.magnitude
+    repeat {
+        digits.append(UInt8(48 + rest % 10))
+        rest /= 10
+    } while rest > 0
+    while digits.count <= decimals { digits.append(48) }
+    var out: [UInt8] = integer < 0 ? [45] : []
+    out.reserveCapacity(digits.count + 2)
+    for (i, d) in digits.enumerated().reversed() {
+        out.append(d)
+        if i == decimals { out.append(46) }
+    }
+    return Bytes(out)
 }
 
 /// "%.17g" of a double, as Redis 7.0 replies with one.
