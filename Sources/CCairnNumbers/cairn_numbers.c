@@ -105,3 +105,44 @@ size_t cairn_format_long_double_human(char *buf, size_t len, long double value) 
     buf[l] = '\0';
     return l;
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt")))
+#endif
+static size_t popcount_hardware(const unsigned char *p, size_t len) {
+    size_t n = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        unsigned long long w;
+        memcpy(&w, p + i, 8);
+        n += (size_t)__builtin_popcountll(w);
+    }
+    for (; i < len; i++) n += (size_t)__builtin_popcount(p[i]);
+    return n;
+}
+
+static size_t popcount_portable(const unsigned char *p, size_t len) {
+    size_t n = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        unsigned long long w;
+        memcpy(&w, p + i, 8);
+        w = w - ((w >> 1) & 0x5555555555555555ULL);
+        w = (w & 0x3333333333333333ULL) + ((w >> 2) & 0x3333333333333333ULL);
+        w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+        n += (size_t)((w * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < len; i++) n += (size_t)__builtin_popcount(p[i]);
+    return n;
+}
+
+size_t cairn_popcount(const unsigned char *p, size_t len) {
+    static int hardware = -1;
+    if (hardware < 0) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        hardware = __builtin_cpu_supports("popcnt") ? 1 : 0;
+#else
+        hardware = 0;
+#endif
+    }
+    return hardware ? popcount_hardware(p, len) : popcount_portable(p, len);
+}

@@ -122,21 +122,14 @@ enum BitmapCommands {
     static func countOnes(_ bytes: UnsafeRawBufferPointer, _ range: ClosedRange<Int>) -> Int {
         var n = 0
         var bit = range.lowerBound
-        // Partial bytes one bit at a time, whole ones eight bytes at a time.
+        // Partial bytes one bit at a time, whole ones by the CPU's popcount.
         while bit <= range.upperBound && (bit & 7 != 0 || bit + 7 > range.upperBound) {
             if bytes[bit >> 3] & UInt8(1 << (7 - (bit & 7))) != 0 { n += 1 }
             bit += 1
         }
-        var byte = bit >> 3
+        let byte = bit >> 3
         let wholeEnd = (range.upperBound + 1) >> 3
-        while byte + 8 <= wholeEnd {
-            n += bytes.loadUnaligned(fromByteOffset: byte, as: UInt64.self).nonzeroBitCount
-            byte += 8
-        }
-        while byte < wholeEnd {
-            n += bytes[byte].nonzeroBitCount
-            byte += 1
-        }
+        if byte < wholeEnd { n += countSetBits(UnsafeRawBufferPointer(rebasing: bytes[byte..<wholeEnd])) }
         bit = max(bit, wholeEnd << 3)
         while bit <= range.upperBound {
             if bytes[bit >> 3] & UInt8(1 << (7 - (bit & 7))) != 0 { n += 1 }

@@ -127,12 +127,6 @@ struct HyperLogLog {
 
     private static func val(_ value: Int, _ run: Int) -> UInt8 { UInt8(0x80 | (value - 1) << 2 | (run - 1)) }
 
-    /// A run of `length` zero registers as ZERO or XZERO.
-    private static func zeros(_ length: Int) -> [UInt8] {
-        if length > zeroRunMax { return [0x40 | UInt8((length - 1) >> 8), UInt8((length - 1) & 0xff)] }
-        return [UInt8(length - 1)]
-    }
-
     private mutating func sparseSet(_ index: Int, _ count: UInt8, sparseBytesMax: Int) -> Bool? {
         if Int(count) > HyperLogLog.sparseValueMax { return promote(index, count) }
         // Find the opcode that covers the register.
@@ -165,24 +159,46 @@ struct HyperLogLog {
         }
         // Split the run into at most three: before, the register, after.
         let last = first + span - 1
-        var seq: [UInt8] = []
+        var seq = Opcodes()
         if isVal {
             let current = Int(op >> 2 & 0x1f) + 1
             if index != first { seq.append(HyperLogLog.val(current, index - first)) }
             seq.append(HyperLogLog.val(Int(count), 1))
             if index != last { seq.append(HyperLogLog.val(current, last - index)) }
         } else {
-            if index != first { seq += HyperLogLog.zeros(index - first) }
+            if index != first { seq.appendZeros(index - first) }
             seq.append(HyperLogLog.val(Int(count), 1))
-            if index != last { seq += HyperLogLog.zeros(last - index) }
+            if index != last { seq.appendZeros(last - index) }
         }
         let oldLength = isXZero ? 2 : 1
         if seq.count > oldLength && bytes.count + seq.count - oldLength > sparseBytesMax {
             return promote(index, count)
         }
-        bytes.replaceSubrange(p..<(p + oldLength), with: seq)
+        withUnsafeBytes(of: seq.storage) { bytes.replaceSubrange(p..<(p + oldLength), with: $0.prefix(seq.count)) }
         mergeValues(from: prev ?? HyperLogLog.headerSize)
         return true
+    }
+
+    /// The opcodes a split writes (at most five bytes: XZERO, VAL, XZERO), kept off the heap.
+    private struct Opcodes {
+        var storage: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        var count = 0
+
+        mutating func append(_ b: UInt8) {
+            let i = count
+            withUnsafeMutableBytes(of: &storage) { $0[i] = b }
+            count += 1
+        }
+
+        /// A run of zero registers as ZERO or XZERO.
+        mutating func appendZeros(_ length: Int) {
+            if length > HyperLogLog.zeroRunMax {
+                append(0x40 | UInt8((length - 1) >> 8))
+                append(UInt8((length - 1) & 0xff))
+            } else {
+                append(UInt8(length - 1))
+            }
+        }
     }
 
     /// Joins neighbouring VAL opcodes of one value whose runs fit in one, scanning at most
@@ -254,9 +270,7 @@ struct HyperLogLog {
     func histogram() -> [Int]? {
         var h = [Int](repeating: 0, count: 64)
         if isDense {
-            bytes.withUnsafeBufferPointer { b in
-                for r in 0..<HyperLogLog.registerCount { h[Int(HyperLogLog.denseRegister(b.baseAddress!, r))] += 1 }
-            }
+            h.withUnsafeMutableBufferPointer { counts in forEachDenseRegister { _, v in counts[Int(v)] += 1 } }
             return h
         }
         var index = 0, p = HyperLogLog.headerSize
@@ -273,16 +287,30 @@ struct HyperLogLog {
     /// Raises `registers` (one byte per register) to this HLL's; false when corrupt.
     func merge(into registers: inout [UInt8]) -> Bool {
         if isDense {
-            bytes.withUnsafeBufferPointer { b in
-                for r in 0..<HyperLogLog.registerCount {
-                    let v = HyperLogLog.denseRegister(b.baseAddress!, r)
-                    if v > registers[r] { registers[r] = v }
-                }
+            registers.withUnsafeMutableBufferPointer { max in
+                forEachDenseRegister { r, v in if v > max[r] { max[r] = v } }
             }
             return true
         }
         return forEachRun { start, run, value in
             for r in start..<(start + run) where value > registers[r] { registers[r] = value }
+        }
+    }
+
+    /// Calls `body` with every dense register and its value: four registers from each
+    /// three bytes.
+    @inline(__always)
+    func forEachDenseRegister(_ body: (Int, UInt8) -> Void) {
+        bytes.withUnsafeBufferPointer { b in
+            var p = HyperLogLog.headerSize
+            for r in stride(from: 0, to: HyperLogLog.registerCount, by: 4) {
+                let b0 = b[p], b1 = b[p + 1], b2 = b[p + 2]
+                body(r, b0 & 63)
+                body(r + 1, (b0 >> 6 | b1 << 2) & 63)
+                body(r + 2, (b1 >> 4 | b2 << 4) & 63)
+                body(r + 3, b2 >> 2)
+                p += 3
+            }
         }
     }
 

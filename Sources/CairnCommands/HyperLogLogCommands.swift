@@ -61,8 +61,9 @@ enum HyperLogLogCommands {
         } else {
             hll = .empty()
         }
-        // A sparse HLL may turn out corrupt half way: it is then given back as it was.
-        let original = hll.isDense ? nil : hll.bytes
+        // A sparse HLL may turn out corrupt half way: it is then given back as it was (with
+        // one element, nothing was changed before the corruption was found).
+        let original = hll.isDense || ctx.args.count <= 3 ? nil : hll.bytes
         var updated = position == nil ? 1 : 0
         for element in ctx.args.dropFirst(2) {
             switch element.withUnsafeBytes({ hll.add($0, sparseBytesMax: ctx.settings.hllSparseBytesMax) }) {

@@ -199,3 +199,9 @@ public func storeRESPHeader(_ prefix: UInt8, _ count: Int, at p: UnsafeMutableRa
     p.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: 1 + digits, as: UInt16.self)
     return digits + 3
 }
+
+/// The number of set bits in `bytes` (BITCOUNT's whole bytes).
+public func countSetBits(_ bytes: UnsafeRawBufferPointer) -> Int {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+    return Int(cairn_popcount(base.assumingMemoryBound(to: UInt8.self), bytes.count))
+}

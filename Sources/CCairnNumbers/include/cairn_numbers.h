@@ -18,6 +18,10 @@ int cairn_parse_double_sort(const char *buf, size_t len, double *out);
 int cairn_parse_long_double(const char *buf, size_t len, long double *out);
 /* "%.17g", as Redis 7.0 replies with a double. Returns the length written. */
 size_t cairn_format_double_g17(char *buf, size_t len, double value);
+
+/* The number of set bits in len bytes (BITCOUNT): the CPU's popcnt instruction when it
+ * has one, found at run time. */
+size_t cairn_popcount(const unsigned char *p, size_t len);
 /* Redis's d2string: integers without a fraction, else %.17g; nan, inf, -inf, -0. */
 size_t cairn_format_double_d2string(char *buf, size_t len, double value);
 /* Redis's ld2string in human mode: %.17Lf with trailing zeros removed. 0 on overflow. */
