@@ -118,8 +118,8 @@ enum GeoSearch {
         }
         if o.count != 0 && o.ascending == nil && !o.any { o.ascending = true }
         var points = places(in: z, shape, limit: o.any ? Int(o.count) : 0)
-        if let ascending = o.ascending { points.sort { ascending ? $0.dist < $1.dist : $0.dist > $1.dist } }
         let returned = o.count == 0 ? points.count : min(points.count, Int(o.count))
+        if let ascending = o.ascending { points = sorted(points, ascending: ascending, keeping: returned) }
         if let dst = o.storeKey {
             var result: SortedSetValue?
             if returned > 0 {
@@ -167,6 +167,17 @@ enum GeoSearch {
             }
         }
         return found
+    }
+
+    /// The first `count` places by distance (ties in the order found): the distances and
+    /// positions are sorted, not the places, whose members would be retained at every move.
+    static func sorted(_ points: [Place], ascending: Bool, keeping count: Int) -> [Place] {
+        var order = points.indices.map { (dist: points[$0].dist, index: $0) }
+        order.sort { a, b in
+            if a.dist != b.dist { return ascending ? a.dist < b.dist : a.dist > b.dist }
+            return a.index < b.index
+        }
+        return order.prefix(count).map { points[$0.index] }
     }
 
     /// The distance from the center when `place` is inside the shape (Redis's
