@@ -149,7 +149,13 @@ enum GeoSearch {
         }
     }
 
-    typealias Place = (member: Bytes, score: Double, place: (Double, Double), dist: Double)
+    /// A place found: its member, score, position and distance from the center.
+    struct Place {
+        let member: Bytes
+        let score: Double
+        let place: (Double, Double)
+        let dist: Double
+    }
 
     /// The places inside the shape, read cell by cell (`cells`), each cell's in score
     /// order; at most `limit` (COUNT ANY) unless it is 0.
@@ -162,7 +168,7 @@ enum GeoSearch {
                 guard score < high else { return false }
                 let place = Geohash.decode(UInt64(score))
                 guard let d = within(shape, place) else { return true }
-                found.append((member, score, place, d))
+                found.append(Place(member: member, score: score, place: place, dist: d))
                 return limit == 0 || found.count < limit
             }
         }

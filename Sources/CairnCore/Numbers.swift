@@ -115,20 +115,21 @@ public func formatFixedPoint(_ value: Double, decimals: Int) -> Bytes {
     let scaled = (value * scale).rounded(.toNearestOrEven)
     // Past Int64 llrint gives LLONG_MIN; such distances do not occur on the earth.
     let integer = scaled.magnitude < 9.2e18 ? Int64(scaled) : Int64.min
-    var digits: [UInt8] = []
-    var rest = integer.magnitude
-    repeat {
-        digits.append(UInt8(48 + rest % 10))
-        rest /= 10
-    } while rest > 0
-    while digits.count <= decimals { digits.append(48) }
-    var out: [UInt8] = integer < 0 ? [45] : []
-    out.reserveCapacity(digits.count + 2)
-    for (i, d) in digits.enumerated().reversed() {
-        out.append(d)
-        if i == decimals { out.append(46) }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { out -> Bytes in
+        // Digits from the right, the point after `decimals` of them, at least one before it.
+        var at = out.count
+        var rest = integer.magnitude
+        var written = 0
+        repeat {
+            if written == decimals { at -= 1; out[at] = 46 }
+            at -= 1
+            out[at] = UInt8(48 + rest % 10)
+            rest /= 10
+            written += 1
+        } while rest > 0 || written <= decimals
+        if integer < 0 { at -= 1; out[at] = 45 }
+        return Bytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(out)[at...]))
     }
-    return Bytes(out)
 }
 
 /// "%.17g" of a double, as Redis 7.0 replies with one.
