@@ -97,6 +97,8 @@ public final class CommandContext {
     public let pubsub = PubSubRegistry()
     /// Client-side caching: keys read by tracking clients, invalidations owed.
     public let tracking = TrackingTable()
+    /// The Lua interpreter and the script cache.
+    public let scripting = Scripting()
     /// Where messages for other clients go (the server's gate); nil without a server.
     public unowned(unsafe) var pushes: PushDelivery?
     /// The server's admission, and MONITOR (set only while somebody monitors, so that

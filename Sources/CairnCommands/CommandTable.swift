@@ -60,6 +60,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(GeoCommands.specs)
         table.register(HyperLogLogCommands.specs)
         table.register(DumpRestoreCommands.specs)
+        table.register(ScriptCommands.specs)
         table.register(GeoSearch.specs)
         return table
     }

@@ -1367,6 +1367,122 @@ enum DifferentialScripts {
     COMMAND GETKEYSANDFLAGS BITFIELD k FOO
     """
 
+    /// Lua scripts: conversions both ways, redis.call and pcall, errors with their script
+    /// and line, the sandbox, EVALSHA and SCRIPT (no math.random, cjson or bit: not yet).
+    static let scripting = """
+    SET s v
+    RPUSH l a b c
+    HSET h f1 v1
+    EVAL "return 1" 0
+    EVAL "return 'text'" 0
+    EVAL "return 3.99" 0
+    EVAL "return -3.99" 0
+    EVAL "return true" 0
+    EVAL "return false" 0
+    EVAL "return nil" 0
+    EVAL "return {1,2,{3,'a'},nil,4}" 0
+    EVAL "return {}" 0
+    EVAL "return {err='My err'}" 0
+    EVAL "return {ok='fine'}" 0
+    EVAL "return {ok='two\\nlines'}" 0
+    EVAL "return {double=1.5}" 0
+    EVAL "return redis.error_reply('E2')" 0
+    EVAL "return redis.error_reply('-CODE detail')" 0
+    EVAL "return redis.error_reply(1)" 0
+    EVAL "return redis.status_reply('FINE')" 0
+    EVAL "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], #KEYS, #ARGV}" 2 k1 k2 a1 a2
+    EVAL "return redis.call('get', KEYS[1])" 1 s
+    EVAL "return redis.call('get', 'nokey')" 0
+    EVAL "return redis.call('lrange', KEYS[1], 0, -1)" 1 l
+    EVAL "return redis.call('hgetall', 'h')" 0
+    EVAL "return redis.call('set', 'n', 10)" 0
+    EVAL "return redis.call('incrbyfloat', 'n', 1.5)" 0
+    EVAL "return redis.call('set', 'f', 3.25)" 0
+    EVAL "return redis.call('get', 'f')" 0
+    EVAL "return redis.call('ping')" 0
+    EVAL "return type(redis.call('ping'))" 0
+    EVAL "return redis.call('ping').ok" 0
+    EVAL "return redis.call('get', 'nokey') == false" 0
+    EVAL "redis.call('set', KEYS[1], ARGV[1]) redis.call('incr', KEYS[2]) return redis.call('mget', KEYS[1], KEYS[2])" 2 a b 5
+    EVAL "return redis.call('lpush','s','x')" 0
+    EVAL "return redis.pcall('lpush','s','x')" 0
+    EVAL "local r = redis.pcall('lpush','s','x') return r.err" 0
+    EVAL "return redis.call('nosuch')" 0
+    EVAL "return redis.pcall('nosuch')" 0
+    EVAL "return redis.call('get')" 0
+    EVAL "return redis.call()" 0
+    EVAL "return redis.call('set', 'k', {})" 0
+    EVAL "return redis.call('eval', 'return 1', 0)" 0
+    EVAL "return redis.call('subscribe', 'c')" 0
+    EVAL "return redis.call('multi')" 0
+    EVAL "return redis.call('blpop', 'nolist', 0)" 0
+    EVAL "return foo()" 0
+    EVAL "return y" 0
+    EVAL "x = 1" 0
+    EVAL "redis = 1" 0
+    EVAL "string.x = 1" 0
+    EVAL "rawset(_G, 'x', 1)" 0
+    EVAL "setmetatable(_G, nil)" 0
+    EVAL "print('x')" 0
+    EVAL "return os" 0
+    EVAL "return io" 0
+    EVAL "return debug" 0
+    EVAL "return setfenv" 0
+    EVAL "return require" 0
+    EVAL "return dofile" 0
+    EVAL "error('boom')" 0
+    EVAL "error({err='tbl'})" 0
+    EVAL "error()" 0
+    EVAL "local t = {} return t.y.z" 0
+    EVAL "return x =" 0
+    EVAL "return loadstring('return 1')()" 0
+    EVAL "return redis.sha1hex('')" 0
+    EVAL "return redis.sha1hex('abc')" 0
+    EVAL "return redis.sha1hex()" 0
+    EVAL "return redis.REDIS_VERSION_NUM" 0
+    EVAL "return redis.setresp(4)" 0
+    EVAL "return redis.setresp()" 0
+    EVAL "redis.setresp(3) return redis.call('hgetall', 'h')" 0
+    EVAL "redis.setresp(3) return redis.call('get', 'nokey')" 0
+    EVAL "redis.setresp(3) local r = redis.call('hgetall', 'h') return r.map.f1" 0
+    EVAL "return redis.log(redis.LOG_WARNING, 'from a script')" 0
+    EVAL "return redis.log()" 0
+    EVAL "return redis.log('x', 'y')" 0
+    EVAL "return redis.set_repl(redis.REPL_ALL)" 0
+    EVAL "return redis.set_repl(9)" 0
+    EVAL "return redis.replicate_commands()" 0
+    EVAL "return table.concat({'a','b'}, '-')" 0
+    EVAL "return string.format('%d-%s', 5, 'x')" 0
+    EVAL "return math.floor(2.7)" 0
+    EVAL "return 1" -1
+    EVAL "return 1" 2 a
+    EVAL "return 1" x
+    EVAL "return 1"
+    EVAL_RO "return redis.call('get', 's')" 1 s
+    EVAL_RO "return redis.call('set', 's', 'x')" 1 s
+    SCRIPT LOAD "return 'loaded'"
+    EVALSHA 49d6ce1b0d0cd9d9ebd44e2e9ba53da75f4a02fd 0
+    EVALSHA 49D6CE1B0D0CD9D9EBD44E2E9BA53DA75F4A02FD 0
+    EVALSHA_RO 49d6ce1b0d0cd9d9ebd44e2e9ba53da75f4a02fd 0
+    EVALSHA 0000000000000000000000000000000000000000 0
+    EVALSHA short 0
+    SCRIPT EXISTS 49d6ce1b0d0cd9d9ebd44e2e9ba53da75f4a02fd 0000000000000000000000000000000000000000
+    SCRIPT LOAD "return x ="
+    SCRIPT FLUSH BOGUS
+    SCRIPT FLUSH ASYNC
+    SCRIPT EXISTS 49d6ce1b0d0cd9d9ebd44e2e9ba53da75f4a02fd
+    EVALSHA 49d6ce1b0d0cd9d9ebd44e2e9ba53da75f4a02fd 0
+    SCRIPT KILL
+    SCRIPT HELP
+    SCRIPT BOGUS
+    SCRIPT EXISTS
+    MULTI
+    EVAL "return redis.call('incr', 'm')" 0
+    EVAL "return redis.call('incr', 'm')" 0
+    EXEC
+    GET m
+    """
+
     /// DUMP and RESTORE with payloads Redis 7.0 made (a string, a list), as text.
     static let dumpRestore = """
     SET greet hello

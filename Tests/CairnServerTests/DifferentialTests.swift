@@ -167,6 +167,9 @@ final class DifferentialTests: XCTestCase {
     func testBitfieldsRESP2() throws { try compare(DifferentialScripts.bitfields) }
     func testBitfieldsRESP3() throws { try compare(DifferentialScripts.bitfields, protocolVersion: 3) }
 
+    func testScriptingRESP2() throws { try compare(DifferentialScripts.scripting) }
+    func testScriptingRESP3() throws { try compare(DifferentialScripts.scripting, protocolVersion: 3) }
+
     func testDumpRestoreRESP2() throws { try compare(DifferentialScripts.dumpRestore) }
     func testDumpRestoreRESP3() throws { try compare(DifferentialScripts.dumpRestore, protocolVersion: 3) }
 

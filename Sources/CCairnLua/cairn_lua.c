@@ -1,0 +1,574 @@
+#include "cairn_lua.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Memory ---- */
+
+static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
+    cairn_lua_memory *m = ud;
+    if (nsize == 0) {
+        free(ptr);
+        m->used -= osize;
+        return NULL;
+    }
+    if (m->limit && !m->host && nsize > osize && m->used - osize + nsize > m->limit) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p) m->used = m->used - osize + nsize;
+    return p;
+}
+
+/* ---- Host functions ---- */
+
+static int host_trampoline(lua_State *L) {
+    cairn_lua_host_function host = (cairn_lua_host_function)lua_touserdata(L, lua_upvalueindex(1));
+    int which = (int)lua_tointeger(L, lua_upvalueindex(2));
+    cairn_lua_memory *m = lua_touserdata(L, lua_upvalueindex(3));
+    m->host++;
+    int n = host(L, which);
+    m->host--;
+    if (n < 0) return lua_error(L);
+    return n;
+}
+
+static void add_host_function(lua_State *L, const char *name, int which, cairn_lua_host_function host,
+                              cairn_lua_memory *m) {
+    lua_pushlightuserdata(L, (void *)host);
+    lua_pushinteger(L, which);
+    lua_pushlightuserdata(L, m);
+    lua_pushcclosure(L, host_trampoline, 3);
+    lua_setfield(L, -2, name);
+}
+
+void cairn_lua_push_error_table(lua_State *L, const char *message, size_t len) {
+    lua_createtable(L, 0, 1);
+    lua_pushlstring(L, message, len);
+    lua_setfield(L, -2, "err");
+}
+
+/* An error text as Redis's luaPushErrorBuff makes it: "-CODE msg" keeps its code,
+ * anything else gets ERR; trailing CR and LF trimmed. */
+static void push_error_reply(lua_State *L, const char *text) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    const char *msg = text;
+    if (text[0] == '-') {
+        const char *space = strchr(text, ' ');
+        if (space) {
+            luaL_addlstring(&b, text + 1, (size_t)(space - text - 1));
+            msg = space + 1;
+        } else {
+            luaL_addstring(&b, "ERR");
+            msg = text + 1;
+        }
+    } else {
+        luaL_addstring(&b, "ERR");
+    }
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\r' || msg[n - 1] == '\n')) n--;
+    luaL_addchar(&b, ' ');
+    luaL_addlstring(&b, msg, n);
+    luaL_pushresult(&b);
+    lua_createtable(L, 0, 1);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "err");
+}
+
+static int error_reply(lua_State *L) {
+    if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+        push_error_reply(L, "wrong number or type of arguments");
+        return 1;
+    }
+    const char *err = lua_tostring(L, -1);
+    if (err[0] == '-') {
+        push_error_reply(L, err);
+    } else {
+        lua_pushfstring(L, "-%s", err);
+        push_error_reply(L, lua_tostring(L, -1));
+    }
+    return 1;
+}
+
+static int status_reply(lua_State *L) {
+    if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+        push_error_reply(L, "wrong number or type of arguments");
+        return 1;
+    }
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "ok");
+    return 1;
+}
+
+/* ---- Deterministic math.random: Redis's lrand48, reseeded before every script ---- */
+
+static uint64_t random_state = 0x330E;
+
+static int32_t lrand48_next(void) {
+    random_state = (0x5DEECE66DULL * random_state + 0xB) & ((1ULL << 48) - 1);
+    return (int32_t)(random_state >> 17);
+}
+
+static int math_random(lua_State *L) {
+    lua_Number r = (lua_Number)(lrand48_next() % INT32_MAX) / (lua_Number)INT32_MAX;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, r);
+        break;
+    case 1: {
+        int u = luaL_checkint(L, 1);
+        luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+        lua_pushnumber(L, floor(r * u) + 1);
+        break;
+    }
+    case 2: {
+        int l = luaL_checkint(L, 1);
+        int u = luaL_checkint(L, 2);
+        luaL_argcheck(L, l <= u, 2, "interval is empty");
+        lua_pushnumber(L, floor(r * (u - l + 1)) + l);
+        break;
+    }
+    default:
+        return luaL_error(L, "wrong number of arguments");
+    }
+    return 1;
+}
+
+static int math_randomseed(lua_State *L) {
+    random_state = ((uint64_t)(int32_t)luaL_checkint(L, 1) << 16 | 0x330E) & ((1ULL << 48) - 1);
+    return 0;
+}
+
+/* ---- The sandbox ---- */
+
+/* "<source>:<line>: " of the Lua code that made the access (the metamethod's caller), as
+ * the VM adds it to its own errors. */
+static void push_where(lua_State *L) {
+    luaL_where(L, 1);
+}
+
+static int readonly_error(lua_State *L) {
+    push_where(L);
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* __index of the globals: the real table's value, or Redis's error for a name it lacks. */
+static int global_index(lua_State *L) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    if (!lua_isnil(L, -1)) return 1;
+    push_where(L);
+    lua_pushfstring(L, "Script attempted to access nonexistent global variable '%s'",
+                    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* A read-only view of `table` (on top), replacing it: reads go through, writes fail. */
+static void make_readonly_view(lua_State *L, int nonexistent_error) {
+    int real = lua_gettop(L);
+    lua_newtable(L);                    /* the view */
+    lua_newtable(L);                    /* its metatable */
+    if (nonexistent_error) {
+        lua_pushvalue(L, real);
+        lua_pushcclosure(L, global_index, 1);
+    } else {
+        lua_pushvalue(L, real);
+    }
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, readonly_error);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    /* Remember the view as protected (rawset and setmetatable refuse it). */
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_protected");
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_replace(L, real);
+}
+
+static int is_protected(lua_State *L, int index) {
+    if (lua_type(L, index) != LUA_TTABLE) return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_protected");
+    lua_pushvalue(L, index);
+    lua_rawget(L, -2);
+    int protected = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    return protected;
+}
+
+/* rawset, setmetatable and setfenv, refusing the protected tables (and the thread's
+ * globals), with Redis's error. */
+static int safe_rawset(lua_State *L) {
+    if (is_protected(L, 1)) {
+        lua_pushstring(L, "Attempt to modify a readonly table");
+        return lua_error(L);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* loadstring of text only: compiled chunks (bytecode) are refused. */
+static int safe_loadstring(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    if (len > 0 && s[0] == LUA_SIGNATURE[0]) {
+        lua_pushnil(L);
+        lua_pushstring(L, "Bytecode is not allowed");
+        return 2;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* load(reader [, name]): the pieces are gathered first, so that a compiled chunk is
+ * refused as loadstring refuses it. */
+static int safe_load(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (;;) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 0, 1);
+        if (lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TSTRING && lua_objlen(L, -1) == 0)) {
+            lua_pop(L, 1);
+            break;
+        }
+        if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "reader function must return a string");
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (len > 0 && s[0] == LUA_SIGNATURE[0]) {
+        lua_pushnil(L);
+        lua_pushstring(L, "Bytecode is not allowed");
+        return 2;
+    }
+    int status = luaL_loadbuffer(L, s, len, lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "=(load)");
+    if (status == 0) return 1;
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static void wrap_global(lua_State *L, int globals, const char *name, lua_CFunction wrapper) {
+    lua_getfield(L, globals, name);
+    lua_pushcclosure(L, wrapper, 1);
+    lua_setfield(L, globals, name);
+}
+
+/* Redis's error handler: a string error becomes {err = "ERR " .. msg}; the source and
+ * line of the Lua code that raised it are added. */
+static int error_handler(lua_State *L) {
+    lua_Debug ar;
+    int have = 0;
+    if (lua_getstack(L, 1, &ar)) {
+        lua_getinfo(L, "nSl", &ar);
+        have = 1;
+        if (strcmp(ar.what, "C") == 0) {
+            have = lua_getstack(L, 2, &ar) ? (lua_getinfo(L, "nSl", &ar), 1) : 0;
+        }
+    }
+    if (lua_type(L, 1) != LUA_TTABLE) {
+        const char *msg = lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1)
+                          : lua_type(L, 1) == LUA_TNIL ? "nil" : lua_typename(L, lua_type(L, 1));
+        lua_pushfstring(L, "ERR %s", msg);
+        lua_createtable(L, 0, 3);
+        lua_insert(L, -2);
+        lua_setfield(L, -2, "err");
+        lua_replace(L, 1);
+    }
+    if (have) {
+        lua_pushstring(L, ar.source);
+        lua_setfield(L, 1, "source");
+        lua_pushinteger(L, ar.currentline);
+        lua_setfield(L, 1, "line");
+    }
+    lua_settop(L, 1);
+    return 1;
+}
+
+static void open_library(lua_State *L, lua_CFunction open, const char *name) {
+    lua_pushcfunction(L, open);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 0);
+}
+
+static int open_sandbox(lua_State *L) {
+    cairn_lua_memory *m = lua_touserdata(L, 1);
+    cairn_lua_host_function host = (cairn_lua_host_function)lua_touserdata(L, 2);
+    const char *version = lua_tostring(L, 3);
+    int version_number = (int)lua_tointeger(L, 4);
+    lua_settop(L, 0);
+    open_library(L, luaopen_base, "");
+    open_library(L, luaopen_table, LUA_TABLIBNAME);
+    open_library(L, luaopen_string, LUA_STRLIBNAME);
+    open_library(L, luaopen_math, LUA_MATHLIBNAME);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_protected");
+    int globals = LUA_GLOBALSINDEX;
+
+    /* The deny list, and the deterministic random numbers. */
+    const char *denied[] = {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy", NULL};
+    for (int i = 0; denied[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, globals, denied[i]);
+    }
+    lua_getfield(L, globals, "math");
+    lua_pushcfunction(L, math_random);
+    lua_setfield(L, -2, "random");
+    lua_pushcfunction(L, math_randomseed);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    wrap_global(L, globals, "rawset", safe_rawset);
+    wrap_global(L, globals, "setmetatable", safe_rawset);
+    wrap_global(L, globals, "loadstring", safe_loadstring);
+    wrap_global(L, globals, "load", safe_load);
+
+    /* The redis table. */
+    lua_newtable(L);
+    add_host_function(L, "call", CAIRN_LUA_CALL, host, m);
+    add_host_function(L, "pcall", CAIRN_LUA_PCALL, host, m);
+    add_host_function(L, "setresp", CAIRN_LUA_SETRESP, host, m);
+    add_host_function(L, "log", CAIRN_LUA_LOG, host, m);
+    add_host_function(L, "set_repl", CAIRN_LUA_SET_REPL, host, m);
+    add_host_function(L, "replicate_commands", CAIRN_LUA_REPLICATE_COMMANDS, host, m);
+    add_host_function(L, "sha1hex", CAIRN_LUA_SHA1HEX, host, m);
+    add_host_function(L, "breakpoint", CAIRN_LUA_BREATH, host, m);
+    lua_pushcfunction(L, error_reply);
+    lua_setfield(L, -2, "error_reply");
+    lua_pushcfunction(L, status_reply);
+    lua_setfield(L, -2, "status_reply");
+    const struct { const char *name; int value; } constants[] = {
+        {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3},
+        {"REPL_NONE", 0}, {"REPL_AOF", 1}, {"REPL_SLAVE", 2}, {"REPL_REPLICA", 2}, {"REPL_ALL", 3}, {NULL, 0}};
+    for (int i = 0; constants[i].name; i++) {
+        lua_pushinteger(L, constants[i].value);
+        lua_setfield(L, -2, constants[i].name);
+    }
+    lua_pushstring(L, version);
+    lua_setfield(L, -2, "REDIS_VERSION");
+    lua_pushinteger(L, version_number);
+    lua_setfield(L, -2, "REDIS_VERSION_NUM");
+    lua_setfield(L, globals, "redis");
+    lua_pushcfunction(L, error_handler);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_error_handler");
+
+    /* Library tables become read-only views; then the globals themselves. */
+    const char *libraries[] = {"redis", "string", "math", "table", "coroutine", NULL};
+    for (int i = 0; libraries[i]; i++) {
+        lua_getfield(L, globals, libraries[i]);
+        make_readonly_view(L, 0);
+        lua_setfield(L, globals, libraries[i]);
+    }
+    lua_pushvalue(L, globals);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_globals");
+    lua_pushvalue(L, globals);
+    make_readonly_view(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, globals, "_G");
+    lua_replace(L, globals);
+    return 0;
+}
+
+lua_State *cairn_lua_open(cairn_lua_memory *memory, cairn_lua_host_function host,
+                          const char *version, int version_number) {
+    lua_State *L = lua_newstate(allocate, memory);
+    if (!L) return NULL;
+    lua_pushcfunction(L, open_sandbox);
+    lua_pushlightuserdata(L, memory);
+    lua_pushlightuserdata(L, (void *)host);
+    lua_pushstring(L, version);
+    lua_pushinteger(L, version_number);
+    if (lua_pcall(L, 4, 0, 0) != 0) {
+        lua_close(L);
+        return NULL;
+    }
+    return L;
+}
+
+int cairn_lua_compile(lua_State *L, const char *name, const char *body, size_t len) {
+    if (len > 0 && body[0] == LUA_SIGNATURE[0]) {
+        lua_pushstring(L, "user_script: Bytecode is not allowed");
+        return 1;
+    }
+    if (luaL_loadbuffer(L, body, len, "@user_script")) return 1;
+    lua_setfield(L, LUA_REGISTRYINDEX, name);
+    return 0;
+}
+
+/* KEYS and ARGV are set in the real globals table, under the read-only view. */
+static void set_array(lua_State *L, const char *name, int first, int count) {
+    lua_createtable(L, count, 0);
+    for (int i = 0; i < count; i++) {
+        lua_pushvalue(L, first + i);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_globals");
+    lua_insert(L, -2);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+void cairn_lua_set_arguments(lua_State *L, int keys, int argv) {
+    int first = lua_gettop(L) - keys - argv + 1;
+    set_array(L, "KEYS", first, keys);
+    set_array(L, "ARGV", first + keys, argv);
+    lua_settop(L, first - 1);
+}
+
+int cairn_lua_run(lua_State *L, const char *name) {
+    cairn_lua_memory *m;
+    lua_getallocf(L, (void **)&m);
+    random_state = 0x330E;
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_error_handler");
+    int handler = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, name);
+    int host = m->host;
+    m->host = 0;
+    int rc = lua_pcall(L, 0, 1, handler);
+    m->host = host;
+    lua_remove(L, handler);
+    if (rc == LUA_ERRMEM) {
+        lua_pop(L, 1);
+        cairn_lua_push_error_table(L, "ERR script ran out of memory (lua-memory-limit)", 47);
+    } else if (rc != 0 && lua_type(L, -1) != LUA_TTABLE) {
+        const char *msg = lua_tostring(L, -1);
+        lua_pushfstring(L, "ERR %s", msg ? msg : "error in the error handler");
+        lua_remove(L, -2);
+        lua_createtable(L, 0, 1);
+        lua_insert(L, -2);
+        lua_setfield(L, -2, "err");
+    }
+    return rc != 0;
+}
+
+/* ---- RESP replies into Lua values ---- */
+
+static const char *line_end(const char *p, const char *end) {
+    for (; p + 1 < end; p++)
+        if (p[0] == '\r' && p[1] == '\n') return p;
+    return NULL;
+}
+
+static const char *push_value(lua_State *L, const char *p, const char *end, int *is_error, int depth);
+
+static const char *push_aggregate(lua_State *L, const char *p, const char *end, long long n, int kind, int depth) {
+    /* kind: 0 array, 1 map, 2 set */
+    int ignored;
+    lua_createtable(L, kind == 0 ? (int)(n > 1024 ? 1024 : n) : 0, 0);
+    for (long long i = 0; i < n; i++) {
+        if (!(p = push_value(L, p, end, &ignored, depth + 1))) return NULL;
+        if (kind == 0) {
+            lua_rawseti(L, -2, (int)(i + 1));
+        } else if (kind == 2) {
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -3);
+        } else {
+            if (!(p = push_value(L, p, end, &ignored, depth + 1))) return NULL;
+            if (lua_isnil(L, -2)) lua_pop(L, 2); else lua_rawset(L, -3);
+        }
+    }
+    return p;
+}
+
+static void wrap_in_field(lua_State *L, const char *field) {
+    lua_createtable(L, 0, 1);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, field);
+}
+
+static const char *push_value(lua_State *L, const char *p, const char *end, int *is_error, int depth) {
+    *is_error = 0;
+    if (p >= end || depth > 1000 || !lua_checkstack(L, 4)) return NULL;
+    const char *eol = line_end(p + 1, end);
+    if (!eol) return NULL;
+    char type = *p;
+    const char *text = p + 1;
+    size_t text_len = (size_t)(eol - text);
+    const char *next = eol + 2;
+    long long n = 0;
+    switch (type) {
+    case '+':
+        lua_pushlstring(L, text, text_len);
+        wrap_in_field(L, "ok");
+        return next;
+    case '-':
+        lua_pushlstring(L, text, text_len);
+        wrap_in_field(L, "err");
+        *is_error = 1;
+        return next;
+    case ':':
+        lua_pushnumber(L, (lua_Number)strtoll(text, NULL, 10));
+        return next;
+    case '$':
+    case '=':
+        n = strtoll(text, NULL, 10);
+        if (n < 0) {
+            lua_pushboolean(L, 0);
+            return next;
+        }
+        if ((long long)(end - next) < n + 2) return NULL;
+        if (type == '$') {
+            lua_pushlstring(L, next, (size_t)n);
+        } else {
+            /* Verbatim: "txt:..." → {verbatim_string = {format = "txt", string = "..."}} */
+            lua_createtable(L, 0, 2);
+            lua_pushlstring(L, next, n >= 3 ? 3 : (size_t)n);
+            lua_setfield(L, -2, "format");
+            lua_pushlstring(L, n >= 4 ? next + 4 : next, n >= 4 ? (size_t)(n - 4) : 0);
+            lua_setfield(L, -2, "string");
+            wrap_in_field(L, "verbatim_string");
+        }
+        return next + n + 2;
+    case '*':
+    case '>':
+        n = strtoll(text, NULL, 10);
+        if (n < 0) {
+            lua_pushboolean(L, 0);
+            return next;
+        }
+        return push_aggregate(L, next, end, n, 0, depth);
+    case '%':
+        n = strtoll(text, NULL, 10);
+        if (!(next = push_aggregate(L, next, end, n, 1, depth))) return NULL;
+        wrap_in_field(L, "map");
+        return next;
+    case '~':
+        n = strtoll(text, NULL, 10);
+        if (!(next = push_aggregate(L, next, end, n, 2, depth))) return NULL;
+        wrap_in_field(L, "set");
+        return next;
+    case '_':
+        lua_pushnil(L);
+        return next;
+    case '#':
+        lua_pushboolean(L, text_len > 0 && text[0] == 't');
+        return next;
+    case ',':
+        lua_pushnumber(L, strtod(text, NULL));
+        wrap_in_field(L, "double");
+        return next;
+    case '(':
+        lua_pushlstring(L, text, text_len);
+        wrap_in_field(L, "big_number");
+        return next;
+    default:
+        return NULL;
+    }
+}
+
+int cairn_lua_push_reply(lua_State *L, const char *p, size_t len, int *is_error) {
+    return push_value(L, p, p + len, is_error, 0) != NULL;
+}

@@ -1,0 +1,63 @@
+#ifndef CAIRN_LUA_H
+#define CAIRN_LUA_H
+
+/* Debian's Lua 5.1 (liblua5.1-0-dev), and the parts of hosting it that are C macros or
+ * must raise Lua errors (a Lua error is a longjmp, which must never cross a Swift frame:
+ * the functions the host implements in Swift return a status, and C raises the error). */
+#include <lua5.1/lua.h>
+#include <lua5.1/lauxlib.h>
+#include <lua5.1/lualib.h>
+#include <stddef.h>
+
+/* What a Lua state may allocate. While `host` is set (Swift code is pushing values)
+ * nothing is refused, so that no allocation failure raises an error into Swift; the
+ * limit holds again once Lua runs. */
+typedef struct cairn_lua_memory {
+    size_t used;
+    size_t limit;
+    int host;
+} cairn_lua_memory;
+
+/* A function of the `redis` table implemented by the host: it gets the Lua stack as
+ * called and returns how many results it pushed, or -1 with an error value (a string or
+ * an error table) on top, which C then raises. */
+typedef int (*cairn_lua_host_function)(lua_State *L, int which);
+
+/* The `redis` functions the host implements, by `which`. */
+enum {
+    CAIRN_LUA_CALL = 0, CAIRN_LUA_PCALL, CAIRN_LUA_SETRESP, CAIRN_LUA_LOG, CAIRN_LUA_SET_REPL,
+    CAIRN_LUA_REPLICATE_COMMANDS, CAIRN_LUA_SHA1HEX, CAIRN_LUA_BREATH
+};
+
+/* A sandboxed state: the safe libraries, `redis`, the deny list removed, globals and
+ * library tables read-only, Redis's error handler. NULL when out of memory. */
+lua_State *cairn_lua_open(cairn_lua_memory *memory, cairn_lua_host_function host,
+                          const char *version, int version_number);
+
+/* Compiles `body` (chunk name "@user_script") and stores it in the registry under
+ * `name`; 0, or 1 with the error message on the stack. */
+int cairn_lua_compile(lua_State *L, const char *name, const char *body, size_t len);
+
+/* Sets KEYS and ARGV (the `count` strings on top of the stack, keys first, are popped). */
+void cairn_lua_set_arguments(lua_State *L, int keys, int argv);
+
+/* Runs the function stored under `name` with Redis's error handler: 0 with its result
+ * on the stack, or 1 with the error (a table with err, source, line) on the stack. */
+int cairn_lua_run(lua_State *L, const char *name);
+
+/* Pushes a RESP reply as redis.call returns it to a script (RESP2 or RESP3); returns 1,
+ * or 0 if the bytes are not one whole reply. `raise_error` makes an error reply an error
+ * table flagged for raising (the caller raises it); *is_error tells whether it was one. */
+int cairn_lua_push_reply(lua_State *L, const char *p, size_t len, int *is_error);
+
+/* The error table {err = message} on the stack. */
+void cairn_lua_push_error_table(lua_State *L, const char *message, size_t len);
+
+/* Macros of lua.h, as functions Swift can call. */
+static inline void cairn_lua_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
+static inline int cairn_lua_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_TNIL; }
+static inline void cairn_lua_newtable(lua_State *L) { lua_createtable(L, 0, 0); }
+static inline void cairn_lua_getregistry(lua_State *L, const char *k) { lua_getfield(L, LUA_REGISTRYINDEX, k); }
+static inline size_t cairn_lua_memory_used(cairn_lua_memory *m) { return m->used; }
+
+#endif
