@@ -372,6 +372,14 @@ static int open_sandbox(lua_State *L) {
         make_readonly_view(L, 0);
         lua_setfield(L, globals, libraries[i]);
     }
+    /* Strings' methods come from the read-only string view, and their metatable is hidden. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_getfield(L, globals, "string");
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
     lua_pushvalue(L, globals);
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_globals");
     lua_pushvalue(L, globals);

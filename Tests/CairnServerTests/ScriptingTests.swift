@@ -1,0 +1,116 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// Lua scripts over real sockets: a script's writes are one record (all of them after a
+/// crash), the sandbox holds against the escapes people try, and redis-py's Lock (which
+/// is Lua) works.
+final class ScriptingTests: XCTestCase {
+    func testScriptWritesSurviveACrashTogether() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-lua-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        var server = try ServerProcess.cairn(directory: dir, port: port)
+        var c = try server.client()
+        let script = "for i = 1, 50 do redis.call('rpush', KEYS[1], i) redis.call('incr', KEYS[2]) end return redis.call('llen', KEYS[1])"
+        for i in 1...20 { XCTAssertEqual(try c.call("EVAL", script, "2", "list", "counter"), .integer(Int64(i * 50))) }
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        server = try ServerProcess.cairn(directory: dir, port: port)
+        defer { server.stop() }
+        c = try server.client()
+        XCTAssertEqual(try c.call("LLEN", "list"), .integer(1000))
+        XCTAssertEqual(try c.call("GET", "counter").string, "1000")
+    }
+
+    /// Each escape is refused (or harmless), the server stays up, and the next script
+    /// finds the sandbox as it was.
+    func testSandboxEscapesAreRefused() throws {
+        let cairn = try ServerProcess.cairn()
+        defer { cairn.stop() }
+        let c = try cairn.client()
+        let escapes = [
+            "return loadstring(string.dump(function() return 1 end))",
+            "local s = string.dump(function() return 1 end) local done = false return load(function() if done then return nil end done = true return s end)",
+            "setmetatable(_G, nil)",
+            "rawset(_G, 'redis', nil)",
+            "rawset(redis, 'call', nil)",
+            "local mt = getmetatable(_G) mt.__newindex = nil",
+            "redis.call = function() return 1 end",
+            "string.len = nil",
+            "getmetatable('').__index.len = nil",
+            "local mt = getmetatable('') mt.__index = {}",
+            "_G.redis = nil",
+            "return setfenv(0, {})",
+            "return getfenv(1)",
+            "return debug.getregistry()",
+            "return os.execute('true')",
+            "return io.open('/etc/passwd')",
+            "return require('os')",
+            "return package.loadlib('libc.so.6', 'system')",
+            "return dofile('/etc/passwd')",
+            "local function f() return 1 + f() end return f()",
+            "local co = coroutine.create(function() redis = nil end) return coroutine.resume(co)",
+            "return coroutine.wrap(function() return redis.call('set', 'from-coroutine', 'yes') end)()",
+            "return string.rep('x', 1024 * 1024)",
+        ]
+        for script in escapes {
+            _ = try c.call("EVAL", script, "0")
+            XCTAssertEqual(try c.call("PING"), .simple("PONG"), script)
+            XCTAssertEqual(try c.call("EVAL", "return {type(redis.call), type(string.len), type(rawset), type(redis)}", "0"),
+                           .array([.bulk(Array("function".utf8)), .bulk(Array("function".utf8)), .bulk(Array("function".utf8)),
+                                   .bulk(Array("table".utf8))]), "after \(script)")
+        }
+        guard case .array(let bytecode) = try c.call("EVAL", "return {loadstring(string.dump(function() return 1 end))}", "0") else {
+            return XCTFail("array")
+        }
+        XCTAssertTrue(bytecode.isEmpty, "bytecode is refused: nil and a message, the array stops at the nil")
+    }
+
+    /// redis-py's Lock: acquire, refuse a second holder, extend, release (Lua scripts run
+    /// by EVALSHA, loaded with SCRIPT LOAD).
+    func testRedisPyLockWorks() throws {
+        let python = "/usr/bin/python3"
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: python)
+        check.arguments = ["-c", "import redis"]
+        try check.run()
+        check.waitUntilExit()
+        try XCTSkipIf(check.terminationStatus != 0, "redis-py (python3-redis) is not installed; Tools/setup installs it")
+        let cairn = try ServerProcess.cairn()
+        defer { cairn.stop() }
+        let program = """
+        import redis, sys
+        r = redis.Redis(port=\(cairn.port))
+        lock = r.lock("resource", timeout=10)
+        assert lock.acquire(blocking=False)
+        other = r.lock("resource", timeout=10)
+        assert not other.acquire(blocking=False)
+        assert lock.extend(5)
+        assert r.pttl("resource") > 10000
+        lock.release()
+        assert other.acquire(blocking=False)
+        thief = r.lock("resource", timeout=10)
+        thief.local.token = b"not-the-owner"
+        try:
+            thief.release()
+            sys.exit("released a lock it did not hold")
+        except redis.exceptions.LockNotOwnedError:
+            pass
+        other.release()
+        assert r.exists("resource") == 0
+        print("ok")
+        """
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: python)
+        run.arguments = ["-c", program]
+        let out = Pipe()
+        run.standardOutput = out
+        run.standardError = out
+        try run.run()
+        run.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(run.terminationStatus, 0, text)
+        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+    }
+}
