@@ -40,9 +40,11 @@ let package = Package(
         // Redis's RDB encodings: lengths, strings, listpack, intset, ziplist, CRC-64; the
         // value codec of DUMP and RESTORE (and next, of whole RDB files).
         .target(name: "CairnRDB", dependencies: ["CairnCore", "CairnStore"], swiftSettings: releaseSettings),
-        // Debian's Lua 5.1 (liblua5.1-0-dev) and the C side of hosting it: the sandbox, the
+        // Debian's Lua 5.1 (liblua5.1-0-dev, with lua-cjson-dev and lua-bitop-dev) and the C side of hosting it: the sandbox, the
         // error handler, RESP replies as Lua values; scripts are run from CairnCommands.
-        .target(name: "CCairnLua", linkerSettings: [.linkedLibrary("lua5.1")]),
+        .target(name: "CCairnLua", linkerSettings: [
+            .linkedLibrary("lua5.1"), .linkedLibrary("lua5.1-cjson"), .linkedLibrary("lua5.1-bitop"),
+        ]),
         // Command table and command families.
         .target(name: "CairnCommands", dependencies: [
             "CairnCore", "CairnStore", "CairnRESP", "CairnRDB", "CCairnLua",

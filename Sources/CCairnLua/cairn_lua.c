@@ -1,4 +1,6 @@
 #include "cairn_lua.h"
+#include <lua5.1/lua-bitop.h>
+#include <lua5.1/lua-cjson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -315,6 +317,13 @@ static int open_sandbox(lua_State *L) {
     open_library(L, luaopen_table, LUA_TABLIBNAME);
     open_library(L, luaopen_string, LUA_STRLIBNAME);
     open_library(L, luaopen_math, LUA_MATHLIBNAME);
+    /* Debian's lua-cjson and lua-bitop, as the cjson and bit globals Redis has. */
+    lua_pushcfunction(L, luaopen_cjson);
+    lua_call(L, 0, 1);
+    lua_setfield(L, LUA_GLOBALSINDEX, "cjson");
+    lua_pushcfunction(L, luaopen_bit);
+    lua_call(L, 0, 1);
+    lua_setfield(L, LUA_GLOBALSINDEX, "bit");
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_protected");
     int globals = LUA_GLOBALSINDEX;
@@ -366,7 +375,7 @@ static int open_sandbox(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_error_handler");
 
     /* Library tables become read-only views; then the globals themselves. */
-    const char *libraries[] = {"redis", "string", "math", "table", "coroutine", NULL};
+    const char *libraries[] = {"redis", "string", "math", "table", "coroutine", "cjson", "bit", NULL};
     for (int i = 0; libraries[i]; i++) {
         lua_getfield(L, globals, libraries[i]);
         make_readonly_view(L, 0);

@@ -1368,7 +1368,8 @@ enum DifferentialScripts {
     """
 
     /// Lua scripts: conversions both ways, redis.call and pcall, errors with their script
-    /// and line, the sandbox, EVALSHA and SCRIPT (no math.random, cjson or bit: not yet).
+    /// and line, the sandbox, cjson and bit, EVALSHA and SCRIPT (not math.random: Redis 7.0's
+    /// sequence runs on from script to script).
     static let scripting = """
     SET s v
     RPUSH l a b c
@@ -1454,6 +1455,12 @@ enum DifferentialScripts {
     EVAL "return table.concat({'a','b'}, '-')" 0
     EVAL "return string.format('%d-%s', 5, 'x')" 0
     EVAL "return math.floor(2.7)" 0
+    EVAL "return cjson.encode({1,2,{a=1}})" 0
+    EVAL "return cjson.encode({a='x', n=1.5e300})" 0
+    EVAL "return cjson.decode('[1,2,{\\"b\\":3}]')[3].b" 0
+    EVAL "return cjson.decode('{bad')" 0
+    EVAL "cjson.encode = nil" 0
+    EVAL "return {bit.band(12, 10), bit.bor(1, 2), bit.bxor(5, 1), bit.lshift(1, 4), bit.tohex(255)}" 0
     EVAL "return 1" -1
     EVAL "return 1" 2 a
     EVAL "return 1" x
