@@ -25,7 +25,7 @@ public final class Scripting {
     /// The one Scripting of the process, for the C callbacks (one engine thread).
     nonisolated(unsafe) static var running: Scripting?
 
-    /// redis.log's lines go here (the server's log); level 0 debug to 3 warning.
+    /// redis.log's lines go here (the server sets it to its log); level 0 debug to 3 warning.
     public var log: ((Int, String) -> Void)?
 
     public init() {

@@ -94,6 +94,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         ctx.admission = self
         ctx.pushes = self
         ctx.tracking.sessionWithID = { [unowned self] id in clients[id]?.session }
+        // redis.log's levels (debug, verbose, notice, warning) into the server's log.
+        ctx.scripting.log = { [unowned self] level, line in
+            logger.log(level: [.debug, .info, .notice, .warning][level], "\(line)")
+        }
     }
 
     // MARK: - Clients
