@@ -50,6 +50,7 @@ public final class Scripting {
     /// SCRIPT FLUSH: the cache and the interpreter go; the next script starts a new one.
     public func flush() {
         scripts.removeAll()
+        scriptFlags.removeAll()
         if let state { lua_close(state) }
         state = nil
     }
@@ -58,8 +59,15 @@ public final class Scripting {
     public func load(_ body: Bytes) -> Result<String, ScriptError> {
         let sha = body.withUnsafeBytes { SHA1.hex($0) }
         if scripts[sha] != nil { return .success(sha) }
+        let flags: ScriptFlags
+        switch ScriptFlags.parse(shebangOf: body) {
+        case .success(let parsed): flags = parsed
+        case .failure(let error): return .failure(error)
+        }
         guard let L = lua() else { return .failure(ScriptError("ERR Lua interpreter could not be created (out of memory)")) }
-        let failed = body.withUnsafeBytes { raw in
+        // A shebang line is made a comment, so that the lines keep their numbers.
+        let source = flags.hasShebang ? Bytes("--") + body : body
+        let failed = source.withUnsafeBytes { raw in
             cairn_lua_compile(L, "f_" + sha, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
         }
         if failed != 0 {
@@ -68,12 +76,17 @@ public final class Scripting {
             return .failure(ScriptError("ERR Error compiling script (new function): \(message)"))
         }
         scripts[sha] = body
+        scriptFlags[sha] = flags
         return .success(sha)
     }
+
+    /// The flags of each cached script's shebang.
+    public private(set) var scriptFlags: [String: ScriptFlags] = [:]
 
     /// Runs the cached script `sha` for the current call and writes its reply.
     func run(_ ctx: CommandContext, sha: String, keys: ArraySlice<Bytes>, arguments: ArraySlice<Bytes>, readOnly: Bool) {
         guard let L = lua() else { ctx.out.error("ERR Lua interpreter could not be created (out of memory)"); return }
+        let readOnly = readOnly || scriptFlags[sha]?.contains(.noWrites) == true
         lua_checkstack(L, Int32(keys.count + arguments.count + 8))
         for a in keys { push(L, a) }
         for a in arguments { push(L, a) }
@@ -345,6 +358,49 @@ public final class Scripting {
     private func callError(_ L: OpaquePointer, _ text: String, raise: Bool) -> Int32 {
         cairn_lua_push_error_table(L, text, text.utf8.count)
         return raise ? -1 : 1
+    }
+}
+
+/// The flags of a script's shebang line (`#!lua flags=no-writes,allow-oom`), as Redis 7.0
+/// reads them (evalExtractShebangFlags). Only no-writes changes anything yet: there is no
+/// maxmemory, no cluster, and a replica's stale data is served by its own setting.
+public struct ScriptFlags: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let noWrites = ScriptFlags(rawValue: 1)
+    public static let allowOOM = ScriptFlags(rawValue: 2)
+    public static let allowStale = ScriptFlags(rawValue: 4)
+    public static let noCluster = ScriptFlags(rawValue: 8)
+    public static let allowCrossSlotKeys = ScriptFlags(rawValue: 16)
+    /// Not a flag: the script has a shebang line (Redis's compatibility mode is off).
+    public static let shebang = ScriptFlags(rawValue: 1 << 8)
+
+    static let names: [(String, ScriptFlags)] = [
+        ("no-writes", .noWrites), ("allow-oom", .allowOOM), ("allow-stale", .allowStale),
+        ("no-cluster", .noCluster), ("allow-cross-slot-keys", .allowCrossSlotKeys),
+    ]
+
+    public var hasShebang: Bool { contains(.shebang) }
+
+    /// The flags of `body`'s shebang (none without one), or Redis's error.
+    static func parse(shebangOf body: Bytes) -> Result<ScriptFlags, ScriptError> {
+        guard body.count >= 2, body[0] == UInt8(ascii: "#"), body[1] == UInt8(ascii: "!") else { return .success([]) }
+        let text = body.array
+        guard let newline = text.firstIndex(of: 10) else { return .failure(ScriptError("ERR Invalid script shebang")) }
+        let parts = String(decoding: text[..<newline], as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+        guard let engine = parts.first else { return .failure(ScriptError("ERR Invalid engine in script shebang")) }
+        guard engine == "#!lua" else { return .failure(ScriptError("ERR Unexpected engine in script shebang: \(engine)")) }
+        var flags: ScriptFlags = .shebang
+        for part in parts.dropFirst() {
+            guard part.hasPrefix("flags=") else { return .failure(ScriptError("ERR Unknown lua shebang option: \(part)")) }
+            for name in part.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false) where !(part.count == 6) {
+                guard let flag = names.first(where: { $0.0 == name })?.1 else {
+                    return .failure(ScriptError("ERR Unexpected flag in script shebang: \(name)"))
+                }
+                flags.insert(flag)
+            }
+        }
+        return .success(flags)
     }
 }
 

@@ -1465,6 +1465,17 @@ enum DifferentialScripts {
     EVAL "return 1" 2 a
     EVAL "return 1" x
     EVAL "return 1"
+    EVAL "#!lua\\x0areturn 1" 0
+    EVAL "#!lua flags=no-writes\\x0areturn redis.call('set','a','b')" 0
+    EVAL "#!lua flags=no-writes,allow-oom\\x0areturn redis.call('get','s')" 0
+    EVAL "#!lua flags=bogus\\x0areturn 1" 0
+    EVAL "#!lua flags=no-writes,\\x0areturn 1" 0
+    EVAL "#!lua bogus=1\\x0areturn 1" 0
+    EVAL "#!python\\x0areturn 1" 0
+    EVAL "#!lua\\x0aerror('x')" 0
+    EVAL "#!lua flags=\\x0areturn 3" 0
+    EVAL "#!lua" 0
+    SCRIPT LOAD "#!lua flags=bogus\\x0areturn 1"
     EVAL_RO "return redis.call('get', 's')" 1 s
     EVAL_RO "return redis.call('set', 's', 'x')" 1 s
     SCRIPT LOAD "return 'loaded'"
