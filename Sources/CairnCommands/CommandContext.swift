@@ -17,6 +17,8 @@ public struct CommandSettings: Sendable {
     public var zsetMaxPackedValueBytes = 64
     /// list-max-listpack-size.
     public var listMaxListpackSize = -2
+    /// lua-memory-limit: what the Lua state may allocate (0: no limit).
+    public var luaMemoryBytesMax = 1024 * 1024 * 1024
     /// hll-sparse-max-bytes: past this size a sparse HyperLogLog becomes dense.
     public var hllSparseBytesMax = 3000
     /// notify-keyspace-events.
@@ -128,6 +130,7 @@ public final class CommandContext {
     /// The keyspace records the keys it adds only while `new` events are sent.
     private func updateNewKeyRecording() {
         tracking.maxKeys = settings.trackingTableMaxKeys
+        scripting.memoryLimit = settings.luaMemoryBytesMax
         let classes = settings.notifyKeyspaceEvents
         keyspace.touches.recordsNewKeys = recordsNewKeys && classes.contains(.newKey)
             && !classes.isDisjoint(with: [.keyspace, .keyevent])

@@ -41,6 +41,9 @@ public struct ServerConfig: Sendable {
     public var zsetMaxListpackEntries = 128
     public var zsetMaxListpackValue = 64
     public var hllSparseMaxBytes = 3000
+    /// lua-memory-limit: what the Lua state may allocate; a script that needs more fails
+    /// with an error (Cairn's; Redis has no limit). 0: none.
+    public var luaMemoryLimit = 1024 * 1024 * 1024
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
     /// snapshot-compression: how snapshot frames are compressed (zstd, lz4 or none).
@@ -225,6 +228,7 @@ enum Directives {
         int("zset-max-ziplist-entries", 0...Int(Int32.max), \.zsetMaxListpackEntries),
         int("zset-max-ziplist-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
         memory("hll-sparse-max-bytes", minimum: 0, \.hllSparseMaxBytes),
+        memory("lua-memory-limit", minimum: 0, \.luaMemoryLimit),
         int("list-max-ziplist-size", Int(Int32.min)...Int(Int32.max), \.listMaxListpackSize),
         Directive(name: "snapshot-compression", mutable: true, get: { $0.snapshotCompression }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }

@@ -168,6 +168,7 @@ extension ServerConfig {
         s.zsetMaxPackedEntries = zsetMaxListpackEntries
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
         s.hllSparseBytesMax = hllSparseMaxBytes
+        s.luaMemoryBytesMax = luaMemoryLimit
         s.queryBufferBytesMax = clientQueryBufferLimit
         s.notifyKeyspaceEvents = notifyKeyspaceEvents
         s.trackingTableMaxKeys = trackingTableMaxKeys

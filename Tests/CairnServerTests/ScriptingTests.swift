@@ -67,6 +67,22 @@ final class ScriptingTests: XCTestCase {
         XCTAssertTrue(bytecode.isEmpty, "bytecode is refused: nil and a message, the array stops at the nil")
     }
 
+    /// A script that needs more than lua-memory-limit fails with an error; the server and
+    /// the interpreter live on.
+    func testMemoryLimitStopsAScriptNotTheServer() throws {
+        let cairn = try ServerProcess.cairn(["--lua-memory-limit", "20mb"])
+        defer { cairn.stop() }
+        let c = try cairn.client()
+        for script in ["return #string.rep('x', 64 * 1024 * 1024)",
+                       "local t = {} for i = 1, 1e8 do t[i] = i end return #t",
+                       "local s = 'x' while true do s = s .. s end"] {
+            guard case .error(let message) = try c.call("EVAL", script, "0") else { return XCTFail("\(script) did not fail") }
+            XCTAssertTrue(message.contains("memory"), message)
+            XCTAssertEqual(try c.call("EVAL", "return #string.rep('x', 1024)", "0"), .integer(1024))
+        }
+        XCTAssertEqual(try c.call("CONFIG", "GET", "lua-memory-limit"), .array([.bulk(Array("lua-memory-limit".utf8)), .bulk(Array("20971520".utf8))]))
+    }
+
     /// redis-py's Lock: acquire, refuse a second holder, extend, release (Lua scripts run
     /// by EVALSHA, loaded with SCRIPT LOAD).
     func testRedisPyLockWorks() throws {
