@@ -6,7 +6,11 @@ import XCTest
 /// and the limits a subscriber that does not read runs into.
 final class PubSubTests: XCTestCase {
     static let channels = """
+    # A reads every confirmation as it comes ("A<" for all but the first of a command), so
+    # that A's calls return only once the server has run them and what B sees next is
+    # decided.
     A SUBSCRIBE c1 c2
+    A<
     A SUBSCRIBE c1
     B PUBLISH c1 hello
     A<
@@ -45,6 +49,10 @@ final class PubSubTests: XCTestCase {
     B PUBLISH c2 gone
     ---
     A PSUBSCRIBE news.* h?llo [ab]x
+    # The other two confirmations: A's reads keep up with what it was sent, so that what B
+    # sees next follows what A did.
+    A<
+    A<
     B PUBLISH news.tech one
     A<
     B PUBLISH hello two
@@ -54,6 +62,9 @@ final class PubSubTests: XCTestCase {
     B PUBLISH cx none
     B PUBSUB NUMPAT
     A PUNSUBSCRIBE h?llo nothere
+    # Its second confirmation, read here: otherwise RESET's call would take it for RESET's
+    # reply, and the NUMPAT after RESET would race with RESET.
+    A<
     B PUBLISH hello four
     B PUBSUB NUMPAT
     A RESET
