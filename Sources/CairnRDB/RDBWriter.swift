@@ -1,7 +1,7 @@
 import CairnCore
 
-/// Writes RDB's primitives: lengths, strings (integer-encoded where Redis would),
-/// doubles. Strings are not compressed (Redis reads both).
+/// Writes RDB's primitives: lengths, strings (integer-encoded or LZF-compressed where
+/// Redis would), doubles.
 public struct RDBWriter {
     public private(set) var bytes: [UInt8] = []
 
@@ -48,13 +48,25 @@ public struct RDBWriter {
             integer(v)
             return
         }
-        length(s.count)
-        s.withUnsafeBytes { bytes += $0 }
+        s.withUnsafeBytes { plainOrCompressed($0) }
     }
 
     public mutating func string(_ s: [UInt8]) {
-        length(s.count)
-        bytes += s
+        s.withUnsafeBytes { plainOrCompressed($0) }
+    }
+
+    /// A string past 20 bytes LZF-compressed when that saves more than 4 bytes, as Redis's
+    /// rdbSaveRawString writes it (0xC3, the two lengths, the data); else as it is.
+    mutating func plainOrCompressed(_ raw: UnsafeRawBufferPointer) {
+        if raw.count > 20, let compressed = LZF.compress(raw) {
+            bytes.append(0xc3)
+            length(compressed.count)
+            length(raw.count)
+            bytes += compressed
+            return
+        }
+        length(raw.count)
+        bytes += raw
     }
 
     public mutating func binaryDouble(_ d: Double) { littleEndian(d.bitPattern, 8) }

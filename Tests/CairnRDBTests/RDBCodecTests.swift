@@ -35,6 +35,24 @@ final class RDBCodecTests: XCTestCase {
         XCTAssertThrowsError(try LZF.decompress([5, 97][...], length: 6))
     }
 
+    func testLZFCompressionRoundTrips() throws {
+        var rng = SystemRandomNumberGenerator()
+        let inputs: [[UInt8]] = [
+            Array(String(repeating: "abc", count: 100).utf8),
+            Array(repeating: 0, count: 70_000),
+            (0..<5000).map { _ in UInt8.random(in: 0...3, using: &rng) },
+            (0..<300).map { UInt8($0 % 251) } + (0..<300).map { UInt8($0 % 251) },
+        ]
+        for input in inputs {
+            let compressed = try XCTUnwrap(input.withUnsafeBytes { LZF.compress($0) })
+            XCTAssertLessThan(compressed.count, input.count - 4)
+            XCTAssertEqual(try LZF.decompress(compressed[...], length: input.count), input)
+        }
+        // Random bytes do not shrink: stored as they are.
+        let noise = (0..<1000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        XCTAssertNil(noise.withUnsafeBytes { LZF.compress($0) })
+    }
+
     func testListpackRoundTripsEveryEncoding() throws {
         var elements: [Bytes] = ["", "a", Bytes(String(repeating: "b", count: 63)), Bytes(String(repeating: "c", count: 64)),
                                  Bytes(String(repeating: "d", count: 4095)), Bytes(String(repeating: "e", count: 4096)), "01", "-0"]
