@@ -79,6 +79,8 @@ enum InfoReport {
         case "memory":
             let used = Memory.usedBytes()
             let rss = Memory.residentBytes()
+            let lua = e.ctx.scripting.memoryUsed
+            let scripts = e.ctx.scripting.scripts.values.reduce(0) { $0 + $1.count }
             lines = ["# Memory",
                      "used_memory:\(used)",
                      "used_memory_human:\(Memory.human(used))",
@@ -86,6 +88,12 @@ enum InfoReport {
                      "used_memory_rss_human:\(Memory.human(rss))",
                      "used_memory_peak:\(Memory.peak(used))",
                      "used_memory_peak_human:\(Memory.human(Memory.peak(used)))",
+                     // The Lua interpreter (its allocator's count) and the cached scripts' bodies.
+                     "used_memory_lua:\(lua)",
+                     "used_memory_vm_eval:\(lua)",
+                     "used_memory_lua_human:\(Memory.human(lua))",
+                     "used_memory_scripts_eval:\(scripts)",
+                     "number_of_cached_scripts:\(e.ctx.scripting.scripts.count)",
                      "maxmemory:0",
                      "maxmemory_human:0B",
                      "maxmemory_policy:noeviction",

@@ -80,6 +80,8 @@ final class ScriptingTests: XCTestCase {
             XCTAssertTrue(message.contains("memory"), message)
             XCTAssertEqual(try c.call("EVAL", "return #string.rep('x', 1024)", "0"), .integer(1024))
         }
+        XCTAssertEqual(try c.infoField("number_of_cached_scripts"), "4")
+        XCTAssertGreaterThan(Int(try c.infoField("used_memory_lua")) ?? 0, 10_000)
         XCTAssertEqual(try c.call("CONFIG", "GET", "lua-memory-limit"), .array([.bulk(Array("lua-memory-limit".utf8)), .bulk(Array("20971520".utf8))]))
     }
 
