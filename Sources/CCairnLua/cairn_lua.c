@@ -205,32 +205,41 @@ static int is_protected(lua_State *L, int index) {
     return protected;
 }
 
-/* rawset, setmetatable and setfenv, refusing the protected tables (and the thread's
- * globals), with Redis's error. */
-static int safe_rawset(lua_State *L) {
-    if (is_protected(L, 1)) {
-        lua_pushstring(L, "Attempt to modify a readonly table");
-        return lua_error(L);
-    }
+/* Calls the function a wrapper stands for (its upvalue) with the wrapper's arguments. */
+static int call_wrapped(lua_State *L) {
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
     return lua_gettop(L);
 }
 
-/* loadstring of text only: compiled chunks (bytecode) are refused. */
+/* rawset and setmetatable, refusing the protected tables with Redis's error. */
+static int safe_rawset(lua_State *L) {
+    if (is_protected(L, 1)) {
+        lua_pushstring(L, "Attempt to modify a readonly table");
+        return lua_error(L);
+    }
+    return call_wrapped(L);
+}
+
+/* Whether a chunk is compiled Lua (bytecode), which scripts may not load. */
+static int is_bytecode(const char *s, size_t len) {
+    return len > 0 && s[0] == LUA_SIGNATURE[0];
+}
+
+/* nil and the refusal, as loadstring and load return a failure. */
+static int refuse_bytecode(lua_State *L) {
+    lua_pushnil(L);
+    lua_pushstring(L, "Bytecode is not allowed");
+    return 2;
+}
+
+/* loadstring of text only. */
 static int safe_loadstring(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
-    if (len > 0 && s[0] == LUA_SIGNATURE[0]) {
-        lua_pushnil(L);
-        lua_pushstring(L, "Bytecode is not allowed");
-        return 2;
-    }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    if (is_bytecode(s, len)) return refuse_bytecode(L);
+    return call_wrapped(L);
 }
 
 /* load(reader [, name]): the pieces are gathered first, so that a compiled chunk is
@@ -252,11 +261,7 @@ static int safe_load(lua_State *L) {
     luaL_pushresult(&b);
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    if (len > 0 && s[0] == LUA_SIGNATURE[0]) {
-        lua_pushnil(L);
-        lua_pushstring(L, "Bytecode is not allowed");
-        return 2;
-    }
+    if (is_bytecode(s, len)) return refuse_bytecode(L);
     int status = luaL_loadbuffer(L, s, len, lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "=(load)");
     if (status == 0) return 1;
     lua_pushnil(L);
@@ -354,7 +359,7 @@ static int open_sandbox(lua_State *L) {
     add_host_function(L, "set_repl", CAIRN_LUA_SET_REPL, host, m);
     add_host_function(L, "replicate_commands", CAIRN_LUA_REPLICATE_COMMANDS, host, m);
     add_host_function(L, "sha1hex", CAIRN_LUA_SHA1HEX, host, m);
-    add_host_function(L, "breakpoint", CAIRN_LUA_BREATH, host, m);
+    add_host_function(L, "breakpoint", CAIRN_LUA_BREAKPOINT, host, m);
     lua_pushcfunction(L, error_reply);
     lua_setfield(L, -2, "error_reply");
     lua_pushcfunction(L, status_reply);
@@ -416,7 +421,7 @@ lua_State *cairn_lua_open(cairn_lua_memory *memory, cairn_lua_host_function host
 }
 
 int cairn_lua_compile(lua_State *L, const char *name, const char *body, size_t len) {
-    if (len > 0 && body[0] == LUA_SIGNATURE[0]) {
+    if (is_bytecode(body, len)) {
         lua_pushstring(L, "user_script: Bytecode is not allowed");
         return 1;
     }

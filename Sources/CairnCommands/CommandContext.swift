@@ -30,6 +30,20 @@ public struct CommandSettings: Sendable {
     public init() {}
 }
 
+extension CommandSettings {
+    /// The encoding limits values are rebuilt with.
+    public var collectionLimits: CollectionLimits {
+        var l = CollectionLimits()
+        l.hashMaxPackedEntries = hashMaxPackedEntries
+        l.hashMaxPackedValueBytes = hashMaxPackedValueBytes
+        l.setMaxIntSetEntries = setMaxIntSetEntries
+        l.listFill = listMaxListpackSize
+        l.zsetMaxPackedEntries = zsetMaxPackedEntries
+        l.zsetMaxPackedValueBytes = zsetMaxPackedValueBytes
+        return l
+    }
+}
+
 /// Counters kept by command execution, reported by INFO.
 public struct ExecutionStats {
     public var expiredKeys = 0

@@ -111,17 +111,3 @@ enum DumpRestoreCommands {
         ctx.out.ok()
     }
 }
-
-extension CommandSettings {
-    /// The encoding limits values are rebuilt with.
-    public var collectionLimits: CollectionLimits {
-        var l = CollectionLimits()
-        l.hashMaxPackedEntries = hashMaxPackedEntries
-        l.hashMaxPackedValueBytes = hashMaxPackedValueBytes
-        l.setMaxIntSetEntries = setMaxIntSetEntries
-        l.listFill = listMaxListpackSize
-        l.zsetMaxPackedEntries = zsetMaxPackedEntries
-        l.zsetMaxPackedValueBytes = zsetMaxPackedValueBytes
-        return l
-    }
-}

@@ -25,10 +25,8 @@ struct GeoCell: Equatable {
 
     /// The cell holding a place at `step` bits of precision per coordinate.
     init(longitude: Double, latitude: Double, step: Int) {
-        let scale = Double(UInt64(1) << UInt64(step))
-        let lat = (latitude - Geohash.latitudeMin) / (Geohash.latitudeMax - Geohash.latitudeMin) * scale
-        let lon = (longitude - Geohash.longitudeMin) / (Geohash.longitudeMax - Geohash.longitudeMin) * scale
-        self.init(bits: Geohash.interleave(UInt32(truncatingIfNeeded: UInt64(lat)), UInt32(truncatingIfNeeded: UInt64(lon))), step: step)
+        self.init(bits: Geohash.encode(longitude, latitude, longitudeRange: (Geohash.longitudeMin, Geohash.longitudeMax),
+                                       latitudeRange: (Geohash.latitudeMin, Geohash.latitudeMax), step: step), step: step)
     }
 
     /// The cell's corners: longitudes and latitudes.

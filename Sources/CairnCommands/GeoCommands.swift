@@ -128,9 +128,11 @@ enum Geohash {
         return encode(longitude, latitude, longitudeRange: (longitudeMin, longitudeMax), latitudeRange: (latitudeMin, latitudeMax))
     }
 
+    /// The hash of a place at `step` bits per coordinate (26 for scores; fewer for the
+    /// cells a search reads).
     static func encode(_ longitude: Double, _ latitude: Double, longitudeRange: (Double, Double),
-                       latitudeRange: (Double, Double)) -> UInt64 {
-        let scale = Double(UInt64(1) << UInt64(steps))
+                       latitudeRange: (Double, Double), step: Int = steps) -> UInt64 {
+        let scale = Double(UInt64(1) << UInt64(step))
         let latOffset = (latitude - latitudeRange.0) / (latitudeRange.1 - latitudeRange.0) * scale
         let lonOffset = (longitude - longitudeRange.0) / (longitudeRange.1 - longitudeRange.0) * scale
         return interleave(UInt32(truncatingIfNeeded: UInt64(latOffset)), UInt32(truncatingIfNeeded: UInt64(lonOffset)))
@@ -163,14 +165,9 @@ enum Geohash {
 
     /// The center of the hash's cell, clamped to the valid range, as Redis decodes a score.
     static func decode(_ bits: UInt64) -> (Double, Double) {
-        let (ilat, ilon) = deinterleave(bits)
-        let scale = Double(UInt64(1) << UInt64(steps))
-        let latMin = latitudeMin + (Double(ilat) / scale) * (latitudeMax - latitudeMin)
-        let latMax = latitudeMin + (Double(UInt64(ilat) + 1) / scale) * (latitudeMax - latitudeMin)
-        let lonMin = longitudeMin + (Double(ilon) / scale) * (longitudeMax - longitudeMin)
-        let lonMax = longitudeMin + (Double(UInt64(ilon) + 1) / scale) * (longitudeMax - longitudeMin)
-        let lon = min(max((lonMin + lonMax) / 2, longitudeMin), longitudeMax)
-        let lat = min(max((latMin + latMax) / 2, latitudeMin), latitudeMax)
+        let a = GeoCell(bits: bits, step: steps).area
+        let lon = min(max((a.lonMin + a.lonMax) / 2, longitudeMin), longitudeMax)
+        let lat = min(max((a.latMin + a.latMax) / 2, latitudeMin), latitudeMax)
         return (lon, lat)
     }
 

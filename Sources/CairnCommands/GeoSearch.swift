@@ -2,11 +2,9 @@ import CairnCore
 import CairnStore
 
 /// GEOSEARCH, GEOSEARCHSTORE, GEORADIUS, GEORADIUSBYMEMBER and their _RO forms, with
-/// Redis's arguments, checks and replies (georadiusGeneric). *Departure:* the places are
-/// found by reading every member of the set, not the nine geohash cells around the
-/// center; the set found is the same, but a result that is neither sorted (ASC, DESC,
-/// COUNT) nor stored comes in score order, where Redis's comes cell by cell, and ANY may
-/// pick other members.
+/// Redis's arguments, checks and replies (georadiusGeneric). The places are read from the
+/// geohash cells Redis reads (`cells`, GeoCells.swift), so unsorted replies and COUNT ANY
+/// come out as Redis's.
 enum GeoSearch {
     static func storeSpecs(from index: Int) -> [KeySpec] {
         [.at(1, [.ro, .access]),

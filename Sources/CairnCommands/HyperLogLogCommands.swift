@@ -51,16 +51,22 @@ enum HyperLogLogCommands {
         ctx.db.main.setValue(.raw(hll.bytes), at: p)
     }
 
+    /// The HLL a write starts from: the one at `position`, taken out (nil after the error
+    /// reply), or a new empty one for a missing key.
+    static func takeOrEmpty(_ ctx: CommandContext, at position: Int?) -> HyperLogLog? {
+        guard let p = position else { return .empty() }
+        return take(ctx, at: p)
+    }
+
+    /// Gives the HLL back to its entry, or adds it as `key` when the key was missing.
+    static func store(_ ctx: CommandContext, _ hll: HyperLogLog, at position: Int?, _ key: Bytes) {
+        if let p = position { put(ctx, hll, at: p) } else { ctx.db.add(key, .raw(hll.bytes), clock: ctx.lruClock) }
+    }
+
     static func pfadd(_ ctx: CommandContext) {
         let key = ctx.args[1]
         let position = ctx.lookupWrite(key)
-        var hll: HyperLogLog
-        if let p = position {
-            guard let found = take(ctx, at: p) else { return }
-            hll = found
-        } else {
-            hll = .empty()
-        }
+        guard var hll = takeOrEmpty(ctx, at: position) else { return }
         // A sparse HLL may turn out corrupt half way: it is then given back as it was (with
         // one element, nothing was changed before the corruption was found).
         let original = hll.isDense || ctx.args.count <= 3 ? nil : hll.bytes
@@ -76,7 +82,7 @@ enum HyperLogLogCommands {
             }
         }
         if updated > 0 { hll.invalidateCache() }
-        if let p = position { put(ctx, hll, at: p) } else { ctx.db.add(key, .raw(hll.bytes), clock: ctx.lruClock) }
+        store(ctx, hll, at: position, key)
         if updated > 0 {
             ctx.notify(.string, "pfadd", key)
             ctx.dirty += updated
@@ -92,8 +98,10 @@ enum HyperLogLogCommands {
         }
         let key = ctx.args[1]
         guard let p = ctx.lookupRead(key) else { ctx.out.integer(0); return }
-        guard let s = hllBytes(ctx, at: p) else { return }
-        if let cached = s.withUnsafeBytes({ HyperLogLog.cachedCardinality($0) }) {
+        // The value's bytes are let go before it is taken out: held, they would make the
+        // cache's update copy the whole value.
+        guard let cached = hllBytes(ctx, at: p).map({ s in s.withUnsafeBytes { HyperLogLog.cachedCardinality($0) } }) else { return }
+        if let cached {
             ctx.out.integer(Int(truncatingIfNeeded: cached))
             return
         }
@@ -136,13 +144,7 @@ enum HyperLogLogCommands {
         let key = ctx.args[1]
         guard let (registers, anyDense) = union(ctx, ctx.args.dropFirst()) else { return }
         let position = ctx.lookupWrite(key)
-        var hll: HyperLogLog
-        if let p = position {
-            guard let found = take(ctx, at: p) else { return }
-            hll = found
-        } else {
-            hll = .empty()
-        }
+        guard var hll = takeOrEmpty(ctx, at: position) else { return }
         if anyDense && !hll.toDense() {
             if let p = position { put(ctx, hll, at: p) }
             ctx.out.error(corrupt)
@@ -152,7 +154,7 @@ enum HyperLogLogCommands {
             _ = hll.set(r, value, sparseBytesMax: ctx.settings.hllSparseBytesMax)
         }
         hll.invalidateCache()
-        if let p = position { put(ctx, hll, at: p) } else { ctx.db.add(key, .raw(hll.bytes), clock: ctx.lruClock) }
+        store(ctx, hll, at: position, key)
         ctx.notify(.string, "pfadd", key)
         ctx.dirty += 1
         ctx.out.ok()

@@ -308,8 +308,10 @@ public final class Scripting {
                 return callError(L, "ERR Lua redis lib command arguments must be strings or integers", raise: raise)
             }
         }
-        guard let spec = scriptSpec(ctx, args) else {
-            return callError(L, lastRefusal, raise: raise)
+        let spec: CommandSpec
+        switch scriptSpec(ctx, args) {
+        case .success(let found): spec = found
+        case .failure(let refusal): return callError(L, refusal.text, raise: raise)
         }
         let mark = ctx.out.buffer.writerIndex
         let clientProtocol = ctx.out.protocolVersion
@@ -326,33 +328,23 @@ public final class Scripting {
         return isError != 0 && raise ? -1 : 1
     }
 
-    private var lastRefusal = ""
-
-    /// The command a script may call, or nil with `lastRefusal` set (Redis's scriptCall
-    /// checks and texts).
-    private func scriptSpec(_ ctx: CommandContext, _ args: [Bytes]) -> CommandSpec? {
+    /// The command a script may call, or the refusal (Redis's scriptCall checks and texts).
+    private func scriptSpec(_ ctx: CommandContext, _ args: [Bytes]) -> Result<CommandSpec, ScriptError> {
         guard var spec = ctx.table.lookup(args[0]) else {
-            lastRefusal = "ERR Unknown Redis command called from script"
-            return nil
+            return .failure(ScriptError("ERR Unknown Redis command called from script"))
         }
         if !spec.subcommands.isEmpty && args.count >= 2, let sub = spec.subcommands[args[1].lowercased] { spec = sub }
         guard spec.arityAccepts(args.count) else {
-            lastRefusal = "ERR Wrong number of args calling Redis command from script"
-            return nil
+            return .failure(ScriptError("ERR Wrong number of args calling Redis command from script"))
         }
         if spec.flags.contains(.noscript) {
-            lastRefusal = "ERR This Redis command is not allowed from script"
-            return nil
+            return .failure(ScriptError("ERR This Redis command is not allowed from script"))
         }
         if readOnly && spec.isWrite {
-            lastRefusal = "ERR Write commands are not allowed from read-only scripts."
-            return nil
+            return .failure(ScriptError("ERR Write commands are not allowed from read-only scripts."))
         }
-        if let reason = ctx.admission?.refusal(spec, ctx.session) {
-            lastRefusal = reason
-            return nil
-        }
-        return spec
+        if let reason = ctx.admission?.refusal(spec, ctx.session) { return .failure(ScriptError(reason)) }
+        return .success(spec)
     }
 
     private func callError(_ L: OpaquePointer, _ text: String, raise: Bool) -> Int32 {

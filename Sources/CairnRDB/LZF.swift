@@ -18,6 +18,18 @@ enum LZF {
         var out = [UInt8](repeating: 0, count: outLimit)
         var table = [UInt32](repeating: 0, count: 1 << Int(hashBits))
         var ip = 0, op = 1, lit = 0  // op 0 holds the first literal run's length
+        /// One more byte of the literal run; a full run (32) is closed and the next begun.
+        func copyLiteral() {
+            lit += 1
+            out[op] = input[ip]
+            op += 1
+            ip += 1
+            if lit == 32 {
+                out[op - lit - 1] = 31
+                lit = 0
+                op += 1
+            }
+        }
         var h = UInt32(input[0]) << 8 | UInt32(input[1])
         while ip < inLen - 2 {
             h = h << 8 | UInt32(input[ip + 2])
@@ -65,29 +77,11 @@ enum LZF {
                 }
             } else {
                 if op >= outLimit { return nil }
-                lit += 1
-                out[op] = input[ip]
-                op += 1
-                ip += 1
-                if lit == 32 {
-                    out[op - lit - 1] = 31
-                    lit = 0
-                    op += 1
-                }
+                copyLiteral()
             }
         }
         if op + 3 > outLimit { return nil }
-        while ip < inLen {
-            lit += 1
-            out[op] = input[ip]
-            op += 1
-            ip += 1
-            if lit == 32 {
-                out[op - lit - 1] = 31
-                lit = 0
-                op += 1
-            }
-        }
+        while ip < inLen { copyLiteral() }
         out[op - lit - 1] = UInt8(truncatingIfNeeded: lit - 1)
         if lit == 0 { op -= 1 }
         return Array(out[0..<op])

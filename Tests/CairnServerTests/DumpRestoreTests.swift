@@ -169,8 +169,7 @@ final class DumpRestoreTests: XCTestCase {
             XCTAssertEqual(try c.call([Array("RESTORE".utf8), Array("copy:\(key)".utf8), Array("50000000".utf8), p]), .simple("OK"))
         }
         let deadline = try c.call("PEXPIRETIME", "copy:hll")
-        kill(server.process.processIdentifier, SIGKILL)
-        server.process.waitUntilExit()
+        server.crash()
         server = try ServerProcess.cairn(directory: dir, port: port)
         defer { server.stop() }
         c = try server.client()

@@ -60,8 +60,7 @@ final class HyperLogLogTests: XCTestCase {
         _ = try c.call("PFCOUNT", "dense")
         let before = try ["sparse", "dense"].map { bulk(try c.call("GET", $0)) }
         XCTAssertEqual(before[0]?[15], 0, "the cache is valid")
-        kill(server.process.processIdentifier, SIGKILL)
-        server.process.waitUntilExit()
+        server.crash()
         server = try ServerProcess.cairn(directory: dir, port: port)
         defer { server.stop() }
         c = try server.client()

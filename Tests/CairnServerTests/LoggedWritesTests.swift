@@ -53,8 +53,7 @@ final class LoggedWritesTests: XCTestCase {
             }
             guard let digest = try c.call("DEBUG", "DIGEST").string else { return XCTFail("digest") }
             digests.append(digest)
-            kill(server.process.processIdentifier, SIGKILL)
-            server.process.waitUntilExit()
+            server.crash()
             server = try ServerProcess.cairn(directory: dir, port: port, arguments)
             c = try server.client()
             XCTAssertEqual(try c.call("DEBUG", "DIGEST").string, digest, "round \(round): a change was not logged")

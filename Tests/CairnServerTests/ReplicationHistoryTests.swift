@@ -48,8 +48,7 @@ final class ReplicationHistoryTests: XCTestCase {
         try c.call("SET", "k", "v")
         let beforeKill = try replication(c)
         XCTAssertEqual(beforeKill.offset, beforeStop.offset + select0 + setKV)
-        kill(server.process.processIdentifier, SIGKILL)
-        server.process.waitUntilExit()
+        server.crash()
 
         server = try ServerProcess.cairn(directory: dir, port: port)
         c = try server.client()

@@ -14,8 +14,7 @@ final class ScriptingTests: XCTestCase {
         var c = try server.client()
         let script = "for i = 1, 50 do redis.call('rpush', KEYS[1], i) redis.call('incr', KEYS[2]) end return redis.call('llen', KEYS[1])"
         for i in 1...20 { XCTAssertEqual(try c.call("EVAL", script, "2", "list", "counter"), .integer(Int64(i * 50))) }
-        kill(server.process.processIdentifier, SIGKILL)
-        server.process.waitUntilExit()
+        server.crash()
         server = try ServerProcess.cairn(directory: dir, port: port)
         defer { server.stop() }
         c = try server.client()

@@ -400,8 +400,7 @@ final class TransactionTests: XCTestCase {
         }
         XCTAssertEqual(try c.call("EXEC").array?.count, 4)
         XCTAssertEqual(try lastLSN(), before + 1, "one record for the block")
-        kill(server.process.processIdentifier, SIGKILL)
-        server.process.waitUntilExit()
+        server.crash()
         server = try ServerProcess.cairn(directory: dir, port: port)
         defer { server.stop() }
         let d = try server.client()

@@ -148,11 +148,16 @@ public final class ServerProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            crash()
             return -9
         }
         return process.terminationStatus
+    }
+
+    /// Kills the server with SIGKILL (a crash: nothing is flushed or closed) and waits for it.
+    public func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     public func waitForExit(timeoutSeconds: Double = 10) -> Int32? {
@@ -162,10 +167,7 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     public func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        if process.isRunning { crash() }
         output.fileHandleForReading.readabilityHandler = nil
         if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }

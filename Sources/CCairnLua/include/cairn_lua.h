@@ -26,7 +26,7 @@ typedef int (*cairn_lua_host_function)(lua_State *L, int which);
 /* The `redis` functions the host implements, by `which`. */
 enum {
     CAIRN_LUA_CALL = 0, CAIRN_LUA_PCALL, CAIRN_LUA_SETRESP, CAIRN_LUA_LOG, CAIRN_LUA_SET_REPL,
-    CAIRN_LUA_REPLICATE_COMMANDS, CAIRN_LUA_SHA1HEX, CAIRN_LUA_BREATH
+    CAIRN_LUA_REPLICATE_COMMANDS, CAIRN_LUA_SHA1HEX, CAIRN_LUA_BREAKPOINT
 };
 
 /* A sandboxed state: the safe libraries, `redis`, the deny list removed, globals and
@@ -46,8 +46,8 @@ void cairn_lua_set_arguments(lua_State *L, int keys, int argv);
 int cairn_lua_run(lua_State *L, const char *name);
 
 /* Pushes a RESP reply as redis.call returns it to a script (RESP2 or RESP3); returns 1,
- * or 0 if the bytes are not one whole reply. `raise_error` makes an error reply an error
- * table flagged for raising (the caller raises it); *is_error tells whether it was one. */
+ * or 0 if the bytes are not one whole reply. An error reply becomes an error table, and
+ * *is_error tells the caller (redis.call raises it, redis.pcall returns it). */
 int cairn_lua_push_reply(lua_State *L, const char *p, size_t len, int *is_error);
 
 /* The error table {err = message} on the stack. */
@@ -56,8 +56,5 @@ void cairn_lua_push_error_table(lua_State *L, const char *message, size_t len);
 /* Macros of lua.h, as functions Swift can call. */
 static inline void cairn_lua_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
 static inline int cairn_lua_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_TNIL; }
-static inline void cairn_lua_newtable(lua_State *L) { lua_createtable(L, 0, 0); }
-static inline void cairn_lua_getregistry(lua_State *L, const char *k) { lua_getfield(L, LUA_REGISTRYINDEX, k); }
-static inline size_t cairn_lua_memory_used(cairn_lua_memory *m) { return m->used; }
 
 #endif
