@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 /* ---- Memory ---- */
 
@@ -312,6 +314,42 @@ static void open_library(lua_State *L, lua_CFunction open, const char *name) {
     lua_call(L, 1, 0);
 }
 
+/* redis.LOG_* (and REPL_* with `replication`), REDIS_VERSION and REDIS_VERSION_NUM into
+ * the table on top. */
+static void set_constants(lua_State *L, int replication, const char *version, int version_number) {
+    const struct { const char *name; int value; } constants[] = {
+        {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3},
+        {"REPL_NONE", 0}, {"REPL_AOF", 1}, {"REPL_SLAVE", 2}, {"REPL_REPLICA", 2}, {"REPL_ALL", 3}, {NULL, 0}};
+    for (int i = 0; constants[i].name; i++) {
+        if (!replication && constants[i].name[0] == 'R') continue;
+        lua_pushinteger(L, constants[i].value);
+        lua_setfield(L, -2, constants[i].name);
+    }
+    lua_pushstring(L, version);
+    lua_setfield(L, -2, "REDIS_VERSION");
+    lua_pushinteger(L, version_number);
+    lua_setfield(L, -2, "REDIS_VERSION_NUM");
+}
+
+static int register_function(lua_State *L);
+
+/* What a library's code sees while FUNCTION LOAD runs it: only a `redis` table with
+ * register_function, log and the versions (Redis's library API). Pushes the __index
+ * function of the globals for that time. */
+static void push_library_api(lua_State *L, cairn_lua_host_function host, cairn_lua_memory *m,
+                             const char *version, int version_number) {
+    lua_newtable(L);
+    lua_pushcfunction(L, register_function);
+    lua_setfield(L, -2, "register_function");
+    add_host_function(L, "log", CAIRN_LUA_LOG, host, m);
+    set_constants(L, 0, version, version_number);
+    make_readonly_view(L, 0);
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "redis");
+    lua_pushcclosure(L, global_index, 1);
+}
+
 static int open_sandbox(lua_State *L) {
     cairn_lua_memory *m = lua_touserdata(L, 1);
     cairn_lua_host_function host = (cairn_lua_host_function)lua_touserdata(L, 2);
@@ -364,18 +402,10 @@ static int open_sandbox(lua_State *L) {
     lua_setfield(L, -2, "error_reply");
     lua_pushcfunction(L, status_reply);
     lua_setfield(L, -2, "status_reply");
-    const struct { const char *name; int value; } constants[] = {
-        {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3},
-        {"REPL_NONE", 0}, {"REPL_AOF", 1}, {"REPL_SLAVE", 2}, {"REPL_REPLICA", 2}, {"REPL_ALL", 3}, {NULL, 0}};
-    for (int i = 0; constants[i].name; i++) {
-        lua_pushinteger(L, constants[i].value);
-        lua_setfield(L, -2, constants[i].name);
-    }
-    lua_pushstring(L, version);
-    lua_setfield(L, -2, "REDIS_VERSION");
-    lua_pushinteger(L, version_number);
-    lua_setfield(L, -2, "REDIS_VERSION_NUM");
+    set_constants(L, 1, version, version_number);
     lua_setfield(L, globals, "redis");
+    push_library_api(L, host, m, version, version_number);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_index_load");
     lua_pushcfunction(L, error_handler);
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_error_handler");
 
@@ -400,8 +430,205 @@ static int open_sandbox(lua_State *L) {
     make_readonly_view(L, 1);
     lua_pushvalue(L, -1);
     lua_setfield(L, globals, "_G");
+    /* The view's metatable, whose __index FUNCTION LOAD switches to the library API. */
+    lua_getmetatable(L, -1);
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_index_run");
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_globals_meta");
     lua_replace(L, globals);
     return 0;
+}
+
+/* ---- Function libraries (FUNCTION LOAD) ---- */
+
+/* Raises {err = "ERR <message>"}, without a position, as Redis's luaPushError does here. */
+static int raise_plain(lua_State *L, const char *message) {
+    lua_pushfstring(L, "ERR %s", message);
+    cairn_lua_push_error_table(L, lua_tostring(L, -1), lua_objlen(L, -1));
+    return lua_error(L);
+}
+
+/* Letters, digits and underscores, at least one (Redis's functionsVerifyName). */
+static int valid_name(const char *s, size_t len) {
+    if (len == 0) return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return 0;
+    }
+    return 1;
+}
+
+static const char *const flag_names[] = {"no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys", NULL};
+
+/* The flags table on top as a bit set (bit i: flag_names[i]), or -1 for an unknown flag. */
+static int read_flags(lua_State *L) {
+    int flags = 0;
+    for (int j = 1;; j++) {
+        lua_pushinteger(L, j);
+        lua_gettable(L, -2);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            return flags;
+        }
+        if (!lua_isstring(L, -1)) return -1;
+        const char *name = lua_tostring(L, -1);
+        int found = -1;
+        for (int i = 0; flag_names[i]; i++)
+            if (strcasecmp(flag_names[i], name) == 0) found = i;
+        lua_pop(L, 1);
+        if (found < 0) return -1;
+        flags |= 1 << found;
+    }
+}
+
+/* register_function{function_name=..., callback=..., flags=..., description=...}: leaves
+ * name, description (or nil), flags and callback at 2..5, or raises Redis's error. */
+static void read_named_arguments(lua_State *L) {
+    if (!lua_istable(L, 1))
+        raise_plain(L, "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+    lua_settop(L, 1);
+    lua_pushnil(L);            /* 2: name */
+    lua_pushnil(L);            /* 3: description */
+    lua_pushinteger(L, 0);     /* 4: flags */
+    lua_pushnil(L);            /* 5: callback */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        if (!lua_isstring(L, -2)) raise_plain(L, "named argument key given to redis.register_function is not a string");
+        lua_pushvalue(L, -2);
+        const char *key = lua_tostring(L, -1);
+        if (strcasecmp(key, "function_name") == 0) {
+            if (!lua_isstring(L, -2)) raise_plain(L, "function_name argument given to redis.register_function must be a string");
+            lua_pushvalue(L, -2);
+            lua_replace(L, 2);
+        } else if (strcasecmp(key, "description") == 0) {
+            if (!lua_isstring(L, -2)) raise_plain(L, "description argument given to redis.register_function must be a string");
+            lua_pushvalue(L, -2);
+            lua_replace(L, 3);
+        } else if (strcasecmp(key, "callback") == 0) {
+            if (!lua_isfunction(L, -2)) raise_plain(L, "callback argument given to redis.register_function must be a function");
+            lua_pushvalue(L, -2);
+            lua_replace(L, 5);
+        } else if (strcasecmp(key, "flags") == 0) {
+            if (!lua_istable(L, -2)) raise_plain(L, "flags argument to redis.register_function must be a table representing function flags");
+            lua_pushvalue(L, -2);
+            int flags = read_flags(L);
+            if (flags < 0) raise_plain(L, "unknown flag given");
+            lua_pop(L, 1);
+            lua_pushinteger(L, flags);
+            lua_replace(L, 4);
+        } else {
+            raise_plain(L, "unknown argument given to redis.register_function");
+        }
+        lua_pop(L, 2);
+    }
+    if (lua_isnil(L, 2)) raise_plain(L, "redis.register_function must get a function name argument");
+    if (lua_isnil(L, 5)) raise_plain(L, "redis.register_function must get a callback argument");
+}
+
+/* redis.register_function, during FUNCTION LOAD: adds {name, description, flags,
+ * callback} to the registry's list of the library being loaded. */
+static int register_function(lua_State *L) {
+    int argc = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_registered");
+    int loading = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (!loading) raise_plain(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    if (argc < 1 || argc > 2) raise_plain(L, "wrong number of arguments to redis.register_function");
+    if (argc == 1) {
+        read_named_arguments(L);
+        lua_remove(L, 1);
+    } else {
+        if (!lua_isstring(L, 1)) raise_plain(L, "first argument to redis.register_function must be a string");
+        if (!lua_isfunction(L, 2)) raise_plain(L, "second argument to redis.register_function must be a function");
+        lua_pushvalue(L, 1);
+        lua_pushnil(L);
+        lua_pushinteger(L, 0);
+        lua_pushvalue(L, 2);
+        lua_remove(L, 1);
+        lua_remove(L, 1);
+    }
+    /* 1 name, 2 description, 3 flags, 4 callback */
+    size_t len;
+    const char *name = lua_tolstring(L, 1, &len);
+    /* Redis 7.0's text, which names libraries here too. */
+    if (!valid_name(name, len))
+        raise_plain(L, "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_registered");
+    int count = (int)lua_objlen(L, 5);
+    for (int i = 1; i <= count; i++) {
+        lua_rawgeti(L, 5, i);
+        lua_getfield(L, -1, "name");
+        if (strcmp(lua_tostring(L, -1), name) == 0) raise_plain(L, "Function already exists in the library");
+        lua_pop(L, 2);
+    }
+    lua_createtable(L, 0, 4);
+    const char *fields[] = {"name", "description", "flags", "callback"};
+    for (int i = 0; i < 4; i++) {
+        lua_pushvalue(L, i + 1);
+        lua_setfield(L, -2, fields[i]);
+    }
+    lua_rawseti(L, 5, count + 1);
+    return 0;
+}
+
+/* FUNCTION LOAD stops a library's code after 500 ms, as Redis does. */
+static void load_timeout_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_load_deadline");
+    double deadline = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 > deadline) {
+        lua_sethook(L, load_timeout_hook, LUA_MASKLINE, 0);
+        raise_plain(L, "FUNCTION LOAD timeout");
+    }
+}
+
+static void set_global_lookup(lua_State *L, const char *index_function) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_globals_meta");
+    lua_getfield(L, LUA_REGISTRYINDEX, index_function);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+int cairn_lua_load_library(lua_State *L, const char *body, size_t len) {
+    if (luaL_loadbuffer(L, body, len, "@user_function")) return 1;
+    cairn_lua_memory *m;
+    lua_getallocf(L, (void **)&m);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    lua_pushnumber(L, (double)now.tv_sec + (double)now.tv_nsec / 1e9 + 0.5);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_load_deadline");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_registered");
+    set_global_lookup(L, "cairn_index_load");
+    lua_sethook(L, load_timeout_hook, LUA_MASKCOUNT, 100000);
+    int host = m->host;
+    m->host = 0;
+    int rc = lua_pcall(L, 0, 0, 0);
+    m->host = host;
+    lua_sethook(L, NULL, 0, 0);
+    set_global_lookup(L, "cairn_index_run");
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_registered");
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_registered");
+    if (rc == 0) return 0;
+    lua_pop(L, 1);
+    /* The error's text: a table's err, or "ERR " and a string (luaExtractErrorInformation). */
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        lua_remove(L, -2);
+        if (!lua_isstring(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushstring(L, "ERR unknown error");
+        }
+    } else {
+        const char *msg = rc == LUA_ERRMEM ? "script ran out of memory (lua-memory-limit)" : lua_tostring(L, -1);
+        lua_pushfstring(L, "ERR %s", msg ? msg : "unknown error");
+        lua_remove(L, -2);
+    }
+    return 2;
 }
 
 lua_State *cairn_lua_open(cairn_lua_memory *memory, cairn_lua_host_function host,
@@ -450,16 +677,27 @@ void cairn_lua_set_arguments(lua_State *L, int keys, int argv) {
     lua_settop(L, first - 1);
 }
 
-int cairn_lua_run(lua_State *L, const char *name) {
+void cairn_lua_push_array(lua_State *L, int count) {
+    int first = lua_gettop(L) - count + 1;
+    lua_createtable(L, count, 0);
+    for (int i = 0; i < count; i++) {
+        lua_pushvalue(L, first + i);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_replace(L, first);
+    lua_settop(L, first);
+}
+
+int cairn_lua_run(lua_State *L, int nargs) {
     cairn_lua_memory *m;
     lua_getallocf(L, (void **)&m);
     random_state = 0x330E;
     lua_getfield(L, LUA_REGISTRYINDEX, "cairn_error_handler");
-    int handler = lua_gettop(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, name);
+    int handler = lua_gettop(L) - nargs - 1;
+    lua_insert(L, handler);
     int host = m->host;
     m->host = 0;
-    int rc = lua_pcall(L, 0, 1, handler);
+    int rc = lua_pcall(L, nargs, 1, handler);
     m->host = host;
     lua_remove(L, handler);
     if (rc == LUA_ERRMEM) {

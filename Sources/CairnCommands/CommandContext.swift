@@ -64,6 +64,30 @@ public struct ExecutionStats {
 public protocol AdmissionPolicy: AnyObject {
     /// Why `spec` may not run for `session` now, as an error reply; nil when it may.
     func refusal(_ spec: CommandSpec, _ session: ClientSession) -> String?
+    /// The server's state as it bears on a script about to start for `session`.
+    func scriptConditions(_ session: ClientSession) -> ScriptConditions
+}
+
+extension AdmissionPolicy {
+    public func scriptConditions(_ session: ClientSession) -> ScriptConditions { ScriptConditions() }
+}
+
+/// What the server's state means for a script about to start (Redis's
+/// scriptPrepareForRun): a read-only replica, a stale one, a failed log, too few replicas.
+public struct ScriptConditions {
+    public var readOnlyReplica = false
+    public var stale = false
+    public var persistenceFailure: String?
+    public var enoughReplicas = true
+    public init() {}
+}
+
+/// The script or function running, for FUNCTION STATS and the -BUSY answers.
+public struct ScriptRun {
+    public var name: String
+    public var command: [Bytes]
+    public var startedMicroseconds: Int64
+    public var isFunction: Bool
 }
 
 /// Sees every call that ran for a caller (not replays, nor blocked commands run again):
@@ -115,6 +139,10 @@ public final class CommandContext {
     public let tracking = TrackingTable()
     /// The Lua interpreter and the script cache.
     public let scripting = Scripting()
+    /// Function libraries (FUNCTION LOAD, FCALL), in an interpreter of their own.
+    public let functions = FunctionLibraries()
+    /// The script or function running, if any.
+    public var scriptRun: ScriptRun?
     /// Where messages for other clients go (the server's gate); nil without a server.
     public unowned(unsafe) var pushes: PushDelivery?
     /// The server's admission, and MONITOR (set only while somebody monitors, so that
@@ -144,7 +172,8 @@ public final class CommandContext {
     /// The keyspace records the keys it adds only while `new` events are sent.
     private func updateNewKeyRecording() {
         tracking.maxKeys = settings.trackingTableMaxKeys
-        scripting.memoryLimit = settings.luaMemoryBytesMax
+        scripting.interpreter.memoryLimit = settings.luaMemoryBytesMax
+        functions.interpreter.memoryLimit = settings.luaMemoryBytesMax
         let classes = settings.notifyKeyspaceEvents
         keyspace.touches.recordsNewKeys = recordsNewKeys && classes.contains(.newKey)
             && !classes.isDisjoint(with: [.keyspace, .keyevent])

@@ -61,6 +61,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(HyperLogLogCommands.specs)
         table.register(DumpRestoreCommands.specs)
         table.register(ScriptCommands.specs)
+        table.register(FunctionCommands.specs)
         table.register(GeoSearch.specs)
         return table
     }

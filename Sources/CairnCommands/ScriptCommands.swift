@@ -7,6 +7,7 @@ enum ScriptCommands {
     }
 
     static let worstCase = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"
+    static let worstCaseReadOnly = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
 
     static let specs: [CommandSpec] = [
         CommandSpec("eval", arity: -3, flags: [.noscript, .stale, .skipMonitor, .noMandatoryKeys],
@@ -16,7 +17,7 @@ enum ScriptCommands {
                     keys: evalKeys([.rw, .access, .update]), acl: [.scripting], group: "scripting",
                     since: "2.6.0", summary: "Execute a Lua script server side") { ctx in eval(ctx, bySHA: true, readOnly: false) },
         CommandSpec("eval_ro", arity: -3, flags: [.readonly, .noscript, .stale, .skipMonitor, .noMandatoryKeys],
-                    keys: evalKeys([.ro, .access], notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),
+                    keys: evalKeys([.ro, .access], notes: worstCaseReadOnly),
                     acl: [.scripting], group: "scripting",
                     since: "7.0.0", summary: "Execute a read-only Lua script server side") { ctx in eval(ctx, bySHA: false, readOnly: true) },
         CommandSpec("evalsha_ro", arity: -3, flags: [.readonly, .noscript, .stale, .skipMonitor, .noMandatoryKeys],
@@ -26,12 +27,7 @@ enum ScriptCommands {
     ]
 
     static func eval(_ ctx: CommandContext, bySHA: Bool, readOnly: Bool) {
-        guard let count = ctx.args[2].int64 else { ctx.out.error(Reply.notInteger); return }
-        guard count >= 0 else { ctx.out.error("ERR Number of keys can't be negative"); return }
-        guard count <= Int64(ctx.args.count - 3) else {
-            ctx.out.error("ERR Number of keys can't be greater than number of args")
-            return
-        }
+        guard let (keys, arguments) = keysAndArguments(ctx, badCount: Reply.notInteger) else { return }
         let sha: String
         if bySHA {
             sha = ctx.args[1].lowercased.string
@@ -45,8 +41,50 @@ enum ScriptCommands {
             case .failure(let error): ctx.out.error(error.text.replacingNewlines()); return
             }
         }
-        let keys = ctx.args[3..<(3 + Int(count))]
-        ctx.scripting.run(ctx, sha: sha, keys: keys, arguments: ctx.args[(3 + Int(count))...], readOnly: readOnly)
+        guard mayRun(ctx, flags: ctx.scripting.scriptFlags[sha] ?? [], readOnlyCommand: readOnly) else { return }
+        ctx.scripting.run(ctx, sha: sha, keys: keys, arguments: arguments, readOnly: readOnly)
+    }
+
+    /// The keys and the arguments after EVAL's or FCALL's key count, or nil after the
+    /// error (`badCount` when the count is not a number).
+    static func keysAndArguments(_ ctx: CommandContext, badCount: String) -> (ArraySlice<Bytes>, ArraySlice<Bytes>)? {
+        guard let count = ctx.args[2].int64 else { ctx.out.error(badCount); return nil }
+        guard count <= Int64(ctx.args.count - 3) else {
+            ctx.out.error("ERR Number of keys can't be greater than number of args")
+            return nil
+        }
+        guard count >= 0 else { ctx.out.error("ERR Number of keys can't be negative"); return nil }
+        let end = 3 + Int(count)
+        return (ctx.args[3..<end], ctx.args[end...])
+    }
+
+    /// Whether a script with `flags` may start now, as Redis's scriptPrepareForRun
+    /// decides: one that declares its flags (a shebang, or a function) and may write is
+    /// refused by a read-only command and wherever writes are refused, and needs
+    /// allow-stale on a stale replica. Writes the refusal.
+    static func mayRun(_ ctx: CommandContext, flags: ScriptFlags, readOnlyCommand: Bool) -> Bool {
+        let server = ctx.admission?.scriptConditions(ctx.session) ?? ScriptConditions()
+        var refusal: String?
+        if !flags.hasShebang {
+            if server.stale { refusal = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." }
+        } else if !flags.contains(.noWrites) && server.readOnlyReplica {
+            refusal = "READONLY Can not run script with write flag on readonly replica"
+        } else if !flags.contains(.noWrites), let reason = server.persistenceFailure {
+            refusal = "MISCONF Errors writing to the AOF file: \(reason)"
+        } else if !flags.contains(.noWrites) && readOnlyCommand {
+            refusal = "ERR Can not execute a script with write flag using *_ro command."
+        } else if !flags.contains(.noWrites) && !server.enoughReplicas {
+            refusal = "NOREPLICAS Not enough good replicas to write."
+        } else if server.stale && !flags.contains(.allowStale) {
+            refusal = "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set"
+        }
+        if let refusal { ctx.out.error(refusal) }
+        return refusal == nil
+    }
+
+    /// SCRIPT KILL's and FUNCTION KILL's answer when no script of theirs runs.
+    static func kill(_ ctx: CommandContext, functions: Bool) -> String {
+        "NOTBUSY No scripts in execution right now."
     }
 
     static let script: CommandSpec = {

@@ -8,7 +8,12 @@ public enum DumpPayload {
     public static func make(_ value: Value) -> [UInt8] {
         var w = RDBWriter()
         RDBValue.write(value, to: &w)
-        var bytes = w.bytes
+        return sealed(w.bytes)
+    }
+
+    /// `body` with the footer: the RDB version and the CRC-64 (FUNCTION DUMP's too).
+    public static func sealed(_ body: [UInt8]) -> [UInt8] {
+        var bytes = body
         bytes += [UInt8(rdbVersion & 0xff), UInt8(rdbVersion >> 8)]
         let crc = CRC64.checksum(bytes)
         for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt64(i)))) }

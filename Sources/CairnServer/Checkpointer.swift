@@ -116,6 +116,7 @@ final class Checkpointer: @unchecked Sendable {
         _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
         let keyspace = engine.keyspace
+        let functionLibraries = engine.ctx.functions.codes
         let codec = self.codec
         let delay = engine.config.rdbKeySaveDelay
         let createdMs = Clock.unixMilliseconds()
@@ -125,7 +126,7 @@ final class Checkpointer: @unchecked Sendable {
         let started = Clock.monotonicMicroseconds()
         let pid = cairn_fork()
         if pid == 0 {
-            SnapshotChild.run(keyspace: keyspace, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, reportFD: pipeFDs[1],
+            SnapshotChild.run(keyspace: keyspace, functionLibraries: functionLibraries, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, reportFD: pipeFDs[1],
                               paths: paths, parent: parent, keySaveDelay: delay, progress: progress)
         }
         lastForkMicros = Int(Clock.monotonicMicroseconds() - started)
@@ -267,6 +268,7 @@ final class Checkpointer: @unchecked Sendable {
                 defer { fs.close(fd) }
                 let w = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: Clock.unixMilliseconds(),
                                            databases: engine.keyspace.databaseCount) { try fs.write(fd, $0, path: temp) }
+                try w.write(functionLibraries: engine.ctx.functions.codes)
                 try w.write(engine.keyspace)
                 fileBytes = try w.finish().fileBytes
                 try fs.sync(fd, path: temp)

@@ -156,7 +156,11 @@ enum DebugCommand {
             snapshot = try SnapshotReader(path: path, bytes: mapped.bytes, owner: mapped)
         }
         engine.keyspace.flushAll()
-        if let snapshot { _ = try snapshot.load(into: engine.keyspace, limits: engine.collectionLimits) }
+        engine.ctx.functions.flush()
+        if let snapshot {
+            _ = try snapshot.load(into: engine.keyspace, limits: engine.collectionLimits)
+            try engine.installFunctionLibraries(from: snapshot)
+        }
         let session = ClientSession(id: 0, nowMs: engine.ctx.nowMs)
         while let record = try reader.next() {
             guard record.kind.carriesEffects else { continue }

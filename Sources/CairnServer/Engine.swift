@@ -95,9 +95,11 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         ctx.pushes = self
         ctx.tracking.sessionWithID = { [unowned self] id in clients[id]?.session }
         // redis.log's levels (debug, verbose, notice, warning) into the server's log.
-        ctx.scripting.log = { [unowned self] level, line in
+        let log: (Int, String) -> Void = { [unowned self] level, line in
             logger.log(level: [.debug, .info, .notice, .warning][level], "\(line)")
         }
+        ctx.scripting.interpreter.log = log
+        ctx.functions.interpreter.log = log
     }
 
     // MARK: - Clients
@@ -333,6 +335,20 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             return "MISCONF Errors writing to the AOF file: \(reason)"
         }
         return nil
+    }
+
+    /// The server's state as it bears on a script about to start (AdmissionPolicy).
+    func scriptConditions(_ session: ClientSession) -> ScriptConditions {
+        var c = ScriptConditions()
+        if let link = primaryLink {
+            c.readOnlyReplica = config.replicaReadOnly
+            c.stale = !link.isUp && !config.replicaServeStaleData
+        }
+        c.persistenceFailure = persistence.failure
+        if config.minReplicasToWrite > 0 {
+            c.enoughReplicas = replication.goodReplicas(maxLagSeconds: config.minReplicasMaxLag) >= config.minReplicasToWrite
+        }
+        return c
     }
 
     /// Whether admission treats a command as a write: a write command, or an EXEC whose

@@ -79,8 +79,10 @@ enum InfoReport {
         case "memory":
             let used = Memory.usedBytes()
             let rss = Memory.residentBytes()
-            let lua = e.ctx.scripting.memoryUsed
+            let lua = e.ctx.scripting.interpreter.memoryUsed
             let scripts = e.ctx.scripting.scripts.values.reduce(0) { $0 + $1.count }
+            let functionsVM = e.ctx.functions.interpreter.memoryUsed
+            let functions = e.ctx.functions.libraries.values.reduce(0) { $0 + $1.code.count }
             lines = ["# Memory",
                      "used_memory:\(used)",
                      "used_memory_human:\(Memory.human(used))",
@@ -94,6 +96,14 @@ enum InfoReport {
                      "used_memory_lua_human:\(Memory.human(lua))",
                      "used_memory_scripts_eval:\(scripts)",
                      "number_of_cached_scripts:\(e.ctx.scripting.scripts.count)",
+                     "number_of_functions:\(e.ctx.functions.functionCount)",
+                     "number_of_libraries:\(e.ctx.functions.libraries.count)",
+                     "used_memory_vm_functions:\(functionsVM)",
+                     "used_memory_vm_total:\(lua + functionsVM)",
+                     "used_memory_vm_total_human:\(Memory.human(lua + functionsVM))",
+                     "used_memory_functions:\(functions)",
+                     "used_memory_scripts:\(scripts + functions)",
+                     "used_memory_scripts_human:\(Memory.human(scripts + functions))",
                      "maxmemory:0",
                      "maxmemory_human:0B",
                      "maxmemory_policy:noeviction",

@@ -42,6 +42,13 @@ extension Engine {
         }
     }
 
+    /// The snapshot's function libraries in place of the current ones.
+    func installFunctionLibraries(from snapshot: SnapshotReader) throws {
+        if let error = ctx.functions.replaceAll(with: snapshot.functionLibraries) {
+            throw SnapshotDamage(file: snapshot.path, offset: 0, reason: "its function libraries do not load: \(error.text)")
+        }
+    }
+
     /// The thresholds snapshot values are rebuilt with: the ones the commands use.
     var collectionLimits: CollectionLimits { ctx.settings.collectionLimits }
 }
@@ -81,6 +88,7 @@ final class LogReplay: @unchecked Sendable {
     private func loadSnapshotSlice(_ s: SnapshotReader) throws -> Bool {
         let done = try s.load(into: engine.keyspace, limits: engine.collectionLimits, maxKeys: LogReplay.sliceRecords)
         if done {
+            try engine.installFunctionLibraries(from: s)
             engine.checkpointer.keysLoaded = s.keysRead
             let seconds = Double(Clock.monotonicMicroseconds() - started) / 1e6
             engine.logger.notice("Snapshot loaded: \(s.keysRead) keys in \(InfoReport.fixed(seconds, 3)) seconds")

@@ -349,6 +349,7 @@ final class ReplicaLink {
         engine.keyspace.touches.recordsAll = false
         engine.keyspace.flushAll()
         _ = try reader.load(into: engine.keyspace, limits: engine.collectionLimits)
+        try engine.installFunctionLibraries(from: reader)
         engine.ctx.watches.applyTouches(changed: true)
         engine.ctx.tracking.invalidateAll()
         engine.ctx.trackingChanged()

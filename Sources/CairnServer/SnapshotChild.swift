@@ -54,8 +54,8 @@ enum SnapshotChild {
     }
 
     /// Writes the snapshot of `keyspace` at `lsn` to `fd` and fdatasyncs it.
-    static func write(keyspace: Keyspace, codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, fd: Int32,
-                      keySaveDelay: Int, progress: Progress? = nil) -> Report {
+    static func write(keyspace: Keyspace, functionLibraries: [Bytes], codec: SnapshotCodec, lsn: UInt64, createdMs: Int64,
+                      fd: Int32, keySaveDelay: Int, progress: Progress? = nil) -> Report {
         var report = Report()
         do {
             let writer = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: createdMs, databases: keyspace.databaseCount) { bytes in
@@ -83,6 +83,7 @@ enum SnapshotChild {
                 }
                 writer.progressInterval = keySaveDelay > 0 ? 1 : 4096
             }
+            try writer.write(functionLibraries: functionLibraries)
             try writer.write(keyspace)
             let summary = try writer.finish()
             report.keys = Int64(summary.keys)
@@ -137,12 +138,12 @@ enum SnapshotChild {
 
     /// The child's whole life after fork: write, fdatasync, rename, fsync the directory,
     /// report, `_exit`.
-    static func run(keyspace: Keyspace, codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, fd: Int32, reportFD: Int32,
-                    paths: Paths, parent: pid_t, keySaveDelay: Int, progress: Progress?) -> Never {
+    static func run(keyspace: Keyspace, functionLibraries: [Bytes], codec: SnapshotCodec, lsn: UInt64, createdMs: Int64,
+                    fd: Int32, reportFD: Int32, paths: Paths, parent: pid_t, keySaveDelay: Int, progress: Progress?) -> Never {
         _ = cairn_die_with_parent(parent)
         cairn_close_fds_except(fd, reportFD)
-        var report = write(keyspace: keyspace, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, keySaveDelay: keySaveDelay,
-                           progress: progress)
+        var report = write(keyspace: keyspace, functionLibraries: functionLibraries, codec: codec, lsn: lsn,
+                           createdMs: createdMs, fd: fd, keySaveDelay: keySaveDelay, progress: progress)
         place(paths, into: &report)
         _ = withUnsafeBytes(of: &report) { Glibc.write(reportFD, $0.baseAddress, $0.count) }
         _exit(report.errorCode == 0 ? 0 : 1)
@@ -181,7 +182,8 @@ enum SnapshotChild {
         defer { close(fd) }
         let progress = Progress()
         for codec in SnapshotCodec.allCases {
-            var report = write(keyspace: ks, codec: codec, lsn: 1, createdMs: 0, fd: fd, keySaveDelay: 0, progress: progress)
+            var report = write(keyspace: ks, functionLibraries: ["#!lua name=warm\n"], codec: codec, lsn: 1, createdMs: 0, fd: fd,
+                               keySaveDelay: 0, progress: progress)
             _ = withUnsafeBytes(of: &report) { Glibc.write(fd, $0.baseAddress, $0.count) }
         }
         // The rename path too, on names that do not exist (it fails at once).

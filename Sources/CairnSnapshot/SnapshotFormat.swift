@@ -77,6 +77,9 @@ public enum SnapshotRecordTag: UInt8 {
     /// More elements of the previous record's collection: count:u32, then elements in
     /// its format. Carries no database, key or expiry.
     case continuation = 9
+    /// A function library's code (FUNCTION LOAD's argument): varint length, bytes. Carries
+    /// no database, key or expiry, and comes before the first key.
+    case functionLibrary = 10
 
     static let hasExpiry: UInt8 = 0x80
 }

@@ -42,6 +42,8 @@ public final class SnapshotReader {
     /// its value (an intset is rebuilt at every insert).
     private var pending: SnapshotEntry?
     public private(set) var keysRead = 0
+    /// The function libraries' code, as read so far (they come before the first key).
+    public private(set) var functionLibraries: [Bytes] = []
     public var fileBytes: Int { file.count }
     /// How far into the file decoding has got (for progress reports).
     public var bytesRead: Int { nextFrameOffset }
@@ -180,12 +182,18 @@ public final class SnapshotReader {
     /// Decodes one record; nil for a continuation (its elements go to `pending`).
     private func record(_ s: inout ByteSource, _ limits: CollectionLimits) throws -> SnapshotEntry? {
         let tagByte = try s.u8()
+        if tagByte == SnapshotRecordTag.functionLibrary.rawValue {
+            guard keysRead == 0 else { throw bad("function library after the first key") }
+            functionLibraries.append(try string(&s))
+            return nil
+        }
         if tagByte == SnapshotRecordTag.continuation.rawValue {
             guard pending != nil, !pending!.value.isString else { throw bad("continuation record with no collection before it") }
             try elements(of: &pending!.value, &s, limits)
             return nil
         }
-        guard let tag = SnapshotRecordTag(rawValue: tagByte & ~SnapshotRecordTag.hasExpiry), tag != .continuation else {
+        guard let tag = SnapshotRecordTag(rawValue: tagByte & ~SnapshotRecordTag.hasExpiry), tag != .continuation,
+              tag != .functionLibrary else {
             throw bad("unknown record type \(tagByte)")
         }
         let database = Int(try s.varint())
@@ -201,7 +209,7 @@ public final class SnapshotReader {
         case .set, .intSet: value = .set(SetValue())
         case .list: value = .list(ListValue(fill: limits.listFill))
         case .sortedSet: value = .zset(SortedSetValue())
-        case .continuation: throw bad("unknown record type \(tagByte)")
+        case .continuation, .functionLibrary: throw bad("unknown record type \(tagByte)")
         }
         if !value.isString {
             currentTag = tag

@@ -80,6 +80,15 @@ public final class SnapshotWriter {
         }
     }
 
+    /// Writes the function libraries' code (before any key).
+    public func write(functionLibraries codes: [Bytes]) throws {
+        for code in codes {
+            raw.u8(SnapshotRecordTag.functionLibrary.rawValue)
+            string(code)
+        }
+        if raw.bytes.count >= SnapshotFormat.frameTargetBytes { try flushFrame() }
+    }
+
     /// Writes one key.
     public func write(database: Int, key: Bytes, value: Value, expireAtMs: Int64?) throws {
         if SnapshotWriter.appendString(database: database, key: key, value: value, expireAtMs: expireAtMs, to: &raw) {

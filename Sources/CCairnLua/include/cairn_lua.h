@@ -41,9 +41,20 @@ int cairn_lua_compile(lua_State *L, const char *name, const char *body, size_t l
 /* Sets KEYS and ARGV (the `count` strings on top of the stack, keys first, are popped). */
 void cairn_lua_set_arguments(lua_State *L, int keys, int argv);
 
-/* Runs the function stored under `name` with Redis's error handler: 0 with its result
- * on the stack, or 1 with the error (a table with err, source, line) on the stack. */
-int cairn_lua_run(lua_State *L, const char *name);
+/* Calls the function below the `nargs` arguments on top with Redis's error handler: 0
+ * with its result on the stack, or 1 with the error (a table with err, source, line). */
+int cairn_lua_run(lua_State *L, int nargs);
+
+/* Replaces the `count` values on top with one array of them. */
+void cairn_lua_push_array(lua_State *L, int count);
+
+/* FUNCTION LOAD: compiles a library's code (chunk "@user_function") and runs it with only
+ * the library API visible (redis.register_function, redis.log), for at most 500 ms.
+ * 0 with the list of registered functions on the stack ({name, description, flags,
+ * callback} each; flags bit i is the i-th of no-writes, allow-oom, allow-stale,
+ * no-cluster, allow-cross-slot-keys); 1 with the compile error's message; 2 with the
+ * run's error text (ERR ...). */
+int cairn_lua_load_library(lua_State *L, const char *body, size_t len);
 
 /* Pushes a RESP reply as redis.call returns it to a script (RESP2 or RESP3); returns 1,
  * or 0 if the bytes are not one whole reply. An error reply becomes an error table, and

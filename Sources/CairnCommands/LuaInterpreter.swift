@@ -1,0 +1,338 @@
+import CairnCore
+import CCairnLua
+import NIOCore
+
+/// One Lua interpreter, as Redis keeps two (one for EVAL scripts, one for function
+/// libraries): the sandboxed state, its bounded allocator, the run of one function for
+/// the current call (its `redis.call`s through the one call path with frames of their
+/// own, its result written as the reply) and the host side of the `redis` table.
+public final class LuaInterpreter {
+    private var state: OpaquePointer?
+    private let memory: UnsafeMutablePointer<cairn_lua_memory>
+    /// What the Lua state may allocate (lua-memory-limit; 0: no limit).
+    public var memoryLimit = 0 {
+        didSet { memory.pointee.limit = memoryLimit }
+    }
+
+    /// The run in progress: its context, whether it may write, its protocol for calls.
+    private unowned(unsafe) var ctx: CommandContext?
+    private var readOnly = false
+    private var protocolVersion = 2
+    /// The interpreter whose code runs, for the C callbacks (one engine thread).
+    nonisolated(unsafe) static var running: LuaInterpreter?
+
+    /// redis.log's lines go here (the server sets it to its log); level 0 debug to 3 warning.
+    public var log: ((Int, String) -> Void)?
+
+    public init() {
+        memory = .allocate(capacity: 1)
+        memory.initialize(to: cairn_lua_memory(used: 0, limit: 0, host: 1))
+    }
+
+    deinit {
+        if let state { lua_close(state) }
+        memory.deallocate()
+    }
+
+    public var memoryUsed: Int { Int(memory.pointee.used) }
+
+    /// The state, created at first use; nil when out of memory.
+    func lua() -> OpaquePointer? {
+        if state == nil {
+            state = cairn_lua_open(memory, luaHostFunction, "7.0.15", 0x07000f)
+        }
+        return state
+    }
+
+    /// Closes the state: everything compiled in it goes; the next use starts a new one.
+    func reset() {
+        if let state { lua_close(state) }
+        state = nil
+    }
+
+    /// Runs `body` with this interpreter's host functions answering (redis.log while a
+    /// library loads).
+    func hosting<T>(_ body: () -> T) -> T {
+        let saved = LuaInterpreter.running
+        LuaInterpreter.running = self
+        defer { LuaInterpreter.running = saved }
+        return body()
+    }
+
+    /// Runs, for the current call, the function `push` pushes with its arguments (it
+    /// returns how many), and writes its result as the reply, or its error named after
+    /// `name` as Redis names the script ("script: <name>, on <source>:<line>.").
+    func run(_ ctx: CommandContext, name: String, function: Bool, readOnly: Bool, push: (OpaquePointer) -> Int32) {
+        guard let L = lua() else { ctx.out.error("ERR Lua interpreter could not be created (out of memory)"); return }
+        let saved = (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running)
+        (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = (ctx, readOnly, 2, self)
+        ctx.scriptRun = ScriptRun(name: name, command: ctx.args, startedMicroseconds: Clock.monotonicMicroseconds(), isFunction: function)
+        defer {
+            (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = saved
+            ctx.scriptRun = nil
+        }
+        let nargs = push(L)
+        if cairn_lua_run(L, nargs) != 0 {
+            ctx.out.error(errorText(L, name: name))
+        } else {
+            writeReply(L, ctx)
+        }
+        cairn_lua_pop(L, 1)
+        // A step of the collector every 50 runs, of 50 units, as Redis paces it.
+        runsSinceCollection += 1
+        if runsSinceCollection == 50 {
+            lua_gc(L, LUA_GCSTEP, 50)
+            runsSinceCollection = 0
+        }
+    }
+
+    private var runsSinceCollection = 0
+
+    /// "<err> script: <name>, on <source>:<line>." from the error table on top.
+    private func errorText(_ L: OpaquePointer, name: String) -> String {
+        var message = field(L, "err").map { string(L, $0) } ?? "ERR unknown error"
+        cairn_lua_pop(L, 1)
+        if let source = field(L, "source").map({ string(L, $0) }) {
+            cairn_lua_pop(L, 1)
+            if let line = field(L, "line").map({ lua_tointeger(L, $0) }) {
+                message += " script: \(name), on \(source):\(line)."
+            }
+        }
+        cairn_lua_pop(L, 1)
+        return message.replacingNewlines()
+    }
+
+    // MARK: - Lua values into replies
+
+    /// Writes the Lua value on top of the stack as a reply (Redis's luaReplyToRedisReply).
+    private func writeReply(_ L: OpaquePointer, _ ctx: CommandContext, depth: Int = 0) {
+        guard depth < 1000, lua_checkstack(L, 4) != 0 else { ctx.out.error("ERR reached lua stack limit"); return }
+        switch lua_type(L, -1) {
+        case LUA_TSTRING:
+            var len = 0
+            let p = lua_tolstring(L, -1, &len)!
+            ctx.out.bulk(raw: UnsafeRawBufferPointer(start: p, count: len))
+        case LUA_TBOOLEAN:
+            let value = lua_toboolean(L, -1) != 0
+            if protocolVersion == 2 {
+                if value { ctx.out.integer(1) } else { ctx.out.null() }
+            } else {
+                ctx.out.boolean(value)
+            }
+        case LUA_TNUMBER:
+            ctx.out.integer(LuaInterpreter.truncated(lua_tonumber(L, -1)))
+        case LUA_TTABLE:
+            writeTable(L, ctx, depth: depth)
+        default:
+            ctx.out.null()
+        }
+    }
+
+    private func writeTable(_ L: OpaquePointer, _ ctx: CommandContext, depth: Int) {
+        if let t = field(L, "err"), lua_type(L, t) == LUA_TSTRING {
+            ctx.out.error(string(L, t).replacingNewlines())
+            cairn_lua_pop(L, 1)
+            return
+        }
+        cairn_lua_pop(L, 1)
+        if let t = field(L, "ok"), lua_type(L, t) == LUA_TSTRING {
+            ctx.out.simple(string(L, t).replacingNewlines())
+            cairn_lua_pop(L, 1)
+            return
+        }
+        cairn_lua_pop(L, 1)
+        if let t = field(L, "double"), lua_type(L, t) == LUA_TNUMBER {
+            ctx.out.double(lua_tonumber(L, t))
+            cairn_lua_pop(L, 1)
+            return
+        }
+        cairn_lua_pop(L, 1)
+        if writeMapOrSet(L, ctx, depth: depth) { return }
+        var count = 0
+        while true {
+            lua_rawgeti(L, -1, Int32(count + 1))
+            let isNil = cairn_lua_isnil(L, -1) != 0
+            cairn_lua_pop(L, 1)
+            if isNil { break }
+            count += 1
+        }
+        ctx.out.arrayHeader(count)
+        for i in 0..<count {
+            lua_rawgeti(L, -1, Int32(i + 1))
+            writeReply(L, ctx, depth: depth + 1)
+            cairn_lua_pop(L, 1)
+        }
+    }
+
+    /// `{map = {...}}` and `{set = {...}}` (RESP3 replies a script builds).
+    private func writeMapOrSet(_ L: OpaquePointer, _ ctx: CommandContext, depth: Int) -> Bool {
+        for (name, isMap) in [("map", true), ("set", false)] {
+            guard let t = field(L, name), lua_type(L, t) == LUA_TTABLE else { cairn_lua_pop(L, 1); continue }
+            var count = 0
+            lua_pushnil(L)
+            while lua_next(L, -2) != 0 { count += 1; cairn_lua_pop(L, 1) }
+            if isMap { ctx.out.mapHeader(count) } else { ctx.out.setHeader(count) }
+            lua_pushnil(L)
+            while lua_next(L, -2) != 0 {
+                lua_pushvalue(L, -2)
+                writeReply(L, ctx, depth: depth + 1)  // the key
+                cairn_lua_pop(L, 1)
+                if isMap { writeReply(L, ctx, depth: depth + 1) }
+                cairn_lua_pop(L, 1)
+            }
+            cairn_lua_pop(L, 1)
+            return true
+        }
+        return false
+    }
+
+    /// Pushes t[name] (raw) for the table on top; returns its index (-1), or nil if it is
+    /// nil. The value stays pushed either way.
+    func field(_ L: OpaquePointer, _ name: String) -> Int32? {
+        lua_pushstring(L, name)
+        lua_rawget(L, -2)
+        return cairn_lua_isnil(L, -1) != 0 ? nil : -1
+    }
+
+    func string(_ L: OpaquePointer, _ index: Int32) -> String {
+        var len = 0
+        guard let p = lua_tolstring(L, index, &len) else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
+    }
+
+    func push(_ L: OpaquePointer, _ b: Bytes) {
+        b.withUnsafeBytes { lua_pushlstring(L, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
+    }
+
+    /// C's (long long) of a Lua number: out of range (and NaN) gives LLONG_MIN, as on x86.
+    static func truncated(_ d: Double) -> Int64 {
+        guard d.isFinite, d >= -9.223372036854775808e18, d < 9.223372036854775808e18 else { return Int64.min }
+        return Int64(d)
+    }
+
+    // MARK: - The host functions (redis.call and the rest)
+
+    fileprivate func host(_ L: OpaquePointer, _ which: Int32) -> Int32 {
+        switch Int(which) {
+        case Int(CAIRN_LUA_CALL): return call(L, raise: true)
+        case Int(CAIRN_LUA_PCALL): return call(L, raise: false)
+        case Int(CAIRN_LUA_SETRESP):
+            guard lua_gettop(L) == 1 else { return fail(L, "redis.setresp() requires one argument.") }
+            let v = lua_tointeger(L, 1)
+            guard lua_type(L, 1) == LUA_TNUMBER, v == 2 || v == 3 else { return fail(L, "RESP version must be 2 or 3.") }
+            protocolVersion = Int(v)
+            return 0
+        case Int(CAIRN_LUA_LOG): return logLine(L)
+        case Int(CAIRN_LUA_SET_REPL):
+            guard lua_gettop(L) == 1 else { return fail(L, "redis.set_repl() requires one argument.") }
+            let flags = lua_tointeger(L, 1)
+            guard lua_type(L, 1) == LUA_TNUMBER, (0...3).contains(flags) else {
+                return fail(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+            }
+            return 0
+        case Int(CAIRN_LUA_REPLICATE_COMMANDS):
+            lua_pushboolean(L, 1)
+            return 1
+        case Int(CAIRN_LUA_SHA1HEX):
+            guard lua_gettop(L) == 1 else { return fail(L, "wrong number of arguments") }
+            var len = 0
+            let p = lua_tolstring(L, 1, &len)
+            let hex = SHA1.hex(UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : len))
+            lua_pushstring(L, hex)
+            return 1
+        default:
+            lua_pushboolean(L, 0)
+            return 1
+        }
+    }
+
+    /// An error table {err = "ERR <message>"} to raise.
+    private func fail(_ L: OpaquePointer, _ message: String) -> Int32 {
+        let text = "ERR " + message
+        cairn_lua_push_error_table(L, text, text.utf8.count)
+        return -1
+    }
+
+    private func logLine(_ L: OpaquePointer) -> Int32 {
+        let n = lua_gettop(L)
+        guard n >= 2 else { return fail(L, "redis.log() requires two arguments or more.") }
+        guard lua_type(L, 1) == LUA_TNUMBER else { return fail(L, "First argument must be a number (log level).") }
+        let level = lua_tointeger(L, 1)
+        guard (0...3).contains(level) else { return fail(L, "Invalid debug level.") }
+        var parts: [String] = []
+        for i in 2...n where lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER { parts.append(string(L, i)) }
+        log?(Int(level), parts.joined(separator: " "))
+        return 0
+    }
+
+    /// redis.call and redis.pcall: the arguments as a command, checked as Redis checks a
+    /// script's call, run through `call` with its reply taken back as a Lua value.
+    private func call(_ L: OpaquePointer, raise: Bool) -> Int32 {
+        guard let ctx else { return fail(L, "redis.call() outside of a script") }
+        let n = lua_gettop(L)
+        guard n > 0 else { return callError(L, "ERR Please specify at least one argument for this redis lib call", raise: raise) }
+        var args: [Bytes] = []
+        args.reserveCapacity(Int(n))
+        for i in 1...n {
+            switch lua_type(L, i) {
+            case LUA_TSTRING:
+                var len = 0
+                let p = lua_tolstring(L, i, &len)!
+                args.append(Bytes(UnsafeRawBufferPointer(start: p, count: len)))
+            case LUA_TNUMBER:
+                args.append(formatDoubleG17(lua_tonumber(L, i)))
+            default:
+                return callError(L, "ERR Lua redis lib command arguments must be strings or integers", raise: raise)
+            }
+        }
+        let spec: CommandSpec
+        switch scriptSpec(ctx, args) {
+        case .success(let found): spec = found
+        case .failure(let refusal): return callError(L, refusal.text, raise: raise)
+        }
+        let mark = ctx.out.buffer.writerIndex
+        let clientProtocol = ctx.out.protocolVersion
+        ctx.out.protocolVersion = protocolVersion
+        ctx.call(spec, args)
+        ctx.out.protocolVersion = clientProtocol
+        var isError: Int32 = 0
+        let pushed = ctx.out.buffer.withUnsafeReadableBytes { raw -> Int32 in
+            let reply = UnsafeRawBufferPointer(rebasing: raw[(mark - ctx.out.buffer.readerIndex)...])
+            return cairn_lua_push_reply(L, reply.baseAddress?.assumingMemoryBound(to: CChar.self), reply.count, &isError)
+        }
+        ctx.out.buffer.moveWriterIndex(to: mark)
+        if pushed == 0 { return callError(L, "ERR reply of the command could not be read", raise: raise) }
+        return isError != 0 && raise ? -1 : 1
+    }
+
+    /// The command a script may call, or the refusal (Redis's scriptCall checks and texts).
+    private func scriptSpec(_ ctx: CommandContext, _ args: [Bytes]) -> Result<CommandSpec, ScriptError> {
+        guard var spec = ctx.table.lookup(args[0]) else {
+            return .failure(ScriptError("ERR Unknown Redis command called from script"))
+        }
+        if !spec.subcommands.isEmpty && args.count >= 2, let sub = spec.subcommands[args[1].lowercased] { spec = sub }
+        guard spec.arityAccepts(args.count) else {
+            return .failure(ScriptError("ERR Wrong number of args calling Redis command from script"))
+        }
+        if spec.flags.contains(.noscript) {
+            return .failure(ScriptError("ERR This Redis command is not allowed from script"))
+        }
+        if readOnly && spec.isWrite {
+            return .failure(ScriptError("ERR Write commands are not allowed from read-only scripts."))
+        }
+        if let reason = ctx.admission?.refusal(spec, ctx.session) { return .failure(ScriptError(reason)) }
+        return .success(spec)
+    }
+
+    private func callError(_ L: OpaquePointer, _ text: String, raise: Bool) -> Int32 {
+        cairn_lua_push_error_table(L, text, text.utf8.count)
+        return raise ? -1 : 1
+    }
+}
+
+
+/// The C side's entry into the host functions.
+private let luaHostFunction: cairn_lua_host_function = { L, which in
+    guard let L, let interpreter = LuaInterpreter.running else { return 0 }
+    return interpreter.host(L, which)
+}
