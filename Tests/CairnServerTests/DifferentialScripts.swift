@@ -1370,6 +1370,117 @@ enum DifferentialScripts {
     /// Lua scripts: conversions both ways, redis.call and pcall, errors with their script
     /// and line, the sandbox, cjson and bit, EVALSHA and SCRIPT (not math.random: Redis 7.0's
     /// sequence runs on from script to script).
+    /// FUNCTION and FCALL (Redis 7.0's functions): loading, the library API, the errors
+    /// of each subcommand, FCALL's arguments and flags.
+    static let functions = """
+    FUNCTION FLUSH
+    FUNCTION LIST
+    FUNCTION LOAD "#!lua name=mylib\nredis.register_function('f1', function(keys, args) return {keys[1], args[1], #keys, #args} end)"
+    FCALL f1 1 k v
+    FCALL F1 0
+    FCALL f1 x
+    FCALL f1 -1
+    FCALL f1 3 k
+    FCALL nosuch 0
+    FCALL_RO f1 0
+    FUNCTION LOAD "#!lua name=mylib\nredis.register_function('f1', function() return 1 end)"
+    FUNCTION LOAD REPLACE "#!lua name=mylib\nredis.register_function{function_name='f1', callback=function(keys) return redis.call('set', keys[1], 'x') end, description='sets'}"
+    FCALL f1 1 a
+    GET a
+    FCALL_RO f1 1 a
+    FUNCTION LIST
+    FUNCTION LIST WITHCODE
+    FUNCTION LIST LIBRARYNAME my*
+    FUNCTION LIST LIBRARYNAME nomatch*
+    FUNCTION LIST LIBRARYNAME
+    FUNCTION LIST foo
+    FUNCTION LIST WITHCODE WITHCODE
+    FUNCTION LOAD "#!lua name=ro\nredis.register_function{function_name='reader', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}"
+    FCALL_RO reader 1 a
+    FUNCTION LOAD "#!lua name=ro2\nredis.register_function{function_name='writer', callback=function(keys) return redis.call('set', keys[1], 'y') end, flags={'no-writes', 'allow-stale'}}"
+    FCALL writer 1 a
+    FUNCTION LIST LIBRARYNAME ro2
+    FUNCTION LOAD "#!lua name=other\nredis.register_function('F1', function() return 2 end)"
+    FUNCTION LOAD "#!lua name=other\nredis.register_function('a', function() return 2 end)\nredis.register_function('a', function() return 3 end)"
+    FUNCTION LOAD "#!lua name=other\nredis.register_function('a-b', function() end)"
+    FUNCTION LOAD "#!lua name=other\nredis.register_function('a', function() return 2 end)\nredis.register_function('A', function() return 3 end)"
+    FUNCTION DELETE other
+    FUNCTION LOAD "return 1"
+    FUNCTION LOAD "#!lua"
+    FUNCTION LOAD "#!lua\n"
+    FUNCTION LOAD "#!lua name=x foo=bar\n"
+    FUNCTION LOAD "#!lua name=x name=y\n"
+    FUNCTION LOAD "#!lua name=bad-name\n"
+    FUNCTION LOAD "#!LUA NAME=upper\nredis.register_function('u', function() return 'u' end)"
+    FCALL u 0
+    FUNCTION LOAD "#!js name=x\n"
+    FUNCTION LOAD "#! name=x\n"
+    FUNCTION LOAD "#!lua name=x\n"
+    FUNCTION LOAD "#!lua name=x\nbad code here"
+    FUNCTION LOAD "#!lua name=x\nredis.call('ping')"
+    FUNCTION LOAD "#!lua name=x\nstring.len('a')"
+    FUNCTION LOAD "#!lua name=x\nlocal s = redis.setresp"
+    FUNCTION LOAD "#!lua name=x\nredis.foo = 1"
+    FUNCTION LOAD "#!lua name=x\nx = 1"
+    FUNCTION LOAD "#!lua name=x\nerror('boom')"
+    FUNCTION LOAD "#!lua name=x\nerror({err='MY boom'})"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function()"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function('a')"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function('a', 2)"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function({}, 2)"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function('a', function() end, 3)"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='a'}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{callback=function() end}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, foo=1}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='a', callback=2}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name={}, callback=function() end}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, description={}}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, flags='no-writes'}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, flags={'nope'}}"
+    FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name=7, callback=function() return 7 end, description=8, flags={'NO-WRITES'}}"
+    FCALL 7 0
+    FUNCTION LIST LIBRARYNAME x
+    FUNCTION DELETE x
+    FUNCTION LOAD "#!lua name=x\nredis.log(redis.LOG_NOTICE, 'loading') redis.register_function('v', function() return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM} end)"
+    FCALL v 0
+    FUNCTION LOAD "#!lua name=y\nredis.register_function('e', function() return redis.call('nosuch') end)\nredis.register_function('e2', function() error('inside') end)\nredis.register_function('e3', function() return redis.pcall('incr', 'mylist') end)\nredis.register_function('g', function() return KEYS end)"
+    RPUSH mylist a
+    FCALL e 0
+    FCALL e2 0
+    FCALL e3 0
+    FCALL g 0
+    FUNCTION LOAD "#!lua name=z\nlocal helper = function(x) return x * 2 end\nredis.register_function('double', function(keys, args) return helper(tonumber(args[1])) end)"
+    FCALL double 0 21
+    EVAL "return redis.call('fcall', 'double', 0, 1)" 0
+    EVAL "redis.register_function('a', function() end)" 0
+    FUNCTION DELETE nosuch
+    FUNCTION DELETE
+    FUNCTION FLUSH bad
+    FUNCTION FLUSH sync extra
+    FUNCTION KILL
+    FUNCTION STATS
+    FUNCTION STATS x
+    FUNCTION DUMP x
+    FUNCTION RESTORE
+    FUNCTION RESTORE foo
+    FUNCTION RESTORE foo bad
+    FUNCTION RESTORE foo replace extra
+    FUNCTION NOSUCH
+    FUNCTION HELP
+    FUNCTION LOAD foo "#!lua name=w\n"
+    FUNCTION LOAD REPLACE REPLACE "#!lua name=w\nredis.register_function('w', function() return 'w' end)"
+    FUNCTION FLUSH ASYNC
+    FUNCTION LOAD "#!lua name=only\nredis.register_function('only', function() return 'only' end)"
+    FUNCTION DUMP
+    FLUSHALL
+    FCALL only 0
+    FUNCTION FLUSH SYNC
+    FUNCTION STATS
+    FCALL only 0
+    COMMAND GETKEYS FCALL only 2 k1 k2 a
+    COMMAND GETKEYS FCALL_RO only 1 k1
+    """
+
     static let scripting = """
     SET s v
     RPUSH l a b c

@@ -167,6 +167,8 @@ final class DifferentialTests: XCTestCase {
     func testBitfieldsRESP2() throws { try compare(DifferentialScripts.bitfields) }
     func testBitfieldsRESP3() throws { try compare(DifferentialScripts.bitfields, protocolVersion: 3) }
 
+    func testFunctionsRESP2() throws { try compare(DifferentialScripts.functions) }
+    func testFunctionsRESP3() throws { try compare(DifferentialScripts.functions, protocolVersion: 3) }
     func testScriptingRESP2() throws { try compare(DifferentialScripts.scripting) }
     func testScriptingRESP3() throws { try compare(DifferentialScripts.scripting, protocolVersion: 3) }
 

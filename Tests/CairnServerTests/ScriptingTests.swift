@@ -87,13 +87,6 @@ final class ScriptingTests: XCTestCase {
     /// redis-py's Lock: acquire, refuse a second holder, extend, release (Lua scripts run
     /// by EVALSHA, loaded with SCRIPT LOAD).
     func testRedisPyLockWorks() throws {
-        let python = "/usr/bin/python3"
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: python)
-        check.arguments = ["-c", "import redis"]
-        try check.run()
-        check.waitUntilExit()
-        try XCTSkipIf(check.terminationStatus != 0, "redis-py (python3-redis) is not installed; Tools/setup installs it")
         let cairn = try ServerProcess.cairn()
         defer { cairn.stop() }
         let program = """
@@ -118,16 +111,6 @@ final class ScriptingTests: XCTestCase {
         assert r.exists("resource") == 0
         print("ok")
         """
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: python)
-        run.arguments = ["-c", program]
-        let out = Pipe()
-        run.standardOutput = out
-        run.standardError = out
-        try run.run()
-        run.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(run.terminationStatus, 0, text)
-        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+        try runPython(program)
     }
 }
