@@ -152,6 +152,32 @@ final class ReplicationTests: XCTestCase {
         eventually("still in sync") { try inSync(p, r) }
     }
 
+    /// Libraries reach a replica in its full sync (the snapshot) and in the stream; their
+    /// writes arrive as effects; a read-only replica runs read-only functions only.
+    func testFunctionsReachReplicas() throws {
+        let primaryPort = freePort(), replicaPort = freePort()
+        let primary = try start("primary", port: primaryPort)
+        defer { primary.stop() }
+        let p = try primary.client()
+        let setter = "#!lua name=setter\nredis.register_function('setx', function(keys, args) return redis.call('set', keys[1], args[1]) end)"
+        XCTAssertEqual(try p.call("FUNCTION", "LOAD", setter).string, "setter")
+        XCTAssertEqual(try p.call("BGSAVE").string?.isEmpty, false)
+        let replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)"])
+        defer { replica.stop() }
+        let r = try replica.client()
+        eventually("in sync") { try inSync(p, r) }
+        XCTAssertEqual(try r.call("FUNCTION", "LIST"), try p.call("FUNCTION", "LIST"), "from the full sync")
+        let reader = "#!lua name=reader\nredis.register_function{function_name='getx', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}"
+        XCTAssertEqual(try p.call("FUNCTION", "LOAD", reader).string, "reader")
+        XCTAssertEqual(try p.call("FCALL", "setx", "1", "k", "v"), .simple("OK"))
+        eventually("in sync again") { try inSync(p, r) }
+        XCTAssertEqual(try r.call("FCALL", "getx", "1", "k").string, "v", "from the stream")
+        XCTAssertEqual(try r.call("FCALL", "setx", "1", "k", "w"), .error("READONLY Can not run script with write flag on readonly replica"))
+        XCTAssertEqual(try r.call("FUNCTION", "DELETE", "reader"), .error("READONLY You can't write against a read only replica."))
+        XCTAssertEqual(try p.call("FUNCTION", "FLUSH"), .simple("OK"))
+        eventually("the flush replicated") { try r.call("FUNCTION", "LIST") == .array([]) }
+    }
+
     func testReadOnlyReplicaWaitAndRole() throws {
         let primaryPort = freePort(), replicaPort = freePort()
         let primary = try start("primary", port: primaryPort)
