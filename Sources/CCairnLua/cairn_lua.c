@@ -277,37 +277,6 @@ static void wrap_global(lua_State *L, int globals, const char *name, lua_CFuncti
     lua_setfield(L, globals, name);
 }
 
-/* Redis's error handler: a string error becomes {err = "ERR " .. msg}; the source and
- * line of the Lua code that raised it are added. */
-static int error_handler(lua_State *L) {
-    lua_Debug ar;
-    int have = 0;
-    if (lua_getstack(L, 1, &ar)) {
-        lua_getinfo(L, "nSl", &ar);
-        have = 1;
-        if (strcmp(ar.what, "C") == 0) {
-            have = lua_getstack(L, 2, &ar) ? (lua_getinfo(L, "nSl", &ar), 1) : 0;
-        }
-    }
-    if (lua_type(L, 1) != LUA_TTABLE) {
-        const char *msg = lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1)
-                          : lua_type(L, 1) == LUA_TNIL ? "nil" : lua_typename(L, lua_type(L, 1));
-        lua_pushfstring(L, "ERR %s", msg);
-        lua_createtable(L, 0, 3);
-        lua_insert(L, -2);
-        lua_setfield(L, -2, "err");
-        lua_replace(L, 1);
-    }
-    if (have) {
-        lua_pushstring(L, ar.source);
-        lua_setfield(L, 1, "source");
-        lua_pushinteger(L, ar.currentline);
-        lua_setfield(L, 1, "line");
-    }
-    lua_settop(L, 1);
-    return 1;
-}
-
 static void open_library(lua_State *L, lua_CFunction open, const char *name) {
     lua_pushcfunction(L, open);
     lua_pushstring(L, name);
@@ -332,6 +301,8 @@ static void set_constants(lua_State *L, int replication, const char *version, in
 }
 
 static int register_function(lua_State *L);
+static void check_layout(lua_State *L);
+static void install_pause_aware_library(lua_State *L);
 
 /* What a library's code sees while FUNCTION LOAD runs it: only a `redis` table with
  * register_function, log and the versions (Redis's library API). Pushes the __index
@@ -371,6 +342,9 @@ static int open_sandbox(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_protected");
     int globals = LUA_GLOBALSINDEX;
 
+    check_layout(L);
+    install_pause_aware_library(L);
+
     /* The deny list, and the deterministic random numbers. */
     const char *denied[] = {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy", NULL};
     for (int i = 0; denied[i]; i++) {
@@ -406,8 +380,6 @@ static int open_sandbox(lua_State *L) {
     lua_setfield(L, globals, "redis");
     push_library_api(L, host, m, version, version_number);
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_index_load");
-    lua_pushcfunction(L, error_handler);
-    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_error_handler");
 
     /* Library tables become read-only views; then the globals themselves. */
     const char *libraries[] = {"redis", "string", "math", "table", "coroutine", "cjson", "bit", NULL};
@@ -688,30 +660,277 @@ void cairn_lua_push_array(lua_State *L, int count) {
     lua_settop(L, first);
 }
 
-int cairn_lua_run(lua_State *L, int nargs) {
-    cairn_lua_memory *m;
-    lua_getallocf(L, (void **)&m);
-    random_state = 0x330E;
-    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_error_handler");
-    int handler = lua_gettop(L) - nargs - 1;
-    lua_insert(L, handler);
-    int host = m->host;
-    m->host = 0;
-    int rc = lua_pcall(L, nargs, 1, handler);
-    m->host = host;
-    lua_remove(L, handler);
-    if (rc == LUA_ERRMEM) {
+/* ---- Running a script: a coroutine the hook can pause ---- */
+
+static cairn_lua_control cairn_lua_run_control;
+
+void cairn_lua_prepare_run(int may_pause, double busy_at) {
+    cairn_lua_run_control.may_pause = may_pause;
+    cairn_lua_run_control.busy_at = busy_at;
+}
+
+void cairn_lua_kill(void) { cairn_lua_run_control.killed = 1; }
+
+double cairn_lua_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* Lua 5.1.5's lua_State (lstate.h) up to baseCcalls. Whether a hook may yield depends
+ * on nCcalls and baseCcalls (no C call between the hook and the coroutine's resume),
+ * which the API does not expose; the layout is checked against the API at open, and
+ * scripts never pause if it does not match. */
+struct lua51_state_head {
+    void *next;
+    unsigned char tt, marked, status;
+    void *top, *base, *l_G, *ci;
+    const void *savedpc;
+    void *stack_last, *stack, *end_ci, *base_ci;
+    int stacksize, size_ci;
+    unsigned short nCcalls, baseCcalls;
+};
+
+static int layout_matches = 0;
+
+/* Called inside a protected call on the main thread (nCcalls 1, baseCcalls 0). */
+static void check_layout(lua_State *L) {
+    const struct lua51_state_head *s = (const void *)L;
+    int top = lua_gettop(L);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    long slots = ((const char *)s->top - (const char *)s->base) / 16;
+    layout_matches = s->tt == LUA_TTHREAD && s->status == 0 && slots == lua_gettop(L)
+                     && s->nCcalls >= 1 && s->baseCcalls == 0;
+    lua_settop(L, top);
+}
+
+static int yieldable(lua_State *L) {
+    const struct lua51_state_head *s = (const void *)L;
+    return layout_matches && s->nCcalls <= s->baseCcalls;
+}
+
+/* Every 10,000 instructions (Redis's hook runs every 100,000, but a script's time goes
+ * mostly into its redis.calls, outside Lua): a killed script fails here (and on every
+ * line after, its own and its coroutine's, so that pcall cannot hold it); past the busy
+ * threshold a script pauses every few milliseconds so that the server can answer others. */
+static void script_hook(lua_State *L, lua_Debug *ar) {
+    cairn_lua_control *c = &cairn_lua_run_control;
+    /* Raised in the script's own code, as Redis's hook raises it in the only code there
+     * is: not in the sandbox's pcall and coroutine wrappers. */
+    if (c->killed && lua_getinfo(L, "S", ar) && strcmp(ar->source, "=sandbox") != 0) {
+        lua_sethook(L, script_hook, LUA_MASKLINE, 0);
+        lua_getfield(L, LUA_REGISTRYINDEX, "cairn_script_thread");
+        if (lua_tothread(L, -1)) lua_sethook(lua_tothread(L, -1), script_hook, LUA_MASKLINE, 0);
+        lua_pop(L, 1);
+        cairn_lua_push_error_table(L, "ERR Script killed by user with SCRIPT KILL...", 45);
+        lua_error(L);
+    }
+    if (!c->may_pause || c->busy_at <= 0) return;
+    double now = cairn_lua_now();
+    if (now < c->busy_at || now - c->slice_started < 0.002 || !yieldable(L)) return;
+    c->paused = L;
+    lua_yield(L, 0);
+}
+
+/* took_pause(co): whether co's last yield was a pause (and forgets it). */
+static int took_pause(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    int paused = co != NULL && cairn_lua_run_control.paused == co;
+    if (paused) cairn_lua_run_control.paused = NULL;
+    lua_pushboolean(L, paused);
+    return 1;
+}
+
+/* propagate_pause(): pauses the calling coroutine too when it can yield. */
+static int propagate_pause(lua_State *L) {
+    if (yieldable(L)) {
+        cairn_lua_run_control.paused = L;
+        return lua_yield(L, 0);
+    }
+    return 0;
+}
+
+static int is_c_function(lua_State *L) {
+    lua_pushboolean(L, lua_iscfunction(L, 1));
+    return 1;
+}
+
+/* pcall, xpcall and the coroutine functions, so that a pause deep inside them reaches the
+ * script's coroutine (a C function in between would make it unable to yield): a Lua
+ * function given to pcall runs as a coroutine, and a pause of any coroutine is passed
+ * up by whoever resumed it. */
+static const char *pause_aware_library =
+    "local took_pause, propagate_pause, is_c_function, is_script_thread = ...\n"
+    "local create, resume, status, running = coroutine.create, coroutine.resume, coroutine.status, coroutine.running\n"
+    "local raw_pcall, raw_xpcall, type, error, select, unpack = pcall, xpcall, type, error, select, unpack\n"
+    "local function pack(...) return {n = select('#', ...), ...} end\n"
+    "local function continue(co, ok, ...)\n"
+    "  if ok and took_pause(co) then propagate_pause() return continue(co, resume(co)) end\n"
+    "  return ok, ...\n"
+    "end\n"
+    "local function protected(co, ok, ...)\n"
+    "  if ok and status(co) == 'suspended' then\n"
+    "    if took_pause(co) then propagate_pause() return protected(co, resume(co)) end\n"
+    "    return false, 'attempt to yield across metamethod/C-call boundary'\n"
+    "  end\n"
+    "  return ok, ...\n"
+    "end\n"
+    "local function lua_function(f) return type(f) == 'function' and not is_c_function(f) end\n"
+    "local function error_text(ok, ...)\n"
+    "  if ok then return true, ... end\n"
+    "  local e = ...\n"
+    "  if type(e) == 'table' and type(e.err) == 'string' then return false, e.err end\n"
+    "  return false, e\n"
+    "end\n"
+    "pcall = function(...)\n"
+    "  if select('#', ...) == 0 then return false, 'attempt to call a boolean value' end\n"
+    "  local f = ...\n"
+    "  if not lua_function(f) then return error_text(raw_pcall(...)) end\n"
+    "  local co = create(f)\n"
+    "  return error_text(protected(co, resume(co, select(2, ...))))\n"
+    "end\n"
+    "local function handled(handler, ok, ...)\n"
+    "  if ok then return true, ... end\n"
+    "  local fine, result = raw_pcall(handler, (...))\n"
+    "  if fine then return false, result end\n"
+    "  return false, 'error in error handling'\n"
+    "end\n"
+    "xpcall = function(f, handler)\n"
+    "  if not lua_function(f) then return raw_xpcall(f, handler) end\n"
+    "  local co = create(f)\n"
+    "  return handled(handler, protected(co, resume(co)))\n"
+    "end\n"
+    "coroutine.resume = function(co, ...)\n"
+    "  if type(co) ~= 'thread' then error(\"bad argument #1 to 'resume' (coroutine expected)\", 2) end\n"
+    "  return continue(co, resume(co, ...))\n"
+    "end\n"
+    "coroutine.wrap = function(f)\n"
+    "  if not lua_function(f) then error(\"bad argument #1 to 'wrap' (Lua function expected)\", 2) end\n"
+    "  local co = create(f)\n"
+    "  return function(...)\n"
+    "    local r = pack(continue(co, resume(co, ...)))\n"
+    "    if r[1] then return unpack(r, 2, r.n) end\n"
+    "    if type(r[2]) == 'string' then error(r[2], 2) end\n"
+    "    error(r[2], 0)\n"
+    "  end\n"
+    "end\n"
+    "coroutine.running = function()\n"
+    "  local co = running()\n"
+    "  if is_script_thread(co) then return nil end\n"
+    "  return co\n"
+    "end\n";
+
+/* Whether a thread is the script's own (where Redis's scripts run: the main thread). */
+static int is_script_thread(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_script_thread");
+    lua_pushboolean(L, lua_tothread(L, 1) != NULL && lua_tothread(L, 1) == lua_tothread(L, -1));
+    return 1;
+}
+
+static void install_pause_aware_library(lua_State *L) {
+    luaL_loadbuffer(L, pause_aware_library, strlen(pause_aware_library), "=sandbox");
+    lua_pushcfunction(L, took_pause);
+    lua_pushcfunction(L, propagate_pause);
+    lua_pushcfunction(L, is_c_function);
+    lua_pushcfunction(L, is_script_thread);
+    lua_call(L, 4, 0);
+}
+
+/* The error a dead coroutine holds, pushed on L as Redis's error handler makes it:
+ * {err = "ERR ..."} for a string, with the source and line of the script code that
+ * raised it (the function that failed, or its caller when that is C). */
+static void push_script_error(lua_State *L, lua_State *co, int status) {
+    lua_Debug ar;
+    int have = 0;
+    /* The innermost script code: C functions, tail-call marks and the sandbox's own Lua
+     * are skipped. */
+    for (int level = 0; !have && lua_getstack(co, level, &ar) && lua_getinfo(co, "Sl", &ar); level++) {
+        have = strcmp(ar.what, "C") != 0 && strcmp(ar.what, "tail") != 0 && strcmp(ar.source, "=sandbox") != 0;
+    }
+    if (status == LUA_YIELD) {
+        lua_pushstring(L, "attempt to yield across metamethod/C-call boundary");
+    } else {
+        lua_xmove(co, L, 1);
+    }
+    if (status == LUA_ERRMEM) {
         lua_pop(L, 1);
         cairn_lua_push_error_table(L, "ERR script ran out of memory (lua-memory-limit)", 47);
-    } else if (rc != 0 && lua_type(L, -1) != LUA_TTABLE) {
-        const char *msg = lua_tostring(L, -1);
-        lua_pushfstring(L, "ERR %s", msg ? msg : "error in the error handler");
+        return;
+    }
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        /* "ERR " .. tostring(err), as Redis's handler makes it. */
+        int t = lua_type(L, -1);
+        if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+            lua_pushfstring(L, "ERR %s", lua_tostring(L, -1));
+        } else if (t == LUA_TNIL || t == LUA_TBOOLEAN) {
+            lua_pushfstring(L, "ERR %s", t == LUA_TNIL ? "nil" : lua_toboolean(L, -1) ? "true" : "false");
+        } else {
+            lua_pushfstring(L, "ERR %s: %p", lua_typename(L, t), lua_topointer(L, -1));
+        }
         lua_remove(L, -2);
-        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, 3);
         lua_insert(L, -2);
         lua_setfield(L, -2, "err");
     }
-    return rc != 0;
+    if (have) {
+        lua_pushstring(L, ar.source);
+        lua_setfield(L, -2, "source");
+        lua_pushinteger(L, ar.currentline);
+        lua_setfield(L, -2, "line");
+    }
+}
+
+/* The script's coroutine, kept in the registry (one finished cleanly is used again). */
+static lua_State *script_thread(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_script_thread");
+    lua_State *co = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    if (co && lua_status(co) == 0 && lua_gettop(co) == 0) return co;
+    co = lua_newthread(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_script_thread");
+    return co;
+}
+
+static int drive(lua_State *L, lua_State *co, int nargs) {
+    cairn_lua_memory *m;
+    lua_getallocf(L, (void **)&m);
+    cairn_lua_run_control.paused = NULL;
+    cairn_lua_run_control.slice_started = cairn_lua_now();
+    int host = m->host;
+    m->host = 0;
+    int status = lua_resume(co, nargs);
+    m->host = host;
+    if (status == LUA_YIELD && cairn_lua_run_control.paused == co) {
+        cairn_lua_run_control.paused = NULL;
+        return CAIRN_LUA_PAUSED;
+    }
+    if (status == 0) {
+        if (lua_gettop(co) == 0) lua_pushnil(co);
+        lua_settop(co, 1);
+        lua_xmove(co, L, 1);
+        return CAIRN_LUA_DONE;
+    }
+    push_script_error(L, co, status);
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_script_thread");
+    return CAIRN_LUA_FAILED;
+}
+
+int cairn_lua_start(lua_State *L, int nargs) {
+    random_state = 0x330E;
+    cairn_lua_run_control.killed = 0;
+    lua_State *co = script_thread(L);
+    lua_sethook(co, script_hook, LUA_MASKCOUNT, 10000);
+    lua_xmove(L, co, nargs + 1);
+    return drive(L, co, nargs);
+}
+
+int cairn_lua_continue(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_script_thread");
+    lua_State *co = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    return drive(L, co, 0);
 }
 
 /* ---- RESP replies into Lua values ---- */

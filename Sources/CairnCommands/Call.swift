@@ -110,7 +110,14 @@ extension CommandContext {
     func refuse(_ spec: CommandSpec?, _ session: ClientSession, _ message: String) {
         session.transaction?.refused = true
         let mark = out.buffer.writerIndex
-        out.error(message)
+        if spec?.fullName == "exec" {
+            // A refused EXEC discards the block, saying why (Redis's execCommandAbort).
+            session.transaction = nil
+            watches.unwatchAll(session)
+            out.error("EXECABORT Transaction discarded because of: " + (message.hasPrefix("ERR ") ? String(message.dropFirst(4)) : message))
+        } else {
+            out.error(message)
+        }
         spec?.stats.rejectedCalls += 1
         countError(at: mark)
     }

@@ -19,6 +19,9 @@ public struct CommandSettings: Sendable {
     public var listMaxListpackSize = -2
     /// lua-memory-limit: what the Lua state may allocate (0: no limit).
     public var luaMemoryBytesMax = 1024 * 1024 * 1024
+    /// busy-reply-threshold: after this many milliseconds a client's script pauses now
+    /// and then, so that the server answers others (-BUSY, SCRIPT KILL); 0: never.
+    public var busyReplyThresholdMs = 5000
     /// hll-sparse-max-bytes: past this size a sparse HyperLogLog becomes dense.
     public var hllSparseBytesMax = 3000
     /// notify-keyspace-events.
@@ -82,12 +85,21 @@ public struct ScriptConditions {
     public init() {}
 }
 
-/// The script or function running, for FUNCTION STATS and the -BUSY answers.
+/// The script or function running, for FUNCTION STATS, the -BUSY answers and KILL.
 public struct ScriptRun {
     public var name: String
     public var command: [Bytes]
     public var startedMicroseconds: Int64
     public var isFunction: Bool
+    /// The dirty count when it started: a script that changed it cannot be killed.
+    public var dirtyAtStart: Int
+}
+
+/// A script paused past busy-reply-threshold: its call's frame and its interpreter, to go
+/// on with (`continuePausedScript`) once the server has answered the others.
+public struct PausedScript {
+    var frame: CallFrame
+    let interpreter: LuaInterpreter
 }
 
 /// Sees every call that ran for a caller (not replays, nor blocked commands run again):
@@ -143,6 +155,9 @@ public final class CommandContext {
     public let functions = FunctionLibraries()
     /// The script or function running, if any.
     public var scriptRun: ScriptRun?
+    /// Set when the script of the call that just returned paused (past
+    /// busy-reply-threshold): the call is not over, and its effects wait.
+    public internal(set) var pausedScript: PausedScript?
     /// Where messages for other clients go (the server's gate); nil without a server.
     public unowned(unsafe) var pushes: PushDelivery?
     /// The server's admission, and MONITOR (set only while somebody monitors, so that

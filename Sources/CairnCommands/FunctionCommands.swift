@@ -58,7 +58,7 @@ enum FunctionCommands {
         s.addSubcommand(subcommand("list", arity: -2, flags: [.noscript], summary: "List information about all the functions", list))
         s.addSubcommand(subcommand("stats", arity: 2, flags: [.noscript, .allowBusy], summary: "Return information about the function currently running (name, description, duration)", stats))
         s.addSubcommand(subcommand("kill", arity: 2, flags: [.noscript, .allowBusy], summary: "Kill the function currently in execution.") { ctx in
-            ctx.out.error(ScriptCommands.kill(ctx, functions: true))
+            ScriptCommands.kill(ctx, function: true)
         })
         s.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.scripting], group: "scripting",
                                     since: "7.0.0", summary: "Show helpful text about the different subcommands") { ctx in
@@ -160,6 +160,10 @@ enum FunctionCommands {
     }
 
     static func stats(_ ctx: CommandContext) {
+        if ctx.pausedScript != nil, ctx.scriptRun?.isFunction == false {
+            ctx.out.error(ScriptCommands.busyScript)
+            return
+        }
         ctx.out.mapHeader(2)
         ctx.out.bulk("running_script")
         if let run = ctx.scriptRun {

@@ -61,18 +61,49 @@ public final class LuaInterpreter {
 
     /// Runs, for the current call, the function `push` pushes with its arguments (it
     /// returns how many), and writes its result as the reply, or its error named after
-    /// `name` as Redis names the script ("script: <name>, on <source>:<line>.").
+    /// `name` as Redis names the script ("script: <name>, on <source>:<line>."). A
+    /// client's own call past busy-reply-threshold may pause: then nothing is written,
+    /// `ctx.pausedScript` is set, and `continueRun` goes on.
     func run(_ ctx: CommandContext, name: String, function: Bool, readOnly: Bool, push: (OpaquePointer) -> Int32) {
         guard let L = lua() else { ctx.out.error("ERR Lua interpreter could not be created (out of memory)"); return }
+        let started = Clock.monotonicMicroseconds()
+        ctx.scriptRun = ScriptRun(name: name, command: ctx.args, startedMicroseconds: started, isFunction: function,
+                                  dirtyAtStart: ctx.dirty)
+        let threshold = ctx.settings.busyReplyThresholdMs
+        cairn_lua_prepare_run(ctx.frame.origin == .client ? 1 : 0, threshold > 0 ? cairn_lua_now() + Double(threshold) / 1000 : 0)
+        let saved = enter(ctx, readOnly: readOnly, protocolVersion: 2)
+        let status = cairn_lua_start(L, push(L))
+        finish(L, ctx, status, name: name, saved: saved)
+    }
+
+    /// Goes on with the paused run (the caller has put its frame back).
+    func continueRun(_ ctx: CommandContext) {
+        guard let L = state, let paused else { return }
+        self.paused = nil
+        let saved = enter(ctx, readOnly: paused.readOnly, protocolVersion: paused.protocolVersion)
+        finish(L, ctx, cairn_lua_continue(L), name: paused.name, saved: saved)
+    }
+
+    /// What a paused run needs back.
+    private var paused: (name: String, readOnly: Bool, protocolVersion: Int)?
+
+    private typealias Saved = (CommandContext?, Bool, Int, LuaInterpreter?)
+
+    private func enter(_ ctx: CommandContext, readOnly: Bool, protocolVersion: Int) -> Saved {
         let saved = (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running)
-        (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = (ctx, readOnly, 2, self)
-        ctx.scriptRun = ScriptRun(name: name, command: ctx.args, startedMicroseconds: Clock.monotonicMicroseconds(), isFunction: function)
-        defer {
-            (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = saved
-            ctx.scriptRun = nil
+        (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = (ctx, readOnly, protocolVersion, self)
+        return saved
+    }
+
+    private func finish(_ L: OpaquePointer, _ ctx: CommandContext, _ status: Int32, name: String, saved: Saved) {
+        defer { (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = saved }
+        if status == Int32(CAIRN_LUA_PAUSED) {
+            paused = (name, readOnly, protocolVersion)
+            ctx.pausedScript = PausedScript(frame: ctx.frame, interpreter: self)
+            return
         }
-        let nargs = push(L)
-        if cairn_lua_run(L, nargs) != 0 {
+        ctx.scriptRun = nil
+        if status == Int32(CAIRN_LUA_FAILED) {
             ctx.out.error(errorText(L, name: name))
         } else {
             writeReply(L, ctx)
@@ -335,4 +366,23 @@ public final class LuaInterpreter {
 private let luaHostFunction: cairn_lua_host_function = { L, which in
     guard let L, let interpreter = LuaInterpreter.running else { return 0 }
     return interpreter.host(L, which)
+}
+
+extension CommandContext {
+    /// Goes on with the paused script, in its call's frame; true once it finished (its
+    /// reply written), false when it paused again.
+    public func continuePausedScript() -> Bool {
+        guard var paused = pausedScript else { return true }
+        pausedScript = nil
+        swap(&frame, &paused.frame)
+        paused.interpreter.continueRun(self)
+        swap(&frame, &paused.frame)
+        return pausedScript == nil
+    }
+
+    /// The -BUSY answer while a script is paused (which KILL stops it).
+    public var busyReply: String? {
+        guard pausedScript != nil, let run = scriptRun else { return nil }
+        return run.isFunction ? ScriptCommands.busyFunction : ScriptCommands.busyScript
+    }
 }

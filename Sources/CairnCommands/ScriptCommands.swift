@@ -1,4 +1,5 @@
 import CairnCore
+import CCairnLua
 
 /// EVAL, EVALSHA, their _RO forms, and SCRIPT: Lua scripts run by `Scripting`.
 enum ScriptCommands {
@@ -82,9 +83,24 @@ enum ScriptCommands {
         return refusal == nil
     }
 
-    /// SCRIPT KILL's and FUNCTION KILL's answer when no script of theirs runs.
-    static func kill(_ ctx: CommandContext, functions: Bool) -> String {
-        "NOTBUSY No scripts in execution right now."
+    static let busyScript = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    static let busyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+
+    /// SCRIPT KILL (`function` false) and FUNCTION KILL: the paused script fails at its
+    /// next hook, unless it has written (or is of the other kind).
+    static func kill(_ ctx: CommandContext, function: Bool) {
+        guard ctx.pausedScript != nil, let run = ctx.scriptRun else {
+            ctx.out.error("NOTBUSY No scripts in execution right now.")
+            return
+        }
+        if ctx.dirty != run.dirtyAtStart {
+            ctx.out.error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+        } else if run.isFunction != function {
+            ctx.out.error(run.isFunction ? busyFunction : busyScript)
+        } else {
+            cairn_lua_kill()
+            ctx.out.ok()
+        }
     }
 
     static let script: CommandSpec = {
@@ -113,9 +129,7 @@ enum ScriptCommands {
         })
         s.addSubcommand(CommandSpec("kill", arity: 2, flags: [.noscript, .allowBusy], acl: [.scripting], group: "scripting",
                                     since: "2.6.0", summary: "Kill the script currently in execution.") { ctx in
-            // Scripts run to completion on the engine thread; none is running when a
-            // command is read.
-            ctx.out.error("NOTBUSY No scripts in execution right now.")
+            kill(ctx, function: false)
         })
         s.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.scripting], group: "scripting",
                                     since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in

@@ -97,6 +97,7 @@ extension Engine {
     /// its command again; what those runs push signals further keys (BLMOVE's
     /// destination), served in turn.
     func serveBlockedClients() {
+        if ctx.pausedScript != nil { return }
         if !ctx.readiedDatabases.isEmpty {
             for db in Set(ctx.readiedDatabases) {
                 for dk in blockedQueues.keys where dk.database == db { ctx.readiedKeys.append((db, dk.key)) }

@@ -34,6 +34,11 @@ final class ClientConnection: SessionConnection {
     var readPaused = false
     /// Set while the client waits in a blocking command (BLPOP ...).
     var blocked: BlockedClient?
+    /// Set while the client's script is paused (busy-reply-threshold): its further
+    /// requests wait, as a blocked client's do.
+    var runningScript = false
+    /// Whether its further requests wait.
+    var isParked: Bool { blocked != nil || runningScript }
     /// Runs the client's waiting requests after it was unblocked (set by its handler).
     var resume: (() -> Void)?
 

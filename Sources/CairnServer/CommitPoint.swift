@@ -11,6 +11,9 @@ extension Engine {
     /// Commits the effects collected since the last commit as one unit: one record, so
     /// recovery applies all of it or none of it.
     func commit() {
+        // A paused script's effects wait for the rest of it (and other clients' commands
+        // are refused meanwhile, -BUSY): the script is still one unit.
+        if ctx.pausedScript != nil { return }
         if !ctx.replicaOnly.isEmpty { commitReplicaOnly() }
         guard !ctx.effects.isEmpty else { return }
         if primaryLink != nil {
@@ -89,6 +92,8 @@ extension Engine {
     /// Sends (or holds until durable) what was delivered to other clients; called after
     /// the commit of the unit that delivered it.
     func flushPushes() {
+        // What a paused script delivered leaves after its commit.
+        if ctx.pausedScript != nil { return }
         deliverInvalidations()
         guard !pushedConnections.isEmpty else { return }
         let conns = pushedConnections

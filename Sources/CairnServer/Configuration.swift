@@ -44,6 +44,9 @@ public struct ServerConfig: Sendable {
     /// lua-memory-limit: what the Lua state may allocate; a script that needs more fails
     /// with an error (Cairn's; Redis has no limit). 0: none.
     public var luaMemoryLimit = 1024 * 1024 * 1024
+    /// busy-reply-threshold (alias lua-time-limit), in milliseconds: past it a running
+    /// script lets other clients in, to answer them -BUSY (0: never).
+    public var busyReplyThreshold = 5000
     /// log-segment-size: a log segment is closed and the next begun past this size.
     public var logSegmentSize = 64 * 1024 * 1024
     /// snapshot-compression: how snapshot frames are compressed (zstd, lz4 or none).
@@ -229,6 +232,8 @@ enum Directives {
         int("zset-max-ziplist-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
         memory("hll-sparse-max-bytes", minimum: 0, \.hllSparseMaxBytes),
         memory("lua-memory-limit", minimum: 0, \.luaMemoryLimit),
+        int("busy-reply-threshold", 0...Int.max, \.busyReplyThreshold),
+        int("lua-time-limit", 0...Int.max, \.busyReplyThreshold),
         int("list-max-ziplist-size", Int(Int32.min)...Int(Int32.max), \.listMaxListpackSize),
         Directive(name: "snapshot-compression", mutable: true, get: { $0.snapshotCompression }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }

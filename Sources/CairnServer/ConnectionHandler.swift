@@ -52,7 +52,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             input = buffered
         }
         pending = input
-        if conn.blocked != nil {
+        if conn.isParked {
             // A blocked client's further requests wait, as in Redis, within the query limit.
             if input.readableBytes > decoder.limits.queryBufferBytesMax {
                 protocolError(context: context, RESPProtocolError.queryBufferOverflow)
@@ -69,7 +69,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         pending = nil
         engine.beginBatch(conn)
         do {
-            while conn.blocked == nil, let request = try decoder.decode(buffer: &input) {
+            while !conn.isParked, let request = try decoder.decode(buffer: &input) {
                 engine.execute(conn, request)
                 if conn.closeAfterFlush {
                     engine.endBatch(conn)

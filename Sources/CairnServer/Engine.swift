@@ -34,6 +34,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private var batchNowMs: Int64 = 0
     /// The connection whose read batch is running: its replies are in `ctx.out`.
     private(set) var batchConnection: ClientConnection?
+    /// The client whose script is paused (ScriptPause.swift).
+    var scriptConnection: ClientConnection?
     /// Connections delivered a push since the last `flushPushes`.
     var pushedConnections: [ClientConnection] = []
     /// A task will send the BCAST invalidations of this tick.
@@ -297,7 +299,12 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             TransactionCommands.queue(ctx, spec, args, session: session)
             return
         }
+        let scriptWasPaused = ctx.pausedScript != nil
         ctx.call(spec, args, session: session, nowMs: now, origin: .client)
+        if !scriptWasPaused && ctx.pausedScript != nil {
+            pauseForScript(conn)
+            return
+        }
         commit()
         if let request = ctx.blockRequest {
             ctx.blockRequest = nil
@@ -317,6 +324,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             return "ERR Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
         }
         if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
+        if !spec.flags.contains(.allowBusy), let busy = ctx.busyReply { return busy }
         if let link = primaryLink {
             if !link.isUp && !config.replicaServeStaleData && !spec.flags.contains(.stale) {
                 return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
@@ -415,6 +423,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
         replication.cron(nowMs: now)
         primaryLink?.cron(nowMs: now)
+        // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.
+        if ctx.pausedScript != nil { return }
         // A replica's keys expire by its primary's DELs, as in Redis.
         if !loading && persistence.failure == nil && activeExpireEnabled && primaryLink == nil {
             ActiveExpiry.cycle(ctx: ctx, session: serverSession, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))

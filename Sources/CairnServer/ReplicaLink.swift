@@ -250,6 +250,9 @@ final class ReplicaLink {
         lastIOMs = Clock.unixMilliseconds()
         engine.stats.netReplInputBytes += data.readableBytes
         if input == nil { input = data } else { input!.writeBuffer(&data) }
+        // The stream waits while a script of this replica's clients is paused, as Redis
+        // leaves its primary's input unread then.
+        guard engine.ctx.pausedScript == nil else { return }
         do {
             while var buffer = input, buffer.readableBytes > 0 {
                 let before = buffer.readableBytes
@@ -275,6 +278,13 @@ final class ReplicaLink {
             channel?.close(promise: nil)
         }
         engine.submitLog()
+    }
+
+    /// A paused script ended: what the primary sent meanwhile is applied now.
+    func scriptEnded() {
+        guard input != nil else { return }
+        var nothing = ByteBuffer()
+        received(&nothing)
     }
 
     /// `$<size>\r\n` then the snapshot's bytes, written to a temporary file as they come.

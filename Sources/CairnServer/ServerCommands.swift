@@ -44,6 +44,11 @@ enum ServerCommands {
                     ctx.syntaxError()
                     return
                 }
+                // A paused script's effects are not committed: only NOSAVE may drop them.
+                if !nosave, let busy = ctx.busyReply {
+                    ctx.out.error(busy)
+                    return
+                }
                 engine.logger.warning("User requested shutdown...")
                 // The log already holds every write; a snapshot at shutdown (SHUTDOWN SAVE,
                 // or `save` rules configured, as Redis does) only makes the next start faster.
@@ -169,6 +174,7 @@ extension ServerConfig {
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
         s.hllSparseBytesMax = hllSparseMaxBytes
         s.luaMemoryBytesMax = luaMemoryLimit
+        s.busyReplyThresholdMs = busyReplyThreshold
         s.queryBufferBytesMax = clientQueryBufferLimit
         s.notifyKeyspaceEvents = notifyKeyspaceEvents
         s.trackingTableMaxKeys = trackingTableMaxKeys

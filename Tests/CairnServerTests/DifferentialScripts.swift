@@ -1482,6 +1482,46 @@ enum DifferentialScripts {
     """
 
     static let scripting = """
+    EVAL "return {pcall(function() return 1, 2, nil, 4 end)}" 0
+    EVAL "return {pcall(function() error('boom') end)}" 0
+    EVAL "return {pcall(function() error({err='TABLE boom'}) end)}" 0
+    EVAL "local ok, e = pcall(function() error({err='TABLE boom'}) end) return e" 0
+    EVAL "return {pcall(function(a, b) return a + b end, 2, 3)}" 0
+    EVAL "return {pcall(error)}" 0
+    EVAL "return {pcall(error, 'plain')}" 0
+    EVAL "return {pcall(1)}" 0
+    EVAL "return {pcall()}" 0
+    EVAL "return {pcall(redis.call, 'nosuch')}" 0
+    EVAL "local ok, e = pcall(redis.call, 'nosuch') return e" 0
+    EVAL "local ok, e = pcall(function() return redis.call('nosuch') end) return e" 0
+    EVAL "return {pcall(function() local x = nil return x.y end)}" 0
+    EVAL "return {pcall(pcall, error, 'nested')}" 0
+    EVAL "return {pcall(function() return pcall(function() error('inner') end) end)}" 0
+    EVAL "return {pcall(function() coroutine.yield(1) end)}" 0
+    EVAL "return {xpcall(function() error('x') end, function(e) return 'handled: ' .. e end)}" 0
+    EVAL "return {xpcall(function() return 'fine' end, function(e) return e end)}" 0
+    EVAL "return {xpcall(function() error('x') end, function(e) error('again') end)}" 0
+    EVAL "return {xpcall(error, function(e) return 'c: ' .. tostring(e) end)}" 0
+    EVAL "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) local r1 = {coroutine.resume(co, 1)} local r2 = {coroutine.resume(co, 10)} return {r1[2], r2[2], coroutine.status(co)}" 0
+    EVAL "local co = coroutine.create(function() error('in co') end) return {coroutine.resume(co)}" 0
+    EVAL "return {coroutine.resume(coroutine.create(function() return 1 end)), coroutine.resume(1)}" 0
+    EVAL "local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end) return {gen(), gen(), gen()}" 0
+    EVAL "local co = coroutine.wrap(function() error('x') end) co()" 0
+    EVAL "local co = coroutine.wrap(function() error({err='W table'}) end) co()" 0
+    EVAL "coroutine.wrap(1)" 0
+    EVAL "coroutine.yield(1)" 0
+    EVAL "return coroutine.running()" 0
+    EVAL "return type(coroutine.running())" 0
+    EVAL "error('top')" 0
+    EVAL "error({err='TOP table'})" 0
+    EVAL "error()" 0
+    EVAL "error(12)" 0
+    EVAL "error(true)" 0
+    EVAL "return redis.call('nosuch')" 0
+    EVAL "local t = {} t.x.y = 1" 0
+    EVAL "table.sort({3, 1, 2}, function(a, b) error('cmp') end)" 0
+    EVAL "return string.gsub('abc', 'b', function() error('repl') end)" 0
+    EVAL "local t = setmetatable({}, {__index = function() error('meta') end}) return t.x" 0
     SET s v
     RPUSH l a b c
     HSET h f1 v1
@@ -1930,6 +1970,12 @@ enum DifferentialScripts {
     /// TransactionTests).
     static let transactions = """
     EXEC
+    EXEC extra
+    MULTI
+    SET refused 1
+    EXEC extra
+    EXEC
+    GET refused
     DISCARD
     UNWATCH
     MULTI

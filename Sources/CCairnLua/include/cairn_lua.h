@@ -41,9 +41,36 @@ int cairn_lua_compile(lua_State *L, const char *name, const char *body, size_t l
 /* Sets KEYS and ARGV (the `count` strings on top of the stack, keys first, are popped). */
 void cairn_lua_set_arguments(lua_State *L, int keys, int argv);
 
-/* Calls the function below the `nargs` arguments on top with Redis's error handler: 0
- * with its result on the stack, or 1 with the error (a table with err, source, line). */
-int cairn_lua_run(lua_State *L, int nargs);
+/* How a script run goes on: set by the host before and during a run, read by the hook. */
+typedef struct cairn_lua_control {
+    /* Monotonic seconds (cairn_lua_now) from which the script may pause; 0: never. */
+    double busy_at;
+    /* Whether this run may pause at all (a client's own call, not one inside EXEC). */
+    int may_pause;
+    /* SCRIPT KILL or FUNCTION KILL: the script fails at its next hook. */
+    int killed;
+    /* Internal: when the current slice began, and the coroutine that paused. */
+    double slice_started;
+    lua_State *paused;
+} cairn_lua_control;
+
+/* The next run's terms: whether it may pause, and from when (cairn_lua_now seconds; 0:
+ * never). */
+void cairn_lua_prepare_run(int may_pause, double busy_at);
+
+/* SCRIPT KILL, FUNCTION KILL: the running script fails at its next hook. */
+void cairn_lua_kill(void);
+
+double cairn_lua_now(void);
+
+enum { CAIRN_LUA_DONE = 0, CAIRN_LUA_FAILED = 1, CAIRN_LUA_PAUSED = 2 };
+
+/* Runs the function below the `nargs` arguments on top as the script's coroutine:
+ * CAIRN_LUA_DONE with its (first) result on the stack, CAIRN_LUA_FAILED with the error as
+ * Redis's error handler makes it (a table with err, source, line), or CAIRN_LUA_PAUSED
+ * with nothing pushed: cairn_lua_continue goes on from there. */
+int cairn_lua_start(lua_State *L, int nargs);
+int cairn_lua_continue(lua_State *L);
 
 /* Replaces the `count` values on top with one array of them. */
 void cairn_lua_push_array(lua_State *L, int count);
