@@ -1,4 +1,5 @@
 #include "cairn_lua.h"
+#include "cairn_lua_libraries.h"
 #include <lua5.1/lua-bitop.h>
 #include <lua5.1/lua-cjson.h>
 #include <math.h>
@@ -338,6 +339,13 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, luaopen_bit);
     lua_call(L, 0, 1);
     lua_setfield(L, LUA_GLOBALSINDEX, "bit");
+    /* cmsgpack and struct, written in the project. */
+    lua_pushcfunction(L, cairn_luaopen_cmsgpack);
+    lua_call(L, 0, 1);
+    lua_setfield(L, LUA_GLOBALSINDEX, "cmsgpack");
+    lua_pushcfunction(L, cairn_luaopen_struct);
+    lua_call(L, 0, 1);
+    lua_setfield(L, LUA_GLOBALSINDEX, "struct");
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_protected");
     int globals = LUA_GLOBALSINDEX;
@@ -382,7 +390,7 @@ static int open_sandbox(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_index_load");
 
     /* Library tables become read-only views; then the globals themselves. */
-    const char *libraries[] = {"redis", "string", "math", "table", "coroutine", "cjson", "bit", NULL};
+    const char *libraries[] = {"redis", "string", "math", "table", "coroutine", "cjson", "bit", "cmsgpack", "struct", NULL};
     for (int i = 0; libraries[i]; i++) {
         lua_getfield(L, globals, libraries[i]);
         make_readonly_view(L, 0);

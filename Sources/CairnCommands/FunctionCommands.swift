@@ -3,7 +3,7 @@ import CairnCore
 /// FCALL, FCALL_RO and FUNCTION: Redis 7.0's function libraries (`FunctionLibraries`).
 enum FunctionCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("fcall", arity: -3, flags: [.noscript, .stale, .skipMonitor, .mayReplicate, .noMandatoryKeys],
+        CommandSpec("fcall", arity: -3, flags: [.noscript, .stale, .skipMonitor, .noMandatoryKeys],
                     keys: ScriptCommands.evalKeys([.rw, .access, .update], notes: ScriptCommands.worstCase),
                     acl: [.scripting], group: "scripting", since: "7.0.0", summary: "Invoke a function") { ctx in
             fcall(ctx, readOnly: false)

@@ -1481,6 +1481,99 @@ enum DifferentialScripts {
     COMMAND GETKEYS FCALL_RO only 1 k1
     """
 
+    /// cmsgpack and struct, the script libraries written in the project: their bytes and
+    /// errors against redis-server's.
+    static let scriptLibraries = """
+    EVAL "return cmsgpack.pack(1, 'a', {1,2}, {a=1}, true, false, nil, 1.5, -1, 300, -300, 70000, -70000, 2^40, -2^40, 0.1, 1/0, -1/0, 127, 128, -32, -33, -128, -129, 65535, 65536, -32768, -32769)" 0
+    EVAL "return cmsgpack.pack(string.rep('x', 31), string.rep('y', 32), string.rep('z', 255), string.rep('w', 256))" 0
+    EVAL "local t = {} for i = 1, 16 do t[i] = i end return cmsgpack.pack(t)" 0
+    EVAL "local t = {} for i = 1, 70000 do t[i] = i % 3 end return #cmsgpack.pack(t)" 0
+    EVAL "local t = {} for i = 1, 20 do t['k' .. i] = i end return #cmsgpack.pack(t)" 0
+    EVAL "return cmsgpack.pack({[1] = 'a', [3] = 'c'})" 0
+    EVAL "return cmsgpack.pack({[0] = 'z'})" 0
+    EVAL "return cmsgpack.pack({[1.5] = 'f'})" 0
+    EVAL "local t = {} t.self = t return cmsgpack.pack(t)" 0
+    EVAL "local t = {} local c = t for i = 1, 20 do c[1] = {} c = c[1] end return cmsgpack.pack(t)" 0
+    EVAL "return cmsgpack.pack(function() end)" 0
+    EVAL "return cmsgpack.pack()" 0
+    EVAL "return {cmsgpack.unpack(cmsgpack.pack({1,2,3}, 'x', {a={b={1}}}))}" 0
+    EVAL "local r = cmsgpack.unpack(cmsgpack.pack({a={b={1, 2}}})) return r.a.b" 0
+    EVAL "return {cmsgpack.unpack(cmsgpack.pack(-1, -200, -70000, -2^40, 2^40, 1.5, 0.1, 65535, 4294967296))}" 0
+    EVAL "return {cmsgpack.unpack(cmsgpack.pack(true, false))}" 0
+    EVAL "return cmsgpack.unpack(cmsgpack.pack(nil))" 0
+    EVAL "return {cmsgpack.unpack('')}" 0
+    EVAL "return cmsgpack.unpack('\\xda\\x00')" 0
+    EVAL "return cmsgpack.unpack('\\xc1')" 0
+    EVAL "return cmsgpack.unpack('\\xc4\\x01a')" 0
+    EVAL "return cmsgpack.unpack('\\x93\\x01')" 0
+    EVAL "return cmsgpack.unpack(5)" 0
+    EVAL "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}" 0
+    EVAL "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_one(s, 2)}" 0
+    EVAL "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_limit(s, 2)}" 0
+    EVAL "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_limit(s, 5, 1)}" 0
+    EVAL "return {cmsgpack.unpack_one('abc', 10)}" 0
+    EVAL "return {cmsgpack.unpack_one('abc', -1)}" 0
+    EVAL "return {cmsgpack.unpack_limit('abc', -1)}" 0
+    EVAL "return {cmsgpack._NAME, cmsgpack._VERSION}" 0
+    EVAL "return struct.pack('>I2', 258)" 0
+    EVAL "return struct.pack('<i4>i4', -5, -5)" 0
+    EVAL "return {struct.unpack('<i4', struct.pack('<i4', -5))}" 0
+    EVAL "return struct.size('>iHb')" 0
+    EVAL "return struct.pack('i', 1)" 0
+    EVAL "return struct.pack('i3', 1)" 0
+    EVAL "return struct.pack('i17', 1)" 0
+    EVAL "return struct.pack('i33', 1)" 0
+    EVAL "return struct.pack('q', 1)" 0
+    EVAL "return struct.pack('!3i', 1)" 0
+    EVAL "return struct.pack('!i', 1)" 0
+    EVAL "return struct.pack('!4bi', 1, 2)" 0
+    EVAL "return {struct.unpack('>i2', 'a')}" 0
+    EVAL "return {struct.unpack('>i2', 'abc', 0)}" 0
+    EVAL "return {struct.unpack('>i2', 'abc', 5)}" 0
+    EVAL "return {struct.unpack('B', 'abc', 2)}" 0
+    EVAL "return {struct.unpack('s', 'abc')}" 0
+    EVAL "return {struct.unpack('s', 'ab\\x00c')}" 0
+    EVAL "return {struct.unpack('c0', 'abc')}" 0
+    EVAL "return {struct.unpack('b c0', '\\x03abc')}" 0
+    EVAL "return {struct.unpack('c2 c1', 'abc')}" 0
+    EVAL "return struct.size('s')" 0
+    EVAL "return struct.size('c0')" 0
+    EVAL "return struct.size('!8bd')" 0
+    EVAL "return struct.size('!bd')" 0
+    EVAL "return struct.size('bd')" 0
+    EVAL "return struct.size('!4bd')" 0
+    EVAL "return struct.size('c12')" 0
+    EVAL "return struct.size('q')" 0
+    EVAL "return struct.pack('T', 5)" 0
+    EVAL "return struct.pack('lLhH', -1, 1, -2, 2)" 0
+    EVAL "return struct.pack('s', 'ab')" 0
+    EVAL "return struct.pack('c5', 'ab')" 0
+    EVAL "return struct.pack('c0', 'abc')" 0
+    EVAL "return struct.pack('c2', 'abc')" 0
+    EVAL "return struct.pack('>d<d', 1.5, 1.5)" 0
+    EVAL "return struct.pack('>f<f', 1/3, 1/3)" 0
+    EVAL "return {struct.unpack('>I4', struct.pack('>I4', 4294967295))}" 0
+    EVAL "return {struct.unpack('<i8', struct.pack('<i8', -2))}" 0
+    EVAL "return {struct.unpack('<I8', struct.pack('<I8', 2^63))}" 0
+    EVAL "return struct.pack('>i16', -1)" 0
+    EVAL "return {struct.unpack('>i17', string.rep('\\xff', 17))}" 0
+    EVAL "return {struct.unpack('<i17', string.rep('\\xff', 17))}" 0
+    EVAL "return {struct.unpack('>I9', string.rep('\\x01', 9))}" 0
+    EVAL "return {struct.unpack('f', struct.pack('f', 0.25))}" 0
+    EVAL "return {struct.unpack('>d', struct.pack('>d', 2.5))}" 0
+    EVAL "return struct.pack('i', 'x')" 0
+    EVAL "return struct.pack('i')" 0
+    EVAL "return struct.pack('b', 300)" 0
+    EVAL "return struct.pack('b', -1.7)" 0
+    EVAL "return struct.pack('x2b', 1)" 0
+    EVAL "return struct.pack('=i', 1)" 0
+    EVAL "return struct.pack()" 0
+    EVAL "return struct.unpack('b')" 0
+    EVAL "return struct.pack('i99999999999', 1)" 0
+    EVAL "struct.pack = nil" 0
+    EVAL "cmsgpack.pack = nil" 0
+    """
+
     static let scripting = """
     EVAL "return {pcall(function() return 1, 2, nil, 4 end)}" 0
     EVAL "return {pcall(function() error('boom') end)}" 0

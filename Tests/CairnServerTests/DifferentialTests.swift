@@ -169,6 +169,7 @@ final class DifferentialTests: XCTestCase {
 
     func testFunctionsRESP2() throws { try compare(DifferentialScripts.functions) }
     func testFunctionsRESP3() throws { try compare(DifferentialScripts.functions, protocolVersion: 3) }
+    func testScriptLibraries() throws { try compare(DifferentialScripts.scriptLibraries) }
     func testScriptingRESP2() throws { try compare(DifferentialScripts.scripting) }
     func testScriptingRESP3() throws { try compare(DifferentialScripts.scripting, protocolVersion: 3) }
 
