@@ -627,13 +627,13 @@ lua_State *cairn_lua_open(cairn_lua_memory *memory, cairn_lua_host_function host
     return L;
 }
 
-int cairn_lua_compile(lua_State *L, const char *name, const char *body, size_t len) {
+int cairn_lua_compile(lua_State *L, const char *body, size_t len, int *reference) {
     if (is_bytecode(body, len)) {
         lua_pushstring(L, "user_script: Bytecode is not allowed");
         return 1;
     }
     if (luaL_loadbuffer(L, body, len, "@user_script")) return 1;
-    lua_setfield(L, LUA_REGISTRYINDEX, name);
+    *reference = luaL_ref(L, LUA_REGISTRYINDEX);
     return 0;
 }
 
@@ -736,6 +736,8 @@ static void script_hook(lua_State *L, lua_Debug *ar) {
     }
     if (!c->may_pause || c->busy_at <= 0) return;
     double now = cairn_lua_now();
+    /* A slice is timed from its first hook: no clock read for scripts that end first. */
+    if (c->slice_started == 0) c->slice_started = now;
     if (now < c->busy_at || now - c->slice_started < 0.002 || !yieldable(L)) return;
     c->paused = L;
     lua_yield(L, 0);
@@ -904,7 +906,7 @@ static int drive(lua_State *L, lua_State *co, int nargs) {
     cairn_lua_memory *m;
     lua_getallocf(L, (void **)&m);
     cairn_lua_run_control.paused = NULL;
-    cairn_lua_run_control.slice_started = cairn_lua_now();
+    cairn_lua_run_control.slice_started = 0;
     int host = m->host;
     m->host = 0;
     int status = lua_resume(co, nargs);

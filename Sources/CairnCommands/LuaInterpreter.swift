@@ -66,11 +66,13 @@ public final class LuaInterpreter {
     /// `ctx.pausedScript` is set, and `continueRun` goes on.
     func run(_ ctx: CommandContext, name: String, function: Bool, readOnly: Bool, push: (OpaquePointer) -> Int32) {
         guard let L = lua() else { ctx.out.error("ERR Lua interpreter could not be created (out of memory)"); return }
-        let started = Clock.monotonicMicroseconds()
+        // A client's call started at the command clock (no clock read of its own).
+        let client = ctx.frame.origin == .client
+        let started = client ? ctx.commandClock : Clock.monotonicMicroseconds()
         ctx.scriptRun = ScriptRun(name: name, command: ctx.args, startedMicroseconds: started, isFunction: function,
                                   dirtyAtStart: ctx.dirty)
         let threshold = ctx.settings.busyReplyThresholdMs
-        cairn_lua_prepare_run(ctx.frame.origin == .client ? 1 : 0, threshold > 0 ? cairn_lua_now() + Double(threshold) / 1000 : 0)
+        cairn_lua_prepare_run(client ? 1 : 0, threshold > 0 ? Double(started) / 1e6 + Double(threshold) / 1000 : 0)
         let saved = enter(ctx, readOnly: readOnly, protocolVersion: 2)
         let status = cairn_lua_start(L, push(L))
         finish(L, ctx, status, name: name, saved: saved)

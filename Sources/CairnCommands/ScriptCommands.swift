@@ -29,21 +29,21 @@ enum ScriptCommands {
 
     static func eval(_ ctx: CommandContext, bySHA: Bool, readOnly: Bool) {
         guard let (keys, arguments) = keysAndArguments(ctx, badCount: Reply.notInteger) else { return }
-        let sha: String
+        let script: CachedScript
         if bySHA {
-            sha = ctx.args[1].lowercased.string
-            guard ctx.scripting.scripts[sha] != nil else {
+            guard let cached = ctx.scripting.script(sha: ctx.args[1]) else {
                 ctx.out.error("NOSCRIPT No matching script. Please use EVAL.")
                 return
             }
+            script = cached
         } else {
             switch ctx.scripting.load(ctx.args[1]) {
-            case .success(let loaded): sha = loaded
+            case .success(let loaded): script = loaded
             case .failure(let error): ctx.out.error(error.text.replacingNewlines()); return
             }
         }
-        guard mayRun(ctx, flags: ctx.scripting.scriptFlags[sha] ?? [], readOnlyCommand: readOnly) else { return }
-        ctx.scripting.run(ctx, sha: sha, keys: keys, arguments: arguments, readOnly: readOnly)
+        guard mayRun(ctx, flags: script.flags, readOnlyCommand: readOnly) else { return }
+        ctx.scripting.run(ctx, script, keys: keys, arguments: arguments, readOnly: readOnly)
     }
 
     /// The keys and the arguments after EVAL's or FCALL's key count, or nil after the
@@ -109,7 +109,7 @@ enum ScriptCommands {
         s.addSubcommand(CommandSpec("load", arity: 3, flags: [.noscript, .stale], acl: [.scripting], group: "scripting",
                                     since: "2.6.0", summary: "Load the specified Lua script into the script cache.") { ctx in
             switch ctx.scripting.load(ctx.args[2]) {
-            case .success(let sha): ctx.out.bulk(sha)
+            case .success(let loaded): ctx.out.bulk(loaded.sha)
             case .failure(let error): ctx.out.error(error.text.replacingNewlines())
             }
         })

@@ -1,15 +1,21 @@
 import CairnCore
 import CCairnLua
 
-/// The EVAL side of scripting: the script cache (SHA-1 to body and shebang flags) and
-/// the interpreter scripts run in (one per server, created at the first script, as
-/// Redis's). A script's effects are the effects of its calls: the caller's unit commits
-/// them as one record.
+/// A script of the cache: its body, its shebang's flags, its compiled function.
+public struct CachedScript {
+    public let sha: String
+    public let body: Bytes
+    public let flags: ScriptFlags
+    /// The compiled function, in the interpreter's registry.
+    let reference: Int32
+}
+
+/// The EVAL side of scripting: the script cache (by SHA-1) and the interpreter scripts
+/// run in (one per server, created at the first script, as Redis's). A script's effects
+/// are the effects of its calls: the caller's unit commits them as one record.
 public final class Scripting {
-    /// Bodies by SHA-1 (lowercase hex).
-    public private(set) var scripts: [String: Bytes] = [:]
-    /// The flags of each cached script's shebang.
-    public private(set) var scriptFlags: [String: ScriptFlags] = [:]
+    /// Cached scripts by SHA-1 (lowercase hex).
+    public private(set) var scripts: [String: CachedScript] = [:]
     public let interpreter = LuaInterpreter()
 
     public init() {}
@@ -17,14 +23,19 @@ public final class Scripting {
     /// SCRIPT FLUSH: the cache and the interpreter go; the next script starts a new one.
     public func flush() {
         scripts.removeAll()
-        scriptFlags.removeAll()
         interpreter.reset()
     }
 
-    /// Compiles and caches a script; its SHA-1, or the compile error's text.
-    public func load(_ body: Bytes) -> Result<String, ScriptError> {
+    /// The cached script whose SHA-1 is `sha` (any case).
+    func script(sha: Bytes) -> CachedScript? {
+        let hasUppercase = sha.withUnsafeBytes { $0.contains { $0 >= 0x41 && $0 <= 0x5A } }
+        return scripts[hasUppercase ? sha.lowercased.string : sha.string]
+    }
+
+    /// Compiles and caches a script; the cached script, or the compile error's text.
+    public func load(_ body: Bytes) -> Result<CachedScript, ScriptError> {
         let sha = body.withUnsafeBytes { SHA1.hex($0) }
-        if scripts[sha] != nil { return .success(sha) }
+        if let cached = scripts[sha] { return .success(cached) }
         let flags: ScriptFlags
         switch ScriptFlags.parse(shebangOf: body) {
         case .success(let parsed): flags = parsed
@@ -33,28 +44,30 @@ public final class Scripting {
         guard let L = interpreter.lua() else { return .failure(ScriptError("ERR Lua interpreter could not be created (out of memory)")) }
         // A shebang line is made a comment, so that the lines keep their numbers.
         let source = flags.hasShebang ? Bytes("--") + body : body
+        var reference: Int32 = 0
         let failed = source.withUnsafeBytes { raw in
-            cairn_lua_compile(L, "f_" + sha, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+            cairn_lua_compile(L, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, &reference)
         }
         if failed != 0 {
             let message = interpreter.string(L, -1)
             cairn_lua_pop(L, 1)
             return .failure(ScriptError("ERR Error compiling script (new function): \(message)"))
         }
-        scripts[sha] = body
-        scriptFlags[sha] = flags
-        return .success(sha)
+        let cached = CachedScript(sha: sha, body: body, flags: flags, reference: reference)
+        scripts[sha] = cached
+        return .success(cached)
     }
 
-    /// Runs the cached script `sha` for the current call and writes its reply.
-    func run(_ ctx: CommandContext, sha: String, keys: ArraySlice<Bytes>, arguments: ArraySlice<Bytes>, readOnly: Bool) {
-        let readOnly = readOnly || scriptFlags[sha]?.contains(.noWrites) == true
-        interpreter.run(ctx, name: sha, function: false, readOnly: readOnly) { L in
+    /// Runs `script` for the current call and writes its reply.
+    func run(_ ctx: CommandContext, _ script: CachedScript, keys: ArraySlice<Bytes>, arguments: ArraySlice<Bytes>,
+             readOnly: Bool) {
+        let readOnly = readOnly || script.flags.contains(.noWrites)
+        interpreter.run(ctx, name: script.sha, function: false, readOnly: readOnly) { L in
             lua_checkstack(L, Int32(keys.count + arguments.count + 8))
             for a in keys { interpreter.push(L, a) }
             for a in arguments { interpreter.push(L, a) }
             cairn_lua_set_arguments(L, Int32(keys.count), Int32(arguments.count))
-            lua_getfield(L, LUA_REGISTRYINDEX, "f_" + sha)
+            lua_rawgeti(L, LUA_REGISTRYINDEX, script.reference)
             return 0
         }
     }

@@ -80,7 +80,7 @@ enum InfoReport {
             let used = Memory.usedBytes()
             let rss = Memory.residentBytes()
             let lua = e.ctx.scripting.interpreter.memoryUsed
-            let scripts = e.ctx.scripting.scripts.values.reduce(0) { $0 + $1.count }
+            let scripts = e.ctx.scripting.scripts.values.reduce(0) { $0 + $1.body.count }
             let functionsVM = e.ctx.functions.interpreter.memoryUsed
             let functions = e.ctx.functions.libraries.values.reduce(0) { $0 + $1.code.count }
             lines = ["# Memory",

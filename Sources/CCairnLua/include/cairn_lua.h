@@ -34,9 +34,9 @@ enum {
 lua_State *cairn_lua_open(cairn_lua_memory *memory, cairn_lua_host_function host,
                           const char *version, int version_number);
 
-/* Compiles `body` (chunk name "@user_script") and stores it in the registry under
- * `name`; 0, or 1 with the error message on the stack. */
-int cairn_lua_compile(lua_State *L, const char *name, const char *body, size_t len);
+/* Compiles `body` (chunk name "@user_script") into the registry: 0 with its reference in
+ * *reference, or 1 with the error message on the stack. */
+int cairn_lua_compile(lua_State *L, const char *body, size_t len, int *reference);
 
 /* Sets KEYS and ARGV (the `count` strings on top of the stack, keys first, are popped). */
 void cairn_lua_set_arguments(lua_State *L, int keys, int argv);
