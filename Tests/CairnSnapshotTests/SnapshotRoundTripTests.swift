@@ -116,6 +116,24 @@ final class SnapshotRoundTripTests: XCTestCase {
         XCTAssertEqual(KeyspaceCommands.commands(for: back), KeyspaceCommands.commands(for: ks))
     }
 
+    /// Function libraries come back in order, before the keys, and count as no key.
+    func testFunctionLibrariesRoundTrip() throws {
+        let ks = Self.sampleKeyspace()
+        let libraries: [Bytes] = ["#!lua name=a\nredis.register_function('f', function() return 1 end)",
+                                  Bytes(String(repeating: "-- padding\n", count: 200_000))]
+        var file: [UInt8] = []
+        let w = try SnapshotWriter(codec: .lz4, lsn: 7, createdMs: 0, databases: ks.databaseCount) { file.append(contentsOf: $0) }
+        try w.write(functionLibraries: libraries)
+        try w.write(ks)
+        let summary = try w.finish()
+        XCTAssertEqual(summary.keys, ks.totalKeys)
+        let r = try SnapshotReader(path: "test.snap", bytes: file)
+        let loaded = Keyspace(databaseCount: 4, seed: 2)
+        XCTAssertTrue(try r.load(into: loaded, limits: CollectionLimits()))
+        XCTAssertEqual(r.functionLibraries, libraries)
+        XCTAssertEqual(loaded.totalKeys, ks.totalKeys)
+    }
+
     func testEmptyKeyspace() throws {
         let (file, summary) = try Self.write(Keyspace(databaseCount: 16, seed: 1), codec: .zstd)
         XCTAssertEqual(summary.keys, 0)
