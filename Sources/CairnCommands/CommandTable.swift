@@ -23,18 +23,26 @@ public final class CommandTable: @unchecked Sendable {
         for s in specs { register(s) }
     }
 
-    /// The last name looked up and its spec: pipelines mostly repeat one command, and a
-    /// comparison of two inline byte strings is cheaper than hashing.
-    private var lastName: Bytes = .empty
-    private var lastSpec: CommandSpec?
+    /// The last names looked up and their specs: pipelines mostly repeat one command, a
+    /// script's calls alternate a few (EVALSHA, GET, SET), and comparing short inline byte
+    /// strings is cheaper than hashing them.
+    private var recentNames: (Bytes, Bytes, Bytes, Bytes) = (.empty, .empty, .empty, .empty)
+    private var recentSpecs: (CommandSpec?, CommandSpec?, CommandSpec?, CommandSpec?)
+    private var recentNext = 0
 
     public func lookup(_ name: Bytes) -> CommandSpec? {
-        if let lastSpec, name == lastName { return lastSpec }
-        let spec = upper[name] ?? commands[name.lowercased]
-        if let spec {
-            lastName = name
-            lastSpec = spec
+        if name == recentNames.0, let spec = recentSpecs.0 { return spec }
+        if name == recentNames.1, let spec = recentSpecs.1 { return spec }
+        if name == recentNames.2, let spec = recentSpecs.2 { return spec }
+        if name == recentNames.3, let spec = recentSpecs.3 { return spec }
+        guard let spec = upper[name] ?? commands[name.lowercased] else { return nil }
+        switch recentNext {
+        case 0: (recentNames.0, recentSpecs.0) = (name, spec)
+        case 1: (recentNames.1, recentSpecs.1) = (name, spec)
+        case 2: (recentNames.2, recentSpecs.2) = (name, spec)
+        default: (recentNames.3, recentSpecs.3) = (name, spec)
         }
+        recentNext = (recentNext + 1) & 3
         return spec
     }
 
