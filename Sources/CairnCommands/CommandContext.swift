@@ -93,6 +93,9 @@ public struct ScriptRun {
     public var isFunction: Bool
     /// The dirty count when it started: a script that changed it cannot be killed.
     public var dirtyAtStart: Int
+    /// The caller's database, given back when the script ends (a SELECT inside a script
+    /// is the script's own, as in Redis).
+    public var database: Int
 }
 
 /// A script paused past busy-reply-threshold: its call's frame and its interpreter, to go

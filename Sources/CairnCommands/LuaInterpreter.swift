@@ -70,7 +70,7 @@ public final class LuaInterpreter {
         let client = ctx.frame.origin == .client
         let started = client ? ctx.commandClock : Clock.monotonicMicroseconds()
         ctx.scriptRun = ScriptRun(name: name, command: ctx.args, startedMicroseconds: started, isFunction: function,
-                                  dirtyAtStart: ctx.dirty)
+                                  dirtyAtStart: ctx.dirty, database: ctx.session.databaseIndex)
         let threshold = ctx.settings.busyReplyThresholdMs
         cairn_lua_prepare_run(client ? 1 : 0, threshold > 0 ? Double(started) / 1e6 + Double(threshold) / 1000 : 0)
         let saved = enter(ctx, readOnly: readOnly, protocolVersion: 2)
@@ -104,6 +104,7 @@ public final class LuaInterpreter {
             ctx.pausedScript = PausedScript(frame: ctx.frame, interpreter: self)
             return
         }
+        if let run = ctx.scriptRun { ctx.session.databaseIndex = run.database }
         ctx.scriptRun = nil
         if status == Int32(CAIRN_LUA_FAILED) {
             ctx.out.error(errorText(L, name: name))

@@ -131,8 +131,9 @@ enum SortCommand {
                 return
             }
         }
-        // A set has no order of its own: sorted anyway when stored, so replay agrees.
-        if o.dontSort && isSet && o.store != nil {
+        // A set has no order of its own: sorted anyway when stored, so replay agrees, and
+        // inside a script, so that its outcome does not depend on the set's order (Redis).
+        if o.dontSort && isSet && (o.store != nil || ctx.scriptRun != nil) {
             o.dontSort = false
             o.alpha = true
             o.by = nil

@@ -1575,6 +1575,20 @@ enum DifferentialScripts {
     """
 
     static let scripting = """
+    SADD sortme a b c d e f g h i l m n o p q r s t u v z aa aaa azz
+    EVAL "return redis.call('sort', KEYS[1], 'by', '_')" 1 sortme
+    EVAL "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')" 1 sortme
+    EVAL "return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc')" 1 sortme
+    RPUSH sortlist c a b
+    EVAL "return redis.call('sort', KEYS[1], 'by', '_')" 1 sortlist
+    EVAL "return redis.pcall('blpop', 'x', 0)" 0
+    EVAL "redis.call('select', 9) return redis.call('set', 'selected', 'y')" 0
+    GET selected
+    SELECT 9
+    GET selected
+    DEL selected
+    SELECT 0
+    EVAL "return redis.call('sort', KEYS[1])" 1 sortme
     EVAL "return {pcall(function() return 1, 2, nil, 4 end)}" 0
     EVAL "return {pcall(function() error('boom') end)}" 0
     EVAL "return {pcall(function() error({err='TABLE boom'}) end)}" 0
