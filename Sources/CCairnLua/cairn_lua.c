@@ -2,6 +2,7 @@
 #include "cairn_lua_libraries.h"
 #include <lua5.1/lua-bitop.h>
 #include <lua5.1/lua-cjson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -272,6 +273,36 @@ static int safe_load(lua_State *L) {
     return 2;
 }
 
+/* unpack with its element count computed without overflow: the stock 5.1.5 computes it
+ * in an int, and the compiler drops its overflow check, so unpack(t, 0, 2^31 - 1) grew
+ * the stack by a negative size and crashed the server (Redis's patched Lua refuses it). */
+static int safe_unpack(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int first = luaL_optint(L, 2, 1);
+    int last = luaL_opt(L, luaL_checkint, 3, luaL_getn(L, 1));
+    if (first > last) return 0;
+    long long n = (long long)last - first + 1;
+    if (n >= INT_MAX || !lua_checkstack(L, (int)n)) return luaL_error(L, "too many results to unpack");
+    for (long long i = first; i <= last; i++) lua_rawgeti(L, 1, (int)i);
+    return (int)n;
+}
+
+/* bit.tohex with a digit count of -2^31 (as lua-bitop reads it: the number modulo 2^32)
+ * made 1 instead: lua-bitop negates the count for upper case, -2^31 stays negative, and
+ * Debian's 1.0.2 then pushed a string of that length and crashed (Redis patched its copy
+ * the same way). */
+static int safe_tohex(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        union { double d; uint64_t bits; } u;
+        u.d = lua_tonumber(L, 2) + 6755399441055744.0;
+        if ((int32_t)(uint32_t)u.bits == INT32_MIN) {
+            lua_pushnumber(L, INT32_MIN + 1);
+            lua_replace(L, 2);
+        }
+    }
+    return call_wrapped(L);
+}
+
 static void wrap_global(lua_State *L, int globals, const char *name, lua_CFunction wrapper) {
     lua_getfield(L, globals, name);
     lua_pushcclosure(L, wrapper, 1);
@@ -364,6 +395,11 @@ static int open_sandbox(lua_State *L) {
     lua_setfield(L, -2, "random");
     lua_pushcfunction(L, math_randomseed);
     lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, safe_unpack);
+    lua_setfield(L, globals, "unpack");
+    lua_getfield(L, globals, "bit");
+    wrap_global(L, lua_gettop(L), "tohex", safe_tohex);
     lua_pop(L, 1);
     wrap_global(L, globals, "rawset", safe_rawset);
     wrap_global(L, globals, "setmetatable", safe_rawset);

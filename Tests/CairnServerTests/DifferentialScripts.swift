@@ -1575,6 +1575,23 @@ enum DifferentialScripts {
     """
 
     static let scripting = """
+    EVAL "return {unpack({1,2,3}, 0, 2147483647)}" 0
+    EVAL "return {unpack({1,2,3}, -2147483648, 2147483647)}" 0
+    EVAL "return {unpack({1,2,3}, -2, 2)}" 0
+    EVAL "return {unpack({1,2,3}, 2, 10)}" 0
+    EVAL "return {unpack({}, 1, 1e8)}" 0
+    EVAL "return {unpack({1,2,3}, 3, 1)}" 0
+    EVAL "return bit.tohex(65535, -2147483648)" 0
+    EVAL "return bit.tohex(65535, 2147483648)" 0
+    EVAL "return bit.tohex(65535, -3)" 0
+    EVAL "return bit.tohex(-1, 100)" 0
+    EVAL "return bit.tohex(65535)" 0
+    EVAL "return string.format('%99999999s', 'x')" 0
+    EVAL "return select(-2147483648, 1, 2)" 0
+    EVAL "return table.concat({1,2,3}, ',', 1, 2147483647)" 0
+    EVAL "return string.sub('abc', -2147483648, 2147483647)" 0
+    EVAL "return string.byte('abc', -2147483648, 2147483647)" 0
+    EVAL "return {_G == _G, type(_G)}" 0
     SADD sortme a b c d e f g h i l m n o p q r s t u v z aa aaa azz
     EVAL "return redis.call('sort', KEYS[1], 'by', '_')" 1 sortme
     EVAL "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')" 1 sortme

@@ -52,6 +52,9 @@ final class ScriptingTests: XCTestCase {
             "local co = coroutine.create(function() redis = nil end) return coroutine.resume(co)",
             "return coroutine.wrap(function() return redis.call('set', 'from-coroutine', 'yes') end)()",
             "return string.rep('x', 1024 * 1024)",
+            // Crashes of the stock Lua 5.1.5 and lua-bitop that Redis patched in its copies.
+            "return {unpack({1,2,3}, 0, 2147483647)}",
+            "return bit.tohex(65535, -2147483648)",
         ]
         for script in escapes {
             _ = try c.call("EVAL", script, "0")
