@@ -401,6 +401,9 @@ static int open_sandbox(lua_State *L) {
     lua_getfield(L, globals, "bit");
     wrap_global(L, lua_gettop(L), "tohex", safe_tohex);
     lua_pop(L, 1);
+    lua_getfield(L, globals, "cjson");
+    wrap_global(L, lua_gettop(L), "encode", cairn_cjson_encode_guard);
+    lua_pop(L, 1);
     wrap_global(L, globals, "rawset", safe_rawset);
     wrap_global(L, globals, "setmetatable", safe_rawset);
     wrap_global(L, globals, "loadstring", safe_loadstring);

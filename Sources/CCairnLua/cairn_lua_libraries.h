@@ -9,4 +9,7 @@
 int cairn_luaopen_cmsgpack(lua_State *L);
 int cairn_luaopen_struct(lua_State *L);
 
+/* cjson.encode with the encoder (its upvalue) behind a size check. */
+int cairn_cjson_encode_guard(lua_State *L);
+
 #endif

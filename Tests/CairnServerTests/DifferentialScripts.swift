@@ -1575,6 +1575,14 @@ enum DifferentialScripts {
     """
 
     static let scripting = """
+    EVAL "return cjson.encode({1, 2, {a = 'x\\\\n\\\\1/'}})" 0
+    EVAL "local t = {} t[1] = t t[2] = t return cjson.encode(t)" 0
+    EVAL "return cjson.encode(function() end)" 0
+    EVAL "return cjson.encode()" 0
+    EVAL "return cjson.encode({[true] = 1})" 0
+    EVAL "return {pcall(cjson.encode, function() end)}" 0
+    EVAL "return cjson.encode({[1] = 1, [50] = 5})" 0
+    EVAL "return #cjson.encode(string.rep('\\\\1', 1000))" 0
     EVAL "return {unpack({1,2,3}, 0, 2147483647)}" 0
     EVAL "return {unpack({1,2,3}, -2147483648, 2147483647)}" 0
     EVAL "return {unpack({1,2,3}, -2, 2)}" 0
