@@ -309,6 +309,13 @@ static void wrap_global(lua_State *L, int globals, const char *name, lua_CFuncti
     lua_setfield(L, globals, name);
 }
 
+/* library.name replaced by `wrapper`, which gets the original as its upvalue. */
+static void wrap_library_function(lua_State *L, int globals, const char *library, const char *name, lua_CFunction wrapper) {
+    lua_getfield(L, globals, library);
+    wrap_global(L, lua_gettop(L), name, wrapper);
+    lua_pop(L, 1);
+}
+
 static void open_library(lua_State *L, lua_CFunction open, const char *name) {
     lua_pushcfunction(L, open);
     lua_pushstring(L, name);
@@ -398,12 +405,8 @@ static int open_sandbox(lua_State *L) {
     lua_pop(L, 1);
     lua_pushcfunction(L, safe_unpack);
     lua_setfield(L, globals, "unpack");
-    lua_getfield(L, globals, "bit");
-    wrap_global(L, lua_gettop(L), "tohex", safe_tohex);
-    lua_pop(L, 1);
-    lua_getfield(L, globals, "cjson");
-    wrap_global(L, lua_gettop(L), "encode", cairn_cjson_encode_guard);
-    lua_pop(L, 1);
+    wrap_library_function(L, globals, "bit", "tohex", safe_tohex);
+    wrap_library_function(L, globals, "cjson", "encode", cairn_cjson_encode_guard);
     wrap_global(L, globals, "rawset", safe_rawset);
     wrap_global(L, globals, "setmetatable", safe_rawset);
     wrap_global(L, globals, "loadstring", safe_loadstring);

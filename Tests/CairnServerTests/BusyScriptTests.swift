@@ -62,12 +62,6 @@ final class BusyScriptTests: XCTestCase {
     /// kill -9), clients meanwhile get -BUSY, and the requests its own client pipelined
     /// behind it run after it, in order.
     func testAPausedScriptIsStillOneUnit() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-busy-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let port = freePort()
-        var server = try ServerProcess.cairn(directory: dir, port: port, ["--busy-reply-threshold", "20"])
-        let writer = try server.client()
-        let other = try server.client()
         // Writes, then spins for about half a second, then writes again.
         let script = """
         redis.call('set', 'before', '1')
@@ -84,18 +78,19 @@ final class BusyScriptTests: XCTestCase {
         redis.call('set', 'after', '1')
         return n
         """
-        try writer.sendRaw(RESPClient.encode([Array("EVAL".utf8), Array(script.utf8), Array("0".utf8)])
-                           + RESPClient.encode([Array("INCR".utf8), Array("after".utf8)]))
-        usleep(200_000)
-        XCTAssertEqual(try other.call("GET", "before"),
-                       .error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."))
-        guard case .integer = try writer.readReply() else { return XCTFail("the script's count") }
-        XCTAssertEqual(try writer.readReply(), .integer(2), "the pipelined INCR ran after the script")
-        XCTAssertEqual(try other.call("MGET", "before", "after"), .array([.bulk(Array("1".utf8)), .bulk(Array("2".utf8))]))
-        server.crash()
-        server = try ServerProcess.cairn(directory: dir, port: port)
-        defer { server.stop() }
-        let c = try server.client()
-        XCTAssertEqual(try c.call("MGET", "before", "after"), .array([.bulk(Array("1".utf8)), .bulk(Array("2".utf8))]))
+        let both: RESPValue = .array([.bulk(Array("1".utf8)), .bulk(Array("2".utf8))])
+        try ServerProcess.acrossACrash(["--busy-reply-threshold", "20"], before: { writer in
+            let other = try RESPClient(port: writer.port)
+            try writer.sendRaw(RESPClient.encode([Array("EVAL".utf8), Array(script.utf8), Array("0".utf8)])
+                               + RESPClient.encode([Array("INCR".utf8), Array("after".utf8)]))
+            usleep(200_000)
+            XCTAssertEqual(try other.call("GET", "before"),
+                           .error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."))
+            guard case .integer = try writer.readReply() else { return XCTFail("the script's count") }
+            XCTAssertEqual(try writer.readReply(), .integer(2), "the pipelined INCR ran after the script")
+            XCTAssertEqual(try other.call("MGET", "before", "after"), both)
+        }, after: { c in
+            XCTAssertEqual(try c.call("MGET", "before", "after"), both)
+        })
     }
 }

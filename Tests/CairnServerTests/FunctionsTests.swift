@@ -58,19 +58,13 @@ final class FunctionsTests: XCTestCase {
     }
 
     func testFunctionWritesSurviveACrashTogether() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-fn-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let port = freePort()
-        var server = try ServerProcess.cairn(directory: dir, port: port)
-        var c = try server.client()
-        XCTAssertEqual(try c.call("FUNCTION", "LOAD", Self.counterLibrary).string, "counters")
-        for i in 1...20 { XCTAssertEqual(try c.call("FCALL", "bump", "2", "list", "counter"), .integer(Int64(i * 50))) }
-        server.crash()
-        server = try ServerProcess.cairn(directory: dir, port: port)
-        defer { server.stop() }
-        c = try server.client()
-        XCTAssertEqual(try c.call("LLEN", "list"), .integer(1000))
-        XCTAssertEqual(try c.call("GET", "counter").string, "1000")
+        try ServerProcess.acrossACrash(before: { c in
+            XCTAssertEqual(try c.call("FUNCTION", "LOAD", Self.counterLibrary).string, "counters")
+            for i in 1...20 { XCTAssertEqual(try c.call("FCALL", "bump", "2", "list", "counter"), .integer(Int64(i * 50))) }
+        }, after: { c in
+            XCTAssertEqual(try c.call("LLEN", "list"), .integer(1000))
+            XCTAssertEqual(try c.call("GET", "counter").string, "1000")
+        })
     }
 
     /// FUNCTION DUMP from either server restores in the other, with RESTORE's policies.

@@ -7,19 +7,13 @@ import XCTest
 /// is Lua) works.
 final class ScriptingTests: XCTestCase {
     func testScriptWritesSurviveACrashTogether() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-lua-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let port = freePort()
-        var server = try ServerProcess.cairn(directory: dir, port: port)
-        var c = try server.client()
         let script = "for i = 1, 50 do redis.call('rpush', KEYS[1], i) redis.call('incr', KEYS[2]) end return redis.call('llen', KEYS[1])"
-        for i in 1...20 { XCTAssertEqual(try c.call("EVAL", script, "2", "list", "counter"), .integer(Int64(i * 50))) }
-        server.crash()
-        server = try ServerProcess.cairn(directory: dir, port: port)
-        defer { server.stop() }
-        c = try server.client()
-        XCTAssertEqual(try c.call("LLEN", "list"), .integer(1000))
-        XCTAssertEqual(try c.call("GET", "counter").string, "1000")
+        try ServerProcess.acrossACrash(before: { c in
+            for i in 1...20 { XCTAssertEqual(try c.call("EVAL", script, "2", "list", "counter"), .integer(Int64(i * 50))) }
+        }, after: { c in
+            XCTAssertEqual(try c.call("LLEN", "list"), .integer(1000))
+            XCTAssertEqual(try c.call("GET", "counter").string, "1000")
+        })
     }
 
     /// Each escape is refused (or harmless), the server stays up, and the next script

@@ -154,6 +154,21 @@ public final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// A server on a data directory of its own: `before` runs against it, it is killed
+    /// with SIGKILL, and `after` runs against a new server on the same data.
+    public static func acrossACrash(_ arguments: [String] = [], before: (RESPClient) throws -> Void,
+                                    after: (RESPClient) throws -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-crash-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let first = try ServerProcess.cairn(directory: dir, port: port, arguments)
+        try before(try first.client())
+        first.crash()
+        let second = try ServerProcess.cairn(directory: dir, port: port)
+        defer { second.stop() }
+        try after(try second.client())
+    }
+
     /// Kills the server with SIGKILL (a crash: nothing is flushed or closed) and waits for it.
     public func crash() {
         kill(process.processIdentifier, SIGKILL)
