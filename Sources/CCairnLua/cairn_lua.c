@@ -370,20 +370,16 @@ static int open_sandbox(lua_State *L) {
     open_library(L, luaopen_table, LUA_TABLIBNAME);
     open_library(L, luaopen_string, LUA_STRLIBNAME);
     open_library(L, luaopen_math, LUA_MATHLIBNAME);
-    /* Debian's lua-cjson and lua-bitop, as the cjson and bit globals Redis has. */
-    lua_pushcfunction(L, luaopen_cjson);
-    lua_call(L, 0, 1);
-    lua_setfield(L, LUA_GLOBALSINDEX, "cjson");
-    lua_pushcfunction(L, luaopen_bit);
-    lua_call(L, 0, 1);
-    lua_setfield(L, LUA_GLOBALSINDEX, "bit");
-    /* cmsgpack and struct, written in the project. */
-    lua_pushcfunction(L, cairn_luaopen_cmsgpack);
-    lua_call(L, 0, 1);
-    lua_setfield(L, LUA_GLOBALSINDEX, "cmsgpack");
-    lua_pushcfunction(L, cairn_luaopen_struct);
-    lua_call(L, 0, 1);
-    lua_setfield(L, LUA_GLOBALSINDEX, "struct");
+    /* Debian's lua-cjson and lua-bitop, and cmsgpack and struct written in the project, as
+     * the globals Redis has. */
+    const struct { const char *name; lua_CFunction open; } globals_libraries[] = {
+        {"cjson", luaopen_cjson}, {"bit", luaopen_bit}, {"cmsgpack", cairn_luaopen_cmsgpack},
+        {"struct", cairn_luaopen_struct}, {NULL, NULL}};
+    for (int i = 0; globals_libraries[i].name; i++) {
+        lua_pushcfunction(L, globals_libraries[i].open);
+        lua_call(L, 0, 1);
+        lua_setfield(L, LUA_GLOBALSINDEX, globals_libraries[i].name);
+    }
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_protected");
     int globals = LUA_GLOBALSINDEX;
