@@ -178,6 +178,36 @@ final class ReplicationTests: XCTestCase {
         eventually("the flush replicated") { try r.call("FUNCTION", "LIST") == .array([]) }
     }
 
+    /// A replica's stream waits while a script of the replica's own clients is paused past
+    /// busy-reply-threshold: the script sees one state from start to end, and the
+    /// replica catches up after it.
+    func testAReplicasStreamWaitsForAPausedScript() throws {
+        let primaryPort = freePort(), replicaPort = freePort()
+        let primary = try start("primary", port: primaryPort)
+        defer { primary.stop() }
+        let p = try primary.client()
+        try p.call("SET", "x", "1")
+        let replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)", "--busy-reply-threshold", "20"])
+        defer { replica.stop() }
+        let r = try replica.client()
+        eventually("in sync") { try inSync(p, r) }
+        let spin = """
+        local first = redis.call('get', 'x')
+        local t = redis.call('time')
+        while true do
+          local n = redis.call('time')
+          if (n[1] - t[1]) * 1000000 + n[2] - t[2] > 400000 then break end
+        end
+        return {first, redis.call('get', 'x')}
+        """
+        try r.sendRaw(RESPClient.encode([Array("EVAL_RO".utf8), Array(spin.utf8), Array("0".utf8)]))
+        usleep(100_000)
+        try p.call("SET", "x", "2")
+        XCTAssertEqual(try r.readReply(), .array([.bulk(Array("1".utf8)), .bulk(Array("1".utf8))]))
+        eventually("the replica caught up") { try r.call("GET", "x").string == "2" }
+        eventually("in sync after") { try inSync(p, r) }
+    }
+
     func testReadOnlyReplicaWaitAndRole() throws {
         let primaryPort = freePort(), replicaPort = freePort()
         let primary = try start("primary", port: primaryPort)
