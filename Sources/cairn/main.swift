@@ -125,6 +125,7 @@ struct CheckSnapshot: ParsableCommand {
                 }
             }
             print("keys: \(reader.keysRead) (\(expiring) with an expiry), \(elements) elements")
+            if !reader.functionLibraries.isEmpty { print("function libraries: \(reader.functionLibraries.count)") }
             for (type, n) in perType.sorted(by: { $0.key < $1.key }) { print("  \(type): \(n)") }
             for (db, n) in perDatabase.sorted(by: { $0.key < $1.key }) { print("  db\(db): \(n) keys") }
             print("snapshot OK")
@@ -145,8 +146,9 @@ struct Dump: ParsableCommand {
         discussion: """
         Loads the manifest's snapshot and replays the log after it, as the server does at \
         start-up, without changing anything (a torn tail is reported and left), then writes \
-        SELECT, SET/RPUSH/HSET/SADD/ZADD and PEXPIREAT commands to standard output, keys in \
-        byte order. Pipe it into redis-cli --pipe to load it elsewhere.
+        FUNCTION LOAD for each function library, then SELECT, SET/RPUSH/HSET/SADD/ZADD and \
+        PEXPIREAT commands to standard output, keys in byte order. Pipe it into \
+        redis-cli --pipe to load it elsewhere.
         """
     )
 
@@ -161,14 +163,17 @@ struct Dump: ParsableCommand {
         do {
             let reader = try LogReader(directory: directory, fs: fs)
             let keyspace = Keyspace(databaseCount: databases)
+            let now = Int64(time(nil)) * 1000
+            let ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now))
             if let name = reader.manifest?.snapshot {
                 let path = directory + "/" + DataDirectory.snapshotsDirectory + "/" + name
                 let mapped = try fs.mapFile(path)
                 let snapshot = try SnapshotReader(path: path, bytes: mapped.bytes, owner: mapped)
                 _ = try snapshot.load(into: keyspace, limits: CollectionLimits())
+                if let error = ctx.functions.replaceAll(with: snapshot.functionLibraries) {
+                    throw SnapshotDamage(file: path, offset: 0, reason: "its function libraries do not load: \(error.text)")
+                }
             }
-            let now = Int64(time(nil)) * 1000
-            let ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now))
             let session = ClientSession(id: 0, nowMs: now)
             var failures = 0
             while let record = try reader.next() {
@@ -182,6 +187,7 @@ struct Dump: ParsableCommand {
             }
             if failures > 0 { Output.error("\(failures) logged command(s) failed to replay\n") }
             var out: [UInt8] = []
+            for code in ctx.functions.codes { KeyspaceCommands.resp(["FUNCTION", "LOAD", "REPLACE", code], into: &out) }
             for command in KeyspaceCommands.commands(for: keyspace) {
                 KeyspaceCommands.resp(command, into: &out)
                 if out.count > 1 << 20 {

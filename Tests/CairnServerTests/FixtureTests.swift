@@ -23,11 +23,6 @@ final class FixtureTests: XCTestCase {
         return target
     }
 
-    func cairnTool(_ arguments: [String]) throws -> (Int32, String) {
-        try runToExit(URL(fileURLWithPath: cairnServerBinary()).deletingLastPathComponent().appendingPathComponent("cairn").path,
-                      arguments)
-    }
-
     func testCheckLogOnWholeTornAndDamagedLogs() throws {
         let whole = try copy("whole")
         var (status, out) = try cairnTool(["check-log", whole.path])
@@ -176,11 +171,6 @@ final class SnapshotFixtureTests: XCTestCase {
         let target = scratch.appendingPathComponent(name)
         try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Fixtures/snapshots/\(name)"), to: target)
         return target
-    }
-
-    func cairnTool(_ arguments: [String]) throws -> (Int32, String) {
-        try runToExit(URL(fileURLWithPath: cairnServerBinary()).deletingLastPathComponent().appendingPathComponent("cairn").path,
-                      arguments)
     }
 
     func testServerRestoresSnapshotAndTail() throws {

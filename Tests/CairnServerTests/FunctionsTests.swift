@@ -102,6 +102,36 @@ final class FunctionsTests: XCTestCase {
         XCTAssertEqual(try c.call("FCALL", "short_f", "0").string, "s")
     }
 
+    /// `cairn check-snapshot` counts the libraries; `cairn dump` loads them first, and
+    /// redis-server takes its output.
+    func testCairnToolsSeeLibraries() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-fn-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try ServerProcess.cairn(directory: dir, port: freePort())
+        let c = try server.client()
+        XCTAssertEqual(try c.call("FUNCTION", "LOAD", Self.library("tool", returning: "t")).string, "tool")
+        try c.call("SET", "k", "v")
+        XCTAssertEqual(try c.call("SAVE"), .simple("OK"))
+        server.stop()
+        let snapshots = dir.appendingPathComponent("snapshots")
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: snapshots.path).first { $0.hasSuffix(".snap") })
+        var (status, out) = try cairnTool(["check-snapshot", snapshots.appendingPathComponent(name).path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("function libraries: 1"), out)
+        (status, out) = try cairnTool(["dump", dir.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.hasPrefix("*4\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$7\r\nREPLACE\r\n"), String(out.prefix(80)))
+        let redis = try ServerProcess.redis()
+        defer { redis.stop() }
+        let r = try redis.client()
+        try r.sendRaw(Array(out.utf8))
+        for _ in 0..<out.components(separatedBy: "\r\n").filter({ $0.hasPrefix("*") }).count {
+            if case .error(let e) = try r.readReply() { XCTFail(e) }
+        }
+        XCTAssertEqual(try r.call("FCALL", "tool_f", "0").string, "t")
+        XCTAssertEqual(try r.call("GET", "k").string, "v")
+    }
+
     /// redis-py's function API: function_load, fcall, fcall_ro, function_list.
     func testRedisPyFunctions() throws {
         let cairn = try ServerProcess.cairn()

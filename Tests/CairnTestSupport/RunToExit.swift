@@ -15,3 +15,9 @@ public func runToExit(_ executable: String, _ arguments: [String]) throws -> (st
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// Runs the `cairn` tool (beside the cairn-server the tests run) to its exit.
+public func cairnTool(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    try runToExit(URL(fileURLWithPath: cairnServerBinary()).deletingLastPathComponent().appendingPathComponent("cairn").path,
+                  arguments)
+}
