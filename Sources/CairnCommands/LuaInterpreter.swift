@@ -181,6 +181,13 @@ public final class LuaInterpreter {
             return
         }
         cairn_lua_pop(L, 1)
+        if let t = field(L, "big_number"), lua_type(L, t) == LUA_TSTRING {
+            ctx.out.bigNumber(bytes(L, t))
+            cairn_lua_pop(L, 1)
+            return
+        }
+        cairn_lua_pop(L, 1)
+        if writeVerbatim(L, ctx) { return }
         if writeMapOrSet(L, ctx, depth: depth) { return }
         var count = 0
         while true {
@@ -196,6 +203,30 @@ public final class LuaInterpreter {
             writeReply(L, ctx, depth: depth + 1)
             cairn_lua_pop(L, 1)
         }
+    }
+
+    /// `{verbatim_string = {format = "txt", string = "..."}}`; false (nothing written,
+    /// the stack as it was) for anything else.
+    private func writeVerbatim(_ L: OpaquePointer, _ ctx: CommandContext) -> Bool {
+        lua_pushstring(L, "verbatim_string")
+        lua_rawget(L, -2)
+        defer { cairn_lua_pop(L, 1) }
+        guard lua_type(L, -1) == LUA_TTABLE else { return false }
+        lua_pushstring(L, "format")
+        lua_rawget(L, -2)
+        lua_pushstring(L, "string")
+        lua_rawget(L, -3)
+        defer { cairn_lua_pop(L, 2) }
+        guard lua_type(L, -2) == LUA_TSTRING, lua_type(L, -1) == LUA_TSTRING else { return false }
+        ctx.out.verbatim(format: bytes(L, -2), text: bytes(L, -1))
+        return true
+    }
+
+    /// The bytes of the string at `index` (valid while it stays on the stack).
+    private func bytes(_ L: OpaquePointer, _ index: Int32) -> UnsafeRawBufferPointer {
+        var len = 0
+        let p = lua_tolstring(L, index, &len)
+        return UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : len)
     }
 
     /// `{map = {...}}` and `{set = {...}}` (RESP3 replies a script builds).

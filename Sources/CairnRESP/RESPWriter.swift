@@ -159,6 +159,31 @@ public struct RESPWriter {
         }
     }
 
+    /// A big number (a script's `{big_number=...}`): RESP3 `(`, RESP2 a bulk string.
+    public mutating func bigNumber(_ digits: UnsafeRawBufferPointer) {
+        if isRESP3 {
+            buffer.writeInteger(UInt8(ascii: "("))
+            buffer.writeBytes(digits)
+            crlf()
+        } else {
+            bulk(raw: digits)
+        }
+    }
+
+    /// Verbatim text with its format (a script's `{verbatim_string=...}`): RESP3 `=` with
+    /// the format cut or padded with spaces to three bytes, RESP2 a bulk string.
+    public mutating func verbatim(format: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer) {
+        guard isRESP3 else {
+            bulk(raw: text)
+            return
+        }
+        header(UInt8(ascii: "="), text.count + 4)
+        for i in 0..<3 { buffer.writeInteger(i < format.count ? format[i] : UInt8(ascii: " ")) }
+        buffer.writeInteger(UInt8(ascii: ":"))
+        buffer.writeBytes(text)
+        crlf()
+    }
+
     /// Bytes already encoded (a queued reply, a cached response).
     public mutating func raw(_ bytes: ByteBuffer) {
         var b = bytes

@@ -1575,6 +1575,16 @@ enum DifferentialScripts {
     """
 
     static let scripting = """
+    EVAL "return {big_number='1234567890123456789012'}" 0
+    EVAL "return {big_number=5}" 0
+    EVAL "return {verbatim_string={format='txt', string='hello'}}" 0
+    EVAL "return {verbatim_string={format='markdown', string='# hi'}}" 0
+    EVAL "return {verbatim_string={format='a', string='x'}}" 0
+    EVAL "return {verbatim_string={format=1, string='x'}}" 0
+    EVAL "return {verbatim_string={string='x'}}" 0
+    EVAL "return {verbatim_string='x'}" 0
+    EVAL "return {{big_number='1'}, {verbatim_string={format='txt', string='y'}}, {double=2.5}}" 0
+    EVAL "redis.setresp(3) return redis.call('debug', 'protocol', 'bignum')" 0
     EVAL "return cjson.encode({1, 2, {a = 'x\\\\n\\\\1/'}})" 0
     EVAL "local t = {} t[1] = t t[2] = t return cjson.encode(t)" 0
     EVAL "return cjson.encode(function() end)" 0
