@@ -1478,6 +1478,21 @@ enum DifferentialScripts {
     FUNCTION STATS
     FCALL only 0
     COMMAND GETKEYS FCALL only 2 k1 k2 a
+    MULTI
+    FUNCTION LOAD "#!lua name=inmulti\nredis.register_function('im', function(keys) return redis.call('incr', keys[1]) end)"
+    FCALL im 1 counter
+    FCALL im 1 counter
+    FUNCTION LIST LIBRARYNAME inmulti
+    EXEC
+    MULTI
+    FCALL nosuch 0
+    FCALL im x
+    EXEC
+    MULTI
+    FUNCTION RESTORE bad
+    FUNCTION DELETE inmulti
+    EXEC
+    FUNCTION LIST
     COMMAND GETKEYS FCALL_RO only 1 k1
     """
 
