@@ -182,6 +182,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// record their commands could have seen (appendfsync always). Replies keep their order:
     /// once one is held, the ones after it wait behind it.
     func flush(_ conn: ClientConnection) {
+        // A paused script delivered to this client: all of its output waits for the
+        // script's commit (flushPushes after it), in order.
+        if conn.pushPending && ctx.pausedScript != nil { return }
         let tag = persistence.lastAppliedLSN
         if config.appendfsync == .always && persistence.isActive
             && (tag > persistence.durableLSN || !conn.gated.isEmpty) {

@@ -58,6 +58,36 @@ final class BusyScriptTests: XCTestCase {
         """)
     }
 
+    /// What a paused script published waits for the script's end, like its writes: a
+    /// subscriber that speaks meanwhile gets its -BUSY after the script, behind the message.
+    func testAPausedScriptsMessagesWaitForItsEnd() throws {
+        let server = try ServerProcess.cairn(["--busy-reply-threshold", "20"])
+        defer { server.stop() }
+        let subscriber = try server.client()
+        _ = try subscriber.call("HELLO", "3")
+        _ = try subscriber.call("SUBSCRIBE", "news")
+        let writer = try server.client()
+        let script = """
+        redis.call('publish', 'news', 'hello')
+        local t = redis.call('time')
+        while true do
+          local n = redis.call('time')
+          if (n[1] - t[1]) * 1000000 + n[2] - t[2] > 400000 then break end
+        end
+        return 'done'
+        """
+        try writer.sendRaw(RESPClient.encode([Array("EVAL".utf8), Array(script.utf8), Array("0".utf8)]))
+        usleep(150_000)
+        let started = Date()
+        try subscriber.sendRaw(RESPClient.encode([Array("PING".utf8)]))
+        XCTAssertEqual(try subscriber.readReply(),
+                       .push([.bulk(Array("message".utf8)), .bulk(Array("news".utf8)), .bulk(Array("hello".utf8))]))
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 0.15, "the message came only once the script ended")
+        XCTAssertEqual(try subscriber.readReply(),
+                       .error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."))
+        XCTAssertEqual(try writer.readReply().string, "done")
+    }
+
     /// A script running past the threshold: its writes are one record (all of them after
     /// kill -9), clients meanwhile get -BUSY, and the requests its own client pipelined
     /// behind it run after it, in order.
