@@ -78,6 +78,12 @@ final class ScriptingTests: XCTestCase {
             XCTAssertTrue(message.contains("memory"), message)
             XCTAssertEqual(try c.call("EVAL", "return #string.rep('x', 1024)", "0"), .integer(1024))
         }
+        // The functions' interpreter has the same bound.
+        let library = "#!lua name=mem\nredis.register_function('grow', function() local t = {} for i = 1, 1e8 do t[i] = i end return #t end)\nredis.register_function('small', function() return #string.rep('x', 1024) end)"
+        XCTAssertEqual(try c.call("FUNCTION", "LOAD", library).string, "mem")
+        guard case .error(let message) = try c.call("FCALL", "grow", "0") else { return XCTFail("grow did not fail") }
+        XCTAssertTrue(message.contains("memory"), message)
+        XCTAssertEqual(try c.call("FCALL", "small", "0"), .integer(1024))
         XCTAssertEqual(try c.infoField("number_of_cached_scripts"), "4")
         XCTAssertGreaterThan(Int(try c.infoField("used_memory_lua")) ?? 0, 10_000)
         XCTAssertEqual(try c.call("CONFIG", "GET", "lua-memory-limit"), .array([.bulk(Array("lua-memory-limit".utf8)), .bulk(Array("20971520".utf8))]))
