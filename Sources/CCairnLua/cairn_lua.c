@@ -589,15 +589,20 @@ static int register_function(lua_State *L) {
     return 0;
 }
 
+/* CLOCK_MONOTONIC in seconds (the host's monotonic clock too). */
+static double monotonic_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* When the library being loaded must have finished (one engine thread, one load). */
+static double load_deadline;
+
 /* FUNCTION LOAD stops a library's code after 500 ms, as Redis does. */
 static void load_timeout_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
-    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_load_deadline");
-    double deadline = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 > deadline) {
+    if (monotonic_seconds() > load_deadline) {
         lua_sethook(L, load_timeout_hook, LUA_MASKLINE, 0);
         raise_plain(L, "FUNCTION LOAD timeout");
     }
@@ -614,10 +619,7 @@ int cairn_lua_load_library(lua_State *L, const char *body, size_t len) {
     if (luaL_loadbuffer(L, body, len, "@user_function")) return 1;
     cairn_lua_memory *m;
     lua_getallocf(L, (void **)&m);
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    lua_pushnumber(L, (double)now.tv_sec + (double)now.tv_nsec / 1e9 + 0.5);
-    lua_setfield(L, LUA_REGISTRYINDEX, "cairn_load_deadline");
+    load_deadline = monotonic_seconds() + 0.5;
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "cairn_registered");
     set_global_lookup(L, "cairn_index_load");
@@ -708,6 +710,19 @@ void cairn_lua_push_array(lua_State *L, int count) {
 
 /* ---- Running a script: a coroutine the hook can pause ---- */
 
+/* How a script run goes on: set by the host before and during a run, read by the hook. */
+typedef struct cairn_lua_control {
+    /* CLOCK_MONOTONIC seconds from which the script may pause; 0: never. */
+    double busy_at;
+    /* Whether this run may pause at all (a client's own call, not one inside EXEC). */
+    int may_pause;
+    /* SCRIPT KILL or FUNCTION KILL: the script fails at its next hook. */
+    int killed;
+    /* When the current slice began (0 until its first hook), and the coroutine that paused. */
+    double slice_started;
+    lua_State *paused;
+} cairn_lua_control;
+
 static cairn_lua_control cairn_lua_run_control;
 
 void cairn_lua_prepare_run(int may_pause, double busy_at) {
@@ -716,12 +731,6 @@ void cairn_lua_prepare_run(int may_pause, double busy_at) {
 }
 
 void cairn_lua_kill(void) { cairn_lua_run_control.killed = 1; }
-
-double cairn_lua_now(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
 
 /* Lua 5.1.5's lua_State (lstate.h) up to baseCcalls. Whether a hook may yield depends
  * on nCcalls and baseCcalls (no C call between the hook and the coroutine's resume),
@@ -773,7 +782,7 @@ static void script_hook(lua_State *L, lua_Debug *ar) {
         lua_error(L);
     }
     if (!c->may_pause || c->busy_at <= 0) return;
-    double now = cairn_lua_now();
+    double now = monotonic_seconds();
     /* A slice is timed from its first hook: no clock read for scripts that end first. */
     if (c->slice_started == 0) c->slice_started = now;
     if (now < c->busy_at || now - c->slice_started < 0.002 || !yieldable(L)) return;

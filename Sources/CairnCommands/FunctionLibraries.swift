@@ -137,11 +137,20 @@ public final class FunctionLibraries {
         interpreter.reset()
     }
 
-    /// Takes `other`'s libraries and interpreter (a restore built aside), keeping this
-    /// interpreter's settings.
+    /// Libraries loaded from `codes` aside, in an interpreter with this one's settings
+    /// (nothing here changes), or the first error.
+    private func loadedAside(_ codes: [Bytes]) -> Result<FunctionLibraries, ScriptError> {
+        let aside = FunctionLibraries()
+        aside.interpreter.memoryLimit = interpreter.memoryLimit
+        aside.interpreter.log = interpreter.log
+        for code in codes {
+            if case .failure(let error) = aside.load(code, replace: false) { return .failure(error) }
+        }
+        return .success(aside)
+    }
+
+    /// Takes `other`'s libraries and interpreter in place of these.
     private func adopt(_ other: FunctionLibraries) {
-        other.interpreter.memoryLimit = interpreter.memoryLimit
-        other.interpreter.log = interpreter.log
         (libraries, functions, interpreter) = (other.libraries, other.functions, other.interpreter)
     }
 
@@ -149,13 +158,13 @@ public final class FunctionLibraries {
     /// nothing changed, if one fails.
     public func replaceAll(with codes: [Bytes]) -> ScriptError? {
         if codes.isEmpty && libraries.isEmpty { return nil }
-        let fresh = FunctionLibraries()
-        fresh.interpreter.memoryLimit = interpreter.memoryLimit
-        for code in codes {
-            if case .failure(let error) = fresh.load(code, replace: false) { return error }
+        switch loadedAside(codes) {
+        case .success(let loaded):
+            adopt(loaded)
+            return nil
+        case .failure(let error):
+            return error
         }
-        adopt(fresh)
-        return nil
     }
 
     // MARK: - DUMP and RESTORE
@@ -187,23 +196,23 @@ public final class FunctionLibraries {
             guard let code = try? reader.string() else { return ScriptError("ERR failed loading the given functions payload") }
             incoming.append(Bytes(code))
         }
-        var kept: [String: Bytes] = [:]
+        // As Redis: the payload's libraries load first (their errors first), then join
+        // these (a name taken is an error unless replaced; function names must not meet).
+        let restored: FunctionLibraries
+        switch loadedAside(incoming) {
+        case .success(let loaded): restored = loaded
+        case .failure(let error): return error
+        }
         if policy != .flush {
-            for (name, library) in libraries { kept[name] = library.code }
-        }
-        let fresh = FunctionLibraries()
-        fresh.interpreter.memoryLimit = interpreter.memoryLimit
-        for code in incoming {
-            if case .success(let metadata) = LibraryMetadata.parse(code.array), kept[metadata.name] != nil {
-                guard policy == .replace else { return ScriptError("ERR Library \(metadata.name) already exists") }
-                kept[metadata.name] = nil
+            let kept = libraries.keys.sorted().filter { restored.libraries[$0] == nil }
+            if policy == .append, let taken = libraries.keys.sorted().first(where: { restored.libraries[$0] != nil }) {
+                return ScriptError("ERR Library \(taken) already exists")
             }
-            if case .failure(let error) = fresh.load(code, replace: false) { return error }
+            for name in kept {
+                if case .failure(let error) = restored.load(libraries[name]!.code, replace: false) { return error }
+            }
         }
-        for name in kept.keys.sorted() {
-            if case .failure(let error) = fresh.load(kept[name]!, replace: false) { return error }
-        }
-        adopt(fresh)
+        adopt(restored)
         return nil
     }
 

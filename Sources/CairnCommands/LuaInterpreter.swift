@@ -75,7 +75,7 @@ public final class LuaInterpreter {
         cairn_lua_prepare_run(client ? 1 : 0, threshold > 0 ? Double(started) / 1e6 + Double(threshold) / 1000 : 0)
         let saved = enter(ctx, readOnly: readOnly, protocolVersion: 2)
         let status = cairn_lua_start(L, push(L))
-        finish(L, ctx, status, name: name, saved: saved)
+        finish(L, ctx, status, saved: saved)
     }
 
     /// Goes on with the paused run (the caller has put its frame back).
@@ -83,11 +83,11 @@ public final class LuaInterpreter {
         guard let L = state, let paused else { return }
         self.paused = nil
         let saved = enter(ctx, readOnly: paused.readOnly, protocolVersion: paused.protocolVersion)
-        finish(L, ctx, cairn_lua_continue(L), name: paused.name, saved: saved)
+        finish(L, ctx, cairn_lua_continue(L), saved: saved)
     }
 
-    /// What a paused run needs back.
-    private var paused: (name: String, readOnly: Bool, protocolVersion: Int)?
+    /// What a paused run needs back (its name and the rest are in `ctx.scriptRun`).
+    private var paused: (readOnly: Bool, protocolVersion: Int)?
 
     private typealias Saved = (CommandContext?, Bool, Int, LuaInterpreter?)
 
@@ -97,13 +97,14 @@ public final class LuaInterpreter {
         return saved
     }
 
-    private func finish(_ L: OpaquePointer, _ ctx: CommandContext, _ status: Int32, name: String, saved: Saved) {
+    private func finish(_ L: OpaquePointer, _ ctx: CommandContext, _ status: Int32, saved: Saved) {
         defer { (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = saved }
         if status == Int32(CAIRN_LUA_PAUSED) {
-            paused = (name, readOnly, protocolVersion)
+            paused = (readOnly, protocolVersion)
             ctx.pausedScript = PausedScript(frame: ctx.frame, interpreter: self)
             return
         }
+        let name = ctx.scriptRun?.name ?? ""
         if let run = ctx.scriptRun { ctx.session.databaseIndex = run.database }
         ctx.scriptRun = nil
         if status == Int32(CAIRN_LUA_FAILED) {

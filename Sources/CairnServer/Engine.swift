@@ -97,7 +97,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         ctx.pushes = self
         ctx.tracking.sessionWithID = { [unowned self] id in clients[id]?.session }
         // redis.log's levels (debug, verbose, notice, warning) into the server's log.
-        let log: (Int, String) -> Void = { [unowned self] level, line in
+        let log: (Int, String) -> Void = { level, line in
             logger.log(level: [.debug, .info, .notice, .warning][level], "\(line)")
         }
         ctx.scripting.interpreter.log = log
@@ -328,8 +328,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         }
         if loading && !spec.flags.contains(.loading) { return "LOADING Redis is loading the dataset in memory" }
         if !spec.flags.contains(.allowBusy), let busy = ctx.busyReply { return busy }
-        if let link = primaryLink {
-            if !link.isUp && !config.replicaServeStaleData && !spec.flags.contains(.stale) {
+        if primaryLink != nil {
+            if servesStaleDataOnly && !spec.flags.contains(.stale) {
                 return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
             }
             guard config.replicaReadOnly else { return nil }
@@ -337,8 +337,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         }
         // The rest refuse writes only when something is amiss: most commands stop here.
         guard config.minReplicasToWrite > 0 || persistence.failure != nil else { return nil }
-        if config.minReplicasToWrite > 0 && writes(spec, session)
-            && replication.goodReplicas(maxLagSeconds: config.minReplicasMaxLag) < config.minReplicasToWrite {
+        if writes(spec, session) && tooFewGoodReplicas {
             return "NOREPLICAS Not enough good replicas to write."
         }
         // PING too, as in Redis: a health check must see that writes are refused.
@@ -351,15 +350,23 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// The server's state as it bears on a script about to start (AdmissionPolicy).
     func scriptConditions(_ session: ClientSession) -> ScriptConditions {
         var c = ScriptConditions()
-        if let link = primaryLink {
-            c.readOnlyReplica = config.replicaReadOnly
-            c.stale = !link.isUp && !config.replicaServeStaleData
-        }
+        c.readOnlyReplica = primaryLink != nil && config.replicaReadOnly
+        c.stale = servesStaleDataOnly
         c.persistenceFailure = persistence.failure
-        if config.minReplicasToWrite > 0 {
-            c.enoughReplicas = replication.goodReplicas(maxLagSeconds: config.minReplicasMaxLag) >= config.minReplicasToWrite
-        }
+        c.enoughReplicas = !tooFewGoodReplicas
         return c
+    }
+
+    /// A replica whose link is down while replica-serve-stale-data is no: only commands
+    /// (and scripts) allowed on stale data run.
+    private var servesStaleDataOnly: Bool {
+        primaryLink.map { !$0.isUp && !config.replicaServeStaleData } ?? false
+    }
+
+    /// min-replicas-to-write is set and fewer replicas than that are up to date.
+    private var tooFewGoodReplicas: Bool {
+        config.minReplicasToWrite > 0
+            && replication.goodReplicas(maxLagSeconds: config.minReplicasMaxLag) < config.minReplicasToWrite
     }
 
     /// Whether admission treats a command as a write: a write command, or an EXEC whose

@@ -41,27 +41,12 @@ int cairn_lua_compile(lua_State *L, const char *body, size_t len, int *reference
 /* Sets KEYS and ARGV (the `count` strings on top of the stack, keys first, are popped). */
 void cairn_lua_set_arguments(lua_State *L, int keys, int argv);
 
-/* How a script run goes on: set by the host before and during a run, read by the hook. */
-typedef struct cairn_lua_control {
-    /* Monotonic seconds (cairn_lua_now) from which the script may pause; 0: never. */
-    double busy_at;
-    /* Whether this run may pause at all (a client's own call, not one inside EXEC). */
-    int may_pause;
-    /* SCRIPT KILL or FUNCTION KILL: the script fails at its next hook. */
-    int killed;
-    /* Internal: when the current slice began, and the coroutine that paused. */
-    double slice_started;
-    lua_State *paused;
-} cairn_lua_control;
-
-/* The next run's terms: whether it may pause, and from when (cairn_lua_now seconds; 0:
- * never). */
+/* The next run's terms: whether it may pause (past busy-reply-threshold), and from when
+ * (CLOCK_MONOTONIC seconds; 0: never). */
 void cairn_lua_prepare_run(int may_pause, double busy_at);
 
 /* SCRIPT KILL, FUNCTION KILL: the running script fails at its next hook. */
 void cairn_lua_kill(void);
-
-double cairn_lua_now(void);
 
 enum { CAIRN_LUA_DONE = 0, CAIRN_LUA_FAILED = 1, CAIRN_LUA_PAUSED = 2 };
 
