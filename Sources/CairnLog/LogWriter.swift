@@ -181,6 +181,15 @@ public final class LogWriter: @unchecked Sendable {
     /// group commit's batching.
     public var counts: (syncs: Int, writes: Int, syncMicroseconds: Int) { lock.withLock { publishedCounts } }
 
+    /// The durations of the fdatasyncs that made groups durable, and how many records they
+    /// made durable in all (records per sync is the group commit's batching).
+    public var syncStatistics: (latency: LatencyHistogram, records: UInt64) { lock.withLock { (syncLatency, recordsSynced) } }
+
+    /// CONFIG RESETSTAT: the latency histogram starts over.
+    public func resetSyncStatistics() { lock.withLock { syncLatency = LatencyHistogram(); recordsSynced = 0 } }
+    private var syncLatency = LatencyHistogram()
+    private var recordsSynced: UInt64 = 0
+
     /// The written and durable LSNs as of the writer's last group.
     public var progress: (written: UInt64, durable: UInt64) { lock.withLock { published } }
 
@@ -391,18 +400,10 @@ public final class LogWriter: @unchecked Sendable {
                 let now = Clock.monotonicNanoseconds()
                 switch policy {
                 case .always:
-                    let t0 = Clock.monotonicNanoseconds()
-                    try fs.sync(fd, path: segmentPath)
-                    syncNanoseconds += Clock.monotonicNanoseconds() - t0
-                    syncCount += 1
-                    durableLSN = writtenLSN
-                    lastSyncMonotonicNs = now
+                    try syncGroup()
                 case .everysec:
                     if now - lastSyncMonotonicNs >= 1_000_000_000 {
-                        try fs.sync(fd, path: segmentPath)
-                        syncCount += 1
-                        durableLSN = writtenLSN
-                        lastSyncMonotonicNs = now
+                        try syncGroup()
                     } else {
                         armSyncTimer()
                     }
@@ -426,15 +427,28 @@ public final class LogWriter: @unchecked Sendable {
             syncTimerArmed = false
             guard writtenLSN > durableLSN, fd >= 0, lock.withLock({ failure }) == nil else { return }
             do {
-                try fs.sync(fd, path: segmentPath)
-                syncCount += 1
-                durableLSN = writtenLSN
-                lastSyncMonotonicNs = Clock.monotonicNanoseconds()
+                try syncGroup()
                 publish()
             } catch {
                 fail("\(error)")
             }
         }
+    }
+
+    /// The fdatasync that makes what was written durable, timed for INFO (the duty cycle,
+    /// records per sync, latency percentiles).
+    private func syncGroup() throws {
+        let started = Clock.monotonicNanoseconds()
+        try fs.sync(fd, path: segmentPath)
+        let ended = Clock.monotonicNanoseconds()
+        syncNanoseconds += ended - started
+        syncCount += 1
+        lock.withLock {
+            syncLatency.record(microseconds: (ended - started) / 1000)
+            recordsSynced += writtenLSN - durableLSN
+        }
+        durableLSN = writtenLSN
+        lastSyncMonotonicNs = ended
     }
 
     private func fail(_ reason: String) {

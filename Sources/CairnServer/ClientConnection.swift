@@ -24,7 +24,7 @@ final class ClientConnection: SessionConnection {
     var closeAfterFlush = false
     var closed = false
     /// Replies held until the log is durable up to their LSN (appendfsync always), in order.
-    var gated: [(lsn: UInt64, bytes: ByteBuffer, cost: Int)] = []
+    var gated: [(lsn: UInt64, bytes: ByteBuffer, cost: Int, heldSinceNs: UInt64)] = []
     /// What waiting on the log holds for this client: its held replies plus the requests
     /// that produced them (their records wait in the log writer's queue meanwhile).
     var gatedBytes = 0
@@ -114,7 +114,7 @@ final class ClientConnection: SessionConnection {
         if output.readableBytes > 0 {
             let cost = output.readableBytes + inputSinceFlush
             gatedBytes += cost
-            gated.append((lsn, output, cost))
+            gated.append((lsn, output, cost, Clock.monotonicNanoseconds()))
             output = channel.allocator.buffer(capacity: 256)
         }
         inputSinceFlush = 0
@@ -125,8 +125,9 @@ final class ClientConnection: SessionConnection {
     }
 
     /// Sends the held replies whose LSN is durable now; returns the bytes sent. Closes the
-    /// connection when asked to and nothing is held any more.
-    func release(durable: UInt64) -> Int {
+    /// connection when asked to and nothing is held any more. How long each was held goes
+    /// into `holdTimes`.
+    func release(durable: UInt64, nowNs: UInt64, holdTimes: inout LatencyHistogram) -> Int {
         var n = 0
         var cost = 0
         var released = 0
@@ -135,6 +136,7 @@ final class ClientConnection: SessionConnection {
             if entry.lsn > durable || (holds && !channel.isWritable) { break }
             n += entry.bytes.readableBytes
             cost += entry.cost
+            holdTimes.record(microseconds: nowNs > entry.heldSinceNs ? (nowNs - entry.heldSinceNs) / 1000 : 0)
             channel.write(entry.bytes, promise: nil)
             released += 1
         }

@@ -225,7 +225,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         if durable > persistence.durableLSN {
             persistence.durableLSN = durable
             for (id, conn) in waiting {
-                stats.netOutputBytes += conn.release(durable: durable)
+                releaseHeld(conn, durable: durable)
                 if conn.gated.isEmpty { waiting[id] = nil }
             }
         }
@@ -234,12 +234,17 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         primaryLink?.logProgressed()
     }
 
+    /// Sends `conn`'s held replies up to `durable`, counting how long they waited.
+    func releaseHeld(_ conn: ClientConnection, durable: UInt64) {
+        stats.netOutputBytes += conn.release(durable: durable, nowNs: Clock.monotonicNanoseconds(), holdTimes: &stats.replyHolds)
+    }
+
     /// The log was started over (a replica's full sync) after the old one was closed, so
     /// everything it held is on disk: replies held for its LSNs go now (the new log's LSNs
     /// may be lower, and would never reach them).
     func releaseHeldReplies() {
         assert(loop.inEventLoop)
-        for (_, conn) in waiting { stats.netOutputBytes += conn.release(durable: .max) }
+        for (_, conn) in waiting { releaseHeld(conn, durable: .max) }
         waiting.removeAll()
     }
 
@@ -250,7 +255,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         persistence.markFailed(reason)
         logger.warning("Error writing to the log: \(reason). Writes are refused (MISCONF) until a restart recovers from the log.")
         for (_, conn) in waiting {
-            stats.netOutputBytes += conn.release(durable: persistence.durableLSN)
+            releaseHeld(conn, durable: persistence.durableLSN)
             if !conn.gated.isEmpty {
                 conn.gated.removeAll()
                 conn.gatedBytes = 0
@@ -431,6 +436,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         assert(loop.inEventLoop)
         let now = Clock.unixMilliseconds()
         stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
+        stats.sampleSync(nowMicroseconds: Clock.monotonicMicroseconds(), syncMicroseconds: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
         primaryLink?.cron(nowMs: now)
         // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.

@@ -114,6 +114,7 @@ enum InfoReport {
             p.refreshProgress()
             let cp = e.checkpointer!
             let progress = cp.currentProgress
+            let syncs = p.writer?.syncStatistics ?? (latency: LatencyHistogram(), records: 0)
             let percent = progress.total > 0 ? Double(progress.keys) * 100 / Double(progress.total) : 0
             lines = ["# Persistence",
                      "loading:\(e.loading ? 1 : 0)",
@@ -154,6 +155,12 @@ enum InfoReport {
                      "log_fsyncs:\(p.writer?.counts.syncs ?? 0)",
                      "log_write_groups:\(p.writer?.counts.writes ?? 0)",
                      "log_fsync_usec:\(p.writer?.counts.syncMicroseconds ?? 0)",
+                     "log_fsync_duty_cycle:\(format2(e.stats.fsyncDutyCycle))",
+                     "log_records_per_fsync:\(format2(syncs.latency.samples == 0 ? 0 : Double(syncs.records) / Double(syncs.latency.samples)))",
+                     "log_fsync_p50_usec:\(syncs.latency.percentile(0.5))",
+                     "log_fsync_p99_usec:\(syncs.latency.percentile(0.99))",
+                     "log_reply_hold_p50_usec:\(e.stats.replyHolds.percentile(0.5))",
+                     "log_reply_hold_p99_usec:\(e.stats.replyHolds.percentile(0.99))",
                      "log_segment:\(p.writer.map { String($0.currentSegmentPath.split(separator: "/").last ?? "") } ?? "")",
                      "module_fork_in_progress:0",
                      "module_fork_last_cow_size:0"]

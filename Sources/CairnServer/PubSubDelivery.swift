@@ -40,7 +40,7 @@ extension Engine: PushDelivery {
     /// A subscriber's socket took what was queued: send what was held for it meanwhile.
     func outputWritable(_ conn: ClientConnection) {
         guard conn.session.subscriptions.isActive || conn.hasHeldOutput else { return }
-        stats.netOutputBytes += conn.release(durable: persistence.isActive ? persistence.durableLSN : .max)
+        releaseHeld(conn, durable: persistence.isActive ? persistence.durableLSN : .max)
         flush(conn)
     }
 }

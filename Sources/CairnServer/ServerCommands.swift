@@ -100,6 +100,7 @@ enum ServerCommands {
         config.addSubcommand(CommandSpec("resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale], acl: [], group: "server",
                                          since: "2.0.0", summary: "Reset the stats returned by INFO") { ctx in
             engine.stats = ServerStats()
+            engine.persistence.writer?.resetSyncStatistics()
             for spec in engine.table.allSpecs { spec.stats = CommandStats() }
             ctx.stats = ExecutionStats()
             ctx.out.ok()
