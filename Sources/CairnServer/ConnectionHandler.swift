@@ -63,30 +63,59 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Runs the requests waiting in `pending`, until they run out, the client blocks, or
-    /// the connection is to close.
+    /// the connection is to close. Up to `lookaheadMax` requests are decoded ahead of
+    /// running them, so that the engine prefetches their keys together (a pipeline's
+    /// lookups then overlap their cache misses); a client that blocks keeps the rest for
+    /// when it resumes, and a malformed request is reported after the ones before it ran.
     private func process(context: ChannelHandlerContext) {
-        guard let conn = connection, var input = pending else { return }
+        guard let conn = connection else { return }
+        var input = pending ?? context.channel.allocator.buffer(capacity: 0)
         pending = nil
         engine.beginBatch(conn)
-        do {
-            while !conn.isParked, let request = try decoder.decode(buffer: &input) {
-                engine.execute(conn, request)
-                if conn.closeAfterFlush {
-                    engine.endBatch(conn)
-                    flush()
-                    return
-                }
+        while !conn.isParked {
+            if nextDecoded == decoded.count {
+                decodeAhead(&input, conn)
+                if decoded.isEmpty { break }
             }
-        } catch {
-            engine.endBatch(conn)
+            let request = decoded[nextDecoded]
+            nextDecoded += 1
+            engine.execute(conn, request)
+            if conn.closeAfterFlush {
+                engine.endBatch(conn)
+                flush()
+                return
+            }
+        }
+        engine.endBatch(conn)
+        if nextDecoded == decoded.count, let error = decodeError {
             protocolError(context: context, error)
             return
         }
-        engine.endBatch(conn)
         if input.readableBytes > 0 {
             if input.readerIndex > 64 * 1024 { input.discardReadBytes() }
             pending = input
         }
+    }
+
+    /// Requests decoded and not yet run (from `nextDecoded` on), and the protocol error
+    /// that stopped decoding, if any.
+    private var decoded: [[Bytes]] = []
+    private var nextDecoded = 0
+    private var decodeError: Error?
+    private static let lookaheadMax = 32
+
+    private func decodeAhead(_ input: inout ByteBuffer, _ conn: ClientConnection) {
+        decoded.removeAll(keepingCapacity: true)
+        nextDecoded = 0
+        guard decodeError == nil else { return }
+        do {
+            while decoded.count < Self.lookaheadMax, let request = try decoder.decode(buffer: &input) {
+                decoded.append(request)
+            }
+        } catch {
+            decodeError = error
+        }
+        if decoded.count > 1 { engine.prefetchKeys(of: decoded, for: conn) }
     }
 
     /// Called by the engine (on the loop, outside any batch) when a blocked client is

@@ -143,6 +143,21 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         conn.session.lastInteractionMs = batchNowMs
     }
 
+    /// Starts loading the table slots, then the entries, of the keys of a pipeline's
+    /// requests before they run (their second argument: the first key of nearly every
+    /// command; for the others a prefetch is a wasted hint, never a fault).
+    func prefetchKeys(of requests: [[Bytes]], for conn: ClientConnection) {
+        let table = ctx.keyspace[conn.session.databaseIndex].main
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: requests.count) { hashes in
+            var n = 0
+            for request in requests where request.count > 1 {
+                hashes[n] = table.prefetchSlot(request[1])
+                n += 1
+            }
+            for i in 0..<n { table.prefetchEntry(hash: hashes[i]) }
+        }
+    }
+
     /// Ends the batch: the replies go back to the connection's buffer, and the records
     /// staged by the batch go to the log writer.
     func endBatch(_ conn: ClientConnection) {

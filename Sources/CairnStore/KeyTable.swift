@@ -1,4 +1,5 @@
 import CairnCore
+import CCairnSystem
 
 /// One slot of a `KeyTable`'s dense entry array.
 public struct KeyTableEntry<V> {
@@ -86,6 +87,25 @@ public final class KeyTable<V> {
             }
             i = (i + 1) & mask
         }
+    }
+
+    /// Prefetching for a batch of lookups (a pipeline's keys): a lookup waits for two cache
+    /// misses, its slot and then its entry. `prefetchSlot` starts loading the slot of each
+    /// key and returns its hash; once all are started, `prefetchEntry` starts loading the
+    /// entry its slot points to (a probe's first candidate). The lookups then find both in
+    /// cache instead of waiting for each miss in turn.
+    @inlinable
+    public func prefetchSlot(_ key: Bytes) -> UInt32 {
+        let h = hashOf(key)
+        slots.withUnsafeBufferPointer { cairn_prefetch($0.baseAddress! + (Int(h) & mask)) }
+        return h
+    }
+
+    @inlinable
+    public func prefetchEntry(hash h: UInt32) {
+        let s = slots[Int(h) & mask]
+        guard s != 0, (s ^ h) & ~positionBits == 0 else { return }
+        entries.withUnsafeBufferPointer { cairn_prefetch($0.baseAddress! + position(ofSlot: s)) }
     }
 
     /// The position of `key` in `entries`, if present.

@@ -42,6 +42,45 @@ final class IntegrationTests: XCTestCase {
         XCTAssertEqual(try server.client().call("PING"), .simple("PONG"), "the server goes on")
     }
 
+    /// Requests are decoded up to 32 ahead of running them (their keys are prefetched
+    /// together): a client that blocks in the middle of a longer pipeline runs the rest
+    /// when served, in order, and a malformed request far down a pipeline is answered
+    /// after every request before it ran.
+    func testPipelinesLongerThanTheLookahead() throws {
+        let c = try server.client(), pusher = try server.client()
+        func request(_ args: String...) -> [UInt8] { RESPClient.encode(args.map { Array($0.utf8) }) }
+        var batch: [UInt8] = []
+        for i in 0..<40 { batch += request("SET", "k\(i)", "\(i)") }
+        batch += request("BLPOP", "list", "0")
+        batch += request("SELECT", "1")
+        for i in 0..<40 { batch += request("INCRBY", "k\(i)", "\(i)") }
+        batch += request("SELECT", "0")
+        batch += request("GET", "k39")
+        try c.sendRaw(batch)
+        for _ in 0..<40 { XCTAssertEqual(try c.readReply(), .simple("OK")) }
+        XCTAssertEqual(try pusher.call("GET", "k39").string, "39")
+        XCTAssertEqual(try pusher.call("EXISTS", "k0"), .integer(1))
+        XCTAssertEqual(try pusher.call("SELECT", "1"), .simple("OK"))
+        XCTAssertEqual(try pusher.call("DBSIZE"), .integer(0), "nothing after the BLPOP ran while it waited")
+        XCTAssertEqual(try pusher.call("SELECT", "0"), .simple("OK"))
+        XCTAssertEqual(try pusher.call("LPUSH", "list", "x"), .integer(1))
+        XCTAssertEqual(try c.readReply().array?.map { $0.string }, ["list", "x"])
+        XCTAssertEqual(try c.readReply(), .simple("OK"))
+        for i in 0..<40 { XCTAssertEqual(try c.readReply(), .integer(Int64(i))) }
+        XCTAssertEqual(try c.readReply(), .simple("OK"))
+        XCTAssertEqual(try c.readReply().string, "39")
+
+        let d = try server.client()
+        var bad: [UInt8] = []
+        for i in 0..<50 { bad += request("RPUSH", "seen", "\(i)") }
+        bad += Array("*1\r\n$x\r\n".utf8) + request("RPUSH", "seen", "after")
+        try d.sendRaw(bad)
+        for i in 0..<50 { XCTAssertEqual(try d.readReply(), .integer(Int64(i + 1))) }
+        XCTAssertEqual(try d.readReply(), .error("ERR Protocol error: invalid bulk length"))
+        XCTAssertTrue(d.isClosedByServer())
+        XCTAssertEqual(try pusher.call("LLEN", "seen"), .integer(50))
+    }
+
     func testBulkLimitFromConfiguration() throws {
         server.stop()
         server = try ServerProcess.cairn(["--proto-max-bulk-len", "1mb"])

@@ -17,6 +17,10 @@ int cairn_malloc_background_thread(int enable);
 /* The room in a malloc'd block (the packed collections grow into it). */
 size_t cairn_malloc_usable_size(void *block);
 
+/* Asks the CPU to bring the cache line at `address` in ahead of its use (a hint: never
+   faults). The key tables prefetch the slots and entries of a pipeline's keys. */
+static inline void cairn_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
 #include <sys/types.h>
 
 /* fork(2), which Swift's Glibc overlay does not offer. */
