@@ -59,23 +59,56 @@ def cairn_binary():
     return os.path.join(ROOT, ".build/release/cairn-server")
 
 
-def start_pair(fsync, redis_aof=False):
+def fixed_sync_preload(tmp, micros):
+    """Builds (with cc) a library that makes every fsync and fdatasync return `micros` µs
+    after the real call, for LD_PRELOAD with the data on tmpfs: a disk of one steady sync
+    latency. This VM's disk drifts from 120 to 360 µs per sync within minutes, which hides
+    differences between designs of the write path; this does not (it models no CPU cost)."""
+    source, lib = os.path.join(tmp, "fixed_sync.c"), os.path.join(tmp, "fixed_sync.so")
+    with open(source, "w") as f:
+        f.write("""#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <time.h>
+static void hold(void) { struct timespec t = {0, %d000L}; nanosleep(&t, 0); }
+int fdatasync(int fd) { static int (*real)(int); if (!real) real = dlsym(RTLD_NEXT, "fdatasync"); int r = real(fd); hold(); return r; }
+int fsync(int fd) { static int (*real)(int); if (!real) real = dlsym(RTLD_NEXT, "fsync"); int r = real(fd); hold(); return r; }
+""" % micros)
+    subprocess.run(["cc", "-O2", "-shared", "-fPIC", source, "-o", lib, "-ldl"], check=True)
+    return lib
+
+
+def start_pair(fsync, redis_aof=False, against_no=False, fixed_sync_us=None):
     """cairn-server with `--appendfsync fsync` and redis-server with the matching setting
     (`no`: no AOF at all, unless `redis_aof`; otherwise AOF with the same fsync policy),
     no RDB saves. Cairn always writes its log; `redis_aof` with `no` makes Redis write its
-    AOF too, so that both do the same work (a log written, never synced)."""
-    tmp = tempfile.mkdtemp(prefix="cairn-bench-")
+    AOF too, so that both do the same work (a log written, never synced). `against_no`
+    puts a second cairn-server with `--appendfsync no` in Redis's place: the cost of
+    durability as one ratio. `fixed_sync_us` runs both on tmpfs with every sync taking that
+    long (see fixed_sync_preload)."""
+    tmp = tempfile.mkdtemp(prefix="cairn-bench-", dir="/dev/shm" if fixed_sync_us else None)
+    env = dict(os.environ)
+    if fixed_sync_us:
+        env["LD_PRELOAD"] = fixed_sync_preload(tmp, fixed_sync_us)
     cairn_port, redis_port = free_port(), free_port()
-    cairn = subprocess.Popen([cairn_binary(), "--port", str(cairn_port), "--bind", "127.0.0.1", "--dir", f"{tmp}/cairn",
-                              "--appendfsync", fsync, "--loglevel", "warning"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start_cairn(policy, name):
+        return subprocess.Popen([cairn_binary(), "--port", str(cairn_port if name == "cairn" else redis_port), "--bind",
+                                 "127.0.0.1", "--dir", f"{tmp}/{name}", "--appendfsync", policy, "--loglevel", "warning"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    cairn = start_cairn(fsync, "cairn")
+    if against_no:
+        other = start_cairn("no", "cairn-no")
+        wait_ready(cairn_port, cairn, "cairn-server")
+        wait_ready(redis_port, other, "cairn-server --appendfsync no")
+        return Pair(tmp, cairn, cairn_port, other, redis_port)
     redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", tmp,
                   "--save", "", "--loglevel", "warning"]
     if fsync == "no" and not redis_aof:
         redis_args += ["--appendonly", "no"]
     else:
         redis_args += ["--appendonly", "yes", "--appendfsync", fsync]
-    redis = subprocess.Popen(redis_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis = subprocess.Popen(redis_args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(cairn_port, cairn, "cairn-server")
     wait_ready(redis_port, redis, "redis-server")
     return Pair(tmp, cairn, cairn_port, redis, redis_port)
