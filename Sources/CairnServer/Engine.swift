@@ -145,7 +145,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Starts loading the table slots, then the entries, of the keys of a pipeline's
     /// requests before they run (their second argument: the first key of nearly every
-    /// command; for the others a prefetch is a wasted hint, never a fault).
+    /// command; for the others a prefetch is a wasted hint, never a fault); then, for keys
+    /// holding a hash or set table, the same for the third argument (the field or member
+    /// of HSET, HGET, SADD, SISMEMBER and the like).
     func prefetchKeys(of requests: [[Bytes]], for conn: ClientConnection) {
         let table = ctx.keyspace[conn.session.databaseIndex].main
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: requests.count) { hashes in
@@ -156,6 +158,14 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             }
             for i in 0..<n { table.prefetchEntry(hash: hashes[i]) }
         }
+        var members: [MemberPrefetch] = []
+        for request in requests where request.count > 2 {
+            guard let position = table.find(request[1]),
+                  let started = MemberPrefetch.start(table.entries[position].value, member: request[2]) else { continue }
+            if members.isEmpty { members.reserveCapacity(requests.count) }
+            members.append(started)
+        }
+        for m in members { m.finish() }
     }
 
     /// Ends the batch: the replies go back to the connection's buffer, and the records
