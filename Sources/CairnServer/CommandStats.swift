@@ -8,33 +8,33 @@ struct ServerStats {
     var netOutputBytes = 0
     var netReplInputBytes = 0
     var netReplOutputBytes = 0
-    /// Ring of (time ms, commands processed) samples for instantaneous_ops_per_sec.
-    var opsSamples: [(Int64, Int)] = []
-
-    mutating func sampleOps(nowMs: Int64, processed: Int) {
-        opsSamples.append((nowMs, processed))
-        if opsSamples.count > 16 { opsSamples.removeFirst() }
-    }
-
-    var instantaneousOpsPerSecond: Int {
-        guard let first = opsSamples.first, let last = opsSamples.last, last.0 > first.0 else { return 0 }
-        return Int(Double(last.1 - first.1) * 1000 / Double(last.0 - first.0))
-    }
-
+    /// (time ms, commands processed), for instantaneous_ops_per_sec.
+    var opsSamples = SampleWindow()
+    /// (monotonic µs, µs the log writer spent in fdatasync so far), taken with the ops
+    /// samples, for the fsync duty cycle.
+    var syncSamples = SampleWindow()
     /// How long replies waited at the durability gate for their record's fdatasync.
     var replyHolds = LatencyHistogram()
-    /// Ring of (monotonic µs, µs the log writer spent in fdatasync so far) samples, taken
-    /// with the ops samples, for the fsync duty cycle.
-    var syncSamples: [(Int64, Int)] = []
 
-    mutating func sampleSync(nowMicroseconds: Int64, syncMicroseconds: Int) {
-        syncSamples.append((nowMicroseconds, syncMicroseconds))
-        if syncSamples.count > 16 { syncSamples.removeFirst() }
-    }
+    var instantaneousOpsPerSecond: Int { Int(opsSamples.slope * 1000) }
 
     /// The share of the last second or so the log writer spent in fdatasync.
-    var fsyncDutyCycle: Double {
-        guard let first = syncSamples.first, let last = syncSamples.last, last.0 > first.0 else { return 0 }
-        return min(1, Double(max(0, last.1 - first.1)) / Double(last.0 - first.0))
+    var fsyncDutyCycle: Double { min(1, max(0, syncSamples.slope)) }
+}
+
+/// The last 16 samples of a counter with their times (one per cron tick: 1.6 s at the
+/// default hz), for a rate over the recent past.
+struct SampleWindow {
+    private var samples: [(time: Int64, value: Int)] = []
+
+    mutating func add(time: Int64, value: Int) {
+        samples.append((time, value))
+        if samples.count > 16 { samples.removeFirst() }
+    }
+
+    /// How much the counter grew per unit of time across the window; 0 before two samples.
+    var slope: Double {
+        guard let first = samples.first, let last = samples.last, last.time > first.time else { return 0 }
+        return Double(last.value - first.value) / Double(last.time - first.time)
     }
 }

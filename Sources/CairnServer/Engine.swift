@@ -460,8 +460,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     func cron() {
         assert(loop.inEventLoop)
         let now = Clock.unixMilliseconds()
-        stats.sampleOps(nowMs: now, processed: ctx.stats.commandsProcessed)
-        stats.sampleSync(nowMicroseconds: Clock.monotonicMicroseconds(), syncMicroseconds: persistence.writer?.counts.syncMicroseconds ?? 0)
+        stats.opsSamples.add(time: now, value: ctx.stats.commandsProcessed)
+        stats.syncSamples.add(time: Clock.monotonicMicroseconds(), value: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
         primaryLink?.cron(nowMs: now)
         // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.

@@ -1,4 +1,5 @@
 import CCairnSystem
+import CairnCore
 @testable import CairnLog
 import CairnTestSupport
 import Foundation
@@ -125,6 +126,39 @@ final class LogWriterReaderTests: XCTestCase {
         var records: [LogRecord] = []
         while let r = try reader.next() { records.append(r) }
         return (records, reader.tornTail)
+    }
+
+    /// INFO's fsync figures: every group's fdatasync is timed, and the records it made
+    /// durable are counted once each.
+    func testSyncStatisticsCountEveryGroup() throws {
+        let progress = Progress()
+        let writer = try makeWriter(fs: PosixFileSystem(), progress: progress)
+        for group in 0..<5 {
+            for i in 0..<4 { writer.append(kind: .command, payload: Array("g\(group) r\(i)".utf8)) }
+            writer.flushAndWait()
+        }
+        let stats = writer.syncStatistics
+        XCTAssertEqual(stats.records, 20)
+        XCTAssertEqual(stats.latency.samples, 5)
+        XCTAssertGreaterThan(stats.latency.percentile(0.99), 0, "an fdatasync of a real file takes a microsecond or more")
+        writer.resetSyncStatistics()
+        XCTAssertEqual(writer.syncStatistics.records, 0)
+        XCTAssertEqual(writer.syncStatistics.latency.percentile(0.5), 0)
+        writer.close()
+    }
+
+    func testLatencyHistogramPercentiles() {
+        var h = LatencyHistogram()
+        XCTAssertEqual(h.percentile(0.5), 0, "no samples")
+        for v: UInt64 in 1...100 { h.record(microseconds: v) }
+        // Exact below 16 µs, then within 12.5%: the bucket's upper bound answers.
+        XCTAssertEqual(h.percentile(0.05), 5)
+        XCTAssertEqual(h.percentile(0.5), 51)
+        XCTAssertEqual(h.percentile(0.99), 103)
+        XCTAssertEqual(h.percentile(1), 103)
+        h.record(microseconds: 1 << 50)
+        XCTAssertGreaterThanOrEqual(h.percentile(1), 1 << 39, "beyond the last bucket counts in it")
+        XCTAssertEqual(h.samples, 101)
     }
 
     func testGroupCommitRotationAndReadBack() throws {

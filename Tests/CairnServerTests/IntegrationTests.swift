@@ -81,6 +81,28 @@ final class IntegrationTests: XCTestCase {
         XCTAssertEqual(try pusher.call("LLEN", "seen"), .integer(50))
     }
 
+    /// INFO persistence says where durable writes' time goes: fdatasync latency, records
+    /// per fdatasync, how long replies waited at the gate; CONFIG RESETSTAT starts over.
+    func testDurabilityFiguresInInfo() throws {
+        let c = try server.client()
+        func field(_ name: String) throws -> Double {
+            let info = try c.call("INFO", "persistence").string!
+            let line = info.split(separator: "\r\n").first { $0.hasPrefix(name + ":") }
+            return try XCTUnwrap(line.flatMap { Double($0.split(separator: ":")[1]) }, name)
+        }
+        for i in 0..<50 { try c.call("SET", "k\(i)", "v") }
+        XCTAssertGreaterThan(try field("log_fsync_p50_usec"), 0)
+        XCTAssertGreaterThanOrEqual(try field("log_fsync_p99_usec"), try field("log_fsync_p50_usec"))
+        XCTAssertGreaterThanOrEqual(try field("log_records_per_fsync"), 1)
+        XCTAssertGreaterThan(try field("log_reply_hold_p50_usec"), 0, "each SET's reply waited for its fdatasync")
+        let duty = try field("log_fsync_duty_cycle")
+        XCTAssertTrue(duty >= 0 && duty <= 1)
+        XCTAssertEqual(try c.call("CONFIG", "RESETSTAT"), .simple("OK"))
+        XCTAssertEqual(try field("log_fsync_p50_usec"), 0)
+        XCTAssertEqual(try field("log_records_per_fsync"), 0)
+        XCTAssertEqual(try field("log_reply_hold_p99_usec"), 0)
+    }
+
     func testBulkLimitFromConfiguration() throws {
         server.stop()
         server = try ServerProcess.cairn(["--proto-max-bulk-len", "1mb"])
