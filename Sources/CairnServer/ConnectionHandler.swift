@@ -63,8 +63,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Runs the requests waiting in `pending`, until they run out, the client blocks, or
-    /// the connection is to close. Up to `lookaheadMax` requests are decoded ahead of
-    /// running them, so that the engine prefetches their keys together (a pipeline's
+    /// the connection is to close. A few requests are decoded ahead of running them (see
+    /// `lookaheadMax`), so that the engine prefetches their keys together (a pipeline's
     /// lookups then overlap their cache misses); a client that blocks keeps the rest for
     /// when it resumes, and a malformed request is reported after the ones before it ran.
     private func process(context: ChannelHandlerContext) {
@@ -102,14 +102,19 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var decoded: [[Bytes]] = []
     private var nextDecoded = 0
     private var decodeError: Error?
+    /// At most 32 requests, and no more once 64 KiB were decoded: the prefetch matters
+    /// for small requests, and big ones are not held twice (in the input and decoded).
     private static let lookaheadMax = 32
+    private static let lookaheadBytesMax = 64 * 1024
 
     private func decodeAhead(_ input: inout ByteBuffer, _ conn: ClientConnection) {
         decoded.removeAll(keepingCapacity: true)
         nextDecoded = 0
         guard decodeError == nil else { return }
+        let start = input.readerIndex
         do {
-            while decoded.count < Self.lookaheadMax, let request = try decoder.decode(buffer: &input) {
+            while decoded.count < Self.lookaheadMax, input.readerIndex - start < Self.lookaheadBytesMax,
+                  let request = try decoder.decode(buffer: &input) {
                 decoded.append(request)
             }
         } catch {
