@@ -150,18 +150,34 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// of HSET, HGET, SADD, SISMEMBER and the like).
     func prefetchKeys(of requests: [[Bytes]], for conn: ClientConnection) {
         let table = ctx.keyspace[conn.session.databaseIndex].main
+        prefetchKeyEntries(of: requests, in: table)
+        prefetchMembers(of: requests, in: table)
+    }
+
+    private func prefetchKeyEntries(of requests: [[Bytes]], in table: KeyTable<Value>) {
+        // A key repeated from the request before (a pipeline into one list, hash or set)
+        // is loading already.
+        func repeatsKey(_ i: Int) -> Bool { i > 0 && requests[i - 1].count > 1 && requests[i - 1][1] == requests[i][1] }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: requests.count) { hashes in
             var n = 0
-            for request in requests where request.count > 1 {
+            for (i, request) in requests.enumerated() where request.count > 1 && !repeatsKey(i) {
                 hashes[n] = table.prefetchSlot(request[1])
                 n += 1
             }
             for i in 0..<n { table.prefetchEntry(hash: hashes[i]) }
         }
+    }
+
+    private func prefetchMembers(of requests: [[Bytes]], in table: KeyTable<Value>) {
         var members: [MemberPrefetch] = []
+        var valueKey: Bytes?
+        var value: Value?
         for request in requests where request.count > 2 {
-            guard let position = table.find(request[1]),
-                  let started = MemberPrefetch.start(table.entries[position].value, member: request[2]) else { continue }
+            if valueKey != request[1] {
+                valueKey = request[1]
+                value = table.find(request[1]).map { table.entries[$0].value }
+            }
+            guard let value, let started = MemberPrefetch.start(value, member: request[2]) else { continue }
             if members.isEmpty { members.reserveCapacity(requests.count) }
             members.append(started)
         }
