@@ -90,15 +90,16 @@ def start_pair(fsync, redis_aof=False, against_no=False, fixed_sync_us=None):
     if fixed_sync_us:
         env["LD_PRELOAD"] = fixed_sync_preload(tmp, fixed_sync_us)
     cairn_port, redis_port = free_port(), free_port()
+    binary = cairn_binary()
 
-    def start_cairn(policy, name):
-        return subprocess.Popen([cairn_binary(), "--port", str(cairn_port if name == "cairn" else redis_port), "--bind",
-                                 "127.0.0.1", "--dir", f"{tmp}/{name}", "--appendfsync", policy, "--loglevel", "warning"],
+    def start_cairn(port, policy, name):
+        return subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", f"{tmp}/{name}",
+                                 "--appendfsync", policy, "--loglevel", "warning"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    cairn = start_cairn(fsync, "cairn")
+    cairn = start_cairn(cairn_port, fsync, "cairn")
     if against_no:
-        other = start_cairn("no", "cairn-no")
+        other = start_cairn(redis_port, "no", "cairn-no")
         wait_ready(cairn_port, cairn, "cairn-server")
         wait_ready(redis_port, other, "cairn-server --appendfsync no")
         return Pair(tmp, cairn, cairn_port, other, redis_port)
