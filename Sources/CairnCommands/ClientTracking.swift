@@ -264,6 +264,11 @@ extension CommandContext {
         if changed && tracking.isActive {
             for (_, key) in keyspace.touches.touched { tracking.invalidate(key, by: modifier, current: modifier) }
         }
+        if changed && anyClientBlocked {
+            // A blocked XREADGROUP watches its keys: their deletion or replacement
+            // answers it.
+            readiedKeys += keyspace.touches.touched
+        }
         watches.applyTouches(changed: changed)
         keyspace.touches.recordsAll = tracking.isActive
     }

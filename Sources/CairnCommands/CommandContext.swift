@@ -24,6 +24,9 @@ public struct CommandSettings: Sendable {
     public var busyReplyThresholdMs = 5000
     /// hll-sparse-max-bytes: past this size a sparse HyperLogLog becomes dense.
     public var hllSparseBytesMax = 3000
+    /// stream-node-max-bytes and stream-node-max-entries: when a stream starts a new node.
+    public var streamNodeMaxBytes = 4096
+    public var streamNodeMaxEntries = 100
     /// notify-keyspace-events.
     public var notifyKeyspaceEvents: KeyspaceEventClasses = []
     /// tracking-table-max-keys.
@@ -43,6 +46,8 @@ extension CommandSettings {
         l.listFill = listMaxListpackSize
         l.zsetMaxPackedEntries = zsetMaxPackedEntries
         l.zsetMaxPackedValueBytes = zsetMaxPackedValueBytes
+        l.streamNodeMaxBytes = streamNodeMaxBytes
+        l.streamNodeMaxEntries = streamNodeMaxEntries
         return l
     }
 }

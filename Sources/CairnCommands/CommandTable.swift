@@ -71,6 +71,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(ScriptCommands.specs)
         table.register(FunctionCommands.specs)
         table.register(GeoSearch.specs)
+        table.register(StreamCommands.specs)
         return table
     }
 }

@@ -45,6 +45,15 @@ public struct RDBReader {
         return Int(v)
     }
 
+    /// A length of 64 bits (no bound from the data left).
+    public mutating func length64() throws -> UInt64 {
+        let (v, encoded) = try lengthOrEncoding()
+        guard !encoded else { throw RDBError("a string encoding where a length was expected") }
+        return v
+    }
+
+    public mutating func milliseconds() throws -> Int64 { Int64(bitPattern: try littleEndian(8)) }
+
     mutating func bigEndian(_ n: Int) throws -> UInt64 {
         try take(n).reduce(0) { $0 << 8 | UInt64($1) }
     }

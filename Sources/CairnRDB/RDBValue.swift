@@ -71,6 +71,8 @@ public enum RDBValue {
                 w.length(2)  // a packed node
                 w.string(Listpack.encode(node))
             }
+        case .stream(let s):
+            StreamRDB.write(s, to: &w)
         }
     }
 
@@ -94,8 +96,8 @@ public enum RDBValue {
         return nodes
     }
 
-    /// Reads the object of type `type`; throws on anything Redis would refuse (and on the
-    /// types Cairn does not have yet: streams, modules).
+    /// Reads the object of type `type`; throws on anything Redis would refuse (and on
+    /// modules, and streams in the format before 7.0).
     public static func read(type: UInt8, from r: inout RDBReader, limits: CollectionLimits) throws -> Value {
         guard let t = RDBType(rawValue: type) else { throw RDBError("unknown object type \(type)") }
         switch t {
@@ -149,8 +151,10 @@ public enum RDBValue {
                 pairs.append((elements[i], score))
             }
             return try sortedSet(pairs, limits)
-        case .streamListpacks, .streamListpacks2:
-            throw RDBError("streams are not supported yet")
+        case .streamListpacks2:
+            return try StreamRDB.read(from: &r, limits: limits)
+        case .streamListpacks:
+            throw RDBError("streams of RDB versions before 10 are not supported")
         }
     }
 

@@ -23,6 +23,19 @@ public struct RDBWriter {
         }
     }
 
+    /// A length of 64 bits (a stream ID's parts, counters that may be -1 as unsigned).
+    public mutating func length64(_ v: UInt64) {
+        if v <= UInt64(UInt32.max) {
+            length(Int(v))
+        } else {
+            bytes.append(0x81)
+            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+        }
+    }
+
+    /// Redis's rdbSaveMillisecondTime: 8 bytes, little-endian.
+    public mutating func milliseconds(_ t: Int64) { littleEndian(UInt64(bitPattern: t), 8) }
+
     /// An integer as Redis's rdbEncodeInteger writes it when it fits 32 bits, else its
     /// decimal text.
     public mutating func integer(_ v: Int64) {

@@ -4,9 +4,9 @@ import CairnRESP
 import CairnStore
 import NIOCore
 
-/// A client waiting in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX or
-/// BZMPOP: what it waits for, and the command to run again when a key it waits on holds
-/// something.
+/// A client waiting in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX,
+/// BZMPOP, XREAD or XREADGROUP: what it waits for, and the command to run again when a
+/// key it waits on holds something.
 final class BlockedClient {
     let request: BlockRequest
     let spec: CommandSpec
@@ -16,16 +16,14 @@ final class BlockedClient {
     init(request: BlockRequest, spec: CommandSpec, args: [Bytes]) {
         self.request = request
         self.spec = spec
-        self.args = args
+        self.args = request.rerunArguments ?? args
     }
 
-    /// Whether `value` is what this client waits for: a non-empty list, or sorted set.
-    func isServed(by value: Value) -> Bool {
-        switch request.awaited {
-        case .sortedSet: return (value.sortedSetValue?.count ?? 0) > 0
-        case .list: return (value.listValue?.count ?? 0) > 0
-        case .replicaAcks: return false
-        }
+    /// An XREADGROUP: a change of its keys (deleted, replaced, its group destroyed) must
+    /// reach it, not only a push.
+    var watchesItsKeys: Bool {
+        if case .streamGroup = request.awaited { return true }
+        return false
     }
 }
 
@@ -42,6 +40,7 @@ extension Engine {
         if case .replicaAcks = request.awaited { replication.waiting(conn) }
         for key in Set(request.keys) {
             blockedQueues[DatabaseKey(database: request.database, key: key), default: []].append(conn)
+            if blocked.watchesItsKeys { keyspace.touches.watch(request.database, key) }
         }
         if let deadline = request.deadlineMs {
             let delay = max(0, deadline - Clock.unixMilliseconds())
@@ -75,6 +74,7 @@ extension Engine {
             let dk = DatabaseKey(database: blocked.request.database, key: key)
             blockedQueues[dk]?.removeAll { $0 === conn }
             if blockedQueues[dk]?.isEmpty == true { blockedQueues[dk] = nil }
+            if blocked.watchesItsKeys { keyspace.touches.unwatch(blocked.request.database, key) }
         }
         conn.blocked = nil
     }
@@ -122,8 +122,12 @@ extension Engine {
             if ctx.expireIfNeeded(key, in: db, dbIndex: database, now: now) { commit() }
             for waiter in waiters {
                 // A waiter whose kind does not match the key's type stays blocked, as in Redis.
-                guard let blocked = waiter.blocked, let value = db.main[key], blocked.isServed(by: value) else { continue }
-                reprocess(waiter, blocked, nowMs: now)
+                guard let blocked = waiter.blocked else { continue }
+                switch blocked.request.wakeUp(key: key, value: db.main[key]) {
+                case .wait: continue
+                case .serve: reprocess(waiter, blocked, nowMs: now)
+                case .fail(let error): finishBlocked(waiter) { $0.error(error) }
+                }
             }
         }
         ctx.readiedKeys.removeAll()

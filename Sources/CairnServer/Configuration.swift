@@ -41,6 +41,8 @@ public struct ServerConfig: Sendable {
     public var zsetMaxListpackEntries = 128
     public var zsetMaxListpackValue = 64
     public var hllSparseMaxBytes = 3000
+    public var streamNodeMaxBytes = 4096
+    public var streamNodeMaxEntries = 100
     /// lua-memory-limit: what the Lua state may allocate; a script that needs more fails
     /// with an error (Cairn's; Redis has no limit). 0: none.
     public var luaMemoryLimit = 1024 * 1024 * 1024
@@ -231,6 +233,8 @@ enum Directives {
         int("zset-max-ziplist-entries", 0...Int(Int32.max), \.zsetMaxListpackEntries),
         int("zset-max-ziplist-value", 0...Int(Int32.max), \.zsetMaxListpackValue),
         memory("hll-sparse-max-bytes", minimum: 0, \.hllSparseMaxBytes),
+        memory("stream-node-max-bytes", minimum: 0, \.streamNodeMaxBytes),
+        int("stream-node-max-entries", 0...Int(Int64.max), \.streamNodeMaxEntries),
         memory("lua-memory-limit", minimum: 0, \.luaMemoryLimit),
         int("busy-reply-threshold", 0...Int.max, \.busyReplyThreshold),
         int("lua-time-limit", 0...Int.max, \.busyReplyThreshold),

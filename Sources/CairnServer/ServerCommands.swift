@@ -174,6 +174,8 @@ extension ServerConfig {
         s.zsetMaxPackedEntries = zsetMaxListpackEntries
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
         s.hllSparseBytesMax = hllSparseMaxBytes
+        s.streamNodeMaxBytes = streamNodeMaxBytes
+        s.streamNodeMaxEntries = streamNodeMaxEntries
         s.luaMemoryBytesMax = luaMemoryLimit
         s.busyReplyThresholdMs = busyReplyThreshold
         s.queryBufferBytesMax = clientQueryBufferLimit

@@ -46,10 +46,39 @@ public enum KeyspaceCommands {
             batches("RPUSH", l.elements.map { [$0] })
         case .zset(let z):
             batches("ZADD", z.elements.map { [formatDoubleG17($0.score), $0.member] })
+        case .stream(let s):
+            out += streamCommands(key, s)
         default:
             out.append(["SET", key, value.stringBytes!])
         }
         if let expireAtMs { out.append(["PEXPIREAT", key, Bytes(String(expireAtMs))]) }
+        return out
+    }
+
+    /// A stream as Redis's AOF rewrite gives it: its entries (or, empty, an XADD trimmed
+    /// at once), its IDs and counters, its groups, consumers and pending entries. A
+    /// pending entry whose message is gone cannot be given (XCLAIM drops it), as in Redis.
+    static func streamCommands(_ key: Bytes, _ s: StreamValue) -> [[Bytes]] {
+        var out: [[Bytes]] = []
+        if s.length == 0 {
+            out.append(["XADD", key, "MAXLEN", "0", s.lastID.bytes, "x", "y"])
+        }
+        s.forEach { e in
+            out.append(["XADD", key, e.id.bytes] + e.pairs)
+            return true
+        }
+        out.append(["XSETID", key, s.lastID.bytes, "ENTRIESADDED", Bytes(s.entriesAdded), "MAXDELETEDID", s.maxDeletedID.bytes])
+        for g in s.sortedGroups {
+            out.append(["XGROUP", "CREATE", key, g.name, g.lastID.bytes, "ENTRIESREAD", Bytes(g.entriesRead)])
+            for c in g.sortedConsumers {
+                out.append(["XGROUP", "CREATECONSUMER", key, g.name, c.name])
+                c.pending.forEach { id, nack in
+                    out.append(["XCLAIM", key, g.name, c.name, "0", id.bytes, "TIME", Bytes(nack.deliveryTime),
+                                "RETRYCOUNT", Bytes(nack.deliveryCount), "JUSTID", "FORCE"])
+                    return true
+                }
+            }
+        }
         return out
     }
 

@@ -80,6 +80,12 @@ public enum SnapshotRecordTag: UInt8 {
     /// A function library's code (FUNCTION LOAD's argument): varint length, bytes. Carries
     /// no database, key or expiry, and comes before the first key.
     case functionLibrary = 10
+    /// A stream: last, first and max-deleted IDs (each two varints), entries added
+    /// (zigzag), groups (varint count; each a name, last ID, entries read (zigzag), and
+    /// consumers (varint count; each a name, seen time (zigzag) and pending entries
+    /// (varint count; each an ID, delivery time and count (zigzags)))); then count:u32
+    /// and that many entries (an ID, varint string count, field and value strings).
+    case stream = 11
 
     static let hasExpiry: UInt8 = 0x80
 }

@@ -209,6 +209,7 @@ public final class SnapshotReader {
         case .set, .intSet: value = .set(SetValue())
         case .list: value = .list(ListValue(fill: limits.listFill))
         case .sortedSet: value = .zset(SortedSetValue())
+        case .stream: value = .stream(try streamMetadata(&s))
         case .continuation, .functionLibrary: throw bad("unknown record type \(tagByte)")
         }
         if !value.isString {
@@ -247,9 +248,48 @@ public final class SnapshotReader {
                 _ = z.set(try string(&s), score, maxPackedEntries: limits.zsetMaxPackedEntries,
                           maxPackedValueBytes: limits.zsetMaxPackedValueBytes)
             }
+        case .stream(let st):
+            for _ in 0..<count {
+                let id = try streamID(&s)
+                let n = Int(try s.varint())
+                guard n >= 2, n % 2 == 0, n <= SnapshotFormat.frameBytesMax else { throw bad("stream entry with \(n) strings") }
+                var pairs: [Bytes] = []
+                pairs.reserveCapacity(n)
+                for _ in 0..<n { pairs.append(try string(&s)) }
+                st.appendLoaded(id, pairs[...], limits: limits)
+            }
         default:
             throw bad("elements for a string")
         }
+    }
+
+    private func streamID(_ s: inout ByteSource) throws -> StreamID {
+        StreamID(ms: try s.varint(), seq: try s.varint())
+    }
+
+    /// A stream's IDs, counters and groups, before its entries.
+    private func streamMetadata(_ s: inout ByteSource) throws -> StreamValue {
+        let st = StreamValue()
+        st.lastID = try streamID(&s)
+        st.firstID = try streamID(&s)
+        st.maxDeletedID = try streamID(&s)
+        st.entriesAdded = try s.zigzag()
+        for _ in 0..<(try s.varint()) {
+            let g = StreamGroup(name: try string(&s), lastID: try streamID(&s), entriesRead: try s.zigzag())
+            guard st.addLoaded(g) else { throw bad("stream group \(g.name.string) twice") }
+            for _ in 0..<(try s.varint()) {
+                let c = StreamConsumer(name: try string(&s), seenTime: try s.zigzag())
+                guard g.consumers[c.name] == nil else { throw bad("stream consumer \(c.name.string) twice") }
+                g.add(c)
+                for _ in 0..<(try s.varint()) {
+                    let id = try streamID(&s)
+                    let nack = StreamPendingEntry(deliveryTime: try s.zigzag(), deliveryCount: try s.zigzag(), consumer: c)
+                    guard g.pending.insert(id, nack) else { throw bad("pending entry \(id.ms)-\(id.seq) twice in a group") }
+                    c.pending.insert(id, nack)
+                }
+            }
+        }
+        return st
     }
 
     private func string(_ s: inout ByteSource) throws -> Bytes {

@@ -159,6 +159,25 @@ public final class SnapshotWriter {
             }
             if let failure { throw failure }
             collection.end()
+        case .stream(let st):
+            start(.stream)
+            streamMetadata(st)
+            var collection = CollectionRecord(self)
+            var failure: Error?
+            st.forEach { e in
+                streamID(e.id)
+                raw.varint(UInt64(e.fieldCount * 2))
+                e.forEachPair { f, v in
+                    raw.varint(UInt64(f.count))
+                    raw.raw(f)
+                    raw.varint(UInt64(v.count))
+                    raw.raw(v)
+                }
+                do { try collection.added() } catch { failure = error; return false }
+                return true
+            }
+            if let failure { throw failure }
+            collection.end()
         }
         try finishKey()
     }
@@ -198,7 +217,7 @@ public final class SnapshotWriter {
             let b = value.stringBytes!
             raw.varint(UInt64(b.count))
             b.withUnsafeBytes { raw.raw($0) }
-        case .hash, .set, .list, .zset:
+        case .hash, .set, .list, .zset, .stream:
             return false
         }
         return true
@@ -230,6 +249,40 @@ public final class SnapshotWriter {
 
         func end() {
             writer.raw.patchU32(count, at: countOffset)
+        }
+    }
+
+    private func streamID(_ id: StreamID) {
+        raw.varint(id.ms)
+        raw.varint(id.seq)
+    }
+
+    /// A stream's IDs, counters and groups (SnapshotRecordTag.stream); a group's pending
+    /// entries are its consumers' together.
+    private func streamMetadata(_ st: StreamValue) {
+        streamID(st.lastID)
+        streamID(st.firstID)
+        streamID(st.maxDeletedID)
+        raw.zigzag(st.entriesAdded)
+        let groups = st.sortedGroups
+        raw.varint(UInt64(groups.count))
+        for g in groups {
+            string(g.name)
+            streamID(g.lastID)
+            raw.zigzag(g.entriesRead)
+            let consumers = g.sortedConsumers
+            raw.varint(UInt64(consumers.count))
+            for c in consumers {
+                string(c.name)
+                raw.zigzag(c.seenTime)
+                raw.varint(UInt64(c.pending.count))
+                c.pending.forEach { id, nack in
+                    streamID(id)
+                    raw.zigzag(nack.deliveryTime)
+                    raw.zigzag(nack.deliveryCount)
+                    return true
+                }
+            }
         }
     }
 

@@ -6,6 +6,8 @@ public struct CollectionLimits: Sendable {
     public var listFill = -2
     public var zsetMaxPackedEntries = 128
     public var zsetMaxPackedValueBytes = 64
+    public var streamNodeMaxBytes = 4096
+    public var streamNodeMaxEntries = 100
 
     public init() {}
 }

@@ -19,6 +19,8 @@ public enum Value {
     case list(ListValue)
     /// A sorted set ("listpack" while small, "skiplist" beyond).
     case zset(SortedSetValue)
+    /// A stream ("stream").
+    case stream(StreamValue)
 
     /// The longest string Redis stores as embstr.
     public static let embstrBytesMax = 44
@@ -60,14 +62,14 @@ public enum Value {
             return withUnsafeBytes(of: &words) { Bytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         case .heap(let array), .raw(let array): return Bytes(array)
         case .int(let v): return formatInt64(v)
-        case .hash, .set, .list, .zset: return nil
+        case .hash, .set, .list, .zset, .stream: return nil
         }
     }
 
     public var isString: Bool {
         switch self {
         case .inline, .heap, .raw, .int: return true
-        case .hash, .set, .list, .zset: return false
+        case .hash, .set, .list, .zset, .stream: return false
         }
     }
 
@@ -91,12 +93,18 @@ public enum Value {
         return nil
     }
 
+    public var streamValue: StreamValue? {
+        if case .stream(let s) = self { return s }
+        return nil
+    }
+
     /// A copy that shares nothing mutable with this one (COPY).
     public func deepCopy() -> Value {
         if case .hash(let h) = self { return .hash(h.copy()) }
         if case .set(let s) = self { return .set(s.copy()) }
         if case .list(let l) = self { return .list(l.copy()) }
         if case .zset(let z) = self { return .zset(z.copy()) }
+        if case .stream(let st) = self { return .stream(st.copy()) }
         return self
     }
 
@@ -108,6 +116,7 @@ public enum Value {
         case .set: return "set"
         case .list: return "list"
         case .zset: return "zset"
+        case .stream: return "stream"
         }
     }
 
@@ -122,6 +131,7 @@ public enum Value {
         case .set(let s): return s.encodingName
         case .list: return "quicklist"
         case .zset(let z): return z.encodingName
+        case .stream: return "stream"
         }
     }
 }
