@@ -56,7 +56,8 @@ enum StreamReadCommands {
                 o.streamsAt = i + 1
                 let n = args.count - o.streamsAt
                 guard n % 2 == 0 else {
-                    ctx.out.error("ERR Unbalanced '\(ctx.commandName)' list of streams: for each stream key an ID or '\(grouped ? ">" : "$")' must be specified.")
+                    // Redis 7.0's text, XREADGROUP's too.
+                    ctx.out.error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
                     return nil
                 }
                 o.streamCount = n / 2

@@ -91,10 +91,10 @@ struct StreamNode {
     func entry(at offset: Int) -> Entry {
         let p = UnsafeRawPointer(block.start)
         let flags = p.load(fromByteOffset: offset, as: UInt8.self)
-        let (msDelta, q1) = Varint.read(p, at: offset + 1)
-        let (seqStored, q2) = Varint.read(p, at: q1)
-        let ms = master.ms &+ UInt64(msDelta)
-        let seq = msDelta == 0 ? master.seq &+ UInt64(seqStored) : UInt64(seqStored)
+        let (msDelta, q1) = Varint.read64(p, at: offset + 1)
+        let (seqStored, q2) = Varint.read64(p, at: q1)
+        let ms = master.ms &+ msDelta
+        let seq = msDelta == 0 ? master.seq &+ seqStored : seqStored
         var q = q2
         var fieldCount: Int
         let strings: Int
@@ -188,8 +188,8 @@ struct StreamNode {
     /// Appends entry `id` with `pairs` (its ID above every entry's here).
     mutating func append(_ id: StreamID, _ pairs: ArraySlice<Bytes>) {
         let same = hasMasterFields(pairs)
-        let msDelta = Int(truncatingIfNeeded: id.ms &- master.ms)
-        let seqStored = Int(truncatingIfNeeded: msDelta == 0 ? id.seq &- master.seq : id.seq)
+        let msDelta = id.ms &- master.ms
+        let seqStored = msDelta == 0 ? id.seq &- master.seq : id.seq
         let fieldCount = pairs.count / 2
         var size = 1 + Varint.size(msDelta) + Varint.size(seqStored) + (same ? 0 : Varint.size(fieldCount))
         var redis = 1 + RedisListpack.intSize(Int64(truncatingIfNeeded: id.ms &- master.ms))

@@ -47,4 +47,39 @@ enum Varint {
         if s.count > 0 { s.withUnsafeBytes { (p + n).copyMemory(from: $0.baseAddress!, byteCount: s.count) } }
         return n + s.count
     }
+
+    // 64-bit unsigned forms, for stream IDs (any UInt64).
+
+    @inline(__always)
+    static func size(_ v: UInt64) -> Int {
+        var n = 1
+        var x = v
+        while x >= 0x80 { x >>= 7; n += 1 }
+        return n
+    }
+
+    @inline(__always)
+    static func read64(_ p: UnsafeRawPointer, at offset: Int) -> (UInt64, Int) {
+        var value: UInt64 = 0, shift: UInt64 = 0, q = offset
+        while true {
+            let b = p.load(fromByteOffset: q, as: UInt8.self)
+            value |= UInt64(b & 0x7f) << shift
+            q += 1
+            if b < 0x80 { return (value, q) }
+            shift += 7
+        }
+    }
+
+    @inline(__always)
+    @discardableResult
+    static func write(_ v: UInt64, to p: UnsafeMutableRawPointer) -> Int {
+        var x = v, n = 0
+        while x >= 0x80 {
+            p.storeBytes(of: UInt8(x & 0x7f) | 0x80, toByteOffset: n, as: UInt8.self)
+            x >>= 7
+            n += 1
+        }
+        p.storeBytes(of: UInt8(x), toByteOffset: n, as: UInt8.self)
+        return n + 1
+    }
 }
