@@ -85,10 +85,10 @@ enum StreamInfoCommand {
         var full = false
         var count: Int64 = 10
         if ctx.args.count > 3 {
-            guard ctx.isOption(3, "full") else { ctx.syntaxError(); return }
+            guard ctx.isOption(3, "full") else { StreamGroupCommands.subcommandSyntaxError(ctx); return }
             full = true
             if ctx.args.count > 4 {
-                guard ctx.args.count == 6 && ctx.isOption(4, "count") else { ctx.syntaxError(); return }
+                guard ctx.args.count == 6 && ctx.isOption(4, "count") else { StreamGroupCommands.subcommandSyntaxError(ctx); return }
                 guard let n = ctx.int64Arg(5) else { return }
                 count = max(0, n)
             }

@@ -50,6 +50,12 @@ final class DifferentialTests: XCTestCase {
         return Array(masked.replacingOccurrences(of: "(^|\r\n):-?[0-9]+\r\n", with: "$1:#\r\n", options: .regularExpression).utf8)
     }
 
+    static func maskingRadixNodes(_ reply: [UInt8]) -> [UInt8] {
+        let text = String(decoding: reply, as: UTF8.self)
+        guard text.contains("radix-tree-nodes") else { return reply }
+        return Array(text.replacingOccurrences(of: "radix-tree-nodes\r\n:[0-9]+", with: "radix-tree-nodes\r\n:#", options: .regularExpression).utf8)
+    }
+
     /// A line whose replies differ, both replies shown.
     static func mismatch<S: StringProtocol>(_ line: S, _ mine: [UInt8], _ theirs: [UInt8]) -> String {
         "\(line)\n  cairn: \(String(decoding: mine, as: UTF8.self).debugDescription)\n  redis: \(String(decoding: theirs, as: UTF8.self).debugDescription)"
@@ -75,6 +81,8 @@ final class DifferentialTests: XCTestCase {
             var mine = try c.callRaw(args)
             var theirs = try r.callRaw(args)
             if timed { (mine, theirs) = (DifferentialTests.maskingIntegers(mine), DifferentialTests.maskingIntegers(theirs)) }
+            // XINFO STREAM's radix-tree-nodes counts Redis's radix tree, which Cairn has not.
+            (mine, theirs) = (DifferentialTests.maskingRadixNodes(mine), DifferentialTests.maskingRadixNodes(theirs))
             if mine != theirs { mismatches.append(DifferentialTests.mismatch(text, mine, theirs)) }
         }
         XCTAssert(mismatches.isEmpty, "\(mismatches.count) replies differ (RESP\(protocolVersion)):\n" + mismatches.joined(separator: "\n"), file: file, line: line)

@@ -158,6 +158,53 @@ extension DifferentialScripts {
     XREAD STREAMS big +
     XREAD STREAMS str 0
     XREAD FOO STREAMS big 0
+    XINFO STREAM big
+    XINFO STREAM big FULL
+    XINFO STREAM big FULL COUNT 1
+    XINFO STREAM big FULL COUNT 0
+    XINFO STREAM big FULL COUNT -1
+    XINFO STREAM big FULL COUNT abc
+    XINFO STREAM big FULL BOGUS 1
+    XINFO STREAM big BOGUS
+    XINFO STREAM big FULL COUNT
+    XINFO STREAM missing
+    XINFO STREAM str
+    XINFO STREAM u
+    XINFO STREAM t FULL
+    XINFO
+    XINFO STREAM
+    XINFO HELP
+    CONFIG SET stream-node-max-entries 4
+    XADD nodes 1-1 a 1
+    XADD nodes 1-2 a 1
+    XADD nodes 1-3 a 1
+    XADD nodes 1-4 a 1
+    XADD nodes 1-5 b 1
+    XADD nodes 1-6 a 1 b 2
+    XADD nodes 1-7 a 1
+    XADD nodes 1-8 a 1
+    XADD nodes 1-9 a 1
+    XADD nodes 1-10 a 1
+    XINFO STREAM nodes
+    XTRIM nodes MAXLEN ~ 5
+    XTRIM nodes MAXLEN ~ 3
+    XLEN nodes
+    XDEL nodes 1-9 1-10
+    XTRIM nodes MINID ~ 1-10
+    XINFO STREAM nodes
+    CONFIG SET stream-node-max-entries 100
+    CONFIG SET stream-node-max-bytes 60
+    XADD bytes 1-1 field "a long value of some length"
+    XADD bytes 1-2 field "a long value of some length"
+    XADD bytes 1-3 field 12345
+    XADD bytes 1-4 field 123456789012
+    XADD bytes 1-5 other x
+    XINFO STREAM bytes
+    XTRIM bytes MAXLEN ~ 1
+    XINFO STREAM bytes
+    CONFIG SET stream-node-max-bytes 4096
+    CONFIG GET stream-node-max-bytes
+    CONFIG GET stream-node-max-entries
     MULTI
     XREAD BLOCK 0 STREAMS big $
     XADD big 2-1 f v
