@@ -105,7 +105,7 @@ enum DumpRestoreCommands {
         if let idle = o.idleSeconds, let p = ctx.db.main.find(key) {
             ctx.db.main.setAux(UInt32(max(0, Int64(ctx.lruClock) - idle)), at: p)
         }
-        if value.listValue != nil || value.sortedSetValue != nil { ctx.signalListReady(key) }
+        if value.listValue != nil || value.sortedSetValue != nil || value.streamValue != nil { ctx.signalListReady(key) }
         ctx.notify(.generic, "restore", key)
         ctx.dirty += 1
         ctx.out.ok()

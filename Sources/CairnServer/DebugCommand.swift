@@ -198,6 +198,7 @@ struct Digest {
             for e in z.elements { x ^= e.member.hash64(seed: 59) &+ e.score.bitPattern }
             valueBytes = Bytes("zset:\(x)")
         }
+        if case .stream(let s) = value { valueBytes = Bytes("stream:\(Digest.stream(s))") }
         if case .set(let set) = value {
             var x: UInt64 = 0
             for m in set.members { x ^= m.hash64(seed: 41) }
@@ -213,6 +214,37 @@ struct Digest {
             default: words.2 ^= h
             }
         }
+    }
+
+    /// A stream's entries in order, its IDs and counters, and its groups: pending entries
+    /// with their consumer, delivery time and count, and the consumers' names (not their
+    /// seen times, which a replay sets anew).
+    static func stream(_ s: StreamValue) -> UInt64 {
+        var x: UInt64 = 0
+        func mix(_ v: UInt64) { x = (x &* 1_099_511_628_211) ^ v }
+        func mix(_ id: StreamID) { mix(id.ms); mix(id.seq) }
+        s.forEach { e in
+            mix(e.id)
+            for p in e.pairs { mix(p.hash64(seed: 61)) }
+            return true
+        }
+        mix(s.lastID)
+        mix(s.maxDeletedID)
+        mix(UInt64(bitPattern: s.entriesAdded))
+        for g in s.sortedGroups {
+            mix(g.name.hash64(seed: 67))
+            mix(g.lastID)
+            mix(UInt64(bitPattern: g.entriesRead))
+            for c in g.sortedConsumers { mix(c.name.hash64(seed: 71)) }
+            g.pending.forEach { id, nack in
+                mix(id)
+                mix(nack.consumer.name.hash64(seed: 73))
+                mix(UInt64(bitPattern: nack.deliveryTime))
+                mix(UInt64(bitPattern: nack.deliveryCount))
+                return true
+            }
+        }
+        return x
     }
 
     var hex: String {
