@@ -20,7 +20,8 @@ extension CommandContext {
     /// up for a start and one down for an end. Nil after the error.
     func streamIntervalArg(_ index: Int, isStart: Bool) -> StreamID? {
         let arg = args[index]
-        let exclusive = arg.count > 1 && arg.withUnsafeBytes { $0[0] } == UInt8(ascii: "(")
+        // Bytes' subscript, not withUnsafeBytes: see Bytes.subscript (a release miscompile).
+        let exclusive = arg.count > 1 && arg[0] == UInt8(ascii: "(")
         let missing: UInt64 = isStart ? 0 : .max
         guard let (id, _) = StreamID.parse(exclusive ? arg.slice(1..<arg.count) : arg, missingSeq: missing, strict: exclusive) else {
             out.error(CommandContext.invalidStreamID)

@@ -21,7 +21,7 @@ enum StreamGroupCommands {
                     summary: "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
                     handler: xclaim),
         CommandSpec("xautoclaim", arity: -6, flags: [.write, .fast],
-                    keys: [.at(1, [.rw, .update])], acl: [.stream], group: "stream", since: "6.2.0",
+                    keys: [.at(1, [.rw, .delete])], acl: [.stream], group: "stream", since: "6.2.0",
                     summary: "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
                     handler: xautoclaim),
     ]

@@ -14,7 +14,7 @@ enum StreamReadCommands {
                     summary: "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
                     handler: { read($0, grouped: false) }),
         CommandSpec("xreadgroup", arity: -7, flags: [.write, .blocking],
-                    keys: [KeySpec([.rw, .update], .keyword("STREAMS", from: 4), .range(last: -1, step: 1, limit: 2))],
+                    keys: [KeySpec([.ro, .access], .keyword("STREAMS", from: 4), .range(last: -1, step: 1, limit: 2))],
                     acl: [.stream], group: "stream", since: "5.0.0",
                     summary: "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
                     handler: { read($0, grouped: true) }),
