@@ -17,7 +17,9 @@ extension CommandContext {
         let mark = out.buffer.writerIndex
         defer { out.buffer.moveWriterIndex(to: mark) }
         let effectsBefore = effects.count
-        call(spec, effect.arguments, session: session, origin: origin)
+        // At the clock's time: the frame around a replica's stream may be old, and XCLAIM
+        // takes a delivery time only up to now.
+        call(spec, effect.arguments, session: session, nowMs: Clock.unixMilliseconds(), origin: origin)
         effects.removeSubrange(effectsBefore...)
         readiedKeys.removeAll()
         readiedDatabases.removeAll()

@@ -169,13 +169,14 @@ enum StreamReply {
     }
 
     static func id(_ w: inout RESPWriter, _ id: StreamID) {
-        var buffer = [UInt8](repeating: 0, count: 41)
-        let n = format(id, into: &buffer)
-        buffer.withUnsafeBytes { w.bulk(raw: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        withUnsafeTemporaryAllocation(byteCount: 41, alignment: 1) { buffer in
+            let n = format(id, into: buffer)
+            w.bulk(raw: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
     }
 
-    /// Writes "ms-seq" into `buffer` (41 bytes); returns its length.
-    static func format(_ id: StreamID, into buffer: inout [UInt8]) -> Int {
+    /// Writes "ms-seq" into `buffer` (41 bytes at least); returns its length.
+    static func format(_ id: StreamID, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         var n = 0
         func digits(_ v: UInt64) {
             var x = v
@@ -185,7 +186,12 @@ enum StreamReply {
                 x /= 10
                 n += 1
             } while x > 0
-            buffer[start..<n].reverse()
+            var (a, b) = (start, n - 1)
+            while a < b {
+                buffer.swapAt(a, b)
+                a += 1
+                b -= 1
+            }
         }
         digits(id.ms)
         buffer[n] = UInt8(ascii: "-")

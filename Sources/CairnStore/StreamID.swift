@@ -45,6 +45,7 @@ public struct StreamID: Comparable, Hashable, Sendable {
     public static func parse(_ arg: Bytes, missingSeq: UInt64, strict: Bool = false,
                              allowAutoSeq: Bool = false) -> (id: StreamID, seqGiven: Bool)? {
         guard arg.count <= 127 else { return nil }
+        if let plain = arg.withUnsafeBytes({ parsePlain($0, missingSeq: missingSeq) }) { return (plain, true) }
         if arg == "-" || arg == "+" {
             if strict { return nil }
             return (arg == "-" ? .zero : .max, true)
@@ -57,6 +58,30 @@ public struct StreamID: Comparable, Hashable, Sendable {
         if allowAutoSeq && rest == [UInt8(ascii: "*")] { return (StreamID(ms: ms, seq: 0), false) }
         guard let seq = parseUnsigned(rest) else { return nil }
         return (StreamID(ms: ms, seq: seq), true)
+    }
+
+    /// The common forms, read without allocating: `ms` or `ms-seq` in canonical digits
+    /// (no sign, no leading zero, at most 19 digits each). Nil for anything else, which
+    /// the general parse then reads.
+    static func parsePlain(_ raw: UnsafeRawBufferPointer, missingSeq: UInt64) -> StreamID? {
+        var i = 0
+        func number() -> UInt64? {
+            let start = i
+            var v: UInt64 = 0
+            while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 {
+                v = v &* 10 &+ UInt64(raw[i] - 0x30)
+                i += 1
+            }
+            let n = i - start
+            guard n > 0, n <= 19, n == 1 || raw[start] != 0x30 else { return nil }
+            return v
+        }
+        guard let ms = number() else { return nil }
+        if i == raw.count { return StreamID(ms: ms, seq: missingSeq) }
+        guard raw[i] == UInt8(ascii: "-") else { return nil }
+        i += 1
+        guard let seq = number(), i == raw.count else { return nil }
+        return StreamID(ms: ms, seq: seq)
     }
 
     /// Redis's string2ull: a canonical integer that is not negative, or what strtoull

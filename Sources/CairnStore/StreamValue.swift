@@ -57,6 +57,7 @@ public final class StreamValue {
         nodes[nodes.count - 1].append(id, pairs)
         length += 1
         lastID = id
+        lastLiveID = id
         entriesAdded += 1
         if length == 1 { firstID = id }
     }
@@ -142,9 +143,14 @@ public final class StreamValue {
 
     public func contains(_ id: StreamID) -> Bool { entry(id) != nil }
 
+    /// The last live entry's ID, when known without a search: set by appends, dropped by
+    /// deletions and trims that may have removed that entry.
+    var lastLiveID: StreamID?
+
     /// The first (or last) live entry's ID; when there is none, the largest ID for the
     /// first and 0-0 for the last (Redis's streamGetEdgeID).
     public func edgeID(first: Bool) -> StreamID {
+        if !first, length > 0, let lastLiveID { return lastLiveID }
         var found: StreamID?
         forEach(reverse: !first) { found = $0.id; return false }
         return found ?? (first ? .max : .zero)
@@ -162,6 +168,7 @@ public final class StreamValue {
             return e.id < id
         }
         guard let target else { return false }
+        if id == lastLiveID { lastLiveID = nil }
         if nodes[n].live == 1 {
             nodes.remove(at: n).block.free()
         } else {
@@ -210,6 +217,7 @@ public final class StreamValue {
             break
         }
         firstID = length == 0 ? .zero : edgeID(first: true)
+        if length == 0 { lastLiveID = nil }
         return removed
     }
 
@@ -278,6 +286,7 @@ public final class StreamValue {
         c.firstID = firstID
         c.maxDeletedID = maxDeletedID
         c.entriesAdded = entriesAdded
+        c.lastLiveID = lastLiveID
         for (name, g) in groups { c.groups[name] = g.copy() }
         return c
     }
