@@ -8,9 +8,12 @@ public struct StreamIDMap<Value> {
         var values: [Value] = []
     }
 
-    static var chunkMax: Int { 128 }
+    static var chunkMax: Int { 32 }
 
     var chunks: [Chunk] = []
+    /// Each chunk's first key, in one contiguous array: the bisection over chunks reads
+    /// only this (reading the chunks' own arrays cost a cache miss per step).
+    var firstKeys: [StreamID] = []
     public private(set) var count = 0
 
     public init() {}
@@ -19,21 +22,25 @@ public struct StreamIDMap<Value> {
 
     /// The chunk that holds `id` or would: the last whose first key is at most `id`.
     private func chunkIndex(_ id: StreamID) -> Int {
-        var lo = 0, hi = chunks.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if chunks[mid].keys[0] <= id { lo = mid + 1 } else { hi = mid }
+        firstKeys.withUnsafeBufferPointer { keys in
+            var lo = 0, hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] <= id { lo = mid + 1 } else { hi = mid }
+            }
+            return max(0, lo - 1)
         }
-        return max(0, lo - 1)
     }
 
     private static func position(_ keys: [StreamID], _ id: StreamID) -> Int {
-        var lo = 0, hi = keys.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if keys[mid] < id { lo = mid + 1 } else { hi = mid }
+        keys.withUnsafeBufferPointer { keys in
+            var lo = 0, hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] < id { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
         }
-        return lo
     }
 
     public subscript(_ id: StreamID) -> Value? {
@@ -49,6 +56,7 @@ public struct StreamIDMap<Value> {
     public mutating func insert(_ id: StreamID, _ value: Value) -> Bool {
         if chunks.isEmpty {
             chunks.append(Chunk(keys: [id], values: [value]))
+            firstKeys = [id]
             count = 1
             return true
         }
@@ -60,6 +68,7 @@ public struct StreamIDMap<Value> {
         }
         chunks[c].keys.insert(id, at: i)
         chunks[c].values.insert(value, at: i)
+        if i == 0 { firstKeys[c] = id }
         count += 1
         if chunks[c].keys.count > Self.chunkMax {
             let half = chunks[c].keys.count / 2
@@ -67,6 +76,7 @@ public struct StreamIDMap<Value> {
             chunks[c].keys.removeSubrange(half...)
             chunks[c].values.removeSubrange(half...)
             chunks.insert(upper, at: c + 1)
+            firstKeys.insert(upper.keys[0], at: c + 1)
         }
         return true
     }
@@ -80,7 +90,12 @@ public struct StreamIDMap<Value> {
         chunks[c].keys.remove(at: i)
         let value = chunks[c].values.remove(at: i)
         count -= 1
-        if chunks[c].keys.isEmpty { chunks.remove(at: c) }
+        if chunks[c].keys.isEmpty {
+            chunks.remove(at: c)
+            firstKeys.remove(at: c)
+        } else if i == 0 {
+            firstKeys[c] = chunks[c].keys[0]
+        }
         return value
     }
 
