@@ -124,13 +124,27 @@ extension CommandContext {
 
     /// Counts the error reply written at `index` of the output: in total and by its code.
     func countError(at index: Int) {
-        stats.errorReplies += 1
         let buffer = out.buffer
         let end = min(buffer.writerIndex, index + 1 + 64)
-        guard index + 1 < end, let view = buffer.viewBytes(at: index + 1, length: end - index - 1) else { return }
-        let code = String(decoding: view.prefix { $0 != 32 && $0 != 13 }, as: UTF8.self)
+        guard index + 1 < end, let view = buffer.viewBytes(at: index + 1, length: end - index - 1) else {
+            stats.errorReplies += 1
+            return
+        }
+        countError(code: String(decoding: view.prefix { $0 != 32 && $0 != 13 }, as: UTF8.self))
+    }
+
+    /// Counts an error reply whose first word is `code`, in total and by its code.
+    func countError(code: String) {
+        stats.errorReplies += 1
         if stats.errorCodes[code] != nil || stats.errorCodes.count < ExecutionStats.errorCodesMax {
             stats.errorCodes[code, default: 0] += 1
         }
+    }
+
+    /// An error that ends a blocked call (its key deleted, CLIENT UNBLOCK ... ERROR):
+    /// Redis counts it as the failure of that call, as if the call had written it.
+    public func countBlockedCallFailure(_ spec: CommandSpec, message: String) {
+        spec.stats.failedCalls += 1
+        countError(code: String(message.prefix { $0 != " " }))
     }
 }

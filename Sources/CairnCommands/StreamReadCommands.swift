@@ -193,6 +193,7 @@ enum StreamReadCommands {
         if created {
             ctx.notify(.stream, "xgroup-createconsumer", src.key)
             ctx.propagate(["XGROUP", "CREATECONSUMER", src.key, group.name, consumer.name])
+            ctx.dirty += 1
         }
         ctx.dirty += 1
         if let after = src.after {

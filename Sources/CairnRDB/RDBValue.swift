@@ -97,7 +97,7 @@ public enum RDBValue {
     }
 
     /// Reads the object of type `type`; throws on anything Redis would refuse (and on
-    /// modules, and streams in the format before 7.0).
+    /// modules).
     public static func read(type: UInt8, from r: inout RDBReader, limits: CollectionLimits) throws -> Value {
         guard let t = RDBType(rawValue: type) else { throw RDBError("unknown object type \(type)") }
         switch t {
@@ -154,7 +154,7 @@ public enum RDBValue {
         case .streamListpacks2:
             return try StreamRDB.read(from: &r, limits: limits)
         case .streamListpacks:
-            throw RDBError("streams of RDB versions before 10 are not supported")
+            return try StreamRDB.read(from: &r, limits: limits, legacy: true)
         }
     }
 

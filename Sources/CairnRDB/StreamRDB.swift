@@ -82,7 +82,9 @@ enum StreamRDB {
 
     // MARK: - Reading
 
-    static func read(from r: inout RDBReader, limits: CollectionLimits) throws -> Value {
+    /// Reads type 19, or with `legacy` type 15 (before 7.0: no first and max-deleted IDs,
+    /// no entries-added, no entries-read; Redis derives them as below).
+    static func read(from r: inout RDBReader, limits: CollectionLimits, legacy: Bool = false) throws -> Value {
         let s = StreamValue()
         var live: [(StreamID, [Bytes])] = []
         for _ in 0..<(try r.length()) {
@@ -95,18 +97,23 @@ enum StreamRDB {
             live += try entries(of: elements, master: master)
         }
         let length = try r.length64()
-        let lastID = try readID(&r), firstID = try readID(&r), maxDeleted = try readID(&r)
-        let entriesAdded = Int64(bitPattern: try r.length64())
+        let lastID = try readID(&r)
+        var firstID = StreamID.zero, maxDeleted = StreamID.zero, entriesAdded = Int64(bitPattern: length)
+        if !legacy {
+            firstID = try readID(&r)
+            maxDeleted = try readID(&r)
+            entriesAdded = Int64(bitPattern: try r.length64())
+        }
         guard length == UInt64(live.count) else { throw RDBError("stream length \(length) but \(live.count) entries") }
         for (i, (id, pairs)) in live.enumerated() {
             guard i == 0 || id > live[i - 1].0, id <= lastID else { throw RDBError("stream entries out of order") }
             s.appendLoaded(id, pairs[...], limits: limits)
         }
         s.lastID = lastID
-        s.firstID = firstID
+        s.firstID = legacy ? live.first?.0 ?? .zero : firstID
         s.maxDeletedID = maxDeleted
         s.entriesAdded = entriesAdded
-        try readGroups(&r, into: s)
+        try readGroups(&r, into: s, legacy: legacy)
         return .stream(s)
     }
 
@@ -157,10 +164,13 @@ enum StreamRDB {
         return out
     }
 
-    static func readGroups(_ r: inout RDBReader, into s: StreamValue) throws {
+    static func readGroups(_ r: inout RDBReader, into s: StreamValue, legacy: Bool) throws {
         for _ in 0..<(try r.length()) {
             let name = Bytes(try r.string())
-            let g = StreamGroup(name: name, lastID: try readID(&r), entriesRead: Int64(bitPattern: try r.length64()))
+            let lastID = try readID(&r)
+            let entriesRead = legacy ? s.entriesRead(upTo: lastID) ?? StreamGroup.unknownEntriesRead
+                                     : Int64(bitPattern: try r.length64())
+            let g = StreamGroup(name: name, lastID: lastID, entriesRead: entriesRead)
             guard s.addLoaded(g) else { throw RDBError("duplicated consumer group name") }
             var unowned: [StreamID: (Int64, Int64)] = [:]
             for _ in 0..<(try r.length()) {

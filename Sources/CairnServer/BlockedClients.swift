@@ -92,6 +92,12 @@ extension Engine {
         loop.execute { conn.resume?() }
     }
 
+    /// Ends a blocked call with `error`, counted as that call's failure.
+    private func failBlocked(_ conn: ClientConnection, _ blocked: BlockedClient, _ error: String) {
+        ctx.countBlockedCallFailure(blocked.spec, message: error)
+        finishBlocked(conn) { $0.error(error) }
+    }
+
     /// Serves the clients waiting on the keys the last unit signalled (pushes; every
     /// waited key of a database SWAPDB changed), first come first served, each by running
     /// its command again; what those runs push signals further keys (BLMOVE's
@@ -126,7 +132,7 @@ extension Engine {
                 switch blocked.request.wakeUp(key: key, value: db.main[key]) {
                 case .wait: continue
                 case .serve: reprocess(waiter, blocked, nowMs: now)
-                case .fail(let error): finishBlocked(waiter) { $0.error(error) }
+                case .fail(let error): failBlocked(waiter, blocked, error)
                 }
             }
         }
@@ -161,7 +167,9 @@ extension Engine {
         guard let conn = clients[id], let blocked = conn.blocked else { return false }
         finishBlocked(conn) { w in
             if withError {
-                w.error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+                let message = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+                ctx.countBlockedCallFailure(blocked.spec, message: message)
+                w.error(message)
             } else {
                 answerUnserved(blocked, &w)
             }

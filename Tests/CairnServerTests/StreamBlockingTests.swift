@@ -93,6 +93,15 @@ final class StreamBlockingTests: XCTestCase {
         B> XREADGROUP GROUP g alice BLOCK 100 STREAMS s >
         sleep 0.3
         B<
+        ---
+        A CONFIG RESETSTAT
+        A XGROUP CREATE s g $ MKSTREAM
+        B> XREADGROUP GROUP g alice BLOCK 0 STREAMS s >
+        C> XREADGROUP GROUP g bob BLOCK 0 STREAMS s >
+        A DEL s
+        B<
+        C<
+        A INFO errorstats
         """)
     }
 }

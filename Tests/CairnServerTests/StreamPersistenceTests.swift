@@ -1,4 +1,5 @@
 import CairnTestSupport
+import CairnRDB
 import Foundation
 import XCTest
 
@@ -140,5 +141,74 @@ final class StreamPersistenceTests: XCTestCase {
             XCTAssertEqual(try StreamPersistenceTests.state(c, "\(key)-r"), expected, key)
             XCTAssertEqual(try StreamPersistenceTests.state(r, "\(key)-c"), try StreamPersistenceTests.state(c, key), key)
         }
+    }
+    /// Redis 7.0 still loads streams in the layout before it (RDB type 15: no first and
+    /// max-deleted IDs, no entries-added, no entries-read), deriving what is missing; Cairn
+    /// must derive the same. The payload is Redis's own DUMP rewritten into that layout.
+    func testStreamPayloadsOfRedisBefore7Load() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        for (i, id) in ["1-0", "2-0", "3-0", "4-0", "5-0", "6-0"].enumerated() {
+            _ = try r.call("XADD", "x", id, "data", String(UnicodeScalar(UInt8(97 + i))))
+        }
+        _ = try r.call("XDEL", "x", "3-0")
+        _ = try r.call("XGROUP", "CREATE", "x", "g1", "0")
+        _ = try r.call("XGROUP", "CREATE", "x", "g2", "0")
+        _ = try r.call("XGROUP", "CREATE", "x", "g3", "$")
+        _ = try r.call("XREADGROUP", "GROUP", "g1", "c11", "COUNT", "4", "STREAMS", "x", ">")
+        _ = try r.call("XTRIM", "x", "MAXLEN", "=", "2")
+        guard case .bulk(let dump) = try r.call("DUMP", "x") else { return XCTFail("DUMP") }
+        let legacy = try StreamPersistenceTests.beforeRedis7(dump)
+        for client in [c, r] {
+            XCTAssertEqual(try client.call(["RESTORE", "old", "0"].map { Array($0.utf8) } + [legacy]), .simple("OK"))
+        }
+        let expected = try StreamPersistenceTests.state(r, "old")
+        XCTAssertTrue(expected.contains("entries-read"), expected)
+        XCTAssertEqual(try StreamPersistenceTests.state(c, "old"), expected)
+    }
+
+    /// A 7.0 stream payload (type 19) rewritten as type 15.
+    static func beforeRedis7(_ payload: [UInt8]) throws -> [UInt8] {
+        var r = RDBReader(payload, end: payload.count - 10)
+        var w = RDBWriter()
+        XCTAssertEqual(try r.byte(), 19)
+        w.byte(15)
+        func id() throws { w.length64(try r.length64()); w.length64(try r.length64()) }
+        func skipID() throws { _ = try r.length64(); _ = try r.length64() }
+        let nodes = try r.length()
+        w.length(nodes)
+        for _ in 0..<(2 * nodes) { w.string(try r.string()) }
+        w.length64(try r.length64())
+        try id()
+        try skipID()
+        try skipID()
+        _ = try r.length64()
+        let groups = try r.length()
+        w.length(groups)
+        for _ in 0..<groups {
+            w.string(try r.string())
+            try id()
+            _ = try r.length64()
+            let pending = try r.length()
+            w.length(pending)
+            for _ in 0..<pending {
+                for _ in 0..<16 { w.byte(try r.byte()) }
+                w.milliseconds(try r.milliseconds())
+                w.length64(try r.length64())
+            }
+            let consumers = try r.length()
+            w.length(consumers)
+            for _ in 0..<consumers {
+                w.string(try r.string())
+                w.milliseconds(try r.milliseconds())
+                let owned = try r.length()
+                w.length(owned)
+                for _ in 0..<(16 * owned) { w.byte(try r.byte()) }
+            }
+        }
+        XCTAssertTrue(r.atEnd)
+        return DumpPayload.sealed(w.bytes)
     }
 }
