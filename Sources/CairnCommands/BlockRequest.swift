@@ -39,6 +39,20 @@ public struct BlockRequest: Sendable {
         self.keys = keys
         self.deadlineMs = deadlineMs
     }
+
+    /// The command to run when `key` wakes the client. Redis serves a blocked XREAD or
+    /// XREADGROUP from the one stream that woke it, so the run names only that stream
+    /// (its arguments end with the n keys, then their n IDs).
+    public func arguments(servedBy key: Bytes, _ args: [Bytes]) -> [Bytes] {
+        switch awaited {
+        case .stream, .streamGroup:
+            guard keys.count > 1, let i = keys.firstIndex(of: key) else { return args }
+            let n = keys.count, base = args.count - 2 * n
+            return Array(args[..<base]) + [args[base + i], args[base + n + i]]
+        default:
+            return args
+        }
+    }
 }
 
 /// What a write to a key means for a client blocked on it.

@@ -131,7 +131,7 @@ extension Engine {
                 guard let blocked = waiter.blocked else { continue }
                 switch blocked.request.wakeUp(key: key, value: db.main[key]) {
                 case .wait: continue
-                case .serve: reprocess(waiter, blocked, nowMs: now)
+                case .serve: reprocess(waiter, blocked, key: key, nowMs: now)
                 case .fail(let error): failBlocked(waiter, blocked, error)
                 }
             }
@@ -142,20 +142,21 @@ extension Engine {
     /// Runs a blocked client's command again through `call`, its replies written to its
     /// own output, and commits its effects as a unit of their own, before the reply is
     /// handed to the gate.
-    private func reprocess(_ waiter: ClientConnection, _ blocked: BlockedClient, nowMs: Int64) {
+    private func reprocess(_ waiter: ClientConnection, _ blocked: BlockedClient, key: Bytes, nowMs: Int64) {
         removeBlocked(waiter)
         var writer = RESPWriter(buffer: waiter.channel.allocator.buffer(capacity: 0), protocolVersion: waiter.session.protocolVersion)
         swap(&writer.buffer, &waiter.output)
         swap(&writer, &ctx.out)
-        ctx.call(blocked.spec, blocked.args, session: waiter.session, nowMs: nowMs, origin: .reprocess)
+        let args = blocked.request.arguments(servedBy: key, blocked.args)
+        ctx.call(blocked.spec, args, session: waiter.session, nowMs: nowMs, origin: .reprocess)
         swap(&writer, &ctx.out)
         swap(&writer.buffer, &waiter.output)
         commit()
-        if var again = ctx.blockRequest {
-            // Nothing to take after all: it waits on, until its first deadline.
+        if ctx.blockRequest != nil {
+            // Nothing to take after all: it waits on, for all its keys, until its first
+            // deadline.
             ctx.blockRequest = nil
-            again.deadlineMs = blocked.request.deadlineMs
-            block(waiter, BlockedClient(request: again, spec: blocked.spec, args: blocked.args))
+            block(waiter, BlockedClient(request: blocked.request, spec: blocked.spec, args: blocked.args))
             return
         }
         flush(waiter)

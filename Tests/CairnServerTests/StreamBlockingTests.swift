@@ -21,6 +21,18 @@ final class StreamBlockingTests: XCTestCase {
         A XADD s2 5-5 f v
         B<
         ---
+        A XADD s2 1-1 old v
+        B> XREAD BLOCK 0 STREAMS s2 s2 s2 $ $ $
+        A XADD s2 2-2 new v
+        B<
+        C> XREAD BLOCK 0 STREAMS s1 s2 s3 $ $ $
+        A MULTI
+        A XADD s3 3-3 a 1
+        A XADD s2 3-3 b 2
+        A XADD s1 3-3 c 3
+        A EXEC
+        C<
+        ---
         B> XREAD BLOCK 200 STREAMS s $
         sleep 0.4
         B<

@@ -113,7 +113,18 @@ extension DifferentialScripts {
     XSETID u 9-9
     XADD u 9-9 a 1
     XADD u 9-* a 1
+    XADD ovf 1-18446744073709551615 a 1
+    XADD ovf 1-* b 2
+    XADD ovf 18446744073709551615-18446744073709551615 c 3
+    XADD ovf * d 4
+    XADD ovf 18446744073709551615-* d 4
     XSETID missing 1-1
+    XADD md 1-1 a 1
+    XADD md 1-2 b 2
+    XADD md 1-3 c 3
+    XDEL md 1-2 1-3
+    XSETID md 1-2
+    XINFO STREAM md
     XSETID u 10-0 ENTRIESADDED 1
     XSETID u 10-0 ENTRIESADDED -1
     XSETID u 10-0 ENTRIESADDED abc
