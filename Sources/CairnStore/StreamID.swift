@@ -60,20 +60,21 @@ public struct StreamID: Comparable, Hashable, Sendable {
         return (StreamID(ms: ms, seq: seq), true)
     }
 
-    /// The common forms, read without allocating: `ms` or `ms-seq` in canonical digits
-    /// (no sign, no leading zero, at most 19 digits each). Nil for anything else, which
-    /// the general parse then reads.
+    /// The common forms, read without allocating: `ms` or `ms-seq` in plain digits (no
+    /// sign; leading zeros, which strtoull reads too; at most 19 significant digits, so
+    /// no overflow). Nil for anything else, which the general parse then reads.
     static func parsePlain(_ raw: UnsafeRawBufferPointer, missingSeq: UInt64) -> StreamID? {
         var i = 0
         func number() -> UInt64? {
             let start = i
+            while i < raw.count, raw[i] == 0x30 { i += 1 }
+            let significant = i
             var v: UInt64 = 0
             while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 {
                 v = v &* 10 &+ UInt64(raw[i] - 0x30)
                 i += 1
             }
-            let n = i - start
-            guard n > 0, n <= 19, n == 1 || raw[start] != 0x30 else { return nil }
+            guard i > start, i - significant <= 19 else { return nil }
             return v
         }
         guard let ms = number() else { return nil }

@@ -3,14 +3,19 @@
 /// removals from the front (acknowledgements, mostly in order) touch one chunk, a seek is
 /// two binary searches.
 public struct StreamIDMap<Value> {
-    struct Chunk {
-        var keys: [StreamID] = []
-        var values: [Value] = []
+    /// A key and its value side by side: one array per chunk, so a lookup that found its
+    /// key has its value in the same cache lines.
+    struct Entry {
+        var id: StreamID
+        var value: Value
     }
 
     static var chunkMax: Int { 32 }
+    /// A chunk that shrinks below this after a removal is merged into its successor
+    /// when both fit in one, so random acknowledgements do not leave many small chunks.
+    static var chunkMergeBelow: Int { 8 }
 
-    var chunks: [Chunk] = []
+    var chunks: [[Entry]] = []
     /// Each chunk's first key, in one contiguous array: the bisection over chunks reads
     /// only this (reading the chunks' own arrays cost a cache miss per step).
     var firstKeys: [StreamID] = []
@@ -32,12 +37,13 @@ public struct StreamIDMap<Value> {
         }
     }
 
-    private static func position(_ keys: [StreamID], _ id: StreamID) -> Int {
-        keys.withUnsafeBufferPointer { keys in
-            var lo = 0, hi = keys.count
+    /// The first position in `chunk` whose key is at least `id`.
+    private static func position(_ chunk: [Entry], _ id: StreamID) -> Int {
+        chunk.withUnsafeBufferPointer { entries in
+            var lo = 0, hi = entries.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if keys[mid] < id { lo = mid + 1 } else { hi = mid }
+                if entries[mid].id < id { lo = mid + 1 } else { hi = mid }
             }
             return lo
         }
@@ -46,37 +52,35 @@ public struct StreamIDMap<Value> {
     public subscript(_ id: StreamID) -> Value? {
         guard !chunks.isEmpty else { return nil }
         let c = chunkIndex(id)
-        let i = Self.position(chunks[c].keys, id)
-        guard i < chunks[c].keys.count, chunks[c].keys[i] == id else { return nil }
-        return chunks[c].values[i]
+        let i = Self.position(chunks[c], id)
+        guard i < chunks[c].count, chunks[c][i].id == id else { return nil }
+        return chunks[c][i].value
     }
 
     /// Sets `id` to `value`; returns false when it replaced a value.
     @discardableResult
     public mutating func insert(_ id: StreamID, _ value: Value) -> Bool {
         if chunks.isEmpty {
-            chunks.append(Chunk(keys: [id], values: [value]))
+            chunks.append([Entry(id: id, value: value)])
             firstKeys = [id]
             count = 1
             return true
         }
         let c = chunkIndex(id)
-        let i = Self.position(chunks[c].keys, id)
-        if i < chunks[c].keys.count, chunks[c].keys[i] == id {
-            chunks[c].values[i] = value
+        let i = Self.position(chunks[c], id)
+        if i < chunks[c].count, chunks[c][i].id == id {
+            chunks[c][i].value = value
             return false
         }
-        chunks[c].keys.insert(id, at: i)
-        chunks[c].values.insert(value, at: i)
+        chunks[c].insert(Entry(id: id, value: value), at: i)
         if i == 0 { firstKeys[c] = id }
         count += 1
-        if chunks[c].keys.count > Self.chunkMax {
-            let half = chunks[c].keys.count / 2
-            let upper = Chunk(keys: Array(chunks[c].keys[half...]), values: Array(chunks[c].values[half...]))
-            chunks[c].keys.removeSubrange(half...)
-            chunks[c].values.removeSubrange(half...)
+        if chunks[c].count > Self.chunkMax {
+            let half = chunks[c].count / 2
+            let upper = Array(chunks[c][half...])
+            chunks[c].removeSubrange(half...)
             chunks.insert(upper, at: c + 1)
-            firstKeys.insert(upper.keys[0], at: c + 1)
+            firstKeys.insert(upper[0].id, at: c + 1)
         }
         return true
     }
@@ -85,16 +89,21 @@ public struct StreamIDMap<Value> {
     public mutating func remove(_ id: StreamID) -> Value? {
         guard !chunks.isEmpty else { return nil }
         let c = chunkIndex(id)
-        let i = Self.position(chunks[c].keys, id)
-        guard i < chunks[c].keys.count, chunks[c].keys[i] == id else { return nil }
-        chunks[c].keys.remove(at: i)
-        let value = chunks[c].values.remove(at: i)
+        let i = Self.position(chunks[c], id)
+        guard i < chunks[c].count, chunks[c][i].id == id else { return nil }
+        let value = chunks[c].remove(at: i).value
         count -= 1
-        if chunks[c].keys.isEmpty {
+        if chunks[c].isEmpty {
             chunks.remove(at: c)
             firstKeys.remove(at: c)
-        } else if i == 0 {
-            firstKeys[c] = chunks[c].keys[0]
+            return value
+        }
+        if i == 0 { firstKeys[c] = chunks[c][0].id }
+        if chunks[c].count < Self.chunkMergeBelow, c + 1 < chunks.count,
+           chunks[c].count + chunks[c + 1].count <= Self.chunkMax {
+            let next = chunks.remove(at: c + 1)
+            chunks[c].append(contentsOf: next)
+            firstKeys.remove(at: c + 1)
         }
         return value
     }
@@ -106,12 +115,12 @@ public struct StreamIDMap<Value> {
         guard !chunks.isEmpty, from <= to else { return }
         if !reverse {
             var c = chunkIndex(from)
-            var i = Self.position(chunks[c].keys, from)
+            var i = Self.position(chunks[c], from)
             while c < chunks.count {
                 let chunk = chunks[c]
-                while i < chunk.keys.count {
-                    if chunk.keys[i] > to { return }
-                    if !body(chunk.keys[i], chunk.values[i]) { return }
+                while i < chunk.count {
+                    if chunk[i].id > to { return }
+                    if !body(chunk[i].id, chunk[i].value) { return }
                     i += 1
                 }
                 c += 1
@@ -119,28 +128,28 @@ public struct StreamIDMap<Value> {
             }
         } else {
             var c = chunkIndex(to)
-            var i = Self.position(chunks[c].keys, to)
-            if i == chunks[c].keys.count || chunks[c].keys[i] > to { i -= 1 }
+            var i = Self.position(chunks[c], to)
+            if i == chunks[c].count || chunks[c][i].id > to { i -= 1 }
             while c >= 0 {
                 let chunk = chunks[c]
                 while i >= 0 {
-                    if chunk.keys[i] < from { return }
-                    if !body(chunk.keys[i], chunk.values[i]) { return }
+                    if chunk[i].id < from { return }
+                    if !body(chunk[i].id, chunk[i].value) { return }
                     i -= 1
                 }
                 c -= 1
-                if c >= 0 { i = chunks[c].keys.count - 1 }
+                if c >= 0 { i = chunks[c].count - 1 }
             }
         }
     }
 
     public var first: (StreamID, Value)? {
-        guard let c = chunks.first else { return nil }
-        return (c.keys[0], c.values[0])
+        guard let e = chunks.first?.first else { return nil }
+        return (e.id, e.value)
     }
 
     public var last: (StreamID, Value)? {
-        guard let c = chunks.last else { return nil }
-        return (c.keys[c.keys.count - 1], c.values[c.values.count - 1])
+        guard let e = chunks.last?.last else { return nil }
+        return (e.id, e.value)
     }
 }
