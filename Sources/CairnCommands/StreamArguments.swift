@@ -170,34 +170,9 @@ enum StreamReply {
 
     static func id(_ w: inout RESPWriter, _ id: StreamID) {
         withUnsafeTemporaryAllocation(byteCount: 41, alignment: 1) { buffer in
-            let n = format(id, into: buffer)
+            let n = id.write(into: buffer)
             w.bulk(raw: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
-    }
-
-    /// Writes "ms-seq" into `buffer` (41 bytes at least); returns its length.
-    static func format(_ id: StreamID, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        var n = 0
-        func digits(_ v: UInt64) {
-            var x = v
-            let start = n
-            repeat {
-                buffer[n] = UInt8(ascii: "0") + UInt8(x % 10)
-                x /= 10
-                n += 1
-            } while x > 0
-            var (a, b) = (start, n - 1)
-            while a < b {
-                buffer.swapAt(a, b)
-                a += 1
-                b -= 1
-            }
-        }
-        digits(id.ms)
-        buffer[n] = UInt8(ascii: "-")
-        n += 1
-        digits(id.seq)
-        return n
     }
 
     /// Entries `from...to` (count 0: all), as XRANGE replies.

@@ -37,7 +37,36 @@ public struct StreamID: Comparable, Hashable, Sendable {
     }
 
     /// "ms-seq", as replies write it.
-    public var bytes: Bytes { Bytes("\(ms)-\(seq)") }
+    public var bytes: Bytes {
+        withUnsafeTemporaryAllocation(byteCount: 41, alignment: 1) { buffer in
+            Bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<write(into: buffer)]))
+        }
+    }
+
+    /// Writes "ms-seq" into `buffer` (41 bytes at least); returns its length.
+    public func write(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        var n = 0
+        func digits(_ v: UInt64) {
+            var x = v
+            let start = n
+            repeat {
+                buffer[n] = UInt8(ascii: "0") + UInt8(x % 10)
+                x /= 10
+                n += 1
+            } while x > 0
+            var (a, b) = (start, n - 1)
+            while a < b {
+                buffer.swapAt(a, b)
+                a += 1
+                b -= 1
+            }
+        }
+        digits(ms)
+        buffer[n] = UInt8(ascii: "-")
+        n += 1
+        digits(seq)
+        return n
+    }
 
     /// An ID argument as Redis parses it (streamGenericParseIDOrReply): `-` and `+` unless
     /// `strict`, `ms` alone (the sequence is then `missingSeq`), `ms-seq`, and `ms-*` when
