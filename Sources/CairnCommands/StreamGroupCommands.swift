@@ -191,7 +191,7 @@ enum StreamGroupCommands {
 
     static func xack(_ ctx: CommandContext) {
         let key = ctx.args[1]
-        guard let found = ctx.readStream(key, write: true) else { return }
+        guard let found = ctx.readStream(key) else { return }  // a read lookup in Redis (keymiss, keyspace_misses)
         guard let s = found, let g = s.group(ctx.args[2]) else { ctx.out.integer(0); return }
         var ids: [StreamID] = []
         for i in 3..<ctx.args.count {
@@ -319,7 +319,7 @@ enum StreamGroupCommands {
     static func xclaim(_ ctx: CommandContext) {
         defer { ctx.suppressEffect() }
         let key = ctx.args[1]
-        guard let found = ctx.readStream(key, write: true) else { return }
+        guard let found = ctx.readStream(key) else { return }  // a read lookup in Redis (keymiss, keyspace_misses)
         guard let s = found, let g = s.group(ctx.args[2]) else { noGroup(ctx, key: key, group: ctx.args[2]); return }
         guard let minIdleArg = ctx.int64Arg(4, error: "ERR Invalid min-idle-time argument for XCLAIM") else { return }
         let minIdle = max(0, minIdleArg)
@@ -436,7 +436,7 @@ enum StreamGroupCommands {
             j += 1
         }
         let key = ctx.args[1]
-        guard let found = ctx.readStream(key, write: true) else { return }
+        guard let found = ctx.readStream(key) else { return }  // a read lookup in Redis (keymiss, keyspace_misses)
         guard let s = found, let g = s.group(ctx.args[2]) else { noGroup(ctx, key: key, group: ctx.args[2]); return }
         var attempts = count * 10
         // The pending entries the scan may visit, and the one after them (the cursor).

@@ -104,6 +104,9 @@ enum StreamReadCommands {
         guard let o = parseOptions(ctx, grouped: grouped), let sources = resolve(ctx, o) else { return }
         var served: [Int] = []
         for (i, src) in sources.enumerated() {
+            // Redis looks every key up again when it serves (keyspace hits and misses, and
+            // keymiss events, count twice); the value is the one `resolve` found.
+            _ = ctx.lookupRead(src.key)
             guard let s = src.stream else { continue }
             if let group = src.group {
                 if src.after != nil || (s.length > 0 && s.edgeID(first: false) > group.lastID) { served.append(i) }
