@@ -12,11 +12,12 @@ extension CommandContext {
     /// Runs `spec` with `args` in a frame of its own. `session` and `nowMs` default to
     /// the caller's (a nested call).
     public func call(_ spec: CommandSpec, _ args: [Bytes], session: ClientSession? = nil, nowMs: Int64? = nil,
-                     origin: CallOrigin = .nested) {
+                     origin: CallOrigin = .nested, shownArguments: [Bytes]? = nil) {
         // The caller's frame is swapped out and back in, not copied: no reference counting
         // beyond the callee's own frame.
         var caller = CallFrame(spec: spec, args: args, session: session ?? frame.session, nowMs: nowMs ?? frame.nowMs,
                                origin: origin, dirtyAtStart: dirty, effectsAtStart: effects.count)
+        caller.shownArguments = shownArguments
         swap(&frame, &caller)
         let errorMark = out.buffer.writerIndex
         let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
@@ -66,7 +67,22 @@ extension CommandContext {
             spec.stats.failedCalls += 1
             countError(at: errorMark)
         }
+        // A call that blocked is logged when it is served (with the arguments it was sent),
+        // not when it times out, as in Redis.
+        if blockRequest == nil && !spec.flags.contains(.skipSlowlog) { logIfSlow(microseconds: finished - started) }
         if origin != .reprocess, let observer { observer.called(frame) }
+    }
+
+    /// SLOWLOG: the call, if it ran long enough. A script's commands are logged as
+    /// Redis logs its script client's: no address, no name.
+    private func logIfSlow(microseconds: Int64) {
+        guard settings.slowLogSlowerThanMicros >= 0, microseconds >= settings.slowLogSlowerThanMicros else { return }
+        let fromScript = scriptRun != nil && frame.origin == .nested
+        let session = frame.session
+        slowLog.consider(frame.shownArguments ?? frame.args, redacted: frame.redactedArguments, microseconds: microseconds,
+                         client: fromScript ? "?:0" : session.connection?.address ?? "?:0",
+                         clientName: fromScript ? "" : session.name ?? "",
+                         slowerThan: settings.slowLogSlowerThanMicros, lengthMax: settings.slowLogLengthMax)
     }
 
     // MARK: - Admission

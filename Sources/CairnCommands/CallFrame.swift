@@ -35,4 +35,9 @@ public struct CallFrame {
     var effectRewritten = false
     /// Changes made by the calls this one made (they record their own effects).
     var nestedDirty = 0
+    /// Arguments the slow log shows as "(redacted)" (passwords).
+    var redactedArguments: [Int] = []
+    /// The arguments the client sent, when the call runs others (a blocked command run
+    /// again with XREAD's `$` resolved): what the slow log shows.
+    var shownArguments: [Bytes]?
 }

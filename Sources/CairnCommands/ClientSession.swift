@@ -5,6 +5,8 @@ import CairnCore
 public protocol SessionConnection: AnyObject {
     /// Closes the connection once the replies produced so far have left (QUIT).
     func closeAfterReply()
+    /// The peer's "ip:port" (CLIENT LIST's addr, SLOWLOG's client).
+    var address: String { get }
 }
 
 /// Everything the server keeps of one client that commands see: its database, protocol,

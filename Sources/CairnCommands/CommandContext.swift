@@ -33,6 +33,9 @@ public struct CommandSettings: Sendable {
     public var trackingTableMaxKeys = 1_000_000
     /// client-query-buffer-limit: also bounds the bytes a MULTI block may queue.
     public var queryBufferBytesMax = 1024 * 1024 * 1024
+    /// slowlog-log-slower-than (microseconds; negative: off) and slowlog-max-len.
+    public var slowLogSlowerThanMicros: Int64 = 10_000
+    public var slowLogLengthMax = 128
     public init() {}
 }
 
@@ -144,6 +147,8 @@ public final class CommandContext {
     /// Changes since the last save (Redis's server.dirty).
     public var dirty: Int = 0
     public var stats = ExecutionStats()
+    /// SLOWLOG's entries.
+    public var slowLog = SlowLog()
     /// Set by a blocking command that found nothing to pop: the engine parks the client.
     public var blockRequest: BlockRequest?
     /// Keys the last command may have made non-empty lists of (pushes), for waking
@@ -301,6 +306,11 @@ public final class CommandContext {
     }
 
     // MARK: - Argument helpers
+
+    /// Shows argument `index` of this call as "(redacted)" in the slow log (a password).
+    public func redactArgument(_ index: Int) {
+        frame.redactedArguments.append(index)
+    }
 
     /// Integer argument `index`, or writes Redis's error and returns nil.
     public func int64Arg(_ index: Int, error: String = Reply.notInteger) -> Int64? {

@@ -72,6 +72,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(FunctionCommands.specs)
         table.register(GeoSearch.specs)
         table.register(StreamCommands.specs)
+        table.register(SlowLogCommand.specs)
         return table
     }
 }

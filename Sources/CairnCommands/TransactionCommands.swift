@@ -49,7 +49,7 @@ public enum TransactionCommands {
 
     /// Commands that run at once inside MULTI instead of being queued.
     public static func runsInsideMulti(_ spec: CommandSpec) -> Bool {
-        switch spec.name {
+        switch spec.fullName {
         case "exec", "discard", "multi", "watch", "quit", "reset": return true
         default: return false
         }

@@ -10,13 +10,16 @@ import NIOCore
 final class BlockedClient {
     let request: BlockRequest
     let spec: CommandSpec
+    /// The command run when served, and the one the client sent (what SLOWLOG shows).
     let args: [Bytes]
+    let sentArgs: [Bytes]
     var timeout: Scheduled<Void>?
 
-    init(request: BlockRequest, spec: CommandSpec, args: [Bytes]) {
+    init(request: BlockRequest, spec: CommandSpec, args: [Bytes], sentArgs: [Bytes]? = nil) {
         self.request = request
         self.spec = spec
         self.args = request.rerunArguments ?? args
+        self.sentArgs = sentArgs ?? args
     }
 
     /// An XREADGROUP: a change of its keys (deleted, replaced, its group destroyed) must
@@ -148,7 +151,7 @@ extension Engine {
         swap(&writer.buffer, &waiter.output)
         swap(&writer, &ctx.out)
         let args = blocked.request.arguments(servedBy: key, blocked.args)
-        ctx.call(blocked.spec, args, session: waiter.session, nowMs: nowMs, origin: .reprocess)
+        ctx.call(blocked.spec, args, session: waiter.session, nowMs: nowMs, origin: .reprocess, shownArguments: blocked.sentArgs)
         swap(&writer, &ctx.out)
         swap(&writer.buffer, &waiter.output)
         commit()
@@ -156,7 +159,7 @@ extension Engine {
             // Nothing to take after all: it waits on, for all its keys, until its first
             // deadline.
             ctx.blockRequest = nil
-            block(waiter, BlockedClient(request: blocked.request, spec: blocked.spec, args: blocked.args))
+            block(waiter, BlockedClient(request: blocked.request, spec: blocked.spec, args: blocked.args, sentArgs: blocked.sentArgs))
             return
         }
         flush(waiter)

@@ -43,6 +43,9 @@ public struct ServerConfig: Sendable {
     public var hllSparseMaxBytes = 3000
     public var streamNodeMaxBytes = 4096
     public var streamNodeMaxEntries = 100
+    /// slowlog-log-slower-than (microseconds; -1: the slow log is off) and slowlog-max-len.
+    public var slowlogLogSlowerThan = 10_000
+    public var slowlogMaxLen = 128
     /// lua-memory-limit: what the Lua state may allocate; a script that needs more fails
     /// with an error (Cairn's; Redis has no limit). 0: none.
     public var luaMemoryLimit = 1024 * 1024 * 1024
@@ -235,6 +238,8 @@ enum Directives {
         memory("hll-sparse-max-bytes", minimum: 0, \.hllSparseMaxBytes),
         memory("stream-node-max-bytes", minimum: 0, \.streamNodeMaxBytes),
         int("stream-node-max-entries", 0...Int(Int64.max), \.streamNodeMaxEntries),
+        int("slowlog-log-slower-than", -1...Int.max, \.slowlogLogSlowerThan),
+        int("slowlog-max-len", 0...Int.max, \.slowlogMaxLen),
         memory("lua-memory-limit", minimum: 0, \.luaMemoryLimit),
         int("busy-reply-threshold", 0...Int.max, \.busyReplyThreshold),
         int("lua-time-limit", 0...Int.max, \.busyReplyThreshold),

@@ -55,6 +55,7 @@ enum ConnectionCommands {
             CommandSpec("auth", arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
                         acl: [.connection], group: "connection", summary: "Authenticate to the server") { ctx in
                 if ctx.args.count > 3 { ctx.syntaxError(); return }
+                for i in 1..<ctx.args.count { ctx.redactArgument(i) }
                 let user = ctx.args.count == 3 ? ctx.args[1] : "default"
                 let pass = ctx.args[ctx.args.count - 1]
                 if ctx.args.count == 2 && engine.config.requirepass.isEmpty {
@@ -115,6 +116,8 @@ enum ConnectionCommands {
         while j < ctx.args.count {
             let more = ctx.args.count - 1 - j
             if ctx.isOption(j, "auth") && more >= 2 {
+                ctx.redactArgument(j + 1)
+                ctx.redactArgument(j + 2)
                 credentials = (ctx.args[j + 1], ctx.args[j + 2])
                 j += 2
             } else if ctx.isOption(j, "setname") && more >= 1 {

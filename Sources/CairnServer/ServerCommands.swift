@@ -130,6 +130,12 @@ enum ServerCommands {
         }
         var updated = engine.config
         var seen = Set<String>()
+        // Passwords never reach the slow log (Redis's SENSITIVE_CONFIG), even when an
+        // earlier pair is refused (Redis redacts only up to the refused one).
+        for j in stride(from: 2, to: args.count, by: 2)
+        where ["requirepass", "masterauth", "masteruser"].contains(args[j].string.lowercased()) {
+            ctx.redactArgument(j + 1)
+        }
         var j = 2
         while j < args.count {
             let name = args[j].string.lowercased()
@@ -176,6 +182,8 @@ extension ServerConfig {
         s.hllSparseBytesMax = hllSparseMaxBytes
         s.streamNodeMaxBytes = streamNodeMaxBytes
         s.streamNodeMaxEntries = streamNodeMaxEntries
+        s.slowLogSlowerThanMicros = Int64(slowlogLogSlowerThan)
+        s.slowLogLengthMax = slowlogMaxLen
         s.luaMemoryBytesMax = luaMemoryLimit
         s.busyReplyThresholdMs = busyReplyThreshold
         s.queryBufferBytesMax = clientQueryBufferLimit
