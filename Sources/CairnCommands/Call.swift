@@ -69,8 +69,19 @@ extension CommandContext {
         }
         // A call that blocked is logged when it is served (with the arguments it was sent),
         // not when it times out, as in Redis.
-        if blockRequest == nil && !spec.flags.contains(.skipSlowlog) { logIfSlow(microseconds: finished - started) }
+        if blockRequest == nil {
+            let elapsed = finished - started
+            if settings.latencyTracking { spec.stats.latency.record(nanoseconds: UInt64(max(0, elapsed)) * 1000) }
+            sampleLatency(spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: elapsed / 1000)
+            if !spec.flags.contains(.skipSlowlog) { logIfSlow(microseconds: elapsed) }
+        }
         if origin != .reprocess, let observer { observer.called(frame) }
+    }
+
+    /// The latency monitor: `event` took `milliseconds`, kept if past the threshold.
+    public func sampleLatency(_ event: String, milliseconds: Int64) {
+        guard settings.latencyMonitorThresholdMs > 0, milliseconds >= settings.latencyMonitorThresholdMs else { return }
+        latencyMonitor.add(event, milliseconds: milliseconds, unixSeconds: Clock.unixMilliseconds() / 1000)
     }
 
     /// SLOWLOG: the call, if it ran long enough. A script's commands are logged as

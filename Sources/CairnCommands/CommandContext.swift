@@ -36,6 +36,9 @@ public struct CommandSettings: Sendable {
     /// slowlog-log-slower-than (microseconds; negative: off) and slowlog-max-len.
     public var slowLogSlowerThanMicros: Int64 = 10_000
     public var slowLogLengthMax = 128
+    /// latency-monitor-threshold (milliseconds; 0: the monitor is off) and latency-tracking.
+    public var latencyMonitorThresholdMs: Int64 = 0
+    public var latencyTracking = true
     public init() {}
 }
 
@@ -149,6 +152,8 @@ public final class CommandContext {
     public var stats = ExecutionStats()
     /// SLOWLOG's entries.
     public var slowLog = SlowLog()
+    /// LATENCY's events.
+    public var latencyMonitor = LatencyMonitor()
     /// Set by a blocking command that found nothing to pop: the engine parks the client.
     public var blockRequest: BlockRequest?
     /// Keys the last command may have made non-empty lists of (pushes), for waking

@@ -114,5 +114,7 @@ public struct CommandStats: Sendable {
     public var microseconds = 0
     public var failedCalls = 0
     public var rejectedCalls = 0
+    /// latency-tracking: LATENCY HISTOGRAM and INFO latencystats.
+    public var latency = CommandLatencyHistogram()
     public init() {}
 }

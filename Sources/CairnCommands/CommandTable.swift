@@ -73,6 +73,7 @@ public final class CommandTable: @unchecked Sendable {
         table.register(GeoSearch.specs)
         table.register(StreamCommands.specs)
         table.register(SlowLogCommand.specs)
+        table.register(LatencyCommand.specs)
         return table
     }
 }

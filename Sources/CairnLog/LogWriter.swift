@@ -185,6 +185,16 @@ public final class LogWriter: @unchecked Sendable {
     /// made durable in all (records per sync is the group commit's batching).
     public var syncStatistics: (latency: LatencyHistogram, records: UInt64) { lock.withLock { (syncLatency, recordsSynced) } }
 
+    /// The longest fdatasync since the last call, in nanoseconds (the latency monitor's
+    /// sample, taken on the engine's loop).
+    public func takeSlowestSync() -> UInt64 {
+        lock.withLock {
+            defer { slowestSyncNanoseconds = 0 }
+            return slowestSyncNanoseconds
+        }
+    }
+    private var slowestSyncNanoseconds: UInt64 = 0
+
     /// CONFIG RESETSTAT: the latency histogram starts over.
     public func resetSyncStatistics() { lock.withLock { syncLatency = LatencyHistogram(); recordsSynced = 0 } }
     private var syncLatency = LatencyHistogram()
@@ -446,6 +456,7 @@ public final class LogWriter: @unchecked Sendable {
         lock.withLock {
             syncLatency.record(microseconds: (ended - started) / 1000)
             recordsSynced += writtenLSN - durableLSN
+            slowestSyncNanoseconds = max(slowestSyncNanoseconds, ended - started)
         }
         durableLSN = writtenLSN
         lastSyncMonotonicNs = ended

@@ -11,6 +11,7 @@ enum ActiveExpiry {
     /// Runs under `session`, the server's own (no client).
     static func cycle(ctx: CommandContext, session: ClientSession, nowMs: Int64, budgetMicroseconds: Int64) {
         let started = Clock.monotonicMicroseconds()
+        defer { ctx.sampleLatency("expire-cycle", milliseconds: (Clock.monotonicMicroseconds() - started) / 1000) }
         ctx.withFrame(session: session, nowMs: nowMs) {
             for index in 0..<ctx.keyspace.databaseCount {
                 let db = ctx.keyspace[index]

@@ -130,6 +130,7 @@ final class Checkpointer: @unchecked Sendable {
                               paths: paths, parent: parent, keySaveDelay: delay, progress: progress)
         }
         lastForkMicros = Int(Clock.monotonicMicroseconds() - started)
+        engine.ctx.sampleLatency("fork", milliseconds: Int64(lastForkMicros / 1000))
         close(pipeFDs[1])
         engine.persistence.fs.close(fd)
         if pid < 0 {

@@ -46,6 +46,11 @@ public struct ServerConfig: Sendable {
     /// slowlog-log-slower-than (microseconds; -1: the slow log is off) and slowlog-max-len.
     public var slowlogLogSlowerThan = 10_000
     public var slowlogMaxLen = 128
+    /// latency-monitor-threshold (milliseconds; 0: off), latency-tracking, and the
+    /// percentiles INFO latencystats reports.
+    public var latencyMonitorThreshold = 0
+    public var latencyTracking = true
+    public var latencyTrackingInfoPercentiles: [Double] = [50, 99, 99.9]
     /// lua-memory-limit: what the Lua state may allocate; a script that needs more fails
     /// with an error (Cairn's; Redis has no limit). 0: none.
     public var luaMemoryLimit = 1024 * 1024 * 1024
@@ -180,6 +185,16 @@ enum Directives {
         }
     }
 
+    /// A percentile as Redis writes it in CONFIG GET and INFO: "50", "99.9".
+    static func formatPercentile(_ p: Double) -> String {
+        // Six decimals, as C's %f, then the trailing zeros dropped.
+        let micro = Int64((p * 1_000_000).rounded())
+        var fraction = String(micro % 1_000_000)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(micro / 1_000_000)" + (fraction.isEmpty ? "" : "." + fraction)
+    }
+
     static func boolean(_ name: String, _ kp: WritableKeyPath<ServerConfig, Bool>) -> Directive {
         Directive(name: name, mutable: true, get: { $0[keyPath: kp] ? "yes" : "no" }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
@@ -240,6 +255,19 @@ enum Directives {
         int("stream-node-max-entries", 0...Int(Int64.max), \.streamNodeMaxEntries),
         int("slowlog-log-slower-than", -1...Int.max, \.slowlogLogSlowerThan),
         int("slowlog-max-len", 0...Int.max, \.slowlogMaxLen),
+        int("latency-monitor-threshold", 0...Int.max, \.latencyMonitorThreshold),
+        boolean("latency-tracking", \.latencyTracking),
+        Directive(name: "latency-tracking-info-percentiles", mutable: true,
+                  get: { $0.latencyTrackingInfoPercentiles.map(formatPercentile).joined(separator: " ") }) { c, args in
+            let values = try args.flatMap { $0.split(separator: " ") }.map { word -> Double in
+                guard let v = Double(word) else { throw ConfigError("Invalid latency-tracking-info-percentiles parameters") }
+                guard v >= 0, v <= 100 else {
+                    throw ConfigError("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+                }
+                return v
+            }
+            c.latencyTrackingInfoPercentiles = values
+        },
         memory("lua-memory-limit", minimum: 0, \.luaMemoryLimit),
         int("busy-reply-threshold", 0...Int.max, \.busyReplyThreshold),
         int("lua-time-limit", 0...Int.max, \.busyReplyThreshold),

@@ -262,6 +262,12 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// The writer reports progress (on the loop).
     func logProgress(written: UInt64, durable: UInt64) {
         assert(loop.inEventLoop)
+        if ctx.settings.latencyMonitorThresholdMs > 0, let writer = persistence.writer {
+            // Redis samples its inline fsync under always; Cairn's writer thread syncs
+            // under every policy, so everysec gets an event of its own.
+            let event = config.appendfsync == .always ? "aof-fsync-always" : "aof-fsync-everysec"
+            ctx.sampleLatency(event, milliseconds: Int64(writer.takeSlowestSync() / 1_000_000))
+        }
         persistence.writtenLSN = max(persistence.writtenLSN, written)
         if durable > persistence.durableLSN {
             persistence.durableLSN = durable

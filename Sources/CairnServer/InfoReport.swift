@@ -233,6 +233,12 @@ enum InfoReport {
             }
         case "latencystats":
             lines = ["# Latencystats"]
+            for spec in e.table.allSpecs.sorted(by: { $0.fullName < $1.fullName }) where spec.stats.latency.total > 0 {
+                let values = e.config.latencyTrackingInfoPercentiles.map { p in
+                    "p\(Directives.formatPercentile(p))=\(fixed(Double(spec.stats.latency.value(atPercentile: p)) / 1000, 3))"
+                }
+                lines.append("latency_percentiles_usec_\(spec.fullName):" + values.joined(separator: ","))
+            }
         default:
             return nil
         }

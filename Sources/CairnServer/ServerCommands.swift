@@ -184,6 +184,8 @@ extension ServerConfig {
         s.streamNodeMaxEntries = streamNodeMaxEntries
         s.slowLogSlowerThanMicros = Int64(slowlogLogSlowerThan)
         s.slowLogLengthMax = slowlogMaxLen
+        s.latencyMonitorThresholdMs = Int64(latencyMonitorThreshold)
+        s.latencyTracking = latencyTracking
         s.luaMemoryBytesMax = luaMemoryLimit
         s.busyReplyThresholdMs = busyReplyThreshold
         s.queryBufferBytesMax = clientQueryBufferLimit
