@@ -49,6 +49,10 @@ public struct ServerConfig: Sendable {
     /// latency-monitor-threshold (milliseconds; 0: off), latency-tracking, and the
     /// percentiles INFO latencystats reports.
     public var latencyMonitorThreshold = 0
+    /// Values of the Redis directives Cairn accepts and ignores (InertDirectives).
+    public var inertDirectives: [String: String] = [:]
+    /// Always 0: Cairn does not compress list nodes.
+    public var listCompressDepth = 0
     public var latencyTracking = true
     public var latencyTrackingInfoPercentiles: [Double] = [50, 99, 99.9]
     /// lua-memory-limit: what the Lua state may allocate; a script that needs more fails
@@ -206,7 +210,9 @@ enum Directives {
         }
     }
 
-    nonisolated(unsafe) static let all: [Directive] = [
+    nonisolated(unsafe) static let all: [Directive] = implemented + InertDirectives.directives
+
+    nonisolated(unsafe) static let implemented: [Directive] = [
         int("port", mutable: false, 0...65535, \.port),
         Directive(name: "bind", mutable: false, get: { $0.bind.joined(separator: " ") }) { c, args in
             guard !args.isEmpty else { throw ConfigError("wrong number of arguments") }
@@ -280,6 +286,11 @@ enum Directives {
         },
         memory("auto-checkpoint-log-size", minimum: 0, \.autoCheckpointLogSize),
         int("auto-checkpoint-percentage", 0...Int(Int32.max), \.autoCheckpointPercentage),
+        // Redis's AOF rewrite triggers mean the same for Cairn's checkpoints.
+        memory("auto-aof-rewrite-min-size", minimum: 0, \.autoCheckpointLogSize),
+        int("auto-aof-rewrite-percentage", 0...Int(Int32.max), \.autoCheckpointPercentage),
+        // Only 0 (no compression), what Cairn's lists are: anything else is refused.
+        int("list-compress-depth", 0...0, \.listCompressDepth),
         int("rdb-key-save-delay", 0...Int(Int32.max), \.rdbKeySaveDelay),
         int("snapshot-child-timeout", 1...Int(Int32.max), \.snapshotChildTimeout),
         Directive(name: "save", mutable: true,

@@ -192,6 +192,10 @@ public enum ServerMain {
         var logger = Logger(label: "cairn")
         logger.logLevel = level
         logger.notice("Cairn starting, pid=\(getpid()), port=\(config.port), dir=\(config.dir), appendfsync=\(config.appendfsync.rawValue)")
+        if !config.inertDirectives.isEmpty {
+            let names = config.inertDirectives.keys.sorted().joined(separator: ", ")
+            logger.warning("These Redis directives do not apply to Cairn and are ignored: \(names)")
+        }
         let server = Server(config: config, logger: logger)
         do {
             try server.start()

@@ -576,3 +576,57 @@ final class LoadingTests: XCTestCase {
         XCTAssertTrue(server.waitForLog("DB loaded from the log: 300000 records"), server.log)
     }
 }
+
+/// Redis's own configuration files start Cairn: the directives that mean nothing here are
+/// accepted, checked as Redis checks them, reported by CONFIG GET, and named at start-up.
+final class RedisConfigurationTests: XCTestCase {
+    func testDebiansStockRedisConfStartsCairn() throws {
+        let stock = "/etc/redis/redis.conf"
+        guard FileManager.default.fileExists(atPath: stock) else { throw XCTSkip("no \(stock): run Tools/setup") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-stock-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        // The file unchanged; where it names the system's paths, the test's own.
+        let server = try ServerProcess(executable: cairnServerBinary(),
+                                       arguments: [stock, "--port", "\(port)", "--dir", dir.path, "--logfile", "",
+                                                   "--pidfile", dir.appendingPathComponent("pid").path],
+                                       port: port, directory: dir)
+        defer { server.stop() }
+        let c = try server.client()
+        XCTAssertEqual(try c.call("SET", "k", "v"), .simple("OK"))
+        XCTAssertEqual(try c.call("CONFIG", "GET", "appendfsync"), .array([.bulk(Array("appendfsync".utf8)), .bulk(Array("everysec".utf8))]))
+        XCTAssertTrue(server.log.contains("do not apply to Cairn and are ignored"), server.log)
+        XCTAssertTrue(server.log.contains("daemonize"), server.log)
+    }
+
+    func testIgnoredDirectivesAnswerAsRedis() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        let lines: [[String]] = [
+            ["CONFIG", "GET", "aof-use-rdb-preamble"], ["CONFIG", "SET", "aof-use-rdb-preamble", "no"],
+            ["CONFIG", "GET", "aof-use-rdb-preamble"], ["CONFIG", "SET", "aof-use-rdb-preamble", "maybe"],
+            ["CONFIG", "GET", "appendfilename"], ["CONFIG", "SET", "appendfilename", "x.aof"],
+            ["CONFIG", "GET", "repl-diskless-load"], ["CONFIG", "SET", "repl-diskless-load", "swapdb"],
+            ["CONFIG", "GET", "repl-diskless-load"], ["CONFIG", "SET", "repl-diskless-load", "sometimes"],
+            ["CONFIG", "SET", "repl-diskless-sync-delay", "-1"], ["CONFIG", "SET", "repl-diskless-sync-delay", "x"],
+            ["CONFIG", "SET", "repl-diskless-sync-delay", "7"], ["CONFIG", "GET", "repl-diskless-sync-delay"],
+            ["CONFIG", "GET", "auto-aof-rewrite-min-size"], ["CONFIG", "SET", "auto-aof-rewrite-min-size", "128mb"],
+            ["CONFIG", "GET", "auto-aof-rewrite-min-size"], ["CONFIG", "GET", "auto-aof-rewrite-percentage"],
+            ["CONFIG", "GET", "list-compress-depth"], ["CONFIG", "SET", "list-compress-depth", "0"],
+            ["CONFIG", "GET", "oom-score-adj-values"], ["CONFIG", "GET", "daemonize"], ["CONFIG", "SET", "daemonize", "yes"],
+            ["CONFIG", "GET", "lazyfree-lazy-user-del"], ["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"],
+            ["CONFIG", "GET", "lazyfree-lazy-user-del"],
+        ]
+        for line in lines {
+            XCTAssertEqual(try c.call(line), try r.call(line), line.joined(separator: " "))
+        }
+        // Compression of list nodes does not exist in Cairn: refused, not pretended.
+        guard case .error(let refusal) = try c.call("CONFIG", "SET", "list-compress-depth", "1") else {
+            return XCTFail("list-compress-depth 1 accepted")
+        }
+        XCTAssertTrue(refusal.contains("list-compress-depth"), refusal)
+    }
+}

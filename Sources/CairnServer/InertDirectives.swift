@@ -1,0 +1,97 @@
+/// Redis 7.0 directives that mean nothing for Cairn (its log is not an AOF, its snapshots
+/// not RDB files, it frees memory inline, it runs in the foreground), accepted so that an
+/// existing redis.conf starts Cairn: each value is checked as Redis checks it and kept for
+/// CONFIG GET, and the server says at start-up which of them it was given and ignores.
+/// Directives Cairn does not implement yet but could (maxmemory and the like) are not
+/// here: they stay refused rather than silently ignored. The one exception is
+/// acllog-max-len, which Redis's stock redis.conf sets: it sizes ACL LOG, which Cairn
+/// does not have yet (no ACL at all), so today it has nothing to act on.
+enum InertDirectives {
+    enum Kind {
+        case yesNo
+        case integer(ClosedRange<Int>)
+        case memory
+        case text
+        case choice([String])
+    }
+
+    struct Entry {
+        let name: String
+        let defaultValue: String
+        let kind: Kind
+        let mutable: Bool
+    }
+
+    static let entries: [Entry] = [
+        Entry(name: "acllog-max-len", defaultValue: "128", kind: .integer(0...Int(Int64.max)), mutable: true),
+        Entry(name: "activerehashing", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "always-show-logo", defaultValue: "no", kind: .yesNo, mutable: false),
+        Entry(name: "aof-load-truncated", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "aof-rewrite-incremental-fsync", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "aof-timestamp-enabled", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "aof-use-rdb-preamble", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "appenddirname", defaultValue: "appendonlydir", kind: .text, mutable: false),
+        Entry(name: "appendfilename", defaultValue: "appendonly.aof", kind: .text, mutable: false),
+        Entry(name: "daemonize", defaultValue: "no", kind: .yesNo, mutable: false),
+        Entry(name: "dbfilename", defaultValue: "dump.rdb", kind: .text, mutable: true),
+        Entry(name: "disable-thp", defaultValue: "yes", kind: .yesNo, mutable: false),
+        Entry(name: "dynamic-hz", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "lazyfree-lazy-eviction", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "lazyfree-lazy-expire", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "lazyfree-lazy-server-del", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "lazyfree-lazy-user-del", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "lazyfree-lazy-user-flush", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "no-appendfsync-on-rewrite", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "oom-score-adj", defaultValue: "no", kind: .choice(["no", "yes", "relative", "absolute"]), mutable: true),
+        Entry(name: "oom-score-adj-values", defaultValue: "0 200 800", kind: .text, mutable: true),
+        Entry(name: "proc-title-template", defaultValue: "{title} {listen-addr} {server-mode}", kind: .text, mutable: true),
+        Entry(name: "rdb-del-sync-files", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "rdb-save-incremental-fsync", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "rdbchecksum", defaultValue: "yes", kind: .yesNo, mutable: false),
+        Entry(name: "rdbcompression", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "repl-disable-tcp-nodelay", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "repl-diskless-load", defaultValue: "disabled", kind: .choice(["disabled", "on-empty-db", "swapdb"]), mutable: true),
+        Entry(name: "repl-diskless-sync", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "repl-diskless-sync-delay", defaultValue: "5", kind: .integer(0...Int(Int32.max)), mutable: true),
+        Entry(name: "repl-diskless-sync-max-replicas", defaultValue: "0", kind: .integer(0...Int(Int32.max)), mutable: true),
+        Entry(name: "replica-lazy-flush", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "set-proc-title", defaultValue: "yes", kind: .yesNo, mutable: false),
+        Entry(name: "stop-writes-on-bgsave-error", defaultValue: "yes", kind: .yesNo, mutable: true),
+    ]
+
+    static var directives: [Directive] { entries.map(directive) }
+
+    static func directive(_ e: Entry) -> Directive {
+        Directive(name: e.name, mutable: e.mutable, get: { $0.inertDirectives[e.name] ?? e.defaultValue }) { c, args in
+            c.inertDirectives[e.name] = try value(e, args)
+        }
+    }
+
+    /// The value as CONFIG GET will show it, or Redis's complaint about it.
+    static func value(_ e: Entry, _ args: [String]) throws -> String {
+        if case .text = e.kind { return args.joined(separator: " ") }
+        guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+        let v = args[0]
+        switch e.kind {
+        case .yesNo:
+            guard ["yes", "no"].contains(v.lowercased()) else { throw ConfigError("argument must be 'yes' or 'no'") }
+            return v.lowercased()
+        case .integer(let range):
+            guard let n = Int(v) else { throw ConfigError("argument couldn't be parsed into an integer") }
+            guard range.contains(n) else {
+                throw ConfigError("argument must be between \(range.lowerBound) and \(range.upperBound) inclusive")
+            }
+            return String(n)
+        case .memory:
+            guard let n = Directives.parseMemory(v) else { throw ConfigError("argument must be a memory value") }
+            return String(n)
+        case .choice(let options):
+            guard options.contains(v.lowercased()) else {
+                throw ConfigError("argument(s) must be one of the following: " + options.joined(separator: ", "))
+            }
+            return v.lowercased()
+        case .text:
+            return v
+        }
+    }
+}
