@@ -21,6 +21,8 @@ extension CommandContext {
         swap(&frame, &caller)
         let errorMark = out.buffer.writerIndex
         let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
+        // CLIENT LIST's cmd= is the command running (CLIENT LIST itself), then the last run.
+        if origin == .client { frame.session.lastCommandSpec = spec }
         spec.handler(self)
         if !keyspace.touches.newKeys.isEmpty {
             if origin == .replay { keyspace.touches.newKeys.removeAll() } else { announceNewKeys() }
@@ -57,10 +59,7 @@ extension CommandContext {
             if request.answersNullBulk { out.null() } else { out.nullArray() }
         }
         let finished = Clock.monotonicMicroseconds()
-        if origin == .client {
-            commandClock = finished
-            frame.session.lastCommandSpec = spec
-        }
+        if origin == .client { commandClock = finished }
         if origin != .reprocess { spec.stats.calls += 1 }
         spec.stats.microseconds += Int(finished - started)
         if out.wroteError(since: errorMark) {

@@ -184,7 +184,7 @@ enum ClientCommand {
         if s.noEvict { flags += "e" }
         if s.noTouch { flags += "T" }
         if flags.isEmpty { flags = "N" }
-        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(c.gatedBytes + c.output.readableBytes) tot-mem=0 events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
+        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=0 argv-mem=\(c.argumentBytes) multi-mem=0 rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(c.gatedBytes + c.output.readableBytes) tot-mem=0 events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
     }
 
     static func kill(_ ctx: CommandContext, _ engine: Engine) {

@@ -71,6 +71,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let conn = connection else { return }
         var input = pending ?? context.channel.allocator.buffer(capacity: 0)
         pending = nil
+        conn.queryBufferBytes = input.readableBytes
+        defer { conn.queryBufferBytes = pending?.readableBytes ?? 0 }
         engine.beginBatch(conn)
         while !conn.isParked {
             if nextDecoded == decoded.count {

@@ -630,3 +630,38 @@ final class RedisConfigurationTests: XCTestCase {
         XCTAssertTrue(refusal.contains("list-compress-depth"), refusal)
     }
 }
+
+/// CLIENT LIST and CLIENT INFO's fields that describe the request being run, against
+/// redis-server: qbuf (the read being run), argv-mem (its arguments), cmd (the command
+/// running, so CLIENT LIST shows itself), as Redis's introspection unit expects.
+final class ClientListFieldsTests: XCTestCase {
+    static func fields(_ line: String, _ names: [String]) -> String {
+        let pairs = line.split(separator: " ").compactMap { word -> (String, String)? in
+            let kv = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
+        }
+        return names.map { n in "\(n)=\(pairs.first { $0.0 == n }?.1 ?? "?")" }.joined(separator: " ")
+    }
+
+    func testRequestFieldsMatchRedis() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let names = ["flags", "db", "multi", "qbuf", "argv-mem", "cmd", "resp"]
+        func transcript(_ server: ServerProcess) throws -> [String] {
+            let c = try server.client()
+            var out: [String] = []
+            func info(_ reply: RESPValue) { out.append(ClientListFieldsTests.fields(reply.string ?? "", names)) }
+            info(try c.call("CLIENT", "INFO"))
+            info(try c.call("CLIENT", "LIST"))
+            // Two requests in one read: qbuf counts the whole read while its first runs.
+            try c.sendRaw(RESPClient.encode([Array("CLIENT".utf8), Array("INFO".utf8)]) + RESPClient.encode([Array("PING".utf8)]))
+            info(try c.readReply())
+            out.append(try c.readReply().description)
+            _ = try c.call("SELECT", "2")
+            info(try c.call("CLIENT", "INFO"))
+            return out
+        }
+        XCTAssertEqual(try transcript(cairn), try transcript(redis))
+    }
+}
