@@ -249,7 +249,8 @@ final class IntegrationTests: XCTestCase {
         XCTAssertEqual(try c.call("CONFIG", "SET", "timeout", "5", "appendfsync", "everysec"), .simple("OK"))
         let all = try c.call("CONFIG", "GET", "*").array!
         XCTAssertGreaterThan(all.count, 20)
-        XCTAssertEqual(try c.call("CONFIG", "GET", "append*", "time*").array!.map { $0.string! }, ["appendfsync", "everysec", "appendonly", "yes", "timeout", "5"])
+        XCTAssertEqual(try c.call("CONFIG", "GET", "append*", "time*").array!.map { $0.string! }, ["appendfsync", "everysec", "appendonly", "yes", "appenddirname", "appendonlydir",
+                                                                                                       "appendfilename", "appendonly.aof", "timeout", "5"])
     }
 
     func testIdleTimeoutClosesClients() throws {
