@@ -154,6 +154,8 @@ public final class CommandContext {
     public var slowLog = SlowLog()
     /// LATENCY's events.
     public var latencyMonitor = LatencyMonitor()
+    /// CLIENT PAUSE is on: keys past their time read as gone but are not deleted.
+    public var expiryPaused = false
     /// Set by a blocking command that found nothing to pop: the engine parks the client.
     public var blockRequest: BlockRequest?
     /// Keys the last command may have made non-empty lists of (pushes), for waking
@@ -262,6 +264,9 @@ public final class CommandContext {
         if replaying { return false }
         let d = db ?? self.db
         guard let t = d.expireTime(key), t <= (now ?? nowMs) else { return false }
+        // During CLIENT PAUSE a key past its time reads as gone but stays, so that nothing
+        // is written (a failover waits for the stream to stand still), as in Redis.
+        if expiryPaused { return true }
         d.delete(key)
         stats.expiredKeys += 1
         effects.append(Effect(database: dbIndex ?? session.databaseIndex, arguments: ["DEL", key]))
@@ -276,8 +281,8 @@ public final class CommandContext {
     @inlinable
     public func lookupRead(_ key: Bytes) -> Int? {
         let d = db
-        if !d.expires.isEmpty { expireIfNeeded(key) }
-        guard let p = d.main.find(key) else {
+        let gone = !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused
+        guard !gone, let p = d.main.find(key) else {
             stats.keyspaceMisses += 1
             notify(.keyMiss, "keymiss", key)
             return nil
@@ -291,7 +296,7 @@ public final class CommandContext {
     @inlinable
     public func lookupWrite(_ key: Bytes) -> Int? {
         let d = db
-        if !d.expires.isEmpty { expireIfNeeded(key) }
+        if !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused { return nil }
         guard let p = d.main.find(key) else { return nil }
         // Collections are changed in place after this lookup, out of `Database`'s sight.
         d.touches.touch(d.index, key)
@@ -304,8 +309,8 @@ public final class CommandContext {
     /// not raise it in Redis).
     public func peek(_ key: Bytes, missEvent: Bool = true) -> Value? {
         let d = db
-        if !d.expires.isEmpty { expireIfNeeded(key) }
-        let value = d.main[key]
+        let gone = !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused
+        let value = gone ? nil : d.main[key]
         if value == nil && missEvent { notify(.keyMiss, "keymiss", key) }
         return value
     }

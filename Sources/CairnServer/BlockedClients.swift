@@ -34,7 +34,8 @@ final class BlockedClient {
 /// on hold something (by running their command again through the one call path, as Redis
 /// 7.2 does), timing out, and CLIENT UNBLOCK. Everything here runs on the engine's loop.
 extension Engine {
-    var blockedClientCount: Int { clients.values.reduce(0) { $0 + ($1.blocked == nil ? 0 : 1) } }
+    /// INFO's blocked_clients: clients in a blocking command, and those CLIENT PAUSE holds.
+    var blockedClientCount: Int { clients.values.reduce(0) { $0 + ($1.blocked == nil && $1.postponed == nil ? 0 : 1) } }
 
     /// Parks `conn` on the keys of its request; it gets no reply until served or timed out.
     func block(_ conn: ClientConnection, _ blocked: BlockedClient) {

@@ -64,6 +64,13 @@ enum ClientCommand {
             ctx.out.verbatim(describe(c, engine, nowMs: ctx.nowMs) + "\n")
         }
         sub("kill", -3, flags: [.admin], "Kill the client connection") { ctx in kill(ctx, engine) }
+        sub("pause", -3, flags: [.admin], since: "2.9.50", "Stop processing commands from clients for some time") { ctx in
+            pause(ctx, engine)
+        }
+        sub("unpause", 2, flags: [.admin], since: "6.2.0", "Resume processing of clients that were paused") { ctx in
+            engine.unpauseClients()
+            ctx.out.ok()
+        }
         sub("unblock", -3, flags: [.admin], since: "5.0.0", "Unblock a client blocked in a blocking command from a different connection") { ctx in
             guard ctx.args.count <= 4 else {
                 // Redis's CLIENT takes UNBLOCK with 3 or 4 arguments only, and answers others so.
@@ -179,12 +186,31 @@ enum ClientCommand {
         if s.subscriptions.isActive { flags += "P" }
         if s.tracking != nil { flags += "t" }
         if s.tracking?.brokenRedirect == true { flags += "R" }
-        if c.blocked != nil { flags += "b" }
+        if c.blocked != nil || c.postponed != nil { flags += "b" }
         if s.transaction != nil { flags += "x" }
         if s.noEvict { flags += "e" }
         if s.noTouch { flags += "T" }
         if flags.isEmpty { flags = "N" }
         return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=0 argv-mem=\(c.argumentBytes) multi-mem=0 rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(c.gatedBytes + c.output.readableBytes) tot-mem=0 events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
+    }
+
+    /// CLIENT PAUSE timeout [WRITE|ALL] (milliseconds; ALL unless WRITE is given).
+    static func pause(_ ctx: CommandContext, _ engine: Engine) {
+        guard ctx.args.count <= 4 else {
+            ctx.out.error("ERR unknown subcommand or wrong number of arguments for '\(ctx.args[1].string.prefix(128))'. Try CLIENT HELP.")
+            return
+        }
+        guard let ms = ctx.args[2].int64 else { ctx.out.error("ERR timeout is not an integer or out of range"); return }
+        guard ms >= 0 else { ctx.out.error("ERR timeout is negative"); return }
+        var all = true
+        if ctx.args.count == 4 {
+            if ctx.isOption(3, "write") { all = false } else if !ctx.isOption(3, "all") {
+                ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL")
+                return
+            }
+        }
+        engine.pauseClients(allCommands: all, forMs: ms)
+        ctx.out.ok()
     }
 
     static func kill(_ ctx: CommandContext, _ engine: Engine) {

@@ -62,6 +62,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
     /// Connections holding replies until the log is durable.
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
+    /// CLIENT PAUSE in force, and the clients whose command waits for its end, in order.
+    var clientPause: ClientPause?
+    var postponedClients: [ClientConnection] = []
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
     var onShutdown: (() -> Void)?
     /// Snapshots: SAVE, BGSAVE and the automatic checkpoints.
@@ -126,6 +129,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         conn.session.connection = nil
         clients[conn.session.id] = nil
         waiting[ObjectIdentifier(conn)] = nil
+        if conn.postponed != nil { postponedClients.removeAll { $0 === conn } }
         if conn.isMonitor { monitors.removeAll { $0 === conn } }
         if conn.isReplica { replication.forget(conn) }
     }
@@ -352,6 +356,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private func dispatch(_ conn: ClientConnection, _ args: [Bytes], _ now: Int64) {
         let session = conn.session
         guard let spec = ctx.admit(args, session: session) else { return }
+        if clientPause != nil && pauseHolds(spec, conn) {
+            postpone(conn, args)
+            return
+        }
         if session.transaction != nil && !TransactionCommands.runsInsideMulti(spec) {
             TransactionCommands.queue(ctx, spec, args, session: session)
             return
@@ -491,7 +499,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.
         if ctx.pausedScript != nil { return }
         // A replica's keys expire by its primary's DELs, as in Redis.
-        if !loading && persistence.failure == nil && activeExpireEnabled && primaryLink == nil {
+        if !loading && persistence.failure == nil && activeExpireEnabled && primaryLink == nil && clientPause == nil {
             ActiveExpiry.cycle(ctx: ctx, session: serverSession, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
             ctx.applyKeyChanges(changed: true, by: nil)
             commitEach()

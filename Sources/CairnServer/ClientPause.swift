@@ -1,0 +1,68 @@
+import CairnCommands
+import CairnCore
+import NIOCore
+
+/// CLIENT PAUSE: for a while, clients' commands (all of them, or those that write or may
+/// replicate) wait instead of running, and keys past their time are not deleted, so that
+/// the stream stands still (what a failover waits for). Replicas are not paused. A new
+/// pause replaces the one in force, as in Redis.
+struct ClientPause {
+    let allCommands: Bool
+    let untilMs: Int64
+    let timer: Scheduled<Void>
+}
+
+extension Engine {
+    func pauseClients(allCommands: Bool, forMs requested: Int64) {
+        clientPause?.timer.cancel()
+        // Redis takes any length (up to the end of its clock); a thousand years is as good
+        // and keeps the timer's nanoseconds from overflowing.
+        let ms = min(requested, 1000 * 365 * 86_400_000)
+        let timer = loop.scheduleTask(in: .milliseconds(ms)) { [self] in unpauseClients() }
+        clientPause = ClientPause(allCommands: allCommands, untilMs: Clock.unixMilliseconds() + ms, timer: timer)
+        ctx.expiryPaused = true
+    }
+
+    /// Ends the pause: the held commands run, in the order they came, each client then
+    /// going on with the requests behind its own.
+    func unpauseClients() {
+        guard let pause = clientPause else { return }
+        pause.timer.cancel()
+        clientPause = nil
+        ctx.expiryPaused = false
+        let held = postponedClients
+        postponedClients.removeAll()
+        for conn in held where !conn.closed {
+            guard let args = conn.postponed else { continue }
+            conn.postponed = nil
+            beginBatch(conn)
+            execute(conn, args)
+            endBatch(conn)
+            flush(conn)
+            if !conn.isParked { loop.execute { conn.resume?() } }
+        }
+    }
+
+    /// Whether the pause in force holds this command (Redis's is_may_replicate_command:
+    /// writes, commands that may replicate, and EXEC of a block that holds them).
+    func pauseHolds(_ spec: CommandSpec, _ conn: ClientConnection) -> Bool {
+        guard let pause = clientPause, !conn.isReplica else { return false }
+        if pause.allCommands || Self.writesOrMayReplicate(spec) { return true }
+        guard spec.fullName == "exec", let queued = conn.session.transaction?.commands else { return false }
+        return queued.contains { Self.writesOrMayReplicate($0.spec) }
+    }
+
+    /// Redis 7.0 marks these may-replicate without showing it in COMMAND INFO (a script
+    /// or function may write, PUBLISH goes to replicas, PFCOUNT may rewrite its cache):
+    /// kept here, as Cairn's COMMAND INFO shows what Redis's shows.
+    static let mayReplicate: Set<String> = ["eval", "evalsha", "fcall", "publish", "spublish", "pfcount"]
+
+    static func writesOrMayReplicate(_ spec: CommandSpec) -> Bool {
+        spec.flags.contains(.write) || spec.flags.contains(.mayReplicate) || mayReplicate.contains(spec.fullName)
+    }
+
+    func postpone(_ conn: ClientConnection, _ args: [Bytes]) {
+        conn.postponed = args
+        postponedClients.append(conn)
+    }
+}
