@@ -23,6 +23,18 @@ size_t cairn_malloc_used_bytes(void) {
     return m.uordblks + m.hblkhd;
 }
 
+int cairn_malloc_stats(size_t *allocated, size_t *active, size_t *resident) {
+    if (!mallctl) return -1;
+    uint64_t epoch = 1;
+    size_t length = sizeof(epoch);
+    mallctl("epoch", &epoch, &length, &epoch, length);
+    length = sizeof(size_t);
+    if (mallctl("stats.allocated", allocated, &length, NULL, 0) != 0) return -1;
+    if (mallctl("stats.active", active, &length, NULL, 0) != 0) return -1;
+    if (mallctl("stats.resident", resident, &length, NULL, 0) != 0) return -1;
+    return 0;
+}
+
 const char *cairn_malloc_name(void) {
     static char name[64] = "libc";
     if (mallctl) {

@@ -65,6 +65,8 @@ public struct ExecutionStats {
     public var keyspaceMisses = 0
     public var commandsProcessed = 0
     public var errorReplies = 0
+    /// Time spent in the active expiry cycle (expire_cycle_cpu_milliseconds).
+    public var expireCycleMicroseconds: Int64 = 0
     /// Error replies by their code (the word after `-`), for INFO errorstats; at most
     /// `errorCodesMax` distinct codes, as Redis bounds its table.
     public var errorCodes: [String: Int] = [:]

@@ -11,7 +11,11 @@ enum ActiveExpiry {
     /// Runs under `session`, the server's own (no client).
     static func cycle(ctx: CommandContext, session: ClientSession, nowMs: Int64, budgetMicroseconds: Int64) {
         let started = Clock.monotonicMicroseconds()
-        defer { ctx.sampleLatency("expire-cycle", milliseconds: (Clock.monotonicMicroseconds() - started) / 1000) }
+        defer {
+            let elapsed = Clock.monotonicMicroseconds() - started
+            ctx.stats.expireCycleMicroseconds += elapsed
+            ctx.sampleLatency("expire-cycle", milliseconds: elapsed / 1000)
+        }
         ctx.withFrame(session: session, nowMs: nowMs) {
             for index in 0..<ctx.keyspace.databaseCount {
                 let db = ctx.keyspace[index]

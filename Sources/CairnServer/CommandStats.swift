@@ -15,6 +15,14 @@ struct ServerStats {
     var syncSamples = SampleWindow()
     /// How long replies waited at the durability gate for their record's fdatasync.
     var replyHolds = LatencyHistogram()
+    /// Socket reads handed to the engine and reply writes (total_reads_processed,
+    /// total_writes_processed), and byte samples for the instantaneous kbps fields.
+    var readsProcessed = 0
+    var writesProcessed = 0
+    var inputSamples = SampleWindow()
+    var outputSamples = SampleWindow()
+    var replInputSamples = SampleWindow()
+    var replOutputSamples = SampleWindow()
 
     var instantaneousOpsPerSecond: Int { Int(opsSamples.slope * 1000) }
 

@@ -45,6 +45,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let conn = connection, !conn.closeAfterFlush else { return }
         var input = unwrapInboundIn(data)
         engine.stats.netInputBytes += input.readableBytes
+        engine.stats.readsProcessed += 1
         conn.inputSinceFlush += input.readableBytes
         if var buffered = pending {
             pending = nil

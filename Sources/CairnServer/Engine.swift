@@ -86,6 +86,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         self.table = CommandTable.dataCommands()
         let now = Clock.unixMilliseconds()
         self.startTimeMs = now
+        Memory.startupBytes = Memory.usedBytes()
         self.lastSaveUnixSeconds = now / 1000
         self.runId = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: config.commandSettings,
@@ -260,6 +261,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         for conn in conns {
             conn.flushPending = false
             stats.netOutputBytes += conn.flush()
+            stats.writesProcessed += 1
         }
     }
 
@@ -493,6 +495,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         assert(loop.inEventLoop)
         let now = Clock.unixMilliseconds()
         stats.opsSamples.add(time: now, value: ctx.stats.commandsProcessed)
+        stats.inputSamples.add(time: now, value: stats.netInputBytes)
+        stats.outputSamples.add(time: now, value: stats.netOutputBytes)
+        stats.replInputSamples.add(time: now, value: stats.netReplInputBytes)
+        stats.replOutputSamples.add(time: now, value: stats.netReplOutputBytes)
         stats.syncSamples.add(time: Clock.monotonicMicroseconds(), value: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
         primaryLink?.cron(nowMs: now)

@@ -53,6 +53,8 @@ enum InfoReport {
                      "arch_bits:64",
                      "monotonic_clock:POSIX clock_gettime",
                      "multiplexing_api:epoll",
+                     "atomicvar_api:swift",
+                     "gcc_version:0.0.0",
                      "process_id:\(getpid())",
                      "process_supervised:no",
                      "run_id:\(e.runId)",
@@ -83,13 +85,33 @@ enum InfoReport {
             let scripts = e.ctx.scripting.scripts.values.reduce(0) { $0 + $1.body.count }
             let functionsVM = e.ctx.functions.interpreter.memoryUsed
             let functions = e.ctx.functions.libraries.values.reduce(0) { $0 + $1.code.count }
+            let peak = Memory.peak(used)
+            let allocator = Memory.allocatorStats(used: used, rss: rss)
+            // Redis counts a dataset's overhead (its tables, per key) itself; Cairn counts
+            // as overhead what the server holds beside the data: what it held at start-up,
+            // the clients' and replicas' pending output, and the scripting engines.
+            let normalClients = e.clients.values.filter { !$0.isReplica }.reduce(0) { $0 + $1.heldOutputBytes }
+            let replicaClients = e.clients.values.filter { $0.isReplica }.reduce(0) { $0 + $1.heldOutputBytes }
+            let overhead = Memory.startupBytes + normalClients + replicaClients + lua + functionsVM
+            let dataset = max(0, used - overhead)
+            let overStartup = max(1, used - Memory.startupBytes)
             lines = ["# Memory",
                      "used_memory:\(used)",
                      "used_memory_human:\(Memory.human(used))",
                      "used_memory_rss:\(rss)",
                      "used_memory_rss_human:\(Memory.human(rss))",
-                     "used_memory_peak:\(Memory.peak(used))",
-                     "used_memory_peak_human:\(Memory.human(Memory.peak(used)))",
+                     "used_memory_peak:\(peak)",
+                     "used_memory_peak_human:\(Memory.human(peak))",
+                     "used_memory_peak_perc:\(format2(Double(used) * 100 / Double(max(1, peak))))%",
+                     "used_memory_overhead:\(overhead)",
+                     "used_memory_startup:\(Memory.startupBytes)",
+                     "used_memory_dataset:\(dataset)",
+                     "used_memory_dataset_perc:\(format2(min(100, Double(dataset) * 100 / Double(overStartup))))%",
+                     "allocator_allocated:\(allocator.allocated)",
+                     "allocator_active:\(allocator.active)",
+                     "allocator_resident:\(allocator.resident)",
+                     "total_system_memory:\(Memory.systemBytes())",
+                     "total_system_memory_human:\(Memory.human(Memory.systemBytes()))",
                      // The Lua interpreter (its allocator's count) and the cached scripts' bodies.
                      "used_memory_lua:\(lua)",
                      "used_memory_vm_eval:\(lua)",
@@ -107,8 +129,26 @@ enum InfoReport {
                      "maxmemory:0",
                      "maxmemory_human:0B",
                      "maxmemory_policy:noeviction",
+                     "allocator_frag_ratio:\(format2(ratio(allocator.active, allocator.allocated)))",
+                     "allocator_frag_bytes:\(allocator.active - allocator.allocated)",
+                     "allocator_rss_ratio:\(format2(ratio(allocator.resident, allocator.active)))",
+                     "allocator_rss_bytes:\(allocator.resident - allocator.active)",
+                     "rss_overhead_ratio:\(format2(ratio(rss, allocator.resident)))",
+                     "rss_overhead_bytes:\(rss - allocator.resident)",
                      "mem_fragmentation_ratio:\(used > 0 ? String(format2(Double(rss) / Double(used))) : "0.00")",
-                     "mem_allocator:\(String(cString: cairn_malloc_name()))"]
+                     "mem_fragmentation_bytes:\(rss - used)",
+                     "mem_not_counted_for_evict:0",
+                     // The replication backlog is the log on disk, not memory.
+                     "mem_replication_backlog:0",
+                     "mem_total_replication_buffers:\(replicaClients)",
+                     "mem_clients_slaves:\(replicaClients)",
+                     "mem_clients_normal:\(normalClients)",
+                     "mem_cluster_links:0",
+                     "mem_aof_buffer:0",
+                     "mem_allocator:\(String(cString: cairn_malloc_name()))",
+                     "active_defrag_running:0",
+                     "lazyfree_pending_objects:0",
+                     "lazyfreed_objects:0"]
         case "persistence":
             let p = e.persistence
             p.refreshProgress()
@@ -121,6 +161,7 @@ enum InfoReport {
                      "async_loading:0",
                      "current_cow_peak:\(progress.peak)",
                      "current_cow_size:\(progress.copyOnWrite)",
+                     "current_cow_size_age:0",
                      "current_fork_perc:\(InfoReport.fixed(percent, 2))",
                      "current_save_keys_processed:\(progress.keys)",
                      "current_save_keys_total:\(progress.total)",
@@ -143,8 +184,11 @@ enum InfoReport {
                      "aof_last_rewrite_time_sec:-1",
                      "aof_current_rewrite_time_sec:-1",
                      "aof_last_bgrewrite_status:ok",
+                     "aof_rewrites:\(cp.saves)",
+                     "aof_rewrites_consecutive_failures:\(cp.lastStatusOK ? 0 : 1)",
                      "aof_last_write_status:\(p.failure == nil ? "ok" : "err")",
                      "aof_last_write_error:\(p.failure ?? "")",
+                     "aof_last_cow_size:\(cp.lastCopyOnWriteBytes)",
                      "aof_current_size:\(p.writer?.liveBytes ?? 0)",
                      "aof_fsync_policy:\(e.config.appendfsync.rawValue)",
                      "aof_pending_bio_fsync:\(p.writtenLSN > p.durableLSN ? 1 : 0)",
@@ -174,12 +218,22 @@ enum InfoReport {
                      "total_net_output_bytes:\(e.stats.netOutputBytes)",
                      "total_net_repl_input_bytes:\(e.stats.netReplInputBytes)",
                      "total_net_repl_output_bytes:\(e.stats.netReplOutputBytes)",
+                     "instantaneous_input_kbps:\(format2(e.stats.inputSamples.slope * 1000 / 1024))",
+                     "instantaneous_output_kbps:\(format2(e.stats.outputSamples.slope * 1000 / 1024))",
+                     "instantaneous_input_repl_kbps:\(format2(e.stats.replInputSamples.slope * 1000 / 1024))",
+                     "instantaneous_output_repl_kbps:\(format2(e.stats.replOutputSamples.slope * 1000 / 1024))",
                      "rejected_connections:\(e.stats.rejectedConnections)",
                      "sync_full:\(e.replication.fullSyncs)",
                      "sync_partial_ok:\(e.replication.partialSyncsAccepted)",
                      "sync_partial_err:\(e.replication.partialSyncsRefused)",
                      "expired_keys:\(s.expiredKeys)",
+                     "expired_stale_perc:0.00",
+                     "expired_time_cap_reached_count:0",
+                     "expire_cycle_cpu_milliseconds:\(s.expireCycleMicroseconds / 1000)",
                      "evicted_keys:0",
+                     "evicted_clients:0",
+                     "total_eviction_exceeded_time:0",
+                     "current_eviction_exceeded_time:0",
                      "keyspace_hits:\(s.keyspaceHits)",
                      "keyspace_misses:\(s.keyspaceMisses)",
                      "pubsub_channels:\(e.ctx.pubsub.channels.count)",
@@ -187,10 +241,26 @@ enum InfoReport {
                      "pubsubshard_channels:\(e.ctx.pubsub.shardChannels.count)",
                      "latest_fork_usec:\(e.checkpointer.lastForkMicros)",
                      "total_forks:\(e.checkpointer.totalForks)",
+                     "migrate_cached_sockets:0",
+                     "slave_expires_tracked_keys:0",
+                     "active_defrag_hits:0",
+                     "active_defrag_misses:0",
+                     "active_defrag_key_hits:0",
+                     "active_defrag_key_misses:0",
+                     "total_active_defrag_time:0",
+                     "current_active_defrag_time:0",
                      "tracking_total_keys:\(e.ctx.tracking.keys.count)",
                      "tracking_total_items:\(e.ctx.tracking.totalItems)",
                      "tracking_total_prefixes:\(e.ctx.tracking.prefixCount)",
-                     "total_error_replies:\(e.ctx.stats.errorReplies)"]
+                     "total_error_replies:\(e.ctx.stats.errorReplies)",
+                     "unexpected_error_replies:0",
+                     "dump_payload_sanitizations:0",
+                     "total_reads_processed:\(e.stats.readsProcessed)",
+                     "total_writes_processed:\(e.stats.writesProcessed)",
+                     "io_threaded_reads_processed:0",
+                     "io_threaded_writes_processed:0",
+                     "reply_buffer_shrinks:0",
+                     "reply_buffer_expands:0"]
         case "replication":
             lines = replicationSection(e)
         case "cpu":
@@ -198,12 +268,17 @@ enum InfoReport {
             var children = rusage()
             getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &self_)
             getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
+            var thread = rusage()
+            getrusage(__rusage_who_t(1), &thread)  // RUSAGE_THREAD
             func secs(_ t: timeval) -> String { format6(Double(t.tv_sec) + Double(t.tv_usec) / 1e6) }
             lines = ["# CPU",
                      "used_cpu_sys:\(secs(self_.ru_stime))",
                      "used_cpu_user:\(secs(self_.ru_utime))",
                      "used_cpu_sys_children:\(secs(children.ru_stime))",
-                     "used_cpu_user_children:\(secs(children.ru_utime))"]
+                     "used_cpu_user_children:\(secs(children.ru_utime))",
+                     // INFO runs on the event loop, the thread that runs every command.
+                     "used_cpu_sys_main_thread:\(secs(thread.ru_stime))",
+                     "used_cpu_user_main_thread:\(secs(thread.ru_utime))"]
         case "modules":
             lines = ["# Modules"]
         case "errorstats":
@@ -246,6 +321,7 @@ enum InfoReport {
     }
 
     static func format2(_ v: Double) -> String { fixed(v, 2) }
+    static func ratio(_ a: Int, _ b: Int) -> Double { b > 0 ? Double(a) / Double(b) : 0 }
     static func format6(_ v: Double) -> String { fixed(v, 6) }
 
     static func fixed(_ v: Double, _ digits: Int) -> String {
@@ -309,6 +385,23 @@ enum InfoReport {
 /// Process memory figures for INFO memory and the memory benchmark.
 enum Memory {
     nonisolated(unsafe) static var peakBytes = 0
+    /// used_memory when the engine was made (used_memory_startup).
+    nonisolated(unsafe) static var startupBytes = 0
+
+    /// jemalloc's allocated, active and resident bytes (used and RSS without jemalloc).
+    static func allocatorStats(used: Int, rss: Int) -> (allocated: Int, active: Int, resident: Int) {
+        var allocated = 0, active = 0, resident = 0
+        guard cairn_malloc_stats(&allocated, &active, &resident) == 0 else { return (used, used, rss) }
+        return (allocated, active, resident)
+    }
+
+    /// MemTotal of /proc/meminfo, in bytes.
+    static func systemBytes() -> Int {
+        guard let text = try? readWholeFile("/proc/meminfo"),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
+              let kb = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+        return kb * 1024
+    }
 
     /// Bytes handed out by malloc (jemalloc's stats.allocated).
     static func usedBytes() -> Int {

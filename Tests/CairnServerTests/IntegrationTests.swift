@@ -666,3 +666,31 @@ final class ClientListFieldsTests: XCTestCase {
         XCTAssertEqual(try transcript(cairn), try transcript(redis))
     }
 }
+
+/// INFO has every field redis-server 7.0 reports (what monitoring such as the Prometheus
+/// redis_exporter reads), section by section; Cairn's own fields come on top.
+final class InfoFieldsTests: XCTestCase {
+    static func fields(_ c: RESPClient) throws -> [String: Set<String>] {
+        guard case .bulk(let text) = try c.call("INFO", "everything") else { return [:] }
+        var sections: [String: Set<String>] = [:]
+        var current = ""
+        for line in String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            if line.hasPrefix("# ") { current = String(line.dropFirst(2)); continue }
+            guard let name = line.split(separator: ":").first.map(String.init) else { continue }
+            if ["cmdstat_", "errorstat_", "latency_percentiles_usec_", "db"].contains(where: { name.hasPrefix($0) }) { continue }
+            sections[current, default: []].insert(name)
+        }
+        return sections
+    }
+
+    func testEveryRedisFieldIsThere() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let mine = try InfoFieldsTests.fields(cairn.client()), theirs = try InfoFieldsTests.fields(redis.client())
+        XCTAssertEqual(Set(mine.keys), Set(theirs.keys))
+        for (section, names) in theirs {
+            XCTAssertEqual(names.subtracting(mine[section] ?? []), [], "INFO \(section) lacks these")
+        }
+    }
+}

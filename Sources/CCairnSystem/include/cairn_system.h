@@ -9,6 +9,10 @@ size_t cairn_malloc_used_bytes(void);
 /* The allocator, as INFO's mem_allocator names it: "jemalloc-5.3.0", or "libc". */
 const char *cairn_malloc_name(void);
 
+/* jemalloc's stats.allocated, stats.active and stats.resident (INFO memory's allocator_*
+   fields); -1 without jemalloc. */
+int cairn_malloc_stats(size_t *allocated, size_t *active, size_t *resident);
+
 /* Turns jemalloc's background thread on or off (Redis's jemalloc-bg-thread): it returns the
    pages of freed memory to the system after their decay time even while the process makes
    no allocation. 0 when done, -1 when the process does not run on jemalloc. */
