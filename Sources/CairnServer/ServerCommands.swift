@@ -105,6 +105,23 @@ enum ServerCommands {
             ctx.stats = ExecutionStats()
             ctx.out.ok()
         })
+        config.addSubcommand(CommandSpec("rewrite", arity: 2, flags: [.admin, .noscript, .loading, .stale], acl: [], group: "server",
+                                         since: "2.8.0", summary: "Overwrite the configuration file") { ctx in
+            guard let path = engine.config.configFile else {
+                ctx.out.error("ERR The server is running without a config file")
+                return
+            }
+            do {
+                try ConfigRewrite.rewrite(path: path, config: engine.config)
+                engine.logger.notice("CONFIG REWRITE executed with success.")
+                ctx.out.ok()
+            } catch let e as ConfigError {
+                engine.logger.warning("CONFIG REWRITE failed: \(e.message)")
+                ctx.out.error("ERR Rewriting config file: \(e.message)")
+            } catch {
+                ctx.out.error("ERR Rewriting config file: \(error)")
+            }
+        })
         config.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [], group: "server",
                                          since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in
             writeHelp(ctx, "CONFIG", [
