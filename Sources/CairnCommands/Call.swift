@@ -89,10 +89,9 @@ extension CommandContext {
         guard settings.slowLogSlowerThanMicros >= 0, microseconds >= settings.slowLogSlowerThanMicros else { return }
         let fromScript = scriptRun != nil && frame.origin == .nested
         let session = frame.session
-        slowLog.consider(frame.shownArguments ?? frame.args, redacted: frame.redactedArguments, microseconds: microseconds,
-                         client: fromScript ? "?:0" : session.connection?.address ?? "?:0",
-                         clientName: fromScript ? "" : session.name ?? "",
-                         slowerThan: settings.slowLogSlowerThanMicros, lengthMax: settings.slowLogLengthMax)
+        slowLog.record(frame.shownArguments ?? frame.args, redacted: frame.redactedArguments, microseconds: microseconds,
+                       client: fromScript ? "?:0" : session.connection?.address ?? "?:0",
+                       clientName: fromScript ? "" : session.name ?? "", lengthMax: settings.slowLogLengthMax)
     }
 
     // MARK: - Admission

@@ -60,10 +60,7 @@ enum FunctionCommands {
         s.addSubcommand(subcommand("kill", arity: 2, flags: [.noscript, .allowBusy], summary: "Kill the function currently in execution.") { ctx in
             ScriptCommands.kill(ctx, function: true)
         })
-        s.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.scripting], group: "scripting",
-                                    since: "7.0.0", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "FUNCTION", helpLines)
-        })
+        s.addHelp(acl: [.scripting], since: "7.0.0", helpLines)
         return s
     }()
 

@@ -341,23 +341,20 @@ enum KeyCommands {
             guard ctx.peek(ctx.args[2], missEvent: false) != nil else { ctx.out.null(); return }
             ctx.out.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
         })
-        object.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.keyspace], group: "generic",
-                                         since: "6.2.0", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "OBJECT", [
-                "ENCODING <key>",
-                "    Return the kind of internal representation used in order to store the value",
-                "    associated with a <key>.",
-                "FREQ <key>",
-                "    Return the access frequency index of the <key>. The returned integer is",
-                "    proportional to the logarithm of the recent access frequency of the key.",
-                "IDLETIME <key>",
-                "    Return the idle time of the <key>, that is the approximated number of",
-                "    seconds elapsed since the last access to the key.",
-                "REFCOUNT <key>",
-                "    Return the number of references of the value associated with the specified",
-                "    <key>.",
-            ])
-        })
+        object.addHelp(acl: [.keyspace], since: "6.2.0", [
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ])
         return object
     }()
 }
@@ -369,4 +366,16 @@ public func writeHelp(_ ctx: CommandContext, _ command: String, _ lines: [String
     for l in lines { ctx.out.simple(l) }
     ctx.out.simple("HELP")
     ctx.out.simple("    Prints this help.")
+}
+
+extension CommandSpec {
+    /// Adds the container's HELP subcommand: Redis's addReplyHelp text under the
+    /// container's name with `lines`, and HELP's own flags and summary.
+    public func addHelp(acl: ACLCategories, since: String, flags: CommandFlags = [.loading, .stale], _ lines: [String]) {
+        let command = name.uppercased()
+        addSubcommand(CommandSpec("help", arity: 2, flags: flags, acl: acl, group: group, since: since,
+                                  summary: "Show helpful text about the different subcommands") { ctx in
+            writeHelp(ctx, command, lines)
+        })
+    }
 }

@@ -19,25 +19,22 @@ enum LatencyCommand {
             since: "7.0.0", histogram)
         sub("doctor", 2, "Return a human readable latency analysis report", doctor)
         sub("graph", 3, "Return a latency graph for the event", graph)
-        l.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [], group: "server",
-                                    since: "2.8.13", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "LATENCY", [
-                "DOCTOR",
-                "    Return a human readable latency analysis report.",
-                "GRAPH <event>",
-                "    Return an ASCII latency graph for the <event> class.",
-                "HISTORY <event>",
-                "    Return time-latency samples for the <event> class.",
-                "LATEST",
-                "    Return the latest latency samples for all events.",
-                "RESET [<event> ...]",
-                "    Reset latency data of one or more <event> classes.",
-                "    (default: reset all data for all event classes)",
-                "HISTOGRAM [COMMAND ...]",
-                "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
-                "    If no commands are specified then all histograms are replied.",
-            ])
-        })
+        l.addHelp(acl: [], since: "2.8.13", [
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+        ])
         return [l]
     }()
 

@@ -121,22 +121,19 @@ enum PubSubCommands {
                                          summary: "Get the count of unique patterns pattern subscriptions") { ctx in
             ctx.out.integer(ctx.pubsub.patterns.count)
         })
-        pubsub.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [], group: "pubsub", since: "6.2.0",
-                                         summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "PUBSUB", [
-                "CHANNELS [<pattern>]",
-                "    Return the currently active channels matching a <pattern> (default: '*').",
-                "NUMPAT",
-                "    Return number of subscriptions to patterns.",
-                "NUMSUB [<channel> ...]",
-                "    Return the number of subscribers for the specified channels, excluding",
-                "    pattern subscriptions(default: no channels).",
-                "SHARDCHANNELS [<pattern>]",
-                "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-                "SHARDNUMSUB [<shardchannel> ...]",
-                "    Return the number of subscribers for the specified shard level channel(s)",
-            ])
-        })
+        pubsub.addHelp(acl: [], since: "6.2.0", [
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+        ])
         return pubsub
     }()
 

@@ -131,25 +131,22 @@ enum ScriptCommands {
                                     since: "2.6.0", summary: "Kill the script currently in execution.") { ctx in
             kill(ctx, function: false)
         })
-        s.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.scripting], group: "scripting",
-                                    since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "SCRIPT", [
-                "DEBUG (YES|SYNC|NO)",
-                "    Set the debug mode for subsequent scripts executed.",
-                "EXISTS <sha1> [<sha1> ...]",
-                "    Return information about the existence of the scripts in the script cache.",
-                "FLUSH [ASYNC|SYNC]",
-                "    Flush the Lua scripts cache. Very dangerous on replicas.",
-                "    When called without the optional mode argument, the behavior is determined by the",
-                "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-                "    * ASYNC: Asynchronously flush the scripts cache.",
-                "    * SYNC: Synchronously flush the scripts cache.",
-                "KILL",
-                "    Kill the currently executing Lua script.",
-                "LOAD <script>",
-                "    Load a script into the scripts cache without executing it.",
-            ])
-        })
+        s.addHelp(acl: [.scripting], since: "5.0.0", [
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ])
         return s
     }()
 }

@@ -44,18 +44,19 @@ public struct SlowLog {
         head = 0
     }
 
-    /// Logs a call that took `microseconds`, if the settings ask for it.
-    mutating func consider(_ arguments: [Bytes], redacted: [Int], microseconds: Int64, client: String, clientName: Bytes,
-                           slowerThan: Int64, lengthMax: Int) {
-        guard slowerThan >= 0, microseconds >= slowerThan else { return }
+    /// Logs a call that took `microseconds` (the caller decided it was slow enough),
+    /// dropping the oldest entries beyond `lengthMax`.
+    mutating func record(_ arguments: [Bytes], redacted: [Int], microseconds: Int64, client: String, clientName: Bytes,
+                         lengthMax: Int) {
         storage.append(Entry(id: nextID, unixSeconds: Clock.unixMilliseconds() / 1000, microseconds: microseconds,
                              arguments: Self.kept(arguments, redacted: redacted), client: client, clientName: clientName))
         nextID += 1
         trim(to: lengthMax)
     }
 
-    /// Drops the oldest entries beyond `lengthMax` (also when slowlog-max-len shrinks).
-    mutating func trim(to lengthMax: Int) {
+    /// Drops the oldest entries beyond `lengthMax` (a smaller slowlog-max-len takes effect
+    /// at the next entry, as in Redis).
+    private mutating func trim(to lengthMax: Int) {
         while count > max(0, lengthMax) {
             storage[head] = nil
             head += 1

@@ -16,20 +16,17 @@ enum SlowLogCommand {
             ctx.slowLog.reset()
             ctx.out.ok()
         })
-        s.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [], group: "server",
-                                    since: "6.2.0", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "SLOWLOG", [
-                "GET [<count>]",
-                "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-                "    Entries are made of:",
-                "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-                "    client name",
-                "LEN",
-                "    Return the length of the slowlog.",
-                "RESET",
-                "    Reset the slowlog.",
-            ])
-        })
+        s.addHelp(acl: [], since: "6.2.0", [
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ])
         return [s]
     }()
 

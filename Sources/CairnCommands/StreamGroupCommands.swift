@@ -62,25 +62,22 @@ enum StreamGroupCommands {
                                     summary: "Create a consumer in a consumer group.") { group($0) })
         x.addSubcommand(CommandSpec("delconsumer", arity: 5, flags: [.write], keys: [.at(2, [.rw, .delete])], acl: [.stream],
                                     group: "stream", since: "5.0.0", summary: "Delete a consumer from a consumer group.") { group($0) })
-        x.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.stream], group: "stream",
-                                    since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "XGROUP", [
-                "CREATE <key> <groupname> <id|$> [option]",
-                "    Create a new consumer group. Options are:",
-                "    * MKSTREAM",
-                "      Create the empty stream if it does not exist.",
-                "    * ENTRIESREAD entries_read",
-                "      Set the group's entries_read counter (internal use).",
-                "CREATECONSUMER <key> <groupname> <consumer>",
-                "    Create a new consumer in the specified group.",
-                "DELCONSUMER <key> <groupname> <consumer>",
-                "    Remove the specified consumer.",
-                "DESTROY <key> <groupname>",
-                "    Remove the specified group.",
-                "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-                "    Set the current group ID and entries_read counter.",
-            ])
-        })
+        x.addHelp(acl: [.stream], since: "5.0.0", [
+            "CREATE <key> <groupname> <id|$> [option]",
+            "    Create a new consumer group. Options are:",
+            "    * MKSTREAM",
+            "      Create the empty stream if it does not exist.",
+            "    * ENTRIESREAD entries_read",
+            "      Set the group's entries_read counter (internal use).",
+            "CREATECONSUMER <key> <groupname> <consumer>",
+            "    Create a new consumer in the specified group.",
+            "DELCONSUMER <key> <groupname> <consumer>",
+            "    Remove the specified consumer.",
+            "DESTROY <key> <groupname>",
+            "    Remove the specified group.",
+            "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+            "    Set the current group ID and entries_read counter.",
+        ])
         return x
     }()
 

@@ -16,17 +16,14 @@ enum StreamInfoCommand {
         x.addSubcommand(CommandSpec("stream", arity: -3, flags: [.readonly], keys: [.at(2, [.ro, .access])],
                                     acl: [.stream], group: "stream", since: "5.0.0",
                                     summary: "Get information about a stream", handler: stream))
-        x.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [.stream], group: "stream",
-                                    since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "XINFO", [
-                "CONSUMERS <key> <groupname>",
-                "    Show consumers of <groupname>.",
-                "GROUPS <key>",
-                "    Show the stream consumer groups.",
-                "STREAM <key> [FULL [COUNT <count>]",
-                "    Show information about the stream.",
-            ])
-        })
+        x.addHelp(acl: [.stream], since: "5.0.0", [
+            "CONSUMERS <key> <groupname>",
+            "    Show consumers of <groupname>.",
+            "GROUPS <key>",
+            "    Show the stream consumer groups.",
+            "STREAM <key> [FULL [COUNT <count>]",
+            "    Show information about the stream.",
+        ])
         return x
     }()
 

@@ -55,13 +55,13 @@ enum ClientCommand {
             var text = ""
             for c in engine.clients.values.sorted(by: { $0.session.id < $1.session.id }) {
                 if let ids, !ids.contains(c.session.id) { continue }
-                text += describe(c, engine, nowMs: ctx.nowMs) + "\n"
+                text += describe(c, ctx) + "\n"
             }
             ctx.out.verbatim(text)
         }
         sub("info", 2, since: "6.2.0", "Returns information about the current client connection.") { ctx in
             guard let c = engine.clients[ctx.session.id] else { ctx.out.null(); return }
-            ctx.out.verbatim(describe(c, engine, nowMs: ctx.nowMs) + "\n")
+            ctx.out.verbatim(describe(c, ctx) + "\n")
         }
         sub("kill", -3, flags: [.admin], "Kill the client connection") { ctx in kill(ctx, engine) }
         sub("pause", -3, flags: [.admin], since: "2.9.50", "Stop processing commands from clients for some time") { ctx in
@@ -177,8 +177,12 @@ enum ClientCommand {
         name.withUnsafeBytes { raw in raw.allSatisfy { $0 > 32 && $0 < 127 } }
     }
 
-    static func describe(_ c: ClientConnection, _ engine: Engine, nowMs: Int64) -> String {
-        let s = c.session
+    /// A CLIENT LIST line. Only the client asking runs a command while this runs, so its
+    /// argv-mem is the arguments of the command at hand (inside EXEC, the queued one, as
+    /// in Redis); every other client's is 0.
+    static func describe(_ c: ClientConnection, _ ctx: CommandContext) -> String {
+        let s = c.session, nowMs = ctx.nowMs
+        let argumentBytes = s === ctx.session ? ctx.args.reduce(0) { $0 + $1.count } : 0
         let age = (nowMs - s.createdAtMs) / 1000
         let idle = (nowMs - s.lastInteractionMs) / 1000
         var flags = ""
@@ -191,7 +195,7 @@ enum ClientCommand {
         if s.noEvict { flags += "e" }
         if s.noTouch { flags += "T" }
         if flags.isEmpty { flags = "N" }
-        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=0 argv-mem=\(c.argumentBytes) multi-mem=0 rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(c.gatedBytes + c.output.readableBytes) tot-mem=0 events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
+        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=0 argv-mem=\(argumentBytes) multi-mem=0 rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(c.gatedBytes + c.output.readableBytes) tot-mem=0 events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
     }
 
     /// CLIENT PAUSE timeout [WRITE|ALL] (milliseconds; ALL unless WRITE is given).

@@ -8,7 +8,7 @@ import NIOCore
 /// pause replaces the one in force, as in Redis.
 struct ClientPause {
     let allCommands: Bool
-    let untilMs: Int64
+    /// Ends the pause when its time is up.
     let timer: Scheduled<Void>
 }
 
@@ -19,7 +19,7 @@ extension Engine {
         // and keeps the timer's nanoseconds from overflowing.
         let ms = min(requested, 1000 * 365 * 86_400_000)
         let timer = loop.scheduleTask(in: .milliseconds(ms)) { [self] in unpauseClients() }
-        clientPause = ClientPause(allCommands: allCommands, untilMs: Clock.unixMilliseconds() + ms, timer: timer)
+        clientPause = ClientPause(allCommands: allCommands, timer: timer)
         ctx.expiryPaused = true
     }
 

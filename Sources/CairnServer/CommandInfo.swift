@@ -50,29 +50,26 @@ enum CommandInfo {
                                           summary: "Extract keys and access flags given a full Redis command") { ctx in
             getKeys(ctx, engine, withFlags: true)
         })
-        command.addSubcommand(CommandSpec("help", arity: 2, flags: flags, acl: [.connection], group: "server", since: "5.0.0",
-                                          summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "COMMAND", [
-                "(no subcommand)",
-                "    Return details about all Redis commands.",
-                "COUNT",
-                "    Return the total number of commands in this Redis server.",
-                "LIST",
-                "    Return a list of all commands in this Redis server.",
-                "INFO [<command-name> ...]",
-                "    Return details about multiple Redis commands.",
-                "    If no command names are given, documentation details for all",
-                "    commands are returned.",
-                "DOCS [<command-name> ...]",
-                "    Return documentation details about multiple Redis commands.",
-                "    If no command names are given, documentation details for all",
-                "    commands are returned.",
-                "GETKEYS <full-command>",
-                "    Return the keys from a full Redis command.",
-                "GETKEYSANDFLAGS <full-command>",
-                "    Return the keys and the access flags from a full Redis command.",
-            ])
-        })
+        command.addHelp(acl: [.connection], since: "5.0.0", flags: flags, [
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+        ])
         return command
     }
 

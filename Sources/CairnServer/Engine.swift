@@ -326,9 +326,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         // CLIENT REPLY OFF and SKIP silence replies, not pushes (messages, (un)subscribe
         // confirmations), as in Redis: those are kept aside and put back after.
         divertingPushes = conn.replyMode == .off || conn.replyMode == .skipThis
-        conn.argumentBytes = args.reduce(0) { $0 + $1.count }
         dispatch(conn, args, batchNowMs)
-        conn.argumentBytes = 0
         divertingPushes = false
         if conn.isReplica {
             // A primary answers nothing to its replicas (REPLCONF ACK among others).

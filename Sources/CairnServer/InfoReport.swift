@@ -95,6 +95,7 @@ enum InfoReport {
             let overhead = Memory.startupBytes + normalClients + replicaClients + lua + functionsVM
             let dataset = max(0, used - overhead)
             let overStartup = max(1, used - Memory.startupBytes)
+            let system = Memory.systemBytes()
             lines = ["# Memory",
                      "used_memory:\(used)",
                      "used_memory_human:\(Memory.human(used))",
@@ -110,8 +111,8 @@ enum InfoReport {
                      "allocator_allocated:\(allocator.allocated)",
                      "allocator_active:\(allocator.active)",
                      "allocator_resident:\(allocator.resident)",
-                     "total_system_memory:\(Memory.systemBytes())",
-                     "total_system_memory_human:\(Memory.human(Memory.systemBytes()))",
+                     "total_system_memory:\(system)",
+                     "total_system_memory_human:\(Memory.human(system))",
                      // The Lua interpreter (its allocator's count) and the cached scripts' bodies.
                      "used_memory_lua:\(lua)",
                      "used_memory_vm_eval:\(lua)",

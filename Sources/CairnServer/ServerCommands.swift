@@ -1,5 +1,6 @@
 import CairnCommands
 import CairnCore
+import CairnLog
 import CairnStore
 
 /// INFO, CONFIG, TIME, SHUTDOWN, COMMAND.
@@ -112,29 +113,25 @@ enum ServerCommands {
                 return
             }
             do {
-                try ConfigRewrite.rewrite(path: path, config: engine.config)
+                try ConfigRewrite.rewrite(path: path, config: engine.config, fs: engine.persistence.fs)
                 engine.logger.notice("CONFIG REWRITE executed with success.")
                 ctx.out.ok()
-            } catch let e as ConfigError {
-                engine.logger.warning("CONFIG REWRITE failed: \(e.message)")
-                ctx.out.error("ERR Rewriting config file: \(e.message)")
             } catch {
-                ctx.out.error("ERR Rewriting config file: \(error)")
+                let reason = (error as? FileSystemError)?.reason ?? "\(error)"
+                engine.logger.warning("CONFIG REWRITE failed: \(reason)")
+                ctx.out.error("ERR Rewriting config file: \(reason)")
             }
         })
-        config.addSubcommand(CommandSpec("help", arity: 2, flags: [.loading, .stale], acl: [], group: "server",
-                                         since: "5.0.0", summary: "Show helpful text about the different subcommands") { ctx in
-            writeHelp(ctx, "CONFIG", [
-                "GET <pattern>",
-                "    Return parameters matching the glob-like <pattern> and their values.",
-                "SET <directive> <value>",
-                "    Set the configuration <directive> to <value>.",
-                "RESETSTAT",
-                "    Reset statistics reported by the INFO command.",
-                "REWRITE",
-                "    Rewrite the configuration file.",
-            ])
-        })
+        config.addHelp(acl: [], since: "5.0.0", [
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ])
         return config
     }
 
