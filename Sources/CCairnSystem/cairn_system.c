@@ -58,6 +58,18 @@ int cairn_malloc_background_thread(int enable) {
     return mallctl("background_thread", NULL, NULL, &value, sizeof(value)) == 0 ? 0 : -1;
 }
 
+long long cairn_thread_allocated_net(void) {
+    static __thread uint64_t *allocated = NULL, *deallocated = NULL;
+    if (!allocated) {
+        if (!mallctl) return 0;
+        size_t length = sizeof(allocated);
+        if (mallctl("thread.allocatedp", &allocated, &length, NULL, 0) != 0) return 0;
+        length = sizeof(deallocated);
+        if (mallctl("thread.deallocatedp", &deallocated, &length, NULL, 0) != 0) { allocated = NULL; return 0; }
+    }
+    return (long long)(*allocated - *deallocated);
+}
+
 size_t cairn_malloc_usable_size(void *block) { return malloc_usable_size(block); }
 
 #include <fcntl.h>

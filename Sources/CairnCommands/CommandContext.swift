@@ -39,6 +39,8 @@ public struct CommandSettings: Sendable {
     /// latency-monitor-threshold (milliseconds; 0: the monitor is off) and latency-tracking.
     public var latencyMonitorThresholdMs: Int64 = 0
     public var latencyTracking = true
+    /// maxmemory and its policy; the policy decides what a key's access stamp holds.
+    public var eviction = EvictionSettings()
     public init() {}
 }
 
@@ -61,6 +63,7 @@ extension CommandSettings {
 /// Counters kept by command execution, reported by INFO.
 public struct ExecutionStats {
     public var expiredKeys = 0
+    public var evictedKeys = 0
     public var keyspaceHits = 0
     public var keyspaceMisses = 0
     public var commandsProcessed = 0
@@ -95,6 +98,9 @@ public struct ScriptConditions {
     public var stale = false
     public var persistenceFailure: String?
     public var enoughReplicas = true
+    /// Memory was over maxmemory with nothing to evict before this command (Redis's
+    /// pre_command_oom_state): a script may then not grow it until it has written.
+    public var outOfMemory = false
     public init() {}
 }
 
@@ -109,6 +115,10 @@ public struct ScriptRun {
     /// The caller's database, given back when the script ends (a SELECT inside a script
     /// is the script's own, as in Redis).
     public var database: Int
+    /// Memory was over maxmemory when it started and it lacks allow-oom: its calls of
+    /// denyoom commands are refused until it has called a write (Redis's scriptVerifyOOM:
+    /// a script is not stopped halfway through its writes).
+    public var refusesGrowth = false
 }
 
 /// A script paused past busy-reply-threshold: its call's frame and its interpreter, to go
@@ -191,8 +201,24 @@ public final class CommandContext {
     /// Monotonic microseconds at the end of the last client call (or its batch's start):
     /// a client call's time runs from there, one clock read per command.
     public var commandClock: Int64 = 0
-    /// Seconds clock for OBJECT IDLETIME, stored per key.
-    public var lruClock: UInt32 { UInt32(truncatingIfNeeded: nowMs / 1000) }
+    /// The access stamp of a key made now (KeyAccess): the second under LRU, a fresh
+    /// counter under LFU.
+    public var lruClock: UInt32 {
+        settings.eviction.policy.tracksFrequency ? KeyAccess.lfuNewStamp(nowMs: nowMs) : KeyAccess.lruStamp(nowMs: nowMs)
+    }
+
+    /// Records an access to the entry at `p` of `d`: its time, or one more to its counter.
+    @inlinable
+    public func touchAccess(_ d: Database, at p: Int) {
+        let e = settings.eviction
+        if e.policy.tracksFrequency {
+            let stamp = KeyAccess.lfuTouched(d.main.entries[p].aux, nowMs: nowMs, logFactor: e.lfuLogFactor,
+                                             decayMinutes: e.lfuDecayMinutes)
+            d.main.setAux(stamp, at: p)
+        } else {
+            d.main.setAux(KeyAccess.lruStamp(nowMs: nowMs), at: p)
+        }
+    }
 
     public init(keyspace: Keyspace, session: ClientSession, settings: CommandSettings = CommandSettings(),
                 table: CommandTable = .dataCommands()) {
@@ -237,6 +263,10 @@ public final class CommandContext {
     public var db: Database { keyspace[session.databaseIndex] }
 
     public var commandName: String { spec?.fullName ?? "" }
+
+    /// True inside a command (EXEC's block, a script's redis.call), false for a request
+    /// being admitted from outside.
+    public var insideCall: Bool { frame.spec != nil }
 
     /// Runs `body` in a frame of its own for `session` at `nowMs`, outside any command:
     /// the server's own work on the keyspace (active expiry, loading).
@@ -290,7 +320,7 @@ public final class CommandContext {
             return nil
         }
         stats.keyspaceHits += 1
-        if !session.noTouch { d.main.setAux(lruClock, at: p) }
+        if !session.noTouch { touchAccess(d, at: p) }
         return p
     }
 
@@ -302,7 +332,7 @@ public final class CommandContext {
         guard let p = d.main.find(key) else { return nil }
         // Collections are changed in place after this lookup, out of `Database`'s sight.
         d.touches.touch(d.index, key)
-        d.main.setAux(lruClock, at: p)
+        touchAccess(d, at: p)
         return p
     }
 

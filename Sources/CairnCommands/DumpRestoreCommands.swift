@@ -102,8 +102,15 @@ enum DumpRestoreCommands {
                 ctx.propagate(args + ["ABSTTL"])
             }
         }
-        if let idle = o.idleSeconds, let p = ctx.db.main.find(key) {
-            ctx.db.main.setAux(UInt32(max(0, Int64(ctx.lruClock) - idle)), at: p)
+        // IDLETIME counts under an LRU policy, FREQ under LFU, as Redis's objectSetLRUOrLFU.
+        if let p = ctx.db.main.find(key) {
+            if let idle = o.idleSeconds, !ctx.settings.eviction.policy.tracksFrequency {
+                let clock = Int64(KeyAccess.lruClockMax) + 1
+                let stamp = ((Int64(KeyAccess.lruStamp(nowMs: ctx.nowMs)) - idle) % clock + clock) % clock
+                ctx.db.main.setAux(UInt32(stamp), at: p)
+            } else if let frequency = o.frequency, ctx.settings.eviction.policy.tracksFrequency {
+                ctx.db.main.setAux(KeyAccess.lfuNewStamp(nowMs: ctx.nowMs) & ~0xFF | UInt32(frequency), at: p)
+            }
         }
         if value.listValue != nil || value.sortedSetValue != nil || value.streamValue != nil { ctx.signalListReady(key) }
         ctx.notify(.generic, "restore", key)

@@ -221,7 +221,8 @@ public final class FunctionLibraries {
     /// Runs `function` for the current call (FCALL's arguments checked): its keys and
     /// arguments as the callback's two tables.
     func run(_ ctx: CommandContext, _ function: LuaFunction, keys: ArraySlice<Bytes>, arguments: ArraySlice<Bytes>) {
-        interpreter.run(ctx, name: function.name, function: true, readOnly: function.flags.contains(.noWrites)) { L in
+        interpreter.run(ctx, name: function.name, function: true, readOnly: function.flags.contains(.noWrites),
+                        flags: function.flags) { L in
             lua_checkstack(L, Int32(max(keys.count, arguments.count) + 8))
             lua_rawgeti(L, LUA_REGISTRYINDEX, function.reference)
             for k in keys { interpreter.push(L, k) }

@@ -332,14 +332,22 @@ enum KeyCommands {
                                          since: "2.2.3", summary: "Get the time since a Redis object was last accessed") { ctx in
             let key = ctx.args[2]
             guard ctx.peek(key, missEvent: false) != nil, let p = ctx.db.main.find(key) else { ctx.out.null(); return }
-            let last = ctx.db.main.entries[p].aux
-            ctx.out.integer(Int64(max(0, Int64(ctx.lruClock) - Int64(last))))
+            if ctx.settings.eviction.policy.tracksFrequency {
+                ctx.out.error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+                return
+            }
+            ctx.out.integer(KeyAccess.idleMilliseconds(ctx.db.main.entries[p].aux, nowMs: ctx.nowMs) / 1000)
         })
         object.addSubcommand(CommandSpec("freq", arity: 3, flags: [.readonly],
                     keys: [.at(2, [.ro])], acl: [.keyspace], group: "generic",
                                          since: "4.0.0", summary: "Get the logarithmic access frequency counter of a Redis object") { ctx in
-            guard ctx.peek(ctx.args[2], missEvent: false) != nil else { ctx.out.null(); return }
-            ctx.out.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+            guard ctx.peek(ctx.args[2], missEvent: false) != nil, let p = ctx.db.main.find(ctx.args[2]) else { ctx.out.null(); return }
+            let e = ctx.settings.eviction
+            guard e.policy.tracksFrequency else {
+                ctx.out.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+                return
+            }
+            ctx.out.integer(Int64(KeyAccess.lfuCounter(ctx.db.main.entries[p].aux, nowMs: ctx.nowMs, decayMinutes: e.lfuDecayMinutes)))
         })
         object.addHelp(acl: [.keyspace], since: "6.2.0", [
             "ENCODING <key>",

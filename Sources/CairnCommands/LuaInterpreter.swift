@@ -64,13 +64,17 @@ public final class LuaInterpreter {
     /// `name` as Redis names the script ("script: <name>, on <source>:<line>."). A
     /// client's own call past busy-reply-threshold may pause: then nothing is written,
     /// `ctx.pausedScript` is set, and `continueRun` goes on.
-    func run(_ ctx: CommandContext, name: String, function: Bool, readOnly: Bool, push: (OpaquePointer) -> Int32) {
+    func run(_ ctx: CommandContext, name: String, function: Bool, readOnly: Bool, flags: ScriptFlags,
+             push: (OpaquePointer) -> Int32) {
         guard let L = lua() else { ctx.out.error("ERR Lua interpreter could not be created (out of memory)"); return }
         // A client's call started at the command clock (no clock read of its own).
         let client = ctx.frame.origin == .client
         let started = client ? ctx.commandClock : Clock.monotonicMicroseconds()
         ctx.scriptRun = ScriptRun(name: name, command: ctx.args, startedMicroseconds: started, isFunction: function,
                                   dirtyAtStart: ctx.dirty, database: ctx.session.databaseIndex)
+        if !flags.contains(.allowOOM), ctx.admission?.scriptConditions(ctx.session).outOfMemory == true {
+            ctx.scriptRun?.refusesGrowth = true
+        }
         let threshold = ctx.settings.busyReplyThresholdMs
         cairn_lua_prepare_run(client ? 1 : 0, threshold > 0 ? Double(started) / 1e6 + Double(threshold) / 1000 : 0)
         let saved = enter(ctx, readOnly: readOnly, protocolVersion: 2)
@@ -387,6 +391,10 @@ public final class LuaInterpreter {
             return .failure(ScriptError("ERR Write commands are not allowed from read-only scripts."))
         }
         if let reason = ctx.admission?.refusal(spec, ctx.session) { return .failure(ScriptError(reason)) }
+        if spec.flags.contains(.denyoom) && ctx.scriptRun?.refusesGrowth == true {
+            return .failure(ScriptError("OOM command not allowed when used memory > 'maxmemory'."))
+        }
+        if spec.isWrite { ctx.scriptRun?.refusesGrowth = false }
         return .success(spec)
     }
 

@@ -68,6 +68,10 @@ enum ScriptCommands {
         var refusal: String?
         if !flags.hasShebang {
             if server.stale { refusal = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." }
+        } else if flags.isDisjoint(with: [.noWrites, .allowOOM]) && server.outOfMemory {
+            // A script that declares it may write, without allow-oom, counts as a denyoom
+            // command (Redis's evalGetCommandFlags).
+            refusal = "OOM command not allowed when used memory > 'maxmemory'."
         } else if !flags.contains(.noWrites) && server.readOnlyReplica {
             refusal = "READONLY Can not run script with write flag on readonly replica"
         } else if !flags.contains(.noWrites), let reason = server.persistenceFailure {

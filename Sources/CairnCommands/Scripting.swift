@@ -62,7 +62,7 @@ public final class Scripting {
     func run(_ ctx: CommandContext, _ script: CachedScript, keys: ArraySlice<Bytes>, arguments: ArraySlice<Bytes>,
              readOnly: Bool) {
         let readOnly = readOnly || script.flags.contains(.noWrites)
-        interpreter.run(ctx, name: script.sha, function: false, readOnly: readOnly) { L in
+        interpreter.run(ctx, name: script.sha, function: false, readOnly: readOnly, flags: script.flags) { L in
             lua_checkstack(L, Int32(keys.count + arguments.count + 8))
             for a in keys { interpreter.push(L, a) }
             for a in arguments { interpreter.push(L, a) }

@@ -284,6 +284,12 @@ public final class LogWriter: @unchecked Sendable {
     /// True when records are staged and not yet handed over.
     public var hasStaged: Bool { !staged.isEmpty }
 
+    /// Bytes of records staged or queued for the writer thread and not yet written: the
+    /// log's buffers, which maxmemory does not count (Redis's aof_buf).
+    public var bufferedBytes: Int {
+        staged.capacity + lock.withLock { queue.reduce(0) { $0 + $1.byteCount } }
+    }
+
     /// Hands the staged records to the writer thread.
     public func submit() {
         guard !staged.isEmpty else { return }
@@ -624,6 +630,11 @@ enum WriterItem {
     case startHistory(firstLSN: UInt64, stream: ReplicationPosition)
     /// Switch the manifest to a snapshot covering up to `lsn` (see `installSnapshot`).
     case installSnapshot(String, lsn: UInt64, directory: String, crashAfter: String?, done: @Sendable (Result<[String], Error>) -> Void)
+
+    var byteCount: Int {
+        if case .records(_, _, _, let bytes) = self { return bytes.capacity }
+        return 0
+    }
 }
 
 /// A record handed to `append(at:)` that does not continue the log.

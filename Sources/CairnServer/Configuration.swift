@@ -49,6 +49,11 @@ public struct ServerConfig: Sendable {
     /// latency-monitor-threshold (milliseconds; 0: off), latency-tracking, and the
     /// percentiles INFO latencystats reports.
     public var latencyMonitorThreshold = 0
+    /// maxmemory (bytes; 0: no limit), maxmemory-policy, maxmemory-samples,
+    /// maxmemory-eviction-tenacity, lfu-log-factor, lfu-decay-time.
+    public var eviction = EvictionSettings()
+    /// replica-ignore-maxmemory: a replica leaves eviction to its primary.
+    public var replicaIgnoreMaxmemory = true
     /// Values of the Redis directives Cairn accepts and ignores (InertDirectives).
     public var inertDirectives: [String: String] = [:]
     /// Always 0: Cairn does not compress list nodes.
@@ -289,6 +294,20 @@ enum Directives {
         // Redis's AOF rewrite triggers mean the same for Cairn's checkpoints.
         memory("auto-aof-rewrite-min-size", minimum: 0, \.autoCheckpointLogSize),
         int("auto-aof-rewrite-percentage", 0...Int(Int32.max), \.autoCheckpointPercentage),
+        memory("maxmemory", minimum: 0, \.eviction.maxmemory),
+        Directive(name: "maxmemory-policy", mutable: true, get: { $0.eviction.policy.rawValue }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            guard let p = EvictionPolicy(rawValue: args[0].lowercased()) else {
+                throw ConfigError("argument(s) must be one of the following: " + EvictionPolicy.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            c.eviction.policy = p
+        },
+        int("maxmemory-samples", 1...Int(Int32.max), \.eviction.samples),
+        int("maxmemory-eviction-tenacity", 0...100, \.eviction.tenacity),
+        int("lfu-log-factor", 0...Int(Int32.max), \.eviction.lfuLogFactor),
+        int("lfu-decay-time", 0...Int(Int32.max), \.eviction.lfuDecayMinutes),
+        boolean("replica-ignore-maxmemory", \.replicaIgnoreMaxmemory),
+        boolean("slave-ignore-maxmemory", \.replicaIgnoreMaxmemory),
         // Only 0 (no compression), what Cairn's lists are: anything else is refused.
         int("list-compress-depth", 0...0, \.listCompressDepth),
         int("rdb-key-save-delay", 0...Int(Int32.max), \.rdbKeySaveDelay),

@@ -90,7 +90,7 @@ enum DebugCommand {
                 return
             }
             let entry = ctx.db.main.entries[p]
-            let idle = max(0, Int64(ctx.lruClock) - Int64(entry.aux))
+            let idle = KeyAccess.idleMilliseconds(entry.aux, nowMs: ctx.nowMs) / 1000
             let refcount: Int64
             if case .int(let v) = entry.value, v >= 0 && v < 10000 { refcount = Int64(Int32.max) } else { refcount = 1 }
             ctx.out.simple("Value at:0x0 refcount:\(refcount) encoding:\(entry.value.encodingName) serializedlength:\(serializedLength(entry.value)) lru:\(entry.aux & 0xFFFFFF) lru_seconds_idle:\(idle)")

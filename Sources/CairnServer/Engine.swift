@@ -65,6 +65,16 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// CLIENT PAUSE in force, and the clients whose command waits for its end, in order.
     var clientPause: ClientPause?
     var postponedClients: [ClientConnection] = []
+    /// maxmemory (MaxMemory.swift): the memory reading, the eviction pool, whether the
+    /// last pass left memory over the limit with nothing to evict (Redis's
+    /// pre_command_oom_state, which scripts consult), whether passes go on between
+    /// commands, and since when memory has been over the limit.
+    var memoryGauge = MemoryGauge()
+    let eviction = Eviction()
+    var outOfMemory = false
+    var evictionContinues = false
+    var overLimitSinceMicros: Int64?
+    var evictionExceededMicros: Int64 = 0
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
     var onShutdown: (() -> Void)?
     /// Snapshots: SAVE, BGSAVE and the automatic checkpoints.
@@ -385,6 +395,11 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             return DebugCommand.notAllowed
         }
         if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
+        // A client's command (not one inside EXEC or a script): evict first, as Redis
+        // does before each command, and refuse for memory before any later check.
+        if config.eviction.maxmemory > 0 && !ctx.insideCall, let reason = outOfMemoryRefusal(spec, session) {
+            return reason
+        }
         if session.protocolVersion == 2 && session.subscriptions.isActive && !ConnectionCommands.allowedWhileSubscribed(spec) {
             return "ERR Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
         }
@@ -416,6 +431,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         c.stale = servesStaleDataOnly
         c.persistenceFailure = persistence.failure
         c.enoughReplicas = !tooFewGoodReplicas
+        c.outOfMemory = outOfMemory && config.eviction.maxmemory > 0
         return c
     }
 
@@ -500,6 +516,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         stats.syncSamples.add(time: Clock.monotonicMicroseconds(), value: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
         primaryLink?.cron(nowMs: now)
+        // What other threads allocated and freed since the last reading (MemoryGauge).
+        if config.eviction.maxmemory > 0 { _ = memoryGauge.refreshed() }
         // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.
         if ctx.pausedScript != nil { return }
         // A replica's keys expire by its primary's DELs, as in Redis.

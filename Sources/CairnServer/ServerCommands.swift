@@ -205,6 +205,7 @@ extension ServerConfig {
         s.queryBufferBytesMax = clientQueryBufferLimit
         s.notifyKeyspaceEvents = notifyKeyspaceEvents
         s.trackingTableMaxKeys = trackingTableMaxKeys
+        s.eviction = eviction
         return s
     }
 }
@@ -212,7 +213,9 @@ extension ServerConfig {
 extension Engine {
     /// Takes a changed configuration into use.
     func apply(_ updated: ServerConfig) {
+        let oldEviction = config.eviction
         config = updated
+        applyEvictionSettings(old: oldEviction)
         ctx.settings = updated.commandSettings
         ctx.tracking.evictKeys()  // tracking-table-max-keys may have shrunk
         persistence.setPolicy(updated.appendfsync)

@@ -9,6 +9,9 @@ public final class Database {
     /// Its number (SELECT), and where changes to watched keys are recorded.
     public let index: Int
     public let touches: KeyTouches
+    /// Set under an LFU policy: a value overwritten keeps its key's access counter (the
+    /// write's lookup already counted it), as Redis's dbSetValue keeps `lru` then.
+    public var keepsAccessOnOverwrite = false
 
     public init(seed: UInt64, index: Int = 0, touches: KeyTouches = KeyTouches()) {
         self.main = KeyTable(seed: seed)
@@ -49,7 +52,11 @@ public final class Database {
     public func set(_ key: Bytes, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
         touches.touch(index, key)
         if touches.recordsNewKeys && main.find(key) == nil { touches.added(index, key) }
-        main.set(key, value, aux: clock)
+        if keepsAccessOnOverwrite, let p = main.find(key) {
+            main.setValue(value, at: p)
+        } else {
+            main.set(key, value, aux: clock)
+        }
         if !keepTTL { removeExpire(key) }
     }
 
@@ -58,7 +65,7 @@ public final class Database {
     public func replace(at position: Int, _ value: Value, keepTTL: Bool = false, clock: UInt32) {
         if touches.isRecording { touches.touch(index, main.entries[position].key) }
         main.setValue(value, at: position)
-        main.setAux(clock, at: position)
+        if !keepsAccessOnOverwrite { main.setAux(clock, at: position) }
         if !keepTTL && !expires.isEmpty { expires.remove(main.entries[position].key) }
     }
 

@@ -17,6 +17,11 @@ public final class Keyspace {
 
     public var databaseCount: Int { databases.count }
 
+    /// Under an LFU policy, overwritten values keep their keys' access counters.
+    public var keepsAccessOnOverwrite = false {
+        didSet { for db in databases { db.keepsAccessOnOverwrite = keepsAccessOnOverwrite } }
+    }
+
     public subscript(index: Int) -> Database { databases[index] }
 
     /// SWAPDB: the contents move, the numbers stay.

@@ -18,6 +18,12 @@ int cairn_malloc_stats(size_t *allocated, size_t *active, size_t *resident);
    no allocation. 0 when done, -1 when the process does not run on jemalloc. */
 int cairn_malloc_background_thread(int enable);
 
+/* Bytes this thread has allocated minus the bytes it has freed, since it started (jemalloc's
+   thread.allocated and thread.deallocated: two loads, no locking); 0 without jemalloc. The
+   engine adds the change in it to a refreshed stats.allocated to know its memory between
+   refreshes without jemalloc's costly statistics merge on every command. */
+long long cairn_thread_allocated_net(void);
+
 /* The room in a malloc'd block (the packed collections grow into it). */
 size_t cairn_malloc_usable_size(void *block);
 
