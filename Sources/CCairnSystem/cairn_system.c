@@ -11,6 +11,8 @@ extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, si
 
 size_t cairn_malloc_used_bytes(void) {
     if (mallctl) {
+        /* Blocks in this thread's cache count as allocated: return them first. */
+        mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
         /* Statistics are a snapshot refreshed by writing "epoch". */
         uint64_t epoch = 1;
         size_t length = sizeof(epoch);
@@ -68,6 +70,10 @@ long long cairn_thread_allocated_net(void) {
         if (mallctl("thread.deallocatedp", &deallocated, &length, NULL, 0) != 0) { allocated = NULL; return 0; }
     }
     return (long long)(*allocated - *deallocated);
+}
+
+void cairn_malloc_flush_thread_cache(void) {
+    if (mallctl) mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
 }
 
 size_t cairn_malloc_usable_size(void *block) { return malloc_usable_size(block); }

@@ -1,4 +1,5 @@
 import CairnCore
+import CCairnSystem
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -387,7 +388,13 @@ public final class LogWriter: @unchecked Sendable {
                 if c.isEmpty { scheduled = false }
                 return (c, policyValue, failure != nil)
             }
-            if chunks.isEmpty || failed { return }
+            if chunks.isEmpty || failed {
+                // The records written were allocated by the engine and freed here: give
+                // them back to their arena rather than keep them in this thread's cache,
+                // where used_memory would count them (and maxmemory evict for them).
+                cairn_malloc_flush_thread_cache()
+                return
+            }
             do {
                 for item in chunks {
                     switch item {

@@ -51,6 +51,8 @@ enum DebugCommand {
                 "    unit tests to simulate Redis errors.",
                 "LOG <message>",
                 "    Write <message> to the server log.",
+                "HTSTATS <dbid>",
+                "    Return hash table statistics of the specified Redis database.",
                 "LOADAOF",
                 "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "OBJECT <key>",
@@ -94,6 +96,13 @@ enum DebugCommand {
             let refcount: Int64
             if case .int(let v) = entry.value, v >= 0 && v < 10000 { refcount = Int64(Int32.max) } else { refcount = 1 }
             ctx.out.simple("Value at:0x0 refcount:\(refcount) encoding:\(entry.value.encodingName) serializedlength:\(serializedLength(entry.value)) lru:\(entry.aux & 0xFFFFFF) lru_seconds_idle:\(idle)")
+        case ("htstats", 3):
+            guard let index = ctx.args[2].int64, index >= 0, index < ctx.keyspace.databaseCount else {
+                ctx.out.error("ERR Out of range database")
+                return
+            }
+            let db = ctx.keyspace[Int(index)]
+            ctx.out.verbatim(tableStats("Dictionary", db.main) + tableStats("Expires", db.expires))
         case ("digest", 2):
             var digest = Digest()
             for i in 0..<ctx.keyspace.databaseCount {
@@ -255,4 +264,12 @@ struct Digest {
         }
         return String((h(words.0) + h(words.1) + h(words.2)).prefix(40))
     }
+}
+
+/// DEBUG HTSTATS's text for one key table: Redis's header and sizes, and the room the
+/// dense entry array has beyond its keys (Cairn's table has no chains to report).
+private func tableStats<V>(_ name: String, _ table: KeyTable<V>) -> String {
+    guard !table.isEmpty else { return "[\(name) HT]\nNo stats available for empty dictionaries\n" }
+    return "[\(name) HT]\nHash table 0 stats (main hash table):\n table size: \(table.slotCount)\n"
+        + " number of elements: \(table.count)\n entries capacity: \(table.entries.capacity)\n"
 }

@@ -215,11 +215,26 @@ public final class KeyTable<V> {
             entries.swapAt(position, last)
         }
         let removed = entries.removeLast().value
-        if slots.count > KeyTable.minimumSlots && entries.count * 10 < slots.count {
-            resize(max(KeyTable.minimumSlots, slots.count / 4))
-        }
-        if entries.isEmpty && entries.capacity > 64 { entries = [] }
+        shrinkIfSparse()
         return removed
+    }
+
+    /// Gives back memory as a table empties (a keyspace evicting under maxmemory must hold
+    /// as many keys as its budget allows, not the index of its largest size): the slots
+    /// halve below a quarter full (to half full, so that growing again is 50% more keys
+    /// away), and the entries' capacity past twice what they hold shrinks to a quarter
+    /// more. Each shrink copies what is left, paid for by the removals since the last.
+    @inlinable
+    func shrinkIfSparse() {
+        if slots.count > KeyTable.minimumSlots && entries.count * 4 < slots.count {
+            resize(max(KeyTable.minimumSlots, slots.count / 2))
+        }
+        if entries.capacity > entries.count * 2 + 64 {
+            var smaller = ContiguousArray<KeyTableEntry<V>>()
+            smaller.reserveCapacity(entries.isEmpty ? 0 : entries.count + entries.count / 4)
+            smaller.append(contentsOf: entries)
+            entries = smaller
+        }
     }
 
     /// Grows the slot index for about `count` keys at once (only the 4-byte slots, not the
@@ -250,9 +265,6 @@ public final class KeyTable<V> {
         }
         slots = newSlots
         mask = newMask
-        if entries.capacity > entries.count * 2 + 64 {
-            entries = ContiguousArray(entries)  // give back the capacity of a table that shrank
-        }
     }
 
     /// One SCAN step: visits every entry whose home slot is `cursor`, returns the next cursor

@@ -3,7 +3,8 @@
 #include <stddef.h>
 
 /* Bytes currently allocated through malloc: jemalloc's stats.allocated when the process runs
-   on jemalloc (cairn-server does), else glibc's mallinfo2 (arena bytes in use plus mmapped). */
+   on jemalloc (cairn-server does; the calling thread's cache flushed first), else glibc's
+   mallinfo2 (arena bytes in use plus mmapped). */
 size_t cairn_malloc_used_bytes(void);
 
 /* The allocator, as INFO's mem_allocator names it: "jemalloc-5.3.0", or "libc". */
@@ -23,6 +24,11 @@ int cairn_malloc_background_thread(int enable);
    engine adds the change in it to a refreshed stats.allocated to know its memory between
    refreshes without jemalloc's costly statistics merge on every command. */
 long long cairn_thread_allocated_net(void);
+
+/* Returns the blocks this thread's jemalloc cache holds to their arenas (a no-op without
+   jemalloc): stats.allocated counts cached blocks as in use, so a reading of it is only
+   as true as the caches are small. */
+void cairn_malloc_flush_thread_cache(void);
 
 /* The room in a malloc'd block (the packed collections grow into it). */
 size_t cairn_malloc_usable_size(void *block);
