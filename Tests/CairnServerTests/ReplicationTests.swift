@@ -178,6 +178,26 @@ final class ReplicationTests: XCTestCase {
         eventually("the flush replicated") { try r.call("FUNCTION", "LIST") == .array([]) }
     }
 
+    /// A primary's evictions reach its replica as DELs; the replica, with a maxmemory of its
+    /// own far below its data, evicts nothing (replica-ignore-maxmemory) and stays a copy.
+    func testEvictionsReachReplicasWhichDoNotEvict() throws {
+        let primaryPort = freePort(), replicaPort = freePort()
+        let primary = try start("primary", port: primaryPort, ["--maxmemory-policy", "allkeys-lru"])
+        defer { primary.stop() }
+        let replica = try start("replica", port: replicaPort, ["--replicaof", "127.0.0.1", "\(primaryPort)",
+                                                               "--maxmemory", "1mb", "--maxmemory-policy", "allkeys-random"])
+        defer { replica.stop() }
+        let p = try primary.client(), r = try replica.client()
+        eventually("linked") { try inSync(p, r) }
+        _ = try MaxMemoryTests.limit(p, extra: 1 << 20)
+        try MaxMemoryTests.fill(p, "k", 30_000)
+        let evicted = Int(try p.infoField("evicted_keys")) ?? 0
+        XCTAssertGreaterThan(evicted, 1000)
+        eventually("in sync after evictions") { try inSync(p, r) }
+        XCTAssertEqual(try r.call("DBSIZE"), try p.call("DBSIZE"))
+        XCTAssertEqual(try r.infoField("evicted_keys"), "0")
+    }
+
     /// A replica's stream waits while a script of the replica's own clients is paused past
     /// busy-reply-threshold: the script sees one state from start to end, and the
     /// replica catches up after it.
