@@ -1,5 +1,6 @@
 #include "cairn_system.h"
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <stdint.h>
@@ -70,6 +71,39 @@ long long cairn_thread_allocated_net(void) {
         if (mallctl("thread.deallocatedp", &deallocated, &length, NULL, 0) != 0) { allocated = NULL; return 0; }
     }
     return (long long)(*allocated - *deallocated);
+}
+
+extern void malloc_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, const char *opts)
+    __attribute__((weak));
+
+struct report { char *text; size_t length, capacity; };
+
+static void append_report(void *opaque, const char *part) {
+    struct report *r = opaque;
+    size_t n = strlen(part);
+    if (r->length + n + 1 > r->capacity) {
+        size_t capacity = (r->length + n + 1) * 2;
+        char *grown = realloc(r->text, capacity);
+        if (!grown) return;
+        r->text = grown;
+        r->capacity = capacity;
+    }
+    memcpy(r->text + r->length, part, n + 1);
+    r->length += n;
+}
+
+char *cairn_malloc_stats_report(void) {
+    if (!malloc_stats_print) return NULL;
+    struct report r = {NULL, 0, 0};
+    malloc_stats_print(append_report, &r, NULL);
+    return r.text;
+}
+
+int cairn_malloc_purge(void) {
+    if (!mallctl) return -1;
+    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+    /* 4096 is MALLCTL_ARENAS_ALL: every arena. */
+    return mallctl("arena.4096.purge", NULL, NULL, NULL, 0) == 0 ? 0 : -1;
 }
 
 void cairn_malloc_flush_thread_cache(void) {

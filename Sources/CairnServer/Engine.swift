@@ -103,6 +103,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
                                   table: table)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
+        table.register([MemoryCommand.spec(self)])
         table.register(SnapshotCommands.specs(self))
         table.register(ReplicationCommands.specs(self))
         checkpointer = Checkpointer(engine: self)

@@ -79,21 +79,12 @@ enum InfoReport {
                      "tracking_clients:\(e.ctx.tracking.sessions.count)",
                      "clients_in_timeout_table:0"]
         case "memory":
-            let used = Memory.usedBytes()
-            let rss = Memory.residentBytes()
+            let m = MemoryFigures(e)
+            let (used, rss, peak, allocator, overhead, dataset) = (m.used, m.rss, m.peak, m.allocator, m.overhead, m.dataset)
             let lua = e.ctx.scripting.interpreter.memoryUsed
-            let scripts = e.ctx.scripting.scripts.values.reduce(0) { $0 + $1.body.count }
             let functionsVM = e.ctx.functions.interpreter.memoryUsed
-            let functions = e.ctx.functions.libraries.values.reduce(0) { $0 + $1.code.count }
-            let peak = Memory.peak(used)
-            let allocator = Memory.allocatorStats(used: used, rss: rss)
-            // Redis counts a dataset's overhead (its tables, per key) itself; Cairn counts
-            // as overhead what the server holds beside the data: what it held at start-up,
-            // the clients' and replicas' pending output, and the scripting engines.
-            let normalClients = e.clients.values.filter { !$0.isReplica }.reduce(0) { $0 + $1.heldOutputBytes }
-            let replicaClients = e.clients.values.filter { $0.isReplica }.reduce(0) { $0 + $1.heldOutputBytes }
-            let overhead = Memory.startupBytes + normalClients + replicaClients + lua + functionsVM
-            let dataset = max(0, used - overhead)
+            let (scripts, functions) = (m.scripts, m.functions)
+            let (normalClients, replicaClients) = (m.normalClients, m.replicaClients)
             let overStartup = max(1, used - Memory.startupBytes)
             let system = Memory.systemBytes()
             lines = ["# Memory",

@@ -135,3 +135,53 @@ public enum Value {
         }
     }
 }
+
+extension Value {
+    /// Elements of a collection (fields, members, entries); 1 for a string.
+    public var elementCount: Int {
+        switch self {
+        case .hash(let h): return h.count
+        case .set(let s): return s.count
+        case .list(let l): return l.count
+        case .zset(let z): return z.count
+        case .stream(let s): return Int(s.length)
+        default: return 1
+        }
+    }
+
+    /// A collection of `n` of this one's elements, spread over it, in the same encoding
+    /// (MEMORY USAGE measures it to estimate a large collection). Strings and streams are
+    /// returned whole.
+    public func sample(_ n: Int) -> Value {
+        let count = elementCount
+        guard n > 0, n < count else { return deepCopy() }
+        let picks = (0..<n).map { $0 * count / n }
+        switch self {
+        case .hash(let h):
+            let packed = h.encodingName == "listpack", out = HashValue()
+            for i in picks {
+                let (field, value) = h.pair(at: i)
+                out.set(field, value, maxPackedEntries: packed ? .max : 0, maxPackedValueBytes: packed ? .max : 0)
+            }
+            return .hash(out)
+        case .set(let s):
+            let ints = s.encodingName == "intset"
+            var out = SetValue()
+            for i in picks { out.add(s.member(at: i), maxIntSetEntries: ints ? .max : 0) }
+            return .set(out)
+        case .list(let l):
+            let out = ListValue(fill: l.fill)
+            l.forEach(from: 0, through: n - 1) { _, element in out.pushTail(element); return true }
+            return .list(out)
+        case .zset(let z):
+            let packed = z.encodingName == "listpack", out = SortedSetValue()
+            for i in picks {
+                guard let (score, member) = z.element(at: i) else { continue }
+                out.set(member, score, maxPackedEntries: packed ? .max : 0, maxPackedValueBytes: packed ? .max : 0)
+            }
+            return .zset(out)
+        default:
+            return deepCopy()
+        }
+    }
+}

@@ -30,6 +30,13 @@ long long cairn_thread_allocated_net(void);
    as true as the caches are small. */
 void cairn_malloc_flush_thread_cache(void);
 
+/* jemalloc's statistics report (malloc_stats_print), malloc'd for the caller to free; NULL
+   without jemalloc. MEMORY MALLOC-STATS. */
+char *cairn_malloc_stats_report(void);
+
+/* Returns the dirty pages of every arena to the system (MEMORY PURGE); -1 without jemalloc. */
+int cairn_malloc_purge(void);
+
 /* The room in a malloc'd block (the packed collections grow into it). */
 size_t cairn_malloc_usable_size(void *block);
 
