@@ -77,7 +77,7 @@ final class ClientConnection: SessionConnection {
     var pushPending = false
 
     /// A subscriber's output stays here while its socket is full, rather than piling up
-    /// in the channel, so that the pubsub output limit sees it (`enforcePubSubLimit`).
+    /// in the channel, so that the pubsub output limit sees it (`enforceOutputLimit`).
     var holdsWhileUnwritable: Bool { session.subscriptions.isActive && !closeAfterFlush }
     /// Output not yet handed to the socket: what the output limits count.
     var heldOutputBytes: Int { output.readableBytes + gatedBytes }

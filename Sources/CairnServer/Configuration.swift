@@ -104,12 +104,14 @@ public struct ServerConfig: Sendable {
     /// client-output-buffer-limit replica's hard limit, read as how far (in stream bytes)
     /// a connected replica may fall behind before it is dropped (its pin holds the log).
     public var replicaLagBytesMax = 256 * 1024 * 1024
-    /// client-output-buffer-limit as given (normal and pubsub are kept for CONFIG GET; the
-    /// memory-policy issue applies them).
+    /// client-output-buffer-limit as given, for CONFIG GET (the classes apply through
+    /// `replicaLagBytesMax`, `pubsubOutputLimit` and `normalOutputLimit`).
     public var clientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
     /// client-output-buffer-limit pubsub: a client subscribed to anything whose unsent
     /// output passes `hard`, or stays past `soft` for `seconds`, is disconnected.
     public var pubsubOutputLimit = OutputBufferLimit(hard: 32 << 20, soft: 8 << 20, seconds: 60)
+    /// client-output-buffer-limit normal: the same for other clients (none by default).
+    public var normalOutputLimit = OutputBufferLimit(hard: 0, soft: 0, seconds: 0)
     /// notify-keyspace-events.
     public var notifyKeyspaceEvents: KeyspaceEventClasses = []
     /// tracking-table-max-keys: keys remembered for client-side caching (0: no limit).
@@ -406,6 +408,7 @@ enum Directives {
             "\(name) " + (current[name] ?? [0, 0, 0]).map(String.init).joined(separator: " ")
         }.joined(separator: " ")
         if let p = current["pubsub"], p.count == 3 { c.pubsubOutputLimit = OutputBufferLimit(hard: p[0], soft: p[1], seconds: p[2]) }
+        if let n = current["normal"], n.count == 3 { c.normalOutputLimit = OutputBufferLimit(hard: n[0], soft: n[1], seconds: n[2]) }
         let replicaHard = current["slave"]?[0] ?? 0
         c.replicaLagBytesMax = replicaHard == 0 ? Int.max / 2 : replicaHard
     }

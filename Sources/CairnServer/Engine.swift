@@ -273,6 +273,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             conn.flushPending = false
             stats.netOutputBytes += conn.flush()
             stats.writesProcessed += 1
+            enforceOutputLimit(conn)
         }
     }
 
@@ -301,6 +302,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// Sends `conn`'s held replies up to `durable`, counting how long they waited.
     func releaseHeld(_ conn: ClientConnection, durable: UInt64) {
         stats.netOutputBytes += conn.release(durable: durable, nowNs: Clock.monotonicNanoseconds(), holdTimes: &stats.replyHolds)
+        enforceOutputLimit(conn)
     }
 
     /// The log was started over (a replica's full sync) after the old one was closed, so

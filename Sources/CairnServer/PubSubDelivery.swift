@@ -9,16 +9,21 @@ extension Engine: PushDelivery {
     func push(_ message: ByteBuffer, to session: ClientSession) {
         guard let conn = session.connection as? ClientConnection, !conn.closeAfterFlush, !conn.closed else { return }
         deliver(message, to: conn)
-        enforcePubSubLimit(conn)
+        enforceOutputLimit(conn)
     }
 
-    /// Redis's checkClientOutputBufferLimits for the pubsub class: what the subscriber has
-    /// not taken yet (output the server holds: a subscriber's output is kept, not handed to
-    /// the socket, while the socket is full) past the hard limit, or past the soft limit
-    /// for longer than its seconds, closes the connection and drops what it held.
-    func enforcePubSubLimit(_ conn: ClientConnection) {
-        let limit = config.pubsubOutputLimit
-        let held = conn.heldOutputBytes + (conn === batchConnection ? ctx.out.buffer.readableBytes : 0)
+    /// Redis's checkClientOutputBufferLimits: what a client has not taken yet past its
+    /// class's hard limit, or past the soft limit for longer than its seconds, closes the
+    /// connection and drops what it held. A subscriber (pubsub class) has its output kept,
+    /// not handed to the socket, while the socket is full; any other client (normal class)
+    /// counts what the channel holds too. Replicas read the log (`replicaLagBytesMax`).
+    func enforceOutputLimit(_ conn: ClientConnection) {
+        guard !conn.isReplica, !conn.closed else { return }
+        let subscriber = conn.session.subscriptions.isActive
+        let limit = subscriber ? config.pubsubOutputLimit : config.normalOutputLimit
+        if limit.hard == 0 && limit.soft == 0 { return }
+        var held = conn.heldOutputBytes + (conn === batchConnection ? ctx.out.buffer.readableBytes : 0)
+        if !subscriber { held += (try? conn.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0 }
         if held <= 64 * 1024 && conn.softLimitSinceMs == nil { return }  // the common case: far from any limit
         var over = limit.hard > 0 && held > limit.hard
         if limit.soft > 0 && held > limit.soft {
@@ -38,8 +43,12 @@ extension Engine: PushDelivery {
     }
 
     /// A subscriber's socket took what was queued: send what was held for it meanwhile.
+    /// For another client, what the socket took may end a soft-limit period.
     func outputWritable(_ conn: ClientConnection) {
-        guard conn.session.subscriptions.isActive || conn.hasHeldOutput else { return }
+        guard conn.session.subscriptions.isActive || conn.hasHeldOutput else {
+            if conn.softLimitSinceMs != nil { enforceOutputLimit(conn) }
+            return
+        }
         releaseHeld(conn, durable: persistence.isActive ? persistence.durableLSN : .max)
         flush(conn)
     }

@@ -252,3 +252,35 @@ final class MaxMemoryTests: XCTestCase {
         XCTAssertEqual(try server.client().call("DBSIZE").description, keys)
     }
 }
+
+/// client-output-buffer-limit normal: a client that stops reading is cut at its limit, on
+/// Cairn as on redis-server; one that reads is not.
+final class OutputBufferLimitTests: XCTestCase {
+    func testAClientThatStopsReadingIsCut() throws {
+        for server in [try ServerProcess.cairn(), try ServerProcess.redis()] {
+            defer { server.stop() }
+            let c = try server.client()
+            XCTAssertEqual(try c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 4mb 0 0"), .simple("OK"))
+            XCTAssertEqual(try c.call("SET", "big", String(repeating: "x", count: 100_000)), .simple("OK"))
+            // 400 GETs (40 MB of replies) never read.
+            let idle = try server.client()
+            guard case .integer(let id) = try idle.call("CLIENT", "ID") else { return XCTFail("no id") }
+            var raw: [UInt8] = []
+            for _ in 0..<400 { raw += RESPClient.encode([Array("GET".utf8), Array("big".utf8)]) }
+            try idle.sendRaw(raw)
+            var cut = false
+            for _ in 0..<100 where !cut {
+                usleep(50_000)
+                cut = !(try c.call("CLIENT", "LIST").string ?? "").contains("id=\(id) ")
+            }
+            XCTAssertTrue(cut, "\(server.directory.lastPathComponent): the idle client was not cut")
+            // A client that reads everything stays.
+            let five = Array(raw[0..<(raw.count / 80)])
+            for _ in 0..<20 {
+                try c.sendRaw(five)
+                for _ in 0..<5 { XCTAssertEqual(try c.readReply().string?.count, 100_000) }
+            }
+            XCTAssertEqual(try c.call("PING"), .simple("PONG"))
+        }
+    }
+}
