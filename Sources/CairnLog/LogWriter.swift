@@ -287,14 +287,21 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Bytes of records staged or queued for the writer thread and not yet written: the
     /// log's buffers, which maxmemory does not count (Redis's aof_buf).
-    public var bufferedBytes: Int {
-        staged.capacity + lock.withLock { queue.reduce(0) { $0 + $1.byteCount } }
-    }
+    public var bufferedBytes: Int { stagedBytes + queuedBytes }
+    /// The staging buffer's bytes (engine side).
+    public var stagedBytes: Int { staged.capacity }
+    /// Bytes of records handed to the writer thread and not yet taken by it.
+    public var queuedBytes: Int { lock.withLock { queue.reduce(0) { $0 + $1.byteCount } } }
+    /// Bytes of records handed to the writer thread so far: allocated on the engine's
+    /// thread and freed on the writer's, which the engine's allocation counters do not
+    /// see (MemoryGauge subtracts them).
+    public private(set) var handedOverBytes = 0
 
     /// Hands the staged records to the writer thread.
     public func submit() {
         guard !staged.isEmpty else { return }
         let chunk = WriterItem.records(first: stagedFirstLSN, last: lastLSN, streamStart: stagedStreamStart, bytes: staged)
+        handedOverBytes += staged.capacity
         staged = []
         staged.reserveCapacity(4096)
         enqueue(chunk)

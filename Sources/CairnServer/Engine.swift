@@ -520,7 +520,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         replication.cron(nowMs: now)
         primaryLink?.cron(nowMs: now)
         // What other threads allocated and freed since the last reading (MemoryGauge).
-        if config.eviction.maxmemory > 0 { _ = memoryGauge.refreshed() }
+        if config.eviction.maxmemory > 0 { memoryGauge.refresh(log: persistence.writer) }
         // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.
         if ctx.pausedScript != nil { return }
         // A replica's keys expire by its primary's DELs, as in Redis.

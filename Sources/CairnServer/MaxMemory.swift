@@ -54,7 +54,7 @@ extension Engine {
         guard limit > 0, evictionsAllowed, memoryGauge.current > limit else { return .withinLimit }
         // Past the limit by the quick reading: read jemalloc's statistics (at most once a
         // millisecond) and take off what is not counted.
-        let used = memoryGauge.refreshed(minimumAgeMicros: 1000) - memoryNotCountedForEviction()
+        let used = memoryGauge.counted(log: persistence.writer, minimumAgeMicros: 1000) - replicaOutputBytes()
         guard used > limit else { return .withinLimit }
         guard config.eviction.policy != .noeviction else { return .full }
         let outcome = eviction.evict(ctx, session: serverSession, bytes: used - limit,
@@ -86,8 +86,11 @@ extension Engine {
     /// The log's buffers and the replicas' pending output: Redis's
     /// freeMemoryGetNotCountedMemory (replica buffers and the AOF buffer).
     func memoryNotCountedForEviction() -> Int {
-        let replicas = clients.values.reduce(0) { $0 + ($1.isReplica ? $1.heldOutputBytes : 0) }
-        return replicas + (persistence.writer?.bufferedBytes ?? 0)
+        replicaOutputBytes() + (persistence.writer?.bufferedBytes ?? 0)
+    }
+
+    private func replicaOutputBytes() -> Int {
+        replication.peers.reduce(0) { $0 + $1.conn.heldOutputBytes }
     }
 
     /// total_eviction_exceeded_time and current_eviction_exceeded_time: how long memory
@@ -117,7 +120,7 @@ extension Engine {
         keyspace.keepsAccessOnOverwrite = new.policy.tracksFrequency
         if new.policy != old.policy { eviction.reset() }
         if new.maxmemory > 0 {
-            let used = memoryGauge.refreshed() - memoryNotCountedForEviction()
+            let used = memoryGauge.counted(log: persistence.writer, minimumAgeMicros: 0) - replicaOutputBytes()
             if new.maxmemory < used && new.maxmemory != old.maxmemory {
                 logger.warning("WARNING: the new maxmemory value set via CONFIG SET (\(new.maxmemory)) is smaller than the current memory usage (\(used)). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.")
             }
