@@ -45,11 +45,15 @@ public final class Eviction {
             var freed = 0, keys = 0
             while freed < bytes {
                 guard let (database, key) = victim(ctx) else { outcome = .nothingToEvict; return }
+                // What the deletion alone freed, as Redis measures it: the DEL record and
+                // the event cost memory too, but are the log's and the clients' (not
+                // counted), and counting them would evict more keys to pay for them.
                 let before = memory()
                 let deleteStarted = Clock.monotonicMicroseconds()
-                remove(ctx, key, database: database)
+                ctx.keyspace[database].delete(key)
                 ctx.sampleLatency("eviction-del", milliseconds: (Clock.monotonicMicroseconds() - deleteStarted) / 1000)
                 freed += before - memory()
+                announce(ctx, key, database: database)
                 keys += 1
                 if keys % 16 == 0 && Clock.monotonicMicroseconds() - started > microseconds {
                     outcome = .outOfTime
@@ -61,8 +65,8 @@ public final class Eviction {
         return outcome
     }
 
-    private func remove(_ ctx: CommandContext, _ key: Bytes, database: Int) {
-        ctx.keyspace[database].delete(key)
+    /// An eviction's DEL effect, count and `evicted` event.
+    private func announce(_ ctx: CommandContext, _ key: Bytes, database: Int) {
         ctx.stats.evictedKeys += 1
         ctx.effects.append(Effect(database: database, arguments: ["DEL", key]))
         ctx.notify(.evicted, "evicted", key, database: database)

@@ -159,13 +159,14 @@ public final class KeyTable<V> {
     func insertNew(_ key: Bytes, _ value: V, _ h: UInt32, _ aux: UInt32) -> Int {
         precondition(entries.count < Int(UInt32.max) - 1, "KeyTable is full")
         if (entries.count + 1) * 4 > slots.count * 3 { resize(slots.count * 2) }
-        // Grow the entries by a quarter past 128 (by half below), not Swift's doubling: at
-        // 48 bytes an entry, a table just past a doubling left up to 48 bytes a key unused.
-        // Averaged over sizes, a quarter leaves about 10% of the entries unused (a half,
-        // 18%), for about twice the copying while growing (4 moves a key instead of 2).
+        // Grow the entries by an eighth past 4096 (a quarter past 128, half below), not
+        // Swift's doubling: at 48 bytes an entry, a table just past a doubling left up to
+        // 48 bytes a key unused. Averaged over sizes, an eighth leaves about 6% of the
+        // entries unused (a quarter 10%, a half 18%), for more copying while growing (8
+        // moves a key instead of 2). Under maxmemory the spare room is paid for in keys.
         if entries.count == entries.capacity {
             let n = entries.count
-            entries.reserveCapacity(max(16, n + (n > 128 ? n / 4 : n / 2)))
+            entries.reserveCapacity(max(16, n + (n > 4096 ? n / 8 : n > 128 ? n / 4 : n / 2)))
         }
         entries.append(KeyTableEntry(key: key, value: value, hash: h, aux: aux))
         var i = Int(h) & mask
@@ -222,16 +223,18 @@ public final class KeyTable<V> {
     /// Gives back memory as a table empties (a keyspace evicting under maxmemory must hold
     /// as many keys as its budget allows, not the index of its largest size): the slots
     /// halve below a quarter full (to half full, so that growing again is 50% more keys
-    /// away), and the entries' capacity past twice what they hold shrinks to a quarter
-    /// more. Each shrink copies what is left, paid for by the removals since the last.
+    /// away), and the entries, once under 70% of their capacity, are copied into one a
+    /// sixteenth larger than they need (a growth leaves them at least 80% full, so growing
+    /// and shrinking do not alternate). Each shrink copies what is left, paid for by the
+    /// quarter of the entries removed since the last.
     @inlinable
     func shrinkIfSparse() {
         if slots.count > KeyTable.minimumSlots && entries.count * 4 < slots.count {
             resize(max(KeyTable.minimumSlots, slots.count / 2))
         }
-        if entries.capacity > entries.count * 2 + 64 {
+        if entries.capacity * 7 > entries.count * 10 + 448 {
             var smaller = ContiguousArray<KeyTableEntry<V>>()
-            smaller.reserveCapacity(entries.isEmpty ? 0 : entries.count + entries.count / 4)
+            smaller.reserveCapacity(entries.isEmpty ? 0 : entries.count + entries.count / 16)
             smaller.append(contentsOf: entries)
             entries = smaller
         }
