@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CairnSnapshot", dependencies: ["CairnCore", "CairnStore", "CCairnSystem", "CZstd", "CLZ4"],
                  swiftSettings: releaseSettings),
         // The keyspace: databases, values, expiry. No I/O.
-        .target(name: "CairnStore", dependencies: ["CairnCore", "CCairnSystem"], swiftSettings: releaseSettings),
+        .target(name: "CairnStore", dependencies: ["CairnCore", "CCairnSystem", "CLZ4"], swiftSettings: releaseSettings),
         // Redis's RDB encodings: lengths, strings, listpack, intset, ziplist, CRC-64; the
         // value codec of DUMP and RESTORE (and next, of whole RDB files).
         .target(name: "CairnRDB", dependencies: ["CairnCore", "CairnStore"], swiftSettings: releaseSettings),

@@ -15,8 +15,9 @@ public struct CommandSettings: Sendable {
     /// zset-max-listpack-entries / -value.
     public var zsetMaxPackedEntries = 128
     public var zsetMaxPackedValueBytes = 64
-    /// list-max-listpack-size.
+    /// list-max-listpack-size, and list-compress-depth (for lists made from now on).
     public var listMaxListpackSize = -2
+    public var listCompressDepth = 0
     /// lua-memory-limit: what the Lua state may allocate (0: no limit).
     public var luaMemoryBytesMax = 1024 * 1024 * 1024
     /// busy-reply-threshold: after this many milliseconds a client's script pauses now
@@ -52,6 +53,7 @@ extension CommandSettings {
         l.hashMaxPackedValueBytes = hashMaxPackedValueBytes
         l.setMaxIntSetEntries = setMaxIntSetEntries
         l.listFill = listMaxListpackSize
+        l.listCompressDepth = listCompressDepth
         l.zsetMaxPackedEntries = zsetMaxPackedEntries
         l.zsetMaxPackedValueBytes = zsetMaxPackedValueBytes
         l.streamNodeMaxBytes = streamNodeMaxBytes

@@ -89,7 +89,7 @@ enum ListCommands {
         let key = ctx.args[1]
         guard let found = readList(ctx, key, write: true) else { return }
         if found == nil && onlyExisting { ctx.out.integer(0); return }
-        let list = found ?? ListValue(fill: ctx.settings.listMaxListpackSize)
+        let list = found ?? ListValue(fill: ctx.settings.listMaxListpackSize, compressDepth: ctx.settings.listCompressDepth)
         for e in ctx.args.dropFirst(2) {
             if head { list.pushHead(e) } else { list.pushTail(e) }
         }
@@ -327,7 +327,7 @@ enum ListCommands {
         if srcKey == dstKey {
             dst = src
         } else {
-            dst = dstFound ?? ListValue(fill: ctx.settings.listMaxListpackSize)
+            dst = dstFound ?? ListValue(fill: ctx.settings.listMaxListpackSize, compressDepth: ctx.settings.listCompressDepth)
             if dstFound == nil { ctx.db.add(dstKey, .list(dst), clock: ctx.lruClock) }
         }
         if toHead { dst.pushHead(element) } else { dst.pushTail(element) }

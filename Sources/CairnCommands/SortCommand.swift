@@ -192,7 +192,7 @@ enum SortCommand {
         if let dst = o.store {
             var list: ListValue?
             if !output.isEmpty {
-                list = ListValue(fill: ctx.settings.listMaxListpackSize)
+                list = ListValue(fill: ctx.settings.listMaxListpackSize, compressDepth: ctx.settings.listCompressDepth)
                 for x in output { list!.pushTail(x ?? .empty) }
             }
             if ctx.storeResult(dst, list.map { .list($0) }, event: "sortstore", .list) { ctx.dirty += output.count + 1 }

@@ -165,7 +165,7 @@ public enum RDBValue {
     }
 
     static func list(_ elements: [Bytes], _ limits: CollectionLimits) throws -> Value {
-        let l = ListValue(fill: limits.listFill)
+        let l = ListValue(fill: limits.listFill, compressDepth: limits.listCompressDepth)
         for e in try nonEmpty(elements) { l.pushTail(e) }
         return .list(l)
     }

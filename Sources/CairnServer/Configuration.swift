@@ -56,7 +56,8 @@ public struct ServerConfig: Sendable {
     public var replicaIgnoreMaxmemory = true
     /// Values of the Redis directives Cairn accepts and ignores (InertDirectives).
     public var inertDirectives: [String: String] = [:]
-    /// Always 0: Cairn does not compress list nodes.
+    /// list-compress-depth: nodes kept plain at each end of a list made from now on, the
+    /// others compressed (0: none).
     public var listCompressDepth = 0
     public var latencyTracking = true
     public var latencyTrackingInfoPercentiles: [Double] = [50, 99, 99.9]
@@ -310,8 +311,7 @@ enum Directives {
         int("lfu-decay-time", 0...Int(Int32.max), \.eviction.lfuDecayMinutes),
         boolean("replica-ignore-maxmemory", \.replicaIgnoreMaxmemory),
         boolean("slave-ignore-maxmemory", \.replicaIgnoreMaxmemory),
-        // Only 0 (no compression), what Cairn's lists are: anything else is refused.
-        int("list-compress-depth", 0...0, \.listCompressDepth),
+        int("list-compress-depth", 0...Int(Int32.max), \.listCompressDepth),
         int("rdb-key-save-delay", 0...Int(Int32.max), \.rdbKeySaveDelay),
         int("snapshot-child-timeout", 1...Int(Int32.max), \.snapshotChildTimeout),
         Directive(name: "save", mutable: true,

@@ -191,6 +191,7 @@ extension ServerConfig {
         s.hashMaxPackedValueBytes = hashMaxListpackValue
         s.setMaxIntSetEntries = setMaxIntsetEntries
         s.listMaxListpackSize = listMaxListpackSize
+        s.listCompressDepth = listCompressDepth
         s.zsetMaxPackedEntries = zsetMaxListpackEntries
         s.zsetMaxPackedValueBytes = zsetMaxListpackValue
         s.hllSparseBytesMax = hllSparseMaxBytes

@@ -207,7 +207,7 @@ public final class SnapshotReader {
         case .raw: value = Value.rawString(try string(&s))
         case .hash: value = .hash(HashValue())
         case .set, .intSet: value = .set(SetValue())
-        case .list: value = .list(ListValue(fill: limits.listFill))
+        case .list: value = .list(ListValue(fill: limits.listFill, compressDepth: limits.listCompressDepth))
         case .sortedSet: value = .zset(SortedSetValue())
         case .stream: value = .stream(try streamMetadata(&s))
         case .continuation, .functionLibrary: throw bad("unknown record type \(tagByte)")

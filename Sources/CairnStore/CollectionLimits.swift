@@ -4,6 +4,7 @@ public struct CollectionLimits: Sendable {
     public var hashMaxPackedValueBytes = 64
     public var setMaxIntSetEntries = 512
     public var listFill = -2
+    public var listCompressDepth = 0
     public var zsetMaxPackedEntries = 128
     public var zsetMaxPackedValueBytes = 64
     public var streamNodeMaxBytes = 4096

@@ -8,6 +8,9 @@ import CairnCore
 /// (LSET, LINSERT, LREM, LTRIM) rebuild the nodes, which is O(n) as they are in Redis.
 ///
 /// The list owns its nodes' blocks: a node leaving `nodes` is freed, and so are all at deinit.
+///
+/// With list-compress-depth d > 0, every node but the d at each end is kept compressed
+/// (`ListCompression.swift`), as Redis compresses a quicklist's inner nodes.
 public final class ListValue {
     struct Node {
         var block = PackedBlock()
@@ -16,7 +19,9 @@ public final class ListValue {
         /// pushes write into it instead of moving the whole node again (a listpack moves
         /// its entries on every head insert).
         var gap = 0
-        var count: Int { block.count }
+        /// An inner node's entries, compressed; its block is then empty.
+        var compressed: CompressedEntries?
+        var count: Int { compressed?.count ?? block.count }
         /// Bytes of entries.
         var length: Int { block.length - gap }
         /// The first entry byte; only valid while `length` > 0.
@@ -28,9 +33,13 @@ public final class ListValue {
     /// list-max-listpack-size: negative values are node sizes (-1: 4 KiB ... -5: 64 KiB,
     /// Redis's default -2: 8 KiB), positive ones entries per node.
     public var fill: Int
+    /// list-compress-depth when the list was made: nodes kept plain at each end (0: none
+    /// compressed).
+    public let compressDepth: Int
 
-    public init(fill: Int = -2) {
+    public init(fill: Int = -2, compressDepth: Int = 0) {
         self.fill = fill
+        self.compressDepth = compressDepth
     }
 
     deinit {
@@ -113,6 +122,7 @@ public final class ListValue {
         if nodes.isEmpty || !fits(nodes[0], adding: size) {
             if !nodes.isEmpty { ListValue.shrinkToFit(&nodes[0]) }
             nodes.insert(ListValue.node(element), at: 0)
+            compressInnerNodes()
         } else if nodes[0].gap >= size {
             nodes[0].gap -= size
             nodes[0].block.setCount(nodes[0].count + 1)
@@ -129,6 +139,7 @@ public final class ListValue {
         if nodes.isEmpty || !fits(nodes[last], adding: size) {
             if !nodes.isEmpty { ListValue.shrinkToFit(&nodes[last]) }
             nodes.append(ListValue.node(element))
+            compressInnerNodes()
         } else {
             ListValue.writeEntry(element, at: ListValue.growBack(&nodes[last], by: size))
         }
@@ -173,6 +184,7 @@ public final class ListValue {
         let (element, next) = ListValue.read(nodes[0], at: 0)
         if nodes[0].count == 1 {
             nodes.removeFirst().block.free()
+            compressInnerNodes()
         } else {
             // The popped entry's bytes join the gap: nothing moves.
             nodes[0].gap += next
@@ -189,6 +201,7 @@ public final class ListValue {
         let (element, _) = ListValue.read(nodes[last], at: start)
         if nodes[last].count == 1 {
             nodes.removeLast().block.free()
+            compressInnerNodes()
         } else {
             let gap = nodes[last].gap
             _ = nodes[last].block.replace((gap + start)..<nodes[last].block.length, withLength: 0, shrink: false)
@@ -205,19 +218,30 @@ public final class ListValue {
     public func forEach(from start: Int, through end: Int, _ body: (Int, Bytes) -> Bool) {
         guard start <= end, start < count else { return }
         var index = 0
+        // Walks one node's entries; false once `body` asked to stop or `end` was passed.
+        func walk(_ node: Node) -> Bool {
+            var p = 0
+            while p < node.length {
+                let (element, next) = ListValue.read(node, at: p)
+                if index >= start {
+                    if index > end || !body(index, element) { return false }
+                }
+                index += 1
+                p = next
+            }
+            return true
+        }
         for node in nodes {
             if index + node.count <= start {
                 index += node.count
                 continue
             }
-            var p = 0
-            while p < node.length {
-                let (element, next) = ListValue.read(node, at: p)
-                if index >= start {
-                    if index > end || !body(index, element) { return }
-                }
-                index += 1
-                p = next
+            if let compressed = node.compressed {
+                let plain = compressed.expanded()
+                defer { plain.block.free() }
+                if !walk(plain) { return }
+            } else if !walk(node) {
+                return
             }
         }
     }
@@ -253,8 +277,8 @@ public final class ListValue {
     }
 
     public func copy() -> ListValue {
-        let c = ListValue(fill: fill)
-        c.nodes = nodes.map { Node(block: $0.block.duplicate(), gap: $0.gap) }
+        let c = ListValue(fill: fill, compressDepth: compressDepth)
+        c.nodes = nodes.map { Node(block: $0.block.duplicate(), gap: $0.gap, compressed: $0.compressed) }
         c.count = count
         return c
     }

@@ -170,7 +170,7 @@ extension Value {
             for i in picks { out.add(s.member(at: i), maxIntSetEntries: ints ? .max : 0) }
             return .set(out)
         case .list(let l):
-            let out = ListValue(fill: l.fill)
+            let out = ListValue(fill: l.fill, compressDepth: l.compressDepth)
             l.forEach(from: 0, through: n - 1) { _, element in out.pushTail(element); return true }
             return .list(out)
         case .zset(let z):
