@@ -33,6 +33,8 @@ final class ClientConnection: SessionConnection {
     /// CLIENT LIST's qbuf: the bytes of the read being run (Redis keeps a read's requests
     /// in its query buffer until all have run), or of a partial request waiting for more.
     var queryBufferBytes = 0
+    /// CLIENT LIST's qbuf-free: the room left in the buffer requests are read into.
+    var queryBufferFree = 0
     /// Reading from the socket is paused because too many replies are held.
     var readPaused = false
     /// Set while the client waits in a blocking command (BLPOP ...).

@@ -73,7 +73,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         var input = pending ?? context.channel.allocator.buffer(capacity: 0)
         pending = nil
         conn.queryBufferBytes = input.readableBytes
-        defer { conn.queryBufferBytes = pending?.readableBytes ?? 0 }
+        conn.queryBufferFree = input.capacity - input.readableBytes
+        defer {
+            conn.queryBufferBytes = pending?.readableBytes ?? 0
+            conn.queryBufferFree = pending.map { $0.capacity - $0.readableBytes } ?? 0
+        }
         engine.beginBatch(conn)
         while !conn.isParked {
             if nextDecoded == decoded.count {

@@ -283,4 +283,41 @@ final class OutputBufferLimitTests: XCTestCase {
             XCTAssertEqual(try c.call("PING"), .simple("PONG"))
         }
     }
+
+    /// CLIENT LIST's buffer fields count what they name, on Cairn as on redis-server: a
+    /// client that does not read has its replies in omem and tot-mem, a MULTI block its
+    /// queued arguments in multi-mem, a partial request its bytes in qbuf.
+    func testClientListCountsBuffers() throws {
+        for server in [try ServerProcess.cairn(), try ServerProcess.redis()] {
+            defer { server.stop() }
+            let c = try server.client(), idle = try server.client(), multi = try server.client(), partial = try server.client()
+            XCTAssertEqual(try c.call("SET", "big", String(repeating: "x", count: 100_000)), .simple("OK"))
+            guard case .integer(let idleID) = try idle.call("CLIENT", "ID") else { return XCTFail("no id") }
+            var raw: [UInt8] = []
+            for _ in 0..<100 { raw += RESPClient.encode([Array("GET".utf8), Array("big".utf8)]) }
+            try idle.sendRaw(raw)
+            guard case .integer(let multiID) = try multi.call("CLIENT", "ID") else { return XCTFail("no id") }
+            _ = try multi.call("MULTI")
+            _ = try multi.call("SET", "k", String(repeating: "v", count: 5000))
+            try partial.sendRaw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n" + String(repeating: "z", count: 30_000))
+            usleep(300_000)
+            let ids = [idleID, multiID]
+            guard let list = try c.call("CLIENT", "LIST").string else { return XCTFail("no list") }
+            func field(_ id: Int64, _ name: String) -> Int {
+                let line = list.split(separator: "\n").first { $0.hasPrefix("id=\(id) ") } ?? ""
+                let part = line.split(separator: " ").first { $0.hasPrefix(name + "=") } ?? ""
+                return Int(part.dropFirst(name.count + 1)) ?? -1
+            }
+            let name = server.directory.lastPathComponent
+            XCTAssertGreaterThan(field(ids[0], "omem"), 1_000_000, "\(name): omem of a client that does not read")
+            XCTAssertGreaterThanOrEqual(field(ids[0], "tot-mem"), field(ids[0], "omem"), name)
+            XCTAssertGreaterThanOrEqual(field(ids[1], "multi-mem"), 5000, "\(name): multi-mem")
+            let partialLine = list.split(separator: "\n").first { $0.contains("qbuf=") && (Int($0.split(separator: " ").first { $0.hasPrefix("qbuf=") }?.dropFirst(5) ?? "") ?? 0) >= 30_000 }
+            XCTAssertNotNil(partialLine, "\(name): no client shows the partial request in qbuf: \(list)")
+            if let line = partialLine {
+                let free = line.split(separator: " ").first { $0.hasPrefix("qbuf-free=") }.flatMap { Int($0.dropFirst(10)) } ?? -1
+                XCTAssertGreaterThanOrEqual(free, 0, name)
+            }
+        }
+    }
 }
