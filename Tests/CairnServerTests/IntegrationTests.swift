@@ -268,6 +268,28 @@ final class IntegrationTests: XCTestCase {
         XCTAssertEqual(try e.readReply(), .error("ERR max number of clients reached"))
     }
 
+    /// 10,000 connections that send nothing fill maxclients 10000: the next is refused with
+    /// Redis's error, the idle ones still answer, and a closed one makes room.
+    func testTenThousandIdleConnectionsAgainstMaxclients() throws {
+        let server = try ServerProcess.cairn(["--maxclients", "10000"])
+        defer { server.stop() }
+        let checker = try server.client()
+        var idle: [RESPClient] = []
+        for _ in 0..<9_999 { idle.append(try server.client()) }
+        let refused = try server.client()
+        XCTAssertEqual(try refused.readReply(), .error("ERR max number of clients reached"))
+        XCTAssertEqual(try checker.infoField("connected_clients"), "10000")
+        XCTAssertEqual(try idle[5000].call("PING"), .simple("PONG"))
+        idle.removeLast()
+        var admitted: RESPClient?
+        for _ in 0..<100 where admitted == nil {
+            usleep(20_000)
+            let next = try server.client()
+            if case .simple("PONG") = try next.call("PING") { admitted = next }
+        }
+        XCTAssertNotNil(admitted, "no room after a client left")
+    }
+
     func testInfoSections() throws {
         let c = try server.client()
         try c.call("SET", "a", "1")
