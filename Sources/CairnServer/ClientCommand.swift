@@ -195,13 +195,8 @@ enum ClientCommand {
         if s.noEvict { flags += "e" }
         if s.noTouch { flags += "T" }
         if flags.isEmpty { flags = "N" }
-        // Output not yet taken: what the server holds (gated replies, the unsent buffer)
-        // and what the socket has not accepted.
-        let inChannel = (try? c.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        let outputBytes = c.gatedBytes + c.output.readableBytes + inChannel
+        let (outputBytes, totalBytes) = c.memory(argumentBytes: argumentBytes)
         let multiBytes = s.transaction?.bytes ?? 0
-        let totalBytes = c.queryBufferBytes + c.queryBufferFree + argumentBytes + multiBytes + c.output.capacity
-            + c.gatedBytes + inChannel
         return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=\(c.queryBufferFree) argv-mem=\(argumentBytes) multi-mem=\(multiBytes) rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(outputBytes) tot-mem=\(totalBytes) events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
     }
 

@@ -87,6 +87,17 @@ final class ClientConnection: SessionConnection {
     /// Since when the held output has been past the soft limit.
     var softLimitSinceMs: Int64?
 
+    /// CLIENT LIST's omem (output not yet taken: held replies, the unsent buffer, what the
+    /// socket has not accepted) and tot-mem (that with the query buffer, the running
+    /// command's `argumentBytes` and a MULTI block's); maxmemory-clients counts tot-mem.
+    func memory(argumentBytes: Int = 0) -> (output: Int, total: Int) {
+        let inChannel = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        let pending = gatedBytes + output.readableBytes + inChannel
+        let total = queryBufferBytes + queryBufferFree + argumentBytes + (session.transaction?.bytes ?? 0)
+            + output.capacity + gatedBytes + inChannel
+        return (pending, total)
+    }
+
     /// Closes at once, dropping what was held (a client past its output limit).
     func drop() {
         output.clear()

@@ -4,6 +4,8 @@ import CairnCore
 struct ServerStats {
     var connectionsReceived = 0
     var rejectedConnections = 0
+    /// Clients closed for maxmemory-clients (INFO evicted_clients).
+    var evictedClients = 0
     var netInputBytes = 0
     var netOutputBytes = 0
     var netReplInputBytes = 0

@@ -52,6 +52,10 @@ public struct ServerConfig: Sendable {
     /// maxmemory (bytes; 0: no limit), maxmemory-policy, maxmemory-samples,
     /// maxmemory-eviction-tenacity, lfu-log-factor, lfu-decay-time.
     public var eviction = EvictionSettings()
+    /// maxmemory-clients: what all clients' buffers together may hold before the largest
+    /// are closed (0: no limit); a percentage is of maxmemory.
+    public var maxmemoryClients = 0
+    public var maxmemoryClientsIsPercent = false
     /// replica-ignore-maxmemory: a replica leaves eviction to its primary.
     public var replicaIgnoreMaxmemory = true
     /// Values of the Redis directives Cairn accepts and ignores (InertDirectives).
@@ -130,6 +134,11 @@ public struct ServerConfig: Sendable {
     public var configFile: String?
 
     public init() {}
+
+    /// maxmemory-clients in bytes (a percentage taken of maxmemory); 0: no limit.
+    public var clientMemoryLimit: Int {
+        maxmemoryClientsIsPercent ? eviction.maxmemory / 100 * maxmemoryClients : maxmemoryClients
+    }
 
     public var respLimits: RESPLimits {
         var l = RESPLimits()
@@ -306,6 +315,18 @@ enum Directives {
             c.eviction.policy = p
         },
         int("maxmemory-samples", 1...Int(Int32.max), \.eviction.samples),
+        Directive(name: "maxmemory-clients", mutable: true,
+                  get: { $0.maxmemoryClientsIsPercent ? "\($0.maxmemoryClients)%" : String($0.maxmemoryClients) }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            if args[0].hasSuffix("%") {
+                guard let p = Int(args[0].dropLast()), p >= 0 else { throw ConfigError("argument must be a memory or percent value") }
+                guard p <= 100 else { throw ConfigError("percentage argument must be less or equal to 100") }
+                (c.maxmemoryClients, c.maxmemoryClientsIsPercent) = (p, true)
+            } else {
+                guard let v = parseMemory(args[0]) else { throw ConfigError("argument must be a memory or percent value") }
+                (c.maxmemoryClients, c.maxmemoryClientsIsPercent) = (v, false)
+            }
+        },
         int("maxmemory-eviction-tenacity", 0...100, \.eviction.tenacity),
         int("lfu-log-factor", 0...Int(Int32.max), \.eviction.lfuLogFactor),
         int("lfu-decay-time", 0...Int(Int32.max), \.eviction.lfuDecayMinutes),

@@ -275,6 +275,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             stats.writesProcessed += 1
             enforceOutputLimit(conn)
         }
+        evictClientsIfNeeded()
     }
 
     /// The writer reports progress (on the loop).
@@ -519,6 +520,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         stats.syncSamples.add(time: Clock.monotonicMicroseconds(), value: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
         primaryLink?.cron(nowMs: now)
+        evictClientsIfNeeded()
         // What other threads allocated and freed since the last reading (MemoryGauge).
         if config.eviction.maxmemory > 0 { memoryGauge.refresh(log: persistence.writer) }
         // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.

@@ -2,7 +2,7 @@
 /// not RDB files, it frees memory inline, it runs in the foreground), accepted so that an
 /// existing redis.conf starts Cairn: each value is checked as Redis checks it and kept for
 /// CONFIG GET, and the server says at start-up which of them it was given and ignores.
-/// Directives Cairn does not implement yet but could (maxmemory-clients and the like) are not
+/// Directives Cairn does not implement yet but could (tls-port, aclfile and the like) are not
 /// here: they stay refused rather than silently ignored. The one exception is
 /// acllog-max-len, which Redis's stock redis.conf sets: it sizes ACL LOG, which Cairn
 /// does not have yet (no ACL at all), so today it has nothing to act on.

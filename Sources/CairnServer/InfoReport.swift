@@ -223,7 +223,7 @@ enum InfoReport {
                      "expired_time_cap_reached_count:0",
                      "expire_cycle_cpu_milliseconds:\(s.expireCycleMicroseconds / 1000)",
                      "evicted_keys:\(s.evictedKeys)",
-                     "evicted_clients:0",
+                     "evicted_clients:\(e.stats.evictedClients)",
                      "total_eviction_exceeded_time:\(e.evictionExceededMilliseconds.total)",
                      "current_eviction_exceeded_time:\(e.evictionExceededMilliseconds.current)",
                      "keyspace_hits:\(s.keyspaceHits)",

@@ -83,6 +83,24 @@ extension Engine {
         }
     }
 
+    /// maxmemory-clients: while all clients' buffers together pass the limit, the client
+    /// holding the most is closed (not a replica, not one under CLIENT NO-EVICT), as
+    /// Redis's evictClients does. Run once per event-loop tick and by the cron, outside
+    /// any client's batch.
+    func evictClientsIfNeeded() {
+        let limit = config.clientMemoryLimit
+        guard limit > 0 else { return }
+        let sizes = clients.values.filter { !$0.isReplica && !$0.closed }.map { ($0, $0.memory().total) }
+        var total = sizes.reduce(0) { $0 + $1.1 }
+        guard total > limit else { return }
+        for (conn, bytes) in sizes.filter({ !$0.0.session.noEvict }).sorted(by: { $0.1 > $1.1 }) where total > limit {
+            logger.notice("Evicting client: id=\(conn.session.id) addr=\(conn.address) tot-mem=\(bytes) (maxmemory-clients \(limit))")
+            stats.evictedClients += 1
+            total -= bytes
+            conn.drop()
+        }
+    }
+
     /// The log's buffers and the replicas' pending output: Redis's
     /// freeMemoryGetNotCountedMemory (replica buffers and the AOF buffer).
     func memoryNotCountedForEviction() -> Int {

@@ -320,4 +320,39 @@ final class OutputBufferLimitTests: XCTestCase {
             }
         }
     }
+
+    /// maxmemory-clients: a client whose query buffer takes the clients past the limit is
+    /// closed and counted in evicted_clients, on Cairn as on redis-server; the others stay.
+    func testClientsPastMaxmemoryClientsAreEvicted() throws {
+        for server in [try ServerProcess.cairn(), try ServerProcess.redis()] {
+            defer { server.stop() }
+            let c = try server.client(), greedy = try server.client()
+            let name = server.directory.lastPathComponent
+            XCTAssertEqual(try c.call("CONFIG", "SET", "maxmemory-clients", "2mb"), .simple("OK"), name)
+            guard case .integer(let id) = try greedy.call("CLIENT", "ID") else { return XCTFail("no id") }
+            try greedy.sendRaw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n" + String(repeating: "z", count: 3_000_000))
+            var gone = false
+            for _ in 0..<100 where !gone {
+                usleep(20_000)
+                gone = !(try c.call("CLIENT", "LIST").string ?? "").contains("id=\(id) ")
+            }
+            XCTAssertTrue(gone, "\(name): the greedy client was not evicted")
+            XCTAssertEqual(try c.infoField("evicted_clients"), "1", name)
+            XCTAssertEqual(try c.call("PING"), .simple("PONG"), name)
+            XCTAssertEqual(try c.call("CONFIG", "SET", "maxmemory-clients", "0"), .simple("OK"))
+        }
+    }
+
+    /// maxmemory-clients takes bytes or a percentage of maxmemory, as Redis checks them.
+    func testMaxmemoryClientsValuesMatchRedis() throws {
+        let cairn = try ServerProcess.cairn(), redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let transcript = { (server: ServerProcess) throws -> [String] in
+            let c = try server.client()
+            return try [["SET", "maxmemory-clients", "101%"], ["SET", "maxmemory-clients", "-1"], ["SET", "maxmemory-clients", "x%"],
+                        ["SET", "maxmemory-clients", "10%"], ["GET", "maxmemory-clients"], ["SET", "maxmemory-clients", "1mb"],
+                        ["GET", "maxmemory-clients"], ["SET", "maxmemory-clients", "0"]].map { try c.call(["CONFIG"] + $0).description }
+        }
+        XCTAssertEqual(try transcript(cairn), try transcript(redis))
+    }
 }
