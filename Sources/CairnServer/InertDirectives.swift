@@ -24,18 +24,39 @@ enum InertDirectives {
 
     static let entries: [Entry] = [
         Entry(name: "acllog-max-len", defaultValue: "128", kind: .integer(0...Int(Int64.max)), mutable: true),
+        // Active defragmentation (Cairn's jemalloc is Debian's, without Redis's defrag hints)
+        // and the expiry cycle's effort (Cairn's cycle has its own time budget).
+        Entry(name: "active-defrag-cycle-max", defaultValue: "25", kind: .integer(1...99), mutable: true),
+        Entry(name: "active-defrag-cycle-min", defaultValue: "1", kind: .integer(1...99), mutable: true),
+        Entry(name: "active-defrag-ignore-bytes", defaultValue: "104857600", kind: .memory, mutable: true),
+        Entry(name: "active-defrag-max-scan-fields", defaultValue: "1000", kind: .integer(1...Int(Int64.max)), mutable: true),
+        Entry(name: "active-defrag-threshold-lower", defaultValue: "10", kind: .integer(0...1000), mutable: true),
+        Entry(name: "active-defrag-threshold-upper", defaultValue: "100", kind: .integer(0...1000), mutable: true),
+        Entry(name: "active-expire-effort", defaultValue: "1", kind: .integer(1...10), mutable: true),
+        Entry(name: "activedefrag", defaultValue: "no", kind: .yesNo, mutable: true),
         Entry(name: "activerehashing", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "always-show-logo", defaultValue: "no", kind: .yesNo, mutable: false),
+        Entry(name: "aof-disable-auto-gc", defaultValue: "no", kind: .yesNo, mutable: true),
         Entry(name: "aof-load-truncated", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "aof-rewrite-incremental-fsync", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "aof-timestamp-enabled", defaultValue: "no", kind: .yesNo, mutable: true),
         Entry(name: "aof-use-rdb-preamble", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "appenddirname", defaultValue: "appendonlydir", kind: .text, mutable: false),
         Entry(name: "appendfilename", defaultValue: "appendonly.aof", kind: .text, mutable: false),
+        // Threads pinned to CPUs (Cairn's threads are NIO's loop, the log writer and
+        // snapshot children), Redis's crash report, and its I/O threads.
+        Entry(name: "aof_rewrite_cpulist", defaultValue: "", kind: .text, mutable: false),
+        Entry(name: "bgsave_cpulist", defaultValue: "", kind: .text, mutable: false),
+        Entry(name: "bio_cpulist", defaultValue: "", kind: .text, mutable: false),
+        Entry(name: "crash-log-enabled", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "crash-memcheck-enabled", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "daemonize", defaultValue: "no", kind: .yesNo, mutable: false),
         Entry(name: "dbfilename", defaultValue: "dump.rdb", kind: .text, mutable: true),
         Entry(name: "disable-thp", defaultValue: "yes", kind: .yesNo, mutable: false),
         Entry(name: "dynamic-hz", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "ignore-warnings", defaultValue: "", kind: .text, mutable: true),
+        Entry(name: "io-threads", defaultValue: "1", kind: .integer(1...128), mutable: false),
+        Entry(name: "io-threads-do-reads", defaultValue: "no", kind: .yesNo, mutable: false),
         Entry(name: "lazyfree-lazy-eviction", defaultValue: "no", kind: .yesNo, mutable: true),
         Entry(name: "lazyfree-lazy-expire", defaultValue: "no", kind: .yesNo, mutable: true),
         Entry(name: "lazyfree-lazy-server-del", defaultValue: "no", kind: .yesNo, mutable: true),
@@ -45,6 +66,9 @@ enum InertDirectives {
         Entry(name: "oom-score-adj", defaultValue: "no", kind: .choice(["no", "yes", "relative", "absolute"]), mutable: true),
         Entry(name: "oom-score-adj-values", defaultValue: "0 200 800", kind: .text, mutable: true),
         Entry(name: "proc-title-template", defaultValue: "{title} {listen-addr} {server-mode}", kind: .text, mutable: true),
+        // Cairn's replicas apply what they are sent or drop the link; a payload is always
+        // checked whole before RESTORE uses it.
+        Entry(name: "propagation-error-behavior", defaultValue: "ignore", kind: .choice(["ignore", "panic", "panic-on-replicas"]), mutable: true),
         Entry(name: "rdb-del-sync-files", defaultValue: "no", kind: .yesNo, mutable: true),
         Entry(name: "rdb-save-incremental-fsync", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "rdbchecksum", defaultValue: "yes", kind: .yesNo, mutable: false),
@@ -54,9 +78,13 @@ enum InertDirectives {
         Entry(name: "repl-diskless-sync", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "repl-diskless-sync-delay", defaultValue: "5", kind: .integer(0...Int(Int32.max)), mutable: true),
         Entry(name: "repl-diskless-sync-max-replicas", defaultValue: "0", kind: .integer(0...Int(Int32.max)), mutable: true),
+        Entry(name: "replica-ignore-disk-write-errors", defaultValue: "no", kind: .yesNo, mutable: true),
         Entry(name: "replica-lazy-flush", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "sanitize-dump-payload", defaultValue: "no", kind: .choice(["no", "yes", "clients"]), mutable: true),
+        Entry(name: "server_cpulist", defaultValue: "", kind: .text, mutable: false),
         Entry(name: "set-proc-title", defaultValue: "yes", kind: .yesNo, mutable: false),
         Entry(name: "stop-writes-on-bgsave-error", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "supervised", defaultValue: "no", kind: .choice(["upstart", "systemd", "auto", "no"]), mutable: false),
     ]
 
     static var directives: [Directive] { entries.map(directive) }

@@ -644,6 +644,12 @@ final class RedisConfigurationTests: XCTestCase {
             ["CONFIG", "GET", "oom-score-adj-values"], ["CONFIG", "GET", "daemonize"], ["CONFIG", "SET", "daemonize", "yes"],
             ["CONFIG", "GET", "lazyfree-lazy-user-del"], ["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"],
             ["CONFIG", "GET", "lazyfree-lazy-user-del"],
+            ["CONFIG", "SET", "active-defrag-cycle-min", "100"], ["CONFIG", "SET", "active-defrag-threshold-upper", "1001"],
+            ["CONFIG", "SET", "active-expire-effort", "11"], ["CONFIG", "SET", "activedefrag", "x"],
+            ["CONFIG", "SET", "io-threads", "2"], ["CONFIG", "GET", "io-threads"], ["CONFIG", "SET", "supervised", "x"],
+            ["CONFIG", "SET", "sanitize-dump-payload", "x"], ["CONFIG", "SET", "sanitize-dump-payload", "yes"],
+            ["CONFIG", "GET", "sanitize-dump-payload"], ["CONFIG", "SET", "propagation-error-behavior", "x"],
+            ["CONFIG", "GET", "crash-log-enabled"], ["CONFIG", "GET", "server_cpulist"], ["CONFIG", "GET", "active-defrag-cycle-max"],
         ]
         for line in lines {
             XCTAssertEqual(try c.call(line), try r.call(line), line.joined(separator: " "))
