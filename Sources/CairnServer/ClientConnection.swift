@@ -91,12 +91,14 @@ final class ClientConnection: SessionConnection {
     /// socket has not accepted) and tot-mem (that with the query buffer, the running
     /// command's `argumentBytes` and a MULTI block's); maxmemory-clients counts tot-mem.
     func memory(argumentBytes: Int = 0) -> (output: Int, total: Int) {
-        let inChannel = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        let pending = gatedBytes + output.readableBytes + inChannel
+        let inChannel = channelBufferedBytes
         let total = queryBufferBytes + queryBufferFree + argumentBytes + (session.transaction?.bytes ?? 0)
             + output.capacity + gatedBytes + inChannel
-        return (pending, total)
+        return (heldOutputBytes + inChannel, total)
     }
+
+    /// Output handed to the channel that the socket has not accepted yet.
+    var channelBufferedBytes: Int { (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0 }
 
     /// Closes at once, dropping what was held (a client past its output limit).
     func drop() {

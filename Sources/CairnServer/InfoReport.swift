@@ -136,7 +136,7 @@ enum InfoReport {
                      "mem_clients_slaves:\(replicaClients)",
                      "mem_clients_normal:\(normalClients)",
                      "mem_cluster_links:0",
-                     "mem_aof_buffer:0",
+                     "mem_aof_buffer:\(e.persistence.writer?.bufferedBytes ?? 0)",
                      "mem_allocator:\(String(cString: cairn_malloc_name()))",
                      "active_defrag_running:0",
                      "lazyfree_pending_objects:0",

@@ -107,21 +107,22 @@ extension Engine {
         replicaOutputBytes() + (persistence.writer?.bufferedBytes ?? 0)
     }
 
-    private func replicaOutputBytes() -> Int {
+    /// The replicas' pending output (INFO mem_clients_slaves, MEMORY STATS clients.slaves).
+    func replicaOutputBytes() -> Int {
         replication.peers.reduce(0) { $0 + $1.conn.heldOutputBytes }
     }
 
     /// total_eviction_exceeded_time and current_eviction_exceeded_time: how long memory
     /// has been over the limit.
+    /// The clock is read only when that changes, not on every command.
     private func noteEvictionState(_ state: MemoryState) {
-        let now = Clock.monotonicMicroseconds()
         if state == .withinLimit {
             if let since = overLimitSinceMicros {
-                evictionExceededMicros += now - since
+                evictionExceededMicros += Clock.monotonicMicroseconds() - since
                 overLimitSinceMicros = nil
             }
         } else if overLimitSinceMicros == nil {
-            overLimitSinceMicros = now
+            overLimitSinceMicros = Clock.monotonicMicroseconds()
         }
     }
 

@@ -214,11 +214,10 @@ struct MemoryFigures {
         rss = Memory.residentBytes()
         peak = Memory.peak(used)
         allocator = Memory.allocatorStats(used: used, rss: rss)
-        let replicas = e.clients.values.filter(\.isReplica)
-        replicaCount = replicas.count
+        replicaCount = e.replication.peers.count
         clientCount = e.clients.count - replicaCount
-        replicaClients = replicas.reduce(0) { $0 + $1.heldOutputBytes }
-        normalClients = e.clients.values.reduce(0) { $0 + $1.heldOutputBytes } - replicaClients
+        replicaClients = e.replicaOutputBytes()
+        normalClients = e.clients.values.reduce(0) { $0 + ($1.isReplica ? 0 : $1.heldOutputBytes) }
         scripts = e.ctx.scripting.scripts.values.reduce(0) { $0 + $1.body.count }
         functions = e.ctx.functions.libraries.values.reduce(0) { $0 + $1.code.count }
         scriptCount = e.ctx.scripting.scripts.count

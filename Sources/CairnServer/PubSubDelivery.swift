@@ -23,7 +23,7 @@ extension Engine: PushDelivery {
         let limit = subscriber ? config.pubsubOutputLimit : config.normalOutputLimit
         if limit.hard == 0 && limit.soft == 0 { return }
         var held = conn.heldOutputBytes + (conn === batchConnection ? ctx.out.buffer.readableBytes : 0)
-        if !subscriber { held += (try? conn.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0 }
+        if !subscriber { held += conn.channelBufferedBytes }
         if held <= 64 * 1024 && conn.softLimitSinceMs == nil { return }  // the common case: far from any limit
         var over = limit.hard > 0 && held > limit.hard
         if limit.soft > 0 && held > limit.soft {

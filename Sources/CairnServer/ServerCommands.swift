@@ -216,8 +216,8 @@ extension Engine {
     func apply(_ updated: ServerConfig) {
         let oldEviction = config.eviction
         config = updated
-        applyEvictionSettings(old: oldEviction)
         ctx.settings = updated.commandSettings
+        applyEvictionSettings(old: oldEviction)
         ctx.tracking.evictKeys()  // tracking-table-max-keys may have shrunk
         persistence.setPolicy(updated.appendfsync)
         Memory.setBackgroundPurge(updated.jemallocBgThread)
