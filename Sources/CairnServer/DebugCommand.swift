@@ -269,7 +269,8 @@ struct Digest {
 /// DEBUG HTSTATS's text for one key table: Redis's header and sizes, and the room the
 /// dense entry array has beyond its keys (Cairn's table has no chains to report).
 private func tableStats<V>(_ name: String, _ table: KeyTable<V>) -> String {
-    guard !table.isEmpty else { return "[\(name) HT]\nNo stats available for empty dictionaries\n" }
-    return "[\(name) HT]\nHash table 0 stats (main hash table):\n table size: \(table.slotCount)\n"
-        + " number of elements: \(table.count)\n entries capacity: \(table.entries.capacity)\n"
+    let header = "[\(name) HT]\nHash table 0 stats (main hash table):\n"
+    guard !table.isEmpty else { return header + "No stats available for empty dictionaries\n" }
+    return header + " table size: \(table.slotCount)\n number of elements: \(table.count)\n"
+        + " entries capacity: \(table.entries.capacity)\n"
 }

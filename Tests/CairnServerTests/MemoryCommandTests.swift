@@ -69,4 +69,21 @@ final class MemoryCommandTests: XCTestCase {
         XCTAssertLessThan(abs(Double(sampled) / Double(all) - 1), 0.1, "sampled \(sampled), all \(all)")
         XCTAssertTrue(try c.call("MEMORY", "MALLOC-STATS").string?.hasPrefix("___ Begin jemalloc statistics ___") == true)
     }
+
+    /// DEBUG HTSTATS: Redis's header, element count, empty-table text and range error.
+    func testHTStatsMatchesRedis() throws {
+        let cairn = try ServerProcess.cairn(["--enable-debug-command", "yes"])
+        let redis = try ServerProcess.redis(["--enable-debug-command", "yes"])
+        defer { cairn.stop(); redis.stop() }
+        let transcripts = try [cairn, redis].map { server -> [String] in
+            let c = try server.client()
+            var out = [try c.call("DEBUG", "HTSTATS", "0").string ?? "", try c.call("DEBUG", "HTSTATS", "99").description]
+            _ = try c.call("MSET", "a", "1", "b", "2", "c", "3")
+            let lines = (try c.call("DEBUG", "HTSTATS", "0").string ?? "").split(separator: "\n").map(String.init)
+            out += lines.prefix(2) + lines.filter { $0.hasPrefix(" number of elements") }.prefix(1)
+            return out
+        }
+        XCTAssertEqual(transcripts[0], transcripts[1])
+        XCTAssertTrue(transcripts[0].contains(" number of elements: 3"), "\(transcripts[0])")
+    }
 }
