@@ -39,6 +39,12 @@ public struct ACLCategories: OptionSet, Sendable {
 
     public var names: [String] { ACLCategories.names.filter { contains($0.0) }.map { $0.1 } }
 
+    /// The category called `name` (any case), or nil.
+    public init?(name: String) {
+        guard let found = ACLCategories.names.first(where: { $0.1 == name.lowercased() }) else { return nil }
+        self = found.0
+    }
+
     /// The categories Redis derives from a command's flags.
     public static func implied(by flags: CommandFlags, declared: ACLCategories) -> ACLCategories {
         var c: ACLCategories = []

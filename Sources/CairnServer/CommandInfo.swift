@@ -17,9 +17,7 @@ enum CommandInfo {
         })
         command.addSubcommand(CommandSpec("list", arity: -2, flags: flags, acl: [.connection], group: "server", since: "7.0.0",
                                           summary: "Get an array of Redis command names") { ctx in
-            let names = engine.table.sorted.map { $0.name }
-            ctx.out.arrayHeader(names.count)
-            for n in names { ctx.out.bulk(n) }
+            listNames(ctx, engine)
         })
         command.addSubcommand(CommandSpec("info", arity: -2, flags: flags, acl: [.connection], group: "server", since: "2.8.13",
                                           summary: "Get array of specific Redis command details, or all when no argument is given") { ctx in
@@ -71,6 +69,36 @@ enum CommandInfo {
             "    Return the keys and the access flags from a full Redis command.",
         ])
         return command
+    }
+
+    /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: every
+    /// command and subcommand ("config|get") as Redis lists them. Cairn loads no modules,
+    /// so FILTERBY MODULE lists nothing.
+    static func listNames(_ ctx: CommandContext, _ engine: Engine) {
+        var keep: (CommandSpec) -> Bool = { _ in true }
+        switch ctx.args.count {
+        case 2: break
+        case 5 where ctx.args[2].lowercased.string == "filterby":
+            let value = ctx.args[4].string
+            switch ctx.args[3].lowercased.string {
+            case "module": keep = { _ in false }
+            case "aclcat":
+                let category = ACLCategories(name: value)
+                keep = { spec in category.map { spec.categories.contains($0) } ?? false }
+            case "pattern": keep = { globMatch(pattern: value, string: $0.fullName, noCase: true) }
+            default: return ctx.out.error("ERR syntax error")
+            }
+        default: return ctx.out.error("ERR syntax error")
+        }
+        var names: [String] = []
+        for spec in engine.table.sorted {
+            if keep(spec) { names.append(spec.fullName) }
+            for sub in spec.subcommands.values.sorted(by: { $0.name < $1.name }) where keep(sub) {
+                names.append(sub.fullName)
+            }
+        }
+        ctx.out.arrayHeader(names.count)
+        for n in names { ctx.out.bulk(n) }
     }
 
     /// A name or "container|sub".

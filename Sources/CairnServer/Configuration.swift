@@ -33,6 +33,10 @@ public struct ServerConfig: Sendable {
     public var jemallocBgThread = true
     /// enable-debug-command: "no" (Redis's default), "yes", or "local" (loopback clients only).
     public var enableDebugCommand = "no"
+    /// enable-module-command (MODULE LOAD, LOADEX, UNLOAD) and enable-protected-configs
+    /// (CONFIG SET dir, dbfilename): the same three values.
+    public var enableModuleCommand = "no"
+    public var enableProtectedConfigs = "no"
     /// hash-max-listpack-entries / hash-max-listpack-value (and their ziplist aliases).
     public var hashMaxListpackEntries = 512
     public var hashMaxListpackValue = 64
@@ -130,6 +134,8 @@ public struct ServerConfig: Sendable {
     public var replicaPriority = 100
     public var replicaAnnounceIP: String?
     public var replicaAnnouncePort: Int?
+    /// replica-announced: whether Sentinel should list this replica (INFO replica_announced).
+    public var replicaAnnounced = true
     /// The configuration file given on the command line, if any.
     public var configFile: String?
 
@@ -173,6 +179,9 @@ public struct ConfigError: Error, CustomStringConvertible {
 struct Directive {
     let name: String
     let mutable: Bool
+    /// CONFIG SET may change it only where enable-protected-configs allows (Redis's
+    /// PROTECTED_CONFIG: dir and dbfilename).
+    var isProtected = false
     let get: (ServerConfig) -> String
     let set: (inout ServerConfig, [String]) throws -> Void
 }
@@ -227,6 +236,31 @@ enum Directives {
         }
     }
 
+    static func announceIP(_ name: String) -> Directive {
+        Directive(name: name, mutable: true, get: { $0.replicaAnnounceIP ?? "" }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            c.replicaAnnounceIP = args[0].isEmpty ? nil : args[0]
+        }
+    }
+
+    static func announcePort(_ name: String) -> Directive {
+        Directive(name: name, mutable: true, get: { String($0.replicaAnnouncePort ?? 0) }) { c, args in
+            guard args.count == 1, let port = Int(args[0]) else { throw ConfigError("argument couldn't be parsed into an integer") }
+            guard (0...65535).contains(port) else { throw ConfigError("argument must be between 0 and 65535 inclusive") }
+            c.replicaAnnouncePort = port == 0 ? nil : port
+        }
+    }
+
+    /// A setting of ProtectedActions: no, yes or local; fixed at start-up, as in Redis.
+    static func protectedAction(_ name: String, _ kp: WritableKeyPath<ServerConfig, String>) -> Directive {
+        Directive(name: name, mutable: false, get: { $0[keyPath: kp] }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            let v = args[0].lowercased()
+            guard ["yes", "no", "local"].contains(v) else { throw ConfigError("argument(s) must be one of the following: no, yes, local") }
+            c[keyPath: kp] = v
+        }
+    }
+
     nonisolated(unsafe) static let all: [Directive] = implemented + InertDirectives.directives
 
     nonisolated(unsafe) static let implemented: [Directive] = [
@@ -235,7 +269,10 @@ enum Directives {
             guard !args.isEmpty else { throw ConfigError("wrong number of arguments") }
             c.bind = args
         },
-        string("dir", mutable: false, \.dir),
+        Directive(name: "dir", mutable: false, isProtected: true, get: { $0.dir }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            c.dir = args[0]
+        },
         int("databases", mutable: false, 1...Int(Int32.max), \.databases),
         Directive(name: "appendfsync", mutable: true, get: { $0.appendfsync.rawValue }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
@@ -384,26 +421,20 @@ enum Directives {
             c.notifyKeyspaceEvents = classes
         },
         int("tracking-table-max-keys", 0...Int.max, \.trackingTableMaxKeys),
-        Directive(name: "replica-announce-ip", mutable: true, get: { $0.replicaAnnounceIP ?? "" }) { c, args in
-            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
-            c.replicaAnnounceIP = args[0].isEmpty ? nil : args[0]
-        },
-        Directive(name: "replica-announce-port", mutable: true, get: { String($0.replicaAnnouncePort ?? 0) }) { c, args in
-            guard args.count == 1, let port = Int(args[0]), (0...65535).contains(port) else { throw ConfigError("argument couldn't be parsed into an integer") }
-            c.replicaAnnouncePort = port == 0 ? nil : port
-        },
+        announceIP("replica-announce-ip"),
+        announceIP("slave-announce-ip"),
+        announcePort("replica-announce-port"),
+        announcePort("slave-announce-port"),
+        boolean("replica-announced", \.replicaAnnounced),
         // The log is Cairn's AOF and is always on: `appendonly no` (redis.conf's default) is
         // accepted from a file and changes nothing; CONFIG GET answers yes (redis-benchmark
         // and other tools read it).
         Directive(name: "appendonly", mutable: false, get: { _ in "yes" }) { _, args in
             guard args.count == 1, ["yes", "no"].contains(args[0].lowercased()) else { throw ConfigError("argument must be 'yes' or 'no'") }
         },
-        Directive(name: "enable-debug-command", mutable: false, get: { $0.enableDebugCommand }) { c, args in
-            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
-            let v = args[0].lowercased()
-            guard ["yes", "no", "local"].contains(v) else { throw ConfigError("argument(s) must be one of the following: no, yes, local") }
-            c.enableDebugCommand = v
-        },
+        protectedAction("enable-debug-command", \.enableDebugCommand),
+        protectedAction("enable-module-command", \.enableModuleCommand),
+        protectedAction("enable-protected-configs", \.enableProtectedConfigs),
     ]
 
     /// `<class> <hard> <soft> <seconds>` repeated; the replica class's hard limit bounds

@@ -10,26 +10,14 @@ import Glibc
 /// DEBUG, the subset test suites use: SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST,
 /// DIGEST-VALUE, RELOAD and LOADAOF (replay the log into an emptied keyspace), ERROR, LOG,
 /// HELP. Refused unless `enable-debug-command` allows it, as in Redis 7: the dispatcher
-/// checks that (the spec is `.protected`) before the command runs or is queued in MULTI.
+/// checks that (the spec is `.protected`, ProtectedActions) before the command runs or is
+/// queued in MULTI.
 enum DebugCommand {
-    static let notAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 
     static func spec(_ engine: Engine) -> CommandSpec {
         CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected], acl: [], group: "server",
                     summary: "A container for debugging commands") { ctx in
             run(ctx, engine)
-        }
-    }
-
-    /// Whether `session` may run protected commands: "local" allows a loopback
-    /// connection's, never a session without a connection.
-    static func allowed(_ engine: Engine, session: ClientSession) -> Bool {
-        switch engine.config.enableDebugCommand {
-        case "yes": return true
-        case "local":
-            guard let client = session.connection as? ClientConnection else { return false }
-            return ProtectedMode.isLoopback(client.channel.remoteAddress)
-        default: return false
         }
     }
 

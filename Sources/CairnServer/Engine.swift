@@ -103,7 +103,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
                                   table: table)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
-        table.register([MemoryCommand.spec(self)])
+        table.register([MemoryCommand.spec(self), ModuleCommand.spec(self)])
+        table.register(ClusterCommands.specs())
         table.register(SnapshotCommands.specs(self))
         table.register(ReplicationCommands.specs(self))
         checkpointer = Checkpointer(engine: self)
@@ -395,9 +396,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Admission beyond name and arity (AdmissionPolicy), in Redis's order.
     func refusal(_ spec: CommandSpec, _ session: ClientSession) -> String? {
-        if spec.flags.contains(.protected) && !DebugCommand.allowed(self, session: session) {
-            return DebugCommand.notAllowed
-        }
+        if let refused = ProtectedActions.refusal(spec, config, session) { return refused }
         if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
         // A client's command (not one inside EXEC or a script): evict first, as Redis
         // does before each command, and refuse for memory before any later check.

@@ -13,6 +13,8 @@ enum InertDirectives {
         case memory
         case text
         case choice([String])
+        /// cluster-announce-hostname: letters, digits, hyphens and dots.
+        case hostname
     }
 
     struct Entry {
@@ -48,6 +50,26 @@ enum InertDirectives {
         Entry(name: "aof_rewrite_cpulist", defaultValue: "", kind: .text, mutable: false),
         Entry(name: "bgsave_cpulist", defaultValue: "", kind: .text, mutable: false),
         Entry(name: "bio_cpulist", defaultValue: "", kind: .text, mutable: false),
+        // Cluster mode (cluster-enabled stays no: Cairn has no cluster bus; these mean
+        // nothing outside cluster mode in Redis either).
+        Entry(name: "cluster-allow-pubsubshard-when-down", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "cluster-allow-reads-when-down", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "cluster-allow-replica-migration", defaultValue: "yes", kind: .yesNo, mutable: true),
+        Entry(name: "cluster-announce-bus-port", defaultValue: "0", kind: .integer(0...65535), mutable: true),
+        Entry(name: "cluster-announce-hostname", defaultValue: "", kind: .hostname, mutable: true),
+        Entry(name: "cluster-announce-ip", defaultValue: "", kind: .text, mutable: true),
+        Entry(name: "cluster-announce-port", defaultValue: "0", kind: .integer(0...65535), mutable: true),
+        Entry(name: "cluster-announce-tls-port", defaultValue: "0", kind: .integer(0...65535), mutable: true),
+        Entry(name: "cluster-config-file", defaultValue: "nodes.conf", kind: .text, mutable: false),
+        Entry(name: "cluster-enabled", defaultValue: "no", kind: .choice(["no"]), mutable: false),
+        Entry(name: "cluster-link-sendbuf-limit", defaultValue: "0", kind: .memory, mutable: true),
+        Entry(name: "cluster-migration-barrier", defaultValue: "1", kind: .integer(0...Int(Int32.max)), mutable: true),
+        Entry(name: "cluster-node-timeout", defaultValue: "15000", kind: .integer(0...Int(Int64.max)), mutable: true),
+        Entry(name: "cluster-port", defaultValue: "0", kind: .integer(0...65535), mutable: false),
+        Entry(name: "cluster-preferred-endpoint-type", defaultValue: "ip", kind: .choice(["ip", "hostname", "unknown-endpoint"]), mutable: true),
+        Entry(name: "cluster-replica-no-failover", defaultValue: "no", kind: .yesNo, mutable: true),
+        Entry(name: "cluster-replica-validity-factor", defaultValue: "10", kind: .integer(0...Int(Int32.max)), mutable: true),
+        Entry(name: "cluster-require-full-coverage", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "crash-log-enabled", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "crash-memcheck-enabled", defaultValue: "yes", kind: .yesNo, mutable: true),
         Entry(name: "daemonize", defaultValue: "no", kind: .yesNo, mutable: false),
@@ -87,10 +109,23 @@ enum InertDirectives {
         Entry(name: "supervised", defaultValue: "no", kind: .choice(["upstart", "systemd", "auto", "no"]), mutable: false),
     ]
 
-    static var directives: [Directive] { entries.map(directive) }
+    /// Redis's second names for some of them: the same value under either name.
+    static let aliases = [
+        "cluster-slave-no-failover": "cluster-replica-no-failover",
+        "cluster-slave-validity-factor": "cluster-replica-validity-factor",
+        "slave-lazy-flush": "replica-lazy-flush",
+    ]
 
-    static func directive(_ e: Entry) -> Directive {
-        Directive(name: e.name, mutable: e.mutable, get: { $0.inertDirectives[e.name] ?? e.defaultValue }) { c, args in
+    static var directives: [Directive] {
+        entries.map { directive($0, name: $0.name) }
+            + aliases.compactMap { alias, name in entries.first { $0.name == name }.map { directive($0, name: alias) } }
+    }
+
+    static func directive(_ e: Entry, name: String) -> Directive {
+        Directive(name: name, mutable: e.mutable, isProtected: e.name == "dbfilename", get: { $0.inertDirectives[e.name] ?? e.defaultValue }) { c, args in
+            if e.name == "cluster-enabled", args.count == 1, args[0].lowercased() == "yes" {
+                throw ConfigError("Cairn has no cluster mode; cluster-enabled must be no")
+            }
             c.inertDirectives[e.name] = try value(e, args)
         }
     }
@@ -118,6 +153,11 @@ enum InertDirectives {
                 throw ConfigError("argument(s) must be one of the following: " + options.joined(separator: ", "))
             }
             return v.lowercased()
+        case .hostname:
+            guard v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
+                throw ConfigError("Hostnames may only contain alphanumeric characters, hyphens or dots")
+            }
+            return v
         case .text:
             return v
         }

@@ -344,7 +344,7 @@ enum InfoReport {
             if !link.isUp { lines.append("master_link_down_since_seconds:\(Int((now - link.linkDownSinceMs) / 1000))") }
             lines += ["slave_priority:\(e.config.replicaPriority)",
                       "slave_read_only:\(e.config.replicaReadOnly ? 1 : 0)",
-                      "replica_announced:1"]
+                      "replica_announced:\(e.config.replicaAnnounced ? 1 : 0)"]
         } else {
             lines.append("role:master")
         }

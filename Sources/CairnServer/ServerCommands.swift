@@ -162,6 +162,10 @@ enum ServerCommands {
                 return
             }
             seen.insert(name)
+            if d.isProtected && !ProtectedActions.allowed(engine.config.enableProtectedConfigs, session: ctx.session) {
+                ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(name)') - can't set protected config")
+                return
+            }
             if !d.mutable {
                 ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(name)') - can't set immutable config")
                 return
