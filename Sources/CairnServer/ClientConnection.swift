@@ -43,7 +43,9 @@ final class ClientConnection: SessionConnection {
     /// requests wait, as a blocked client's do.
     var runningScript = false
     /// Whether its further requests wait.
-    var isParked: Bool { blocked != nil || runningScript || postponed != nil }
+    var isParked: Bool { blocked != nil || runningScript || postponed != nil || awaitingShutdown }
+    /// Its SHUTDOWN waits for replicas to catch up (ShutdownSequence).
+    var awaitingShutdown = false
     /// A command held by CLIENT PAUSE, run when the pause ends.
     var postponed: [Bytes]?
     /// Runs the client's waiting requests after it was unblocked (set by its handler).

@@ -136,6 +136,11 @@ public struct ServerConfig: Sendable {
     public var replicaAnnouncePort: Int?
     /// replica-announced: whether Sentinel should list this replica (INFO replica_announced).
     public var replicaAnnounced = true
+    /// shutdown-on-sigterm, shutdown-on-sigint: how a signal shuts the server down;
+    /// shutdown-timeout: seconds a shutdown waits for lagging replicas (0: it does not).
+    var shutdownOnSigterm = ShutdownOptions()
+    var shutdownOnSigint = ShutdownOptions()
+    public var shutdownTimeout = 10
     /// The configuration file given on the command line, if any.
     public var configFile: String?
 
@@ -233,6 +238,12 @@ enum Directives {
             case "no": c[keyPath: kp] = false
             default: throw ConfigError("argument must be 'yes' or 'no'")
             }
+        }
+    }
+
+    static func shutdownOnSignal(_ name: String, _ kp: WritableKeyPath<ServerConfig, ShutdownOptions>) -> Directive {
+        Directive(name: name, mutable: true, get: { $0[keyPath: kp].directiveText }) { c, args in
+            c[keyPath: kp] = try ShutdownOptions(directive: args)
         }
     }
 
@@ -432,6 +443,9 @@ enum Directives {
         Directive(name: "appendonly", mutable: false, get: { _ in "yes" }) { _, args in
             guard args.count == 1, ["yes", "no"].contains(args[0].lowercased()) else { throw ConfigError("argument must be 'yes' or 'no'") }
         },
+        shutdownOnSignal("shutdown-on-sigterm", \.shutdownOnSigterm),
+        shutdownOnSignal("shutdown-on-sigint", \.shutdownOnSigint),
+        int("shutdown-timeout", 0...Int(Int32.max), \.shutdownTimeout),
         protectedAction("enable-debug-command", \.enableDebugCommand),
         protectedAction("enable-module-command", \.enableModuleCommand),
         protectedAction("enable-protected-configs", \.enableProtectedConfigs),

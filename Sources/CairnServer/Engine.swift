@@ -64,6 +64,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// CLIENT PAUSE in force, and the clients whose command waits for its end, in order.
     var clientPause: ClientPause?
+    /// A shutdown waiting for replicas to catch up (ShutdownSequence).
+    var pendingShutdown: PendingShutdown?
     var postponedClients: [ClientConnection] = []
     /// maxmemory (MaxMemory.swift): the memory reading, the eviction pool, whether the
     /// last pass left memory over the limit with nothing to evict (Redis's
@@ -518,6 +520,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         stats.replOutputSamples.add(time: now, value: stats.netReplOutputBytes)
         stats.syncSamples.add(time: Clock.monotonicMicroseconds(), value: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
+        checkPendingShutdown(askAgain: true)
         primaryLink?.cron(nowMs: now)
         evictClientsIfNeeded()
         // What other threads allocated and freed since the last reading (MemoryGauge).

@@ -265,6 +265,7 @@ final class ReplicationSource {
         let peer = peers.remove(at: i)
         if let pin = peer.pin { engine.persistence.writer?.unpin(pin) }
         if let s = peer.snapshot { engine.persistence.fs.close(s.fd) }
+        engine.checkPendingShutdown()  // a replica gone is not waited for
     }
 
     /// Whether this server serves replication: a replica attached, or one left less than
@@ -304,6 +305,7 @@ final class ReplicationSource {
             peer.sentRounds.removeFirst(covered)
         }
         serveWaiters()
+        engine.checkPendingShutdown()
     }
 
     /// Replicas online that acknowledged within `maxLagSeconds` (min-replicas-to-write).

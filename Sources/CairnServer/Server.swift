@@ -156,8 +156,12 @@ public final class Server: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [weak self] in
                 guard let self else { return }
-                self.logger.warning("Received \(sig == SIGTERM ? "SIGTERM" : "SIGINT") scheduling shutdown...")
-                self.stop()
+                let engine = self.engine
+                engine.loop.execute {
+                    let sigterm = sig == SIGTERM
+                    engine.shutdownOnSignal(sigterm ? "SIGTERM" : "SIGINT",
+                                            sigterm ? engine.config.shutdownOnSigterm : engine.config.shutdownOnSigint)
+                }
             }
             source.resume()
             signalSources.append(source)

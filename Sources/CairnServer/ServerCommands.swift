@@ -20,58 +20,43 @@ enum ServerCommands {
             },
             CommandSpec("shutdown", arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy],
                         acl: [], group: "server", summary: "Synchronously save the dataset to disk and then shut down the server") { ctx in
-                var abort = false, save = false, nosave = false, force = false
-                for j in 1..<ctx.args.count {
-                    if ctx.isOption(j, "nosave") {
-                        nosave = true
-                    } else if ctx.isOption(j, "save") {
-                        save = true
-                    } else if ctx.isOption(j, "force") {
-                        force = true
-                    } else if ctx.isOption(j, "now") {
-                        continue
-                    } else if ctx.isOption(j, "abort") {
-                        abort = true
-                    } else {
-                        ctx.syntaxError()
-                        return
-                    }
-                }
-                if abort {
-                    if ctx.args.count > 2 { ctx.syntaxError() } else { ctx.out.error("ERR No shutdown in progress.") }
-                    return
-                }
-                if save && nosave {
-                    ctx.syntaxError()
-                    return
-                }
-                // A paused script's effects are not committed: only NOSAVE may drop them.
-                if !nosave, let busy = ctx.busyReply {
-                    ctx.out.error(busy)
-                    return
-                }
-                engine.logger.warning("User requested shutdown...")
-                // The log already holds every write; a snapshot at shutdown (SHUTDOWN SAVE,
-                // or `save` rules configured, as Redis does) only makes the next start faster.
-                engine.checkpointer.killChild()
-                if save || (!nosave && !engine.config.saveRules.isEmpty) {
-                    engine.logger.notice("Saving the final snapshot before exiting.")
-                    do {
-                        try engine.checkpointer.saveInForeground()
-                    } catch {
-                        engine.logger.warning("Error trying to save the DB, can't exit: \(error)")
-                        if !force {
-                            ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.")
-                            return
-                        }
-                    }
-                }
-                engine.onShutdown?()
+                shutdownCommand(ctx, engine)
             },
             configSpec(engine),
             CommandInfo.spec(engine),
             DebugCommand.spec(engine),
         ]
+    }
+
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT].
+    static func shutdownCommand(_ ctx: CommandContext, _ engine: Engine) {
+        var options = ShutdownOptions()
+        var abort = false
+        for j in 1..<ctx.args.count {
+            if ctx.isOption(j, "nosave") {
+                options.nosave = true
+            } else if ctx.isOption(j, "save") {
+                options.save = true
+            } else if ctx.isOption(j, "force") {
+                options.force = true
+            } else if ctx.isOption(j, "now") {
+                options.now = true
+            } else if ctx.isOption(j, "abort") {
+                abort = true
+            } else {
+                return ctx.syntaxError()
+            }
+        }
+        if abort {
+            guard ctx.args.count == 2 else { return ctx.syntaxError() }
+            return engine.abortShutdown() ? ctx.out.ok() : ctx.out.error("ERR No shutdown in progress.")
+        }
+        if options.save && options.nosave { return ctx.syntaxError() }
+        // A paused script's effects are not committed: only NOSAVE may drop them.
+        if !options.nosave, let busy = ctx.busyReply { return ctx.out.error(busy) }
+        engine.logger.warning("User requested shutdown...")
+        let requester = ctx.session.connection as? ClientConnection
+        if let error = engine.shutdown(options, requester: requester) { ctx.out.error(error) }
     }
 
     static func configSpec(_ engine: Engine) -> CommandSpec {
