@@ -18,6 +18,10 @@ public struct ServerConfig: Sendable {
     public var loglevel = "notice"
     /// Empty: standard output.
     public var logfile = ""
+    /// syslog-enabled, syslog-ident, syslog-facility (SystemLog).
+    public var syslogEnabled = false
+    public var syslogIdent = "redis"
+    public var syslogFacility = "local0"
     public var maxclients = 10000
     /// Close a client idle for this many seconds (0: never).
     public var timeout = 0
@@ -230,8 +234,8 @@ enum Directives {
         return "\(micro / 1_000_000)" + (fraction.isEmpty ? "" : "." + fraction)
     }
 
-    static func boolean(_ name: String, _ kp: WritableKeyPath<ServerConfig, Bool>) -> Directive {
-        Directive(name: name, mutable: true, get: { $0[keyPath: kp] ? "yes" : "no" }) { c, args in
+    static func boolean(_ name: String, mutable: Bool = true, _ kp: WritableKeyPath<ServerConfig, Bool>) -> Directive {
+        Directive(name: name, mutable: mutable, get: { $0[keyPath: kp] ? "yes" : "no" }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             switch args[0].lowercased() {
             case "yes": c[keyPath: kp] = true
@@ -299,6 +303,16 @@ enum Directives {
             c.loglevel = v
         },
         string("logfile", mutable: false, \.logfile),
+        boolean("syslog-enabled", mutable: false, \.syslogEnabled),
+        string("syslog-ident", mutable: false, \.syslogIdent),
+        Directive(name: "syslog-facility", mutable: false, get: { $0.syslogFacility }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            let v = args[0].lowercased()
+            guard SystemLog.facilities[v] != nil else {
+                throw ConfigError("argument(s) must be one of the following: user, local0, local1, local2, local3, local4, local5, local6, local7")
+            }
+            c.syslogFacility = v
+        },
         int("maxclients", 1...Int(Int32.max), \.maxclients),
         int("timeout", 0...Int(Int32.max), \.timeout),
         int("tcp-keepalive", 0...Int(Int32.max), \.tcpKeepalive),

@@ -9,10 +9,13 @@ public struct RedisLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     let sink: LogSink
+    /// syslog-enabled: each message also goes to syslog (opened by `SystemLog.open`).
+    let toSyslog: Bool
 
-    public init(level: Logger.Level, sink: LogSink) {
+    public init(level: Logger.Level, sink: LogSink, toSyslog: Bool = false) {
         self.logLevel = level
         self.sink = sink
+        self.toSyslog = toSyslog
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -30,6 +33,7 @@ public struct RedisLogHandler: LogHandler {
         default: mark = "#"
         }
         sink.write("\(getpid()):M \(RedisLogHandler.timestamp()) \(mark) \(message)\n")
+        if toSyslog { SystemLog.send(level, message.description) }
     }
 
     static func timestamp() -> String {
@@ -80,5 +84,30 @@ public final class LogSink: @unchecked Sendable {
                 off += n
             }
         }
+    }
+}
+
+/// syslog-enabled, syslog-ident, syslog-facility: Redis's messages also go to syslog, with
+/// Redis's priorities (debug, info for verbose, notice, warning).
+enum SystemLog {
+    static let facilities: [String: Int32] = [
+        "user": LOG_USER, "local0": LOG_LOCAL0, "local1": LOG_LOCAL1, "local2": LOG_LOCAL2, "local3": LOG_LOCAL3,
+        "local4": LOG_LOCAL4, "local5": LOG_LOCAL5, "local6": LOG_LOCAL6, "local7": LOG_LOCAL7,
+    ]
+
+    static func open(ident: String, facility: String) {
+        // openlog keeps the pointer: the copy lives as long as the process.
+        openlog(strdup(ident), LOG_PID | LOG_NDELAY | LOG_NOWAIT, facilities[facility] ?? LOG_LOCAL0)
+    }
+
+    static func send(_ level: Logger.Level, _ message: String) {
+        let priority: Int32
+        switch level {
+        case .trace, .debug: priority = LOG_DEBUG
+        case .info: priority = LOG_INFO
+        case .notice: priority = LOG_NOTICE
+        default: priority = LOG_WARNING
+        }
+        message.withCString { text in withVaList([text]) { vsyslog(priority, "%s", $0) } }
     }
 }

@@ -192,7 +192,9 @@ public enum ServerMain {
         }
         let sink = LogSink(path: config.logfile)
         let level = RedisLogHandler.level(config.loglevel)
-        LoggingSystem.bootstrap { _ in RedisLogHandler(level: level, sink: sink) }
+        if config.syslogEnabled { SystemLog.open(ident: config.syslogIdent, facility: config.syslogFacility) }
+        let toSyslog = config.syslogEnabled
+        LoggingSystem.bootstrap { _ in RedisLogHandler(level: level, sink: sink, toSyslog: toSyslog) }
         var logger = Logger(label: "cairn")
         logger.logLevel = level
         logger.notice("Cairn starting, pid=\(getpid()), port=\(config.port), dir=\(config.dir), appendfsync=\(config.appendfsync.rawValue)")
