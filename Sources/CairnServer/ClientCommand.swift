@@ -53,6 +53,7 @@ enum ClientCommand {
                 }
             }
             var text = ""
+            engine.resolveDescriptors()
             for c in engine.clients.values.sorted(by: { $0.session.id < $1.session.id }) {
                 if let ids, !ids.contains(c.session.id) { continue }
                 text += describe(c, ctx) + "\n"
@@ -61,6 +62,7 @@ enum ClientCommand {
         }
         sub("info", 2, since: "6.2.0", "Returns information about the current client connection.") { ctx in
             guard let c = engine.clients[ctx.session.id] else { ctx.out.null(); return }
+            if c.descriptor == nil { engine.resolveDescriptors() }
             ctx.out.verbatim(describe(c, ctx) + "\n")
         }
         sub("kill", -3, flags: [.admin], "Kill the client connection") { ctx in kill(ctx, engine) }
@@ -192,12 +194,13 @@ enum ClientCommand {
         if s.tracking?.brokenRedirect == true { flags += "R" }
         if c.blocked != nil || c.postponed != nil { flags += "b" }
         if s.transaction != nil { flags += "x" }
+        if c.isUnixSocket { flags += "U" }
         if s.noEvict { flags += "e" }
         if s.noTouch { flags += "T" }
         if flags.isEmpty { flags = "N" }
         let (outputBytes, totalBytes) = c.memory(argumentBytes: argumentBytes)
         let multiBytes = s.transaction?.bytes ?? 0
-        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=-1 name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=\(c.queryBufferFree) argv-mem=\(argumentBytes) multi-mem=\(multiBytes) rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(outputBytes) tot-mem=\(totalBytes) events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
+        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=\(c.descriptor ?? -1) name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=\(c.queryBufferFree) argv-mem=\(argumentBytes) multi-mem=\(multiBytes) rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(outputBytes) tot-mem=\(totalBytes) events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
     }
 
     /// CLIENT PAUSE timeout [WRITE|ALL] (milliseconds; ALL unless WRITE is given).

@@ -10,6 +10,10 @@ final class ClientConnection: SessionConnection {
     let session: ClientSession
     let channel: Channel
     let address: String
+    /// Connected through `unixsocket` (CLIENT LIST flag U).
+    let isUnixSocket: Bool
+    /// Its socket's descriptor, once looked up (SocketDescriptors).
+    var descriptor: Int32?
     let localAddress: String
     /// Replies produced since the last flush.
     var output: ByteBuffer
@@ -59,8 +63,16 @@ final class ClientConnection: SessionConnection {
     init(session: ClientSession, channel: Channel) {
         self.session = session
         self.channel = channel
-        self.address = ClientConnection.describe(channel.remoteAddress)
-        self.localAddress = ClientConnection.describe(channel.localAddress)
+        if case .unixDomainSocket? = channel.localAddress {
+            // As Redis: the socket's path for both ends.
+            self.address = "\(channel.localAddress?.pathname ?? ""):0"
+            self.localAddress = self.address
+            self.isUnixSocket = true
+        } else {
+            self.address = ClientConnection.describe(channel.remoteAddress)
+            self.localAddress = ClientConnection.describe(channel.localAddress)
+            self.isUnixSocket = false
+        }
         self.output = channel.allocator.buffer(capacity: 256)
         session.connection = self
     }

@@ -18,6 +18,10 @@ public struct ServerConfig: Sendable {
     public var loglevel = "notice"
     /// Empty: standard output.
     public var logfile = ""
+    /// unixsocket: a path to accept clients on too (empty: none); unixsocketperm its mode
+    /// (octal, 0: as the umask leaves it).
+    public var unixsocket = ""
+    public var unixsocketperm = 0
     /// syslog-enabled, syslog-ident, syslog-facility (SystemLog).
     public var syslogEnabled = false
     public var syslogIdent = "redis"
@@ -304,6 +308,13 @@ enum Directives {
         },
         string("logfile", mutable: false, \.logfile),
         boolean("syslog-enabled", mutable: false, \.syslogEnabled),
+        string("unixsocket", mutable: false, \.unixsocket),
+        Directive(name: "unixsocketperm", mutable: false, get: { String($0.unixsocketperm, radix: 8) }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            guard let v = Int(args[0], radix: 8) else { throw ConfigError("argument couldn't be parsed into an integer") }
+            guard (0...0o777).contains(v) else { throw ConfigError("argument must be between 0 and 777 inclusive") }
+            c.unixsocketperm = v
+        },
         string("syslog-ident", mutable: false, \.syslogIdent),
         Directive(name: "syslog-facility", mutable: false, get: { $0.syslogFacility }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }

@@ -29,7 +29,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         if engine.config.protectedMode && engine.config.requirepass.isEmpty
-            && !ProtectedMode.isLoopback(context.channel.remoteAddress) {
+            && !ProtectedMode.isLocal(context.channel) {
             var buf = context.channel.allocator.buffer(capacity: 1024)
             buf.writeString("-\(ProtectedMode.deniedMessage)\r\n")
             context.writeAndFlush(wrapOutboundOut(buf)).whenComplete { _ in context.close(promise: nil) }

@@ -10,7 +10,7 @@ enum ProtectedActions {
         case "yes": return true
         case "local":
             guard let client = session.connection as? ClientConnection else { return false }
-            return ProtectedMode.isLoopback(client.channel.remoteAddress)
+            return ProtectedMode.isLocal(client.channel)
         default: return false
         }
     }

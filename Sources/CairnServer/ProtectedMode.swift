@@ -2,6 +2,12 @@ import NIOCore
 
 /// Redis's protected mode: with no password set, only loopback clients are served.
 enum ProtectedMode {
+    /// A client of the unix socket, or of a loopback address.
+    static func isLocal(_ channel: Channel) -> Bool {
+        if case .unixDomainSocket? = channel.localAddress { return true }
+        return isLoopback(channel.remoteAddress)
+    }
+
     static func isLoopback(_ address: SocketAddress?) -> Bool {
         guard let address else { return false }
         switch address {

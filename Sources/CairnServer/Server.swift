@@ -48,28 +48,7 @@ public final class Server: @unchecked Sendable {
                 close(fd)
             }
         }
-        let engine = self.engine
-        let limits = config.respLimits
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: Int32(config.tcpBacklog))
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: config.tcpKeepalive > 0 ? 1 : 0)
-            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
-            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 1024 * 1024))
-            .childChannelInitializer { channel in
-                do {
-                    // BackPressureHandler stops reading from a client whose replies are not
-                    // being consumed, which bounds the replies pending for it.
-                    try channel.pipeline.syncOperations.addHandlers([
-                        BackPressureHandler(),
-                        ConnectionHandler(engine: engine, limits: limits),
-                    ])
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
-            }
+        let bootstrap = makeBootstrap(tcp: true)
         for address in config.bind {
             let optional = address.hasPrefix("-")
             let host = optional ? String(address.dropFirst()) : address
@@ -85,6 +64,8 @@ public final class Server: @unchecked Sendable {
             }
         }
         guard !listeners.isEmpty else { throw ConfigError("Failed listening on port \(config.port) (tcp), aborting.") }
+        if !config.unixsocket.isEmpty { try listenOnUnixSocket() }
+        let engine = self.engine
         engine.onShutdown = { [weak self] in self?.stop() }
         if handlesSignals { installSignalHandlers() }
         logger.notice("Server initialized")
@@ -100,9 +81,52 @@ public final class Server: @unchecked Sendable {
                 SnapshotChild.warmUp()
                 engine.startCron()
                 logger.notice("Ready to accept connections tcp")
+                if !engine.config.unixsocket.isEmpty { logger.notice("Ready to accept connections unix") }
                 if let primary = engine.config.replicaof { engine.follow(host: primary.host, port: primary.port) }
             }
         }
+    }
+
+    /// Accepts clients: every one on the engine's loop, behind back-pressure. TCP clients
+    /// get TCP_NODELAY and keepalive (a unix socket takes neither option).
+    private func makeBootstrap(tcp: Bool) -> ServerBootstrap {
+        let engine = self.engine
+        let limits = config.respLimits
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: Int32(config.tcpBacklog))
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 1024 * 1024))
+        if tcp {
+            bootstrap = bootstrap
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: config.tcpKeepalive > 0 ? 1 : 0)
+        }
+        return bootstrap.childChannelInitializer { channel in
+            do {
+                // BackPressureHandler stops reading from a client whose replies are not
+                // being consumed, which bounds the replies pending for it.
+                try channel.pipeline.syncOperations.addHandlers([
+                    BackPressureHandler(),
+                    ConnectionHandler(engine: engine, limits: limits),
+                ])
+                return channel.eventLoop.makeSucceededVoidFuture()
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
+    }
+
+    /// unixsocket: clients also on this path (a stale socket file is replaced, as Redis
+    /// does), with unixsocketperm's mode when set.
+    private func listenOnUnixSocket() throws {
+        let path = config.unixsocket
+        do {
+            listeners.append(try makeBootstrap(tcp: false).bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait())
+        } catch {
+            throw ConfigError("Failed opening Unix socket: \(error)")
+        }
+        if config.unixsocketperm != 0 { chmod(path, mode_t(config.unixsocketperm)) }
     }
 
     private func fail() {
@@ -145,6 +169,7 @@ public final class Server: @unchecked Sendable {
             usleep(50_000)
             try? group.syncShutdownGracefully()
             if !config.pidfile.isEmpty { unlink(config.pidfile) }
+            if !config.unixsocket.isEmpty { unlink(config.unixsocket) }
             logger.warning("Cairn is now ready to exit, bye bye...")
             stopped.signal()
         }
