@@ -18,6 +18,10 @@ public struct ServerConfig: Sendable {
     public var loglevel = "notice"
     /// Empty: standard output.
     public var logfile = ""
+    /// socket-mark-id: the SO_MARK put on the TCP listening sockets (0: none).
+    public var socketMarkId = 0
+    /// bind-source-addr: the local address a replica's connection to its primary leaves from.
+    public var bindSourceAddr = ""
     /// unixsocket: a path to accept clients on too (empty: none); unixsocketperm its mode
     /// (octal, 0: as the umask leaves it).
     public var unixsocket = ""
@@ -309,6 +313,8 @@ enum Directives {
         string("logfile", mutable: false, \.logfile),
         boolean("syslog-enabled", mutable: false, \.syslogEnabled),
         string("unixsocket", mutable: false, \.unixsocket),
+        int("socket-mark-id", mutable: false, 0...Int(UInt32.max), \.socketMarkId),
+        string("bind-source-addr", \.bindSourceAddr),
         Directive(name: "unixsocketperm", mutable: false, get: { String($0.unixsocketperm, radix: 8) }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
             guard let v = Int(args[0], radix: 8) else { throw ConfigError("argument couldn't be parsed into an integer") }

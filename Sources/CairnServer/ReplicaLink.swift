@@ -70,7 +70,17 @@ final class ReplicaLink {
         guard !stopped, state == .connect else { return }
         state = .connecting
         let loop = engine.loop
-        ClientBootstrap(group: loop)
+        var bootstrap = ClientBootstrap(group: loop)
+        let source = engine.config.bindSourceAddr
+        if !source.isEmpty {
+            // bind-source-addr: leave from that address, or not at all (as Redis).
+            guard let address = try? SocketAddress(ipAddress: source, port: 0) else {
+                engine.logger.warning("Error connecting to the primary \(host):\(port): bind-source-addr '\(source)' is not an IP address")
+                return linkLost()
+            }
+            bootstrap = bootstrap.bind(to: address)
+        }
+        bootstrap
             .connectTimeout(.seconds(Int64(max(1, engine.config.replTimeout))))
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(PrimaryStreamHandler(link: self)) }

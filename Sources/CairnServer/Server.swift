@@ -96,6 +96,10 @@ public final class Server: @unchecked Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: Int32(config.tcpBacklog))
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 1024 * 1024))
+        if tcp && config.socketMarkId != 0 {
+            let mark = ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_MARK))
+            bootstrap = bootstrap.serverChannelOption(mark, value: SocketOptionValue(truncatingIfNeeded: config.socketMarkId))
+        }
         if tcp {
             bootstrap = bootstrap
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -79,4 +79,47 @@ final class ListenerTests: XCTestCase {
         XCTAssertEqual(try descriptorsAreTrue(redis), 3, "the check itself, on Redis")
         XCTAssertEqual(try descriptorsAreTrue(cairn), 3)
     }
+
+    /// socket-mark-id marks the listening sockets (ss shows the fwmark), as on Redis.
+    func testSocketMarkOnListeners() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ss") || FileManager.default.isExecutableFile(atPath: "/bin/ss") else {
+            throw XCTSkip("ss (iproute2) is not installed: run Tools/setup")
+        }
+        for redis in [false, true] {
+            let server = redis ? try ServerProcess.redis(["--socket-mark-id", "9"]) : try ServerProcess.cairn(["--socket-mark-id", "9"])
+            defer { server.stop() }
+            let ss = Process()
+            ss.executableURL = URL(fileURLWithPath: "/bin/sh")
+            ss.arguments = ["-c", "ss -ltne"]
+            let pipe = Pipe()
+            ss.standardOutput = pipe
+            try ss.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            ss.waitUntilExit()
+            let line = text.split(separator: "\n").first { $0.contains("127.0.0.1:\(server.port) ") }
+            XCTAssertTrue(line?.contains("fwmark:0x9") == true, "redis \(redis): \(line ?? "no listener")")
+            XCTAssertEqual(try server.client().call("CONFIG", "GET", "socket-mark-id").array?.last?.string, "9")
+        }
+    }
+
+    /// bind-source-addr: a replica's link leaves from that address, which its primary sees.
+    /// (127.0.0.5 is not local to protected mode, in Redis as in Cairn: the primary has it off.)
+    func testReplicaLeavesFromBindSourceAddress() throws {
+        for redis in [false, true] {
+            let open = ["--protected-mode", "no"]
+            let primary = redis ? try ServerProcess.redis(open) : try ServerProcess.cairn(open)
+            let follow = ["--replicaof", "127.0.0.1", "\(primary.port)", "--bind-source-addr", "127.0.0.5"]
+            let replica = redis ? try ServerProcess.redis(follow) : try ServerProcess.cairn(follow)
+            defer { primary.stop(); replica.stop() }
+            let p = try primary.client()
+            let deadline = Date().addingTimeInterval(20)
+            var listed = ""
+            while Date() < deadline {
+                listed = (try? p.infoField("slave0")) ?? ""
+                if listed.contains("state=online") { break }
+                usleep(50_000)
+            }
+            XCTAssertTrue(listed.hasPrefix("ip=127.0.0.5,"), "redis \(redis): \(listed)")
+        }
+    }
 }
