@@ -4,12 +4,12 @@ import CairnCore
 enum FunctionCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("fcall", arity: -3, flags: [.noscript, .stale, .skipMonitor, .noMandatoryKeys],
-                    keys: ScriptCommands.evalKeys([.rw, .access, .update], notes: ScriptCommands.worstCase),
+                    keys: ScriptCommands.evalKeys([.rw, .access, .update], notes: ScriptCommands.worstCase), keyFinder: ScriptCommands.countedKeys,
                     acl: [.scripting], group: "scripting", since: "7.0.0", summary: "Invoke a function") { ctx in
             fcall(ctx, readOnly: false)
         },
         CommandSpec("fcall_ro", arity: -3, flags: [.readonly, .noscript, .stale, .skipMonitor, .noMandatoryKeys],
-                    keys: ScriptCommands.evalKeys([.ro, .access], notes: ScriptCommands.worstCaseReadOnly),
+                    keys: ScriptCommands.evalKeys([.ro, .access], notes: ScriptCommands.worstCaseReadOnly), keyFinder: ScriptCommands.countedKeys,
                     acl: [.scripting], group: "scripting", since: "7.0.0", summary: "Invoke a read-only function") { ctx in
             fcall(ctx, readOnly: true)
         },

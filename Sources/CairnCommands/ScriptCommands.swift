@@ -7,22 +7,26 @@ enum ScriptCommands {
         [KeySpec(flags, .index(2), .keynum(index: 0, first: 1, step: 1), notes: notes)]
     }
 
+    /// Where the key specs give up (a count that is not a whole number), Redis falls back
+    /// to evalGetKeys / functionGetKeys: the count at 2 read as atoi reads it, the keys after.
+    static var countedKeys: KeyFinder { KeySpec.countedKeys(count: 2, first: 3) }
+
     static let worstCase = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"
     static let worstCaseReadOnly = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
 
     static let specs: [CommandSpec] = [
         CommandSpec("eval", arity: -3, flags: [.noscript, .stale, .skipMonitor, .noMandatoryKeys],
-                    keys: evalKeys([.rw, .access, .update], notes: worstCase), acl: [.scripting], group: "scripting",
+                    keys: evalKeys([.rw, .access, .update], notes: worstCase), keyFinder: countedKeys, acl: [.scripting], group: "scripting",
                     since: "2.6.0", summary: "Execute a Lua script server side") { ctx in eval(ctx, bySHA: false, readOnly: false) },
         CommandSpec("evalsha", arity: -3, flags: [.noscript, .stale, .skipMonitor, .noMandatoryKeys],
-                    keys: evalKeys([.rw, .access, .update]), acl: [.scripting], group: "scripting",
+                    keys: evalKeys([.rw, .access, .update]), keyFinder: countedKeys, acl: [.scripting], group: "scripting",
                     since: "2.6.0", summary: "Execute a Lua script server side") { ctx in eval(ctx, bySHA: true, readOnly: false) },
         CommandSpec("eval_ro", arity: -3, flags: [.readonly, .noscript, .stale, .skipMonitor, .noMandatoryKeys],
-                    keys: evalKeys([.ro, .access], notes: worstCaseReadOnly),
+                    keys: evalKeys([.ro, .access], notes: worstCaseReadOnly), keyFinder: countedKeys,
                     acl: [.scripting], group: "scripting",
                     since: "7.0.0", summary: "Execute a read-only Lua script server side") { ctx in eval(ctx, bySHA: false, readOnly: true) },
         CommandSpec("evalsha_ro", arity: -3, flags: [.readonly, .noscript, .stale, .skipMonitor, .noMandatoryKeys],
-                    keys: evalKeys([.ro, .access]), acl: [.scripting], group: "scripting",
+                    keys: evalKeys([.ro, .access]), keyFinder: countedKeys, acl: [.scripting], group: "scripting",
                     since: "7.0.0", summary: "Execute a read-only Lua script server side") { ctx in eval(ctx, bySHA: true, readOnly: true) },
         script,
     ]
