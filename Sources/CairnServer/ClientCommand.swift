@@ -187,13 +187,17 @@ enum ClientCommand {
         let argumentBytes = s === ctx.session ? ctx.args.reduce(0) { $0 + $1.count } : 0
         let age = (nowMs - s.createdAtMs) / 1000
         let idle = (nowMs - s.lastInteractionMs) / 1000
+        // Redis's letters in Redis's order.
         var flags = ""
-        if c.isMonitor { flags += "O" }
+        if c.isMonitor { flags += "O" } else if c.isReplica { flags += "S" }
         if s.subscriptions.isActive { flags += "P" }
+        if s.transaction != nil { flags += "x" }
+        if c.blocked != nil || c.postponed != nil { flags += "b" }
         if s.tracking != nil { flags += "t" }
         if s.tracking?.brokenRedirect == true { flags += "R" }
-        if c.blocked != nil || c.postponed != nil { flags += "b" }
-        if s.transaction != nil { flags += "x" }
+        if s.tracking?.mode.contains(.bcast) == true { flags += "B" }
+        if s.watchedKeyChanged { flags += "d" }
+        if c.closeAfterFlush { flags += "c" }
         if c.isUnixSocket { flags += "U" }
         if s.noEvict { flags += "e" }
         if s.noTouch { flags += "T" }

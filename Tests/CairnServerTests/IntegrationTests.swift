@@ -751,6 +751,49 @@ final class ClientListFieldsTests: XCTestCase {
         }
         XCTAssertEqual(try transcript(cairn), try transcript(redis))
     }
+
+    /// CLIENT LIST's flags, several at once, in Redis's order: x (MULTI), b (blocked),
+    /// t (tracking), B (BCAST), d (a watched key changed), P (subscribed), S (a replica).
+    func testFlagsMatchRedis() throws {
+        let cairn = try ServerProcess.cairn()
+        let redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        func transcript(_ server: ServerProcess) throws -> [String] {
+            let observer = try server.client()
+            func clientID(_ c: RESPClient) throws -> String {
+                guard case .integer(let n) = try c.call("CLIENT", "ID") else { return "?" }
+                return String(n)
+            }
+            func flags(_ c: RESPClient) throws -> String {
+                let id = try clientID(c)
+                let line = try observer.call("CLIENT", "LIST", "ID", id).string ?? ""
+                return ClientListFieldsTests.fields(line, ["flags"])
+            }
+            var out: [String] = []
+            let a = try server.client(), b = try server.client(), sub = try server.client()
+            _ = try a.call("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "user:")
+            _ = try a.call("WATCH", "k")
+            _ = try observer.call("SET", "k", "1")
+            let idA = try clientID(a)
+            _ = try a.call("MULTI")
+            out.append(ClientListFieldsTests.fields(try observer.call("CLIENT", "LIST", "ID", idA).string ?? "", ["flags"]))
+            _ = try a.call("DISCARD")
+            out.append(try flags(a))
+            let idB = try clientID(b)
+            try b.sendRaw(RESPClient.encode(["BLPOP", "list", "0"].map { Array($0.utf8) }))
+            usleep(100_000)
+            out.append(ClientListFieldsTests.fields(try observer.call("CLIENT", "LIST", "ID", idB).string ?? "", ["flags"]))
+            _ = try observer.call("LPUSH", "list", "x")
+            _ = try b.readReply()
+            let idSub = try clientID(sub)
+            _ = try sub.call("SUBSCRIBE", "ch")
+            out.append(ClientListFieldsTests.fields(try observer.call("CLIENT", "LIST", "ID", idSub).string ?? "", ["flags"]))
+            return out
+        }
+        let mine = try transcript(cairn)
+        XCTAssertEqual(mine, try transcript(redis))
+        XCTAssertEqual(mine.first, "flags=xtBd")
+    }
 }
 
 /// INFO has every field redis-server 7.0 reports (what monitoring such as the Prometheus
