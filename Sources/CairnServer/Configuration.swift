@@ -287,10 +287,13 @@ enum Directives {
     nonisolated(unsafe) static let all: [Directive] = implemented + InertDirectives.directives
 
     nonisolated(unsafe) static let implemented: [Directive] = [
-        int("port", mutable: false, 0...65535, \.port),
-        Directive(name: "bind", mutable: false, get: { $0.bind.joined(separator: " ") }) { c, args in
-            guard !args.isEmpty else { throw ConfigError("wrong number of arguments") }
-            c.bind = args
+        int("port", 0...65535, \.port),
+        Directive(name: "bind", mutable: true, get: { $0.bind.joined(separator: " ") }) { c, args in
+            // CONFIG SET gives the addresses as one argument, a file as several.
+            let words = args.flatMap { $0.split(separator: " ").map(String.init) }
+            guard !words.isEmpty else { throw ConfigError("wrong number of arguments") }
+            guard words.count <= 16 else { throw ConfigError("Too many bind addresses specified.") }
+            c.bind = words
         },
         Directive(name: "dir", mutable: false, isProtected: true, get: { $0.dir }) { c, args in
             guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
@@ -470,8 +473,8 @@ enum Directives {
         boolean("replica-announced", \.replicaAnnounced),
         // The log is Cairn's AOF and is always on: `appendonly no` (redis.conf's default) is
         // accepted from a file and changes nothing; CONFIG GET answers yes (redis-benchmark
-        // and other tools read it).
-        Directive(name: "appendonly", mutable: false, get: { _ in "yes" }) { _, args in
+        // and other tools read it); CONFIG SET takes yes and refuses no (configSet).
+        Directive(name: "appendonly", mutable: true, get: { _ in "yes" }) { _, args in
             guard args.count == 1, ["yes", "no"].contains(args[0].lowercased()) else { throw ConfigError("argument must be 'yes' or 'no'") }
         },
         shutdownOnSignal("shutdown-on-sigterm", \.shutdownOnSigterm),

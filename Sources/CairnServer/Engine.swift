@@ -79,6 +79,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     var evictionExceededMicros: Int64 = 0
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
     var onShutdown: (() -> Void)?
+    /// Opens new TCP listeners for CONFIG SET port / bind (the Server's); the failure, or nil.
+    var rebindListeners: ((Int, [String]) -> TCPListeners.Failure?)?
     /// Snapshots: SAVE, BGSAVE and the automatic checkpoints.
     private(set) var checkpointer: Checkpointer!
     /// This server's replicas.

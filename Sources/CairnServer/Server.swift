@@ -15,7 +15,10 @@ public final class Server: @unchecked Sendable {
     public let config: ServerConfig
     let group: MultiThreadedEventLoopGroup
     let engine: Engine
-    var listeners: [Channel] = []
+    /// The TCP listeners (replaced by CONFIG SET port or bind: touched on the loop only
+    /// once serving) and the unix socket's.
+    var listeners: [(key: String, channel: Channel)] = []
+    var unixListener: Channel?
     let logger: Logger
     private var signalSources: [DispatchSourceSignal] = []
     private let stopped = DispatchSemaphore(value: 0)
@@ -48,25 +51,14 @@ public final class Server: @unchecked Sendable {
                 close(fd)
             }
         }
-        let bootstrap = makeBootstrap(tcp: true)
-        for address in config.bind {
-            let optional = address.hasPrefix("-")
-            let host = optional ? String(address.dropFirst()) : address
-            do {
-                let ch = try bootstrap.bind(host: host == "*" ? "0.0.0.0" : host, port: config.port).wait()
-                listeners.append(ch)
-            } catch {
-                if optional {
-                    logger.warning("Warning: Could not create server TCP listening socket \(host):\(config.port): \(error)")
-                } else {
-                    throw ConfigError("Could not create server TCP listening socket \(host):\(config.port): \(error)")
-                }
-            }
-        }
+        let sockets = try TCPListeners.open(bind: config.bind, port: config.port, backlog: config.tcpBacklog,
+                                            mark: config.socketMarkId, warn: { self.logger.warning("\($0)") }).get()
+        listeners = try sockets.map { ($0.key, try makeBootstrap(tcp: true).withBoundSocket($0.fd).wait()) }
         guard !listeners.isEmpty else { throw ConfigError("Failed listening on port \(config.port) (tcp), aborting.") }
         if !config.unixsocket.isEmpty { try listenOnUnixSocket() }
         let engine = self.engine
         engine.onShutdown = { [weak self] in self?.stop() }
+        engine.rebindListeners = { [weak self] port, bind in self?.rebind(port: port, bind: bind) }
         if handlesSignals { installSignalHandlers() }
         logger.notice("Server initialized")
         let logger = self.logger
@@ -88,7 +80,8 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Accepts clients: every one on the engine's loop, behind back-pressure. TCP clients
-    /// get TCP_NODELAY and keepalive (a unix socket takes neither option).
+    /// get TCP_NODELAY and keepalive (a unix socket takes neither option); TCP listening
+    /// sockets come bound and listening from `TCPListeners`.
     private func makeBootstrap(tcp: Bool) -> ServerBootstrap {
         let engine = self.engine
         let limits = config.respLimits
@@ -96,13 +89,8 @@ public final class Server: @unchecked Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: Int32(config.tcpBacklog))
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 1024 * 1024))
-        if tcp && config.socketMarkId != 0 {
-            let mark = ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_MARK))
-            bootstrap = bootstrap.serverChannelOption(mark, value: SocketOptionValue(truncatingIfNeeded: config.socketMarkId))
-        }
         if tcp {
             bootstrap = bootstrap
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: config.tcpKeepalive > 0 ? 1 : 0)
         }
@@ -126,11 +114,43 @@ public final class Server: @unchecked Sendable {
     private func listenOnUnixSocket() throws {
         let path = config.unixsocket
         do {
-            listeners.append(try makeBootstrap(tcp: false).bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait())
+            unixListener = try makeBootstrap(tcp: false).bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
         } catch {
             throw ConfigError("Failed opening Unix socket: \(error)")
         }
         if config.unixsocketperm != 0 { chmod(path, mode_t(config.unixsocketperm)) }
+    }
+
+    /// CONFIG SET port or bind, on the loop: the sockets of addresses not listening yet
+    /// open first, so that a failure leaves every old one serving; then NIO adopts them and
+    /// the listeners no longer named close (one already listening is kept as it is).
+    /// Returns the failure, logged.
+    func rebind(port: Int, bind: [String]) -> TCPListeners.Failure? {
+        let logger = self.logger
+        let wanted = Set(bind.map { TCPListeners.key($0, port: port) })
+        let kept = listeners.filter { wanted.contains($0.key) }
+        let opened = TCPListeners.open(bind: bind, port: port, backlog: config.tcpBacklog, mark: config.socketMarkId,
+                                       except: Set(kept.map(\.key))) { logger.warning("\($0)") }
+        switch opened {
+        case .failure(let failure):
+            logger.warning("\(failure)")
+            return failure
+        case .success(let sockets) where sockets.isEmpty && kept.isEmpty:
+            return TCPListeners.Failure(address: "\(bind.joined(separator: " ")):\(port)", reason: "no address could be bound")
+        case .success(let sockets):
+            for old in listeners where !wanted.contains(old.key) { old.channel.close(promise: nil) }
+            listeners = kept
+            for socket in sockets {
+                makeBootstrap(tcp: true).withBoundSocket(socket.fd).whenComplete { [self] result in
+                    switch result {
+                    case .success(let channel): listeners.append((socket.key, channel))
+                    case .failure(let error): logger.warning("Could not serve the listening socket: \(error)")
+                    }
+                }
+            }
+            logger.notice("Listening on \(bind.joined(separator: " ")) port \(port)")
+            return nil
+        }
     }
 
     private func fail() {
@@ -139,7 +159,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The port actually bound (useful with port 0).
-    public var boundPort: Int? { listeners.first?.localAddress?.port }
+    public var boundPort: Int? { listeners.first?.channel.localAddress?.port }
 
     /// Blocks until the server has stopped.
     public func wait() {
@@ -149,14 +169,13 @@ public final class Server: @unchecked Sendable {
     /// Stops accepting, closes every client, and releases the event loop.
     public func stop() {
         let engine = self.engine
-        let listeners = self.listeners
         let first = stopping.withLockedValue { wasStopping -> Bool in
             defer { wasStopping = true }
             return !wasStopping
         }
         guard first else { return }
-        engine.loop.execute {
-            for l in listeners { l.close(promise: nil) }
+        engine.loop.execute { [self] in
+            for l in listeners.map(\.channel) + [unixListener].compactMap({ $0 }) { l.close(promise: nil) }
             engine.checkpointer.killChild()
             // Everything staged reaches the disk before the last replies go out.
             let healthy = engine.persistence.failure == nil

@@ -155,6 +155,10 @@ enum ServerCommands {
                 ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(name)') - can't set immutable config")
                 return
             }
+            if name == "appendonly" && args[j + 1].string.lowercased() == "no" {
+                ctx.out.error("ERR CONFIG SET failed (possibly related to argument 'appendonly') - Cairn's log is always on")
+                return
+            }
             do {
                 try d.set(&updated, [args[j + 1].string])
             } catch let e as ConfigError {
@@ -165,6 +169,13 @@ enum ServerCommands {
                 return
             }
             j += 2
+        }
+        if updated.port != engine.config.port || updated.bind != engine.config.bind,
+           let rebind = engine.rebindListeners, rebind(updated.port, updated.bind) != nil {
+            let bindChanged = updated.bind != engine.config.bind
+            let reason = bindChanged ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs."
+            ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(bindChanged ? "bind" : "port")') - \(reason)")
+            return
         }
         engine.apply(updated)
         ctx.out.ok()

@@ -12,6 +12,8 @@ struct ShutdownOptions: Equatable {
 
     /// A directive's words ("default", or any of save, nosave, now, force), as Redis checks them.
     init(directive words: [String]) throws {
+        let choices = "argument(s) must be one of the following: default, save, nosave, now, force"
+        guard words.contains(where: { !$0.split(separator: " ").isEmpty }) else { throw ConfigError(choices) }
         for word in words.flatMap({ $0.split(separator: " ") }).map({ $0.lowercased() }) {
             switch word {
             case "default": break
@@ -19,7 +21,7 @@ struct ShutdownOptions: Equatable {
             case "nosave": nosave = true
             case "now": now = true
             case "force": force = true
-            default: throw ConfigError("argument(s) must be one of the following: default, save, nosave, now, force")
+            default: throw ConfigError(choices)
             }
         }
         if save && nosave { throw ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously") }

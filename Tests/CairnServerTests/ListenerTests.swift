@@ -135,4 +135,68 @@ final class ListenerTests: XCTestCase {
             XCTAssertTrue(listed.hasPrefix("ip=127.0.0.5,"), "redis \(redis): \(listed)")
         }
     }
+
+    /// CONFIG SET port and bind move the listeners at run time; a port or address that
+    /// cannot be had changes nothing (Redis's errors), the server goes on where it was.
+    func portAndBindTranscript(redis: Bool) throws -> [String] {
+        let server = redis ? try ServerProcess.redis() : try ServerProcess.cairn()
+        defer { server.stop() }
+        var out: [String] = []
+        let first = try server.client()
+        out.append("same port: \(try first.call("CONFIG", "SET", "port", "\(server.port)"))")
+        let moved = freePort()
+        out.append("new port: \(try first.call("CONFIG", "SET", "port", "\(moved)"))")
+        let second = try RESPClient(port: moved)
+        out.append("on the new port: \(try second.call("PING"))")
+        out.append("old port refused: \((try? RESPClient(port: server.port)) == nil)")
+        // A port another socket holds.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        let held = freePort()
+        address.sin_port = in_port_t(UInt16(held).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(holder, 1)
+        out.append("held port: \(try second.call("CONFIG", "SET", "port", "\(held)"))")
+        out.append("bad address: \(try second.call("CONFIG", "SET", "bind", "999.999.999.999"))")
+        out.append("too many: \(try second.call("CONFIG", "SET", "bind", (1...17).map { "127.0.0.\($0)" }.joined(separator: " ")))")
+        out.append("optional one missing: \(try second.call("CONFIG", "SET", "bind", "127.0.0.1 -::1 -192.0.2.77"))")
+        out.append("bind now: \(try second.call("CONFIG", "GET", "bind"))")
+        out.append("still serving: \(try RESPClient(port: moved).call("PING"))")
+        return out
+    }
+
+    func testPortAndBindChangeAtRunTimeAsRedis() throws {
+        XCTAssertEqual(try portAndBindTranscript(redis: false), try portAndBindTranscript(redis: true))
+    }
+
+    /// Redis's "CONFIG sanity" (introspection unit): every directive but the ones it skips
+    /// can be set to the value it has, and keeps it.
+    func testEveryDirectiveTakesItsOwnValue() throws {
+        let skipped: Set<String> = [
+            "rdbchecksum", "daemonize", "io-threads-do-reads", "tcp-backlog", "always-show-logo", "syslog-enabled",
+            "cluster-enabled", "disable-thp", "aclfile", "unixsocket", "pidfile", "syslog-ident", "appendfilename",
+            "appenddirname", "supervised", "syslog-facility", "databases", "io-threads", "logfile", "unixsocketperm",
+            "replicaof", "slaveof", "requirepass", "server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist",
+            "set-proc-title", "cluster-config-file", "cluster-port", "oom-score-adj", "oom-score-adj-values",
+            "enable-protected-configs", "enable-debug-command", "enable-module-command", "dbfilename", "dir", "socket-mark-id",
+        ]
+        for redis in [false, true] {
+            let server = redis ? try ServerProcess.redis() : try ServerProcess.cairn()
+            defer { server.stop() }
+            let c = try server.client()
+            func all() throws -> [String: String] {
+                let flat = try c.call("CONFIG", "GET", "*").array?.compactMap(\.string) ?? []
+                return Dictionary(stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }) { a, _ in a }
+                    .filter { !skipped.contains($0.key) && !$0.key.hasPrefix("tls-") }
+            }
+            let before = try all()
+            for (name, value) in before.sorted(by: { $0.key < $1.key }) {
+                XCTAssertEqual(try c.call("CONFIG", "SET", name, value), .simple("OK"), "redis \(redis): \(name) \(value)")
+            }
+            XCTAssertEqual(try all(), before, "redis \(redis)")
+        }
+    }
 }
