@@ -52,7 +52,7 @@ let package = Package(
         ], swiftSettings: releaseSettings),
         // NIO bootstrap, connections, configuration, INFO, lifecycle.
         .target(name: "CairnServer", dependencies: [
-            "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CairnLog", "CairnSnapshot", "CCairnSystem",
+            "CairnCore", "CairnStore", "CairnRESP", "CairnCommands", "CairnLog", "CairnSnapshot", "CairnRDB", "CCairnSystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

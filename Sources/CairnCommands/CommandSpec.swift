@@ -31,11 +31,13 @@ public struct CommandFlags: OptionSet, Sendable {
     /// Refused while a replica loads its primary's data asynchronously (Redis's
     /// repl-diskless-load); reported as Redis reports it.
     public static let noAsyncLoading = CommandFlags(rawValue: 1 << 19)
+    /// Cluster redirections would let it through after ASKING (RESTORE-ASKING); reported only.
+    public static let asking = CommandFlags(rawValue: 1 << 20)
 
     static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyoom, "denyoom"), (.admin, "admin"),
         (.pubsub, "pubsub"), (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"),
-        (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.fast, "fast"),
+        (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.asking, "asking"), (.fast, "fast"),
         (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"), (.noMulti, "no_multi"), (.movableKeys, "movablekeys"),
         (.allowBusy, "allow_busy"), (.noMandatoryKeys, "no_mandatory_keys"), (.noAsyncLoading, "no_async_loading"),
     ]

@@ -13,6 +13,10 @@ enum DumpRestoreCommands {
                     acl: [.keyspace, .dangerous], group: "generic", since: "2.6.0",
                     summary: "Create a key using the provided serialized value, previously obtained using DUMP.",
                     handler: restore),
+        // What a cluster's MIGRATE sends; without cluster mode it is RESTORE, as in Redis.
+        CommandSpec("restore-asking", arity: -4, flags: [.write, .denyoom, .asking], keys: [.at(1, [.ow, .update])],
+                    acl: [.keyspace, .dangerous], group: "server", since: "3.0.0",
+                    summary: "An internal command for migrating keys in a cluster", handler: restore),
     ]
 
     static func dump(_ ctx: CommandContext) {

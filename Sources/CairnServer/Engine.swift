@@ -64,6 +64,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// CLIENT PAUSE in force, and the clients whose command waits for its end, in order.
     var clientPause: ClientPause?
+    /// MIGRATE's cached connections to other servers.
+    let migrateConnections = MigrateConnections()
     /// A shutdown waiting for replicas to catch up (ShutdownSequence).
     var pendingShutdown: PendingShutdown?
     var postponedClients: [ClientConnection] = []
@@ -107,7 +109,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
                                   table: table)
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
-        table.register([MemoryCommand.spec(self), ModuleCommand.spec(self)])
+        table.register([MemoryCommand.spec(self), ModuleCommand.spec(self), MigrateCommand.spec(self)])
         table.register(ClusterCommands.specs())
         table.register(SnapshotCommands.specs(self))
         table.register(ReplicationCommands.specs(self))
@@ -523,6 +525,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         stats.syncSamples.add(time: Clock.monotonicMicroseconds(), value: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
         checkPendingShutdown(askAgain: true)
+        migrateConnections.closeIdle(nowMs: now)
         primaryLink?.cron(nowMs: now)
         evictClientsIfNeeded()
         // What other threads allocated and freed since the last reading (MemoryGauge).

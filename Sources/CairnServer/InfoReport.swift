@@ -233,7 +233,7 @@ enum InfoReport {
                      "pubsubshard_channels:\(e.ctx.pubsub.shardChannels.count)",
                      "latest_fork_usec:\(e.checkpointer.lastForkMicros)",
                      "total_forks:\(e.checkpointer.totalForks)",
-                     "migrate_cached_sockets:0",
+                     "migrate_cached_sockets:\(e.migrateConnections.count)",
                      "slave_expires_tracked_keys:0",
                      "active_defrag_hits:0",
                      "active_defrag_misses:0",
