@@ -26,6 +26,8 @@ public struct ServerConfig: Sendable {
     /// (octal, 0: as the umask leaves it).
     public var unixsocket = ""
     public var unixsocketperm = 0
+    /// tls-port and the rest of tls-* (TLSSettings).
+    public var tls = TLSSettings()
     /// syslog-enabled, syslog-ident, syslog-facility (SystemLog).
     public var syslogEnabled = false
     public var syslogIdent = "redis"
@@ -284,7 +286,7 @@ enum Directives {
         }
     }
 
-    nonisolated(unsafe) static let all: [Directive] = implemented + InertDirectives.directives
+    nonisolated(unsafe) static let all: [Directive] = implemented + TLSDirectives.directives + InertDirectives.directives
 
     nonisolated(unsafe) static let implemented: [Directive] = [
         int("port", 0...65535, \.port),

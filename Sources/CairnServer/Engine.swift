@@ -81,8 +81,11 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     var evictionExceededMicros: Int64 = 0
     /// Called (on the loop) when SHUTDOWN or a signal asks the server to stop.
     var onShutdown: (() -> Void)?
-    /// Opens new TCP listeners for CONFIG SET port / bind (the Server's); the failure, or nil.
-    var rebindListeners: ((Int, [String]) -> TCPListeners.Failure?)?
+    /// Takes CONFIG SET's port, tls-port, bind and tls-* into use (the Server's listeners
+    /// and TLS contexts): the refusal (argument, reason), or nil.
+    var reconfigureListeners: ((_ old: ServerConfig, _ new: ServerConfig) -> (argument: String, reason: String)?)?
+    /// The TLS contexts of tls-port's clients and of the link to a primary (nil: no TLS).
+    var tlsContexts: TLSContexts?
     /// Snapshots: SAVE, BGSAVE and the automatic checkpoints.
     private(set) var checkpointer: Checkpointer!
     /// This server's replicas.

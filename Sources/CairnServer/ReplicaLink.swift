@@ -5,6 +5,7 @@ import CairnRESP
 import CairnSnapshot
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// This server's link to its primary (`replicaof`): Redis's handshake, then a full sync
 /// (the primary's snapshot, loaded, and this server's log started over at the primary's
@@ -83,7 +84,14 @@ final class ReplicaLink {
         bootstrap
             .connectTimeout(.seconds(Int64(max(1, engine.config.replTimeout))))
             .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(PrimaryStreamHandler(link: self)) }
+                channel.eventLoop.makeCompletedFuture {
+                    // tls-replication: the stream comes over TLS, this server showing its
+                    // client certificate (TLSContexts).
+                    if engine.config.tls.replication, let tls = engine.tlsContexts {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls.client, serverHostname: nil))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(PrimaryStreamHandler(link: self))
+                }
             }
             .connect(host: host, port: port)
             .whenComplete { [self] result in

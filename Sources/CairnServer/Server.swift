@@ -6,6 +6,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,8 @@ public final class Server: @unchecked Sendable {
     /// The TCP listeners (replaced by CONFIG SET port or bind: touched on the loop only
     /// once serving) and the unix socket's.
     var listeners: [(key: String, channel: Channel)] = []
+    /// tls-port's listeners, as `listeners`.
+    var tlsListeners: [(key: String, channel: Channel)] = []
     var unixListener: Channel?
     let logger: Logger
     private var signalSources: [DispatchSourceSignal] = []
@@ -51,14 +54,10 @@ public final class Server: @unchecked Sendable {
                 close(fd)
             }
         }
-        let sockets = try TCPListeners.open(bind: config.bind, port: config.port, backlog: config.tcpBacklog,
-                                            mark: config.socketMarkId, warn: { self.logger.warning("\($0)") }).get()
-        listeners = try sockets.map { ($0.key, try makeBootstrap(tcp: true).withBoundSocket($0.fd).wait()) }
-        guard !listeners.isEmpty else { throw ConfigError("Failed listening on port \(config.port) (tcp), aborting.") }
-        if !config.unixsocket.isEmpty { try listenOnUnixSocket() }
+        try openListeners()
         let engine = self.engine
         engine.onShutdown = { [weak self] in self?.stop() }
-        engine.rebindListeners = { [weak self] port, bind in self?.rebind(port: port, bind: bind) }
+        engine.reconfigureListeners = { [weak self] old, new in self?.reconfigure(from: old, to: new) }
         if handlesSignals { installSignalHandlers() }
         logger.notice("Server initialized")
         let logger = self.logger
@@ -72,7 +71,8 @@ public final class Server: @unchecked Sendable {
                 // Before the first fork can happen: see SnapshotChild.
                 SnapshotChild.warmUp()
                 engine.startCron()
-                logger.notice("Ready to accept connections tcp")
+                if engine.config.port != 0 { logger.notice("Ready to accept connections tcp") }
+                if engine.config.tls.port != 0 { logger.notice("Ready to accept connections tls") }
                 if !engine.config.unixsocket.isEmpty { logger.notice("Ready to accept connections unix") }
                 if let primary = engine.config.replicaof { engine.follow(host: primary.host, port: primary.port) }
             }
@@ -81,8 +81,9 @@ public final class Server: @unchecked Sendable {
 
     /// Accepts clients: every one on the engine's loop, behind back-pressure. TCP clients
     /// get TCP_NODELAY and keepalive (a unix socket takes neither option); TCP listening
-    /// sockets come bound and listening from `TCPListeners`.
-    private func makeBootstrap(tcp: Bool) -> ServerBootstrap {
+    /// sockets come bound and listening from `TCPListeners`. A tls-port client's bytes go
+    /// through swift-nio-ssl first, with the server context current when it connects.
+    func makeBootstrap(tcp: Bool, tls: Bool = false) -> ServerBootstrap {
         let engine = self.engine
         let limits = config.respLimits
         var bootstrap = ServerBootstrap(group: group)
@@ -96,6 +97,10 @@ public final class Server: @unchecked Sendable {
         }
         return bootstrap.childChannelInitializer { channel in
             do {
+                if tls {
+                    guard let context = engine.tlsContexts?.server else { throw ChannelError.ioOnClosedChannel }
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                }
                 // BackPressureHandler stops reading from a client whose replies are not
                 // being consumed, which bounds the replies pending for it.
                 try channel.pipeline.syncOperations.addHandlers([
@@ -111,7 +116,7 @@ public final class Server: @unchecked Sendable {
 
     /// unixsocket: clients also on this path (a stale socket file is replaced, as Redis
     /// does), with unixsocketperm's mode when set.
-    private func listenOnUnixSocket() throws {
+    func listenOnUnixSocket() throws {
         let path = config.unixsocket
         do {
             unixListener = try makeBootstrap(tcp: false).bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
@@ -121,45 +126,12 @@ public final class Server: @unchecked Sendable {
         if config.unixsocketperm != 0 { chmod(path, mode_t(config.unixsocketperm)) }
     }
 
-    /// CONFIG SET port or bind, on the loop: the sockets of addresses not listening yet
-    /// open first, so that a failure leaves every old one serving; then NIO adopts them and
-    /// the listeners no longer named close (one already listening is kept as it is).
-    /// Returns the failure, logged.
-    func rebind(port: Int, bind: [String]) -> TCPListeners.Failure? {
-        let logger = self.logger
-        let wanted = Set(bind.map { TCPListeners.key($0, port: port) })
-        let kept = listeners.filter { wanted.contains($0.key) }
-        let opened = TCPListeners.open(bind: bind, port: port, backlog: config.tcpBacklog, mark: config.socketMarkId,
-                                       except: Set(kept.map(\.key))) { logger.warning("\($0)") }
-        switch opened {
-        case .failure(let failure):
-            logger.warning("\(failure)")
-            return failure
-        case .success(let sockets) where sockets.isEmpty && kept.isEmpty:
-            return TCPListeners.Failure(address: "\(bind.joined(separator: " ")):\(port)", reason: "no address could be bound")
-        case .success(let sockets):
-            for old in listeners where !wanted.contains(old.key) { old.channel.close(promise: nil) }
-            listeners = kept
-            for socket in sockets {
-                makeBootstrap(tcp: true).withBoundSocket(socket.fd).whenComplete { [self] result in
-                    switch result {
-                    case .success(let channel): listeners.append((socket.key, channel))
-                    case .failure(let error): logger.warning("Could not serve the listening socket: \(error)")
-                    }
-                }
-            }
-            logger.notice("Listening on \(bind.joined(separator: " ")) port \(port)")
-            return nil
-        }
-    }
-
-    private func fail() {
+    func fail() {
         exitCode = 1
         stop()
     }
 
     /// The port actually bound (useful with port 0).
-    public var boundPort: Int? { listeners.first?.channel.localAddress?.port }
 
     /// Blocks until the server has stopped.
     public func wait() {
@@ -175,7 +147,7 @@ public final class Server: @unchecked Sendable {
         }
         guard first else { return }
         engine.loop.execute { [self] in
-            for l in listeners.map(\.channel) + [unixListener].compactMap({ $0 }) { l.close(promise: nil) }
+            for l in (listeners + tlsListeners).map(\.channel) + [unixListener].compactMap({ $0 }) { l.close(promise: nil) }
             engine.checkpointer.killChild()
             // Everything staged reaches the disk before the last replies go out.
             let healthy = engine.persistence.failure == nil

@@ -132,7 +132,7 @@ enum ServerCommands {
         // Passwords never reach the slow log (Redis's SENSITIVE_CONFIG), even when an
         // earlier pair is refused (Redis redacts only up to the refused one).
         for j in stride(from: 2, to: args.count, by: 2)
-        where ["requirepass", "masterauth", "masteruser"].contains(args[j].string.lowercased()) {
+        where ["requirepass", "masterauth", "masteruser", "tls-key-file-pass", "tls-client-key-file-pass"].contains(args[j].string.lowercased()) {
             ctx.redactArgument(j + 1)
         }
         var j = 2
@@ -170,11 +170,8 @@ enum ServerCommands {
             }
             j += 2
         }
-        if updated.port != engine.config.port || updated.bind != engine.config.bind,
-           let rebind = engine.rebindListeners, rebind(updated.port, updated.bind) != nil {
-            let bindChanged = updated.bind != engine.config.bind
-            let reason = bindChanged ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs."
-            ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(bindChanged ? "bind" : "port")') - \(reason)")
+        if let reconfigure = engine.reconfigureListeners, let refusal = reconfigure(engine.config, updated) {
+            ctx.out.error("ERR CONFIG SET failed (possibly related to argument '\(refusal.argument)') - \(refusal.reason)")
             return
         }
         engine.apply(updated)

@@ -190,7 +190,7 @@ final class ListenerTests: XCTestCase {
             func all() throws -> [String: String] {
                 let flat = try c.call("CONFIG", "GET", "*").array?.compactMap(\.string) ?? []
                 return Dictionary(stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }) { a, _ in a }
-                    .filter { !skipped.contains($0.key) && !$0.key.hasPrefix("tls-") }
+                    .filter { !skipped.contains($0.key) }
             }
             let before = try all()
             for (name, value) in before.sorted(by: { $0.key < $1.key }) {
