@@ -47,6 +47,24 @@ class Pair:
     cairn_port: int
     redis: subprocess.Popen
     redis_port: int
+    # With tls: each server's tls-port, and the CA file that signed both certificates.
+    cairn_tls_port: int = 0
+    redis_tls_port: int = 0
+    ca_file: str = ""
+
+
+def make_certificates(tmp):
+    """A CA and a server certificate it signed, made with openssl in `tmp`; returns the
+    paths (ca, cert, key)."""
+    def ssl(*args):
+        subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ca, cert, key = (os.path.join(tmp, n) for n in ("ca.crt", "server.crt", "server.key"))
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", os.path.join(tmp, "ca.key"), "-out", ca,
+        "-days", "2", "-subj", "/CN=bench CA")
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", os.path.join(tmp, "server.csr"), "-subj", "/CN=bench")
+    ssl("x509", "-req", "-in", os.path.join(tmp, "server.csr"), "-CA", ca, "-CAkey", os.path.join(tmp, "ca.key"),
+        "-CAcreateserial", "-out", cert, "-days", "2")
+    return ca, cert, key
 
 
 def cairn_binary():
@@ -77,27 +95,33 @@ int fsync(int fd) { static int (*real)(int); if (!real) real = dlsym(RTLD_NEXT, 
     return lib
 
 
-def start_pair(fsync, redis_aof=False, against_no=False, fixed_sync_us=None):
+def start_pair(fsync, redis_aof=False, against_no=False, fixed_sync_us=None, tls=False):
     """cairn-server with `--appendfsync fsync` and redis-server with the matching setting
     (`no`: no AOF at all, unless `redis_aof`; otherwise AOF with the same fsync policy),
     no RDB saves. Cairn always writes its log; `redis_aof` with `no` makes Redis write its
     AOF too, so that both do the same work (a log written, never synced). `against_no`
     puts a second cairn-server with `--appendfsync no` in Redis's place: the cost of
     durability as one ratio. `fixed_sync_us` runs both on tmpfs with every sync taking that
-    long (see fixed_sync_preload)."""
+    long (see fixed_sync_preload). `tls` gives both a tls-port too, with certificates made
+    for the run (clients need none)."""
     tmp = tempfile.mkdtemp(prefix="cairn-bench-", dir="/dev/shm" if fixed_sync_us else None)
     env = dict(os.environ)
     if fixed_sync_us:
         env["LD_PRELOAD"] = fixed_sync_preload(tmp, fixed_sync_us)
     cairn_port, redis_port = free_port(), free_port()
     binary = cairn_binary()
+    tls_ports, tls_args, ca = (0, 0), [], ""
+    if tls:
+        ca, cert, key = make_certificates(tmp)
+        tls_ports = (free_port(), free_port())
+        tls_args = ["--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-cert-file", ca, "--tls-auth-clients", "no"]
 
-    def start_cairn(port, policy, name):
+    def start_cairn(port, policy, name, extra=()):
         return subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", f"{tmp}/{name}",
-                                 "--appendfsync", policy, "--loglevel", "warning"],
+                                 "--appendfsync", policy, "--loglevel", "warning", *extra],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    cairn = start_cairn(cairn_port, fsync, "cairn")
+    cairn = start_cairn(cairn_port, fsync, "cairn", ["--tls-port", str(tls_ports[0])] + tls_args if tls else [])
     if against_no:
         other = start_cairn(redis_port, "no", "cairn-no")
         wait_ready(cairn_port, cairn, "cairn-server")
@@ -105,6 +129,8 @@ def start_pair(fsync, redis_aof=False, against_no=False, fixed_sync_us=None):
         return Pair(tmp, cairn, cairn_port, other, redis_port)
     redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", tmp,
                   "--save", "", "--loglevel", "warning"]
+    if tls:
+        redis_args += ["--tls-port", str(tls_ports[1])] + tls_args
     if fsync == "no" and not redis_aof:
         redis_args += ["--appendonly", "no"]
     else:
@@ -112,7 +138,7 @@ def start_pair(fsync, redis_aof=False, against_no=False, fixed_sync_us=None):
     redis = subprocess.Popen(redis_args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(cairn_port, cairn, "cairn-server")
     wait_ready(redis_port, redis, "redis-server")
-    return Pair(tmp, cairn, cairn_port, redis, redis_port)
+    return Pair(tmp, cairn, cairn_port, redis, redis_port, tls_ports[0], tls_ports[1], ca)
 
 
 def stop_pair(pair):

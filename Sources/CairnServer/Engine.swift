@@ -405,7 +405,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Admission beyond name and arity (AdmissionPolicy), in Redis's order.
     func refusal(_ spec: CommandSpec, _ session: ClientSession) -> String? {
-        if let refused = ProtectedActions.refusal(spec, config, session) { return refused }
+        // Flag first: passing the whole configuration would copy it on every command.
+        if spec.flags.contains(.protected), let refused = ProtectedActions.refusal(spec, config, session) { return refused }
         if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
         // A client's command (not one inside EXEC or a script): evict first, as Redis
         // does before each command, and refuse for memory before any later check.
