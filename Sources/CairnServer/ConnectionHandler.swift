@@ -53,8 +53,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             input = buffered
         }
         pending = input
-        if conn.isParked {
-            // A blocked client's further requests wait, as in Redis, within the query limit.
+        if conn.isParked || waitingForWritable {
+            // A blocked client's further requests wait, as in Redis, within the query limit;
+            // so do those of a client whose replies are not being read.
             if input.readableBytes > decoder.limits.queryBufferBytesMax {
                 protocolError(context: context, RESPProtocolError.queryBufferOverflow)
             }
@@ -78,22 +79,38 @@ final class ConnectionHandler: ChannelInboundHandler {
             conn.queryBufferBytes = pending?.readableBytes ?? 0
             conn.queryBufferFree = pending.map { $0.capacity - $0.readableBytes } ?? 0
         }
-        engine.beginBatch(conn)
-        while !conn.isParked {
-            if nextDecoded == decoded.count {
-                decodeAhead(&input, conn)
-                if decoded.isEmpty { break }
+        while true {
+            engine.beginBatch(conn)
+            var outputBacklog = false
+            while !conn.isParked {
+                if nextDecoded == decoded.count {
+                    decodeAhead(&input, conn)
+                    if decoded.isEmpty { break }
+                }
+                let request = decoded[nextDecoded]
+                nextDecoded += 1
+                engine.execute(conn, request)
+                if conn.closeAfterFlush {
+                    engine.endBatch(conn)
+                    flush()
+                    return
+                }
+                if engine.batchOutputBytes >= Self.outputBytesBeforeFlush {
+                    outputBacklog = true
+                    break
+                }
             }
-            let request = decoded[nextDecoded]
-            nextDecoded += 1
-            engine.execute(conn, request)
-            if conn.closeAfterFlush {
-                engine.endBatch(conn)
-                flush()
-                return
-            }
+            engine.endBatch(conn)
+            guard outputBacklog else { break }
+            // Replies pile up faster than they are sent: out with them (the engine writes
+            // at the end of the loop's tick), and the rest of the pipeline waits until the
+            // socket has taken them, so a client that never reads holds about one
+            // high-water mark of replies, not everything its pipeline asks for.
+            waitingForWritable = true
+            flush()
+            context.eventLoop.execute { [self] in continueWhenWritable(context: context) }
+            break
         }
-        engine.endBatch(conn)
         if nextDecoded == decoded.count, let error = decodeError {
             protocolError(context: context, error)
             return
@@ -103,6 +120,11 @@ final class ConnectionHandler: ChannelInboundHandler {
             pending = input
         }
     }
+
+    /// Unsent replies past which the requests of a read stop running until they are sent.
+    private static let outputBytesBeforeFlush = 1024 * 1024
+    /// The rest of this client's pipeline waits for its replies to leave.
+    private var waitingForWritable = false
 
     /// Requests decoded and not yet run (from `nextDecoded` on), and the protocol error
     /// that stopped decoding, if any.
@@ -130,6 +152,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         if decoded.count > 1 { engine.prefetchKeys(of: decoded, for: conn) }
     }
 
+    /// After a pause for replies: the pipeline goes on if the socket took them, otherwise
+    /// when it does (channelWritabilityChanged).
+    private func continueWhenWritable(context: ChannelHandlerContext) {
+        guard waitingForWritable, connection != nil, context.channel.isWritable else { return }
+        waitingForWritable = false
+        process(context: context)
+        flush()
+    }
+
     /// Called by the engine (on the loop, outside any batch) when a blocked client is
     /// served or times out: its waiting requests run now.
     func resume(context: ChannelHandlerContext) {
@@ -151,6 +182,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if let conn = connection, conn.isReplica, context.channel.isWritable, let peer = engine.replication.peer(conn) {
             engine.replication.pump(peer)
+        } else if let conn = connection, waitingForWritable, context.channel.isWritable {
+            engine.outputWritable(conn)
+            continueWhenWritable(context: context)
         } else if let conn = connection, context.channel.isWritable {
             engine.outputWritable(conn)
         }

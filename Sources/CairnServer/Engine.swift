@@ -212,6 +212,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Ends the batch: the replies go back to the connection's buffer, and the records
     /// staged by the batch go to the log writer.
+    /// The replies the batch's client has accumulated (they are in the context's writer
+    /// until endBatch).
+    var batchOutputBytes: Int { ctx.out.buffer.readableBytes }
+
     func endBatch(_ conn: ClientConnection) {
         assert(loop.inEventLoop)
         swap(&ctx.out.buffer, &conn.output)
