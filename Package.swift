@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "cairn-server", targets: ["cairn-server"]),
         .executable(name: "cairn", targets: ["cairn"]),
+        .executable(name: "cairn-fuzz", targets: ["cairn-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -66,6 +67,12 @@ let package = Package(
         // libjemalloc-dev, installed by Tools/setup.
         .executableTarget(name: "cairn-server", dependencies: ["CairnServer"],
                           linkerSettings: [.linkedLibrary("jemalloc")]),
+        // Fuzz targets for the readers of untrusted bytes (Tools/fuzz builds them with
+        // libFuzzer; the ordinary build replays files through them).
+        .executableTarget(name: "cairn-fuzz", dependencies: [
+            "CairnCore", "CairnRESP", "CairnLog", "CairnSnapshot", "CairnStore", "CairnRDB", "CairnCommands", "CCairnSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Sources/CairnFuzz"),
         .executableTarget(name: "cairn", dependencies: [
             "CairnCore", "CairnLog", "CairnSnapshot", "CairnStore", "CairnCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -57,10 +57,11 @@ public enum EffectCodec {
             var v = 0
             var digits = 0
             while p < n, payload[p] >= 48, payload[p] <= 57 {
+                // Checked before the digit is added: a 19th would overflow (found by Tools/fuzz).
+                if digits == 18 { throw fail("number too long") }
                 v = v * 10 + Int(payload[p] - 48)
                 p += 1
                 digits += 1
-                if digits > 18 { throw fail("number too long") }
             }
             guard digits > 0, p + 1 < n, payload[p] == 13, payload[p + 1] == 10 else { throw fail("bad number") }
             p += 2

@@ -1,0 +1,48 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// The fuzz targets (Sources/CairnFuzz): the committed corpus, crash inputs included,
+/// replayed through the ordinary build, and a short libFuzzer run of every target from
+/// that corpus through the instrumented build Tools/test makes (Tools/fuzz runs long ones).
+final class FuzzTests: XCTestCase {
+    static let targets = ["resp", "log", "effects", "snapshot", "dump"]
+
+    func corpus(_ target: String) -> String { packageRoot.appendingPathComponent("Fixtures/fuzz/\(target)").path }
+
+    func testCorpusIsAnsweredByEveryTarget() throws {
+        let binary = packageRoot.appendingPathComponent(".build/debug/cairn-fuzz").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "swift build --build-tests makes \(binary)")
+        for target in Self.targets {
+            let files = try FileManager.default.contentsOfDirectory(atPath: corpus(target))
+            XCTAssertFalse(files.isEmpty, target)
+            let run = try runToExit(binary, [target, corpus(target)])
+            XCTAssertEqual(run.status, 0, "\(target): \(run.output)")
+            XCTAssertTrue(run.output.contains("\(target): \(files.count) inputs answered"), run.output)
+        }
+    }
+
+    func testShortFuzzingRunOfEveryTarget() throws {
+        let binary = packageRoot.appendingPathComponent(".build/fuzz/fuzzer/release/cairn-fuzz").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "Tools/test builds \(binary) (Tools/fuzz's build)")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-fuzz-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        for target in Self.targets {
+            let scratch = work.appendingPathComponent(target).path
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["-runs=20000", "-max_len=4096", "-seed=\(target.count)", "-artifact_prefix=\(scratch)/",
+                           "-print_final_stats=1", scratch, corpus(target)]
+            p.environment = ["CAIRN_FUZZ_TARGET": target, "SWIFT_BACKTRACE": "enable=no"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, "\(target): \(text.suffix(3000))")
+            XCTAssertTrue(text.contains("stat::number_of_executed_units: 20000"), "\(target): \(text.suffix(2000))")
+        }
+    }
+}
