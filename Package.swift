@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Sources/CairnFuzz"),
         .executableTarget(name: "cairn", dependencies: [
-            "CairnCore", "CairnLog", "CairnSnapshot", "CairnStore", "CairnCommands",
+            "CairnCore", "CairnLog", "CairnSnapshot", "CairnStore", "CairnCommands", "CairnRDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

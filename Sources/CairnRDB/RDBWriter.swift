@@ -9,6 +9,9 @@ public struct RDBWriter {
 
     public mutating func byte(_ b: UInt8) { bytes.append(b) }
 
+    /// Bytes already encoded (an object written by another writer).
+    public mutating func raw(_ b: ArraySlice<UInt8>) { bytes += b }
+
     public mutating func length(_ n: Int) {
         if n < 1 << 6 {
             bytes.append(UInt8(n))

@@ -15,7 +15,7 @@ struct Cairn: ParsableCommand {
         commandName: "cairn",
         abstract: "Inspect and repair Cairn data directories offline (with the server stopped).",
         version: "0.1.0",
-        subcommands: [CheckLog.self, CheckSnapshot.self, Dump.self]
+        subcommands: [CheckLog.self, CheckSnapshot.self, Dump.self, Export.self]
     )
 }
 
@@ -159,33 +159,9 @@ struct Dump: ParsableCommand {
     var databases = 16
 
     func run() throws {
-        let fs = PosixFileSystem()
         do {
-            let reader = try LogReader(directory: directory, fs: fs)
-            let keyspace = Keyspace(databaseCount: databases)
-            let now = Int64(time(nil)) * 1000
-            let ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now))
-            if let name = reader.manifest?.snapshot {
-                let path = directory + "/" + DataDirectory.snapshotsDirectory + "/" + name
-                let mapped = try fs.mapFile(path)
-                let snapshot = try SnapshotReader(path: path, bytes: mapped.bytes, owner: mapped)
-                _ = try snapshot.load(into: keyspace, limits: CollectionLimits())
-                if let error = ctx.functions.replaceAll(with: snapshot.functionLibraries) {
-                    throw SnapshotDamage(file: path, offset: 0, reason: "its function libraries do not load: \(error.text)")
-                }
-            }
-            let session = ClientSession(id: 0, nowMs: now)
-            var failures = 0
-            while let record = try reader.next() {
-            guard record.kind.carriesEffects else { continue }
-                for effect in try EffectCodec.decode(record.payload) where ctx.replay(effect, session: session) != nil {
-                    failures += 1
-                }
-            }
-            if let tail = reader.tornTail {
-                Output.error("torn tail left in place: \(tail.file) at offset \(tail.offset) (\(tail.droppedBytes) bytes)\n")
-            }
-            if failures > 0 { Output.error("\(failures) logged command(s) failed to replay\n") }
+            let ctx = try LoadedDirectory.load(directory, databases: databases)
+            let keyspace = ctx.keyspace
             var out: [UInt8] = []
             for code in ctx.functions.codes { KeyspaceCommands.resp(["FUNCTION", "LOAD", "REPLACE", code], into: &out) }
             for command in KeyspaceCommands.commands(for: keyspace) {
