@@ -19,7 +19,7 @@ import Glibc
 /// is `cairn-fuzz TARGET FILE...`, which runs files through a target (the corpus under
 /// Fixtures/fuzz, replayed by the tests).
 enum FuzzTarget: String, CaseIterable {
-    case resp, log, effects, snapshot, dump
+    case resp, log, effects, snapshot, dump, rdb
 
     func run(_ input: UnsafeRawBufferPointer) {
         switch self {
@@ -28,6 +28,7 @@ enum FuzzTarget: String, CaseIterable {
         case .effects: _ = try? EffectCodec.decode(Array(input))
         case .snapshot: Self.snapshot(input)
         case .dump: Self.dump(input)
+        case .rdb: Self.rdb(input)
         }
     }
 
@@ -90,6 +91,21 @@ enum FuzzTarget: String, CaseIterable {
         let payload = DumpPayload.sealed(Array(input))
         guard DumpPayload.verify(payload) else { return }
         _ = try? DumpPayload.value(of: payload, limits: CollectionLimits())
+    }
+}
+
+extension FuzzTarget {
+    /// The input as the body of an RDB file (after "REDIS0010", before EOF), with the
+    /// CRC-64 made right, so that the opcode and object readers answer (cairn import).
+    static func rdb(_ input: UnsafeRawBufferPointer) {
+        var file = Array("REDIS0010".utf8) + Array(input) + [0xFF]
+        let crc = CRC64.checksum(file)
+        for i in 0..<8 { file.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt64(i)))) }
+        var keys = 0
+        _ = try? RDBFile.read(file, limits: CollectionLimits()) { _, _ in
+            keys += 1
+            if keys > 100_000 { throw RDBError("enough") }
+        }
     }
 }
 

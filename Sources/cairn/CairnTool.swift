@@ -15,7 +15,7 @@ struct Cairn: ParsableCommand {
         commandName: "cairn",
         abstract: "Inspect and repair Cairn data directories offline (with the server stopped).",
         version: "0.1.0",
-        subcommands: [CheckLog.self, CheckSnapshot.self, Dump.self, Export.self]
+        subcommands: [CheckLog.self, CheckSnapshot.self, Dump.self, Export.self, Import.self]
     )
 }
 

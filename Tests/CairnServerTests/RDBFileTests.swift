@@ -4,8 +4,9 @@ import XCTest
 
 /// `cairn export`: a data directory written out as Redis 7.0's dump.rdb, which
 /// redis-check-rdb accepts and redis-server loads to the same keys, values, expiries,
-/// stream groups and function libraries.
-final class ExportTests: XCTestCase {
+/// stream groups and function libraries; `cairn import`: redis-server's dump.rdb made a
+/// data directory that cairn-server loads to the same keyspace.
+final class RDBFileTests: XCTestCase {
     /// Every key of every database, described by its type and contents (members sorted
     /// where order is not part of the value), with whether it has a TTL.
     func contents(_ c: RESPClient) throws -> [String] {
@@ -89,6 +90,75 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(try contents(r), before)
         XCTAssertEqual(try r.call("FCALL", "f", "0"), .integer(1))
         XCTAssertEqual(try r.call("PFCOUNT", "hll"), .integer(50))
+    }
+
+    /// Fills a server with every type and encoding (two databases, a TTL, a stream with a
+    /// group and a pending entry, a function library).
+    func fill(_ c: RESPClient) throws {
+        _ = try c.call("SET", "s", "hello")
+        _ = try c.call("SET", "n", "12345")
+        _ = try c.call("SET", "ttl", "v", "EX", "1000")
+        _ = try c.call(["RPUSH", "l"] + (0..<20).map(String.init))
+        _ = try c.call(["RPUSH", "biglist"] + (0..<2000).map { "element-\($0)" })
+        _ = try c.call(["HSET", "bighash"] + (0..<600).flatMap { ["f\($0)", String(repeating: "v", count: 70)] })
+        _ = try c.call("HSET", "h", "a", "1")
+        _ = try c.call("SADD", "ints", "1", "2", "300000")
+        _ = try c.call(["SADD", "bigset"] + (0..<700).map { "m\($0)" })
+        _ = try c.call("ZADD", "z", "1.5", "a", "-2", "b")
+        _ = try c.call(["ZADD", "bigz"] + (0..<300).flatMap { ["\(Double($0) / 7)", "member-\($0)"] })
+        _ = try c.call("PFADD", "hll", "a", "b", "c")
+        _ = try c.call("XADD", "st", "1-1", "f", "v")
+        _ = try c.call("XGROUP", "CREATE", "st", "g", "0")
+        _ = try c.call("XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "st", ">")
+        _ = try c.call("SELECT", "5")
+        _ = try c.call("SET", "in-five", "yes")
+        _ = try c.call("SELECT", "0")
+        _ = try c.call("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
+    }
+
+    func testImportOfRedisDumpLoadsInCairnAsTheSameKeyspace() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-import-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let redisPort = freePort()
+        let redis = try ServerProcess(executable: "/usr/bin/redis-server",
+                                      arguments: ["--port", "\(redisPort)", "--dir", work.path, "--save", "", "--appendonly", "no"],
+                                      port: redisPort, directory: work)
+        let r = try redis.client()
+        try fill(r)
+        let theirs = try contents(r)
+        XCTAssertEqual(try r.call("SAVE"), .simple("OK"))
+        redis.stop()
+        let rdb = work.appendingPathComponent("dump.rdb").path
+        let dir = work.appendingPathComponent("data")
+        let run = try cairnTool(["import", rdb, dir.path])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("14 keys, 1 function libraries"), run.output)
+        let port = freePort()
+        let cairn = try ServerProcess.cairn(directory: dir, port: port)
+        let c = try cairn.client()
+        XCTAssertEqual(try contents(c), theirs)
+        XCTAssertEqual(try c.call("FCALL", "f", "0"), .integer(1))
+        // It is a data directory like any other: writes go to its log and survive.
+        _ = try c.call("SET", "after", "import")
+        cairn.crash()
+        let again = try ServerProcess.cairn(directory: dir, port: port)
+        defer { again.stop() }
+        XCTAssertEqual(try again.client().call("GET", "after"), .bulk(Array("import".utf8)))
+        // Never over an existing directory; a damaged or truncated file is refused.
+        XCTAssertNotEqual(try cairnTool(["import", rdb, dir.path]).status, 0)
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: rdb)))
+        bytes[bytes.count / 2] ^= 0x40
+        let damaged = work.appendingPathComponent("damaged.rdb").path
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let refused = try cairnTool(["import", damaged, work.appendingPathComponent("d2").path])
+        XCTAssertEqual(refused.status, 2, refused.output)
+        XCTAssertTrue(refused.output.contains("damaged.rdb: at byte"), refused.output)
+        let truncated = work.appendingPathComponent("truncated.rdb").path
+        try Data(bytes.prefix(bytes.count - 20)).write(to: URL(fileURLWithPath: truncated))
+        let cut = try cairnTool(["import", truncated, work.appendingPathComponent("d3").path])
+        XCTAssertEqual(cut.status, 2, cut.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("d3/MANIFEST").path))
     }
 
     func testExportRefusesADamagedDirectory() throws {
