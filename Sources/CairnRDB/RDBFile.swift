@@ -29,34 +29,19 @@ public enum RDBFile {
     /// The file's bytes. `aux` comes first, in order (Redis writes redis-ver, redis-bits,
     /// ctime, used-mem, aof-base); databases with no keys are left out, as Redis leaves them.
     public static func make(aux: [(String, String)], functionLibraries: [Bytes], databases: [(index: Int, entries: [Entry])]) -> [UInt8] {
-        var w = RDBWriter()
-        for b in "REDIS00\(version)".utf8 { w.byte(b) }
-        for (name, value) in aux {
-            w.byte(Opcode.aux.rawValue)
-            w.string(Bytes(name))
-            w.string(Bytes(value))
-        }
-        for code in functionLibraries {
-            w.byte(Opcode.function2.rawValue)
-            w.string(code)
-        }
+        var bytes: [UInt8] = []
+        // The sink only appends: nothing here throws.
+        let writer = try! RDBStreamWriter(aux: aux, functionLibraries: functionLibraries) { bytes += $0 }
         for (index, entries) in databases where !entries.isEmpty {
-            w.byte(Opcode.selectDB.rawValue)
-            w.length(index)
-            w.byte(Opcode.resizeDB.rawValue)
-            w.length(entries.count)
-            w.length(entries.filter { $0.expireAtMs != nil }.count)
-            for entry in entries { write(entry, to: &w) }
+            let sizes = (entries.count, entries.filter { $0.expireAtMs != nil }.count)
+            for (i, entry) in entries.enumerated() { try! writer.add(database: index, entry, sizes: i == 0 ? sizes : nil) }
         }
-        w.byte(Opcode.eof.rawValue)
-        var bytes = w.bytes
-        let crc = CRC64.checksum(bytes)
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt64(i)))) }
+        try! writer.finish()
         return bytes
     }
 
     /// [expiry] type key value: the object as DUMP writes it, its key after the type byte.
-    static func write(_ entry: Entry, to w: inout RDBWriter) {
+    static func writeEntry(_ entry: Entry, to w: inout RDBWriter) {
         if let at = entry.expireAtMs {
             w.byte(Opcode.expireTimeMs.rawValue)
             w.milliseconds(at)
@@ -67,6 +52,68 @@ public enum RDBFile {
         w.byte(bytes[0])
         w.string(entry.key)
         w.raw(bytes[1...])
+    }
+}
+
+/// An RDB file written as it is made, in chunks handed to `sink` (a file, a replica's
+/// connection), with its CRC-64 kept as it goes: memory stays at about one chunk.
+public final class RDBStreamWriter {
+    private var w = RDBWriter()
+    private var crc: UInt64 = 0
+    private var database: Int?
+    private let sink: ([UInt8]) throws -> Void
+    public private(set) var bytesWritten = 0
+    static let chunkBytes = 1 << 20
+
+    public init(aux: [(String, String)], functionLibraries: [Bytes], sink: @escaping ([UInt8]) throws -> Void) throws {
+        self.sink = sink
+        for b in "REDIS00\(RDBFile.version)".utf8 { w.byte(b) }
+        for (name, value) in aux {
+            w.byte(RDBFile.Opcode.aux.rawValue)
+            w.string(Bytes(name))
+            w.string(Bytes(value))
+        }
+        for code in functionLibraries {
+            w.byte(RDBFile.Opcode.function2.rawValue)
+            w.string(code)
+        }
+        try flush(force: false)
+    }
+
+    /// One key; SELECTDB when its database is not the last one's (with RESIZEDB when the
+    /// caller knows the database's sizes).
+    public func add(database index: Int, _ entry: RDBFile.Entry, sizes: (keys: Int, expires: Int)? = nil) throws {
+        if database != index {
+            database = index
+            w.byte(RDBFile.Opcode.selectDB.rawValue)
+            w.length(index)
+            if let sizes {
+                w.byte(RDBFile.Opcode.resizeDB.rawValue)
+                w.length(sizes.keys)
+                w.length(sizes.expires)
+            }
+        }
+        RDBFile.writeEntry(entry, to: &w)
+        try flush(force: false)
+    }
+
+    /// EOF and the CRC-64 of every byte before it.
+    public func finish() throws {
+        w.byte(RDBFile.Opcode.eof.rawValue)
+        try flush(force: true)
+        var tail: [UInt8] = []
+        for i in 0..<8 { tail.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt64(i)))) }
+        try sink(tail)
+        bytesWritten += 8
+    }
+
+    private func flush(force: Bool) throws {
+        guard force || w.bytes.count >= Self.chunkBytes else { return }
+        let chunk = w.bytes
+        crc = CRC64.checksum(chunk, start: crc)
+        bytesWritten += chunk.count
+        w = RDBWriter()
+        try sink(chunk)
     }
 }
 

@@ -29,6 +29,7 @@ enum ClientCommand {
         }
         sub("list", -2, flags: [.admin], "Get the list of client connections") { ctx in
             var ids: Set<Int64>?
+            var listType: String?
             var j = 2
             while j < ctx.args.count {
                 if ctx.isOption(j, "type") && j + 1 < ctx.args.count {
@@ -37,7 +38,7 @@ enum ClientCommand {
                         ctx.out.error("ERR Unknown client type '\(ctx.args[j + 1].string)'")
                         return
                     }
-                    if t != "normal" { ids = [] }
+                    listType = t == "replica" ? "slave" : t.string
                     j += 2
                 } else if ctx.isOption(j, "id") && j + 1 < ctx.args.count {
                     var set = Set<Int64>()
@@ -56,6 +57,7 @@ enum ClientCommand {
             engine.resolveDescriptors()
             for c in engine.clients.values.sorted(by: { $0.session.id < $1.session.id }) {
                 if let ids, !ids.contains(c.session.id) { continue }
+                if let listType, typeName(c) != listType { continue }
                 text += describe(c, ctx) + "\n"
             }
             ctx.out.verbatim(text)
@@ -277,12 +279,21 @@ enum ClientCommand {
             if let addr, c.address != addr { continue }
             if let laddr, c.localAddress != laddr { continue }
             if let user, user != "default" { continue }
-            if let type, type != "normal" { continue }
+            if let type, (type == "replica" ? "slave" : type) != typeName(c) { continue }
             if skipMe && c.session.id == ctx.session.id { continue }
             close(c, ctx)
             killed += 1
         }
         ctx.out.integer(killed)
+    }
+
+    /// Redis's getClientType as CLIENT LIST and KILL filter by it: a replica (not a
+    /// MONITOR), a client subscribed to anything, or normal. (This server's link to its
+    /// own primary is not among its clients.)
+    static func typeName(_ c: ClientConnection) -> String {
+        if c.isReplica && !c.isMonitor { return "slave" }
+        if c.session.subscriptions.isActive { return "pubsub" }
+        return "normal"
     }
 
     /// Closes a client after its pending replies; the calling client only after this reply.

@@ -25,6 +25,8 @@ final class ClientConnection: SessionConnection {
     /// What the replica said in REPLCONF listening-port and ip-address.
     var replicaListeningPort = 0
     var replicaAnnouncedIP: String?
+    /// What a replica announced with REPLCONF capa (`cairn-snapshot`: a Cairn replica).
+    var replicaCapabilities: Set<String> = []
     var closeAfterFlush = false
     var closed = false
     /// Replies held until the log is durable up to their LSN (appendfsync always), in order.

@@ -173,7 +173,9 @@ final class ReplicaLink {
         }
         handshake.append(["REPLCONF", "listening-port", String(config.replicaAnnouncePort ?? config.port)])
         if let ip = config.replicaAnnounceIP { handshake.append(["REPLCONF", "ip-address", ip]) }
-        handshake.append(["REPLCONF", "capa", "psync2"])
+        // cairn-snapshot: this replica takes the primary's snapshot as it is (a Redis
+        // replica gets RDB instead); a Redis primary ignores capabilities it does not know.
+        handshake.append(["REPLCONF", "capa", "psync2", "capa", "cairn-snapshot"])
         // Where this server's own log ends: the primary continues from there if it can.
         if let stream = engine.persistence.stream, stream.offset > 0 || syncedOnce {
             handshake.append(["PSYNC", stream.id, String(stream.offset + 1)])

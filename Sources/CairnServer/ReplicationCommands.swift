@@ -85,7 +85,9 @@ enum ReplicationCommands {
                 conn?.replicaListeningPort = port
             case "ip-address":
                 conn?.replicaAnnouncedIP = value
-            case "capa", "rdb-only", "rdb-filter-only":
+            case "capa":
+                conn?.replicaCapabilities.insert(value.lowercased())
+            case "rdb-only", "rdb-filter-only":
                 break
             case "ack":
                 // From a replica: no reply, as Redis. `FACK <offset>` after it: what it has

@@ -40,6 +40,10 @@ final class ReplicaPeer {
     var durableOffset: UInt64 = 0
     var lastAckMs: Int64
     var snapshot: (fd: Int32, path: String, size: Int, sent: Int)?
+    /// A real Redis (no `capa cairn-snapshot`): its full sync is an RDB file made from the
+    /// snapshot (SnapshotAsRDB), which is being made while this is set.
+    var wantsRDB = false
+    var convertingRDB = false
 
     init(conn: ClientConnection, listeningPort: Int, announcedIP: String?, nowMs: Int64) {
         self.conn = conn
@@ -87,6 +91,7 @@ final class ReplicationSource {
         let peer = ReplicaPeer(conn: conn, listeningPort: conn.replicaListeningPort, announcedIP: conn.replicaAnnouncedIP,
                                nowMs: Clock.unixMilliseconds())
         peer.legacySync = legacy
+        peer.wantsRDB = !conn.replicaCapabilities.contains("cairn-snapshot")
         conn.isReplica = true
         peers.append(peer)
         retainLog(nowMs: Clock.unixMilliseconds())
@@ -117,8 +122,12 @@ final class ReplicationSource {
     /// A checkpoint finished: the replicas waiting for one get its snapshot, then the log
     /// after it.
     func snapshotReady(name: String, lsn: UInt64) {
-        for peer in peers where peer.state == .waitingForSnapshot {
+        for peer in peers where peer.state == .waitingForSnapshot && !peer.convertingRDB {
             let path = engine.checkpointer.snapshotDirectory + "/" + name
+            if peer.wantsRDB {
+                sendAsRDB(peer, snapshot: name, path: path, lsn: lsn)
+                continue
+            }
             let fs = engine.persistence.fs
             guard let cursor = try? LogCursor.find(directory: engine.config.dir, fs: fs, afterLSN: lsn),
                   let fd = try? fs.openForReading(path), let size = try? fs.fileSize(path),
@@ -137,8 +146,45 @@ final class ReplicationSource {
         }
     }
 
+    /// A Redis replica's full sync: the log is pinned and the stream position fixed now,
+    /// the RDB file made off the loop, then sent as a snapshot would be.
+    private func sendAsRDB(_ peer: ReplicaPeer, snapshot name: String, path: String, lsn: UInt64) {
+        let fs = engine.persistence.fs
+        guard let cursor = try? LogCursor.find(directory: engine.config.dir, fs: fs, afterLSN: lsn),
+              let mapped = try? fs.mapFile(path), let id = engine.persistence.stream?.id else {
+            drop(peer, why: "its snapshot or the log after it could not be opened")
+            return
+        }
+        start(peer, at: cursor)
+        peer.state = .waitingForSnapshot
+        peer.convertingRDB = true
+        let offset = cursor.streamOffset
+        SnapshotAsRDB.convert(mapped, path: path, into: engine.checkpointer.snapshotDirectory, replicaID: peer.conn.session.id,
+                              fs: fs, loop: engine.loop) { [self] result in
+            guard peers.contains(where: { $0 === peer }) else {
+                if case .success(let file) = result { fs.close(file.fd) }
+                return
+            }
+            peer.convertingRDB = false
+            switch result {
+            case .failure(let error):
+                drop(peer, why: "its snapshot could not be written as RDB: \(error)")
+            case .success(let file):
+                fullSyncs += 1
+                peer.state = .sendingSnapshot
+                peer.snapshot = (file.fd, file.path, file.size, 0)
+                if !peer.legacySync { send(peer, "+FULLRESYNC \(id) \(offset)\r\n") }
+                send(peer, "$\(file.size)\r\n")
+                engine.logger.notice("Starting the full sync of \(peer.ip):\(peer.listeningPort): snapshot \(name) as RDB (LSN \(lsn), \(file.size) bytes), then the log from offset \(offset)")
+                pump(peer)
+            }
+        }
+    }
+
     func snapshotFailed(_ why: String) {
-        for peer in peers where peer.state == .waitingForSnapshot { drop(peer, why: "the checkpoint for its full sync failed: \(why)") }
+        for peer in peers where peer.state == .waitingForSnapshot && !peer.convertingRDB {
+            drop(peer, why: "the checkpoint for its full sync failed: \(why)")
+        }
     }
 
     private func start(_ peer: ReplicaPeer, at cursor: LogCursor) {

@@ -9,7 +9,7 @@ import XCTest
 final class RDBFileTests: XCTestCase {
     /// Every key of every database, described by its type and contents (members sorted
     /// where order is not part of the value), with whether it has a TTL.
-    func contents(_ c: RESPClient) throws -> [String] {
+    static func contents(_ c: RESPClient) throws -> [String] {
         var out: [String] = []
         for db in 0..<16 {
             _ = try c.call("SELECT", "\(db)")
@@ -67,7 +67,7 @@ final class RDBFileTests: XCTestCase {
         _ = try c.call("SET", "in-three", "yes")
         _ = try c.call("SELECT", "0")
         _ = try c.call("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
-        let before = try contents(c)
+        let before = try Self.contents(c)
         try c.sendRaw(RESPClient.encode([Array("SHUTDOWN".utf8)]))
         XCTAssertNotNil(cairn.waitForExit())
         cairn.stop()
@@ -87,14 +87,14 @@ final class RDBFileTests: XCTestCase {
                                       port: redisPort, directory: dir)
         defer { redis.stop() }
         let r = try redis.client()
-        XCTAssertEqual(try contents(r), before)
+        XCTAssertEqual(try Self.contents(r), before)
         XCTAssertEqual(try r.call("FCALL", "f", "0"), .integer(1))
         XCTAssertEqual(try r.call("PFCOUNT", "hll"), .integer(50))
     }
 
     /// Fills a server with every type and encoding (two databases, a TTL, a stream with a
     /// group and a pending entry, a function library).
-    func fill(_ c: RESPClient) throws {
+    static func fill(_ c: RESPClient) throws {
         _ = try c.call("SET", "s", "hello")
         _ = try c.call("SET", "n", "12345")
         _ = try c.call("SET", "ttl", "v", "EX", "1000")
@@ -125,8 +125,8 @@ final class RDBFileTests: XCTestCase {
                                       arguments: ["--port", "\(redisPort)", "--dir", work.path, "--save", "", "--appendonly", "no"],
                                       port: redisPort, directory: work)
         let r = try redis.client()
-        try fill(r)
-        let theirs = try contents(r)
+        try Self.fill(r)
+        let theirs = try Self.contents(r)
         XCTAssertEqual(try r.call("SAVE"), .simple("OK"))
         redis.stop()
         let rdb = work.appendingPathComponent("dump.rdb").path
@@ -137,7 +137,7 @@ final class RDBFileTests: XCTestCase {
         let port = freePort()
         let cairn = try ServerProcess.cairn(directory: dir, port: port)
         let c = try cairn.client()
-        XCTAssertEqual(try contents(c), theirs)
+        XCTAssertEqual(try Self.contents(c), theirs)
         XCTAssertEqual(try c.call("FCALL", "f", "0"), .integer(1))
         // It is a data directory like any other: writes go to its log and survive.
         _ = try c.call("SET", "after", "import")
