@@ -95,7 +95,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                     flush()
                     return
                 }
-                if engine.batchOutputBytes >= Self.outputBytesBeforeFlush {
+                if engine.batchOutputBytes >= Self.outputBytesBeforeFlush && engine.batchOutputBytes >= engine.pipelinePauseBytes(conn) {
                     outputBacklog = true
                     break
                 }
@@ -121,7 +121,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Unsent replies past which the requests of a read stop running until they are sent.
+    /// Unsent replies past which the requests of a read stop running until they are sent
+    /// (when the client's class has no output-buffer limit: Engine.pipelinePauseBytes).
     private static let outputBytesBeforeFlush = 1024 * 1024
     /// The rest of this client's pipeline waits for its replies to leave.
     private var waitingForWritable = false

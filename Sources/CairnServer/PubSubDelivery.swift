@@ -42,6 +42,15 @@ extension Engine: PushDelivery {
         conn.drop()
     }
 
+    /// How many unsent reply bytes a client's pipeline may run up before the rest of it
+    /// waits for its socket: 1 MiB when its class has no output-buffer limit (normal
+    /// clients by default, where Redis would let the replies grow without bound); none
+    /// when one is set, so that the limit cuts the client as Redis cuts it.
+    func pipelinePauseBytes(_ conn: ClientConnection) -> Int {
+        let limit = conn.session.subscriptions.isActive ? config.pubsubOutputLimit : config.normalOutputLimit
+        return limit.hard == 0 && limit.soft == 0 ? 1 << 20 : Int.max
+    }
+
     /// A subscriber's socket took what was queued: send what was held for it meanwhile.
     /// For another client, what the socket took may end a soft-limit period.
     func outputWritable(_ conn: ClientConnection) {

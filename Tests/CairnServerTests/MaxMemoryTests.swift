@@ -273,7 +273,8 @@ final class OutputBufferLimitTests: XCTestCase {
                 usleep(50_000)
                 cut = !(try c.call("CLIENT", "LIST").string ?? "").contains("id=\(id) ")
             }
-            XCTAssertTrue(cut, "\(server.directory.lastPathComponent): the idle client was not cut")
+            let listed = try c.call("CLIENT", "LIST")
+            XCTAssertTrue(cut, "\(server.directory.lastPathComponent): the idle client was not cut \(server.log) \(listed)")
             // A client that reads everything stays.
             let five = Array(raw[0..<(raw.count / 80)])
             for _ in 0..<20 {
