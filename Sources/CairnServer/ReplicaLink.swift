@@ -32,6 +32,8 @@ final class ReplicaLink {
     private var payload: (fd: Int32, path: String, remaining: Int)?
     /// The payload's first bytes are still to be seen (they tell an RDB file).
     private var payloadStart = false
+    /// The payload is a Redis primary's RDB file (RDBAsSnapshot makes it a snapshot).
+    private var payloadIsRDB = false
     private var primaryID = ""
     /// Bytes of the stream received and applied, at the end of the last whole unit.
     private(set) var appliedOffset: UInt64 = 0
@@ -323,19 +325,16 @@ final class ReplicaLink {
             try? fs.remove(path)
             payload = (try fs.openForWriting(path, create: true), path, size)
             payloadStart = true
+            payloadIsRDB = false
             engine.logger.notice("Receiving \(size) bytes of snapshot from the primary")
         }
         guard var p = payload else { return }
         if payloadStart {
-            // A Redis primary sends an RDB file, which this server cannot load yet: each
-            // retry would cost that primary a BGSAVE, so the link stops until REPLICAOF.
+            // A Redis primary sends an RDB file: kept as it comes, made a snapshot at the end.
             guard buffer.readableBytes >= 5 || p.remaining < 5 else { return }
             payloadStart = false
-            if buffer.readableBytesView.starts(with: Array("REDIS".utf8)) {
-                engine.logger.warning("The primary \(host):\(port) sent an RDB file: this server replicates only from a Cairn primary for now. Not retrying; REPLICAOF tries again.")
-                stop()
-                return
-            }
+            payloadIsRDB = buffer.readableBytesView.starts(with: Array("REDIS".utf8))
+            if payloadIsRDB { engine.logger.notice("The primary sends an RDB file: it is loaded into a snapshot once whole") }
         }
         let n = min(p.remaining, buffer.readableBytes)
         if n > 0 {
@@ -346,7 +345,28 @@ final class ReplicaLink {
             p.remaining -= n
             payload = p
         }
-        if p.remaining == 0 { try installSnapshot(p.fd, p.path) }
+        if p.remaining == 0 {
+            guard payloadIsRDB else { return try installSnapshot(p.fd, p.path) }
+            // The RDB file's keys into a snapshot after everything this server has logged
+            // (any LSN would do: the log restarts after it with the primary's history).
+            fs.close(p.fd)
+            payload = nil
+            let rdbPath = p.path + ".rdb"
+            try fs.rename(p.path, rdbPath)
+            let fd: Int32
+            do {
+                fd = try RDBAsSnapshot.convert(rdbPath: rdbPath, snapshotPath: p.path, lsn: engine.persistence.lastAppliedLSN + 1,
+                                               databases: engine.config.databases, limits: engine.collectionLimits, fs: fs)
+            } catch {
+                // Another try would cost that primary another BGSAVE for the same file:
+                // the link stops until REPLICAOF.
+                try? fs.remove(rdbPath)
+                engine.logger.warning("The RDB file of the primary \(host):\(port) cannot be loaded: \(error). Not retrying; REPLICAOF tries again.")
+                stop()
+                return
+            }
+            try installSnapshot(fd, p.path)
+        }
     }
 
     private func abandonPayload() {

@@ -390,22 +390,23 @@ final class ReplicationTests: XCTestCase {
         }
     }
 
-    /// A redis-server primary sends an RDB file, which a Cairn replica cannot load yet: it
-    /// says so once and stops, rather than costing that primary a BGSAVE every second.
-    func testARedisPrimaryIsRefusedOnceNotHammered() throws {
+    /// A redis-server primary's full sync is an RDB file: loaded once, then the stream
+    /// (RedisReplicaTests has the rest); one it cannot load (module data) is refused once,
+    /// rather than costing that primary a BGSAVE every second.
+    func testARedisPrimaryIsLoadedOnceNotHammered() throws {
         let redis = try ServerProcess.redis()
         defer { redis.stop() }
         let rc = try redis.client()
         try rc.call("SET", "k", "v")
         let replica = try start("replica", port: freePort(), ["--replicaof", "127.0.0.1", "\(redis.port)"])
         defer { replica.stop() }
-        XCTAssertTrue(replica.waitForLog("sent an RDB file"), replica.log)
-        sleep(3)
-        XCTAssertEqual(try rc.infoField("sync_full"), "1", "one attempt, not one a second")
+        XCTAssertTrue(replica.waitForLog("The primary sends an RDB file"), replica.log)
         let r = try replica.client()
+        eventually("the link is up") { try r.infoField("master_link_status") == "up" }
+        sleep(2)
+        XCTAssertEqual(try rc.infoField("sync_full"), "1", "one full sync")
+        XCTAssertEqual(try r.call("GET", "k"), .bulk(Array("v".utf8)))
         XCTAssertEqual(try r.infoField("role"), "slave")
-        XCTAssertEqual(try r.infoField("master_link_status"), "down")
-        XCTAssertEqual(try r.infoField("master_sync_in_progress"), "0")
     }
 
     /// redis-cli --replica shows the stream a Cairn primary sends.
