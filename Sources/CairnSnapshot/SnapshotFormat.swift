@@ -170,6 +170,13 @@ struct ByteSource {
         return T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
+    /// A varint that must be a count or an index: one past Int's range is damage, not a
+    /// trap (found by Tools/fuzz).
+    mutating func varintInt() throws -> Int {
+        guard let v = Int(exactly: try varint()) else { throw Short() }
+        return v
+    }
+
     mutating func varint() throws -> UInt64 {
         var value: UInt64 = 0, shift: UInt64 = 0
         while true {

@@ -196,7 +196,7 @@ public final class SnapshotReader {
               tag != .functionLibrary else {
             throw bad("unknown record type \(tagByte)")
         }
-        let database = Int(try s.varint())
+        let database = try s.varintInt()
         guard database < max(header.databases, 1) else { throw bad("database \(database) out of range") }
         let key = try string(&s)
         let expiry = tagByte & SnapshotRecordTag.hasExpiry != 0 ? Int64(bitPattern: try s.fixed(UInt64.self)) : nil
@@ -251,10 +251,10 @@ public final class SnapshotReader {
         case .stream(let st):
             for _ in 0..<count {
                 let id = try streamID(&s)
-                let n = Int(try s.varint())
+                let n = try s.varintInt()
                 guard n >= 2, n % 2 == 0, n <= SnapshotFormat.frameBytesMax else { throw bad("stream entry with \(n) strings") }
                 var pairs: [Bytes] = []
-                pairs.reserveCapacity(n)
+                pairs.reserveCapacity(min(n, 1024))
                 for _ in 0..<n { pairs.append(try string(&s)) }
                 st.appendLoaded(id, pairs[...], limits: limits)
             }
