@@ -534,6 +534,7 @@ extension Engine {
         previousHistory = nil
         let link = ReplicaLink(engine: self, host: host, port: port)
         primaryLink = link
+        config.replicaof = (host, port)  // what CONFIG GET and CONFIG REWRITE show, as in Redis
         logger.notice("Connecting to the primary \(host):\(port)")
         link.connect()
     }
@@ -544,6 +545,7 @@ extension Engine {
     func promote() {
         primaryLink?.stop()
         primaryLink = nil
+        config.replicaof = nil
         if let stream = persistence.stream {
             previousHistory = stream
             persistence.writer?.startHistory(ReplicationPosition(id: ReplicationPosition.randomID(), offset: stream.offset))

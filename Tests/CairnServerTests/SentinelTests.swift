@@ -34,4 +34,33 @@ final class SentinelTests: XCTestCase {
         let text = try runCheck(["--primary", "redis", "--cycles", "1"])
         XCTAssertTrue(text.contains("redis primary a killed") && text.contains("PASS"), text)
     }
+
+    /// Sentinel sends REPLICAOF then CONFIG REWRITE so that the role survives a restart:
+    /// the file gets `replicaof` (under Redis's name, not also `slaveof`), and loses it
+    /// after REPLICAOF NO ONE; an alias line in the file is rewritten under its new name.
+    func testConfigRewriteKeepsTheRoleSentinelSet() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-rewrite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let conf = dir.appendingPathComponent("cairn.conf")
+        try "port \(port)\nbind 127.0.0.1\ndir \(dir.path)\nslave-read-only yes\n".write(to: conf, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(executable: cairnServerBinary(), arguments: [conf.path], port: port, directory: dir)
+        let c = try server.client()
+        XCTAssertEqual(try c.call("REPLICAOF", "127.0.0.1", "1"), .simple("OK"))
+        XCTAssertEqual(try c.call("CONFIG", "GET", "replicaof"), .array([.bulk(Array("replicaof".utf8)), .bulk(Array("127.0.0.1 1".utf8))]))
+        XCTAssertEqual(try c.call("CONFIG", "REWRITE"), .simple("OK"))
+        var text = try String(contentsOf: conf, encoding: .utf8)
+        XCTAssertTrue(text.contains("replicaof 127.0.0.1 1\n") && !text.contains("slaveof"), text)
+        XCTAssertTrue(text.contains("replica-read-only yes\n") && !text.contains("slave-read-only"), text)
+        server.stop()
+        let restarted = try ServerProcess(executable: cairnServerBinary(), arguments: [conf.path], port: port, directory: dir)
+        defer { restarted.stop() }
+        let r = try restarted.client()
+        XCTAssertEqual(try r.infoField("role"), "slave")
+        XCTAssertEqual(try r.call("REPLICAOF", "NO", "ONE"), .simple("OK"))
+        XCTAssertEqual(try r.call("CONFIG", "REWRITE"), .simple("OK"))
+        text = try String(contentsOf: conf, encoding: .utf8)
+        XCTAssertFalse(text.contains("replicaof"), text)
+    }
 }
