@@ -37,6 +37,9 @@ public struct ACLCategories: OptionSet, Sendable {
         (.scripting, "scripting"),
     ]
 
+    /// Every category's name, in Redis's order (ACL CAT).
+    public static var allNames: [String] { names.map { $0.1 } }
+
     public var names: [String] { ACLCategories.names.filter { contains($0.0) }.map { $0.1 } }
 
     /// The category called `name` (any case), or nil.

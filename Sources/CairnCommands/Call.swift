@@ -123,7 +123,7 @@ extension CommandContext {
                 return nil
             }
         }
-        if let reason = admission?.refusal(spec, session) {
+        if let reason = admission?.refusal(spec, args, session) {
             refuse(spec, session, reason)
             return nil
         }

@@ -18,6 +18,9 @@ public final class ClientSession {
     public var protocolVersion = 2
     public var name: Bytes?
     public var authenticated = false
+    /// The ACL user its commands run as; nil for the server's own sessions (a replication
+    /// stream, loading), which may run anything.
+    public var user: ACLUser?
     public var libName: String?
     public var libVersion: String?
     public var noEvict = false

@@ -83,8 +83,9 @@ public struct ExecutionStats {
 /// authentication, loading, a failed log (MISCONF), protected commands; next ACL, OOM,
 /// read-only replicas. Implemented by the server; asked by `admit` and by EXEC.
 public protocol AdmissionPolicy: AnyObject {
-    /// Why `spec` may not run for `session` now, as an error reply; nil when it may.
-    func refusal(_ spec: CommandSpec, _ session: ClientSession) -> String?
+    /// Why the call `args` of `spec` may not run for `session` now, as an error reply;
+    /// nil when it may.
+    func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String?
     /// The server's state as it bears on a script about to start for `session`.
     func scriptConditions(_ session: ClientSession) -> ScriptConditions
 }
@@ -146,6 +147,10 @@ public protocol CallObserver: AnyObject {
 public final class CommandContext {
     public let keyspace: Keyspace
     public let table: CommandTable
+    /// The ACL users and the ACL log.
+    public let users: ACLUsers
+    /// CLIENT LIST's line for a session, for the ACL log (the server knows connections).
+    public var aclClientInfo: ((ClientSession) -> String)?
     public var settings: CommandSettings {
         didSet { updateNewKeyRecording() }
     }
@@ -226,6 +231,7 @@ public final class CommandContext {
                 table: CommandTable = .dataCommands()) {
         self.keyspace = keyspace
         self.table = table
+        self.users = ACLUsers(table: table)
         self.settings = settings
         self.frame = CallFrame(spec: nil, args: [], session: session, nowMs: session.createdAtMs, origin: .nested,
                                dirtyAtStart: 0, effectsAtStart: 0)

@@ -77,6 +77,10 @@ public final class CommandSpec: @unchecked Sendable {
     public private(set) var fullName: String
     /// Calls, time and failures, for INFO commandstats.
     public var stats = CommandStats()
+    /// Its bit in an ACL selector's command bitmap (CommandTable assigns it on registry).
+    public internal(set) var aclID = -1
+    /// Whether it is a container's subcommand (CONFIG|GET).
+    public private(set) var isSubcommand = false
 
     public init(_ name: String, arity: Int, flags: CommandFlags, keys: [KeySpec] = [], keyFinder: KeyFinder? = nil,
                 acl: ACLCategories, group: String, since: String = "1.0.0", summary: String,
@@ -100,6 +104,7 @@ public final class CommandSpec: @unchecked Sendable {
 
     public func addSubcommand(_ sub: CommandSpec) {
         sub.fullName = "\(name)|\(sub.name)"
+        sub.isSubcommand = true
         subcommands[Bytes(sub.name)] = sub
     }
 

@@ -8,11 +8,28 @@ public final class CommandTable: @unchecked Sendable {
 
     public func register(_ spec: CommandSpec) {
         commands[Bytes(spec.name)] = spec
+        aclOrderCache = nil
+        for s in [spec] + spec.subcommands.values.sorted(by: { $0.name < $1.name }) where s.aclID < 0 {
+            precondition(nextACLID < ACLCommandBits.futureCommandsBit, "too many commands for the ACL bitmap")
+            s.aclID = nextACLID
+            nextACLID += 1
+        }
         // Clients mostly send names in capitals: finding those directly saves a lowercasing.
         upper[Bytes(spec.name.uppercased())] = spec
     }
 
     private var upper: [Bytes: CommandSpec] = [:]
+    private var nextACLID = 0
+    private var aclOrderCache: [CommandSpec]?
+
+    /// Every command and subcommand, each container followed by its subcommands, by name:
+    /// the order ACL rules are described in.
+    public var aclOrder: [CommandSpec] {
+        if let cached = aclOrderCache { return cached }
+        let order = sorted.flatMap { [$0] + $0.subcommands.values.sorted { $0.name < $1.name } }
+        aclOrderCache = order
+        return order
+    }
 
     /// Every spec, subcommands included.
     public var allSpecs: [CommandSpec] {

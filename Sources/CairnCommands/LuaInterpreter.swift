@@ -387,10 +387,14 @@ public final class LuaInterpreter {
         if spec.flags.contains(.noscript) {
             return .failure(ScriptError("ERR This Redis command is not allowed from script"))
         }
+        if let user = ctx.session.user, !user.unrestricted, let (denial, position) = user.refusal(spec, args) {
+            ctx.logACLDenial(denial, .lua, spec: spec, args: args, position: position, session: ctx.session)
+            return .failure(ScriptError("ERR The user executing the script " + denial.scriptMessage))
+        }
         if readOnly && spec.isWrite {
             return .failure(ScriptError("ERR Write commands are not allowed from read-only scripts."))
         }
-        if let reason = ctx.admission?.refusal(spec, ctx.session) { return .failure(ScriptError(reason)) }
+        if let reason = ctx.admission?.refusal(spec, args, ctx.session) { return .failure(ScriptError(reason)) }
         if spec.flags.contains(.denyoom) && ctx.scriptRun?.refusesGrowth == true {
             return .failure(ScriptError("OOM command not allowed when used memory > 'maxmemory'."))
         }

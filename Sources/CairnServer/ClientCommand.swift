@@ -184,8 +184,8 @@ enum ClientCommand {
     /// A CLIENT LIST line. Only the client asking runs a command while this runs, so its
     /// argv-mem is the arguments of the command at hand (inside EXEC, the queued one, as
     /// in Redis); every other client's is 0.
-    static func describe(_ c: ClientConnection, _ ctx: CommandContext) -> String {
-        let s = c.session, nowMs = ctx.nowMs
+    static func describe(_ c: ClientConnection, _ ctx: CommandContext, nowMs: Int64? = nil) -> String {
+        let s = c.session, nowMs = nowMs ?? ctx.nowMs
         let argumentBytes = s === ctx.session ? ctx.args.reduce(0) { $0 + $1.count } : 0
         let age = (nowMs - s.createdAtMs) / 1000
         let idle = (nowMs - s.lastInteractionMs) / 1000
@@ -206,7 +206,7 @@ enum ClientCommand {
         if flags.isEmpty { flags = "N" }
         let (outputBytes, totalBytes) = c.memory(argumentBytes: argumentBytes)
         let multiBytes = s.transaction?.bytes ?? 0
-        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=\(c.descriptor ?? -1) name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=\(c.queryBufferFree) argv-mem=\(argumentBytes) multi-mem=\(multiBytes) rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(outputBytes) tot-mem=\(totalBytes) events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=default redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
+        return "id=\(s.id) addr=\(c.address) laddr=\(c.localAddress) fd=\(c.descriptor ?? -1) name=\(s.name?.string ?? "") age=\(age) idle=\(idle) flags=\(flags) db=\(s.databaseIndex) sub=\(s.subscriptions.channels.count) psub=\(s.subscriptions.patterns.count) ssub=\(s.subscriptions.shardChannels.count) multi=\(s.transaction.map { $0.commands.count } ?? -1) qbuf=\(c.queryBufferBytes) qbuf-free=\(c.queryBufferFree) argv-mem=\(argumentBytes) multi-mem=\(multiBytes) rbs=0 rbp=0 obl=\(c.output.readableBytes) oll=\(c.gated.count) omem=\(outputBytes) tot-mem=\(totalBytes) events=\(c.readPaused ? "" : "r") cmd=\(s.lastCommand) user=\(s.user?.name ?? "default") redir=\(s.tracking?.redirect ?? -1) resp=\(s.protocolVersion)"
     }
 
     /// CLIENT PAUSE timeout [WRITE|ALL] (milliseconds; ALL unless WRITE is given).
@@ -254,6 +254,10 @@ enum ClientCommand {
             } else if ctx.isOption(j, "laddr") {
                 laddr = v.string
             } else if ctx.isOption(j, "user") {
+                guard ctx.users.user(named: v.string) != nil else {
+                    ctx.out.error("ERR No such user '\(v.string)'")
+                    return
+                }
                 user = v.string
             } else if ctx.isOption(j, "type") {
                 let t = v.lowercased.string
@@ -278,7 +282,7 @@ enum ClientCommand {
             if let id, c.session.id != id { continue }
             if let addr, c.address != addr { continue }
             if let laddr, c.localAddress != laddr { continue }
-            if let user, user != "default" { continue }
+            if let user, c.session.user?.name != user { continue }
             if let type, (type == "replica" ? "slave" : type) != typeName(c) { continue }
             if skipMe && c.session.id == ctx.session.id { continue }
             close(c, ctx)

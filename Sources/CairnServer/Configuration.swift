@@ -38,6 +38,12 @@ public struct ServerConfig: Sendable {
     public var tcpKeepalive = 300
     public var tcpBacklog = 511
     public var requirepass = ""
+    /// aclfile (users in Redis's file format), `user` lines of the config file (each the
+    /// words after "user"), acllog-max-len, and acl-pubsub-default (allchannels: true).
+    public var aclfile = ""
+    public var userDirectives: [[String]] = []
+    public var acllogMaxLen = 128
+    public var aclPubsubDefaultAll = false
     public var hz = 10
     public var protoMaxBulkLen = 512 * 1024 * 1024
     public var clientQueryBufferLimit = 1024 * 1024 * 1024
@@ -340,6 +346,16 @@ enum Directives {
         int("tcp-keepalive", 0...Int(Int32.max), \.tcpKeepalive),
         int("tcp-backlog", mutable: false, 0...Int(Int32.max), \.tcpBacklog),
         string("requirepass", \.requirepass),
+        string("aclfile", mutable: false, \.aclfile),
+        int("acllog-max-len", 0...Int(Int64.max), \.acllogMaxLen),
+        Directive(name: "acl-pubsub-default", mutable: true, get: { $0.aclPubsubDefaultAll ? "allchannels" : "resetchannels" }) { c, args in
+            guard args.count == 1 else { throw ConfigError("wrong number of arguments") }
+            switch args[0].lowercased() {
+            case "allchannels": c.aclPubsubDefaultAll = true
+            case "resetchannels": c.aclPubsubDefaultAll = false
+            default: throw ConfigError("argument(s) must be one of the following: allchannels, resetchannels")
+            }
+        },
         int("hz", 0...Int(Int32.max), \.hz),
         memory("proto-max-bulk-len", minimum: 1024 * 1024, \.protoMaxBulkLen),
         memory("client-query-buffer-limit", minimum: 1024 * 1024, \.clientQueryBufferLimit),
@@ -599,6 +615,12 @@ public enum ConfigLoader {
             guard let nameBytes = words.first else { continue }
             let name = nameBytes.string.lowercased()
             let values = words.dropFirst().map { $0.string }
+            // `user` lines add up, and are read once the users can be (ACLConfiguration).
+            if name == "user" {
+                guard values.count >= 1 else { throw fail("Error in user declaration: wrong number of arguments") }
+                config.userDirectives.append(Array(values))
+                continue
+            }
             guard let d = Directives.byName[name] else { throw fail("Bad directive or wrong number of arguments") }
             let rulesBefore = config.saveRules
             do { try d.set(&config, Array(values)) } catch let e as ConfigError { throw fail(e.message) }

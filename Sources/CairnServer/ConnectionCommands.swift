@@ -35,7 +35,8 @@ enum ConnectionCommands {
                 s.name = nil
                 s.noEvict = false
                 s.noTouch = false
-                s.authenticated = engine.config.requirepass.isEmpty
+                s.user = ctx.users.defaultUser
+                s.authenticated = !ctx.users.authRequired
                 s.transaction = nil
                 ctx.dropSessionState(s)
                 if let c = s.connection as? ClientConnection {
@@ -58,15 +59,14 @@ enum ConnectionCommands {
                 for i in 1..<ctx.args.count { ctx.redactArgument(i) }
                 let user = ctx.args.count == 3 ? ctx.args[1] : "default"
                 let pass = ctx.args[ctx.args.count - 1]
-                if ctx.args.count == 2 && engine.config.requirepass.isEmpty {
+                if ctx.args.count == 2 && ctx.users.defaultUser.noPass {
                     ctx.out.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
                     return
                 }
-                guard authenticate(engine, user, pass) else {
+                guard authenticate(ctx, user, pass) else {
                     ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.")
                     return
                 }
-                ctx.session.authenticated = true
                 ctx.out.ok()
             },
             CommandSpec("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], acl: [], group: "server",
@@ -92,10 +92,15 @@ enum ConnectionCommands {
         }
     }
 
-    static func authenticate(_ engine: Engine, _ user: Bytes, _ pass: Bytes) -> Bool {
-        guard user == "default" else { return false }
-        // With no requirepass, the default user accepts any password, as in Redis.
-        return engine.config.requirepass.isEmpty || pass == Bytes(engine.config.requirepass)
+    /// Logs the session in as `user`, or logs the failure (ACL LOG) and returns false.
+    static func authenticate(_ ctx: CommandContext, _ user: Bytes, _ pass: Bytes) -> Bool {
+        guard let found = ctx.users.authenticate(user, pass) else {
+            ctx.logFailedAuth(ctx.args[0], username: user, session: ctx.session)
+            return false
+        }
+        ctx.session.user = found
+        ctx.session.authenticated = true
+        return true
     }
 
     static func hello(_ ctx: CommandContext, _ engine: Engine) {
@@ -134,13 +139,12 @@ enum ConnectionCommands {
             j += 1
         }
         if let (user, pass) = credentials {
-            guard authenticate(engine, user, pass) else {
+            guard authenticate(ctx, user, pass) else {
                 ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.")
                 return
             }
-            ctx.session.authenticated = true
         }
-        if !ctx.session.authenticated {
+        if !ctx.session.authenticated && ctx.users.authRequired {
             ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
             return
         }

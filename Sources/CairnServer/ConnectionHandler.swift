@@ -28,7 +28,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(buf)).whenComplete { _ in context.close(promise: nil) }
             return
         }
-        if engine.config.protectedMode && engine.config.requirepass.isEmpty
+        if engine.config.protectedMode && engine.ctx.users.defaultUser.noPass
             && !ProtectedMode.isLocal(context.channel) {
             var buf = context.channel.allocator.buffer(capacity: 1024)
             buf.writeString("-\(ProtectedMode.deniedMessage)\r\n")

@@ -116,11 +116,17 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         table.register(ClusterCommands.specs())
         table.register(SnapshotCommands.specs(self))
         table.register(ReplicationCommands.specs(self))
+        table.register(ACLCommand.spec(self))
         checkpointer = Checkpointer(engine: self)
         replication = ReplicationSource(engine: self)
         ctx.admission = self
         ctx.pushes = self
         ctx.tracking.sessionWithID = { [unowned self] id in clients[id]?.session }
+        ctx.aclClientInfo = { [unowned self] session in
+            guard let c = clients[session.id] else { return "" }
+            if c.descriptor == nil { resolveDescriptors() }
+            return ClientCommand.describe(c, ctx, nowMs: Clock.unixMilliseconds())
+        }
         // redis.log's levels (debug, verbose, notice, warning) into the server's log.
         let log: (Int, String) -> Void = { level, line in
             logger.log(level: [.debug, .info, .notice, .warning][level], "\(line)")
@@ -135,7 +141,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         stats.connectionsReceived += 1
         let session = ClientSession(id: nextClientId, nowMs: Clock.unixMilliseconds())
         nextClientId += 1
-        session.authenticated = config.requirepass.isEmpty
+        session.user = ctx.users.defaultUser
+        session.authenticated = !ctx.users.authRequired
         let conn = ClientConnection(session: session, channel: channel)
         if clients.count >= config.maxclients {
             stats.rejectedConnections += 1
@@ -408,10 +415,17 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
 
     /// Admission beyond name and arity (AdmissionPolicy), in Redis's order.
-    func refusal(_ spec: CommandSpec, _ session: ClientSession) -> String? {
+    func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String? {
         // Flag first: passing the whole configuration would copy it on every command.
         if spec.flags.contains(.protected), let refused = ProtectedActions.refusal(spec, config, session) { return refused }
-        if !session.authenticated && !spec.flags.contains(.noAuth) { return "NOAUTH Authentication required." }
+        if !session.authenticated && !spec.flags.contains(.noAuth) && ctx.users.authRequired {
+            return "NOAUTH Authentication required."
+        }
+        // A script's calls are checked (and answered) by the script's own path.
+        if ctx.scriptRun == nil, let user = session.user, !user.unrestricted,
+           let refused = ctx.aclRefusal(spec, args, session) {
+            return refused
+        }
         // A client's command (not one inside EXEC or a script): evict first, as Redis
         // does before each command, and refuse for memory before any later check.
         if config.eviction.maxmemory > 0 && !ctx.insideCall, let reason = outOfMemoryRefusal(spec, session) {

@@ -2,10 +2,8 @@
 /// not RDB files, it frees memory inline, it runs in the foreground), accepted so that an
 /// existing redis.conf starts Cairn: each value is checked as Redis checks it and kept for
 /// CONFIG GET, and the server says at start-up which of them it was given and ignores.
-/// Directives Cairn does not implement yet but could (tls-port, aclfile and the like) are not
-/// here: they stay refused rather than silently ignored. The one exception is
-/// acllog-max-len, which Redis's stock redis.conf sets: it sizes ACL LOG, which Cairn
-/// does not have yet (no ACL at all), so today it has nothing to act on.
+/// Directives Cairn does not implement yet but could are not here: they stay refused
+/// rather than silently ignored.
 enum InertDirectives {
     enum Kind {
         case yesNo
@@ -25,7 +23,6 @@ enum InertDirectives {
     }
 
     static let entries: [Entry] = [
-        Entry(name: "acllog-max-len", defaultValue: "128", kind: .integer(0...Int(Int64.max)), mutable: true),
         // Active defragmentation (Cairn's jemalloc is Debian's, without Redis's defrag hints)
         // and the expiry cycle's effort (Cairn's cycle has its own time budget).
         Entry(name: "active-defrag-cycle-max", defaultValue: "25", kind: .integer(1...99), mutable: true),

@@ -45,6 +45,7 @@ public final class Server: @unchecked Sendable {
     /// Creates the data directory, binds every address and starts serving.
     public func start() throws {
         try makeDirectory(config.dir)
+        try engine.loadUsers()
         Memory.setBackgroundPurge(config.jemallocBgThread)
         if !config.pidfile.isEmpty {
             let fd = open(config.pidfile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

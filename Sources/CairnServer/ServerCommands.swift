@@ -212,7 +212,10 @@ extension Engine {
     /// Takes a changed configuration into use.
     func apply(_ updated: ServerConfig) {
         let oldEviction = config.eviction
+        let passwordChanged = updated.requirepass != config.requirepass
         config = updated
+        applyACLSettings()
+        if passwordChanged { ctx.users.setDefaultPassword(updated.requirepass) }
         ctx.settings = updated.commandSettings
         applyEvictionSettings(old: oldEviction)
         ctx.tracking.evictKeys()  // tracking-table-max-keys may have shrunk

@@ -170,15 +170,7 @@ func runPython(_ program: String, file: StaticString = #filePath, line: UInt = #
     try check.run()
     check.waitUntilExit()
     try XCTSkipIf(check.terminationStatus != 0, "redis-py (python3-redis) is not installed; Tools/setup installs it")
-    let run = Process()
-    run.executableURL = URL(fileURLWithPath: python)
-    run.arguments = ["-c", program]
-    let out = Pipe()
-    run.standardOutput = out
-    run.standardError = out
-    try run.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    run.waitUntilExit()
-    XCTAssertEqual(run.terminationStatus, 0, text, file: file, line: line)
+    let (status, text) = try runToExit(python, ["-c", program])
+    XCTAssertEqual(status, 0, text, file: file, line: line)
     XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "ok", file: file, line: line)
 }

@@ -30,18 +30,10 @@ final class FuzzTests: XCTestCase {
         for target in Self.targets {
             let scratch = work.appendingPathComponent(target).path
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["-runs=20000", "-max_len=4096", "-seed=\(target.count)", "-artifact_prefix=\(scratch)/",
-                           "-print_final_stats=1", scratch, corpus(target)]
-            p.environment = ["CAIRN_FUZZ_TARGET": target, "SWIFT_BACKTRACE": "enable=no"]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, "\(target): \(text.suffix(3000))")
+            let (status, text) = try runToExit(binary, ["-runs=20000", "-max_len=4096", "-seed=\(target.count)",
+                                                        "-artifact_prefix=\(scratch)/", "-print_final_stats=1", scratch, corpus(target)],
+                                               environment: ["CAIRN_FUZZ_TARGET": target, "SWIFT_BACKTRACE": "enable=no"])
+            XCTAssertEqual(status, 0, "\(target): \(text.suffix(3000))")
             XCTAssertTrue(text.contains("stat::number_of_executed_units: 20000"), "\(target): \(text.suffix(2000))")
         }
     }

@@ -8,20 +8,12 @@ import XCTest
 /// killed server rejoins as a replica, and that no acknowledged write is lost.
 final class SentinelTests: XCTestCase {
     func runCheck(_ arguments: [String]) throws -> String {
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        run.arguments = [packageRoot.appendingPathComponent("Tools/sentinelcheck").path] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["CAIRN_BENCH_BINARY"] = cairnServerBinary()  // the binary under test, not a rebuild
-        run.environment = environment
-        let out = Pipe()
-        run.standardOutput = out
-        run.standardError = out
-        try run.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        run.waitUntilExit()
-        XCTAssertEqual(run.terminationStatus, 0, text)
-        return text
+        let run = try runToExit("/usr/bin/python3", [packageRoot.appendingPathComponent("Tools/sentinelcheck").path] + arguments,
+                                environment: environment)
+        XCTAssertEqual(run.status, 0, run.output)
+        return run.output
     }
 
     func testSentinelFailsACairnGroupOverWithoutLosingAcknowledgedWrites() throws {

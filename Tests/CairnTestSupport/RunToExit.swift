@@ -1,11 +1,13 @@
 import Foundation
 
-/// Runs `executable` with `arguments` to completion; its exit status and its standard
-/// output and standard error together.
-public func runToExit(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+/// Runs `executable` with `arguments` (and `environment` in place of the tests' own, when
+/// given) to completion; its exit status and its standard output and standard error together.
+public func runToExit(_ executable: String, _ arguments: [String],
+                      environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
+    if let environment { p.environment = environment }
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe

@@ -1,0 +1,312 @@
+import CairnTestSupport
+import Foundation
+import XCTest
+
+/// ACL users against redis-server side by side: every ACL subcommand and its errors, the
+/// refusals (NOPERM for commands, keys and channels, at top level, inside MULTI and from
+/// scripts), AUTH and HELLO, requirepass, the ACL log, aclfiles both ways, and a
+/// randomized comparison of permissions.
+final class ACLTests: XCTestCase {
+    /// Users, their descriptions, and the errors of every rule.
+    static let users = """
+    A ACL SETUSER alice on >pw ~foo* %R~bar* &ch* +get +set +@hash -hdel +client|list
+    A ACL GETUSER alice
+    A ACL LIST
+    A ACL SETUSER bob
+    A ACL GETUSER bob
+    A ACL SETUSER carol on nopass ~* &* +@string -get (~q* +lpush +lrange) (%W~w* +set)
+    A ACL GETUSER carol
+    A ACL SETUSER carol clearselectors
+    A ACL GETUSER carol
+    A ACL SETUSER c1 +@all -get
+    A ACL SETUSER c2 +@list +@hash -@write +set +hset
+    A ACL SETUSER c3 +get +@string -get +@list -@list
+    A ACL SETUSER c4 +config +config|get -config|set
+    A ACL SETUSER c5 allcommands nocommands +zadd +get
+    A ACL SETUSER c6 +select|0 +select|1 -@all +select|2 +debug|sleep
+    A ACL SETUSER c7 %RW~a* %W~b* %R~c* %R~b* ~d* %r~e* %WR~f*
+    A ACL SETUSER c8 ~x* resetkeys %R~y* &p resetchannels &q
+    A ACL SETUSER c9 reset
+    A ACL SETUSER c10 on >p1 >p2 <p1 #6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b !6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b >p3
+    A ACL SETUSER c11 ON NOPASS SKIP-SANITIZE-PAYLOAD ALLKEYS ALLCHANNELS ALLCOMMANDS
+    A ACL SETUSER c12 "(" "~x*" "+get" ")" "(~y* +set)"
+    A ACL GETUSER c12
+    A ACL SETUSER c13 +@pubsub +@transaction -exec +@stream -xadd
+    A ACL LIST
+    A ACL USERS
+    A ACL GETUSER nosuch
+    A ACL SETUSER bad +nocmd
+    A ACL SETUSER bad +@nocat
+    A ACL SETUSER bad -@nocat
+    A ACL SETUSER bad "~a b"
+    A ACL SETUSER bad "&a b"
+    A ACL SETUSER bad (+get
+    A ACL SETUSER bad on (+get ~x
+    A ACL SETUSER bad allkeys ~x
+    A ACL SETUSER bad allchannels &x
+    A ACL SETUSER bad #abc
+    A ACL SETUSER bad #6B86B273FF34FCE19D6B804EFF5A3F5747ADA4EAA22F1D49C01E52DDB7875B4B
+    A ACL SETUSER bad <nopw
+    A ACL SETUSER bad !6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b
+    A ACL SETUSER bad +config|get|x
+    A ACL SETUSER bad +config|
+    A ACL SETUSER bad +config|nosuch
+    A ACL SETUSER bad -select|0
+    A ACL SETUSER bad %X~a
+    A ACL SETUSER bad %
+    A ACL SETUSER bad %R
+    A ACL SETUSER bad %R~
+    A ACL GETUSER bad
+    A ACL DELUSER bad
+    A ACL SETUSER bad %~x
+    A ACL SETUSER bad %RR~x
+    A ACL SETUSER bad ~
+    A ACL SETUSER bad &
+    A ACL SETUSER bad (~x +nocmd)
+    A ACL SETUSER "bad user" on
+    A ACL SETUSER bad on foo
+    A ACL GETUSER bad
+    A ACL USERS
+    A ACL DELUSER default
+    A ACL DELUSER c9 nosuch c9
+    A ACL DELUSER default c10
+    A ACL USERS
+    A ACL CAT
+    A ACL CAT nosuch
+    A ACL CAT a b
+    A ACL GENPASS 0
+    A ACL GENPASS 4097
+    A ACL GENPASS x
+    A ACL GENPASS 1 2
+    A ACL LOAD
+    A ACL SAVE
+    A ACL HELP
+    A ACL NOPE
+    A ACL GETUSER
+    A ACL LIST x
+    A ACL WHOAMI
+    A ACL LOG x
+    A ACL LOG 1 2
+    A ACL DRYRUN alice get foo1
+    A ACL DRYRUN alice get x
+    A ACL DRYRUN alice set bar1 v
+    A ACL DRYRUN alice get bar1
+    A ACL DRYRUN alice hset foo1 f v
+    A ACL DRYRUN alice hdel foo1 f
+    A ACL DRYRUN alice publish ch1 m
+    A ACL DRYRUN alice publish zz m
+    A ACL DRYRUN alice client list
+    A ACL DRYRUN alice client kill id 1
+    A ACL DRYRUN alice client
+    A ACL DRYRUN nosuch get x
+    A ACL DRYRUN alice nocmd
+    A ACL DRYRUN alice get
+    A ACL DRYRUN alice client nosuch
+    A ACL DRYRUN carol lpush q1 x
+    A ACL DRYRUN carol lpush x1 x
+    A ACL DRYRUN carol set w1 x
+    A ACL DRYRUN carol get w1
+    A ACL DRYRUN c6 select 1
+    A ACL DRYRUN c6 select 3
+    A ACL DRYRUN c7 copy a1 b1
+    A ACL DRYRUN c7 copy b1 a1
+    A ACL DRYRUN c7 copy c1 a1
+    A ACL DRYRUN c7 copy f1 e1
+    A ACL DRYRUN c7 set c1 1
+    A ACL DRYRUN c12 get x1
+    A ACL DRYRUN c12 get y1
+    A ACL DRYRUN c12 set y1 v
+    A ACL DRYRUN c12 set x1 v
+    A ACL DRYRUN c13 subscribe a b
+    A ACL DRYRUN c8 subscribe q
+    A ACL DRYRUN c8 psubscribe q*
+    A ACL DRYRUN c8 publish q m
+    A ACL DRYRUN c13 unsubscribe a
+    A ACL DRYRUN c13 exec
+    A ACL DRYRUN c1 auth x
+    """
+
+    /// Refusals for a logged-in user: at top level, in MULTI (queued and at EXEC, after
+    /// the rules changed), and from scripts; then the ACL log they left.
+    static let refusals = """
+    A ACL SETUSER alice on >pw ~foo* %R~bar* &ch* +get +set +@hash -hdel +client|list +client|kill
+    A ACL SETUSER dave on >pw ~k* &ch* +get +set +multi +exec +eval +evalsha +publish +acl|whoami +lpush
+    B AUTH alice wrong
+    B AUTH nosuch pw
+    B AUTH alice pw
+    B ACL WHOAMI
+    B GET foo1
+    B GET x
+    B SET foo1 v
+    B SET bar1 v
+    B GET bar1
+    B HSET foo2 f v
+    B HDEL foo2 f
+    B PUBLISH ch1 m
+    B PUBLISH other m
+    B CLIENT KILL USER nosuch
+    B EVAL "return 1" 0
+    B MULTI
+    B CONFIG GET port
+    C AUTH dave pw
+    C MULTI
+    C GET k1
+    C SET k2 v
+    A ACL SETUSER dave -set
+    C EXEC
+    C MULTI
+    C DEL k1
+    C GET k1
+    C EXEC
+    C MULTI
+    C GET k1
+    C GET k2
+    C PUBLISH ch1 m
+    A ACL SETUSER dave resetkeys ~k2 resetchannels
+    C EXEC
+    A ACL SETUSER dave ~k* &ch*
+    C EVAL "return redis.call('get','x')" 0
+    C EVAL "return redis.call('del','k')" 0
+    C EVAL "return redis.pcall('del','k')" 0
+    C EVAL "local t = redis.pcall('get','x'); return t['err']" 0
+    C EVAL "return redis.call('get','k1')" 0
+    C EVAL "return redis.call('set','k1','v')" 0
+    C EVAL "return redis.call('publish','zz','m')" 0
+    C PUBLISH zz m
+    C ACL WHOAMI
+    A ACL LOG 3
+    A ACL LOG
+    A ACL LOG RESET
+    A ACL LOG
+    A CONFIG SET acllog-max-len 2
+    C GET x
+    C GET y
+    C GET z
+    A ACL LOG
+    A CONFIG GET acllog-max-len
+    """
+
+    /// requirepass is the default user's password; AUTH, HELLO AUTH, disabled users,
+    /// deleted users and revoked channels.
+    static let logins = """
+    A CONFIG SET requirepass secret
+    A ACL GETUSER default
+    A ACL LIST
+    B PING
+    B ACL WHOAMI
+    B AUTH secret
+    B PING
+    B AUTH default secret
+    B HELLO 2 AUTH default wrong
+    B! HELLO 2 AUTH default secret SETNAME x
+    B CLIENT GETNAME
+    A ACL SETUSER default off
+    D PING
+    D AUTH secret
+    D HELLO 2 AUTH default secret
+    A ACL SETUSER default on nopass
+    D PING
+    A CONFIG SET requirepass ""
+    A ACL GETUSER default
+    A AUTH x
+    A AUTH default anything
+    A ACL SETUSER eve on >pw +@all ~*
+    E AUTH eve pw
+    E ACL WHOAMI
+    A ACL DELUSER eve
+    E PING
+    A ACL SETUSER sub on nopass +subscribe +ping resetchannels &news
+    F AUTH sub x
+    F SUBSCRIBE news
+    A ACL SETUSER sub &more
+    F PING
+    A ACL SETUSER sub resetchannels &other
+    F PING
+    A CONFIG SET acl-pubsub-default allchannels
+    A CONFIG GET acl-pubsub-default
+    A ACL SETUSER f1 on nopass
+    A ACL GETUSER f1
+    A ACL SETUSER f1 reset
+    A ACL LIST
+    A CONFIG SET acl-pubsub-default resetchannels
+    A ACL SETUSER f2 (~x +get)
+    A ACL LIST
+    A CONFIG SET acl-pubsub-default nope
+    """
+
+    func testACLCommandsMatchRedis() throws {
+        try ClientScript.compare(ACLTests.users, normalize: ACLTests.normalize)
+    }
+
+    func testACLCommandsMatchRedisRESP3() throws {
+        try ClientScript.compare("A! HELLO 3\n" + ACLTests.users, normalize: ACLTests.normalize)
+    }
+
+    func testRefusalsMatchRedis() throws {
+        try ClientScript.compare(ACLTests.refusals, normalize: ACLTests.normalize)
+    }
+
+    func testLoginsMatchRedis() throws {
+        try ClientScript.compare(ACLTests.logins, normalize: ACLTests.normalize)
+    }
+
+    /// What differs by design: the order of single commands in a description (Redis walks
+    /// a hash table seeded at random), and the ACL log's age and client line.
+    static func normalize(_ reply: [UInt8]) -> [UInt8] {
+        var text = String(decoding: reply, as: UTF8.self)
+        text = text.replacingOccurrences(of: "age-seconds\r\n(\\$[0-9]+\r\n)?[^\r]*\r\n", with: "age-seconds\r\n#\r\n",
+                                         options: .regularExpression)
+        text = text.replacingOccurrences(of: "client-info\r\n\\$[0-9]+\r\n[^\r]*\r\n", with: "client-info\r\n#\r\n",
+                                         options: .regularExpression)
+        let lines = text.components(separatedBy: "\r\n").map { line -> String in
+            line.contains("@all") ? sortingSingleCommandRules(line) : line
+        }
+        return Array(lines.joined(separator: "\r\n").utf8)
+    }
+
+    /// Sorts each run of "+cmd"/"-cmd" rules in place (a run's closing parenthesis stays
+    /// at its end).
+    static func sortingSingleCommandRules(_ line: String) -> String {
+        var words = line.components(separatedBy: " ")
+        var i = 0
+        func isSingle(_ w: String) -> Bool {
+            (w.hasPrefix("+") || w.hasPrefix("-")) && !w.dropFirst().hasPrefix("@") && w.count > 1
+        }
+        while i < words.count {
+            guard isSingle(words[i]) else { i += 1; continue }
+            var j = i
+            var closes = false
+            while j < words.count && isSingle(words[j]) {
+                if words[j].hasSuffix(")") { closes = true; j += 1; break }
+                j += 1
+            }
+            var run = words[i..<j].map { $0.hasSuffix(")") ? String($0.dropLast()) : $0 }
+            run.sort()
+            if closes { run[run.count - 1] += ")" }
+            words.replaceSubrange(i..<j, with: run)
+            i = j
+        }
+        return words.joined(separator: " ")
+    }
+
+    /// ACL CAT of every category lists the same commands, but for the commands one server
+    /// has and the other has not.
+    func testCategoriesListTheSameCommands() throws {
+        let cairn = try ServerProcess.cairn(), redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        let notInBoth: Set<String> = ["failover", "lolwut", "script|debug", "client|no-touch", "waitaof"]
+        let categories = try strings(r.call("ACL", "CAT"))
+        XCTAssertEqual(try strings(c.call("ACL", "CAT")), categories)
+        for category in categories {
+            let mine = Set(try strings(c.call("ACL", "CAT", category))).subtracting(notInBoth)
+            let theirs = Set(try strings(r.call("ACL", "CAT", category))).subtracting(notInBoth)
+            XCTAssertEqual(mine, theirs, "ACL CAT \(category)")
+        }
+    }
+
+    private func strings(_ value: RESPValue) throws -> [String] {
+        guard case .array(let items) = value else { throw XCTSkip("not an array: \(value)") }
+        return items.compactMap { if case .bulk(let b) = $0 { return String(decoding: b, as: UTF8.self) }; return nil }
+    }
+}
