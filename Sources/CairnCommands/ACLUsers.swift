@@ -108,7 +108,7 @@ public final class ACLUsers {
             }
             for rule in rules {
                 do { try u.apply(rule, table, pubsubDefaultAll: pubsubDefaultAll) } catch {
-                    errors += "\(file):\(number): \((error as? ACLRuleError ?? .syntax).message). "
+                    errors += "\(file):\(number): Error in applying operation '\(rule.string)': \((error as? ACLRuleError ?? .syntax).message). "
                 }
             }
         }

@@ -25,14 +25,21 @@ enum ConfigRewrite {
         "zset-max-ziplist-entries": "zset-max-listpack-entries", "zset-max-ziplist-value": "zset-max-listpack-value",
     ]
 
-    static func rewrite(path: String, config: ServerConfig, fs: FileSystem) throws {
+    /// `users` are the "user ..." lines in force: they take the places of the file's user
+    /// lines, the rest appended (none when an aclfile holds the users: the file's go).
+    static func rewrite(path: String, config: ServerConfig, users: [String] = [], fs: FileSystem) throws {
         let old = (try? readWholeFile(path)) ?? ""
         var lines = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         if let generated = lines.firstIndex(of: marker) { lines.removeSubrange(generated...) }
         var seen = Set<String>()
         var kept: [String] = []
+        var users = users[...]
         for line in lines {
+            if directiveName(line) == "user" {
+                if let next = users.popFirst() { kept.append(next) }
+                continue
+            }
             guard let written = directiveName(line), case let name = aliasOf[written] ?? written,
                   let d = Directives.byName[name] else {
                 kept.append(line)
@@ -45,6 +52,7 @@ enum ConfigRewrite {
         for d in Directives.all where aliasOf[d.name] == nil && !seen.contains(d.name) && d.get(config) != d.get(defaults) {
             appended.append(render(d, config))
         }
+        appended += users
         while kept.last == "" { kept.removeLast() }
         if !appended.isEmpty {
             kept += ["", marker] + appended

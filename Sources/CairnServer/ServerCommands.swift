@@ -98,7 +98,8 @@ enum ServerCommands {
                 return
             }
             do {
-                try ConfigRewrite.rewrite(path: path, config: engine.config, fs: engine.persistence.fs)
+                let users = engine.config.aclfile.isEmpty ? engine.ctx.users.all.map { engine.ctx.users.describe($0) } : []
+                try ConfigRewrite.rewrite(path: path, config: engine.config, users: users, fs: engine.persistence.fs)
                 engine.logger.notice("CONFIG REWRITE executed with success.")
                 ctx.out.ok()
             } catch {

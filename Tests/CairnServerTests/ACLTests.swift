@@ -310,3 +310,98 @@ final class ACLTests: XCTestCase {
         return items.compactMap { if case .bulk(let b) = $0 { return String(decoding: b, as: UTF8.self) }; return nil }
     }
 }
+
+/// Users from the config file (`user` lines, CONFIG REWRITE) and from an aclfile that
+/// redis-server and cairn-server read and write in turn.
+final class ACLFileTests: XCTestCase {
+    func testUserDirectivesMatchRedis() throws {
+        let users = ["--user", "bob", "on", ">x", "~k*", "+get", "(~q*", "+lpush)",
+                     "--user", "default", "on", ">secret", "~*", "&*", "+@all",
+                     "--user", "carol", "off", "nopass", "+@hash", "-hdel", "%R~r*"]
+        let cairn = try ServerProcess.cairn(users), redis = try ServerProcess.redis(users)
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        for client in [c, r] { _ = try client.call("AUTH", "secret") }
+        XCTAssertEqual(ACLTests.normalize(try c.callRaw([Array("ACL".utf8), Array("LIST".utf8)])),
+                       ACLTests.normalize(try r.callRaw([Array("ACL".utf8), Array("LIST".utf8)])))
+        let bob = try cairn.client()
+        XCTAssertEqual(try bob.call("AUTH", "bob", "x"), .simple("OK"))
+        XCTAssertEqual(try bob.call("GET", "k1"), .null)
+        XCTAssertEqual(try bob.call("LPUSH", "q1", "a"), .integer(1))
+        guard case .error(let refused) = try bob.call("LPUSH", "k1", "a") else { return XCTFail("LPUSH k1 was allowed") }
+        XCTAssertTrue(refused.hasPrefix("NOPERM"), refused)
+    }
+
+    func testBadUserDirectiveStopsTheServer() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-baduser-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try ServerProcess.cairn(directory: dir, port: freePort(), ["--user", "bob", "on", "~a b"], waitForPort: false)
+        defer { server.stop() }
+        XCTAssertNotEqual(server.waitForExit(), 0)
+        XCTAssertTrue(server.log.contains("Error in user declaration '~a b': Syntax error"), server.log)
+    }
+
+    /// One aclfile, both servers pointed at it: what one saves the other loads.
+    func testAclfileRoundTripsBetweenRedisAndCairn() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-aclfile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("users.acl")
+        try "user default on nopass ~* &* +@all\n".write(to: file, atomically: true, encoding: .utf8)
+        let cairn = try ServerProcess.cairn(["--aclfile", file.path]), redis = try ServerProcess.redis(["--aclfile", file.path])
+        defer { cairn.stop(); redis.stop() }
+        let c = try cairn.client(), r = try redis.client()
+        func list(_ client: RESPClient) throws -> [UInt8] {
+            ACLTests.normalize(try client.callRaw([Array("ACL".utf8), Array("LIST".utf8)]))
+        }
+        // Redis writes, Cairn reads.
+        for rule in [["alice", "on", ">pw", "~foo*", "%R~bar*", "&ch*", "+@hash", "-hdel", "+get", "(~q*", "+lpush)"],
+                     ["bob", "off", "+@all", "-@string", "+get"], ["carol", "on", "nopass", "+select|0", "+client|list"]] {
+            XCTAssertEqual(try r.call(["ACL", "SETUSER"] + rule), .simple("OK"))
+        }
+        XCTAssertEqual(try r.call("ACL", "SAVE"), .simple("OK"))
+        XCTAssertEqual(try c.call("ACL", "LOAD"), .simple("OK"))
+        XCTAssertEqual(try list(c), try list(r))
+        // Cairn writes, Redis reads.
+        XCTAssertEqual(try c.call("ACL", "SETUSER", "dave", "on", "#" + String(repeating: "a", count: 64), "~*", "+@list"), .simple("OK"))
+        XCTAssertEqual(try c.call("ACL", "DELUSER", "bob"), .integer(1))
+        XCTAssertEqual(try c.call("ACL", "SAVE"), .simple("OK"))
+        XCTAssertEqual(try r.call("ACL", "LOAD"), .simple("OK"))
+        XCTAssertEqual(try list(c), try list(r))
+        // A file with errors changes nothing, and both say so alike.
+        try "user default on nopass ~* &* +@all\nuser x on +nocmd\nbad line\nuser y (+get\nuser x off\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try c.callRaw([Array("ACL".utf8), Array("LOAD".utf8)]), try r.callRaw([Array("ACL".utf8), Array("LOAD".utf8)]))
+        XCTAssertEqual(try list(c), try list(r))
+        // A client of a user the file no longer has is closed by ACL LOAD.
+        let alice = try cairn.client()
+        XCTAssertEqual(try alice.call("AUTH", "alice", "pw"), .simple("OK"))
+        try "user default on nopass ~* &* +@all\n".write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try c.call("ACL", "LOAD"), .simple("OK"))
+        XCTAssertThrowsError(try alice.call("PING"))
+    }
+
+    /// CONFIG REWRITE writes the users in force in place of the file's user lines, as
+    /// Redis does (every user, the default one too).
+    func testConfigRewriteWritesUsers() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-rewrite-users-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let conf = dir.appendingPathComponent("cairn.conf")
+        try "port \(port)\nbind 127.0.0.1\nuser bob on >x ~* +get\ndir \"\(dir.path)/data\"\n".write(to: conf, atomically: true, encoding: .utf8)
+        var server = try ServerProcess(executable: cairnServerBinary(), arguments: [conf.path], port: port, directory: dir)
+        let c = try server.client()
+        XCTAssertEqual(try c.call("ACL", "SETUSER", "zed", "on", "nopass", "+@all"), .simple("OK"))
+        XCTAssertEqual(try c.call("CONFIG", "REWRITE"), .simple("OK"))
+        let text = try String(contentsOf: conf, encoding: .utf8)
+        XCTAssertTrue(text.contains("bind 127.0.0.1\nuser bob on #2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 ~* resetchannels -@all +get\n"), text)
+        XCTAssertTrue(text.contains("user default on nopass ~* &* +@all\nuser zed on nopass resetchannels +@all\n"), text)
+        server.stop()
+        server = try ServerProcess(executable: cairnServerBinary(), arguments: [conf.path], port: port, directory: dir)
+        defer { server.stop() }
+        let zed = try server.client()
+        XCTAssertEqual(try zed.call("AUTH", "zed", "any"), .simple("OK"))
+        XCTAssertEqual(try zed.call("ACL", "WHOAMI"), .bulk(Array("zed".utf8)))
+    }
+}

@@ -867,9 +867,12 @@ final class ConfigRewriteTests: XCTestCase {
         XCTAssertEqual(try c.call("CONFIG", "GET", "maxclients").array?.last?.string, "500")
         XCTAssertEqual(try c.call("CONFIG", "GET", "hash-max-listpack-entries").array?.last?.string, "100")
         XCTAssertEqual(try c.call("CONFIG", "GET", "save").array?.last?.string, "900 1 300 10")
-        // A second rewrite with nothing changed leaves the file as it was.
+        // A rewrite with nothing changed leaves the file as it was, but for the flag the
+        // default user's "user" line gained when it was read back (Redis resets that user
+        // first, which sets sanitize-payload; redis-server 7.0.15 does the same).
         XCTAssertEqual(try c.call("CONFIG", "REWRITE"), .simple("OK"))
-        XCTAssertEqual(try String(contentsOf: conf, encoding: .utf8), text)
+        XCTAssertEqual(try String(contentsOf: conf, encoding: .utf8),
+                       text.replacingOccurrences(of: "user default on #", with: "user default on sanitize-payload #"))
     }
 
     func testWithoutAConfigFileAsRedis() throws {
