@@ -37,6 +37,13 @@ extension CommandContext {
                       clientInfo: aclClientInfo?(session) ?? "", nowMs: Clock.unixMilliseconds())
     }
 
+    /// Whether the session's user may read any key in the call at hand (SORT's BY and GET
+    /// patterns name keys that admission cannot see).
+    public var userReadsAnyKey: Bool {
+        guard let user = session.user, !user.unrestricted, let spec = frame.spec else { return true }
+        return user.hasUnrestrictedKeyAccess(spec, args, .read)
+    }
+
     /// A failed AUTH or HELLO AUTH: logged under the name tried, with the command as typed.
     public func logFailedAuth(_ command: Bytes, username: Bytes, session: ClientSession) {
         users.log.add(.auth, session.transaction != nil ? .multi : .toplevel, object: command, username: username.string,

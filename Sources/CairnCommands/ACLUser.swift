@@ -125,6 +125,16 @@ public final class ACLUser {
         return worst
     }
 
+    /// Whether one selector allows the call and grants `needed` on every key (Redis's
+    /// ACLUserCheckCmdWithUnrestrictedKeyAccess: SORT's BY and GET read keys by pattern).
+    func hasUnrestrictedKeyAccess(_ spec: CommandSpec, _ args: [Bytes], _ needed: ACLKeyPermission) -> Bool {
+        var keys: [KeyReference]?
+        return selectors.contains { s in
+            s.refusal(spec, args, keys: &keys) == nil
+                && (s.allKeys || s.keyPatterns.contains { $0.pattern == "*" && $0.permission.isSuperset(of: needed) })
+        }
+    }
+
     /// Whether one selector grants every channel, or one matching `channel`.
     public func allowsChannel(_ channel: Bytes, isPattern: Bool) -> Bool {
         selectors.contains { $0.allowsChannel(channel, isPattern: isPattern) }

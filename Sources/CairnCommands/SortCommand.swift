@@ -67,9 +67,18 @@ enum SortCommand {
             } else if ctx.isOption(j, "by") && left >= 1 {
                 o.by = args[j + 1]
                 // A BY pattern without '*' names no per-element key: do not sort.
-                if !args[j + 1].array.contains(UInt8(ascii: "*")) { o.dontSort = true }
+                if !args[j + 1].array.contains(UInt8(ascii: "*")) {
+                    o.dontSort = true
+                } else if !ctx.userReadsAnyKey {
+                    ctx.out.error("ERR BY option of SORT denied due to insufficient ACL permissions.")
+                    return nil
+                }
                 j += 1
             } else if ctx.isOption(j, "get") && left >= 1 {
+                guard ctx.userReadsAnyKey else {
+                    ctx.out.error("ERR GET option of SORT denied due to insufficient ACL permissions.")
+                    return nil
+                }
                 o.gets.append(args[j + 1])
                 j += 1
             } else {

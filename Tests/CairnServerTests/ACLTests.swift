@@ -405,3 +405,75 @@ final class ACLFileTests: XCTestCase {
         XCTAssertEqual(try zed.call("ACL", "WHOAMI"), .bulk(Array("zed".utf8)))
     }
 }
+
+/// Random users with random rules, random calls checked with ACL DRYRUN and made as the
+/// user, on both servers: every reply compared (the seed is printed to replay a failure:
+/// ACL_SEED=n).
+final class ACLRandomizedTests: XCTestCase {
+    static let rules = [
+        "+get", "+set", "-get", "-set", "+@string", "-@string", "+@hash", "-@hash", "+@list", "+@set", "-@write",
+        "+@read", "+@all", "-@all", "+@keyspace", "-del", "+del", "+copy", "+rename", "+publish", "+subscribe",
+        "+psubscribe", "+sort", "+select|1", "+select", "+eval", "+multi", "+exec", "~k*", "~*", "%R~r*", "%W~w*", "%RW~x*",
+        "%R~k*", "%W~*", "%R~*", "resetkeys", "allkeys", "&c*", "&*", "resetchannels", "allchannels", "(~s* +sadd +smembers)",
+        "(%R~k* +get +sort)", "(%W~w* +set +del)", "(&d* +publish)", "(~* +@read)", "clearselectors", "+client|list",
+        "-client", "+config|get",
+    ]
+    static let keys = ["k1", "k2", "r1", "w1", "x1", "s1", "foo"]
+    static let channels = ["c1", "d1", "e1", "c*", "d*"]
+    /// Calls made for real; `$k` is a random key, `$c` a random channel.
+    static let calls = [
+        "GET $k", "SET $k v", "DEL $k $k", "HSET $k f v", "HGET $k f", "LPUSH $k a", "LRANGE $k 0 -1", "SADD $k a",
+        "SMEMBERS $k", "COPY $k $k", "RENAME $k $k", "MSET $k a $k b", "EXISTS $k $k", "PUBLISH $c m", "SELECT 1",
+        "SELECT 0", "SORT $k", "SORT $k BY $k", "SORT $k BY w* GET r* STORE $k", "SORT k1 BY w*", "SORT k1 GET r* GET #", "APPEND $k x", "INCR $k", "TYPE $k",
+        "OBJECT ENCODING $k", "EVAL \"return redis.call('get', KEYS[1])\" 1 $k", "EVAL \"return redis.call('set', KEYS[1], 'v')\" 1 $k",
+        "CONFIG GET maxclients", "ACL WHOAMI",
+    ]
+    /// Calls only checked (they would change the connection's mode or differ by design).
+    static let dryRuns = ["SUBSCRIBE $c $c", "PSUBSCRIBE $c", "CLIENT LIST", "CLIENT KILL ID 1", "MULTI", "EXEC"]
+
+    func testRandomUsersAndCallsMatchRedis() throws {
+        let seed = ProcessInfo.processInfo.environment["ACL_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        var rng = RandomizedDifferentialTests.SeededRandom(state: seed)
+        let cairn = try ServerProcess.cairn(), redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        let admin = (try cairn.client(), try redis.client())
+        var mismatches: [String] = []
+        func compare(_ label: String, _ a: [UInt8], _ b: [UInt8]) {
+            let (x, y) = (ACLTests.normalize(a), ACLTests.normalize(b))
+            if x != y { mismatches.append(DifferentialTests.mismatch(label, x, y)) }
+        }
+        func words(_ text: String) -> [[UInt8]] {
+            DifferentialTests.parseLine(text.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+                switch word {
+                case "$k": return ACLRandomizedTests.keys.randomElement(using: &rng)!
+                case "$c": return ACLRandomizedTests.channels.randomElement(using: &rng)!
+                default: return String(word)
+                }
+            }.joined(separator: " "))
+        }
+        var sessions: [(RESPClient, RESPClient)] = []
+        for u in 0..<8 {
+            let picked = (0..<Int.random(in: 1...7, using: &rng)).map { _ in ACLRandomizedTests.rules.randomElement(using: &rng)! }
+            let setUser = ["ACL", "SETUSER", "u\(u)", "on", "nopass"] + picked
+            let args = setUser.map { Array($0.utf8) }
+            compare(setUser.joined(separator: " "), try admin.0.callRaw(args), try admin.1.callRaw(args))
+            let pair = (try cairn.client(), try redis.client())
+            _ = try pair.0.call("AUTH", "u\(u)", "x")
+            _ = try pair.1.call("AUTH", "u\(u)", "x")
+            sessions.append(pair)
+        }
+        for _ in 0..<2000 {
+            let u = Int.random(in: 0..<sessions.count, using: &rng)
+            let real = Bool.random(using: &rng)
+            let call = words(real ? ACLRandomizedTests.calls.randomElement(using: &rng)! : ACLRandomizedTests.dryRuns.randomElement(using: &rng)!)
+            let dry = [Array("ACL".utf8), Array("DRYRUN".utf8), Array("u\(u)".utf8)] + call
+            let label = "u\(u): " + call.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+            compare("DRYRUN " + label, try admin.0.callRaw(dry), try admin.1.callRaw(dry))
+            if real { compare(label, try sessions[u].0.callRaw(call), try sessions[u].1.callRaw(call)) }
+        }
+        let list = [Array("ACL".utf8), Array("LIST".utf8)]
+        compare("ACL LIST", try admin.0.callRaw(list), try admin.1.callRaw(list))
+        XCTAssert(mismatches.isEmpty, "seed \(seed): \(mismatches.count) replies differ:\n" + mismatches.prefix(20).joined(separator: "\n"))
+    }
+}
+
