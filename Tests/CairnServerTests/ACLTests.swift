@@ -213,8 +213,12 @@ final class ACLTests: XCTestCase {
     A ACL SETUSER eve on >pw +@all ~*
     E AUTH eve pw
     E ACL WHOAMI
-    A ACL DELUSER eve
+    A CLIENT KILL USER eve
     E PING
+    G AUTH eve pw
+    A ACL DELUSER eve
+    G PING
+    A ACL LOG 4
     A ACL SETUSER sub on nopass +subscribe +ping resetchannels &news
     F AUTH sub x
     F SUBSCRIBE news
@@ -477,3 +481,44 @@ final class ACLRandomizedTests: XCTestCase {
     }
 }
 
+
+/// ACL through real clients: redis-py logging in as a user, its NoPermissionError, and a
+/// user made for redis-py's Lock (which runs Lua scripts as that user).
+final class ACLClientTests: XCTestCase {
+    func testRedisPyUsers() throws {
+        let server = try ServerProcess.cairn(["--requirepass", "admin"])
+        defer { server.stop() }
+        try runPython("""
+        import redis
+        admin = redis.Redis(port=\(server.port), password="admin", decode_responses=True)
+        admin.acl_setuser("worker", enabled=True, passwords=["+wpw"], keys=["job:*", "lock:*"],
+                          commands=["+@string", "+eval", "+evalsha", "+script|load", "+del", "-flushall", "+acl|whoami"])
+        assert admin.acl_whoami() == "default"
+        worker = redis.Redis(port=\(server.port), username="worker", password="wpw", decode_responses=True)
+        assert worker.acl_whoami() == "worker"
+        worker.set("job:1", "x")
+        try:
+            worker.set("other", "x")
+            raise SystemExit("a key outside the patterns was written")
+        except redis.exceptions.NoPermissionError as e:
+            assert "keys" in str(e), e
+        try:
+            worker.hset("job:2", "f", "v")
+            raise SystemExit("a command outside the rules ran")
+        except redis.exceptions.NoPermissionError:
+            pass
+        lock = worker.lock("lock:a", timeout=5)
+        assert lock.acquire(blocking=False)
+        assert lock.locked()
+        lock.release()
+        entry = admin.acl_log(count=1)[0]
+        assert entry["username"] == "worker" and entry["reason"] == "command", entry
+        try:
+            redis.Redis(port=\(server.port), username="worker", password="bad").ping()
+            raise SystemExit("a wrong password was accepted")
+        except (redis.exceptions.AuthenticationError, redis.exceptions.ResponseError) as e:
+            assert "WRONGPASS" in str(e), e
+        print("ok")
+        """)
+    }
+}

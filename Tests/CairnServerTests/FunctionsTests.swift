@@ -164,12 +164,8 @@ final class FunctionsTests: XCTestCase {
 /// prints "ok".
 func runPython(_ program: String, file: StaticString = #filePath, line: UInt = #line) throws {
     let python = "/usr/bin/python3"
-    let check = Process()
-    check.executableURL = URL(fileURLWithPath: python)
-    check.arguments = ["-c", "import redis"]
-    try check.run()
-    check.waitUntilExit()
-    try XCTSkipIf(check.terminationStatus != 0, "redis-py (python3-redis) is not installed; Tools/setup installs it")
+    let (importStatus, _) = try runToExit(python, ["-c", "import redis"])
+    try XCTSkipIf(importStatus != 0, "redis-py (python3-redis) is not installed; Tools/setup installs it")
     let (status, text) = try runToExit(python, ["-c", program])
     XCTAssertEqual(status, 0, text, file: file, line: line)
     XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "ok", file: file, line: line)

@@ -377,6 +377,36 @@ final class ReplicationTests: XCTestCase {
 
     /// The replies of a server without replicas, against redis-server's: errors of WAIT,
     /// REPLCONF and REPLICAOF, ROLE, WAIT with none.
+    /// A replica logs in as its masteruser: a Cairn replica and a redis-server replica sync
+    /// through a user that may only PSYNC, REPLCONF and PING; one whose user may not PSYNC
+    /// never syncs, and the primary's ACL log says why.
+    func testReplicasLogInAsTheirMasteruser() throws {
+        let primaryPort = freePort()
+        let primary = try start("primary", port: primaryPort, [
+            "--user", "default", "on", ">admin", "~*", "&*", "+@all",
+            "--user", "repl", "on", ">rp", "+psync", "+replconf", "+ping",
+            "--user", "weak", "on", ">wp", "+replconf", "+ping",
+        ])
+        let p = try primary.client()
+        _ = try p.call("AUTH", "admin")
+        try write(p, 0..<50)
+        let replica = try start("replica", port: freePort(), ["--replicaof", "127.0.0.1", "\(primaryPort)",
+                                                              "--masteruser", "repl", "--masterauth", "rp"])
+        let r = try replica.client()
+        eventually("the replica syncs as repl") { try inSync(p, r) }
+        let redis = try ServerProcess.redis(["--replicaof", "127.0.0.1", "\(primaryPort)", "--masteruser", "repl", "--masterauth", "rp"])
+        defer { redis.stop() }
+        watched.append(redis)
+        eventually("the redis-server replica syncs as repl") { try redis.client().infoField("master_link_status") == "up" }
+        let weak = try start("weak", port: freePort(), ["--replicaof", "127.0.0.1", "\(primaryPort)",
+                                                        "--masteruser", "weak", "--masterauth", "wp"])
+        eventually("the primary refuses weak's PSYNC") {
+            guard case .array(let entries) = try p.call("ACL", "LOG") else { return false }
+            return entries.contains { "\($0)".contains("weak") && "\($0)".contains("psync") }
+        }
+        XCTAssertEqual(try weak.client().infoField("master_link_status"), "down")
+    }
+
     func testRepliesAgreeWithRedis() throws {
         let cairn = try ServerProcess.cairn(), redis = try ServerProcess.redis()
         defer { cairn.stop(); redis.stop() }
