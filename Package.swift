@@ -71,6 +71,7 @@ let package = Package(
         // libFuzzer; the ordinary build replays files through them).
         .executableTarget(name: "cairn-fuzz", dependencies: [
             "CairnCore", "CairnRESP", "CairnLog", "CairnSnapshot", "CairnStore", "CairnRDB", "CairnCommands", "CCairnSystem",
+            "CairnServer",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Sources/CairnFuzz"),
         .executableTarget(name: "cairn", dependencies: [

@@ -80,6 +80,20 @@ public final class ACLUsers {
         try? defaultUser.apply(rule, table, pubsubDefaultAll: pubsubDefaultAll)
     }
 
+    /// Replaces every user with those of an aclfile's text (lines trimmed, words split at
+    /// single spaces, no quoting, as Redis reads them); see `load(_:file:)`.
+    public func load(text: String, file: String) -> (errors: String?, removed: [ACLUser]) {
+        var lines: [(number: Int, words: [Bytes])] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = raw[...]
+            while let f = line.first, " \t\r\n".contains(f) { line = line.dropFirst() }
+            while let l = line.last, " \t\r\n".contains(l) { line = line.dropLast() }
+            if line.isEmpty { continue }
+            lines.append((i + 1, line.split(separator: " ", omittingEmptySubsequences: false).map { Bytes(String($0)) }))
+        }
+        return load(lines, file: file)
+    }
+
     /// Replaces every user with `definitions` ("user <name> rules..." lines, already split),
     /// or changes nothing and returns the errors (Redis's ACLLoadFromFile, whose messages
     /// name `file` and the line). The default user keeps its identity: sessions refer to it.

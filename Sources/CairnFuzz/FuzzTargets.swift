@@ -3,6 +3,7 @@ import CairnCore
 import CairnLog
 import CairnRDB
 import CairnRESP
+import CairnServer
 import CairnSnapshot
 import CairnStore
 import CCairnSystem
@@ -13,13 +14,13 @@ import Glibc
 
 /// The readers of untrusted bytes, as fuzz targets: what a client sends (the RESP
 /// decoder), what is on disk (log records and their effects, snapshot frames) and what
-/// RESTORE is given (DUMP payloads). Each must answer any input with a value or an error:
+/// RESTORE is given (DUMP payloads), and what an operator writes (config files, aclfiles). Each must answer any input with a value or an error:
 /// a crash, a trap or a hang is a bug. Tools/fuzz builds this with libFuzzer
 /// (-sanitize=fuzzer, -D FUZZING; CAIRN_FUZZ_TARGET picks the target); the ordinary build
 /// is `cairn-fuzz TARGET FILE...`, which runs files through a target (the corpus under
 /// Fixtures/fuzz, replayed by the tests).
 enum FuzzTarget: String, CaseIterable {
-    case resp, log, effects, snapshot, dump, rdb
+    case resp, log, effects, snapshot, dump, rdb, config
 
     func run(_ input: UnsafeRawBufferPointer) {
         switch self {
@@ -29,6 +30,7 @@ enum FuzzTarget: String, CaseIterable {
         case .snapshot: Self.snapshot(input)
         case .dump: Self.dump(input)
         case .rdb: Self.rdb(input)
+        case .config: Self.config(input)
         }
     }
 
@@ -108,6 +110,22 @@ extension FuzzTarget {
             if keys > 100_000 { throw RDBError("enough") }
         }
     }
+}
+
+extension FuzzTarget {
+    /// The same text as a config file (every directive's checks, then its `user` lines'
+    /// rules) and as an aclfile.
+    static func config(_ input: UnsafeRawBufferPointer) {
+        let text = String(decoding: input, as: UTF8.self)
+        var config = ServerConfig()
+        try? ConfigLoader.apply(text, to: &config)
+        for words in config.userDirectives { _ = aclUsers.validate(words.dropFirst().map { Bytes($0) }) }
+        _ = aclUsers.load(text: text, file: "fuzz.acl")
+    }
+
+    /// One set of users for every input (ACL LOAD replaces them all each time).
+    nonisolated(unsafe) static let aclUsers = CommandContext(keyspace: Keyspace(databaseCount: 1),
+                                                             session: ClientSession(id: 0, nowMs: 0)).users
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

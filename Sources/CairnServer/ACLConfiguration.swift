@@ -50,15 +50,7 @@ extension Engine {
         do { text = try readWholeFile(path) } catch {
             return "Error loading ACLs, opening file '\(path)': \(error)"
         }
-        var lines: [(number: Int, words: [Bytes])] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(" \t\r\n")
-            if line.isEmpty { continue }
-            // Split at single spaces, as Redis does (no quoting in aclfiles).
-            let words = line.split(separator: " ", omittingEmptySubsequences: false).map { Bytes(String($0)) }
-            lines.append((i + 1, words))
-        }
-        let (errors, removed) = ctx.users.load(lines, file: path)
+        let (errors, removed) = ctx.users.load(text: text, file: path)
         if let errors { return errors }
         closeClients(of: removed)
         return nil
@@ -96,15 +88,6 @@ extension Engine {
                 && subs.shardChannels.allSatisfy { user.allowsChannel($0, isPattern: false) }
             if !allowed { ClientCommand.close(c, ctx) }
         }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(_ set: String) -> String {
-        var s = self[...]
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }
 

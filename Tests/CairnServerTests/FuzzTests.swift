@@ -6,7 +6,7 @@ import XCTest
 /// replayed through the ordinary build, and a short libFuzzer run of every target from
 /// that corpus through the instrumented build Tools/test makes (Tools/fuzz runs long ones).
 final class FuzzTests: XCTestCase {
-    static let targets = ["resp", "log", "effects", "snapshot", "dump", "rdb"]
+    static let targets = ["resp", "log", "effects", "snapshot", "dump", "rdb", "config"]
 
     func corpus(_ target: String) -> String { packageRoot.appendingPathComponent("Fixtures/fuzz/\(target)").path }
 
