@@ -131,8 +131,8 @@ public final class ACLUsers {
         }
         defaultUser.take(loaded["default"] ?? ACLUsers.makeDefault(table))
         loaded["default"] = defaultUser
-        let removed = users.filter { loaded[$0.key] == nil || loaded[$0.key]! !== $0.value }.map(\.value)
-            .filter { $0 !== defaultUser }
+        // Every other user is a new object now: the old ones' clients are closed.
+        let removed = users.values.filter { $0 !== defaultUser }
         users = loaded
         return (nil, removed)
     }
