@@ -1,3 +1,5 @@
+import CairnCore
+
 /// A log segment file: a header, then records.
 ///
 /// Format version 2 (written now), 76 bytes:
@@ -110,9 +112,7 @@ public struct ReplicationPosition: Equatable, Sendable {
 
     /// 40 random lowercase hex digits, as Redis makes a replid.
     public static func randomID() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: (0..<40).map { _ in digits[Int(rng.next() & 15)] }, as: UTF8.self)
+        String(decoding: Hex.randomDigits(40), as: UTF8.self)
     }
 
     public static func isValidID(_ id: String) -> Bool {

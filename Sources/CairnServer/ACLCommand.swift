@@ -201,10 +201,7 @@ enum ACLCommand {
             ctx.out.error("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096")
             return
         }
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        let chars = (0..<Int((bits + 3) / 4)).map { _ in digits[Int(generator.next() & 15)] }
-        ctx.out.bulk(Bytes(chars))
+        ctx.out.bulk(Bytes(Hex.randomDigits(Int((bits + 3) / 4))))
     }
 
     static let helpLines = [

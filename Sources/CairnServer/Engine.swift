@@ -107,7 +107,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         self.startTimeMs = now
         Memory.startupBytes = Memory.usedBytes()
         self.lastSaveUnixSeconds = now / 1000
-        self.runId = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+        self.runId = String(decoding: Hex.randomDigits(40), as: UTF8.self)
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: config.commandSettings,
                                   table: table)
         table.register(ConnectionCommands.specs(self))
@@ -589,8 +589,7 @@ func quoteForMonitor(_ b: Bytes) -> String {
             case 8: s += "\\b"
             case 32...126: s.unicodeScalars.append(Unicode.Scalar(c))
             default:
-                let hex = Array("0123456789abcdef")
-                s += "\\x" + String(hex[Int(c >> 4)]) + String(hex[Int(c & 15)])
+                s += "\\x" + Hex.lowercase([c])
             }
         }
     }
