@@ -66,15 +66,20 @@ enum HyperLogLogCommands {
     static func pfadd(_ ctx: CommandContext) {
         let key = ctx.args[1]
         let position = ctx.lookupWrite(key)
-        if let p = position, let updated = addToDenseInPlace(ctx, at: p) {
-            if updated > 0 {
-                ctx.notify(.string, "pfadd", key)
-                ctx.dirty += updated
-            }
-            ctx.out.integer(updated > 0 ? 1 : 0)
-            return
+        let added = position.flatMap { addToDenseInPlace(ctx, at: $0) } ?? addTakingOut(ctx, at: position, key)
+        guard let updated = added else { return }
+        if updated > 0 {
+            ctx.notify(.string, "pfadd", key)
+            ctx.dirty += updated
         }
-        guard var hll = takeOrEmpty(ctx, at: position) else { return }
+        ctx.out.integer(updated > 0 ? 1 : 0)
+    }
+
+    /// PFADD's elements added to the HLL at `position` (or a new one), taken out of its
+    /// entry and given back: how many registers grew (a new key counts one), or nil after
+    /// the error reply.
+    private static func addTakingOut(_ ctx: CommandContext, at position: Int?, _ key: Bytes) -> Int? {
+        guard var hll = takeOrEmpty(ctx, at: position) else { return nil }
         // A sparse HLL may turn out corrupt half way: it is then given back as it was (with
         // one element, nothing was changed before the corruption was found).
         let original = hll.isDense || ctx.args.count <= 3 ? nil : hll.bytes
@@ -86,16 +91,12 @@ enum HyperLogLogCommands {
             case nil:
                 if let p = position { put(ctx, HyperLogLog(bytes: original ?? hll.bytes), at: p) }
                 ctx.out.error(corrupt)
-                return
+                return nil
             }
         }
         if updated > 0 { hll.invalidateCache() }
         store(ctx, hll, at: position, key)
-        if updated > 0 {
-            ctx.notify(.string, "pfadd", key)
-            ctx.dirty += updated
-        }
-        ctx.out.integer(updated > 0 ? 1 : 0)
+        return updated
     }
 
     /// PFADD's elements added to the dense HLL at `p` where it lies: taking the 12 KB
@@ -112,7 +113,7 @@ enum HyperLogLogCommands {
             defer { v = .raw(hll.bytes) }
             var updated = 0
             for element in ctx.args.dropFirst(2)
-            where element.withUnsafeBytes({ hll.add($0, sparseBytesMax: 0) }) == true {
+            where element.withUnsafeBytes({ hll.add($0, sparseBytesMax: ctx.settings.hllSparseBytesMax) }) == true {
                 updated += 1
             }
             if updated > 0 { hll.invalidateCache() }
