@@ -21,7 +21,11 @@ final class ClientConnection: SessionConnection {
     var isMonitor = false
     /// A replica of this server (after PSYNC or SYNC): its replies are not sent, and the
     /// stream goes to it through `ReplicationSource`.
-    var isReplica = false
+    var isReplica = false {
+        didSet { if isReplica { directWrites.stop() } }
+    }
+    /// Replies written straight to the socket (plain TCP clients).
+    var directWrites = DirectSocketWrites(descriptor: nil)
     /// What the replica said in REPLCONF listening-port and ip-address.
     var replicaListeningPort = 0
     var replicaAnnouncedIP: String?
@@ -132,11 +136,13 @@ final class ClientConnection: SessionConnection {
         inputSinceFlush = 0
         let n = output.readableBytes
         if n > 0 {
-            let pending = output
-            // Sized like the last output, so that a steady stream (a subscriber's messages)
-            // does not regrow its buffer on every tick.
-            output = channel.allocator.buffer(capacity: min(max(256, n), 64 * 1024))
-            channel.writeAndFlush(pending, promise: nil)
+            if directWrites.send(output, on: channel, owner: self) && output.capacity <= Self.keptOutputCapacity {
+                output.clear()
+            } else {
+                // Sized like the last output, so that a steady stream (a subscriber's
+                // messages) does not regrow its buffer on every tick.
+                output = channel.allocator.buffer(capacity: min(max(256, n), Self.keptOutputCapacity))
+            }
         }
         if closeAfterFlush && !closed {
             closed = true
@@ -144,6 +150,9 @@ final class ClientConnection: SessionConnection {
         }
         return n
     }
+
+    /// An output buffer the socket took whole is kept for the next replies up to this size.
+    static let keptOutputCapacity = 64 * 1024
 
     /// Holds the replies produced since the last flush until `lsn` is durable.
     func gate(lsn: UInt64) {
@@ -168,18 +177,24 @@ final class ClientConnection: SessionConnection {
         var cost = 0
         var released = 0
         let holds = holdsWhileUnwritable
+        var sending: ByteBuffer?
         for entry in gated {
             if entry.lsn > durable || (holds && !channel.isWritable) { break }
             n += entry.bytes.readableBytes
             cost += entry.cost
             holdTimes.record(microseconds: nowNs > entry.heldSinceNs ? (nowNs - entry.heldSinceNs) / 1000 : 0)
-            channel.write(entry.bytes, promise: nil)
+            if sending == nil {
+                sending = entry.bytes
+            } else {
+                var bytes = entry.bytes
+                sending!.writeBuffer(&bytes)
+            }
             released += 1
         }
         if released > 0 {
             gated.removeFirst(released)
             gatedBytes -= cost
-            channel.flush()
+            _ = directWrites.send(sending!, on: channel, owner: self)
         }
         if readPaused && gatedBytes <= ClientConnection.heldReplyBytesMax / 2 {
             readPaused = false

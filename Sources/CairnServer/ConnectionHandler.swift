@@ -16,13 +16,17 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Input received but not yet decoded (a partial request).
     private var pending: ByteBuffer?
 
-    init(engine: Engine, limits: RESPLimits) {
+    /// Replies may go straight to the socket (a TCP client without TLS).
+    private let writesDirectly: Bool
+
+    init(engine: Engine, limits: RESPLimits, writesDirectly: Bool) {
         self.engine = engine
+        self.writesDirectly = writesDirectly
         self.decoder = RESPRequestDecoder(limits: limits)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        guard let conn = engine.register(context.channel) else {
+        guard let conn = engine.register(context.channel, writesDirectly: writesDirectly) else {
             var buf = context.channel.allocator.buffer(capacity: 64)
             buf.writeString("-ERR max number of clients reached\r\n")
             context.writeAndFlush(wrapOutboundOut(buf)).whenComplete { _ in context.close(promise: nil) }
@@ -37,7 +41,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         connection = conn
-        conn.resume = { [weak self] in self?.resume(context: context) }
+        // A strong capture, released when the connection goes (channelInactive): a weak
+        // one would give the handler a side table, and every retain and release NIO makes
+        // of it on every read would take the runtime's slow path.
+        conn.resume = { self.resume(context: context) }
         context.fireChannelActive()
     }
 
@@ -195,6 +202,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let conn = connection {
             conn.closed = true
+            conn.resume = nil
             engine.unregister(conn)
             connection = nil
         }

@@ -137,7 +137,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     // MARK: - Clients
 
-    func register(_ channel: Channel) -> ClientConnection? {
+    /// A new client; a plain TCP one (`writesDirectly`) gets its socket's descriptor for
+    /// DirectSocketWrites.
+    func register(_ channel: Channel, writesDirectly: Bool) -> ClientConnection? {
         stats.connectionsReceived += 1
         let session = ClientSession(id: nextClientId, nowMs: Clock.unixMilliseconds())
         nextClientId += 1
@@ -149,10 +151,22 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             return nil
         }
         clients[session.id] = conn
+        if writesDirectly && !conn.isUnixSocket,
+           let fd = SocketDescriptors.find(local: conn.localAddress, remote: conn.address, skipping: directDescriptors) {
+            conn.descriptor = fd
+            conn.directWrites = DirectSocketWrites(descriptor: fd)
+            directDescriptors.insert(fd)
+        }
         return conn
     }
 
+    /// The descriptors of connected clients that write directly (skipped when looking for
+    /// a new client's).
+    private var directDescriptors: Set<Int32> = []
+
     func unregister(_ conn: ClientConnection) {
+        if let fd = conn.directWrites.descriptor { directDescriptors.remove(fd) }
+        conn.directWrites.stop()
         removeBlocked(conn)
         ctx.dropSessionState(conn.session)
         conn.session.connection = nil

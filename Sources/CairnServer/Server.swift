@@ -106,7 +106,7 @@ public final class Server: @unchecked Sendable {
                 // being consumed, which bounds the replies pending for it.
                 try channel.pipeline.syncOperations.addHandlers([
                     BackPressureHandler(),
-                    ConnectionHandler(engine: engine, limits: limits),
+                    ConnectionHandler(engine: engine, limits: limits, writesDirectly: tcp && !tls),
                 ])
                 return channel.eventLoop.makeSucceededVoidFuture()
             } catch {

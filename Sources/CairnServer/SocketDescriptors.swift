@@ -32,7 +32,7 @@ enum SocketDescriptors {
 
     /// A socket's own or peer address as CLIENT LIST writes it ("ip:port"), or nil when
     /// `fd` is not a socket (or, for the peer, not connected).
-    private static func address(_ fd: Int32, peer: Bool) -> (text: String, isUnix: Bool)? {
+    static func address(_ fd: Int32, peer: Bool) -> (text: String, isUnix: Bool)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {

@@ -81,6 +81,36 @@ final class IntegrationTests: XCTestCase {
         XCTAssertEqual(try pusher.call("LLEN", "seen"), .integer(50))
     }
 
+    /// Replies go straight to a TCP client's socket while it takes them (DirectSocketWrites);
+    /// what it does not take goes through the channel, and the replies after it wait
+    /// behind it there. A client that pipelines megabytes of replies and reads them slowly
+    /// gets every reply whole and in order, small ones between big ones, and is then
+    /// answered as before.
+    func testSlowReaderGetsEveryReplyWholeAndInOrder() throws {
+        continueAfterFailure = false
+        let c = try server.client(), loader = try server.client()
+        func request(_ args: String...) -> [UInt8] { RESPClient.encode(args.map { Array($0.utf8) }) }
+        func value(_ i: Int) -> [UInt8] { [UInt8](repeating: UInt8(65 + i), count: 300_000 + i * 7) }
+        for i in 0..<8 {
+            XCTAssertEqual(try loader.call([Array("SET".utf8), Array("slow:big\(i)".utf8), value(i)]), .simple("OK"))
+        }
+        var batch: [UInt8] = []
+        let rounds = 96
+        for round in 0..<rounds { batch += request("GET", "slow:big\(round % 8)") + request("INCR", "slow:n") + request("PING") }
+        try c.sendRaw(batch)
+        // Reading while the server writes: the socket keeps gaining room while part of
+        // the output still waits in the channel.
+        for round in 0..<rounds {
+            // Compared as a Bool: a failure would print megabytes otherwise.
+            XCTAssertTrue(try c.readReply() == .bulk(value(round % 8)), "reply \(round)")
+            XCTAssertEqual(try c.readReply(), .integer(Int64(round + 1)))
+            XCTAssertEqual(try c.readReply(), .simple("PONG"))
+            usleep(round < 8 ? 100_000 : 1_000)
+        }
+        XCTAssertEqual(try c.call("GET", "slow:n").string, "\(rounds)")
+        XCTAssertEqual(try c.call("PING"), .simple("PONG"))
+    }
+
     /// INFO persistence says where durable writes' time goes: fdatasync latency, records
     /// per fdatasync, how long replies waited at the gate; CONFIG RESETSTAT starts over.
     func testDurabilityFiguresInInfo() throws {

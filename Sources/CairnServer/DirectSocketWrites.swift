@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+/// Replies written straight to a plain TCP client's socket, one `send` per flush, rather
+/// than through the channel's pipeline and pending-writes queue. At one request per read
+/// (redis-benchmark -P 1), NIO's write path cost as much user time as the command: the
+/// pipeline's hops and its checks of the channel's state retain and release the channel's
+/// objects on every write (Docs/BENCHMARKS.md, "Replies written to the socket").
+///
+/// Order is kept by one rule: a direct write happens only while nothing handed to the
+/// channel is still waiting in it. What the socket does not take (it is full, or an error
+/// the channel will report and close on) goes to the channel, and writes stay with the
+/// channel until it has written all of that. TLS clients, unix-socket clients and replicas
+/// always go through the channel.
+struct DirectSocketWrites {
+    /// The socket's descriptor, found by its addresses when the client connected; nil: every
+    /// write goes through the channel.
+    private(set) var descriptor: Int32?
+    /// Writes handed to the channel and not yet completed.
+    private var inChannel = 0
+
+    init(descriptor: Int32?) {
+        self.descriptor = descriptor
+    }
+
+    /// Writes go through the channel from now on (the connection became a replica, whose
+    /// stream the channel carries).
+    mutating func stop() { descriptor = nil }
+
+    /// Sends `bytes`; returns true when the socket took them all at once (the buffer
+    /// can then be reused), false when (some of) them went to the channel.
+    mutating func send(_ bytes: ByteBuffer, on channel: Channel, owner: ClientConnection) -> Bool {
+        guard let fd = descriptor, inChannel == 0, channel.isActive else {
+            handOver(bytes, to: channel, owner: owner)
+            return false
+        }
+        let sent = bytes.withUnsafeReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        if sent == bytes.readableBytes { return true }
+        var rest = bytes
+        if sent > 0 { rest.moveReaderIndex(forwardBy: sent) }
+        handOver(rest, to: channel, owner: owner)
+        return false
+    }
+
+    private mutating func handOver(_ bytes: ByteBuffer, to channel: Channel, owner: ClientConnection) {
+        guard descriptor != nil else {
+            channel.writeAndFlush(bytes, promise: nil)
+            return
+        }
+        inChannel += 1
+        let done = channel.eventLoop.makePromise(of: Void.self)
+        // Strong: the channel completes every write it took, closing or not (and a weak
+        // reference would put every retain of the connection on the runtime's slow path).
+        done.futureResult.whenComplete { _ in owner.directWrites.inChannel -= 1 }
+        channel.writeAndFlush(bytes, promise: done)
+    }
+}
+
+extension SocketDescriptors {
+    /// The descriptor of this process's connected TCP socket whose own and peer addresses
+    /// are `local` and `remote` ("ip:port", as ClientConnection writes them). Descriptors
+    /// are probed from the lowest up, as an accepted socket gets the lowest free one,
+    /// skipping `known` ones (other clients'); nil when not found within `maxProbes`.
+    /// Two open TCP sockets never share both addresses, so a match is this client's.
+    static func find(local: String, remote: String, skipping known: Set<Int32>, maxProbes: Int = 1024) -> Int32? {
+        var probes = 0
+        var closedInARow = 0
+        var fd: Int32 = 0
+        while probes < maxProbes && closedInARow < 256 {
+            defer { fd += 1 }
+            if known.contains(fd) { continue }
+            probes += 1
+            guard let own = address(fd, peer: false) else {
+                closedInARow = fcntl(fd, F_GETFD) == -1 ? closedInARow + 1 : 0
+                continue
+            }
+            closedInARow = 0
+            if !own.isUnix && own.text == local, let peer = address(fd, peer: true), peer.text == remote {
+                return fd
+            }
+        }
+        return nil
+    }
+}
