@@ -180,6 +180,9 @@ public final class TrackingTable {
         }
     }
 
+    /// Whether invalidations are owed (a broadcast, or messages in the outbox).
+    public var hasWork: Bool { hasPendingBroadcast || !outbox.isEmpty }
+
     /// The messages owed, in order; the outbox is emptied.
     public func takeOutbox() -> [(ClientSession, ByteBuffer)] {
         guard !outbox.isEmpty else { return [] }

@@ -219,7 +219,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         var members: [MemberPrefetch] = []
         var valueKey: Bytes?
         var value: Value?
-        for request in requests where request.count > 2 {
+        for request in requests where request.count > 2 && Self.mayNameAMember(request[0]) {
             if valueKey != request[1] {
                 valueKey = request[1]
                 value = table.find(request[1]).map { table.entries[$0].value }
@@ -229,6 +229,24 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             members.append(started)
         }
         for m in members { m.finish() }
+    }
+
+    /// Whether `command` may be one whose third argument is a hash field or set member
+    /// (H..., SADD, SREM, SISMEMBER, SMISMEMBER): the others (SET above all) would look
+    /// their key up once more for nothing. A hint: a wrong guess costs a prefetch.
+    private static func mayNameAMember(_ command: Bytes) -> Bool {
+        command.withUnsafeBytes { name in
+            guard name.count >= 2 else { return false }
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "h"): return true
+            case UInt8(ascii: "s"):
+                switch name[1] | 0x20 {
+                case UInt8(ascii: "a"), UInt8(ascii: "r"), UInt8(ascii: "i"), UInt8(ascii: "m"): return true
+                default: return false
+                }
+            default: return false
+            }
+        }
     }
 
     /// Ends the batch: the replies go back to the connection's buffer, and the records

@@ -69,6 +69,8 @@ extension Engine: PushDelivery {
 /// the tick, as Redis sends them before it sleeps.
 extension Engine {
     func deliverInvalidations() {
+        // After every command: nothing to do unless a client tracks keys.
+        guard ctx.tracking.hasWork else { return }
         if ctx.tracking.hasPendingBroadcast && !broadcastScheduled {
             broadcastScheduled = true
             loop.execute { [self] in
