@@ -37,6 +37,19 @@ extension CommandContext {
         frame.nestedDirty += changes
     }
 
+    /// Runs `spec`'s handler inside the current call with `args` in place of its own, as
+    /// Redis's GEOADD replaces its argument vector and calls ZADD's handler directly: the
+    /// statistics, MONITOR and the slow log see the caller's command only, and the effect
+    /// is `args` when the handler changed anything (unless it recorded its own).
+    public func runInPlace(_ spec: CommandSpec, _ args: [Bytes]) {
+        let dirtyBefore = dirty
+        let callerArgs = frame.args
+        frame.args = args
+        spec.handler(self)
+        frame.args = callerArgs
+        if dirty != dirtyBefore && !frame.effectRewritten { propagate(args) }
+    }
+
     private func afterCall(_ spec: CommandSpec, errorMark: Int, started: Int64) {
         let origin = frame.origin
         if !keyspace.touches.touched.isEmpty {

@@ -24,7 +24,7 @@ public enum CallOrigin {
 /// gives the caller's back afterwards, so a callee cannot disturb its caller.
 public struct CallFrame {
     public let spec: CommandSpec?
-    public let args: [Bytes]
+    public internal(set) var args: [Bytes]
     public let session: ClientSession
     public var nowMs: Int64
     public let origin: CallOrigin

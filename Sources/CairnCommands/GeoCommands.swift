@@ -49,7 +49,7 @@ enum GeoCommands {
             zaddArgs += [Bytes(Int64(bits)), ctx.args[i + 2]]
             i += 3
         }
-        ctx.call(ctx.table.lookup("zadd")!, zaddArgs)
+        ctx.runInPlace(ctx.table.lookup("zadd")!, zaddArgs)
     }
 
     /// The places of `members` ([lon, lat], nil for a missing one); nil after WRONGTYPE.

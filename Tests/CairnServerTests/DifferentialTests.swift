@@ -202,6 +202,33 @@ final class DifferentialTests: XCTestCase {
     func testGeoRESP2() throws { try compare(DifferentialScripts.geo) }
     func testGeoRESP3() throws { try compare(DifferentialScripts.geo, protocolVersion: 3) }
 
+    /// GEOADD runs ZADD's handler in its own call, as Redis does: INFO commandstats counts
+    /// GEOADD alone and MONITOR shows GEOADD alone, on both servers.
+    func testGeoaddIsOneCommandToStatsAndMonitor() throws {
+        let cairn = try ServerProcess.cairn(), redis = try ServerProcess.redis()
+        defer { cairn.stop(); redis.stop() }
+        func observe(_ server: ServerProcess) throws -> (stats: [String], monitored: [String]) {
+            let m = try server.client(), c = try server.client()
+            XCTAssertEqual(try m.call("MONITOR"), .simple("OK"))
+            XCTAssertEqual(try c.call("GEOADD", "g", "13.361389", "38.115556", "Palermo"), .integer(1))
+            XCTAssertEqual(try c.call("GEOADD", "g", "XX", "CH", "15.087269", "37.502669", "Palermo"), .integer(1))
+            XCTAssertEqual(try c.call("PING"), .simple("PONG"))
+            var monitored: [String] = []
+            while monitored.last?.lowercased() != "\"ping\"" {
+                let line = try m.readReply().string ?? ""
+                monitored.append(String(line[line.index(after: line.firstIndex(of: "]")!)...].dropFirst().split(separator: " ").first ?? ""))
+            }
+            let stats = try c.call("INFO", "commandstats").string!.split(separator: "\r\n")
+                .filter { $0.hasPrefix("cmdstat_") }.map { String($0.prefix { $0 != ":" }) }
+            return (stats.filter { $0 != "cmdstat_info" && $0 != "cmdstat_monitor" }.sorted(), monitored.map { $0.lowercased() })
+        }
+        let mine = try observe(cairn), theirs = try observe(redis)
+        XCTAssertEqual(mine.stats, ["cmdstat_geoadd", "cmdstat_ping"])
+        XCTAssertEqual(mine.stats, theirs.stats)
+        XCTAssertEqual(mine.monitored, ["\"geoadd\"", "\"geoadd\"", "\"ping\""])
+        XCTAssertEqual(mine.monitored, theirs.monitored)
+    }
+
     func testGeoSearchRESP2() throws { try compare(DifferentialScripts.geoSearch) }
     func testGeoSearchRESP3() throws { try compare(DifferentialScripts.geoSearch, protocolVersion: 3) }
 
