@@ -136,9 +136,13 @@ final class ClientConnection: SessionConnection {
         inputSinceFlush = 0
         let n = output.readableBytes
         if n > 0 {
-            if directWrites.send(output, on: channel, owner: self) && output.capacity <= Self.keptOutputCapacity {
-                output.clear()
-            } else {
+            // Emptied before the send: a send through the channel can fire writability
+            // events that reach this connection again (outputWritable gates or flushes
+            // it), and they must not find these bytes still here to send twice.
+            let sending = output
+            output.clear()
+            let whole = directWrites.send(sending, on: channel, owner: self)
+            if (!whole || output.capacity > Self.keptOutputCapacity) && output.readableBytes == 0 {
                 // Sized like the last output, so that a steady stream (a subscriber's
                 // messages) does not regrow its buffer on every tick.
                 output = channel.allocator.buffer(capacity: min(max(256, n), Self.keptOutputCapacity))
@@ -169,18 +173,19 @@ final class ClientConnection: SessionConnection {
         }
     }
 
-    /// Sends the held replies whose LSN is durable now; returns the bytes sent. Closes the
-    /// connection when asked to and nothing is held any more. How long each was held goes
-    /// into `holdTimes`.
-    func release(durable: UInt64, nowNs: UInt64, holdTimes: inout LatencyHistogram) -> Int {
-        var n = 0
+    /// Takes the held replies whose LSN is durable now out of `gated`, as one buffer (nil:
+    /// none), recording how long each was held into `holdTimes`. No channel call happens
+    /// here: sending (`sendReleased`) can fire writability events that release this
+    /// connection again (outputWritable), which must find only the replies not yet taken,
+    /// and no caller's access to `holdTimes` may still be open then. (Writing each entry
+    /// before removing them all sent the first ones twice under load, then trapped.)
+    func takeReleased(durable: UInt64, nowNs: UInt64, holdTimes: inout LatencyHistogram) -> ByteBuffer? {
         var cost = 0
         var released = 0
         let holds = holdsWhileUnwritable
         var sending: ByteBuffer?
         for entry in gated {
             if entry.lsn > durable || (holds && !channel.isWritable) { break }
-            n += entry.bytes.readableBytes
             cost += entry.cost
             holdTimes.record(microseconds: nowNs > entry.heldSinceNs ? (nowNs - entry.heldSinceNs) / 1000 : 0)
             if sending == nil {
@@ -194,8 +199,15 @@ final class ClientConnection: SessionConnection {
         if released > 0 {
             gated.removeFirst(released)
             gatedBytes -= cost
-            _ = directWrites.send(sending!, on: channel, owner: self)
         }
+        return sending
+    }
+
+    /// Sends what `takeReleased` took (if anything); reading resumes once the held bytes
+    /// are down to half their limit, and the connection closes when asked to and nothing
+    /// is held any more.
+    func sendReleased(_ bytes: ByteBuffer?) {
+        if let bytes { _ = directWrites.send(bytes, on: channel, owner: self) }
         if readPaused && gatedBytes <= ClientConnection.heldReplyBytesMax / 2 {
             readPaused = false
             channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
@@ -204,6 +216,5 @@ final class ClientConnection: SessionConnection {
             closed = true
             channel.close(promise: nil)
         }
-        return n
     }
 }

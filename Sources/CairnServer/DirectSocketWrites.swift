@@ -58,19 +58,48 @@ struct DirectSocketWrites {
     }
 }
 
+/// Descriptors known to belong to clients, as bits: finding a new client's descriptor
+/// walks the gaps between them, so it costs the same with ten thousand clients as with ten.
+struct DescriptorSet {
+    private var words: [UInt64] = []
+
+    mutating func insert(_ fd: Int32) {
+        let (w, b) = (Int(fd) >> 6, Int(fd) & 63)
+        if w >= words.count { words += [UInt64](repeating: 0, count: w - words.count + 1) }
+        words[w] |= 1 << UInt64(b)
+    }
+
+    mutating func remove(_ fd: Int32) {
+        let (w, b) = (Int(fd) >> 6, Int(fd) & 63)
+        if w < words.count { words[w] &= ~(1 << UInt64(b)) }
+    }
+
+    /// The lowest descriptor from `fd` on that is not in the set.
+    func nextAbsent(from fd: Int32) -> Int32 {
+        var w = Int(fd) >> 6
+        guard w < words.count else { return fd }
+        var free = ~words[w] & (~0 << UInt64(Int(fd) & 63))
+        while free == 0 {
+            w += 1
+            guard w < words.count else { return Int32(w << 6) }
+            free = ~words[w]
+        }
+        return Int32(w << 6 + free.trailingZeroBitCount)
+    }
+}
+
 extension SocketDescriptors {
     /// The descriptor of this process's connected TCP socket whose own and peer addresses
     /// are `local` and `remote` ("ip:port", as ClientConnection writes them). Descriptors
     /// are probed from the lowest up, as an accepted socket gets the lowest free one,
     /// skipping `known` ones (other clients'); nil when not found within `maxProbes`.
     /// Two open TCP sockets never share both addresses, so a match is this client's.
-    static func find(local: String, remote: String, skipping known: Set<Int32>, maxProbes: Int = 1024) -> Int32? {
+    static func find(local: String, remote: String, skipping known: DescriptorSet, maxProbes: Int = 1024) -> Int32? {
         var probes = 0
         var closedInARow = 0
-        var fd: Int32 = 0
+        var fd = known.nextAbsent(from: 0)
         while probes < maxProbes && closedInARow < 256 {
-            defer { fd += 1 }
-            if known.contains(fd) { continue }
+            defer { fd = known.nextAbsent(from: fd + 1) }
             probes += 1
             guard let own = address(fd, peer: false) else {
                 closedInARow = fcntl(fd, F_GETFD) == -1 ? closedInARow + 1 : 0

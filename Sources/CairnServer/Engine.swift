@@ -162,7 +162,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// The descriptors of connected clients that write directly (skipped when looking for
     /// a new client's).
-    private var directDescriptors: Set<Int32> = []
+    private var directDescriptors = DescriptorSet()
 
     func unregister(_ conn: ClientConnection) {
         if let fd = conn.directWrites.descriptor { directDescriptors.remove(fd) }
@@ -324,7 +324,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         pendingFlush.removeAll(keepingCapacity: true)
         for conn in conns {
             conn.flushPending = false
-            stats.netOutputBytes += conn.flush()
+            let sent = conn.flush()  // before touching stats: a flush can re-enter the engine
+            stats.netOutputBytes += sent
             stats.writesProcessed += 1
             enforceOutputLimit(conn)
         }
@@ -355,7 +356,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Sends `conn`'s held replies up to `durable`, counting how long they waited.
     func releaseHeld(_ conn: ClientConnection, durable: UInt64) {
-        stats.netOutputBytes += conn.release(durable: durable, nowNs: Clock.monotonicNanoseconds(), holdTimes: &stats.replyHolds)
+        let released = conn.takeReleased(durable: durable, nowNs: Clock.monotonicNanoseconds(), holdTimes: &stats.replyHolds)
+        stats.netOutputBytes += released?.readableBytes ?? 0
+        conn.sendReleased(released)
         enforceOutputLimit(conn)
     }
 
