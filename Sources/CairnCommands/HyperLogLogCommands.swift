@@ -36,6 +36,20 @@ enum HyperLogLogCommands {
         return s
     }
 
+    enum CachedHeader { case wrongType, invalid, cached(UInt64), stale }
+
+    /// What PFCOUNT of one key needs first, read where the value lies: copying the value
+    /// out of its entry (as `hllBytes` does) was the larger part of a cached PFCOUNT, and
+    /// a copy held while the cache is updated would make the update copy 12 KB.
+    static func cachedHeader(_ ctx: CommandContext, at p: Int) -> CachedHeader {
+        ctx.db.main.withValue(at: p) { value in
+            value.withStringBytes { bytes -> CachedHeader in
+                guard HyperLogLog.looksValid(bytes) else { return .invalid }
+                return HyperLogLog.cachedCardinality(bytes).map { .cached($0) } ?? .stale
+            } ?? .wrongType
+        }
+    }
+
     /// The HLL at `p`, taken out of its entry (give it back with `put`); nil after the
     /// error reply.
     static func take(_ ctx: CommandContext, at p: Int) -> HyperLogLog? {
@@ -129,12 +143,11 @@ enum HyperLogLogCommands {
         }
         let key = ctx.args[1]
         guard let p = ctx.lookupRead(key) else { ctx.out.integer(0); return }
-        // The value's bytes are let go before it is taken out: held, they would make the
-        // cache's update copy the whole value.
-        guard let cached = hllBytes(ctx, at: p).map({ s in s.withUnsafeBytes { HyperLogLog.cachedCardinality($0) } }) else { return }
-        if let cached {
-            ctx.out.integer(Int(truncatingIfNeeded: cached))
-            return
+        switch cachedHeader(ctx, at: p) {
+        case .wrongType: ctx.wrongType(); return
+        case .invalid: ctx.out.error(notHLL); return
+        case .cached(let cardinality): ctx.out.integer(Int(truncatingIfNeeded: cardinality)); return
+        case .stale: break
         }
         guard var hll = take(ctx, at: p) else { return }
         guard let histogram = hll.histogram() else {

@@ -66,6 +66,18 @@ public enum Value {
         }
     }
 
+    /// Calls `body` with a string value's bytes where they lie (a heap or raw value is not
+    /// copied; an inline or integer one goes through its short form); nil for a value
+    /// that is not a string.
+    @inlinable
+    public func withStringBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        switch self {
+        case .heap(let array), .raw(let array): return try array.withUnsafeBytes(body)
+        case .inline, .int: return try stringBytes!.withUnsafeBytes(body)
+        case .hash, .set, .list, .zset, .stream: return nil
+        }
+    }
+
     public var isString: Bool {
         switch self {
         case .inline, .heap, .raw, .int: return true
