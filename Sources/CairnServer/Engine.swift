@@ -204,15 +204,33 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private func prefetchKeyEntries(of requests: [[Bytes]], in table: KeyTable<Value>) {
         // A key repeated from the request before (a pipeline into one list, hash or set)
         // is loading already.
-        func repeatsKey(_ i: Int) -> Bool { i > 0 && requests[i - 1].count > 1 && requests[i - 1][1] == requests[i][1] }
+        func repeatsKey(_ i: Int, _ k: Int) -> Bool {
+            i > 0 && requests[i - 1].count > k && requests[i - 1][k] == requests[i][k]
+        }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: requests.count) { hashes in
             var n = 0
-            for (i, request) in requests.enumerated() where request.count > 1 && !repeatsKey(i) {
-                hashes[n] = table.prefetchSlot(request[1])
+            for (i, request) in requests.enumerated() where request.count > 1 {
+                let k = Self.firstKeyIndex(request)
+                guard !repeatsKey(i, k) else { continue }
+                hashes[n] = table.prefetchSlot(request[k])
                 n += 1
             }
             for i in 0..<n { table.prefetchEntry(hash: hashes[i]) }
         }
+    }
+
+    /// Where a request's first key is, for the prefetch: the second argument for nearly
+    /// every command; the fourth for EVAL, EVALSHA, FCALL and their _RO forms given a key
+    /// (their second is the script, the third the number of keys). A hint only.
+    private static func firstKeyIndex(_ request: [Bytes]) -> Int {
+        guard request.count > 3 else { return 1 }
+        let runsScript = request[0].withUnsafeBytes { name -> Bool in
+            guard name.count >= 4 else { return false }
+            let head = (name[0] | 0x20, name[1] | 0x20, name[2] | 0x20, name[3] | 0x20)
+            return head == (UInt8(ascii: "e"), UInt8(ascii: "v"), UInt8(ascii: "a"), UInt8(ascii: "l"))
+                || head == (UInt8(ascii: "f"), UInt8(ascii: "c"), UInt8(ascii: "a"), UInt8(ascii: "l"))
+        }
+        return runsScript && request[2] != "0" ? 3 : 1
     }
 
     private func prefetchMembers(of requests: [[Bytes]], in table: KeyTable<Value>) {
