@@ -25,7 +25,7 @@ final class ClientConnection: SessionConnection {
         didSet { if isReplica { directWrites.stop() } }
     }
     /// Replies written straight to the socket (plain TCP clients).
-    var directWrites = DirectSocketWrites(descriptor: nil)
+    let directWrites = DirectSocketWrites()
     /// What the replica said in REPLCONF listening-port and ip-address.
     var replicaListeningPort = 0
     var replicaAnnouncedIP: String?
@@ -141,7 +141,7 @@ final class ClientConnection: SessionConnection {
             // it), and they must not find these bytes still here to send twice.
             let sending = output
             output.clear()
-            let whole = directWrites.send(sending, on: channel, owner: self)
+            let whole = directWrites.send(sending, on: channel)
             if (!whole || output.capacity > Self.keptOutputCapacity) && output.readableBytes == 0 {
                 // Sized like the last output, so that a steady stream (a subscriber's
                 // messages) does not regrow its buffer on every tick.
@@ -207,7 +207,7 @@ final class ClientConnection: SessionConnection {
     /// are down to half their limit, and the connection closes when asked to and nothing
     /// is held any more.
     func sendReleased(_ bytes: ByteBuffer?) {
-        if let bytes { _ = directWrites.send(bytes, on: channel, owner: self) }
+        if let bytes { _ = directWrites.send(bytes, on: channel) }
         if readPaused && gatedBytes <= ClientConnection.heldReplyBytesMax / 2 {
             readPaused = false
             channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }

@@ -14,37 +14,40 @@ import NIOCore
 /// the channel will report and close on) goes to the channel, and writes stay with the
 /// channel until it has written all of that. TLS clients, unix-socket clients and replicas
 /// always go through the channel.
-struct DirectSocketWrites {
+///
+/// A class, not a struct in the connection: a channel write can complete (or fail, the
+/// client gone) before `writeAndFlush` returns, running the completion that counts it
+/// down, and no access to the connection's state may be held open across that call.
+final class DirectSocketWrites {
     /// The socket's descriptor, found by its addresses when the client connected; nil: every
     /// write goes through the channel.
     private(set) var descriptor: Int32?
     /// Writes handed to the channel and not yet completed.
     private var inChannel = 0
 
-    init(descriptor: Int32?) {
-        self.descriptor = descriptor
-    }
+    /// Writes go straight to `fd` from now on (while the rule above allows).
+    func attach(_ fd: Int32) { descriptor = fd }
 
     /// Writes go through the channel from now on (the connection became a replica, whose
-    /// stream the channel carries).
-    mutating func stop() { descriptor = nil }
+    /// stream the channel carries, or it is gone).
+    func stop() { descriptor = nil }
 
     /// Sends `bytes`; returns true when the socket took them all at once (the buffer
     /// can then be reused), false when (some of) them went to the channel.
-    mutating func send(_ bytes: ByteBuffer, on channel: Channel, owner: ClientConnection) -> Bool {
+    func send(_ bytes: ByteBuffer, on channel: Channel) -> Bool {
         guard let fd = descriptor, inChannel == 0, channel.isActive else {
-            handOver(bytes, to: channel, owner: owner)
+            handOver(bytes, to: channel)
             return false
         }
         let sent = bytes.withUnsafeReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         if sent == bytes.readableBytes { return true }
         var rest = bytes
         if sent > 0 { rest.moveReaderIndex(forwardBy: sent) }
-        handOver(rest, to: channel, owner: owner)
+        handOver(rest, to: channel)
         return false
     }
 
-    private mutating func handOver(_ bytes: ByteBuffer, to channel: Channel, owner: ClientConnection) {
+    private func handOver(_ bytes: ByteBuffer, to channel: Channel) {
         guard descriptor != nil else {
             channel.writeAndFlush(bytes, promise: nil)
             return
@@ -52,8 +55,8 @@ struct DirectSocketWrites {
         inChannel += 1
         let done = channel.eventLoop.makePromise(of: Void.self)
         // Strong: the channel completes every write it took, closing or not (and a weak
-        // reference would put every retain of the connection on the runtime's slow path).
-        done.futureResult.whenComplete { _ in owner.directWrites.inChannel -= 1 }
+        // reference would put every retain of this object on the runtime's slow path).
+        done.futureResult.whenComplete { _ in self.inChannel -= 1 }
         channel.writeAndFlush(bytes, promise: done)
     }
 }

@@ -154,7 +154,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         if writesDirectly && !conn.isUnixSocket,
            let fd = SocketDescriptors.find(local: conn.localAddress, remote: conn.address, skipping: directDescriptors) {
             conn.descriptor = fd
-            conn.directWrites = DirectSocketWrites(descriptor: fd)
+            conn.directWrites.attach(fd)
             directDescriptors.insert(fd)
         }
         return conn
