@@ -129,8 +129,14 @@ public enum Bytes: Sendable {
     /// ASCII case-insensitive comparison with a lowercase ASCII literal (command names, options).
     @inlinable
     public func equalsLowercased(_ lower: StaticString) -> Bool {
+        count == lower.utf8CodeUnitCount && hasLowercasedPrefix(lower)
+    }
+
+    /// Whether the bytes start with a lowercase ASCII literal, ASCII case ignored.
+    @inlinable
+    public func hasLowercasedPrefix(_ lower: StaticString) -> Bool {
         let n = lower.utf8CodeUnitCount
-        guard count == n else { return false }
+        guard count >= n else { return false }
         return withUnsafeBytes { raw in
             let l = lower.utf8Start
             for i in 0..<n {

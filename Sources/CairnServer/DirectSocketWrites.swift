@@ -19,18 +19,21 @@ import NIOCore
 /// client gone) before `writeAndFlush` returns, running the completion that counts it
 /// down, and no access to the connection's state may be held open across that call.
 final class DirectSocketWrites {
-    /// The socket's descriptor, found by its addresses when the client connected; nil: every
-    /// write goes through the channel.
-    private(set) var descriptor: Int32?
+    /// The socket's descriptor, found by its addresses when the client connected (kept
+    /// after `stop`, so that the engine can forget it when the client goes).
+    private(set) var attachedDescriptor: Int32?
+    private var stopped = false
+    /// Where direct writes go; nil: every write goes through the channel.
+    private var descriptor: Int32? { stopped ? nil : attachedDescriptor }
     /// Writes handed to the channel and not yet completed.
     private var inChannel = 0
 
     /// Writes go straight to `fd` from now on (while the rule above allows).
-    func attach(_ fd: Int32) { descriptor = fd }
+    func attach(_ fd: Int32) { attachedDescriptor = fd }
 
     /// Writes go through the channel from now on (the connection became a replica, whose
     /// stream the channel carries, or it is gone).
-    func stop() { descriptor = nil }
+    func stop() { stopped = true }
 
     /// Sends `bytes`; returns true when the socket took them all at once (the buffer
     /// can then be reused), false when (some of) them went to the channel.

@@ -165,7 +165,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private var directDescriptors = DescriptorSet()
 
     func unregister(_ conn: ClientConnection) {
-        if let fd = conn.directWrites.descriptor { directDescriptors.remove(fd) }
+        if let fd = conn.directWrites.attachedDescriptor { directDescriptors.remove(fd) }
         conn.directWrites.stop()
         removeBlocked(conn)
         ctx.dropSessionState(conn.session)
@@ -224,12 +224,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// (their second is the script, the third the number of keys). A hint only.
     private static func firstKeyIndex(_ request: [Bytes]) -> Int {
         guard request.count > 3 else { return 1 }
-        let runsScript = request[0].withUnsafeBytes { name -> Bool in
-            guard name.count >= 4 else { return false }
-            let head = (name[0] | 0x20, name[1] | 0x20, name[2] | 0x20, name[3] | 0x20)
-            return head == (UInt8(ascii: "e"), UInt8(ascii: "v"), UInt8(ascii: "a"), UInt8(ascii: "l"))
-                || head == (UInt8(ascii: "f"), UInt8(ascii: "c"), UInt8(ascii: "a"), UInt8(ascii: "l"))
-        }
+        let runsScript = request[0].hasLowercasedPrefix("eval") || request[0].hasLowercasedPrefix("fcall")
         return runsScript && request[2] != "0" ? 3 : 1
     }
 
@@ -253,18 +248,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// (H..., SADD, SREM, SISMEMBER, SMISMEMBER): the others (SET above all) would look
     /// their key up once more for nothing. A hint: a wrong guess costs a prefetch.
     private static func mayNameAMember(_ command: Bytes) -> Bool {
-        command.withUnsafeBytes { name in
-            guard name.count >= 2 else { return false }
-            switch name[0] | 0x20 {
-            case UInt8(ascii: "h"): return true
-            case UInt8(ascii: "s"):
-                switch name[1] | 0x20 {
-                case UInt8(ascii: "a"), UInt8(ascii: "r"), UInt8(ascii: "i"), UInt8(ascii: "m"): return true
-                default: return false
-                }
-            default: return false
-            }
-        }
+        command.hasLowercasedPrefix("h") || command.hasLowercasedPrefix("sa") || command.hasLowercasedPrefix("sr")
+            || command.hasLowercasedPrefix("si") || command.hasLowercasedPrefix("sm")
     }
 
     /// Ends the batch: the replies go back to the connection's buffer, and the records

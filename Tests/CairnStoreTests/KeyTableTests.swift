@@ -99,6 +99,18 @@ final class BytesTests: XCTestCase {
         XCTAssertEqual(Bytes("GeT").lowercased, Bytes("get"))
     }
 
+    /// Command names and options compared with lowercase literals, ASCII letters folded only.
+    func testLowercasedComparisons() {
+        XCTAssertTrue(Bytes("EvalSHA").hasLowercasedPrefix("eval"))
+        XCTAssertTrue(Bytes("FCALL_RO").hasLowercasedPrefix("fcall"))
+        XCTAssertFalse(Bytes("EVA").hasLowercasedPrefix("eval"))
+        XCTAssertFalse(Bytes("SET").hasLowercasedPrefix("sa"))
+        XCTAssertTrue(Bytes("x").hasLowercasedPrefix(""))
+        XCTAssertTrue(Bytes("NX").equalsLowercased("nx"))
+        XCTAssertFalse(Bytes("NXX").equalsLowercased("nx"))
+        XCTAssertFalse(Bytes("\u{7f}").equalsLowercased("_"), "only A-Z are folded")
+    }
+
     func testStrictIntegers() {
         XCTAssertEqual(Bytes("123").int64, 123)
         XCTAssertEqual(Bytes("-9223372036854775808").int64, Int64.min)
