@@ -96,11 +96,12 @@ extension Engine {
         if ctx.pausedScript != nil { return }
         deliverInvalidations()
         guard !pushedConnections.isEmpty else { return }
-        let conns = pushedConnections
-        pushedConnections.removeAll(keepingCapacity: true)
-        for conn in conns {
+        // Swapped with a kept list, not copied: no array per unit that pushed.
+        swap(&pushedConnections, &pushingNow)
+        for conn in pushingNow {
             conn.pushPending = false
             flush(conn)
         }
+        pushingNow.removeAll(keepingCapacity: true)
     }
 }

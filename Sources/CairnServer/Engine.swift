@@ -38,6 +38,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     var scriptConnection: ClientConnection?
     /// Connections delivered a push since the last `flushPushes`.
     var pushedConnections: [ClientConnection] = []
+    /// The list `flushPushes` is working through, swapped with `pushedConnections`.
+    var pushingNow: [ClientConnection] = []
     /// A task will send the BCAST invalidations of this tick.
     var broadcastScheduled = false
     /// While a command runs under CLIENT REPLY OFF or SKIP: its client's pushes wait here.
@@ -319,13 +321,18 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
 
     private var pendingFlush: [ClientConnection] = []
+    /// The list being flushed, kept to swap with `pendingFlush` (no array per tick).
+    private var flushingNow: [ClientConnection] = []
     private var flushScheduled = false
 
     private func flushPending() {
         flushScheduled = false
-        let conns = pendingFlush
-        pendingFlush.removeAll(keepingCapacity: true)
-        for conn in conns {
+        swap(&pendingFlush, &flushingNow)
+        defer { flushingNow.removeAll(keepingCapacity: true) }
+        // The latest first, as Redis writes its clients_pending_write list: a publisher's
+        // reply leaves before the messages to its subscribers, so it can send its next
+        // request while the kernel delivers those.
+        for conn in flushingNow.reversed() {
             conn.flushPending = false
             let sent = conn.flush()  // before touching stats: a flush can re-enter the engine
             stats.netOutputBytes += sent
