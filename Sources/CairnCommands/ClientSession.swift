@@ -27,7 +27,8 @@ public final class ClientSession {
     public var noTouch = false
     /// The last command run (CLIENT LIST's cmd=); a reference, not its name, to keep the
     /// per-command path free of string copies.
-    public var lastCommandSpec: CommandSpec?
+    /// Not owned: the command table holds every spec for the server's life.
+    public unowned(unsafe) var lastCommandSpec: CommandSpec?
     public var lastCommand: String { lastCommandSpec?.fullName ?? "NULL" }
     public let createdAtMs: Int64
     public var lastInteractionMs: Int64

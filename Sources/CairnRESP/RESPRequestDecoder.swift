@@ -62,16 +62,27 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
     /// when the line is not complete yet. Like Redis, the byte after `\r` is taken to be `\n`.
     @inline(__always)
     private func headerLine(_ raw: UnsafeRawBufferPointer, _ start: Int, tooBig: String) throws -> (Int64?, Int)? {
-        var cr = start + 1
         let end = raw.count
+        // The common header (1 to 9 digits, no sign, no leading zero) is read in the scan
+        // for its `\r`; anything else goes through the full parser below.
+        var cr = start + 1
+        var value: Int64 = 0
+        while cr < end && cr - start <= 9 {
+            let digit = raw[cr] &- 48
+            if digit > 9 { break }
+            value = value &* 10 &+ Int64(digit)
+            cr += 1
+        }
+        if cr > start + 1 && cr + 1 < end && raw[cr] == 13 && !(raw[start + 1] == 48 && cr > start + 2) {
+            return (value, cr + 2)
+        }
         while cr < end && raw[cr] != 13 { cr += 1 }
         if cr >= end {
             if end - start > limits.inlineBytesMax { throw RESPProtocolError("Protocol error: \(tooBig)") }
             return nil
         }
         guard cr + 1 < end else { return nil }
-        let value = parseInt64(UnsafeRawBufferPointer(rebasing: raw[(start + 1)..<cr]))
-        return (value, cr + 2)
+        return (parseInt64(UnsafeRawBufferPointer(rebasing: raw[(start + 1)..<cr])), cr + 2)
     }
 
     /// Reads the multibulk request at the start of `raw`, resuming with the arguments

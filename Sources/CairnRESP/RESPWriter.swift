@@ -14,18 +14,63 @@ public struct RESPWriter {
 
     public var isRESP3: Bool { protocolVersion >= 3 }
 
+    // Every write goes through `writeWithUnsafeMutableBytes`: NIO's other writers
+    // (writeInteger, writeString, writeStaticString, writeBytes) each make a dynamic
+    // exclusivity check in NIO's build (swift_beginAccess and its thread-local access
+    // set), which was a sixth of PING's instructions at -P 16.
+
     @inline(__always)
     private mutating func crlf() {
-        buffer.writeInteger(UInt16(0x0A0D), endianness: .little)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2) { out in
+            out.baseAddress!.storeBytes(of: UInt16(0x0A0D).littleEndian, as: UInt16.self)
+            return 2
+        }
+    }
+
+    /// `bytes` as they are.
+    @inline(__always)
+    private mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        let n = bytes.count
+        guard n > 0 else { return }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
+            out.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n)
+            return n
+        }
+    }
+
+    @inline(__always)
+    private mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `<prefix><bytes>\r\n` in one write.
+    @inline(__always)
+    private mutating func line(_ prefix: UInt8, _ bytes: UnsafeRawBufferPointer) {
+        let n = bytes.count
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n + 3) { out in
+            let p = out.baseAddress!
+            p.storeBytes(of: prefix, as: UInt8.self)
+            if n > 0 { (p + 1).copyMemory(from: bytes.baseAddress!, byteCount: n) }
+            p.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: n + 1, as: UInt16.self)
+            return n + 3
+        }
+    }
+
+    /// `<prefix><text>\r\n` in one write.
+    @inline(__always)
+    private mutating func line(_ prefix: UInt8, _ text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { line(prefix, UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            var text = text
+            text.withUTF8 { line(prefix, UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// `<prefix><decimal>\r\n` in one write into the buffer (see `bulk(raw:)`).
     @inline(__always)
     private mutating func header(_ prefix: UInt8, _ count: Int) {
         guard count >= 0 else {
-            buffer.writeInteger(prefix)
-            formatInt64(Int64(count)).withUnsafeBytes { _ = buffer.writeBytes($0) }
-            crlf()
+            formatInt64(Int64(count)).withUnsafeBytes { line(prefix, $0) }
             return
         }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: decimalDigits(count) + 3) { out in
@@ -38,25 +83,20 @@ public struct RESPWriter {
         buffer.writerIndex > mark && buffer.getInteger(at: mark, as: UInt8.self) == UInt8(ascii: "-")
     }
 
-    public mutating func ok() { buffer.writeStaticString("+OK\r\n") }
+    public mutating func ok() { put("+OK\r\n") }
 
-    public mutating func simple(_ text: String) {
-        buffer.writeInteger(UInt8(ascii: "+"))
-        buffer.writeString(text)
-        crlf()
-    }
+    /// `+<text>\r\n` in one write into the buffer (PING's PONG, every status reply).
+    public mutating func simple(_ text: String) { line(UInt8(ascii: "+"), text) }
 
     /// An error reply; `text` starts with its code ("ERR ...", "WRONGTYPE ...").
     /// Newlines would break the protocol, so they become spaces as in Redis.
     public mutating func error(_ text: String) {
-        buffer.writeInteger(UInt8(ascii: "-"))
         let utf8 = text.utf8
         if utf8.contains(where: { $0 == 13 || $0 == 10 }) {
-            buffer.writeBytes(utf8.map { ($0 == 13 || $0 == 10) ? 32 : $0 })
+            utf8.map { ($0 == 13 || $0 == 10) ? 32 : $0 }.withUnsafeBytes { line(UInt8(ascii: "-"), $0) }
         } else {
-            buffer.writeString(text)
+            line(UInt8(ascii: "-"), text)
         }
-        crlf()
     }
 
     public mutating func integer(_ value: Int64) {
@@ -64,9 +104,7 @@ public struct RESPWriter {
             header(UInt8(ascii: ":"), Int(value))
             return
         }
-        buffer.writeInteger(UInt8(ascii: ":"))
-        formatInt64(value).withUnsafeBytes { _ = buffer.writeBytes($0) }
-        crlf()
+        formatInt64(value).withUnsafeBytes { line(UInt8(ascii: ":"), $0) }
     }
 
     public mutating func integer(_ value: Int) { integer(Int64(value)) }
@@ -100,12 +138,12 @@ public struct RESPWriter {
 
     /// The null bulk string of RESP2 (`$-1`), RESP3's null.
     public mutating func null() {
-        if isRESP3 { buffer.writeStaticString("_\r\n") } else { buffer.writeStaticString("$-1\r\n") }
+        if isRESP3 { put("_\r\n") } else { put("$-1\r\n") }
     }
 
     /// The null array of RESP2 (`*-1`), RESP3's null.
     public mutating func nullArray() {
-        if isRESP3 { buffer.writeStaticString("_\r\n") } else { buffer.writeStaticString("*-1\r\n") }
+        if isRESP3 { put("_\r\n") } else { put("*-1\r\n") }
     }
 
     public mutating func arrayHeader(_ count: Int) { header(UInt8(ascii: "*"), count) }
@@ -130,9 +168,7 @@ public struct RESPWriter {
         let text: Bytes
         if value.isInfinite { text = value > 0 ? "inf" : "-inf" } else { text = formatDoubleG17(value) }
         if isRESP3 {
-            buffer.writeInteger(UInt8(ascii: ","))
-            text.withUnsafeBytes { _ = buffer.writeBytes($0) }
-            crlf()
+            text.withUnsafeBytes { line(UInt8(ascii: ","), $0) }
         } else {
             bulk(text)
         }
@@ -140,9 +176,9 @@ public struct RESPWriter {
 
     public mutating func boolean(_ value: Bool) {
         if isRESP3 {
-            buffer.writeStaticString(value ? "#t\r\n" : "#f\r\n")
+            put(value ? "#t\r\n" : "#f\r\n")
         } else {
-            buffer.writeStaticString(value ? ":1\r\n" : ":0\r\n")
+            put(value ? ":1\r\n" : ":0\r\n")
         }
     }
 
@@ -151,8 +187,8 @@ public struct RESPWriter {
         if isRESP3 {
             let bytes = Array(text.utf8)
             header(UInt8(ascii: "="), bytes.count + 4)
-            buffer.writeStaticString("txt:")
-            buffer.writeBytes(bytes)
+            put("txt:")
+            bytes.withUnsafeBytes { put($0) }
             crlf()
         } else {
             bulk(text)
@@ -162,9 +198,7 @@ public struct RESPWriter {
     /// A big number (a script's `{big_number=...}`): RESP3 `(`, RESP2 a bulk string.
     public mutating func bigNumber(_ digits: UnsafeRawBufferPointer) {
         if isRESP3 {
-            buffer.writeInteger(UInt8(ascii: "("))
-            buffer.writeBytes(digits)
-            crlf()
+            line(UInt8(ascii: "("), digits)
         } else {
             bulk(raw: digits)
         }
@@ -178,15 +212,17 @@ public struct RESPWriter {
             return
         }
         header(UInt8(ascii: "="), text.count + 4)
-        for i in 0..<3 { buffer.writeInteger(i < format.count ? format[i] : UInt8(ascii: " ")) }
-        buffer.writeInteger(UInt8(ascii: ":"))
-        buffer.writeBytes(text)
+        var tag: (UInt8, UInt8, UInt8, UInt8) = (32, 32, 32, UInt8(ascii: ":"))
+        withUnsafeMutableBytes(of: &tag) { t in
+            for i in 0..<min(3, format.count) { t[i] = format[i] }
+        }
+        withUnsafeBytes(of: &tag) { put($0) }
+        put(text)
         crlf()
     }
 
     /// Bytes already encoded (a queued reply, a cached response).
     public mutating func raw(_ bytes: ByteBuffer) {
-        var b = bytes
-        buffer.writeBuffer(&b)
+        bytes.withUnsafeReadableBytes { put($0) }
     }
 }

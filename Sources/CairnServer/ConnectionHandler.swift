@@ -94,7 +94,9 @@ final class ConnectionHandler: ChannelInboundHandler {
                     decodeAhead(&input, conn)
                     if decoded.isEmpty { break }
                 }
-                let request = decoded[nextDecoded]
+                // Moved out, not copied: the array is the request's only owner then.
+                var request: [Bytes] = []
+                swap(&request, &decoded[nextDecoded])
                 nextDecoded += 1
                 engine.execute(conn, request)
                 if conn.closeAfterFlush {

@@ -104,6 +104,24 @@ final class RESPRequestDecoderTests: XCTestCase {
         }
     }
 
+    /// Header lines read in the scan for their `\r` (up to nine plain digits) and the
+    /// rest through the full parser decode alike, whole or split anywhere.
+    func testHeaderLinesFastAndFull() throws {
+        let big = String(repeating: "v", count: 900)
+        let input = "*2\r\n$3\r\nGET\r\n$\(big.utf8.count)\r\n\(big)\r\n*1\r\n$0\r\n\r\n*2\r\n$1\r\na\r\n$10\r\n0123456789\r\n"
+        let expected = [b("GET", big), b(""), b("a", "0123456789")]
+        for chunk in [input.utf8.count, 1, 2, 3, 7] {
+            XCTAssertEqual(try decodeAll(Array(input.utf8), chunks: [chunk]), expected)
+        }
+        expectError("*01\r\n$1\r\na\r\n", "Protocol error: invalid multibulk length")
+        expectError("*0000000002\r\n", "Protocol error: invalid multibulk length")
+        expectError("*1\r\n$01\r\na\r\n", "Protocol error: invalid bulk length")
+        expectError("*1\r\n$1x\r\na\r\n", "Protocol error: invalid bulk length")
+        expectError("*1\r\n$\r\na\r\n", "Protocol error: invalid bulk length")
+        expectError("*1\r\n$-0\r\na\r\n", "Protocol error: invalid bulk length")
+        expectError("*1\r\n$1234567890\r\n", "Protocol error: invalid bulk length")
+    }
+
     func testIncompleteInputWaits() throws {
         XCTAssertEqual(try decodeAll(Array("*2\r\n$3\r\nGET\r\n$1\r\n".utf8)), [])
         XCTAssertEqual(try decodeAll(Array("GET k".utf8)), [])
@@ -134,5 +152,24 @@ final class RESPWriterTests: XCTestCase {
         XCTAssertEqual(text(2) { $0.integer(-42) }, ":-42\r\n")
         XCTAssertEqual(text(2) { $0.error("ERR a\r\nb") }, "-ERR a  b\r\n")
         XCTAssertEqual(text(2) { $0.bulk(Bytes("")) }, "$0\r\n\r\n")
+        XCTAssertEqual(text(2) { $0.ok() }, "+OK\r\n")
+        XCTAssertEqual(text(2) { $0.simple("PONG") }, "+PONG\r\n")
+        XCTAssertEqual(text(2) { $0.simple("") }, "+\r\n")
+        XCTAssertEqual(text(2) { $0.simple(String(repeating: "é", count: 40)) }, "+" + String(repeating: "é", count: 40) + "\r\n")
+        XCTAssertEqual(text(2) { $0.error("ERR x") }, "-ERR x\r\n")
+        XCTAssertEqual(text(2) { $0.integer(Int64.min) }, ":-9223372036854775808\r\n")
+        XCTAssertEqual(text(2) { $0.arrayHeader(-1) }, "*-1\r\n")
+        XCTAssertEqual(text(3) { $0.nullArray() }, "_\r\n")
+        XCTAssertEqual(text(3) { $0.boolean(false) }, "#f\r\n")
+        XCTAssertEqual(text(2) { $0.boolean(false) }, ":0\r\n")
+        XCTAssertEqual(text(3) { w in "123".utf8.withContiguousStorageIfAvailable { w.bigNumber(UnsafeRawBufferPointer($0)) } }, "(123\r\n")
+        XCTAssertEqual(text(3) { w in
+            "mk".utf8.withContiguousStorageIfAvailable { f in
+                "hi".utf8.withContiguousStorageIfAvailable { t in w.verbatim(format: UnsafeRawBufferPointer(f), text: UnsafeRawBufferPointer(t)) }
+            }
+        }, "=6\r\nmk :hi\r\n")
+        XCTAssertEqual(text(2) { $0.raw(ByteBuffer(string: "+QUEUED\r\n")) }, "+QUEUED\r\n")
+        // Many small writes past the buffer's first capacity.
+        XCTAssertEqual(text(2) { w in for _ in 0..<1000 { w.ok() } }, String(repeating: "+OK\r\n", count: 1000))
     }
 }
