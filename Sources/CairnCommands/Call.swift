@@ -13,12 +13,23 @@ extension CommandContext {
     /// the caller's (a nested call).
     public func call(_ spec: CommandSpec, _ args: [Bytes], session: ClientSession? = nil, nowMs: Int64? = nil,
                      origin: CallOrigin = .nested, shownArguments: [Bytes]? = nil) {
-        // The caller's frame is swapped out and back in, not copied: no reference counting
-        // beyond the callee's own frame.
-        var caller = CallFrame(spec: spec, args: args, session: session ?? frame.session, nowMs: nowMs ?? frame.nowMs,
-                               origin: origin, dirtyAtStart: dirty, effectsAtStart: effects.count)
-        caller.shownArguments = shownArguments
-        swap(&frame, &caller)
+        // The caller's frame is swapped into the slot of this depth, and the frame the last
+        // call at this depth used comes out of it to be reused (CallFrame.reuse): no frame
+        // is made or destroyed, and no reference counted, per call.
+        let depth = callDepth
+        if depth == parkedFrames.count { parkedFrames.append(frame) }
+        let callerNow = frame.nowMs
+        swap(&frame, &parkedFrames[depth])
+        if let session { frame.use(session) } else { frame.use(parkedFrames[depth].session) }
+        frame.reuse(spec, args, nowMs: nowMs ?? callerNow, origin: origin, dirtyAtStart: dirty,
+                    effectsAtStart: effects.count, shownArguments: shownArguments)
+        callDepth = depth + 1
+        defer {
+            callDepth = depth
+            let changes = frame.nestedDirty
+            swap(&frame, &parkedFrames[depth])
+            frame.nestedDirty += changes
+        }
         let errorMark = out.buffer.writerIndex
         let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
         // CLIENT LIST's cmd= is the command running (CLIENT LIST itself), then the last run.
@@ -33,8 +44,7 @@ extension CommandContext {
         }
         stats.commandsProcessed += 1
         if origin != .replay { afterCall(spec, errorMark: errorMark, started: started) }
-        swap(&frame, &caller)
-        frame.nestedDirty += changes
+        frame.nestedDirty = changes  // handed to the caller by the deferred swap
     }
 
     /// Runs `spec`'s handler inside the current call with `args` in place of its own, as
@@ -55,16 +65,7 @@ extension CommandContext {
         if !keyspace.touches.touched.isEmpty {
             applyKeyChanges(changed: dirty != frame.dirtyAtStart || effects.count != frame.effectsAtStart, by: frame.session)
         }
-        if let state = frame.session.tracking {
-            if spec.flags.contains(.readonly) && !spec.flags.contains(.pubsub) {
-                tracking.remember(keysOf: spec, frame.args, for: frame.session)
-            }
-            // CLIENT CACHING counts for the next command only (or the next MULTI block).
-            if origin == .client && state.cachingGiven && frame.session.transaction == nil
-                && !spec.fullName.hasPrefix("client|") {
-                state.cachingGiven = false
-            }
-        }
+        if frame.session.tracking != nil { afterTrackedCall(spec) }
         if origin == .nested, let request = blockRequest {
             // A blocking command cannot wait inside a block: it answers as if its timeout
             // had passed at once.
@@ -84,10 +85,25 @@ extension CommandContext {
         if blockRequest == nil {
             let elapsed = finished - started
             if settings.latencyTracking { spec.stats.latency.record(nanoseconds: UInt64(max(0, elapsed)) * 1000) }
-            sampleLatency(spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: elapsed / 1000)
+            if settings.latencyMonitorThresholdMs > 0 {
+                sampleLatency(spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: elapsed / 1000)
+            }
             if !spec.flags.contains(.skipSlowlog) { logIfSlow(microseconds: elapsed) }
         }
         if origin != .reprocess, let observer { observer.called(frame) }
+    }
+
+    /// Client tracking's part of a call's after-work (only for a session that tracks).
+    private func afterTrackedCall(_ spec: CommandSpec) {
+        guard let state = frame.session.tracking else { return }
+        if spec.flags.contains(.readonly) && !spec.flags.contains(.pubsub) {
+            tracking.remember(keysOf: spec, frame.args, for: frame.session)
+        }
+        // CLIENT CACHING counts for the next command only (or the next MULTI block).
+        if frame.origin == .client && state.cachingGiven && frame.session.transaction == nil
+            && !spec.fullName.hasPrefix("client|") {
+            state.cachingGiven = false
+        }
     }
 
     /// The latency monitor: `event` took `milliseconds`, kept if past the threshold.
@@ -136,7 +152,7 @@ extension CommandContext {
                 return nil
             }
         }
-        if let reason = admission?.refusal(spec, args, session) {
+        if let reason = admissionRefusal(spec, args, session) {
             refuse(spec, session, reason)
             return nil
         }

@@ -20,17 +20,17 @@ public enum CallOrigin {
 }
 
 /// One call's own state: which command, with which arguments, for which session, at
-/// which time, and where its effects start. `CommandContext.call` makes one per call and
-/// gives the caller's back afterwards, so a callee cannot disturb its caller.
+/// which time, and where its effects start. `CommandContext.call` gives each call a frame
+/// of its own and the caller's back afterwards, so a callee cannot disturb its caller.
 public struct CallFrame {
-    public let spec: CommandSpec?
+    public internal(set) var spec: CommandSpec?
     public internal(set) var args: [Bytes]
-    public let session: ClientSession
+    public internal(set) var session: ClientSession
     public var nowMs: Int64
-    public let origin: CallOrigin
+    public internal(set) var origin: CallOrigin
     /// The dirty count and the number of effects when the call started.
-    let dirtyAtStart: Int
-    let effectsAtStart: Int
+    var dirtyAtStart: Int
+    var effectsAtStart: Int
     /// Set by a handler that recorded its own effects instead of its arguments.
     var effectRewritten = false
     /// Changes made by the calls this one made (they record their own effects).
@@ -40,4 +40,25 @@ public struct CallFrame {
     /// The arguments the client sent, when the call runs others (a blocked command run
     /// again with XREAD's `$` resolved): what the slow log shows.
     var shownArguments: [Bytes]?
+
+    /// Makes this frame, last used by an earlier call at the same depth, the frame of a new
+    /// call. A spec or session that is already the frame's is left in place: a pipeline
+    /// repeats them, and replacing them cost a retain and a release of each per call.
+    mutating func reuse(_ spec: CommandSpec, _ args: [Bytes], nowMs: Int64, origin: CallOrigin,
+                        dirtyAtStart: Int, effectsAtStart: Int, shownArguments: [Bytes]?) {
+        if self.spec !== spec { self.spec = spec }
+        self.args = args
+        self.nowMs = nowMs
+        self.origin = origin
+        self.dirtyAtStart = dirtyAtStart
+        self.effectsAtStart = effectsAtStart
+        effectRewritten = false
+        nestedDirty = 0
+        if !redactedArguments.isEmpty { redactedArguments.removeAll() }
+        if self.shownArguments != nil || shownArguments != nil { self.shownArguments = shownArguments }
+    }
+
+    mutating func use(_ session: ClientSession) {
+        if self.session !== session { self.session = session }
+    }
 }

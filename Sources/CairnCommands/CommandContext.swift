@@ -80,18 +80,17 @@ public struct ExecutionStats {
 }
 
 /// What the server decides about a command before it runs, beyond its name and arity:
-/// authentication, loading, a failed log (MISCONF), protected commands; next ACL, OOM,
-/// read-only replicas. Implemented by the server; asked by `admit` and by EXEC.
-public protocol AdmissionPolicy: AnyObject {
+/// authentication, loading, a failed log (MISCONF), protected commands, ACL, OOM,
+/// read-only replicas. Implemented by the server (a subclass); asked by `admit`, EXEC and
+/// scripts. A class, not a protocol, so that the context can call it through an
+/// unowned reference without a retain and a release per command (`admissionRefusal`).
+open class AdmissionPolicy {
+    public init() {}
     /// Why the call `args` of `spec` may not run for `session` now, as an error reply;
     /// nil when it may.
-    func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String?
+    open func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String? { nil }
     /// The server's state as it bears on a script about to start for `session`.
-    func scriptConditions(_ session: ClientSession) -> ScriptConditions
-}
-
-extension AdmissionPolicy {
-    public func scriptConditions(_ session: ClientSession) -> ScriptConditions { ScriptConditions() }
+    open func scriptConditions(_ session: ClientSession) -> ScriptConditions { ScriptConditions() }
 }
 
 /// What the server's state means for a script about to start (Redis's
@@ -203,11 +202,25 @@ public final class CommandContext {
     /// a call without monitors makes no call for it); `unowned(unsafe)`, not weak: the
     /// server owns this context and outlives it, and a weak load on every command cost
     /// measurably.
-    public unowned(unsafe) var admission: AdmissionPolicy?
+    public var admission: AdmissionPolicy? {
+        get { admissionReference?.takeUnretainedValue() }
+        set { admissionReference = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    private var admissionReference: Unmanaged<AdmissionPolicy>?
+
+    /// The admission policy's refusal of a call, if any (no policy: none).
+    @inline(__always)
+    public func admissionRefusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String? {
+        admissionReference?._withUnsafeGuaranteedRef { $0.refusal(spec, args, session) }
+    }
     public unowned(unsafe) var observer: CallObserver?
     /// Monotonic microseconds at the end of the last client call (or its batch's start):
     /// a client call's time runs from there, one clock read per command.
     public var commandClock: Int64 = 0
+    /// Calls in progress, and per depth the frame of the caller while a call runs, or the
+    /// frame the last call at that depth used, kept for the next (`call`).
+    var callDepth = 0
+    var parkedFrames: [CallFrame] = []
     /// The access stamp of a key made now (KeyAccess): the second under LRU, a fresh
     /// counter under LFU.
     public var lruClock: UInt32 {

@@ -394,7 +394,7 @@ public final class LuaInterpreter {
         if readOnly && spec.isWrite {
             return .failure(ScriptError("ERR Write commands are not allowed from read-only scripts."))
         }
-        if let reason = ctx.admission?.refusal(spec, args, ctx.session) { return .failure(ScriptError(reason)) }
+        if let reason = ctx.admissionRefusal(spec, args, ctx.session) { return .failure(ScriptError(reason)) }
         if spec.flags.contains(.denyoom) && ctx.scriptRun?.refusesGrowth == true {
             return .failure(ScriptError("OOM command not allowed when used memory > 'maxmemory'."))
         }

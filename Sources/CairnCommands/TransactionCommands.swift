@@ -96,7 +96,7 @@ public enum TransactionCommands {
         }
         ctx.out.arrayHeader(tx.commands.count)
         for (spec, args) in tx.commands {
-            if let reason = ctx.admission?.refusal(spec, args, session) {
+            if let reason = ctx.admissionRefusal(spec, args, session) {
                 ctx.refuse(spec, session, reason)
                 continue
             }

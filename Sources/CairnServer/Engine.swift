@@ -112,6 +112,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         self.runId = String(decoding: Hex.randomDigits(40), as: UTF8.self)
         self.ctx = CommandContext(keyspace: keyspace, session: ClientSession(id: 0, nowMs: now), settings: config.commandSettings,
                                   table: table)
+        super.init()
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
         table.register([MemoryCommand.spec(self), ModuleCommand.spec(self), MigrateCommand.spec(self)])
@@ -460,7 +461,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
 
     /// Admission beyond name and arity (AdmissionPolicy), in Redis's order.
-    func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String? {
+    override func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String? {
         // Flag first: passing the whole configuration would copy it on every command.
         if spec.flags.contains(.protected), let refused = ProtectedActions.refusal(spec, config, session) { return refused }
         if !session.authenticated && !spec.flags.contains(.noAuth) && ctx.users.authRequired {
@@ -501,7 +502,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
 
     /// The server's state as it bears on a script about to start (AdmissionPolicy).
-    func scriptConditions(_ session: ClientSession) -> ScriptConditions {
+    override func scriptConditions(_ session: ClientSession) -> ScriptConditions {
         var c = ScriptConditions()
         c.readOnlyReplica = primaryLink != nil && config.replicaReadOnly
         c.stale = servesStaleDataOnly

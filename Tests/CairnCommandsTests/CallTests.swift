@@ -77,7 +77,7 @@ final class CallTests: XCTestCase {
     /// Admission refuses before anything runs, counts the refusal, and dooms a MULTI block.
     func testAdmissionRefusesAndDoomsTheBlock() {
         final class Refusing: AdmissionPolicy {
-            func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String? {
+            override func refusal(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> String? {
                 spec.isWrite ? "MISCONF no writes" : nil
             }
         }
