@@ -424,9 +424,10 @@ enum StringCommands {
     static func incrGeneric(_ ctx: CommandContext, _ delta: Int64) {
         let key = ctx.args[1]
         let p = ctx.lookupWrite(key)
+        let d = ctx.db  // once: each `ctx.db` retains and releases the database
         var current: Int64 = 0
         if let p {
-            switch ctx.db.main.entries[p].value {
+            switch d.main.entries[p].value {
             case .int(let v): current = v
             case let other:
                 guard let s = other.stringBytes else { ctx.wrongType(); return }
@@ -437,9 +438,9 @@ enum StringCommands {
         let (result, overflow) = current.addingReportingOverflow(delta)
         if overflow { ctx.out.error(Reply.overflow); return }
         if let p {
-            ctx.db.main.setValue(.int(result), at: p)
+            d.main.setValue(.int(result), at: p)
         } else {
-            ctx.db.set(key, .int(result), clock: ctx.lruClock)
+            d.set(key, .int(result), clock: ctx.lruClock)
         }
         ctx.dirty += 1
         ctx.notify(.string, "incrby", key)

@@ -205,20 +205,24 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
 
     private func prefetchKeyEntries(of requests: [[Bytes]], in table: KeyTable<Value>) {
-        // A key repeated from the request before (a pipeline into one list, hash or set)
-        // is loading already.
-        func repeatsKey(_ i: Int, _ k: Int) -> Bool {
-            i > 0 && requests[i - 1].count > k && requests[i - 1][k] == requests[i][k]
-        }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: requests.count) { hashes in
-            var n = 0
-            for (i, request) in requests.enumerated() where request.count > 1 {
-                let k = Self.firstKeyIndex(request)
-                guard !repeatsKey(i, k) else { continue }
-                hashes[n] = table.prefetchSlot(request[k])
-                n += 1
+        // Through a buffer pointer, by index: binding or copying a request out of the array
+        // would retain and release it.
+        requests.withUnsafeBufferPointer { requests in
+            // A key repeated from the request before (a pipeline into one list, hash or set)
+            // is loading already.
+            func repeatsKey(_ i: Int, _ k: Int) -> Bool {
+                i > 0 && requests[i - 1].count > k && requests[i - 1][k] == requests[i][k]
             }
-            for i in 0..<n { table.prefetchEntry(hash: hashes[i]) }
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: requests.count) { hashes in
+                var n = 0
+                for i in requests.indices where requests[i].count > 1 {
+                    let k = Self.firstKeyIndex(requests[i])
+                    guard !repeatsKey(i, k) else { continue }
+                    hashes[n] = table.prefetchSlot(requests[i][k])
+                    n += 1
+                }
+                for i in 0..<n { table.prefetchEntry(hash: hashes[i]) }
+            }
         }
     }
 

@@ -3,8 +3,10 @@ import CairnCore
 /// One of the numbered databases: the keys with their values, and the expiry times
 /// (absolute Unix milliseconds) of the keys that have one.
 public final class Database {
-    public var main: KeyTable<Value>
-    public var expires: KeyTable<Int64>
+    // Constants, so that a call on them from a database in hand needs no retain of the
+    // table (SWAPDB swaps their contents).
+    public let main: KeyTable<Value>
+    public let expires: KeyTable<Int64>
 
     /// Its number (SELECT), and where changes to watched keys are recorded.
     public let index: Int

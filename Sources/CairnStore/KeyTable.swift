@@ -41,7 +41,7 @@ public final class KeyTable<V> {
     /// instead of once per slot probed.
     @usableFromInline var slots: ContiguousArray<UInt32>
     @usableFromInline var mask: Int
-    @usableFromInline let seed: UInt64
+    @usableFromInline var seed: UInt64
 
     @usableFromInline static var minimumSlots: Int { 8 }
 
@@ -49,6 +49,15 @@ public final class KeyTable<V> {
         self.seed = seed
         self.slots = ContiguousArray(repeating: 0, count: KeyTable.minimumSlots)
         self.mask = KeyTable.minimumSlots - 1
+    }
+
+    /// SWAPDB: this table takes `other`'s entries and `other` takes this one's (the table
+    /// objects stay with their databases, which hold them as constants).
+    public func swapContents(with other: KeyTable<V>) {
+        Swift.swap(&entries, &other.entries)
+        Swift.swap(&slots, &other.slots)
+        Swift.swap(&mask, &other.mask)
+        Swift.swap(&seed, &other.seed)
     }
 
     @inlinable

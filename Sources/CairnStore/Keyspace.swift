@@ -2,7 +2,7 @@ import CairnCore
 
 /// Every database of the server. Owned by the engine's single thread.
 public final class Keyspace {
-    public private(set) var databases: [Database]
+    public let databases: [Database]
     public let seed: UInt64
     /// WATCHed keys and the changes to them (shared by every database).
     public let touches: KeyTouches
@@ -31,11 +31,8 @@ public final class Keyspace {
         // A watched key is touched when either database held it (Redis's SWAPDB).
         touches.touchAll(a) { x.main.find($0) != nil || y.main.find($0) != nil }
         touches.touchAll(b) { x.main.find($0) != nil || y.main.find($0) != nil }
-        let (main, expires) = (x.main, x.expires)
-        x.main = y.main
-        x.expires = y.expires
-        y.main = main
-        y.expires = expires
+        x.main.swapContents(with: y.main)
+        x.expires.swapContents(with: y.expires)
     }
 
     public func flushAll() {
