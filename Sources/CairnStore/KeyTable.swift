@@ -140,6 +140,13 @@ public final class KeyTable<V> {
         entries[position].value = value
     }
 
+    /// `body` of the value at `position`, read in place: `entries[position].value` would
+    /// copy the value out (a retain and a release of a collection's object).
+    @inlinable
+    public func borrowValue<R>(at position: Int, _ body: (V) throws -> R) rethrows -> R {
+        try entries.withUnsafeBufferPointer { try body($0[position].value) }
+    }
+
     @inlinable
     public func setAux(_ aux: UInt32, at position: Int) {
         entries[position].aux = aux
