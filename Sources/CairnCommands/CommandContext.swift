@@ -333,28 +333,30 @@ public final class CommandContext {
     /// and refreshes the access time unless the client asked for NO-TOUCH.
     @inlinable
     public func lookupRead(_ key: Bytes) -> Int? {
-        let d = db
-        let gone = !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused
-        guard !gone, let p = d.main.find(key) else {
-            stats.keyspaceMisses += 1
-            notify(.keyMiss, "keymiss", key)
-            return nil
+        keyspace.withDatabase(session.databaseIndex) { d in
+            let gone = !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused
+            guard !gone, let p = d.main.find(key) else {
+                stats.keyspaceMisses += 1
+                notify(.keyMiss, "keymiss", key)
+                return nil
+            }
+            stats.keyspaceHits += 1
+            if !session.noTouch { touchAccess(d, at: p) }
+            return p
         }
-        stats.keyspaceHits += 1
-        if !session.noTouch { touchAccess(d, at: p) }
-        return p
     }
 
     /// Position of a live key in the current database, for writing.
     @inlinable
     public func lookupWrite(_ key: Bytes) -> Int? {
-        let d = db
-        if !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused { return nil }
-        guard let p = d.main.find(key) else { return nil }
-        // Collections are changed in place after this lookup, out of `Database`'s sight.
-        d.touches.touch(d.index, key)
-        touchAccess(d, at: p)
-        return p
+        keyspace.withDatabase(session.databaseIndex) { d in
+            if !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused { return nil }
+            guard let p = d.main.find(key) else { return nil }
+            // Collections are changed in place after this lookup, out of `Database`'s sight.
+            d.touches.touch(d.index, key)
+            touchAccess(d, at: p)
+            return p
+        }
     }
 
     /// A live key's value without touching its access time or the hit counters. A miss
