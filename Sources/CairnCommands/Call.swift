@@ -85,6 +85,8 @@ extension CommandContext {
         if blockRequest == nil {
             let elapsed = finished - started
             if settings.latencyTracking { spec.stats.latency.record(nanoseconds: UInt64(max(0, elapsed)) * 1000) }
+            // Checked here as well as in sampleLatency: passing the event's name costs a
+            // release per command even when the monitor is off.
             if settings.latencyMonitorThresholdMs > 0 {
                 sampleLatency(spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: elapsed / 1000)
             }

@@ -58,6 +58,7 @@ public struct CallFrame {
         if self.shownArguments != nil || shownArguments != nil { self.shownArguments = shownArguments }
     }
 
+    /// Makes `session` the frame's, leaving it in place when it already is.
     mutating func use(_ session: ClientSession) {
         if self.session !== session { self.session = session }
     }

@@ -199,9 +199,10 @@ public final class CommandContext {
     /// Where messages for other clients go (the server's gate); nil without a server.
     public unowned(unsafe) var pushes: PushDelivery?
     /// The server's admission, and MONITOR (set only while somebody monitors, so that
-    /// a call without monitors makes no call for it); `unowned(unsafe)`, not weak: the
-    /// server owns this context and outlives it, and a weak load on every command cost
-    /// measurably.
+    /// a call without monitors makes no call for it); neither owned nor weak: the server
+    /// owns this context and outlives it, and a weak load on every command cost
+    /// measurably. The admission is kept `Unmanaged` and called through
+    /// `admissionRefusal`, which retains nothing.
     public var admission: AdmissionPolicy? {
         get { admissionReference?.takeUnretainedValue() }
         set { admissionReference = newValue.map { Unmanaged.passUnretained($0) } }

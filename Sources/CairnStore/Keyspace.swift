@@ -13,17 +13,14 @@ public final class Keyspace {
         let touches = KeyTouches()
         self.touches = touches
         self.databases = (0..<databaseCount).map { Database(seed: seed &+ UInt64($0), index: $0, touches: touches) }
-        self.unretainedDatabases = databases.map { Unmanaged.passUnretained($0) }
     }
 
-    /// `databases`, unretained (`databases` keeps them for the keyspace's life).
-    @usableFromInline let unretainedDatabases: [Unmanaged<Database>]
-
     /// `body` with database `index`, without the retain and release that `self[index]`
-    /// makes of it: the lookups every command makes go through here.
+    /// makes of it (`databases` keeps every database for the keyspace's life): the
+    /// lookups every command makes go through here.
     @inlinable
     public func withDatabase<R>(_ index: Int, _ body: (Database) throws -> R) rethrows -> R {
-        try unretainedDatabases[index]._withUnsafeGuaranteedRef(body)
+        try databases.withUnsafeBufferPointer { try Unmanaged.passUnretained($0[index])._withUnsafeGuaranteedRef(body) }
     }
 
     public var databaseCount: Int { databases.count }
