@@ -72,7 +72,7 @@ def cairn_binary():
     or the binary $CAIRN_BENCH_BINARY names, to measure a build kept from before a change."""
     if os.environ.get("CAIRN_BENCH_BINARY"):
         return os.environ["CAIRN_BENCH_BINARY"]
-    subprocess.run(["swift", "build", "-c", "release", "--product", "cairn-server"], cwd=ROOT, check=True,
+    subprocess.run([os.path.join(ROOT, "Tools/build-release"), "--product", "cairn-server"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     return os.path.join(ROOT, ".build/release/cairn-server")
 

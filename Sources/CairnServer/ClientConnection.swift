@@ -47,6 +47,8 @@ final class ClientConnection: SessionConnection {
     var queryBufferFree = 0
     /// Reading from the socket is paused because too many replies are held.
     var readPaused = false
+    /// Whether the channel reads (autoRead), as `updateReading` last set it.
+    private var reading = true
     /// Set while the client waits in a blocking command (BLPOP ...).
     var blocked: BlockedClient?
     /// Set while the client's script is paused (busy-reply-threshold): its further
@@ -136,16 +138,14 @@ final class ClientConnection: SessionConnection {
         inputSinceFlush = 0
         let n = output.readableBytes
         if n > 0 {
-            // Emptied before the send: a send through the channel can fire writability
-            // events that reach this connection again (outputWritable gates or flushes
-            // it), and they must not find these bytes still here to send twice.
-            let sending = output
-            output.clear()
-            let whole = directWrites.send(sending, on: channel)
-            if (!whole || output.capacity > Self.keptOutputCapacity) && output.readableBytes == 0 {
-                // Sized like the last output, so that a steady stream (a subscriber's
-                // messages) does not regrow its buffer on every tick.
-                output = channel.allocator.buffer(capacity: min(max(256, n), Self.keptOutputCapacity))
+            let sent = directWrites.sendDirectly(output, on: channel)
+            if sent == n {
+                // The socket took it all and nothing else ran: the buffer is reused in
+                // place (clearing a buffer still shared with a copy would allocate anew).
+                output.clear()
+                if output.capacity > Self.keptOutputCapacity { output = channel.allocator.buffer(capacity: 256) }
+            } else {
+                handOverUnsent(afterSending: sent)
             }
         }
         if closeAfterFlush && !closed {
@@ -153,6 +153,21 @@ final class ClientConnection: SessionConnection {
             channel.close(promise: nil)
         }
         return n
+    }
+
+    /// What a direct send did not take (or all of it, when the channel carries this
+    /// client's writes) goes through the channel. The connection's buffer is emptied
+    /// before the hand-over: a send through the channel can fire writability events that
+    /// reach this connection again (outputWritable gates or flushes it), and they must not
+    /// find these bytes still here to send twice.
+    private func handOverUnsent(afterSending sent: Int) {
+        var rest = output
+        let n = rest.readableBytes
+        // Sized like the last output, so that a steady stream (a subscriber's messages)
+        // does not regrow its buffer on every tick.
+        output = channel.allocator.buffer(capacity: min(max(256, n), Self.keptOutputCapacity))
+        rest.moveReaderIndex(forwardBy: sent)
+        directWrites.handOver(rest, to: channel)
     }
 
     /// An output buffer the socket took whole is kept for the next replies up to this size.
@@ -169,7 +184,7 @@ final class ClientConnection: SessionConnection {
         inputSinceFlush = 0
         if gatedBytes > ClientConnection.heldReplyBytesMax && !readPaused {
             readPaused = true
-            channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            updateReading()
         }
     }
 
@@ -207,14 +222,23 @@ final class ClientConnection: SessionConnection {
     /// are down to half their limit, and the connection closes when asked to and nothing
     /// is held any more.
     func sendReleased(_ bytes: ByteBuffer?) {
-        if let bytes { _ = directWrites.send(bytes, on: channel) }
+        if let bytes { directWrites.send(bytes, on: channel) }
         if readPaused && gatedBytes <= ClientConnection.heldReplyBytesMax / 2 {
             readPaused = false
-            channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            updateReading()
         }
         if gated.isEmpty && closeAfterFlush && !closed {
             closed = true
             channel.close(promise: nil)
         }
+    }
+
+    /// Reading from the client goes on unless its replies are not being read (the channel
+    /// is not writable: back-pressure) or too many wait at the durability gate.
+    func updateReading() {
+        let on = channel.isWritable && !readPaused
+        guard on != reading else { return }
+        reading = on
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
     }
 }

@@ -20,11 +20,11 @@ extension Engine {
             // A replica's log holds its primary's records only, at the primary's LSNs: what
             // its clients change (an expired key read away; writes when replica-read-only
             // is off) is not logged, and the primary's own DEL follows in the stream.
-            ctx.effects.removeAll(keepingCapacity: true)
+            ctx.effects.clearKeepingCapacity()
             return
         }
         commit(unit: ctx.effects[...])
-        ctx.effects.removeAll(keepingCapacity: true)
+        ctx.effects.clearKeepingCapacity()
     }
 
     /// Commits each collected effect as a unit of its own: expirations found outside
@@ -32,7 +32,7 @@ extension Engine {
     func commitEach() {
         guard !ctx.effects.isEmpty else { return }
         for i in ctx.effects.indices { commit(unit: ctx.effects[i...i]) }
-        ctx.effects.removeAll(keepingCapacity: true)
+        ctx.effects.clearKeepingCapacity()
     }
 
     /// The one place a unit becomes a record (replicas read it from the log).
@@ -47,7 +47,7 @@ extension Engine {
     /// left less than repl-backlog-ttl ago, as Redis keeps its backlog). A replica's own
     /// clients' messages stay local, as in Redis.
     private func commitReplicaOnly() {
-        defer { ctx.replicaOnly.removeAll(keepingCapacity: true) }
+        defer { ctx.replicaOnly.clearKeepingCapacity() }
         guard primaryLink == nil, replication.inUse(nowMs: Clock.unixMilliseconds()) else { return }
         for args in ctx.replicaOnly {
             var raw: [UInt8] = []

@@ -147,7 +147,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private static let lookaheadBytesMax = 64 * 1024
 
     private func decodeAhead(_ input: inout ByteBuffer, _ conn: ClientConnection) {
-        decoded.removeAll(keepingCapacity: true)
+        decoded.clearKeepingCapacity()
         nextDecoded = 0
         guard decodeError == nil else { return }
         let start = input.readerIndex
@@ -188,8 +188,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         engine.flush(conn)
     }
 
-    /// A replica's connection took what was queued: send it more of its stream.
+    /// Reading stops while the channel is not writable (the client does not read its
+    /// replies), which bounds what it can make the server queue for it; then a replica's
+    /// connection that took what was queued gets more of its stream.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection?.updateReading()
         if let conn = connection, conn.isReplica, context.channel.isWritable, let peer = engine.replication.peer(conn) {
             engine.replication.pump(peer)
         } else if let conn = connection, waitingForWritable, context.channel.isWritable {

@@ -35,22 +35,26 @@ final class DirectSocketWrites {
     /// stream the channel carries, or it is gone).
     func stop() { stopped = true }
 
-    /// Sends `bytes`; returns true when the socket took them all at once (the buffer
-    /// can then be reused), false when (some of) them went to the channel.
-    func send(_ bytes: ByteBuffer, on channel: Channel) -> Bool {
-        guard let fd = descriptor, inChannel == 0, channel.isActive else {
-            handOver(bytes, to: channel)
-            return false
-        }
+    /// Sends what the socket takes of `bytes` now, without the channel; returns how many
+    /// bytes that was (0 as well when the channel must carry this write: no descriptor,
+    /// or earlier writes still in the channel). The caller hands the rest to `handOver`.
+    func sendDirectly(_ bytes: ByteBuffer, on channel: Channel) -> Int {
+        guard let fd = descriptor, inChannel == 0, channel.isActive else { return 0 }
         let sent = bytes.withUnsafeReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-        if sent == bytes.readableBytes { return true }
-        var rest = bytes
-        if sent > 0 { rest.moveReaderIndex(forwardBy: sent) }
-        handOver(rest, to: channel)
-        return false
+        return max(sent, 0)
     }
 
-    private func handOver(_ bytes: ByteBuffer, to channel: Channel) {
+    /// Sends `bytes`: what the socket takes now directly, the rest through the channel.
+    func send(_ bytes: ByteBuffer, on channel: Channel) {
+        let sent = sendDirectly(bytes, on: channel)
+        guard sent < bytes.readableBytes else { return }
+        var rest = bytes
+        rest.moveReaderIndex(forwardBy: sent)
+        handOver(rest, to: channel)
+    }
+
+    /// Writes `bytes` through the channel, keeping later direct writes behind them.
+    func handOver(_ bytes: ByteBuffer, to channel: Channel) {
         guard descriptor != nil else {
             channel.writeAndFlush(bytes, promise: nil)
             return

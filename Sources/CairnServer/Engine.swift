@@ -333,7 +333,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private func flushPending() {
         flushScheduled = false
         swap(&pendingFlush, &flushingNow)
-        defer { flushingNow.removeAll(keepingCapacity: true) }
+        defer { flushingNow.clearKeepingCapacity() }
         // The latest first, as Redis writes its clients_pending_write list: a publisher's
         // reply leaves before the messages to its subscribers, so it can send its next
         // request while the kernel delivers those.

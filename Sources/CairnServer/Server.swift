@@ -102,12 +102,11 @@ public final class Server: @unchecked Sendable {
                     guard let context = engine.tlsContexts?.server else { throw ChannelError.ioOnClosedChannel }
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                 }
-                // BackPressureHandler stops reading from a client whose replies are not
-                // being consumed, which bounds the replies pending for it.
-                try channel.pipeline.syncOperations.addHandlers([
-                    BackPressureHandler(),
-                    ConnectionHandler(engine: engine, limits: limits, writesDirectly: tcp && !tls),
-                ])
+                // No BackPressureHandler: ConnectionHandler switches autoRead off while
+                // the client's replies are not being consumed, the same bound without a
+                // handler that every read event and read request would pass through.
+                try channel.pipeline.syncOperations.addHandler(
+                    ConnectionHandler(engine: engine, limits: limits, writesDirectly: tcp && !tls))
                 return channel.eventLoop.makeSucceededVoidFuture()
             } catch {
                 return channel.eventLoop.makeFailedFuture(error)
