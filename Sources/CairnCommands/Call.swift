@@ -11,8 +11,10 @@ import NIOCore
 extension CommandContext {
     /// Runs `spec` with `args` in a frame of its own. `session` and `nowMs` default to
     /// the caller's (a nested call).
+    /// `wire` is the client's request as it arrived, when the decoder found it canonical
+    /// (Effect.wire): the default effect of a client's call takes it.
     public func call(_ spec: CommandSpec, _ args: [Bytes], session: ClientSession? = nil, nowMs: Int64? = nil,
-                     origin: CallOrigin = .nested, shownArguments: [Bytes]? = nil) {
+                     origin: CallOrigin = .nested, shownArguments: [Bytes]? = nil, wire: UnsafeRawBufferPointer? = nil) {
         // The caller's frame is swapped into the slot of this depth, and the frame the last
         // call at this depth used comes out of it to be reused (CallFrame.reuse): no frame
         // is made or destroyed, and no reference counted, per call.
@@ -40,7 +42,7 @@ extension CommandContext {
         }
         let changes = dirty - frame.dirtyAtStart
         if spec.isWrite && changes != frame.nestedDirty && !frame.effectRewritten {
-            effects.append(Effect(database: frame.session.databaseIndex, arguments: args))
+            effects.append(Effect(database: frame.session.databaseIndex, arguments: args, wire: origin == .client ? wire : nil))
         }
         stats.commandsProcessed += 1
         if origin != .replay { afterCall(spec, errorMark: errorMark, started: started) }

@@ -21,6 +21,10 @@ public enum EffectCodec {
     public static func encodedSize(_ effects: ArraySlice<Effect>) -> Int {
         var size = 0
         for e in effects {
+            if let wire = e.wire {
+                size += 2 + wire.count
+                continue
+            }
             size += 2 + decimalDigits(e.arguments.count) + 3
             for a in e.arguments { size += decimalDigits(a.count) + 3 + a.count + 2 }
         }
@@ -33,6 +37,11 @@ public enum EffectCodec {
         for e in effects {
             p.storeBytes(of: UInt16(e.database).littleEndian, toByteOffset: n, as: UInt16.self)
             n += 2
+            if let wire = e.wire {
+                (p + n).copyMemory(from: wire.baseAddress!, byteCount: wire.count)
+                n += wire.count
+                continue
+            }
             n += storeRESPHeader(UInt8(ascii: "*"), e.arguments.count, at: p + n)
             for a in e.arguments {
                 n += storeRESPHeader(UInt8(ascii: "$"), a.count, at: p + n)

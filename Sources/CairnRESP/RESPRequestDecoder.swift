@@ -16,6 +16,17 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
     /// Memory held by `arguments` (payload plus one `Bytes` each), counted against the
     /// query buffer limit.
     private var parsedArgumentBytes = 0
+    /// Whether the request being read is in the form the log writes (see
+    /// `lastRequestIsCanonical`).
+    private var canonical = false
+
+    /// Whether the request `decode` returned last is a multibulk request read in one call
+    /// and written exactly as the log encodes an argument vector: headers of plain digits
+    /// (no sign, no leading zero) and every line ended by `\r\n`. Its bytes then run from
+    /// `lastRequestStart` to the buffer's reader index, and can be logged as they are.
+    public private(set) var lastRequestIsCanonical = false
+    /// The reader index at which the last request returned began (see above).
+    public private(set) var lastRequestStart = 0
 
     public init(limits: RESPLimits = RESPLimits()) {
         self.limits = limits
@@ -28,6 +39,7 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
         if buffer.readableBytes + parsedArgumentBytes > limits.queryBufferBytesMax {
             throw RESPProtocolError.queryBufferOverflow
         }
+        lastRequestIsCanonical = false
         while true {
             if pendingArgumentCount == 0 {
                 guard let first = buffer.readableBytesView.first else { return nil }
@@ -36,6 +48,10 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
                     if line.isEmpty { continue }
                     return line
                 }
+                canonical = true
+                lastRequestStart = buffer.readerIndex
+            } else {
+                canonical = false  // resumed: its first bytes were read in an earlier call
             }
             // Multibulk: parse as far as the input goes, straight from the buffer's bytes.
             var consumed = 0
@@ -48,6 +64,7 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
                 if arguments.isEmpty { continue }  // `*0` and `*-1` are empty requests
                 let done = arguments
                 arguments = []
+                lastRequestIsCanonical = canonical
                 return done
             }
             return nil
@@ -61,7 +78,7 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
     /// The value of the `*N` or `$N` header line at `start`, and where the line ends, or nil
     /// when the line is not complete yet. Like Redis, the byte after `\r` is taken to be `\n`.
     @inline(__always)
-    private func headerLine(_ raw: UnsafeRawBufferPointer, _ start: Int, tooBig: String) throws -> (Int64?, Int)? {
+    private func headerLine(_ raw: UnsafeRawBufferPointer, _ start: Int, tooBig: String) throws -> (Int64?, Int, canonical: Bool)? {
         let end = raw.count
         // The common header (1 to 9 digits, no sign, no leading zero) is read in the scan
         // for its `\r`; anything else goes through the full parser below.
@@ -74,7 +91,7 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
             cr += 1
         }
         if cr > start + 1 && cr + 1 < end && raw[cr] == 13 && !(raw[start + 1] == 48 && cr > start + 2) {
-            return (value, cr + 2)
+            return (value, cr + 2, raw[cr + 1] == 10)
         }
         while cr < end && raw[cr] != 13 { cr += 1 }
         if cr >= end {
@@ -82,7 +99,7 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
             return nil
         }
         guard cr + 1 < end else { return nil }
-        return (parseInt64(UnsafeRawBufferPointer(rebasing: raw[(start + 1)..<cr])), cr + 2)
+        return (parseInt64(UnsafeRawBufferPointer(rebasing: raw[(start + 1)..<cr])), cr + 2, false)
     }
 
     /// Reads the multibulk request at the start of `raw`, resuming with the arguments
@@ -90,7 +107,8 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
     private mutating func parseMultibulk(_ raw: UnsafeRawBufferPointer, consumed: inout Int) throws -> Bool {
         var pos = 0
         if pendingArgumentCount == 0 {
-            guard let (value, next) = try headerLine(raw, 0, tooBig: "too big mbulk count string") else { return false }
+            guard let (value, next, plain) = try headerLine(raw, 0, tooBig: "too big mbulk count string") else { return false }
+            canonical = canonical && plain
             guard let count = value, count <= limits.multibulkCountMax else {
                 throw RESPProtocolError("Protocol error: invalid multibulk length")
             }
@@ -106,7 +124,7 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
         }
         while pendingArgumentCount > 0 {
             guard pos < raw.count else { return false }
-            guard let (value, next) = try headerLine(raw, pos, tooBig: "too big bulk count string") else { return false }
+            guard let (value, next, plain) = try headerLine(raw, pos, tooBig: "too big bulk count string") else { return false }
             let first = raw[pos]
             if first != UInt8(ascii: "$") {
                 throw RESPProtocolError("Protocol error: expected '$', got '\(Character(Unicode.Scalar(first)))'")
@@ -117,6 +135,8 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
             let n = Int(length)
             guard raw.count - next >= n + 2 else { return false }
             arguments.append(Bytes(UnsafeRawBufferPointer(rebasing: raw[next..<(next + n)])))
+            // Like Redis, the two bytes after the payload are not checked; the log's form has `\r\n`.
+            canonical = canonical && plain && raw[next + n] == 13 && raw[next + n + 1] == 10
             parsedArgumentBytes += n + MemoryLayout<Bytes>.stride
             if parsedArgumentBytes > limits.queryBufferBytesMax { throw RESPProtocolError.queryBufferOverflow }
             pos = next + n + 2

@@ -85,6 +85,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         defer {
             conn.queryBufferBytes = pending?.readableBytes ?? 0
             conn.queryBufferFree = pending.map { $0.capacity - $0.readableBytes } ?? 0
+            // Requests decoded and left for later (the client blocked) will run from
+            // another buffer: their bytes' places in this one no longer hold.
+            for i in nextDecoded..<decodedWire.count { decodedWire[i] = (0, 0) }
         }
         while true {
             engine.beginBatch(conn)
@@ -97,8 +100,16 @@ final class ConnectionHandler: ChannelInboundHandler {
                 // Moved out, not copied: the array is the request's only owner then.
                 var request: [Bytes] = []
                 swap(&request, &decoded[nextDecoded])
+                let wire = decodedWire[nextDecoded]
                 nextDecoded += 1
-                engine.execute(conn, request)
+                if wire.count > 0 {
+                    // The request's bytes stay where they are in `input` while it runs.
+                    input.withVeryUnsafeBytes { all in
+                        engine.execute(conn, request, wire: UnsafeRawBufferPointer(rebasing: all[wire.start..<(wire.start + wire.count)]))
+                    }
+                } else {
+                    engine.execute(conn, request)
+                }
                 if conn.closeAfterFlush {
                     engine.endBatch(conn)
                     flush()
@@ -139,6 +150,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Requests decoded and not yet run (from `nextDecoded` on), and the protocol error
     /// that stopped decoding, if any.
     private var decoded: [[Bytes]] = []
+    /// Where each decoded request's bytes lie in the input, when the log can take them as
+    /// they are (Effect.wire); a count of 0 when it cannot.
+    private var decodedWire: [(start: Int, count: Int)] = []
     private var nextDecoded = 0
     private var decodeError: Error?
     /// At most 32 requests, and no more once 64 KiB were decoded: the prefetch matters
@@ -148,6 +162,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func decodeAhead(_ input: inout ByteBuffer, _ conn: ClientConnection) {
         decoded.clearKeepingCapacity()
+        decodedWire.clearKeepingCapacity()
         nextDecoded = 0
         guard decodeError == nil else { return }
         let start = input.readerIndex
@@ -155,6 +170,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             while decoded.count < Self.lookaheadMax, input.readerIndex - start < Self.lookaheadBytesMax,
                   let request = try decoder.decode(buffer: &input) {
                 decoded.append(request)
+                decodedWire.append(decoder.lastRequestIsCanonical
+                    ? (decoder.lastRequestStart, input.readerIndex - decoder.lastRequestStart) : (0, 0))
             }
         } catch {
             decodeError = error

@@ -405,13 +405,14 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     }
 
     /// Runs one request from `conn` inside a batch, leaving the reply in the writer.
-    func execute(_ conn: ClientConnection, _ args: [Bytes]) {
+    /// `wire`: the request as it arrived, when the log can take it as it is (Effect.wire).
+    func execute(_ conn: ClientConnection, _ args: [Bytes], wire: UnsafeRawBufferPointer? = nil) {
         ctx.out.protocolVersion = conn.session.protocolVersion
         let mark = ctx.out.buffer.writerIndex
         // CLIENT REPLY OFF and SKIP silence replies, not pushes (messages, (un)subscribe
         // confirmations), as in Redis: those are kept aside and put back after.
         divertingPushes = conn.replyMode == .off || conn.replyMode == .skipThis
-        dispatch(conn, args, batchNowMs)
+        dispatch(conn, args, batchNowMs, wire)
         divertingPushes = false
         if conn.isReplica {
             // A primary answers nothing to its replicas (REPLCONF ACK among others).
@@ -438,7 +439,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// A client's request: admitted, queued inside MULTI or called; then its effects
     /// committed, the client parked if it blocks, the clients its writes woke served, and
     /// what it pushed to others sent through the gate.
-    private func dispatch(_ conn: ClientConnection, _ args: [Bytes], _ now: Int64) {
+    private func dispatch(_ conn: ClientConnection, _ args: [Bytes], _ now: Int64, _ wire: UnsafeRawBufferPointer?) {
         let session = conn.session
         guard let spec = ctx.admit(args, session: session) else { return }
         if clientPause != nil && pauseHolds(spec, conn) {
@@ -450,8 +451,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             return
         }
         let scriptWasPaused = ctx.pausedScript != nil
-        ctx.call(spec, args, session: session, nowMs: now, origin: .client)
+        ctx.call(spec, args, session: session, nowMs: now, origin: .client, wire: wire)
         if !scriptWasPaused && ctx.pausedScript != nil {
+            // Its effects are committed later, after this request's input is gone.
+            for i in ctx.effects.indices { ctx.effects[i].wire = nil }
             pauseForScript(conn)
             return
         }

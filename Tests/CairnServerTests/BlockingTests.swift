@@ -170,4 +170,47 @@ final class BlockingTests: XCTestCase {
         XCTAssertEqual(try s.client().call("LRANGE", "q", "0", "-1").array?.map { $0.string }, ["left"])
         s.stop()
     }
+
+    /// Requests are logged as they arrived when their bytes are in the log's form
+    /// (Effect.wire). Those decoded ahead of a command that blocks run later, from another
+    /// buffer: they must be logged from their arguments, and all of it must replay.
+    func testRequestsLoggedAsTheyCameReplay() throws {
+        server.stop()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-wire-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        var s = try ServerProcess.cairn(directory: dir, port: port)
+        let a = try s.client(), pusher = try s.client()
+        let big = String(repeating: "b", count: 300)  // all of it within the first read (2 KiB)
+        // One write: a SET, a blocking pop, then writes decoded ahead and run after it
+        // wakes, one of them inline and one whose payload ends in "\rX" (not the log's form).
+        try a.sendRaw(RESPClient.encode([Array("SET".utf8), Array("before".utf8), Array("1".utf8)])
+            + RESPClient.encode([Array("BLPOP".utf8), Array("q".utf8), Array("0".utf8)])
+            + RESPClient.encode([Array("SET".utf8), Array("after".utf8), Array(big.utf8)])
+            + Array("HSET h f inline\r\n".utf8)
+            + Array("*3\r\n$4\r\nSADD\r\n$1\r\ns\r\n$1\r\nmrX".utf8)
+            + RESPClient.encode([Array("RPUSH".utf8), Array("l".utf8), Array("x".utf8), Array("y".utf8)]))
+        try waitBlocked(pusher, 1)
+        // More from the blocked client meanwhile: read into the same receive buffer, over
+        // the bytes of the requests decoded ahead.
+        try a.sendRaw(RESPClient.encode([Array("SET".utf8), Array("pad".utf8), [UInt8](repeating: 112, count: 6000)]))
+        Thread.sleep(forTimeInterval: 0.2)
+        try pusher.call("RPUSH", "q", "woken")
+        XCTAssertEqual(try a.readReply().string, "OK")
+        XCTAssertEqual(try a.readReply().array?.last?.string, "woken")
+        for _ in 0..<5 { _ = try a.readReply() }
+        try pusher.call("SET", "last", "z")
+        XCTAssertEqual(s.terminate(), 0)
+        s = try ServerProcess.cairn(directory: dir, port: port)
+        let c = try s.client()
+        XCTAssertEqual(try c.call("GET", "before").string, "1")
+        XCTAssertEqual(try c.call("GET", "after").string, big)
+        XCTAssertEqual(try c.call("HGET", "h", "f").string, "inline")
+        XCTAssertEqual(try c.call("SMEMBERS", "s").array?.map { $0.string }, ["m"])
+        XCTAssertEqual(try c.call("LRANGE", "l", "0", "-1").array?.map { $0.string }, ["x", "y"])
+        XCTAssertEqual(try c.call("GET", "last").string, "z")
+        XCTAssertEqual(try c.call("STRLEN", "pad").int, 6000)
+        XCTAssertEqual(try c.call("LLEN", "q").int, 0)
+        s.stop()
+    }
 }
