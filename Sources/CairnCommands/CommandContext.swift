@@ -284,6 +284,13 @@ public final class CommandContext {
     @inlinable
     public var db: Database { keyspace[session.databaseIndex] }
 
+    /// The current database, lent to `body` without retaining it (`db` retains and
+    /// releases it on every use; Keyspace.withDatabase).
+    @inlinable
+    public func withDB<R>(_ body: (Database) throws -> R) rethrows -> R {
+        try keyspace.withDatabase(session.databaseIndex, body)
+    }
+
     public var commandName: String { spec?.fullName ?? "" }
 
     /// True inside a command (EXEC's block, a script's redis.call), false for a request

@@ -19,6 +19,16 @@ public enum EffectCodec {
     /// Bytes of the payload of `effects`: per effect, its database (2 bytes) and its
     /// arguments as a RESP array.
     public static func encodedSize(_ effects: ArraySlice<Effect>) -> Int {
+        effects.withUnsafeBufferPointer { encodedSize($0) }
+    }
+
+    /// Writes the payload of `effects` at `p`, which has `encodedSize(effects)` bytes.
+    public static func write(_ effects: ArraySlice<Effect>, to p: UnsafeMutableRawPointer) {
+        effects.withUnsafeBufferPointer { write($0, to: p) }
+    }
+
+    /// `encodedSize` of effects read in place (the commit point's: no array retained).
+    public static func encodedSize(_ effects: UnsafeBufferPointer<Effect>) -> Int {
         var size = 0
         for e in effects {
             if let wire = e.wire {
@@ -31,8 +41,8 @@ public enum EffectCodec {
         return size
     }
 
-    /// Writes the payload of `effects` at `p`, which has `encodedSize(effects)` bytes.
-    public static func write(_ effects: ArraySlice<Effect>, to p: UnsafeMutableRawPointer) {
+    /// `write` of effects read in place.
+    public static func write(_ effects: UnsafeBufferPointer<Effect>, to p: UnsafeMutableRawPointer) {
         var n = 0
         for e in effects {
             p.storeBytes(of: UInt16(e.database).littleEndian, toByteOffset: n, as: UInt16.self)

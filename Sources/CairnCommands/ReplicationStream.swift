@@ -17,6 +17,11 @@ public enum ReplicationStream {
     /// Bytes `effects` take in the stream, when their payload (EffectCodec) is
     /// `payloadBytes` long and the stream's database before them is `database`.
     public static func byteCount(_ effects: ArraySlice<Effect>, payloadBytes: Int, after database: Int?) -> Int {
+        effects.withUnsafeBufferPointer { byteCount($0, payloadBytes: payloadBytes, after: database) }
+    }
+
+    /// `byteCount` of effects read in place.
+    public static func byteCount(_ effects: UnsafeBufferPointer<Effect>, payloadBytes: Int, after database: Int?) -> Int {
         var n = payloadBytes - 2 * effects.count
         if effects.count > 1 { n += multi.count + exec.count }
         var current = database

@@ -424,23 +424,29 @@ enum StringCommands {
     static func incrGeneric(_ ctx: CommandContext, _ delta: Int64) {
         let key = ctx.args[1]
         let p = ctx.lookupWrite(key)
-        let d = ctx.db  // once: each `ctx.db` retains and releases the database
         var current: Int64 = 0
         if let p {
-            switch d.main.entries[p].value {
-            case .int(let v): current = v
-            case let other:
-                guard let s = other.stringBytes else { ctx.wrongType(); return }
-                guard let v = s.int64 else { ctx.out.error(Reply.notInteger); return }
-                current = v
+            // The database through withDB: `ctx.db` retains and releases it.
+            let value = ctx.withDB { d -> Int64?? in
+                switch d.main.entries[p].value {
+                case .int(let v): return v
+                case let other:
+                    guard let s = other.stringBytes else { return nil }
+                    return .some(s.int64)
+                }
             }
+            guard let value else { ctx.wrongType(); return }
+            guard let value else { ctx.out.error(Reply.notInteger); return }
+            current = value
         }
         let (result, overflow) = current.addingReportingOverflow(delta)
         if overflow { ctx.out.error(Reply.overflow); return }
-        if let p {
-            d.main.setValue(.int(result), at: p)
-        } else {
-            d.set(key, .int(result), clock: ctx.lruClock)
+        ctx.withDB { d in
+            if let p {
+                d.main.setValue(.int(result), at: p)
+            } else {
+                d.set(key, .int(result), clock: ctx.lruClock)
+            }
         }
         ctx.dirty += 1
         ctx.notify(.string, "incrby", key)

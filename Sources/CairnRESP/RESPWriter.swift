@@ -73,7 +73,8 @@ public struct RESPWriter {
             formatInt64(Int64(count)).withUnsafeBytes { line(prefix, $0) }
             return
         }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: decimalDigits(count) + 3) { out in
+        // Room for the longest header (20 digits), so that the digits are counted once.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 23) { out in
             storeRESPHeader(prefix, count, at: out.baseAddress!)
         }
     }
@@ -123,7 +124,7 @@ public struct RESPWriter {
     /// LRANGE's time.
     public mutating func bulk(raw: UnsafeRawBufferPointer) {
         let n = raw.count
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: decimalDigits(n) + 3 + n + 2) { out in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 23 + n + 2) { out in
             let p = out.baseAddress!
             let header = storeRESPHeader(UInt8(ascii: "$"), n, at: p)
             if n > 0 { (p + header).copyMemory(from: raw.baseAddress!, byteCount: n) }

@@ -23,20 +23,27 @@ extension Engine {
             ctx.effects.clearKeepingCapacity()
             return
         }
-        commit(unit: ctx.effects[...])
-        ctx.effects.clearKeepingCapacity()
+        // Taken out of the context and read in place: a slice of the context's array would
+        // retain and release its storage for every command.
+        var unit: [Effect] = []
+        swap(&unit, &ctx.effects)
+        unit.withUnsafeBufferPointer { commit(unit: $0) }
+        unit.clearKeepingCapacity()
+        swap(&unit, &ctx.effects)
     }
 
     /// Commits each collected effect as a unit of its own: expirations found outside
     /// commands (the active cycle), each its own record as Redis propagates each DEL.
     func commitEach() {
         guard !ctx.effects.isEmpty else { return }
-        for i in ctx.effects.indices { commit(unit: ctx.effects[i...i]) }
+        ctx.effects.withUnsafeBufferPointer { all in
+            for i in all.indices { commit(unit: UnsafeBufferPointer(rebasing: all[i...i])) }
+        }
         ctx.effects.clearKeepingCapacity()
     }
 
     /// The one place a unit becomes a record (replicas read it from the log).
-    private func commit(unit: ArraySlice<Effect>) {
+    private func commit(unit: UnsafeBufferPointer<Effect>) {
         assert(loop.inEventLoop)
         persistence.log(unit)
     }

@@ -87,7 +87,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             conn.queryBufferFree = pending.map { $0.capacity - $0.readableBytes } ?? 0
             // Requests decoded and left for later (the client blocked) will run from
             // another buffer: their bytes' places in this one no longer hold.
-            for i in nextDecoded..<decodedWire.count { decodedWire[i] = (0, 0) }
+            for i in nextDecoded..<decoded.count { decodedWire[i] = (0, 0) }
         }
         while true {
             engine.beginBatch(conn)
@@ -151,8 +151,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// that stopped decoding, if any.
     private var decoded: [[Bytes]] = []
     /// Where each decoded request's bytes lie in the input, when the log can take them as
-    /// they are (Effect.wire); a count of 0 when it cannot.
-    private var decodedWire: [(start: Int, count: Int)] = []
+    /// they are (Effect.wire); a count of 0 when it cannot. By the request's index in
+    /// `decoded`, in a block made once (no appending and emptying per request).
+    private var decodedWire = [(start: Int, count: Int)](repeating: (0, 0), count: ConnectionHandler.lookaheadMax)
     private var nextDecoded = 0
     private var decodeError: Error?
     /// At most 32 requests, and no more once 64 KiB were decoded: the prefetch matters
@@ -162,16 +163,15 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func decodeAhead(_ input: inout ByteBuffer, _ conn: ClientConnection) {
         decoded.clearKeepingCapacity()
-        decodedWire.clearKeepingCapacity()
         nextDecoded = 0
         guard decodeError == nil else { return }
         let start = input.readerIndex
         do {
             while decoded.count < Self.lookaheadMax, input.readerIndex - start < Self.lookaheadBytesMax,
                   let request = try decoder.decode(buffer: &input) {
+                decodedWire[decoded.count] = decoder.lastRequestIsCanonical
+                    ? (decoder.lastRequestStart, input.readerIndex - decoder.lastRequestStart) : (0, 0)
                 decoded.append(request)
-                decodedWire.append(decoder.lastRequestIsCanonical
-                    ? (decoder.lastRequestStart, input.readerIndex - decoder.lastRequestStart) : (0, 0))
             }
         } catch {
             decodeError = error

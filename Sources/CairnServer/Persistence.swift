@@ -9,7 +9,12 @@ import NIOCore
 final class Persistence {
     let fs: FileSystem
     let directory: String
-    private(set) var writer: LogWriter?
+    private(set) var writer: LogWriter? {
+        didSet { writerRef = writer.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `writer`, for the per-command paths: a call through it retains nothing (`guard let
+    /// writer` retained and released the writer for every record staged).
+    private var writerRef: Unmanaged<LogWriter>?
     /// Highest LSN known to be on disk (with appendfsync always: what replies may depend on).
     var durableLSN: UInt64 = 0
     /// Highest LSN written to the file (not necessarily synced).
@@ -26,7 +31,7 @@ final class Persistence {
 
     /// LSN of the last record staged: every reply of a command that ran before now may
     /// depend on it.
-    var lastAppliedLSN: UInt64 { writer?.lastLSN ?? 0 }
+    var lastAppliedLSN: UInt64 { writerRef?._withUnsafeGuaranteedRef { $0.lastLSN } ?? 0 }
 
     var isActive: Bool { writer != nil && failure == nil }
 
@@ -61,16 +66,18 @@ final class Persistence {
 
     /// Stages the effects of one unit (a command, an EXEC block, one expiry) as one
     /// record, with the bytes it takes in the replication stream.
-    func log(_ effects: ArraySlice<Effect>) {
-        guard let writer, failure == nil, !effects.isEmpty else { return }
+    func log(_ effects: UnsafeBufferPointer<Effect>) {
+        guard let writerRef, failure == nil, !effects.isEmpty else { return }
         let payloadBytes = EffectCodec.encodedSize(effects)
         // Every record selects its database in the stream: a replica that starts from any
         // record (after a full sync, a restart, a partial resync) needs no state from the
         // records before it. 23 bytes a record on the wire, none in the log (a flag).
         let streamBytes = ReplicationStream.byteCount(effects, payloadBytes: payloadBytes, after: nil)
-        writer.append(kind: effects.count == 1 ? .command : .batch, flags: .selectsDatabase, streamBytes: streamBytes,
-                      payloadBytes: payloadBytes) {
-            EffectCodec.write(effects, to: $0)
+        writerRef._withUnsafeGuaranteedRef { writer in
+            writer.append(kind: effects.count == 1 ? .command : .batch, flags: .selectsDatabase, streamBytes: streamBytes,
+                          payloadBytes: payloadBytes) {
+                EffectCodec.write(effects, to: $0)
+            }
         }
     }
 
