@@ -90,8 +90,9 @@ enum ListCommands {
         guard let found = readList(ctx, key, write: true) else { return }
         if found == nil && onlyExisting { ctx.out.integer(0); return }
         let list = found ?? ListValue(fill: ctx.settings.listMaxListpackSize, compressDepth: ctx.settings.listCompressDepth)
-        for e in ctx.args.dropFirst(2) {
-            if head { list.pushHead(e) } else { list.pushTail(e) }
+        // By index: a slice of the arguments would retain and release them.
+        for i in 2..<ctx.args.count {
+            if head { list.pushHead(ctx.args[i]) } else { list.pushTail(ctx.args[i]) }
         }
         if found == nil { ctx.db.add(key, .list(list), clock: ctx.lruClock) }
         ctx.dirty += ctx.args.count - 2

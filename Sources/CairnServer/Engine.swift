@@ -239,14 +239,18 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         var members: [MemberPrefetch] = []
         var valueKey: Bytes?
         var value: Value?
-        for request in requests where request.count > 2 && Self.mayNameAMember(request[0]) {
-            if valueKey != request[1] {
-                valueKey = request[1]
-                value = table.find(request[1]).map { table.entries[$0].value }
+        // By index through a buffer pointer, as above: `for request in requests` retained
+        // and released every request.
+        requests.withUnsafeBufferPointer { requests in
+            for i in requests.indices where requests[i].count > 2 && Self.mayNameAMember(requests[i][0]) {
+                if valueKey != requests[i][1] {
+                    valueKey = requests[i][1]
+                    value = table.find(requests[i][1]).map { table.entries[$0].value }
+                }
+                guard let value, let started = MemberPrefetch.start(value, member: requests[i][2]) else { continue }
+                if members.isEmpty { members.reserveCapacity(requests.count) }
+                members.append(started)
             }
-            guard let value, let started = MemberPrefetch.start(value, member: request[2]) else { continue }
-            if members.isEmpty { members.reserveCapacity(requests.count) }
-            members.append(started)
         }
         for m in members { m.finish() }
     }
