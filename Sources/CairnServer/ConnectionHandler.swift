@@ -103,9 +103,11 @@ final class ConnectionHandler: ChannelInboundHandler {
                 let wire = decodedWire[nextDecoded]
                 nextDecoded += 1
                 if wire.count > 0 {
-                    // The request's bytes stay where they are in `input` while it runs.
+                    // The request's bytes stay where they are in `input` while it runs; a
+                    // span is used only in the buffer it was taken from.
                     input.withVeryUnsafeBytes { all in
-                        engine.execute(conn, request, wire: UnsafeRawBufferPointer(rebasing: all[wire.start..<(wire.start + wire.count)]))
+                        let same = all.baseAddress == decodedWireBase && wire.start + wire.count <= all.count
+                        engine.execute(conn, request, wire: same ? UnsafeRawBufferPointer(rebasing: all[wire.start..<(wire.start + wire.count)]) : nil)
                     }
                 } else {
                     engine.execute(conn, request)
@@ -154,6 +156,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// they are (Effect.wire); a count of 0 when it cannot. By the request's index in
     /// `decoded`, in a block made once (no appending and emptying per request).
     private var decodedWire = [(start: Int, count: Int)](repeating: (0, 0), count: ConnectionHandler.lookaheadMax)
+    /// The address of the bytes of the input those spans were taken from (compared, never
+    /// read through).
+    private var decodedWireBase: UnsafeRawPointer?
     private var nextDecoded = 0
     private var decodeError: Error?
     /// At most 32 requests, and no more once 64 KiB were decoded: the prefetch matters
@@ -165,6 +170,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         decoded.clearKeepingCapacity()
         nextDecoded = 0
         guard decodeError == nil else { return }
+        decodedWireBase = input.withVeryUnsafeBytes { $0.baseAddress }
         let start = input.readerIndex
         do {
             while decoded.count < Self.lookaheadMax, input.readerIndex - start < Self.lookaheadBytesMax,
