@@ -164,7 +164,7 @@ extension CommandContext {
     /// (after a WRONGTYPE reply) when the key holds another type.
     func readValue<T>(_ key: Bytes, write: Bool, _ extract: (Value) -> T?) -> T?? {
         guard let p = write ? lookupWrite(key) : lookupRead(key) else { return .some(nil) }
-        guard let v = keyspace.withDatabase(session.databaseIndex, { $0.main.borrowValue(at: p, extract) }) else {
+        guard let v = withDB({ $0.main.borrowValue(at: p, extract) }) else {
             wrongType()
             return nil
         }

@@ -341,7 +341,7 @@ public final class CommandContext {
     /// and refreshes the access time unless the client asked for NO-TOUCH.
     @inlinable
     public func lookupRead(_ key: Bytes) -> Int? {
-        keyspace.withDatabase(session.databaseIndex) { d in
+        withDB { d in
             let gone = !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused
             guard !gone, let p = d.main.find(key) else {
                 stats.keyspaceMisses += 1
@@ -357,7 +357,7 @@ public final class CommandContext {
     /// Position of a live key in the current database, for writing.
     @inlinable
     public func lookupWrite(_ key: Bytes) -> Int? {
-        keyspace.withDatabase(session.databaseIndex) { d in
+        withDB { d in
             if !d.expires.isEmpty && expireIfNeeded(key) && expiryPaused { return nil }
             guard let p = d.main.find(key) else { return nil }
             // Collections are changed in place after this lookup, out of `Database`'s sight.

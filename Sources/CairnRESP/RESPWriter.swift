@@ -68,13 +68,16 @@ public struct RESPWriter {
 
     /// `<prefix><decimal>\r\n` in one write into the buffer (see `bulk(raw:)`).
     @inline(__always)
+    /// The longest `<prefix><count>\r\n` of a non-negative count: 19 digits.
+    static let headerBytesMax = 1 + 19 + 2
+
     private mutating func header(_ prefix: UInt8, _ count: Int) {
         guard count >= 0 else {
             formatInt64(Int64(count)).withUnsafeBytes { line(prefix, $0) }
             return
         }
-        // Room for the longest header (20 digits), so that the digits are counted once.
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 23) { out in
+        // Room for the longest header, so that the digits are counted once (in the store).
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.headerBytesMax) { out in
             storeRESPHeader(prefix, count, at: out.baseAddress!)
         }
     }
@@ -124,7 +127,7 @@ public struct RESPWriter {
     /// LRANGE's time.
     public mutating func bulk(raw: UnsafeRawBufferPointer) {
         let n = raw.count
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 23 + n + 2) { out in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.headerBytesMax + n + 2) { out in
             let p = out.baseAddress!
             let header = storeRESPHeader(UInt8(ascii: "$"), n, at: p)
             if n > 0 { (p + header).copyMemory(from: raw.baseAddress!, byteCount: n) }

@@ -143,7 +143,7 @@ final class ClientConnection: SessionConnection {
                 // The socket took it all and nothing else ran: the buffer is reused in
                 // place (clearing a buffer still shared with a copy would allocate anew).
                 output.clear()
-                if output.capacity > Self.keptOutputCapacity { output = channel.allocator.buffer(capacity: 256) }
+                if output.capacity > Self.keptOutputCapacity { output = freshOutput(sizedLike: n) }
             } else {
                 handOverUnsent(afterSending: sent)
             }
@@ -162,12 +162,16 @@ final class ClientConnection: SessionConnection {
     /// find these bytes still here to send twice.
     private func handOverUnsent(afterSending sent: Int) {
         var rest = output
-        let n = rest.readableBytes
-        // Sized like the last output, so that a steady stream (a subscriber's messages)
-        // does not regrow its buffer on every tick.
-        output = channel.allocator.buffer(capacity: min(max(256, n), Self.keptOutputCapacity))
+        output = freshOutput(sizedLike: rest.readableBytes)
         rest.moveReaderIndex(forwardBy: sent)
         directWrites.handOver(rest, to: channel)
+    }
+
+    /// A new output buffer sized like the last output of `n` bytes (within 256 and
+    /// `keptOutputCapacity`), so that a steady stream (a subscriber's messages) does not
+    /// regrow its buffer on every tick.
+    private func freshOutput(sizedLike n: Int) -> ByteBuffer {
+        channel.allocator.buffer(capacity: min(max(256, n), Self.keptOutputCapacity))
     }
 
     /// An output buffer the socket took whole is kept for the next replies up to this size.
