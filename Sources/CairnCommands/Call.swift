@@ -33,7 +33,10 @@ extension CommandContext {
             frame.nestedDirty += changes
         }
         let errorMark = out.buffer.writerIndex
-        let started = origin == .client ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
+        // A client's and a replica stream's calls chain their clock readings: each starts
+        // when the one before ended (the batch set the first), one reading per call.
+        let chained = origin == .client || origin == .replicated
+        let started = chained ? commandClock : origin == .replay ? 0 : Clock.monotonicMicroseconds()
         // CLIENT LIST's cmd= is the command running (CLIENT LIST itself), then the last run.
         if origin == .client { frame.session.lastCommandSpec = spec }
         spec.handler(self)
@@ -75,7 +78,7 @@ extension CommandContext {
             if request.answersNullBulk { out.null() } else { out.nullArray() }
         }
         let finished = Clock.monotonicMicroseconds()
-        if origin == .client { commandClock = finished }
+        if origin == .client || origin == .replicated { commandClock = finished }
         if origin != .reprocess { spec.stats.calls += 1 }
         spec.stats.microseconds += Int(finished - started)
         if out.wroteError(since: errorMark) {

@@ -5,7 +5,7 @@ extension CommandContext {
     /// with origin `.replicated`, a command of a replica's stream) through the one call
     /// path; returns the error reply if the command failed, which means the log and the
     /// code disagree. Replies are discarded, and nothing is logged or woken.
-    public func replay(_ effect: Effect, session: ClientSession, origin: CallOrigin = .replay) -> String? {
+    public func replay(_ effect: Effect, session: ClientSession, origin: CallOrigin = .replay, nowMs: Int64? = nil) -> String? {
         session.databaseIndex = effect.database
         guard effect.database < keyspace.databaseCount else { return "database \(effect.database) out of range" }
         guard var spec = table.lookup(effect.arguments[0]) else { return "unknown command \(effect.arguments[0])" }
@@ -17,9 +17,9 @@ extension CommandContext {
         let mark = out.buffer.writerIndex
         defer { out.buffer.moveWriterIndex(to: mark) }
         let effectsBefore = effects.count
-        // At the clock's time: the frame around a replica's stream may be old, and XCLAIM
-        // takes a delivery time only up to now.
-        call(spec, effect.arguments, session: session, nowMs: Clock.unixMilliseconds(), origin: origin)
+        // At the clock's time (`nowMs`, read when the replica's stream arrived): the frame
+        // around a replica's stream may be old, and XCLAIM takes a delivery time only up to now.
+        call(spec, effect.arguments, session: session, nowMs: nowMs ?? Clock.unixMilliseconds(), origin: origin)
         effects.removeSubrange(effectsBefore...)
         readiedKeys.removeAll()
         readiedDatabases.removeAll()

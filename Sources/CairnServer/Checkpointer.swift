@@ -105,6 +105,7 @@ final class Checkpointer: @unchecked Sendable {
     func startBackground() throws {
         let writer = try beginCheckpoint()
         let lsn = writer.rotateForCheckpoint()
+        let streamDatabase = engine.persistence.checkpointStreamDatabase(writesStream: engine.primaryLink == nil)
         let (temp, name, fd) = try prepareTemp(lsn: lsn)
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0 else {
@@ -126,7 +127,8 @@ final class Checkpointer: @unchecked Sendable {
         let started = Clock.monotonicMicroseconds()
         let pid = cairn_fork()
         if pid == 0 {
-            SnapshotChild.run(keyspace: keyspace, functionLibraries: functionLibraries, codec: codec, lsn: lsn, createdMs: createdMs, fd: fd, reportFD: pipeFDs[1],
+            SnapshotChild.run(keyspace: keyspace, functionLibraries: functionLibraries, codec: codec, lsn: lsn,
+                              streamDatabase: streamDatabase, createdMs: createdMs, fd: fd, reportFD: pipeFDs[1],
                               paths: paths, parent: parent, keySaveDelay: delay, progress: progress)
         }
         lastForkMicros = Int(Clock.monotonicMicroseconds() - started)
@@ -257,6 +259,7 @@ final class Checkpointer: @unchecked Sendable {
         let fs = engine.persistence.fs
         let started = Clock.monotonicMicroseconds()
         let lsn = writer.rotateForCheckpoint()
+        let streamDatabase = engine.persistence.checkpointStreamDatabase(writesStream: engine.primaryLink == nil)
         var tempPath: String?
         let deleted: [String]
         let name: String
@@ -268,7 +271,8 @@ final class Checkpointer: @unchecked Sendable {
             do {
                 defer { fs.close(fd) }
                 let w = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: Clock.unixMilliseconds(),
-                                           databases: engine.keyspace.databaseCount) { try fs.write(fd, $0, path: temp) }
+                                           databases: engine.keyspace.databaseCount, streamDatabase: streamDatabase.database,
+                                           streamDatabaseKnown: streamDatabase.known) { try fs.write(fd, $0, path: temp) }
                 try w.write(functionLibraries: engine.ctx.functions.codes)
                 try w.write(engine.keyspace)
                 fileBytes = try w.finish().fileBytes

@@ -74,9 +74,11 @@ extension Engine {
     /// Commits a unit of this server's primary's stream (a replica) as the primary's
     /// record: the next LSN, the primary's stream end. The replica's own effects from
     /// applying it are not logged (`commit` drops them on a replica).
-    func commitReplicated(streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
+    func commitReplicated(streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8],
+                          lastDatabase: Int? = nil) throws {
         assert(loop.inEventLoop)
-        try persistence.copy(lsn: persistence.lastAppliedLSN + 1, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload)
+        try persistence.copy(lsn: persistence.lastAppliedLSN + 1, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload,
+                             lastDatabase: lastDatabase)
     }
 
     /// Queues an out-of-band message (a MONITOR line, a pub/sub message, a keyspace

@@ -182,7 +182,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         } catch {
             decodeError = error
         }
-        if decoded.count > 1 { engine.prefetchKeys(of: decoded, for: conn) }
+        if decoded.count > 1 { engine.prefetchKeys(of: decoded, database: conn.session.databaseIndex) }
     }
 
     /// After a pause for replies: the pipeline goes on if the socket took them, otherwise

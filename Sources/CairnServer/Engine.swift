@@ -198,8 +198,9 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// command; for the others a prefetch is a wasted hint, never a fault); then, for keys
     /// holding a hash or set table, the same for the third argument (the field or member
     /// of HSET, HGET, SADD, SISMEMBER and the like).
-    func prefetchKeys(of requests: [[Bytes]], for conn: ClientConnection) {
-        let table = ctx.keyspace[conn.session.databaseIndex].main
+    func prefetchKeys(of requests: [[Bytes]], database: Int) {
+        guard database < ctx.keyspace.databaseCount else { return }
+        let table = ctx.keyspace[database].main
         prefetchKeyEntries(of: requests, in: table)
         prefetchMembers(of: requests, in: table)
     }
@@ -543,8 +544,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Applies one logged effect to the keyspace during recovery; returns the error reply
     /// if the command failed (which means the log and the code disagree).
-    func replay(_ effect: Effect, session: ClientSession, origin: CallOrigin = .replay) -> String? {
-        ctx.replay(effect, session: session, origin: origin)
+    func replay(_ effect: Effect, session: ClientSession, origin: CallOrigin = .replay, nowMs: Int64? = nil) -> String? {
+        ctx.replay(effect, session: session, origin: origin, nowMs: nowMs)
     }
 
     // MARK: - MONITOR

@@ -19,6 +19,14 @@ final class Persistence {
     var durableLSN: UInt64 = 0
     /// Highest LSN written to the file (not necessarily synced).
     var writtenLSN: UInt64 = 0
+    /// The replication stream's database after the last record: a record selects its
+    /// database in the stream only when it differs (nil: the next record selects). Set
+    /// by recovery and a replica's full sync, followed by every record staged or copied,
+    /// and forgotten at a primary's checkpoints (`checkpointStreamDatabase`).
+    var streamDatabase: Int?
+    /// False when recovery could not tell the stream's database (a snapshot that did
+    /// not know it and no record after it): a replica then asks for a full sync.
+    var streamDatabaseKnown = true
     /// Why the log stopped, once it has: writes are refused from then on.
     private(set) var failure: String?
     private var onProgress: (@Sendable () -> Void)?
@@ -52,13 +60,16 @@ final class Persistence {
     /// A replica's full sync: the log starts over after `snapshot` (already in place in the
     /// snapshots directory), at the primary's LSN and position. The new manifest names the
     /// snapshot and a new segment at once; the old segments and snapshots go after it.
-    func restart(afterSnapshot snapshot: String, lsn: UInt64, stream: ReplicationPosition, config: ServerConfig) throws {
+    func restart(afterSnapshot snapshot: String, lsn: UInt64, stream: ReplicationPosition, streamDatabase: Int?,
+                 streamDatabaseKnown: Bool, config: ServerConfig) throws {
         guard let onProgress, let onFailure else { throw LogWriterStopped(reason: "the log is not open") }
         writer?.close()
         writer = nil
         failure = nil
         try open(manifest: Manifest(snapshot: snapshot, segments: []), lastLSN: lsn, totalBytes: 0, appendOffset: nil,
                  stream: stream, config: config, onProgress: onProgress, onFailure: onFailure)
+        self.streamDatabase = streamDatabase
+        self.streamDatabaseKnown = streamDatabaseKnown
         if let manifest = try? Manifest.decode(fs.readFile(directory + "/" + Manifest.fileName)).get() {
             DataDirectory.removeOrphans(directory: directory, manifest: manifest, fs: fs)
         }
@@ -69,16 +80,30 @@ final class Persistence {
     func log(_ effects: UnsafeBufferPointer<Effect>) {
         guard let writerRef, failure == nil, !effects.isEmpty else { return }
         let payloadBytes = EffectCodec.encodedSize(effects)
-        // Every record selects its database in the stream: a replica that starts from any
-        // record (after a full sync, a restart, a partial resync) needs no state from the
-        // records before it. 23 bytes a record on the wire, none in the log (a flag).
-        let streamBytes = ReplicationStream.byteCount(effects, payloadBytes: payloadBytes, after: nil)
+        // SELECT in the stream only when the database changes, as Redis sends it
+        // (Docs/REPLICATION.md): the record's flag says so, and its offsets count it.
+        let streamBytes = ReplicationStream.byteCount(effects, payloadBytes: payloadBytes, after: streamDatabase)
+        let flags: RecordFlags = effects[0].database != streamDatabase ? .selectsDatabase : []
+        streamDatabase = effects[effects.count - 1].database
         writerRef._withUnsafeGuaranteedRef { writer in
-            writer.append(kind: effects.count == 1 ? .command : .batch, flags: .selectsDatabase, streamBytes: streamBytes,
+            writer.append(kind: effects.count == 1 ? .command : .batch, flags: flags, streamBytes: streamBytes,
                           payloadBytes: payloadBytes) {
                 EffectCodec.write(effects, to: $0)
             }
         }
+    }
+
+    /// The stream's database for the header of a checkpoint's snapshot. A primary (which
+    /// writes the stream) forgets it first, so that its next record selects: a replica
+    /// whose full sync starts after this snapshot needs nothing before it, be it a Cairn
+    /// replica or a Redis one (whose RDB file does not say). A replica keeps it: its
+    /// primary decides the stream, and its own replicas' full syncs read the header.
+    func checkpointStreamDatabase(writesStream: Bool) -> (database: Int?, known: Bool) {
+        if writesStream {
+            streamDatabase = nil
+            streamDatabaseKnown = true
+        }
+        return (streamDatabase, streamDatabaseKnown)
     }
 
     /// Stages bytes of the replication stream that change nothing (a PING, a GETACK sent
@@ -89,10 +114,16 @@ final class Persistence {
     }
 
     /// Stages a record received from this server's primary, with the primary's LSN and
-    /// stream position.
-    func copy(lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
+    /// stream position; `lastDatabase`: its last effect's database (nil for a record
+    /// without effects, which leaves the stream's database as it was).
+    func copy(lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8],
+              lastDatabase: Int?) throws {
         guard let writer, failure == nil else { throw LogWriterStopped(reason: failure ?? "the log is not open") }
         try writer.append(at: lsn, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload)
+        if let lastDatabase {
+            streamDatabase = lastDatabase
+            streamDatabaseKnown = true
+        }
     }
 
     /// The replication history and the offset after the last staged record (INFO

@@ -65,6 +65,10 @@ final class LogReplay: @unchecked Sendable {
     let started = Clock.monotonicMicroseconds()
     var lastReport = Clock.monotonicMicroseconds()
     var replayErrors = 0
+    /// The replication stream's database at the end of the log: the snapshot's, then
+    /// each record's last effect's (Persistence.streamDatabase).
+    var streamDatabase: Int?
+    var streamDatabaseKnown = true
     static let sliceRecords = 100_000
 
     init(engine: Engine, reader: LogReader, snapshot: SnapshotReader?, onDone: @escaping @Sendable (Error?) -> Void) {
@@ -73,6 +77,8 @@ final class LogReplay: @unchecked Sendable {
         self.snapshot = snapshot
         self.onDone = onDone
         if let snapshot {
+            streamDatabase = snapshot.header.streamDatabase
+            streamDatabaseKnown = snapshot.header.streamDatabaseKnown
             engine.logger.notice("Loading the snapshot \(snapshot.path) (LSN \(snapshot.header.lsn), \(snapshot.expectedKeys) keys, \(snapshot.fileBytes) bytes, \(snapshot.header.codec.name))...")
         }
         if let m = reader.manifest {
@@ -114,7 +120,12 @@ final class LogReplay: @unchecked Sendable {
             }
             var n = 0
             while n < LogReplay.sliceRecords, let record = try reader.next() {
-                for effect in try record.kind.carriesEffects ? EffectCodec.decode(record.payload) : [] {
+                let effects = try record.kind.carriesEffects ? EffectCodec.decode(record.payload) : []
+                if let last = effects.last {
+                    streamDatabase = last.database
+                    streamDatabaseKnown = true
+                }
+                for effect in effects {
                     if let error = engine.replay(effect, session: session) {
                         replayErrors += 1
                         if replayErrors <= 10 {
@@ -164,6 +175,8 @@ final class LogReplay: @unchecked Sendable {
                                     onFailure: { reason in
                                         loop.execute { engine.logFailed(reason) }
                                     })
+        engine.persistence.streamDatabase = streamDatabase
+        engine.persistence.streamDatabaseKnown = streamDatabaseKnown
         engine.loading = false
         let seconds = Double(Clock.monotonicMicroseconds() - started) / 1e6
         if reader.recordsRead > 0 {

@@ -19,7 +19,9 @@ final class ReplicaLink {
         case connect, connecting, handshake, sync, connected
     }
 
-    unowned let engine: Engine
+    /// The engine owns the link and outlives it: unowned(unsafe), because a checked unowned
+    /// reference costs a strong retain and release at every use, several per unit.
+    unowned(unsafe) let engine: Engine
     let host: String
     let port: Int
     private(set) var state = State.connect
@@ -178,8 +180,10 @@ final class ReplicaLink {
         // cairn-snapshot: this replica takes the primary's snapshot as it is (a Redis
         // replica gets RDB instead); a Redis primary ignores capabilities it does not know.
         handshake.append(["REPLCONF", "capa", "psync2", "capa", "cairn-snapshot"])
-        // Where this server's own log ends: the primary continues from there if it can.
-        if let stream = engine.persistence.stream, stream.offset > 0 || syncedOnce {
+        // Where this server's own log ends: the primary continues from there if it can
+        // (and if this server knows the stream's database there: records select only
+        // when it changes).
+        if let stream = engine.persistence.stream, stream.offset > 0 || syncedOnce, engine.persistence.streamDatabaseKnown {
             handshake.append(["PSYNC", stream.id, String(stream.offset + 1)])
         } else {
             handshake.append(["PSYNC", "?", "-1"])
@@ -225,6 +229,9 @@ final class ReplicaLink {
                 engine.persistence.writer?.startHistory(ReplicationPosition(id: words[1], offset: appliedOffset))
             }
             primaryID = words.count == 2 ? words[1] : (stream?.id ?? "")
+            // The stream goes on in the database it was in after the last record logged
+            // here (a SELECT received after it belonged to the unit that was cut).
+            session.databaseIndex = engine.persistence.streamDatabase ?? 0
             becomeConnected()
             engine.logger.notice("Partial resynchronization with the primary \(host):\(port) accepted: continuing from offset \(appliedOffset)")
         } else {
@@ -392,7 +399,10 @@ final class ReplicaLink {
         try fs.syncDirectory(directory)
         engine.checkpointer.killChild()
         try engine.persistence.restart(afterSnapshot: name, lsn: lsn,
-                                       stream: ReplicationPosition(id: primaryID, offset: appliedOffset), config: engine.config)
+                                       stream: ReplicationPosition(id: primaryID, offset: appliedOffset),
+                                       streamDatabase: reader.header.streamDatabase,
+                                       streamDatabaseKnown: reader.header.streamDatabaseKnown, config: engine.config)
+        session.databaseIndex = reader.header.streamDatabase ?? 0
         engine.releaseHeldReplies()
         // Every WATCHed key may have changed, and every tracked one: clients that track are
         // told to drop everything, as after FLUSHALL (the keys loaded are not recorded).
@@ -411,46 +421,74 @@ final class ReplicaLink {
         becomeConnected()
     }
 
-    /// Commands of the stream, applied a unit at a time.
+    /// Commands of the stream, applied a unit at a time. Up to `decodeAhead` whole
+    /// commands are decoded first and their keys' table slots loaded before the first
+    /// runs, as for a client's pipeline: the replica applies the primary's writes one
+    /// after the other, and each key's lookup was a cache miss otherwise.
     private func receiveStream(_ buffer: inout ByteBuffer) throws {
+        // One reading of the clock for what arrived together (a client's batch has one too).
+        engine.ctx.commandClock = Clock.monotonicMicroseconds()
+        streamNowMs = Clock.unixMilliseconds()
+        var commands: [[Bytes]] = []
+        var ends: [UInt64] = []
         while true {
-            let before = buffer.readableBytes
-            let args = try decoder.decode(buffer: &buffer)
-            // The decoder takes the bytes of a command as they come, whole or not: every
-            // byte it took counts, when it took it.
-            readOffset += UInt64(before - buffer.readableBytes)
-            guard let args else { return }
-            try apply(args)
+            commands.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            while commands.count < Self.decodeAhead {
+                let before = buffer.readableBytes
+                let args = try decoder.decode(buffer: &buffer)
+                // The decoder takes the bytes of a command as they come, whole or not: every
+                // byte it took counts, when it took it.
+                readOffset += UInt64(before - buffer.readableBytes)
+                guard let args else { break }
+                commands.append(args)
+                ends.append(readOffset)
+            }
+            if commands.isEmpty { return }
+            if commands.count > 1 { engine.prefetchKeys(of: commands, database: session.databaseIndex) }
+            let received = readOffset
+            for i in commands.indices {
+                readOffset = ends[i]  // a unit ends where its last command does
+                try apply(commands[i])
+            }
+            readOffset = received
+            if commands.count < Self.decodeAhead { return }
         }
     }
 
+    static let decodeAhead = 32
+    /// The wall clock for the commands of one receive (see `receiveStream`).
+    private var streamNowMs: Int64 = 0
+
     private func apply(_ args: [Bytes]) throws {
-        let name = args[0].lowercased
-        switch name.string {
-        case "select":
+        // The name's bytes are compared in place: most units are data commands, and making
+        // a String of every name cost a conversion and string compares per unit.
+        let name = args[0]
+        if name.equalsLowercased("select") {
             guard args.count == 2, let db = Int(args[1].string), db >= 0, db < engine.keyspace.databaseCount else {
                 throw ReplicationLinkError("bad SELECT in the stream")
             }
             session.databaseIndex = db
             if unit.effects.isEmpty { unit.selects = true }
-        case "multi":
+        } else if name.equalsLowercased("multi") {
             unit.inMulti = true
-        case "exec":
+        } else if name.equalsLowercased("exec") {
             unit.inMulti = false
             try commitUnit()
-        case "ping":
+        } else if name.equalsLowercased("ping") {
             if !unit.inMulti { try commitStreamUnit(args) }
-        case "publish", "spublish" where !unit.inMulti:
+        } else if !unit.inMulti && (name.equalsLowercased("publish") || name.equalsLowercased("spublish")) {
             // A record of its own, as on the primary; then delivered to this server's subscribers.
             try commitStreamUnit(args)
-            _ = engine.replay(Effect(database: session.databaseIndex, arguments: args), session: session, origin: .replicated)
+            _ = engine.replay(Effect(database: session.databaseIndex, arguments: args), session: session, origin: .replicated,
+                             nowMs: streamNowMs)
             engine.ctx.replicaOnly.removeAll()  // already in this server's log, as the primary's record
             engine.flushPushes()
-        case "replconf":
+        } else if name.equalsLowercased("replconf") {
             // REPLCONF GETACK *: answered with the offset after it.
             try commitStreamUnit(args)
             sendAck()
-        default:
+        } else {
             unit.effects.append(Effect(database: session.databaseIndex, arguments: args))
             if !unit.inMulti { try commitUnit() }
         }
@@ -464,12 +502,12 @@ final class ReplicaLink {
         appliedOffset = readOffset
         guard !effects.isEmpty else { return }
         for effect in effects {
-            if let error = engine.replay(effect, session: session, origin: .replicated) {
+            if let error = engine.replay(effect, session: session, origin: .replicated, nowMs: streamNowMs) {
                 engine.logger.warning("A command from the primary failed here: \(effect.arguments.map(\.string).joined(separator: " ").prefix(200)): \(error)")
             }
         }
         try engine.commitReplicated(streamEnd: appliedOffset, kind: effects.count == 1 ? .command : .batch, flags: flags,
-                                    payload: EffectCodec.encode(effects[...]))
+                                    payload: EffectCodec.encode(effects[...]), lastDatabase: effects[effects.count - 1].database)
         engine.flushPushes()  // the keyspace notifications of the unit, through the gate
         written(offset: appliedOffset)
     }

@@ -54,11 +54,13 @@ enum SnapshotChild {
     }
 
     /// Writes the snapshot of `keyspace` at `lsn` to `fd` and fdatasyncs it.
-    static func write(keyspace: Keyspace, functionLibraries: [Bytes], codec: SnapshotCodec, lsn: UInt64, createdMs: Int64,
+    static func write(keyspace: Keyspace, functionLibraries: [Bytes], codec: SnapshotCodec, lsn: UInt64,
+                      streamDatabase: (database: Int?, known: Bool) = (nil, true), createdMs: Int64,
                       fd: Int32, keySaveDelay: Int, progress: Progress? = nil) -> Report {
         var report = Report()
         do {
-            let writer = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: createdMs, databases: keyspace.databaseCount) { bytes in
+            let writer = try SnapshotWriter(codec: codec, lsn: lsn, createdMs: createdMs, databases: keyspace.databaseCount,
+                                            streamDatabase: streamDatabase.database, streamDatabaseKnown: streamDatabase.known) { bytes in
                 var offset = 0
                 while offset < bytes.count {
                     let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -138,12 +140,13 @@ enum SnapshotChild {
 
     /// The child's whole life after fork: write, fdatasync, rename, fsync the directory,
     /// report, `_exit`.
-    static func run(keyspace: Keyspace, functionLibraries: [Bytes], codec: SnapshotCodec, lsn: UInt64, createdMs: Int64,
+    static func run(keyspace: Keyspace, functionLibraries: [Bytes], codec: SnapshotCodec, lsn: UInt64,
+                    streamDatabase: (database: Int?, known: Bool), createdMs: Int64,
                     fd: Int32, reportFD: Int32, paths: Paths, parent: pid_t, keySaveDelay: Int, progress: Progress?) -> Never {
         _ = cairn_die_with_parent(parent)
         cairn_close_fds_except(fd, reportFD)
         var report = write(keyspace: keyspace, functionLibraries: functionLibraries, codec: codec, lsn: lsn,
-                           createdMs: createdMs, fd: fd, keySaveDelay: keySaveDelay, progress: progress)
+                           streamDatabase: streamDatabase, createdMs: createdMs, fd: fd, keySaveDelay: keySaveDelay, progress: progress)
         place(paths, into: &report)
         _ = withUnsafeBytes(of: &report) { Glibc.write(reportFD, $0.baseAddress, $0.count) }
         _exit(report.errorCode == 0 ? 0 : 1)

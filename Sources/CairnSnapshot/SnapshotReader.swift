@@ -8,6 +8,12 @@ public struct SnapshotHeader: Equatable, Sendable {
     public var lsn: UInt64
     public var createdMs: Int64
     public var databases: Int
+    /// The replication stream's database after the record at `lsn`: the records after
+    /// it select only when the database changes, so a replica that starts there must know
+    /// it. nil when the next record selects. Byte 11: 0 for nil, the database + 1 up to
+    /// database 253, 255 for one not known (`streamDatabaseKnown` false).
+    public var streamDatabase: Int? = nil
+    public var streamDatabaseKnown = true
 }
 
 /// One key read back from a snapshot.
@@ -71,7 +77,7 @@ public final class SnapshotReader {
             var h = ByteSource(all, from: 8)
             let version = try h.fixed(UInt16.self)
             let codecByte = try h.u8()
-            _ = try h.u8()
+            let streamDatabaseByte = try h.u8()
             let lsn = try h.fixed(UInt64.self)
             let created = Int64(bitPattern: try h.fixed(UInt64.self))
             let databases = Int(try h.fixed(UInt32.self))
@@ -114,7 +120,9 @@ public final class SnapshotReader {
             guard frameCount == frames, rawBytes == rawTotal else {
                 throw damage(trailerAt, "trailer counts \(frameCount) frames of \(rawBytes) bytes, the file has \(frames) of \(rawTotal)")
             }
-            return (SnapshotHeader(version: version, codec: codec, lsn: lsn, createdMs: created, databases: databases),
+            return (SnapshotHeader(version: version, codec: codec, lsn: lsn, createdMs: created, databases: databases,
+                                   streamDatabase: streamDatabaseByte == 0 || streamDatabaseByte == 255 ? nil : Int(streamDatabaseByte) - 1,
+                                   streamDatabaseKnown: streamDatabaseByte != 255),
                     keys, frames, rawBytes, trailerAt)
         }(bytes)
         (header, expectedKeys, expectedFrames, expectedRawBytes, framesEnd) = parsed

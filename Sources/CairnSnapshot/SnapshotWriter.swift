@@ -35,8 +35,11 @@ public final class SnapshotWriter {
     public var onProgress: ((Int) -> Void)?
     public var progressInterval = 4096
 
-    public init(codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, databases: Int,
-                sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// `streamDatabase`: the replication stream's database after the record at `lsn` (nil
+    /// when the next record selects; one past 253 is written as not known, and a replica
+    /// restarting from such a snapshot alone asks for a full sync).
+    public init(codec: SnapshotCodec, lsn: UInt64, createdMs: Int64, databases: Int, streamDatabase: Int? = nil,
+                streamDatabaseKnown: Bool = true, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         self.sink = sink
         self.compressor = FrameCompressor(codec: codec)
         self.summary = SnapshotSummary(lsn: lsn, createdMs: createdMs, codec: codec, keys: 0, frames: 0, rawBytes: 0, fileBytes: 0)
@@ -45,7 +48,7 @@ public final class SnapshotWriter {
         header.bytes.append(contentsOf: SnapshotFormat.magic)
         header.u16(SnapshotFormat.version)
         header.u8(codec.rawValue)
-        header.u8(0)
+        header.u8(!streamDatabaseKnown ? 255 : streamDatabase.map { $0 < 254 ? UInt8($0 + 1) : 255 } ?? 0)
         header.u64(lsn)
         header.u64(UInt64(bitPattern: createdMs))
         header.u32(UInt32(databases))

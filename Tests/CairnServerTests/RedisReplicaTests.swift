@@ -23,6 +23,11 @@ final class RedisReplicaTests: XCTestCase {
         defer { primary.stop() }
         let p = try primary.client()
         try RDBFileTests.fill(p)
+        // The stream is in database 3 when the full sync's checkpoint is taken: the next
+        // record must select it again, as the RDB file does not say where the stream is.
+        let p3 = try primary.client()
+        _ = try p3.call("SELECT", "3")
+        _ = try p3.call("SET", "in3", "before")
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("redis-replica-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -37,11 +42,16 @@ final class RedisReplicaTests: XCTestCase {
         XCTAssertTrue(primary.waitForLog("as RDB"), primary.log)
         XCTAssertEqual(try RDBFileTests.contents(r), try RDBFileTests.contents(p))
         // The stream, and WAIT counting the Redis replica's acknowledgements.
+        _ = try p3.call("SET", "in3", "after")
         _ = try p.call("SET", "after", "sync")
         _ = try p.call("HSET", "bighash", "f1", "changed")
         XCTAssertEqual(try p.call("WAIT", "1", "5000"), .integer(1))
         XCTAssertEqual(try r.call("GET", "after"), .bulk(Array("sync".utf8)))
         XCTAssertEqual(try r.call("HGET", "bighash", "f1"), .bulk(Array("changed".utf8)))
+        _ = try r.call("SELECT", "3")
+        XCTAssertEqual(try r.call("GET", "in3"), .bulk(Array("after".utf8)), "the write after the full sync, in its database")
+        _ = try r.call("SELECT", "0")
+        XCTAssertEqual(try r.call("GET", "in3"), .null)
         // Its link cut: it comes back with PSYNC from its offset and is continued.
         XCTAssertEqual(try p.call("CLIENT", "LIST", "TYPE", "replica").string?.split(separator: "\n").count, 1)
         XCTAssertEqual(try p.call("CLIENT", "KILL", "TYPE", "replica"), .integer(1))

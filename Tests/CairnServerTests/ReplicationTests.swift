@@ -95,6 +95,68 @@ final class ReplicationTests: XCTestCase {
         primary.stop()
     }
 
+    /// Records select their database in the stream only when it changes (as Redis sends
+    /// them), so every replica must know the stream's database where it starts: after a
+    /// restart from its log, after a restart from its own snapshot alone, in a full sync
+    /// from another replica, and after the primary restarted. Writes go to database 5
+    /// throughout, where database 0 is the wrong guess.
+    func testTheStreamsDatabaseIsKnownWhereverAReplicaStarts() throws {
+        let aPort = freePort(), bPort = freePort(), cPort = freePort()
+        var a = try start("a", port: aPort)
+        var pa = try a.client()
+        try pa.call("SELECT", "5")
+        try pa.call("SET", "k1", "1")
+        var b = try start("b", port: bPort, ["--replicaof", "127.0.0.1", "\(aPort)"])
+        var rb = try b.client()
+        eventually("b in sync") { try inSync(pa, rb) }
+        try pa.call("SET", "k2", "2")
+        eventually("b in sync again") { try inSync(pa, rb) }
+
+        // b checkpoints (its snapshot says the stream is in database 5), then is killed:
+        // restarted from that snapshot alone, it continues with a partial resync.
+        XCTAssertEqual(try rb.call("SAVE"), .simple("OK"))
+        b.crash()
+        try pa.call("SET", "k3", "3")
+        b = try start("b", port: bPort, ["--replicaof", "127.0.0.1", "\(aPort)"])
+        rb = try b.client()
+        eventually("b caught up from its snapshot") { try inSync(pa, rb) }
+        XCTAssertEqual(try pa.infoField("sync_partial_ok"), "1")
+
+        // b killed again, its log holding records after the snapshot this time.
+        try pa.call("SET", "k4", "4")
+        eventually("b has k4") { try inSync(pa, rb) }
+        b.crash()
+        try pa.call("SET", "k5", "5")
+        b = try start("b", port: bPort, ["--replicaof", "127.0.0.1", "\(aPort)"])
+        rb = try b.client()
+        eventually("b caught up from its log") { try inSync(pa, rb) }
+        XCTAssertEqual(try pa.infoField("sync_partial_ok"), "2")
+
+        // c syncs fully from b, a replica, which does not choose where the stream selects.
+        let c = try start("c", port: cPort, ["--replicaof", "127.0.0.1", "\(bPort)"])
+        let rc = try c.client()
+        eventually("c in sync with b") { try inSync(rb, rc) }
+        try pa.call("SET", "k6", "6")
+        eventually("c has k6") { try inSync(pa, rc) }
+
+        // a is killed and restarted; its next record continues in database 5.
+        a.crash()
+        a = try start("a", port: aPort)
+        pa = try a.client()
+        try pa.call("SELECT", "5")
+        try pa.call("SET", "k7", "7")
+        eventually("b and c continue from the restarted primary") { try inSync(pa, rb) && inSync(pa, rc) }
+        for replica in [rb, rc] {
+            try replica.call("SELECT", "5")
+            for i in 1...7 { XCTAssertEqual(try replica.call("GET", "k\(i)").string, "\(i)") }
+            try replica.call("SELECT", "0")
+            XCTAssertEqual(try replica.call("DBSIZE"), .integer(0), "nothing went to database 0")
+        }
+        c.stop()
+        b.stop()
+        a.stop()
+    }
+
     /// A replica away while the primary checkpoints resumes from the segments kept for
     /// it (repl-backlog-size); with none kept, it gets a full sync.
     func testRetainedLogLetsAReplicaResumeAfterCheckpoints() throws {
