@@ -2,7 +2,7 @@ import CCairnSystem
 
 /// The snapshot file's fixed parts (Docs/DATA_FILES.md has the whole layout):
 ///
-///     header   "CAIRNSNP" version:u16 codec:u8 0:u8 lsn:u64 createdMs:i64 databases:u32 crc:u32
+///     header   "CAIRNSNP" version:u16 codec:u8 streamDatabase:u8 lsn:u64 createdMs:i64 databases:u32 crc:u32
 ///     frames   'F' rawLength:u32 storedLength:u32 crc32c(stored bytes):u32 stored bytes ...
 ///     trailer  'E' keys:u64 frames:u64 rawBytes:u64 crc32c(every byte before this field):u32
 ///
