@@ -241,13 +241,23 @@ public final class LogWriter: @unchecked Sendable {
     /// Stages a record exactly as another log has it: a replica's copy of its primary's
     /// record, with the primary's LSN and stream offset. It must continue this log.
     public func append(at lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
+        try append(at: lsn, streamEnd: streamEnd, kind: kind, flags: flags, payloadBytes: payload.count) { p in
+            payload.withUnsafeBytes { if let source = $0.baseAddress { p.copyMemory(from: source, byteCount: $0.count) } }
+        }
+    }
+
+    /// `append(at:...)` with the payload written in place by `writePayload` (a replica's
+    /// effects encoded straight into the staged record).
+    public func append(at lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payloadBytes: Int,
+                       writePayload: (UnsafeMutableRawPointer) -> Void) throws {
         guard lsn == lastLSN + 1 else {
             throw LogContinuityError(reason: "record LSN \(lsn) does not follow the log's last LSN \(lastLSN)")
         }
         guard streamEnd >= stream.offset else {
             throw LogContinuityError(reason: "record ends at replication offset \(streamEnd), before the log's \(stream.offset)")
         }
-        append(kind: kind, flags: flags, streamBytes: Int(streamEnd - stream.offset), payload: payload)
+        _ = append(kind: kind, flags: flags, streamBytes: Int(streamEnd - stream.offset), payloadBytes: payloadBytes,
+                   writePayload: writePayload)
     }
 
     /// Begins a new replication history (a replica promoted, or one that followed a new

@@ -74,11 +74,16 @@ extension Engine {
     /// Commits a unit of this server's primary's stream (a replica) as the primary's
     /// record: the next LSN, the primary's stream end. The replica's own effects from
     /// applying it are not logged (`commit` drops them on a replica).
-    func commitReplicated(streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8],
-                          lastDatabase: Int? = nil) throws {
+    func commitReplicated(streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
         assert(loop.inEventLoop)
-        try persistence.copy(lsn: persistence.lastAppliedLSN + 1, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload,
-                             lastDatabase: lastDatabase)
+        try persistence.copy(lsn: persistence.lastAppliedLSN + 1, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload)
+    }
+
+    /// `commitReplicated` of a unit of effects (read in place).
+    func commitReplicated(streamEnd: UInt64, flags: RecordFlags, effects: UnsafeBufferPointer<Effect>) throws {
+        assert(loop.inEventLoop)
+        try persistence.copy(lsn: persistence.lastAppliedLSN + 1, streamEnd: streamEnd, kind: effects.count == 1 ? .command : .batch,
+                             flags: flags, effects: effects)
     }
 
     /// Queues an out-of-band message (a MONITOR line, a pub/sub message, a keyspace

@@ -113,17 +113,27 @@ final class Persistence {
         writer.append(kind: .stream, payload: bytes)
     }
 
-    /// Stages a record received from this server's primary, with the primary's LSN and
-    /// stream position; `lastDatabase`: its last effect's database (nil for a record
-    /// without effects, which leaves the stream's database as it was).
-    func copy(lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8],
-              lastDatabase: Int?) throws {
+    /// Stages a record received from this server's primary without effects (a PING, a
+    /// GETACK, a PUBLISH), with the primary's LSN and stream position.
+    func copy(lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, payload: [UInt8]) throws {
         guard let writer, failure == nil else { throw LogWriterStopped(reason: failure ?? "the log is not open") }
         try writer.append(at: lsn, streamEnd: streamEnd, kind: kind, flags: flags, payload: payload)
-        if let lastDatabase {
-            streamDatabase = lastDatabase
-            streamDatabaseKnown = true
+    }
+
+    /// Stages a unit of effects received from this server's primary as its record, with the
+    /// primary's LSN and stream position, encoded straight into the log's staging (each
+    /// effect's bytes as they arrived, when it has them). The stream's database is then
+    /// the last effect's.
+    func copy(lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, effects: UnsafeBufferPointer<Effect>) throws {
+        guard let writerRef, failure == nil, !effects.isEmpty else {
+            throw LogWriterStopped(reason: failure ?? "the log is not open")
         }
+        try writerRef._withUnsafeGuaranteedRef { writer in
+            try writer.append(at: lsn, streamEnd: streamEnd, kind: kind, flags: flags,
+                              payloadBytes: EffectCodec.encodedSize(effects)) { EffectCodec.write(effects, to: $0) }
+        }
+        streamDatabase = effects[effects.count - 1].database
+        streamDatabaseKnown = true
     }
 
     /// The replication history and the offset after the last staged record (INFO

@@ -429,11 +429,22 @@ final class ReplicaLink {
         // One reading of the clock for what arrived together (a client's batch has one too).
         engine.ctx.commandClock = Clock.monotonicMicroseconds()
         streamNowMs = Clock.unixMilliseconds()
+        // A command read whole from this buffer is logged as its bytes (Effect.wire, as a
+        // client's request is): the buffer is not written to while this runs, so they stay
+        // where they are. A unit still open at the end (a MULTI block cut by the read)
+        // drops them: the next call may see the bytes moved.
+        let base = buffer.withVeryUnsafeBytes { $0.baseAddress }
+        defer {
+            currentWire = nil
+            for i in unit.effects.indices { unit.effects[i].wire = nil }
+        }
         var commands: [[Bytes]] = []
         var ends: [UInt64] = []
+        var spans: [(start: Int, count: Int)] = []
         while true {
             commands.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
             while commands.count < Self.decodeAhead {
                 let before = buffer.readableBytes
                 let args = try decoder.decode(buffer: &buffer)
@@ -443,18 +454,25 @@ final class ReplicaLink {
                 guard let args else { break }
                 commands.append(args)
                 ends.append(readOffset)
+                spans.append(decoder.lastRequestIsCanonical
+                             ? (decoder.lastRequestStart, buffer.readerIndex - decoder.lastRequestStart) : (0, 0))
             }
             if commands.isEmpty { return }
             if commands.count > 1 { engine.prefetchKeys(of: commands, database: session.databaseIndex) }
             let received = readOffset
             for i in commands.indices {
                 readOffset = ends[i]  // a unit ends where its last command does
+                currentWire = spans[i].count > 0 && base != nil
+                    ? UnsafeRawBufferPointer(start: base! + spans[i].start, count: spans[i].count) : nil
                 try apply(commands[i])
             }
             readOffset = received
             if commands.count < Self.decodeAhead { return }
         }
     }
+
+    /// The bytes of the command being applied, when it was read whole (see receiveStream).
+    private var currentWire: UnsafeRawBufferPointer?
 
     static let decodeAhead = 32
     /// The wall clock for the commands of one receive (see `receiveStream`).
@@ -489,25 +507,34 @@ final class ReplicaLink {
             try commitStreamUnit(args)
             sendAck()
         } else {
-            unit.effects.append(Effect(database: session.databaseIndex, arguments: args))
+            unit.effects.append(Effect(database: session.databaseIndex, arguments: args, wire: currentWire))
             if !unit.inMulti { try commitUnit() }
         }
     }
 
     /// A unit of effects: applied, then written to the log as the primary's record.
     private func commitUnit() throws {
-        let effects = unit.effects
+        // Taken out of the unit and read in place (copying effects out retains their
+        // arguments); the emptied array goes back for the next unit.
+        var effects: [Effect] = []
+        swap(&effects, &unit.effects)
         let flags: RecordFlags = unit.selects ? .selectsDatabase : []
-        unit = PendingUnit()
+        unit.inMulti = false
+        unit.selects = false
         appliedOffset = readOffset
-        guard !effects.isEmpty else { return }
-        for effect in effects {
-            if let error = engine.replay(effect, session: session, origin: .replicated, nowMs: streamNowMs) {
-                engine.logger.warning("A command from the primary failed here: \(effect.arguments.map(\.string).joined(separator: " ").prefix(200)): \(error)")
-            }
+        defer {
+            effects.clearKeepingCapacity()
+            swap(&effects, &unit.effects)
         }
-        try engine.commitReplicated(streamEnd: appliedOffset, kind: effects.count == 1 ? .command : .batch, flags: flags,
-                                    payload: EffectCodec.encode(effects[...]), lastDatabase: effects[effects.count - 1].database)
+        guard !effects.isEmpty else { return }
+        try effects.withUnsafeBufferPointer { effects in
+            for i in effects.indices {
+                if let error = engine.replay(effects[i], session: session, origin: .replicated, nowMs: streamNowMs) {
+                    engine.logger.warning("A command from the primary failed here: \(effects[i].arguments.map(\.string).joined(separator: " ").prefix(200)): \(error)")
+                }
+            }
+            try engine.commitReplicated(streamEnd: appliedOffset, flags: flags, effects: effects)
+        }
         engine.flushPushes()  // the keyspace notifications of the unit, through the gate
         written(offset: appliedOffset)
     }

@@ -138,6 +138,18 @@ final class ReplicationTests: XCTestCase {
         eventually("c in sync with b") { try inSync(rb, rc) }
         try pa.call("SET", "k6", "6")
         eventually("c has k6") { try inSync(pa, rc) }
+        // b serves c from its own log, whose records it wrote from the bytes it received:
+        // each must encode to exactly its offsets, or b would drop c (and sync it again).
+        for i in 0..<20 { try pa.call("HSET", "h", "f\(i)", "\(i)") }
+        try pa.call("MULTI")
+        try pa.call("INCR", "n")
+        try pa.call("SELECT", "2")
+        try pa.call("INCR", "n")
+        try pa.call("EXEC")
+        try pa.call("SELECT", "5")
+        eventually("c has the unit") { try inSync(pa, rc) }
+        XCTAssertEqual(try rb.infoField("sync_full"), "1", "c synced fully once")
+        XCTAssertFalse(b.log.contains("Dropping replica"), b.log)
 
         // a is killed and restarted; its next record continues in database 5.
         a.crash()
