@@ -247,13 +247,22 @@ enum SortedSetCommands {
             return
         }
         if incr && pairs > 2 { ctx.out.error("ERR INCR option supports a single increment-element pair"); return }
-        var items: [(Double, Bytes)] = []
-        var k = j
-        while k < ctx.args.count {
-            guard let s = ctx.args[k].double else { ctx.out.error(Reply.notFloat); return }
-            items.append((s, ctx.args[k + 1]))
-            k += 2
+        // Every score is checked before anything changes; kept on the stack (a pair array
+        // cost an allocation and a retain of every member per ZADD).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: pairs / 2) { scores in
+            for i in 0..<pairs / 2 {
+                guard let s = ctx.args[j + 2 * i].double else { ctx.out.error(Reply.notFloat); return }
+                scores[i] = s
+            }
+            zadd(ctx, scores: UnsafeBufferPointer(scores), firstPair: j,
+                 options: (nx: nx, xx: xx, gt: gt, lt: lt, ch: ch, incr: incr))
         }
+    }
+
+    /// ZADD's work once its arguments are checked: member `i` is argument `firstPair + 2i + 1`.
+    private static func zadd(_ ctx: CommandContext, scores: UnsafeBufferPointer<Double>, firstPair j: Int,
+                             options: (nx: Bool, xx: Bool, gt: Bool, lt: Bool, ch: Bool, incr: Bool)) {
+        let (nx, xx, gt, lt, ch, incr) = options
         let key = ctx.args[1]
         guard let found = readZSet(ctx, key, write: true) else { return }
         if found == nil && xx {
@@ -263,7 +272,16 @@ enum SortedSetCommands {
         let z = found ?? SortedSetValue()
         var added = 0, updated = 0
         var result: Double?
-        for (score, member) in items {
+        let plain = !nx && !xx && !gt && !lt && !incr
+        for i in scores.indices {
+            let score = scores[i], member = ctx.args[j + 2 * i + 1]
+            if plain {
+                // The common ZADD: one lookup that sets the score and says what it was.
+                let old = z.replaceScore(member, score, maxPackedEntries: ctx.settings.zsetMaxPackedEntries,
+                                         maxPackedValueBytes: ctx.settings.zsetMaxPackedValueBytes)
+                if let old { if old != score { updated += 1 } } else { added += 1 }
+                continue
+            }
             if let old = z.score(member) {
                 if nx { continue }
                 var new = score

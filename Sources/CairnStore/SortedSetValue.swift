@@ -79,6 +79,24 @@ public final class SortedSetValue {
         return true
     }
 
+    /// Sets a member's score, adding it when absent, with one lookup; returns the score it
+    /// had (nil: added). ZADD without options.
+    public func replaceScore(_ member: Bytes, _ score: Double, maxPackedEntries: Int, maxPackedValueBytes: Int) -> Double? {
+        guard let index = word.big else {
+            let old = PackedScores(block: word.block).score(member)
+            if old != score { set(member, score, maxPackedEntries: maxPackedEntries, maxPackedValueBytes: maxPackedValueBytes) }
+            return old
+        }
+        let h = index.members.hashOf(member)
+        if let node = index.members.find(member, hash: h) {
+            let old = node.pointee.score
+            if old != score { index.order.updateScore(node, to: score) }
+            return old
+        }
+        index.insert(member, score, hash: h)
+        return nil
+    }
+
     @discardableResult
     public func remove(_ member: Bytes) -> Bool {
         if let index = word.big {
