@@ -175,8 +175,10 @@ final class LogReplay: @unchecked Sendable {
                                     onFailure: { reason in
                                         loop.execute { engine.logFailed(reason) }
                                     })
-        engine.persistence.streamDatabase = streamDatabase
-        engine.persistence.streamDatabaseKnown = streamDatabaseKnown
+        // A log without a history (format 1, or none yet) begins one at offset 0: its first
+        // record selects, as the first a Redis primary propagates does.
+        engine.persistence.streamDatabase = reader.stream == nil ? nil : streamDatabase
+        engine.persistence.streamDatabaseKnown = reader.stream == nil || streamDatabaseKnown
         engine.loading = false
         let seconds = Double(Clock.monotonicMicroseconds() - started) / 1e6
         if reader.recordsRead > 0 {
