@@ -412,7 +412,7 @@ final class ReplicationSource {
 
     /// REPLCONF GETACK * to every replica, once per loop turn however many ask.
     func requestAcknowledgements() {
-        guard !ackRequested, peers.contains(where: { $0.state == .online }) else { return }
+        guard engine.primaryLink == nil, !ackRequested, peers.contains(where: { $0.state == .online }) else { return }
         ackRequested = true
         engine.loop.execute { [self] in
             ackRequested = false
@@ -425,7 +425,9 @@ final class ReplicationSource {
     func cron(nowMs: Int64) {
         retainLog(nowMs: nowMs)
         guard !peers.isEmpty else { return }
-        if nowMs - lastPingMs >= Int64(engine.config.replPingReplicaPeriod) * 1000 {
+        // A replica relays its primary's stream (PINGs included) to its own replicas and
+        // adds nothing: a record of its own would shift every offset after it in its log.
+        if engine.primaryLink == nil && nowMs - lastPingMs >= Int64(engine.config.replPingReplicaPeriod) * 1000 {
             lastPingMs = nowMs
             engine.commitStream(ReplicationFeed.ping)
         }

@@ -132,10 +132,13 @@ final class ReplicationTests: XCTestCase {
         eventually("b caught up from its log") { try inSync(pa, rb) }
         XCTAssertEqual(try pa.infoField("sync_partial_ok"), "2")
 
-        // c syncs fully from b, a replica, which does not choose where the stream selects.
+        // c syncs fully from b, a replica, which does not choose where the stream selects
+        // (nor sends PINGs of its own: it relays a's, however short its own ping period).
+        try rb.call("CONFIG", "SET", "repl-ping-replica-period", "1")
         let c = try start("c", port: cPort, ["--replicaof", "127.0.0.1", "\(bPort)"])
         let rc = try c.client()
         eventually("c in sync with b") { try inSync(rb, rc) }
+        usleep(1_500_000)
         try pa.call("SET", "k6", "6")
         eventually("c has k6") { try inSync(pa, rc) }
         // b serves c from its own log, whose records it wrote from the bytes it received:
