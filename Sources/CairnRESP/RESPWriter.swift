@@ -66,11 +66,11 @@ public struct RESPWriter {
         }
     }
 
-    /// `<prefix><decimal>\r\n` in one write into the buffer (see `bulk(raw:)`).
-    @inline(__always)
     /// The longest `<prefix><count>\r\n` of a non-negative count: 19 digits.
     static let headerBytesMax = 1 + 19 + 2
 
+    /// `<prefix><decimal>\r\n` in one write into the buffer (see `bulk(raw:)`).
+    @inline(__always)
     private mutating func header(_ prefix: UInt8, _ count: Int) {
         guard count >= 0 else {
             formatInt64(Int64(count)).withUnsafeBytes { line(prefix, $0) }

@@ -99,13 +99,19 @@ final class Checkpointer: @unchecked Sendable {
         return writer
     }
 
+    /// The checkpoint's LSN (the log rotates after it) and the stream's database there,
+    /// for the snapshot's header, taken together: a primary's next record selects.
+    private func rotate(_ writer: LogWriter) -> (lsn: UInt64, streamDatabase: (database: Int?, known: Bool)) {
+        let lsn = writer.rotateForCheckpoint()
+        return (lsn, engine.persistence.checkpointStreamDatabase(writesStream: engine.primaryLink == nil))
+    }
+
     // MARK: - Background
 
     /// Starts a background checkpoint (BGSAVE). Throws why not.
     func startBackground() throws {
         let writer = try beginCheckpoint()
-        let lsn = writer.rotateForCheckpoint()
-        let streamDatabase = engine.persistence.checkpointStreamDatabase(writesStream: engine.primaryLink == nil)
+        let (lsn, streamDatabase) = rotate(writer)
         let (temp, name, fd) = try prepareTemp(lsn: lsn)
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0 else {
@@ -258,8 +264,7 @@ final class Checkpointer: @unchecked Sendable {
         let writer = try beginCheckpoint()
         let fs = engine.persistence.fs
         let started = Clock.monotonicMicroseconds()
-        let lsn = writer.rotateForCheckpoint()
-        let streamDatabase = engine.persistence.checkpointStreamDatabase(writesStream: engine.primaryLink == nil)
+        let (lsn, streamDatabase) = rotate(writer)
         var tempPath: String?
         let deleted: [String]
         let name: String

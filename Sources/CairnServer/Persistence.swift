@@ -125,9 +125,8 @@ final class Persistence {
     /// effect's bytes as they arrived, when it has them). The stream's database is then
     /// the last effect's.
     func copy(lsn: UInt64, streamEnd: UInt64, kind: RecordKind, flags: RecordFlags, effects: UnsafeBufferPointer<Effect>) throws {
-        guard let writerRef, failure == nil, !effects.isEmpty else {
-            throw LogWriterStopped(reason: failure ?? "the log is not open")
-        }
+        guard !effects.isEmpty else { return }
+        guard let writerRef, failure == nil else { throw LogWriterStopped(reason: failure ?? "the log is not open") }
         try writerRef._withUnsafeGuaranteedRef { writer in
             try writer.append(at: lsn, streamEnd: streamEnd, kind: kind, flags: flags,
                               payloadBytes: EffectCodec.encodedSize(effects)) { EffectCodec.write(effects, to: $0) }

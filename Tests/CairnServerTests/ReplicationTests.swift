@@ -112,25 +112,25 @@ final class ReplicationTests: XCTestCase {
         try pa.call("SET", "k2", "2")
         eventually("b in sync again") { try inSync(pa, rb) }
 
+        /// b killed; a writes `key` meanwhile; b restarted continues with a partial resync.
+        func crashAndResumeB(writing key: String, _ what: String, partialResyncs: String) throws {
+            b.crash()
+            try pa.call("SET", key, String(key.dropFirst()))
+            b = try start("b", port: bPort, ["--replicaof", "127.0.0.1", "\(aPort)"])
+            rb = try b.client()
+            eventually(what) { try inSync(pa, rb) }
+            XCTAssertEqual(try pa.infoField("sync_partial_ok"), partialResyncs)
+        }
+
         // b checkpoints (its snapshot says the stream is in database 5), then is killed:
         // restarted from that snapshot alone, it continues with a partial resync.
         XCTAssertEqual(try rb.call("SAVE"), .simple("OK"))
-        b.crash()
-        try pa.call("SET", "k3", "3")
-        b = try start("b", port: bPort, ["--replicaof", "127.0.0.1", "\(aPort)"])
-        rb = try b.client()
-        eventually("b caught up from its snapshot") { try inSync(pa, rb) }
-        XCTAssertEqual(try pa.infoField("sync_partial_ok"), "1")
+        try crashAndResumeB(writing: "k3", "b caught up from its snapshot", partialResyncs: "1")
 
         // b killed again, its log holding records after the snapshot this time.
         try pa.call("SET", "k4", "4")
         eventually("b has k4") { try inSync(pa, rb) }
-        b.crash()
-        try pa.call("SET", "k5", "5")
-        b = try start("b", port: bPort, ["--replicaof", "127.0.0.1", "\(aPort)"])
-        rb = try b.client()
-        eventually("b caught up from its log") { try inSync(pa, rb) }
-        XCTAssertEqual(try pa.infoField("sync_partial_ok"), "2")
+        try crashAndResumeB(writing: "k5", "b caught up from its log", partialResyncs: "2")
 
         // c syncs fully from b, a replica, which does not choose where the stream selects
         // (nor sends PINGs of its own: it relays a's, however short its own ping period).
