@@ -220,14 +220,14 @@ public final class FunctionLibraries {
 
     /// Runs `function` for the current call (FCALL's arguments checked): its keys and
     /// arguments as the callback's two tables.
-    func run(_ ctx: CommandContext, _ function: LuaFunction, keys: ArraySlice<Bytes>, arguments: ArraySlice<Bytes>) {
+    func run(_ ctx: CommandContext, _ function: LuaFunction, keys: Range<Int>, arguments: Range<Int>) {
         interpreter.run(ctx, name: function.name, function: true, readOnly: function.flags.contains(.noWrites),
                         flags: function.flags) { L in
             lua_checkstack(L, Int32(max(keys.count, arguments.count) + 8))
             lua_rawgeti(L, LUA_REGISTRYINDEX, function.reference)
-            for k in keys { interpreter.push(L, k) }
+            for i in keys { interpreter.push(L, ctx.args[i]) }
             cairn_lua_push_array(L, Int32(keys.count))
-            for a in arguments { interpreter.push(L, a) }
+            for i in arguments { interpreter.push(L, ctx.args[i]) }
             cairn_lua_push_array(L, Int32(arguments.count))
             return 2
         }

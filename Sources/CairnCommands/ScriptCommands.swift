@@ -50,17 +50,19 @@ enum ScriptCommands {
         ctx.scripting.run(ctx, script, keys: keys, arguments: arguments, readOnly: readOnly)
     }
 
-    /// The keys and the arguments after EVAL's or FCALL's key count, or nil after the
-    /// error (`badCount` when the count is not a number).
-    static func keysAndArguments(_ ctx: CommandContext, badCount: String) -> (ArraySlice<Bytes>, ArraySlice<Bytes>)? {
+    /// Where the keys and the arguments after EVAL's or FCALL's key count lie in
+    /// `ctx.args`, or nil after the error (`badCount` when the count is not a number).
+    /// Ranges rather than slices: a slice would hold the arguments' array for the run.
+    static func keysAndArguments(_ ctx: CommandContext, badCount: String) -> (keys: Range<Int>, arguments: Range<Int>)? {
+        let argc = ctx.args.count
         guard let count = ctx.args[2].int64 else { ctx.out.error(badCount); return nil }
-        guard count <= Int64(ctx.args.count - 3) else {
+        guard count <= Int64(argc - 3) else {
             ctx.out.error("ERR Number of keys can't be greater than number of args")
             return nil
         }
         guard count >= 0 else { ctx.out.error("ERR Number of keys can't be negative"); return nil }
         let end = 3 + Int(count)
-        return (ctx.args[3..<end], ctx.args[end...])
+        return (3..<end, end..<argc)
     }
 
     /// Whether a script with `flags` may start now, as Redis's scriptPrepareForRun
@@ -124,7 +126,7 @@ enum ScriptCommands {
         s.addSubcommand(CommandSpec("exists", arity: -3, flags: [.noscript], acl: [.scripting], group: "scripting",
                                     since: "2.6.0", summary: "Check existence of scripts in the script cache.") { ctx in
             ctx.out.arrayHeader(ctx.args.count - 2)
-            for sha in ctx.args.dropFirst(2) { ctx.out.integer(ctx.scripting.scripts[sha.lowercased.string] == nil ? 0 : 1) }
+            for sha in ctx.args.dropFirst(2) { ctx.out.integer(ctx.scripting.script(sha: sha) == nil ? 0 : 1) }
         })
         s.addSubcommand(CommandSpec("flush", arity: -2, flags: [.noscript], acl: [.scripting], group: "scripting",
                                     since: "2.6.0", summary: "Remove all the scripts from the script cache.") { ctx in

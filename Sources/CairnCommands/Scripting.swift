@@ -1,21 +1,62 @@
 import CairnCore
 import CCairnLua
 
-/// A script of the cache: its body, its shebang's flags, its compiled function.
-public struct CachedScript {
+/// A script of the cache: its body, its shebang's flags, its compiled function. A class,
+/// so that a lookup hands over one reference rather than copying its fields.
+public final class CachedScript {
     public let sha: String
     public let body: Bytes
     public let flags: ScriptFlags
     /// The compiled function, in the interpreter's registry.
     let reference: Int32
+
+    init(sha: String, body: Bytes, flags: ScriptFlags, reference: Int32) {
+        (self.sha, self.body, self.flags, self.reference) = (sha, body, flags, reference)
+    }
+}
+
+/// A SHA-1 as the script cache's key, read from its 40 hex digits in either case (EVALSHA
+/// looks one up per call: no lowercased copy, no string hashed).
+public struct ScriptDigest: Hashable {
+    let high: UInt64, middle: UInt64, low: UInt32
+
+    /// nil unless `hex` is 40 hex digits (such a SHA names no script).
+    init?(hex: UnsafeRawBufferPointer) {
+        guard hex.count == 40 else { return nil }
+        func digits(_ from: Int, _ count: Int) -> UInt64? {
+            var value: UInt64 = 0
+            for i in from..<(from + count) {
+                let c = hex[i]
+                let digit: UInt8
+                switch c {
+                case 48...57: digit = c &- 48
+                case 97...102: digit = c &- 87
+                case 65...70: digit = c &- 55
+                default: return nil
+                }
+                value = value << 4 | UInt64(digit)
+            }
+            return value
+        }
+        guard let high = digits(0, 16), let middle = digits(16, 16), let low = digits(32, 8) else { return nil }
+        (self.high, self.middle, self.low) = (high, middle, UInt32(low))
+    }
+
+    init?(_ sha: Bytes) {
+        guard let digest = sha.withUnsafeBytes({ ScriptDigest(hex: $0) }) else { return nil }
+        self = digest
+    }
+
+    /// The digest's bits are already uniform: one word of them is hash enough.
+    public func hash(into hasher: inout Hasher) { hasher.combine(high) }
 }
 
 /// The EVAL side of scripting: the script cache (by SHA-1) and the interpreter scripts
 /// run in (one per server, created at the first script, as Redis's). A script's effects
 /// are the effects of its calls: the caller's unit commits them as one record.
 public final class Scripting {
-    /// Cached scripts by SHA-1 (lowercase hex).
-    public private(set) var scripts: [String: CachedScript] = [:]
+    /// Cached scripts by SHA-1.
+    public private(set) var scripts: [ScriptDigest: CachedScript] = [:]
     public let interpreter = LuaInterpreter()
 
     public init() {}
@@ -23,19 +64,27 @@ public final class Scripting {
     /// SCRIPT FLUSH: the cache and the interpreter go; the next script starts a new one.
     public func flush() {
         scripts.removeAll()
+        lastFound = nil
         interpreter.reset()
     }
 
     /// The cached script whose SHA-1 is `sha` (any case).
     func script(sha: Bytes) -> CachedScript? {
-        let hasUppercase = sha.withUnsafeBytes { $0.contains { $0 >= 0x41 && $0 <= 0x5A } }
-        return scripts[hasUppercase ? sha.lowercased.string : sha.string]
+        if let last = lastFound, last.sha == sha { return last.script }
+        guard let digest = ScriptDigest(sha), let script = scripts[digest] else { return nil }
+        lastFound = (sha, script)
+        return script
     }
+
+    /// The script EVALSHA found last, by the SHA it was named with: a client calling one
+    /// script over and over finds it without parsing its SHA again.
+    private var lastFound: (sha: Bytes, script: CachedScript)?
 
     /// Compiles and caches a script; the cached script, or the compile error's text.
     public func load(_ body: Bytes) -> Result<CachedScript, ScriptError> {
         let sha = body.withUnsafeBytes { SHA1.hex($0) }
-        if let cached = scripts[sha] { return .success(cached) }
+        let digest = ScriptDigest(Bytes(sha))!
+        if let cached = scripts[digest] { return .success(cached) }
         let flags: ScriptFlags
         switch ScriptFlags.parse(shebangOf: body) {
         case .success(let parsed): flags = parsed
@@ -54,18 +103,18 @@ public final class Scripting {
             return .failure(ScriptError("ERR Error compiling script (new function): \(message)"))
         }
         let cached = CachedScript(sha: sha, body: body, flags: flags, reference: reference)
-        scripts[sha] = cached
+        scripts[digest] = cached
         return .success(cached)
     }
 
-    /// Runs `script` for the current call and writes its reply.
-    func run(_ ctx: CommandContext, _ script: CachedScript, keys: ArraySlice<Bytes>, arguments: ArraySlice<Bytes>,
-             readOnly: Bool) {
+    /// Runs `script` for the current call and writes its reply; its keys and arguments are
+    /// the call's arguments in those ranges.
+    func run(_ ctx: CommandContext, _ script: CachedScript, keys: Range<Int>, arguments: Range<Int>, readOnly: Bool) {
         let readOnly = readOnly || script.flags.contains(.noWrites)
         interpreter.run(ctx, name: script.sha, function: false, readOnly: readOnly, flags: script.flags) { L in
             lua_checkstack(L, Int32(keys.count + arguments.count + 8))
-            for a in keys { interpreter.push(L, a) }
-            for a in arguments { interpreter.push(L, a) }
+            for i in keys { interpreter.push(L, ctx.args[i]) }
+            for i in arguments { interpreter.push(L, ctx.args[i]) }
             cairn_lua_set_arguments(L, Int32(keys.count), Int32(arguments.count))
             lua_rawgeti(L, LUA_REGISTRYINDEX, script.reference)
             return 0

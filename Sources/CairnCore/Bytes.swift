@@ -172,7 +172,8 @@ extension Bytes: Equatable {
         case let (.small(a0, a1, a2, a3, an), .small(b0, b1, b2, b3, bn)):
             return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3 && an == bn
         case let (.large(a), .large(b)):
-            return a == b
+            // memcmp: Array's == compares element by element.
+            return a.count == b.count && a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
         default:
             return false
         }
