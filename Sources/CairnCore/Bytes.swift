@@ -20,17 +20,38 @@ public enum Bytes: Sendable {
 
     @inlinable
     public init(_ raw: UnsafeRawBufferPointer) {
-        if raw.count <= Bytes.inlineCapacity {
-            var words: (UInt64, UInt64, UInt32, UInt16) = (0, 0, 0, 0)
-            if raw.count > 0 {
-                withUnsafeMutableBytes(of: &words) { dst in
-                    dst.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
-                }
-            }
-            self = .small(words.0, words.1, words.2, words.3, UInt8(raw.count))
-        } else {
+        let n = raw.count
+        guard n <= Bytes.inlineCapacity else {
             self = .large(Array(raw))
+            return
         }
+        guard n > 0, let p = raw.baseAddress else {
+            self = .small(0, 0, 0, 0, 0)
+            return
+        }
+        // Packed with a few (overlapping) loads rather than a call to memcpy: every short
+        // argument of every request comes through here. Little-endian, as the words are
+        // laid out in memory.
+        var w0: UInt64 = 0, w1: UInt64 = 0, tail: UInt64 = 0
+        if n >= 16 {
+            w0 = p.loadUnaligned(as: UInt64.self)
+            w1 = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            // Bytes 16..<n: the top n - 16 bytes of the eight ending at n.
+            if n > 16 { tail = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> (8 * (24 - n)) }
+        } else if n >= 8 {
+            w0 = p.loadUnaligned(as: UInt64.self)
+            // Bytes 8..<n: the top n - 8 bytes of the eight ending at n (none when n is 8).
+            w1 = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> (8 * (16 - n))
+        } else if n >= 4 {
+            let low = UInt64(p.loadUnaligned(as: UInt32.self))
+            let high = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            w0 = low | high << (8 * (n - 4))
+        } else {
+            w0 = UInt64(p.load(as: UInt8.self))
+            if n >= 2 { w0 |= UInt64(p.load(fromByteOffset: 1, as: UInt8.self)) << 8 }
+            if n == 3 { w0 |= UInt64(p.load(fromByteOffset: 2, as: UInt8.self)) << 16 }
+        }
+        self = .small(w0, w1, UInt32(truncatingIfNeeded: tail), UInt16(truncatingIfNeeded: tail >> 32), UInt8(n))
     }
 
     @inlinable

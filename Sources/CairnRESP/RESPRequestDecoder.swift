@@ -123,27 +123,35 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
             arguments.reserveCapacity(min(Int(count), 1024))
         }
         while pendingArgumentCount > 0 {
-            guard pos < raw.count else { return false }
-            guard let (value, next, plain) = try headerLine(raw, pos, tooBig: "too big bulk count string") else { return false }
-            let first = raw[pos]
-            if first != UInt8(ascii: "$") {
-                throw RESPProtocolError("Protocol error: expected '$', got '\(Character(Unicode.Scalar(first)))'")
-            }
-            guard let length = value, length >= 0, length <= limits.bulkBytesMax else {
-                throw RESPProtocolError("Protocol error: invalid bulk length")
-            }
-            let n = Int(length)
-            guard raw.count - next >= n + 2 else { return false }
-            arguments.append(Bytes(UnsafeRawBufferPointer(rebasing: raw[next..<(next + n)])))
-            // Like Redis, the two bytes after the payload are not checked; the log's form has `\r\n`.
-            canonical = canonical && plain && raw[next + n] == 13 && raw[next + n + 1] == 10
-            parsedArgumentBytes += n + MemoryLayout<Bytes>.stride
-            if parsedArgumentBytes > limits.queryBufferBytesMax { throw RESPProtocolError.queryBufferOverflow }
-            pos = next + n + 2
+            guard let (argument, next) = try nextArgument(raw, at: pos) else { return false }
+            arguments.append(argument)
+            pos = next
             consumed = pos
-            pendingArgumentCount -= 1
         }
         return true
+    }
+
+    /// The bulk string argument at `pos` and where the next begins, or nil when it has not
+    /// all arrived; counts it as read (`pendingArgumentCount`, the query buffer's memory).
+    @inline(__always)
+    private mutating func nextArgument(_ raw: UnsafeRawBufferPointer, at pos: Int) throws -> (Bytes, Int)? {
+        guard pendingArgumentCount > 0, pos < raw.count else { return nil }
+        guard let (value, next, plain) = try headerLine(raw, pos, tooBig: "too big bulk count string") else { return nil }
+        let first = raw[pos]
+        if first != UInt8(ascii: "$") {
+            throw RESPProtocolError("Protocol error: expected '$', got '\(Character(Unicode.Scalar(first)))'")
+        }
+        guard let length = value, length >= 0, length <= limits.bulkBytesMax else {
+            throw RESPProtocolError("Protocol error: invalid bulk length")
+        }
+        let n = Int(length)
+        guard raw.count - next >= n + 2 else { return nil }
+        // Like Redis, the two bytes after the payload are not checked; the log's form has `\r\n`.
+        canonical = canonical && plain && raw[next + n] == 13 && raw[next + n + 1] == 10
+        parsedArgumentBytes += n + MemoryLayout<Bytes>.stride
+        if parsedArgumentBytes > limits.queryBufferBytesMax { throw RESPProtocolError.queryBufferOverflow }
+        pendingArgumentCount -= 1
+        return (Bytes(UnsafeRawBufferPointer(rebasing: raw[next..<(next + n)])), next + n + 2)
     }
 
     /// One inline request line split into arguments as Redis's sdssplitargs does.

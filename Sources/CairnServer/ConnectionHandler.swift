@@ -94,6 +94,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             var outputBacklog = false
             while !conn.isParked {
                 if nextDecoded == decoded.count {
+                    // Nothing left to decode: no call into the decoder to find that out.
+                    if input.readableBytes == 0 { decoded.clearKeepingCapacity(); nextDecoded = 0; break }
                     decodeAhead(&input, conn)
                     if decoded.isEmpty { break }
                 }
@@ -174,7 +176,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let start = input.readerIndex
         do {
             while decoded.count < Self.lookaheadMax, input.readerIndex - start < Self.lookaheadBytesMax,
-                  let request = try decoder.decode(buffer: &input) {
+                  input.readableBytes > 0, let request = try decoder.decode(buffer: &input) {
                 decodedWire[decoded.count] = decoder.lastRequestIsCanonical
                     ? (decoder.lastRequestStart, input.readerIndex - decoder.lastRequestStart) : (0, 0)
                 decoded.append(request)
