@@ -1000,6 +1000,15 @@ static const char *line_end(const char *p, const char *end) {
 
 static const char *push_value(lua_State *L, const char *p, const char *end, int *is_error, int depth);
 
+/* The integer of a header or ':' line the server wrote (an optional '-', then digits, up
+ * to the line's end): strtoll's locale and base handling cost more than the command. */
+static long long line_integer(const char *p, const char *eol) {
+    int negative = p < eol && *p == '-';
+    unsigned long long value = 0;
+    for (p += negative; p < eol && *p >= '0' && *p <= '9'; p++) value = value * 10 + (unsigned long long)(*p - '0');
+    return negative ? (long long)(0 - value) : (long long)value;
+}
+
 static const char *push_aggregate(lua_State *L, const char *p, const char *end, long long n, int kind, int depth) {
     /* kind: 0 array, 1 map, 2 set */
     int ignored;
@@ -1046,11 +1055,11 @@ static const char *push_value(lua_State *L, const char *p, const char *end, int 
         *is_error = 1;
         return next;
     case ':':
-        lua_pushnumber(L, (lua_Number)strtoll(text, NULL, 10));
+        lua_pushnumber(L, (lua_Number)line_integer(text, eol));
         return next;
     case '$':
     case '=':
-        n = strtoll(text, NULL, 10);
+        n = line_integer(text, eol);
         if (n < 0) {
             lua_pushboolean(L, 0);
             return next;
@@ -1070,19 +1079,19 @@ static const char *push_value(lua_State *L, const char *p, const char *end, int 
         return next + n + 2;
     case '*':
     case '>':
-        n = strtoll(text, NULL, 10);
+        n = line_integer(text, eol);
         if (n < 0) {
             lua_pushboolean(L, 0);
             return next;
         }
         return push_aggregate(L, next, end, n, 0, depth);
     case '%':
-        n = strtoll(text, NULL, 10);
+        n = line_integer(text, eol);
         if (!(next = push_aggregate(L, next, end, n, 1, depth))) return NULL;
         wrap_in_field(L, "map");
         return next;
     case '~':
-        n = strtoll(text, NULL, 10);
+        n = line_integer(text, eol);
         if (!(next = push_aggregate(L, next, end, n, 2, depth))) return NULL;
         wrap_in_field(L, "set");
         return next;

@@ -355,11 +355,8 @@ public final class LuaInterpreter {
                 return callError(L, "ERR Lua redis lib command arguments must be strings or integers", raise: raise)
             }
         }
-        let spec: CommandSpec
-        switch scriptSpec(ctx, args) {
-        case .success(let found): spec = found
-        case .failure(let refusal): return callError(L, refusal.text, raise: raise)
-        }
+        var refusal = ""
+        guard let spec = scriptSpec(ctx, args, refusal: &refusal) else { return callError(L, refusal, raise: raise) }
         let mark = ctx.out.buffer.writerIndex
         let clientProtocol = ctx.out.protocolVersion
         ctx.out.protocolVersion = protocolVersion
@@ -375,31 +372,41 @@ public final class LuaInterpreter {
         return isError != 0 && raise ? -1 : 1
     }
 
-    /// The command a script may call, or the refusal (Redis's scriptCall checks and texts).
-    private func scriptSpec(_ ctx: CommandContext, _ args: [Bytes]) -> Result<CommandSpec, ScriptError> {
+    /// The command a script may call, or nil with the refusal in `refusal` (Redis's
+    /// scriptCall checks and texts).
+    private func scriptSpec(_ ctx: CommandContext, _ args: [Bytes], refusal: inout String) -> CommandSpec? {
         guard var spec = ctx.table.lookup(args[0]) else {
-            return .failure(ScriptError("ERR Unknown Redis command called from script"))
+            refusal = "ERR Unknown Redis command called from script"
+            return nil
         }
         if !spec.subcommands.isEmpty && args.count >= 2, let sub = spec.subcommands[args[1].lowercased] { spec = sub }
         guard spec.arityAccepts(args.count) else {
-            return .failure(ScriptError("ERR Wrong number of args calling Redis command from script"))
+            refusal = "ERR Wrong number of args calling Redis command from script"
+            return nil
         }
         if spec.flags.contains(.noscript) {
-            return .failure(ScriptError("ERR This Redis command is not allowed from script"))
+            refusal = "ERR This Redis command is not allowed from script"
+            return nil
         }
         if let user = ctx.session.user, !user.unrestricted, let (denial, position) = user.refusal(spec, args) {
             ctx.logACLDenial(denial, .lua, spec: spec, args: args, position: position, session: ctx.session)
-            return .failure(ScriptError("ERR The user executing the script " + denial.scriptMessage))
+            refusal = "ERR The user executing the script " + denial.scriptMessage
+            return nil
         }
         if readOnly && spec.isWrite {
-            return .failure(ScriptError("ERR Write commands are not allowed from read-only scripts."))
+            refusal = "ERR Write commands are not allowed from read-only scripts."
+            return nil
         }
-        if let reason = ctx.admissionRefusal(spec, args, ctx.session) { return .failure(ScriptError(reason)) }
+        if let reason = ctx.admissionRefusal(spec, args, ctx.session) {
+            refusal = reason
+            return nil
+        }
         if spec.flags.contains(.denyoom) && ctx.scriptRun?.refusesGrowth == true {
-            return .failure(ScriptError("OOM command not allowed when used memory > 'maxmemory'."))
+            refusal = "OOM command not allowed when used memory > 'maxmemory'."
+            return nil
         }
-        if spec.isWrite { ctx.scriptRun?.refusesGrowth = false }
-        return .success(spec)
+        if spec.isWrite && ctx.scriptRun?.refusesGrowth == true { ctx.scriptRun?.refusesGrowth = false }
+        return spec
     }
 
     private func callError(_ L: OpaquePointer, _ text: String, raise: Bool) -> Int32 {
