@@ -173,17 +173,30 @@ static int global_index(lua_State *L) {
     return lua_error(L);
 }
 
-/* A read-only view of `table` (on top), replacing it: reads go through, writes fail. */
+/* The globals' __index for a name they lack (called with the real table and the name). */
+static int missing_global(lua_State *L) {
+    push_where(L);
+    lua_pushfstring(L, "Script attempted to access nonexistent global variable '%s'",
+                    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* A read-only view of `table` (on top), replacing it: reads go through, writes fail.
+ * Reads find the real table as the view's __index, so the VM looks a name up without
+ * calling a function (each `redis.call` and KEYS[1] of a script reads a global); with
+ * `nonexistent_error`, the real table's own __index raises the error for a name it lacks. */
 static void make_readonly_view(lua_State *L, int nonexistent_error) {
     int real = lua_gettop(L);
+    if (nonexistent_error) {
+        lua_newtable(L);
+        lua_pushcfunction(L, missing_global);
+        lua_setfield(L, -2, "__index");
+        lua_setmetatable(L, real);
+    }
     lua_newtable(L);                    /* the view */
     lua_newtable(L);                    /* its metatable */
-    if (nonexistent_error) {
-        lua_pushvalue(L, real);
-        lua_pushcclosure(L, global_index, 1);
-    } else {
-        lua_pushvalue(L, real);
-    }
+    lua_pushvalue(L, real);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, readonly_error);
     lua_setfield(L, -2, "__newindex");
@@ -677,23 +690,70 @@ int cairn_lua_compile(lua_State *L, const char *body, size_t len, int *reference
     return 0;
 }
 
-/* KEYS and ARGV are set in the real globals table, under the read-only view. */
-static void set_array(lua_State *L, const char *name, int first, int count) {
-    lua_createtable(L, count, 0);
+/* KEYS and ARGV are set in the real globals table, under the read-only view. Each is
+ * one table filled again for every run: a new pair per run was a third of a short
+ * script's garbage, and the collector's work follows the garbage. How many entries the
+ * last run was given is kept in the registry ("cairn_arguments": {KEYS count, ARGV
+ * count}); a table the script changed beyond those entries (a key past them, a field, a
+ * metatable), or one much larger than this run needs, is replaced by a new one. */
+static int refill(lua_State *L, int table, int first, int count, int filled) {
+    if (filled > 2 * count + 16) return 0;
+    if (lua_getmetatable(L, table)) {
+        lua_pop(L, 1);
+        return 0;
+    }
     for (int i = 0; i < count; i++) {
         lua_pushvalue(L, first + i);
-        lua_rawseti(L, -2, i + 1);
+        lua_rawseti(L, table, i + 1);
     }
-    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_globals");
-    lua_insert(L, -2);
-    lua_setfield(L, -2, name);
+    for (int i = count + 1; i <= filled; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, table, i);
+    }
+    /* Anything after the last entry set is the script's own. */
+    if (count == 0) lua_pushnil(L); else lua_pushinteger(L, count);
+    if (lua_next(L, table)) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    return 1;
+}
+
+static void set_array(lua_State *L, int counts, int which, const char *name, int first, int count) {
+    lua_rawgeti(L, counts, which);
+    int filled = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_globals");
+    lua_pushstring(L, name);
+    lua_rawget(L, -2);
+    if (!lua_istable(L, -1) || !refill(L, lua_gettop(L), first, count, filled)) {
+        lua_pop(L, 1);
+        lua_createtable(L, count, 0);
+        for (int i = 0; i < count; i++) {
+            lua_pushvalue(L, first + i);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_setfield(L, -2, name);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_pushinteger(L, count);
+    lua_rawseti(L, counts, which);
 }
 
 void cairn_lua_set_arguments(lua_State *L, int keys, int argv) {
     int first = lua_gettop(L) - keys - argv + 1;
-    set_array(L, "KEYS", first, keys);
-    set_array(L, "ARGV", first + keys, argv);
+    lua_getfield(L, LUA_REGISTRYINDEX, "cairn_arguments");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_createtable(L, 2, 0);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "cairn_arguments");
+    }
+    int counts = lua_gettop(L);
+    set_array(L, counts, 1, "KEYS", first, keys);
+    set_array(L, counts, 2, "ARGV", first + keys, argv);
     lua_settop(L, first - 1);
 }
 

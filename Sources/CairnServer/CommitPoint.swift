@@ -116,6 +116,6 @@ extension Engine {
             conn.pushPending = false
             flush(conn)
         }
-        pushingNow.removeAll(keepingCapacity: true)
+        pushingNow.clearKeepingCapacity()
     }
 }

@@ -442,9 +442,9 @@ final class ReplicaLink {
         var ends: [UInt64] = []
         var spans: [(start: Int, count: Int)] = []
         while true {
-            commands.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
-            spans.removeAll(keepingCapacity: true)
+            commands.clearKeepingCapacity()
+            ends.clearKeepingCapacity()
+            spans.clearKeepingCapacity()
             while commands.count < Self.decodeAhead {
                 let before = buffer.readableBytes
                 let args = try decoder.decode(buffer: &buffer)

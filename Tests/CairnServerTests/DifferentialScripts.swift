@@ -1625,6 +1625,16 @@ enum DifferentialScripts {
     EVAL "return string.sub('abc', -2147483648, 2147483647)" 0
     EVAL "return string.byte('abc', -2147483648, 2147483647)" 0
     EVAL "return {_G == _G, type(_G)}" 0
+    EVAL "KEYS[3] = 'x' KEYS.f = 1 ARGV[5] = 'y' return {#KEYS, #ARGV}" 2 a b c
+    EVAL "local n, m = 0, 0 for k in pairs(KEYS) do n = n + 1 end for k in pairs(ARGV) do m = m + 1 end return {n, m, KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2]}" 1 k v w
+    EVAL "setmetatable(ARGV, {__index = function() return 'meta' end}) table.remove(KEYS) return {ARGV[9], #KEYS}" 1 k
+    EVAL "return {ARGV[9] or 'none', KEYS[1] or 'nokey', #KEYS, #ARGV}" 0
+    EVAL "for i = 1, 100 do ARGV[i] = i end return #ARGV" 0 a
+    EVAL "local n = 0 for k, v in pairs(ARGV) do n = n + 1 end return {n, ARGV[1]}" 0 b
+    EVAL "ARGV[2] = nil return #ARGV" 0 a b c
+    EVAL "local n = 0 for k, v in pairs(ARGV) do n = n + 1 end return {n, ARGV[1], ARGV[2], ARGV[3]}" 0 d e f
+    EVAL "return nosuchglobal" 0
+    EVAL "return redis.nosuchfield" 0
     SADD sortme a b c d e f g h i l m n o p q r s t u v z aa aaa azz
     EVAL "return redis.call('sort', KEYS[1], 'by', '_')" 1 sortme
     EVAL "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')" 1 sortme
