@@ -8,6 +8,9 @@ import NIOCore
 /// that is not yet durable.
 public protocol PushDelivery: AnyObject {
     func push(_ message: ByteBuffer, to session: ClientSession)
+    /// One message to each of `sessions`: `resp2` to those speaking RESP2, `resp3` to the
+    /// others (one call per message, not per subscriber).
+    func push(resp2: ByteBuffer, resp3: ByteBuffer, to sessions: [ClientSession])
 }
 
 /// What one session is subscribed to. Shard channels (SSUBSCRIBE) are counted apart, as
@@ -102,24 +105,21 @@ public final class PubSubRegistry {
     private static let pmessage: Bytes = "pmessage"
     private static let smessage: Bytes = "smessage"
 
-    /// One message to each of `subscribers`, encoded once per protocol version.
+    /// One message to each of `subscribers`, encoded once per protocol version in use.
     /// Encoded into buffers kept from one message to the next (no allocation per
     /// PUBLISH); `push` copies them into each subscriber's output.
     private func deliver(_ kind: Bytes, _ pattern: Bytes?, _ channel: Bytes, _ message: Bytes,
                          to subscribers: [ClientSession], through delivery: PushDelivery?) {
         guard let delivery else { return }
-        var encoded2 = false, encoded3 = false
+        var uses2 = false, uses3 = false
         subscribers.withUnsafeBufferPointer { sessions in
             for s in sessions {
-                if s.protocolVersion >= 3 {
-                    if !encoded3 { PubSubRegistry.encode(&resp3, kind, pattern, channel, message); encoded3 = true }
-                    delivery.push(resp3.buffer, to: s)
-                } else {
-                    if !encoded2 { PubSubRegistry.encode(&resp2, kind, pattern, channel, message); encoded2 = true }
-                    delivery.push(resp2.buffer, to: s)
-                }
+                if s.protocolVersion >= 3 { uses3 = true } else { uses2 = true }
             }
         }
+        if uses2 { PubSubRegistry.encode(&resp2, kind, pattern, channel, message) }
+        if uses3 { PubSubRegistry.encode(&resp3, kind, pattern, channel, message) }
+        delivery.push(resp2: resp2.buffer, resp3: resp3.buffer, to: subscribers)
     }
 
     private var resp2 = RESPWriter(buffer: ByteBufferAllocator().buffer(capacity: 256), protocolVersion: 2)

@@ -91,12 +91,18 @@ extension Engine {
     /// gate as replies, by `flushPushes` after the pushing unit is committed, so it never
     /// reveals a write that is not yet durable.
     func deliver(_ message: ByteBuffer, to conn: ClientConnection) {
+        message.withUnsafeReadableBytes { deliver(raw: $0, to: conn) }
+    }
+
+    /// `deliver` of bytes in place (a message delivered to many: no buffer retained per
+    /// subscriber).
+    func deliver(raw message: UnsafeRawBufferPointer, to conn: ClientConnection) {
         if conn === batchConnection {
             // Its replies are being written into the context's writer right now.
-            if divertingPushes { divertedPushes.writeImmutableBuffer(message) } else { ctx.out.buffer.writeImmutableBuffer(message) }
+            if divertingPushes { divertedPushes.writeBytes(message) } else { ctx.out.buffer.writeBytes(message) }
             return
         }
-        conn.output.writeImmutableBuffer(message)
+        conn.output.writeBytes(message)
         if !conn.pushPending {
             conn.pushPending = true
             pushedConnections.append(conn)

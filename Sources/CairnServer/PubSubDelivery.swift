@@ -12,6 +12,29 @@ extension Engine: PushDelivery {
         enforceOutputLimit(conn)
     }
 
+    func push(resp2: ByteBuffer, resp3: ByteBuffer, to sessions: [ClientSession]) {
+        // The message's bytes in place, the sessions through a buffer pointer, the
+        // connection cast without a check (a session's connection is always a
+        // ClientConnection here): reference counting per subscriber was most of a
+        // delivery's time.
+        resp2.withUnsafeReadableBytes { resp2 in
+            resp3.withUnsafeReadableBytes { resp3 in
+                sessions.withUnsafeBufferPointer { sessions in
+                    for session in sessions {
+                        guard let connection = session.connection else { continue }
+                        let message = session.protocolVersion >= 3 ? resp3 : resp2
+                        // The session holds its connection until the engine unregisters it.
+                        Unmanaged.passUnretained(unsafeDowncast(connection, to: ClientConnection.self))._withUnsafeGuaranteedRef { conn in
+                            guard !conn.closeAfterFlush, !conn.closed else { return }
+                            deliver(raw: message, to: conn)
+                            enforceOutputLimit(conn)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Redis's checkClientOutputBufferLimits: what a client has not taken yet past its
     /// class's hard limit, or past the soft limit for longer than its seconds, closes the
     /// connection and drops what it held. A subscriber (pubsub class) has its output kept,
