@@ -161,11 +161,9 @@ static int readonly_error(lua_State *L) {
     return lua_error(L);
 }
 
-/* __index of the globals: the real table's value, or Redis's error for a name it lacks. */
-static int global_index(lua_State *L) {
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-    if (!lua_isnil(L, -1)) return 1;
+/* The globals' __index for a name they lack (called with the real table and the name):
+ * Redis's error. */
+static int missing_global(lua_State *L) {
     push_where(L);
     lua_pushfstring(L, "Script attempted to access nonexistent global variable '%s'",
                     lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
@@ -173,13 +171,13 @@ static int global_index(lua_State *L) {
     return lua_error(L);
 }
 
-/* The globals' __index for a name they lack (called with the real table and the name). */
-static int missing_global(lua_State *L) {
-    push_where(L);
-    lua_pushfstring(L, "Script attempted to access nonexistent global variable '%s'",
-                    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
-    lua_concat(L, 2);
-    return lua_error(L);
+/* __index of the library API's globals (FUNCTION LOAD): the value in the table that is its
+ * upvalue, or Redis's error for a name it lacks. */
+static int global_index(lua_State *L) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    if (!lua_isnil(L, -1)) return 1;
+    return missing_global(L);
 }
 
 /* A read-only view of `table` (on top), replacing it: reads go through, writes fail.
@@ -696,16 +694,21 @@ int cairn_lua_compile(lua_State *L, const char *body, size_t len, int *reference
  * last run was given is kept in the registry ("cairn_arguments": {KEYS count, ARGV
  * count}); a table the script changed beyond those entries (a key past them, a field, a
  * metatable), or one much larger than this run needs, is replaced by a new one. */
+/* table[1..count] = the `count` values from stack index `first` on. */
+static void fill_array(lua_State *L, int table, int first, int count) {
+    for (int i = 0; i < count; i++) {
+        lua_pushvalue(L, first + i);
+        lua_rawseti(L, table, i + 1);
+    }
+}
+
 static int refill(lua_State *L, int table, int first, int count, int filled) {
     if (filled > 2 * count + 16) return 0;
     if (lua_getmetatable(L, table)) {
         lua_pop(L, 1);
         return 0;
     }
-    for (int i = 0; i < count; i++) {
-        lua_pushvalue(L, first + i);
-        lua_rawseti(L, table, i + 1);
-    }
+    fill_array(L, table, first, count);
     for (int i = count + 1; i <= filled; i++) {
         lua_pushnil(L);
         lua_rawseti(L, table, i);
@@ -729,10 +732,7 @@ static void set_array(lua_State *L, int counts, int which, const char *name, int
     if (!lua_istable(L, -1) || !refill(L, lua_gettop(L), first, count, filled)) {
         lua_pop(L, 1);
         lua_createtable(L, count, 0);
-        for (int i = 0; i < count; i++) {
-            lua_pushvalue(L, first + i);
-            lua_rawseti(L, -2, i + 1);
-        }
+        fill_array(L, lua_gettop(L), first, count);
         lua_setfield(L, -2, name);
     } else {
         lua_pop(L, 1);
@@ -760,10 +760,7 @@ void cairn_lua_set_arguments(lua_State *L, int keys, int argv) {
 void cairn_lua_push_array(lua_State *L, int count) {
     int first = lua_gettop(L) - count + 1;
     lua_createtable(L, count, 0);
-    for (int i = 0; i < count; i++) {
-        lua_pushvalue(L, first + i);
-        lua_rawseti(L, -2, i + 1);
-    }
+    fill_array(L, lua_gettop(L), first, count);
     lua_replace(L, first);
     lua_settop(L, first);
 }

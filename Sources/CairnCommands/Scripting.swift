@@ -26,14 +26,7 @@ public struct ScriptDigest: Hashable {
         func digits(_ from: Int, _ count: Int) -> UInt64? {
             var value: UInt64 = 0
             for i in from..<(from + count) {
-                let c = hex[i]
-                let digit: UInt8
-                switch c {
-                case 48...57: digit = c &- 48
-                case 97...102: digit = c &- 87
-                case 65...70: digit = c &- 55
-                default: return nil
-                }
+                guard let digit = Hex.value(ofDigit: hex[i]) else { return nil }
                 value = value << 4 | UInt64(digit)
             }
             return value

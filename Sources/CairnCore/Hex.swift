@@ -11,6 +11,17 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The value of one hex digit of either case; nil for any other byte.
+    @inlinable
+    public static func value(ofDigit c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c &- 48
+        case 97...102: return c &- 87
+        case 65...70: return c &- 55
+        default: return nil
+        }
+    }
+
     /// `count` random digits from the system's secure generator.
     public static func randomDigits(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()

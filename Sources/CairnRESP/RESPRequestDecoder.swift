@@ -209,14 +209,6 @@ public func splitInlineArguments(_ line: [UInt8]) -> [Bytes]? {
     let n = line.count
     func at(_ i: Int) -> UInt8 { i < n ? line[i] : 0 }
     func isSpace(_ c: UInt8) -> Bool { c == 32 || (c >= 9 && c <= 13) }
-    func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
-    }
     while true {
         while p < n && isSpace(line[p]) { p += 1 }
         if at(p) == 0 { return result }
@@ -228,7 +220,7 @@ public func splitInlineArguments(_ line: [UInt8]) -> [Bytes]? {
             let c = at(p)
             if inDouble {
                 if c == UInt8(ascii: "\\") && at(p + 1) == UInt8(ascii: "x"),
-                   let h = hexValue(at(p + 2)), let l = hexValue(at(p + 3)) {
+                   let h = Hex.value(ofDigit: at(p + 2)), let l = Hex.value(ofDigit: at(p + 3)) {
                     current.append(h << 4 | l)
                     p += 3
                 } else if c == UInt8(ascii: "\\") && at(p + 1) != 0 {

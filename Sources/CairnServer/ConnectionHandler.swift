@@ -95,7 +95,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             while !conn.isParked {
                 if nextDecoded == decoded.count {
                     // Nothing left to decode: no call into the decoder to find that out.
-                    if input.readableBytes == 0 { decoded.clearKeepingCapacity(); nextDecoded = 0; break }
+                    if input.readableBytes == 0 { break }
                     decodeAhead(&input, conn)
                     if decoded.isEmpty { break }
                 }

@@ -7,8 +7,15 @@ import NIOCore
 /// durability gate), bounded by `client-output-buffer-limit pubsub`.
 extension Engine: PushDelivery {
     func push(_ message: ByteBuffer, to session: ClientSession) {
-        guard let conn = session.connection as? ClientConnection, !conn.closeAfterFlush, !conn.closed else { return }
-        deliver(message, to: conn)
+        guard let conn = session.connection as? ClientConnection else { return }
+        message.withUnsafeReadableBytes { push(raw: $0, to: conn) }
+    }
+
+    /// A push into an open connection's output, within its output-buffer limit.
+    @inline(__always)
+    private func push(raw message: UnsafeRawBufferPointer, to conn: ClientConnection) {
+        guard !conn.closeAfterFlush, !conn.closed else { return }
+        deliver(raw: message, to: conn)
         enforceOutputLimit(conn)
     }
 
@@ -24,10 +31,8 @@ extension Engine: PushDelivery {
                         guard let connection = session.connection else { continue }
                         let message = session.protocolVersion >= 3 ? resp3 : resp2
                         // The session holds its connection until the engine unregisters it.
-                        Unmanaged.passUnretained(unsafeDowncast(connection, to: ClientConnection.self))._withUnsafeGuaranteedRef { conn in
-                            guard !conn.closeAfterFlush, !conn.closed else { return }
-                            deliver(raw: message, to: conn)
-                            enforceOutputLimit(conn)
+                        Unmanaged.passUnretained(unsafeDowncast(connection, to: ClientConnection.self))._withUnsafeGuaranteedRef {
+                            push(raw: message, to: $0)
                         }
                     }
                 }
