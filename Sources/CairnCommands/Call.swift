@@ -15,6 +15,16 @@ extension CommandContext {
     /// (Effect.wire): the default effect of a client's call takes it.
     public func call(_ spec: CommandSpec, _ args: [Bytes], session: ClientSession? = nil, nowMs: Int64? = nil,
                      origin: CallOrigin = .nested, shownArguments: [Bytes]? = nil, wire: UnsafeRawBufferPointer? = nil) {
+        var args = args
+        call(spec, moving: &args, session: session, nowMs: nowMs, origin: origin, shownArguments: shownArguments, wire: wire)
+    }
+
+    /// `call`, with the arguments moved into the call's frame and back out when it ends
+    /// rather than copied: a client's request is not retained and released on its way
+    /// through (two atomic operations per request), and is left to its owner afterwards,
+    /// alone, to be recycled (RESPRequestDecoder.recycle).
+    public func call(_ spec: CommandSpec, moving args: inout [Bytes], session: ClientSession? = nil, nowMs: Int64? = nil,
+                     origin: CallOrigin = .nested, shownArguments: [Bytes]? = nil, wire: UnsafeRawBufferPointer? = nil) {
         // The caller's frame is swapped into the slot of this depth, and the frame the last
         // call at this depth used comes out of it to be reused (CallFrame.reuse): no frame
         // is made or destroyed, and no reference counted, per call.
@@ -23,11 +33,14 @@ extension CommandContext {
         let callerNow = frame.nowMs
         swap(&frame, &parkedFrames[depth])
         if let session { frame.use(session) } else { frame.use(parkedFrames[depth].session) }
-        frame.reuse(spec, args, nowMs: nowMs ?? callerNow, origin: origin, dirtyAtStart: dirty,
+        frame.reuse(spec, nowMs: nowMs ?? callerNow, origin: origin, dirtyAtStart: dirty,
                     effectsAtStart: effects.count, shownArguments: shownArguments)
+        // A parked frame's arguments are empty (below): swapped, not counted.
+        swap(&frame.args, &args)
         callDepth = depth + 1
         defer {
             callDepth = depth
+            swap(&frame.args, &args)
             let changes = frame.nestedDirty
             swap(&frame, &parkedFrames[depth])
             frame.nestedDirty += changes
@@ -45,7 +58,7 @@ extension CommandContext {
         }
         let changes = dirty - frame.dirtyAtStart
         if spec.isWrite && changes != frame.nestedDirty && !frame.effectRewritten {
-            effects.append(Effect(database: frame.session.databaseIndex, arguments: args, wire: origin == .client ? wire : nil))
+            effects.append(Effect(database: frame.session.databaseIndex, arguments: frame.args, wire: origin == .client ? wire : nil))
         }
         stats.commandsProcessed += 1
         if origin != .replay { afterCall(spec, errorMark: errorMark, started: started) }
@@ -135,8 +148,8 @@ extension CommandContext {
     /// The command `args` names, once it is known, its arity fits and the server admits
     /// it for `session`; nil after the refusal was written (which also dooms the session's
     /// MULTI block, as Redis flags it).
-    public func admit(_ args: [Bytes], session: ClientSession) -> CommandSpec? {
-        guard var spec = table.lookup(args[0]) else {
+    public func admit(_ args: [Bytes], session: ClientSession) -> Unmanaged<CommandSpec>? {
+        guard let found = table.lookupUnretained(args[0]) else {
             var detail = ""
             for a in args.dropFirst() where detail.utf8.count < 128 {
                 detail += "'\(String(a.string.prefix(128 - detail.utf8.count)))' "
@@ -144,26 +157,35 @@ extension CommandContext {
             refuse(nil, session, "ERR unknown command '\(String(args[0].string.prefix(128)))', with args beginning with: \(detail)")
             return nil
         }
-        if !spec.arityAccepts(args.count) {
-            refuse(spec, session, Reply.wrongArity(spec.fullName))
-            return nil
-        }
-        if !spec.subcommands.isEmpty && args.count >= 2 {
-            guard let sub = spec.subcommands[args[1].lowercased] else {
-                refuse(spec, session, Reply.unknownSubcommand(args[1].string, spec.name))
-                return nil
-            }
-            spec = sub
+        return found._withUnsafeGuaranteedRef { spec in
             if !spec.arityAccepts(args.count) {
                 refuse(spec, session, Reply.wrongArity(spec.fullName))
                 return nil
             }
+            guard !spec.subcommands.isEmpty && args.count >= 2 else {
+                return admits(spec, args, session) ? found : nil
+            }
+            // Held by its container, as long as the table holds that.
+            guard let sub = spec.subcommands[args[1].lowercased] else {
+                refuse(spec, session, Reply.unknownSubcommand(args[1].string, spec.name))
+                return nil
+            }
+            if !sub.arityAccepts(args.count) {
+                refuse(sub, session, Reply.wrongArity(sub.fullName))
+                return nil
+            }
+            return admits(sub, args, session) ? Unmanaged.passUnretained(sub) : nil
         }
+    }
+
+    /// Whether the server admits `spec`, found and of the right arity, for `session`;
+    /// refused (the refusal written) otherwise.
+    private func admits(_ spec: CommandSpec, _ args: [Bytes], _ session: ClientSession) -> Bool {
         if let reason = admissionRefusal(spec, args, session) {
             refuse(spec, session, reason)
-            return nil
+            return false
         }
-        return spec
+        return true
     }
 
     /// Answers a refused command with `message`; inside MULTI this also dooms the block

@@ -24,6 +24,7 @@ public enum CallOrigin {
 /// of its own and the caller's back afterwards, so a callee cannot disturb its caller.
 public struct CallFrame {
     public internal(set) var spec: CommandSpec?
+    /// The call's arguments while it runs; empty in a parked frame that is not a caller's.
     public internal(set) var args: [Bytes]
     public internal(set) var session: ClientSession
     public var nowMs: Int64
@@ -44,10 +45,10 @@ public struct CallFrame {
     /// Makes this frame, last used by an earlier call at the same depth, the frame of a new
     /// call. A spec or session that is already the frame's is left in place: a pipeline
     /// repeats them, and replacing them cost a retain and a release of each per call.
-    mutating func reuse(_ spec: CommandSpec, _ args: [Bytes], nowMs: Int64, origin: CallOrigin,
+    /// The arguments are the caller's to move in (CommandContext.call).
+    mutating func reuse(_ spec: CommandSpec, nowMs: Int64, origin: CallOrigin,
                         dirtyAtStart: Int, effectsAtStart: Int, shownArguments: [Bytes]?) {
         if self.spec !== spec { self.spec = spec }
-        self.args = args
         self.nowMs = nowMs
         self.origin = origin
         self.dirtyAtStart = dirtyAtStart

@@ -16,6 +16,9 @@ public final class CommandTable: @unchecked Sendable {
         }
         // Clients mostly send names in capitals: finding those directly saves a lowercasing.
         upper[Bytes(spec.name.uppercased())] = spec
+        // A spec registered again under its name replaces (and frees) the one cached.
+        recentNames = (.empty, .empty, .empty, .empty)
+        recentSpecs = (nil, nil, nil, nil)
     }
 
     private var upper: [Bytes: CommandSpec] = [:]
@@ -44,15 +47,23 @@ public final class CommandTable: @unchecked Sendable {
     /// script's calls alternate a few (EVALSHA, GET, SET), and comparing short inline byte
     /// strings is cheaper than hashing them.
     private var recentNames: (Bytes, Bytes, Bytes, Bytes) = (.empty, .empty, .empty, .empty)
-    private var recentSpecs: (CommandSpec?, CommandSpec?, CommandSpec?, CommandSpec?)
+    private var recentSpecs: (Unmanaged<CommandSpec>?, Unmanaged<CommandSpec>?, Unmanaged<CommandSpec>?, Unmanaged<CommandSpec>?)
     private var recentNext = 0
 
     public func lookup(_ name: Bytes) -> CommandSpec? {
+        lookupUnretained(name)?.takeUnretainedValue()
+    }
+
+    /// `lookup` without a retain of the spec found (the request path's: an atomic
+    /// increment and decrement per request). Safe because the table holds every spec, and
+    /// its subcommands, for as long as it lives, and it lives as long as the server.
+    public func lookupUnretained(_ name: Bytes) -> Unmanaged<CommandSpec>? {
         if name == recentNames.0, let spec = recentSpecs.0 { return spec }
         if name == recentNames.1, let spec = recentSpecs.1 { return spec }
         if name == recentNames.2, let spec = recentSpecs.2 { return spec }
         if name == recentNames.3, let spec = recentSpecs.3 { return spec }
-        guard let spec = upper[name] ?? commands[name.lowercased] else { return nil }
+        guard let found = upper[name] ?? commands[name.lowercased] else { return nil }
+        let spec = Unmanaged.passUnretained(found)
         switch recentNext {
         case 0: (recentNames.0, recentSpecs.0) = (name, spec)
         case 1: (recentNames.1, recentSpecs.1) = (name, spec)

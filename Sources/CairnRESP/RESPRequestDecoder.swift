@@ -13,6 +13,9 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
     /// Arguments still to read of the current multibulk request; 0 when between requests.
     private var pendingArgumentCount = 0
     private var arguments: [Bytes] = []
+    /// Emptied argument arrays handed back by `recycle`, to hold the next requests: a
+    /// request then costs no allocation and no deallocation of its array.
+    private var spareArguments: [[Bytes]] = []
     /// Memory held by `arguments` (payload plus one `Bytes` each), counted against the
     /// query buffer limit.
     private var parsedArgumentBytes = 0
@@ -71,6 +74,20 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
         }
     }
 
+    /// Takes back the array of a request that has run, to hold a later one. Emptied here:
+    /// when nothing else holds it (the request was not queued by MULTI, blocked, or kept
+    /// otherwise), its storage is kept rather than freed. Arrays of many arguments are
+    /// not kept, nor more than a lookahead's worth: a connection holds little when idle.
+    public mutating func recycle(_ request: inout [Bytes]) {
+        guard request.capacity <= Self.spareArgumentsCapacityMax, spareArguments.count < Self.spareArraysMax else { return }
+        request.clearKeepingCapacity()
+        spareArguments.append(consume request)
+        request = []
+    }
+
+    private static let spareArgumentsCapacityMax = 16
+    private static let spareArraysMax = 32
+
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> [Bytes]? {
         try decode(buffer: &buffer)
     }
@@ -119,8 +136,8 @@ public struct RESPRequestDecoder: NIOSingleStepByteToMessageDecoder {
                 return true
             }
             pendingArgumentCount = Int(count)
-            arguments = []
-            arguments.reserveCapacity(min(Int(count), 1024))
+            arguments = spareArguments.popLast() ?? []
+            if arguments.capacity < count { arguments.reserveCapacity(min(Int(count), 1024)) }
         }
         while pendingArgumentCount > 0 {
             guard let (argument, next) = try nextArgument(raw, at: pos) else { return false }

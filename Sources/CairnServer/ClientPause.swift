@@ -33,10 +33,10 @@ extension Engine {
         let held = postponedClients
         postponedClients.removeAll()
         for conn in held where !conn.closed {
-            guard let args = conn.postponed else { continue }
+            guard var args = conn.postponed else { continue }
             conn.postponed = nil
             beginBatch(conn)
-            execute(conn, args)
+            execute(conn, &args)
             endBatch(conn)
             flush(conn)
             if !conn.isParked { loop.execute { conn.resume?() } }

@@ -411,13 +411,14 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     /// Runs one request from `conn` inside a batch, leaving the reply in the writer.
     /// `wire`: the request as it arrived, when the log can take it as it is (Effect.wire).
-    func execute(_ conn: ClientConnection, _ args: [Bytes], wire: UnsafeRawBufferPointer? = nil) {
+    /// The request is moved through the call and handed back (CommandContext.call(moving:)).
+    func execute(_ conn: ClientConnection, _ args: inout [Bytes], wire: UnsafeRawBufferPointer? = nil) {
         ctx.out.protocolVersion = conn.session.protocolVersion
         let mark = ctx.out.buffer.writerIndex
         // CLIENT REPLY OFF and SKIP silence replies, not pushes (messages, (un)subscribe
         // confirmations), as in Redis: those are kept aside and put back after.
         divertingPushes = conn.replyMode == .off || conn.replyMode == .skipThis
-        dispatch(conn, args, batchNowMs, wire)
+        dispatch(conn, &args, batchNowMs, wire)
         divertingPushes = false
         if conn.isReplica {
             // A primary answers nothing to its replicas (REPLCONF ACK among others).
@@ -444,9 +445,15 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// A client's request: admitted, queued inside MULTI or called; then its effects
     /// committed, the client parked if it blocks, the clients its writes woke served, and
     /// what it pushed to others sent through the gate.
-    private func dispatch(_ conn: ClientConnection, _ args: [Bytes], _ now: Int64, _ wire: UnsafeRawBufferPointer?) {
+    private func dispatch(_ conn: ClientConnection, _ args: inout [Bytes], _ now: Int64, _ wire: UnsafeRawBufferPointer?) {
         let session = conn.session
-        guard let spec = ctx.admit(args, session: session) else { return }
+        // The table keeps its commands for good: the spec is used without a retain.
+        guard let admitted = ctx.admit(args, session: session) else { return }
+        admitted._withUnsafeGuaranteedRef { spec in run(conn, spec, &args, now, wire) }
+    }
+
+    private func run(_ conn: ClientConnection, _ spec: CommandSpec, _ args: inout [Bytes], _ now: Int64, _ wire: UnsafeRawBufferPointer?) {
+        let session = conn.session
         if clientPause != nil && pauseHolds(spec, conn) {
             postpone(conn, args)
             return
@@ -456,7 +463,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             return
         }
         let scriptWasPaused = ctx.pausedScript != nil
-        ctx.call(spec, args, session: session, nowMs: now, origin: .client, wire: wire)
+        ctx.call(spec, moving: &args, session: session, nowMs: now, origin: .client, wire: wire)
         if !scriptWasPaused && ctx.pausedScript != nil {
             // Its effects are committed later, after this request's input is gone.
             for i in ctx.effects.indices { ctx.effects[i].wire = nil }

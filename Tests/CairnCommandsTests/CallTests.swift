@@ -54,7 +54,7 @@ final class CallTests: XCTestCase {
         let session = ClientSession(id: 1, nowMs: now)
         func request(_ words: String...) {
             let args = words.map { Bytes($0) }
-            guard let spec = ctx.admit(args, session: session) else { return }
+            guard let spec = ctx.admit(args, session: session)?.takeUnretainedValue() else { return }
             if session.transaction != nil && !TransactionCommands.runsInsideMulti(spec) {
                 TransactionCommands.queue(ctx, spec, args, session: session)
             } else {

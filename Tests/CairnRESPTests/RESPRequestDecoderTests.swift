@@ -26,6 +26,25 @@ final class RESPRequestDecoderTests: XCTestCase {
 
     let pipeline = Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n*0\r\n*1\r\n$4\r\nPING\r\n".utf8)
 
+    /// A request's array handed back holds a later request in the same storage; one that
+    /// something else still holds (a MULTI queue, a blocked client) is left as it was.
+    func testRecycledArraysHoldLaterRequests() throws {
+        var decoder = RESPRequestDecoder()
+        var buffer = ByteBuffer(bytes: Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".utf8)
+                                + Array("*1\r\n$4\r\nPING\r\n".utf8))
+        var first = try XCTUnwrap(decoder.decode(buffer: &buffer))
+        let storage = first.withUnsafeBufferPointer { $0.baseAddress }
+        decoder.recycle(&first)
+        XCTAssertEqual(first, [])
+        var second = try XCTUnwrap(decoder.decode(buffer: &buffer))
+        XCTAssertEqual(second, b("GET", "k"))
+        XCTAssertEqual(second.withUnsafeBufferPointer { $0.baseAddress }, storage)
+        let held = second
+        decoder.recycle(&second)
+        XCTAssertEqual(try XCTUnwrap(decoder.decode(buffer: &buffer)), b("PING"))
+        XCTAssertEqual(held, b("GET", "k"))
+    }
+
     func testWholeInput() throws {
         XCTAssertEqual(try decodeAll(pipeline), [b("SET", "k", "hello"), b("GET", "k"), b("PING"), b("PING")])
     }
