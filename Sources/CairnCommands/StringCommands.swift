@@ -220,10 +220,13 @@ enum StringCommands {
             if !get { ctx.out.null() }
             return
         }
-        if let p = position {
-            ctx.db.replace(at: p, .string(value), keepTTL: keepTTL, clock: ctx.lruClock)
-        } else {
-            ctx.db.add(key, .string(value), clock: ctx.lruClock)
+        let clock = ctx.lruClock
+        ctx.withDB { d in
+            if let p = position {
+                d.replace(at: p, .string(value), keepTTL: keepTTL, clock: clock)
+            } else {
+                d.add(key, .string(value), clock: clock)
+            }
         }
         ctx.dirty += 1
         ctx.notify(.string, "set", key)

@@ -88,7 +88,7 @@ public struct LogRecord: Equatable, Sendable {
         var room = headerBytes + bodyLength
         while room > 0 {
             let n = min(room, zeroRun.count)
-            out.append(contentsOf: zeroRun[0..<n])
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: zeroRun[0..<n]))
             room -= n
         }
         out.withUnsafeMutableBytes { raw in
@@ -113,8 +113,14 @@ public struct LogRecord: Equatable, Sendable {
     }
 }
 
-/// Zeros to make room in a record buffer with (see `encode`).
-@usableFromInline let zeroRun = [UInt8](repeating: 0, count: 4096)
+/// Zeros to make room in a record buffer with (see `encode`): memory of its own, never
+/// freed, so that appending from it takes no reference (a slice of an array retained and
+/// released the array, two atomic operations per record).
+@usableFromInline nonisolated(unsafe) let zeroRun: UnsafeBufferPointer<UInt8> = {
+    let zeros = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 4096)
+    zeros.initialize(repeating: 0)
+    return UnsafeBufferPointer(zeros)
+}()
 
 @inline(__always)
 func appendLE<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {

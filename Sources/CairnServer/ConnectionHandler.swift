@@ -59,8 +59,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             buffered.writeBuffer(&input)
             input = buffered
         }
-        pending = input
         if conn.isParked || waitingForWritable {
+            pending = input
             // A blocked client's further requests wait, as in Redis, within the query limit;
             // so do those of a client whose replies are not being read.
             if input.readableBytes > decoder.limits.queryBufferBytesMax {
@@ -68,7 +68,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             return
         }
-        process(context: context)
+        // Straight on, not by way of `pending`: storing the buffer there and taking it
+        // back cost atomic reference counting on every read.
+        process(context: context, conn, &input)
     }
 
     /// Runs the requests waiting in `pending`, until they run out, the client blocks, or
@@ -80,6 +82,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let conn = connection else { return }
         var input = pending ?? context.channel.allocator.buffer(capacity: 0)
         pending = nil
+        process(context: context, conn, &input)
+    }
+
+    /// `process` of `input`, what is left of which is kept in `pending`.
+    private func process(context: ChannelHandlerContext, _ conn: ClientConnection, _ input: inout ByteBuffer) {
         conn.queryBufferBytes = input.readableBytes
         conn.queryBufferFree = input.capacity - input.readableBytes
         defer {
