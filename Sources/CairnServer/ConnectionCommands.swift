@@ -18,7 +18,7 @@ enum ConnectionCommands {
                     ctx.out.bulk(ctx.args.count == 2 ? ctx.args[1] : "")
                     return
                 }
-                if ctx.args.count == 2 { ctx.out.bulk(ctx.args[1]) } else { ctx.out.simple("PONG") }
+                if ctx.args.count == 2 { ctx.out.bulk(ctx.args[1]) } else { ctx.out.pong() }
             },
             CommandSpec("echo", arity: 2, flags: [.fast, .loading, .stale], acl: [.connection], group: "connection",
                         summary: "Echo the given string") { ctx in ctx.out.bulk(ctx.args[1]) },
