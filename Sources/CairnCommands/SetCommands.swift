@@ -67,7 +67,7 @@ enum SetCommands {
     /// or removed): `.some(nil)` when absent; nil (after WRONGTYPE) when not a set.
     static func writableSet(_ ctx: CommandContext, _ key: Bytes) -> (set: SetValue, position: Int)?? {
         guard let p = ctx.lookupWrite(key) else { return .some(nil) }
-        guard let s = ctx.db.main.entries[p].value.setValue else {
+        guard let s = ctx.withDB({ $0.main.entries[p].value.setValue }) else {
             ctx.wrongType()
             return nil
         }
@@ -92,7 +92,9 @@ enum SetCommands {
         guard let found = writableSet(ctx, key) else { return }
         var s = found?.set ?? SetValue()
         var added = 0
-        for m in ctx.args.dropFirst(2) where s.add(m, maxIntSetEntries: ctx.settings.setMaxIntSetEntries) { added += 1 }
+        let maxIntSetEntries = ctx.settings.setMaxIntSetEntries
+        // By index: a slice of the arguments would retain and release them.
+        for i in 2..<ctx.args.count where s.add(ctx.args[i], maxIntSetEntries: maxIntSetEntries) { added += 1 }
         store(ctx, key, s, changedFrom: found?.set, at: found?.position)
         ctx.dirty += added
         if added > 0 { ctx.notify(.set, "sadd", key) }
