@@ -151,8 +151,8 @@ enum ListCommands {
         if start > end || start >= n { ctx.out.arrayHeader(0); return }
         if end >= n { end = n - 1 }
         ctx.out.arrayHeader(Int(end - start + 1))
-        list.forEach(from: Int(start), through: Int(end)) { _, e in
-            ctx.out.bulk(e)
+        list.forEachRaw(from: Int(start), through: Int(end)) { _, e in
+            ctx.out.bulk(raw: e)
             return true
         }
     }

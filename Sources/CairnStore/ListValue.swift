@@ -93,8 +93,16 @@ public final class ListValue {
 
     /// The element starting at `offset` of a node, and where the next one starts.
     static func read(_ node: Node, at offset: Int) -> (Bytes, Int) {
+        let (element, next) = readRaw(node, at: offset)
+        return (element.isEmpty ? "" : Bytes(element), next)
+    }
+
+    /// The entry at `offset` where it lies in the node (valid while the node is not
+    /// changed), and where the next begins.
+    @inline(__always)
+    static func readRaw(_ node: Node, at offset: Int) -> (UnsafeRawBufferPointer, Int) {
         let (length, p) = Varint.read(UnsafeRawPointer(node.start), at: offset)
-        let element = node.block.bytes((node.gap + p)..<(node.gap + p + length))
+        let element = UnsafeRawBufferPointer(start: node.start + p, count: length)
         let headerAndData = p + length - offset
         return (element, p + length + Varint.size(headerAndData))
     }
@@ -216,13 +224,19 @@ public final class ListValue {
     /// Calls `body` with each element from index `start` through `end` (inclusive, already
     /// within bounds), stopping early when it returns false.
     public func forEach(from start: Int, through end: Int, _ body: (Int, Bytes) -> Bool) {
+        forEachRaw(from: start, through: end) { i, raw in body(i, raw.isEmpty ? "" : Bytes(raw)) }
+    }
+
+    /// `forEach` with each element's bytes where they lie, valid only during `body`: a
+    /// reply copies them out without making a `Bytes` of each (LRANGE).
+    public func forEachRaw(from start: Int, through end: Int, _ body: (Int, UnsafeRawBufferPointer) -> Bool) {
         guard start <= end, start < count else { return }
         var index = 0
         // Walks one node's entries; false once `body` asked to stop or `end` was passed.
         func walk(_ node: Node) -> Bool {
             var p = 0
             while p < node.length {
-                let (element, next) = ListValue.read(node, at: p)
+                let (element, next) = ListValue.readRaw(node, at: p)
                 if index >= start {
                     if index > end || !body(index, element) { return false }
                 }
