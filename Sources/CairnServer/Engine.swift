@@ -115,7 +115,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         super.init()
         table.register(ConnectionCommands.specs(self))
         table.register(ServerCommands.specs(self))
-        table.register([MemoryCommand.spec(self), ModuleCommand.spec(self), MigrateCommand.spec(self)])
+        table.register([MemoryCommand.spec(self), ModuleCommand.spec(self), MigrateCommand.spec(self), LolwutCommand.spec()])
         table.register(ClusterCommands.specs())
         table.register(SnapshotCommands.specs(self))
         table.register(ReplicationCommands.specs(self))

@@ -2131,6 +2131,23 @@ enum DifferentialScripts {
     SHUTDOWN FOO
     COMMAND INFO get nosuch
     COMMAND FOO
+    COMMAND INFO lolwut
+    LOLWUT
+    LOLWUT foo bar
+    LOLWUT VERSION
+    LOLWUT VERSION 7
+    LOLWUT VERSION 4294967301 10 2 2
+    LOLWUT VERSION -1
+    LOLWUT VERSION x
+    LOLWUT VERSION 5 abc
+    LOLWUT VERSION 5 10 2 abc
+    LOLWUT VERSION 6 abc
+    LOLWUT VERSION 5 10 2 2
+    LOLWUT version 5 66 8 2
+    LOLWUT VERSION 5 1 1 1
+    LOLWUT VERSION 5 0 0 0
+    LOLWUT VERSION 5 2 3 1
+    LOLWUT VERSION 5 7 3 2 extra
     """
 
     /// MULTI/EXEC/DISCARD/WATCH from one client (the cross-client WATCH cases are in
