@@ -413,18 +413,24 @@ public final class LogWriter: @unchecked Sendable {
                 return
             }
             do {
+                // Consecutive chunks (the engine hands one over per batch, and several
+                // batches fill a group) go out in one pwrite: each is a trip through
+                // ext4's buffered-write path.
+                var pending = PendingRecords()
                 for item in chunks {
-                    switch item {
-                    case .records(let first, let last, let streamStart, let bytes):
-                        if segmentBytes + bytes.count > segmentBytesMax && segmentBytes > Segment.headerBytes {
+                    if case .records(let first, let last, let streamStart, let bytes) = item {
+                        let end = segmentBytes + pending.bytes.count
+                        if end + bytes.count > segmentBytesMax && end > Segment.headerBytes {
+                            try writeOut(&pending)
                             try rotate(firstLSN: first, stream: ReplicationPosition(id: segmentStreamID, offset: streamStart))
                         }
-                        try preallocate(through: segmentBytes + bytes.count)
-                        try bytes.withUnsafeBytes { try fs.write(fd, $0, at: segmentBytes, path: segmentPath) }
-                        writeCount += 1
-                        segmentBytes += bytes.count
-                        totalBytesApprox += bytes.count
-                        writtenLSN = last
+                        pending.add(bytes, last: last)
+                        continue
+                    }
+                    try writeOut(&pending)
+                    switch item {
+                    case .records:
+                        break
                     case .rotate(let first, let stream):
                         if segmentBytes > Segment.headerBytes { try rotate(firstLSN: first, stream: stream) }
                     case .startHistory(let first, let stream):
@@ -437,6 +443,7 @@ public final class LogWriter: @unchecked Sendable {
                         done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory, crashAfter: crashAfter))
                     }
                 }
+                try writeOut(&pending)
                 let now = Clock.monotonicNanoseconds()
                 switch policy {
                 case .always:
@@ -456,6 +463,30 @@ public final class LogWriter: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// Records gathered from consecutive chunks, to be written at the end of the segment.
+    private struct PendingRecords {
+        var bytes: [UInt8] = []
+        var last: UInt64 = 0
+
+        mutating func add(_ chunk: [UInt8], last: UInt64) {
+            if bytes.isEmpty { bytes = chunk } else { bytes.append(contentsOf: chunk) }
+            self.last = last
+        }
+    }
+
+    /// Writes what `pending` gathered at the end of the current segment, and empties it.
+    private func writeOut(_ pending: inout PendingRecords) throws {
+        guard !pending.bytes.isEmpty else { return }
+        let count = pending.bytes.count
+        try preallocate(through: segmentBytes + count)
+        try pending.bytes.withUnsafeBytes { try fs.write(fd, $0, at: segmentBytes, path: segmentPath) }
+        writeCount += 1
+        segmentBytes += count
+        totalBytesApprox += count
+        writtenLSN = pending.last
+        pending = PendingRecords()
     }
 
     /// With everysec, writes that arrive less than a second after a sync are synced by a

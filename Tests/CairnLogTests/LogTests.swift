@@ -187,6 +187,27 @@ final class LogWriterReaderTests: XCTestCase {
         XCTAssertEqual(try readAll().0.last?.lsn, 1001)
     }
 
+    /// Batches handed over while a sync is in flight are written with one pwrite, and
+    /// still split at a segment's end.
+    func testBatchesWaitingForASyncAreWrittenTogether() throws {
+        let fs = FaultInjectingFileSystem(), progress = Progress()
+        let writer = try makeWriter(fs: fs, segmentBytes: 1 << 20, progress: progress)
+        fs.holdSyncs()
+        writer.append(kind: .command, payload: [0])
+        writer.submit()
+        usleep(100_000)  // the writer takes the first batch and waits in its sync
+        for batch in 1...5 {
+            writer.append(kind: .command, payload: [UInt8(batch)])
+            writer.submit()
+        }
+        fs.releaseSyncs()
+        waitFor { progress.snapshot.0 == 6 }
+        XCTAssertEqual(progress.snapshot.0, 6)
+        XCTAssertLessThanOrEqual(writer.counts.writes, 2, "five batches, one write")
+        writer.close()
+        XCTAssertEqual(try readAll().0.map(\.payload), (0...5).map { [UInt8($0)] })
+    }
+
     /// The segment being written is zero-filled ahead of its records. After a crash (the
     /// writer never closed) the zero fill is the end of the log, not damage and not a torn
     /// tail; a new writer continues right after the last record; a clean close, and a
