@@ -217,7 +217,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: requests.count) { hashes in
                 var n = 0
                 for i in requests.indices where requests[i].count > 1 {
-                    let k = Self.firstKeyIndex(requests[i])
+                    // By pointer: passing the request retained and released it.
+                    let k = Self.firstKeyIndex(requests.baseAddress! + i)
                     guard !repeatsKey(i, k) else { continue }
                     hashes[n] = table.prefetchSlot(requests[i][k])
                     n += 1
@@ -230,10 +231,10 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     /// Where a request's first key is, for the prefetch: the second argument for nearly
     /// every command; the fourth for EVAL, EVALSHA, FCALL and their _RO forms given a key
     /// (their second is the script, the third the number of keys). A hint only.
-    private static func firstKeyIndex(_ request: [Bytes]) -> Int {
-        guard request.count > 3 else { return 1 }
-        let runsScript = request[0].hasLowercasedPrefix("eval") || request[0].hasLowercasedPrefix("fcall")
-        return runsScript && request[2] != "0" ? 3 : 1
+    private static func firstKeyIndex(_ request: UnsafePointer<[Bytes]>) -> Int {
+        guard request.pointee.count > 3 else { return 1 }
+        let runsScript = request.pointee[0].hasLowercasedPrefix("eval") || request.pointee[0].hasLowercasedPrefix("fcall")
+        return runsScript && request.pointee[2] != "0" ? 3 : 1
     }
 
     private func prefetchMembers(of requests: [[Bytes]], in table: KeyTable<Value>) {
