@@ -84,17 +84,13 @@ extension Bytes {
 /// for all but the longest values).
 @inlinable
 public func formatInt64(_ value: Int64) -> Bytes {
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-    return withUnsafeMutableBytes(of: &digits) { buf -> Bytes in
-        var i = 24
-        var v = value.magnitude
-        repeat {
-            i -= 1
-            buf[i] = UInt8(48 + v % 10)
-            v /= 10
-        } while v != 0
-        if value < 0 { i -= 1; buf[i] = UInt8(ascii: "-") }
-        return Bytes(UnsafeRawBufferPointer(rebasing: buf[i..<24]))
+    var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes
+    return withUnsafeMutableBytes(of: &scratch) { buf -> Bytes in
+        let sign = value < 0 ? 1 : 0
+        if sign == 1 { buf[0] = UInt8(ascii: "-") }
+        let digits = decimalDigits(value.magnitude)
+        storeDecimal(value.magnitude, digits: digits, at: buf.baseAddress! + sign)
+        return Bytes(UnsafeRawBufferPointer(rebasing: buf[0..<(sign + digits)]))
     }
 }
 
@@ -162,24 +158,22 @@ public func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         out.append(UInt8(48 + value % 10))
         return
     }
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    withUnsafeMutableBytes(of: &digits) { buf in
-        var i = 24
-        var v = value
-        repeat {
-            i -= 1
-            buf[i] = UInt8(48 + v % 10)
-            v /= 10
-        } while v != 0
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<24]))
+    var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes
+    withUnsafeMutableBytes(of: &scratch) { buf in
+        let digits = decimalDigits(value)
+        storeDecimal(UInt64(value), digits: digits, at: buf.baseAddress!)
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[0..<digits]))
     }
 }
 
 /// Digits of a non-negative integer in decimal: a few comparisons, where dividing by ten
 /// until nothing is left took a division per digit.
 @inlinable @inline(__always)
-public func decimalDigits(_ n: Int) -> Int {
-    let v = UInt64(bitPattern: Int64(n))
+public func decimalDigits(_ n: Int) -> Int { decimalDigits(UInt64(bitPattern: Int64(n))) }
+
+/// Digits of `v` in decimal (`decimalDigits` for any unsigned 64-bit value).
+@inlinable @inline(__always)
+public func decimalDigits(_ v: UInt64) -> Int {
     if v < 100_000 {
         if v < 100 { return v < 10 ? 1 : 2 }
         return v < 1_000 ? 3 : v < 10_000 ? 4 : 5

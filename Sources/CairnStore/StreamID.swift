@@ -47,19 +47,9 @@ public struct StreamID: Comparable, Hashable, Sendable {
     public func write(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         var n = 0
         func digits(_ v: UInt64) {
-            var x = v
-            let start = n
-            repeat {
-                buffer[n] = UInt8(ascii: "0") + UInt8(x % 10)
-                x /= 10
-                n += 1
-            } while x > 0
-            var (a, b) = (start, n - 1)
-            while a < b {
-                buffer.swapAt(a, b)
-                a += 1
-                b -= 1
-            }
+            let count = decimalDigits(v)
+            storeDecimal(v, digits: count, at: buffer.baseAddress! + n)
+            n += count
         }
         digits(ms)
         buffer[n] = UInt8(ascii: "-")

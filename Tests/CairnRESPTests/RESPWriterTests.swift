@@ -60,7 +60,11 @@ final class RESPWriterTests: XCTestCase {
         }
         for v in values {
             XCTAssertEqual(written { $0.integer(v) }, ":\(v)\r\n")
+            XCTAssertEqual(formatInt64(v), Bytes("\(v)"))
             if v >= 0 {
+                var appended: [UInt8] = [7]
+                appendDecimal(Int(v), to: &appended)
+                XCTAssertEqual(appended, [7] + Array("\(v)".utf8))
                 XCTAssertEqual(decimalDigits(Int(v)), String(v).count, "\(v)")
                 XCTAssertEqual(written { $0.arrayHeader(Int(v)) }, "*\(v)\r\n")
             }
