@@ -151,7 +151,7 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Makes the writer's state readable by the engine, and announces it unless an
     /// announcement is still on its way (the engine then reads this one with it).
-    private func publish() {
+    private func publish(announce announcing: Bool = true) {
         let p = (writtenLSN, durableLSN)
         let c = (syncCount, writeCount, Int(syncNanoseconds / 1000))
         let total = totalBytesApprox
@@ -162,7 +162,7 @@ public final class LogWriter: @unchecked Sendable {
             publishedCounts = c
             publishedTotalBytes = total
             publishedSegmentPath = path
-            guard moved, !progressAnnounced else { return false }
+            guard announcing, moved, !progressAnnounced else { return false }
             progressAnnounced = true
             return true
         }
@@ -295,6 +295,9 @@ public final class LogWriter: @unchecked Sendable {
     /// True when records are staged and not yet handed over.
     public var hasStaged: Bool { !staged.isEmpty }
 
+    /// How many records are staged and not yet handed over.
+    public var stagedRecords: UInt64 { staged.isEmpty ? 0 : lastLSN - stagedFirstLSN + 1 }
+
     /// Bytes of records staged or queued for the writer thread and not yet written: the
     /// log's buffers, which maxmemory does not count (Redis's aof_buf).
     public var bufferedBytes: Int { stagedBytes + queuedBytes }
@@ -412,56 +415,89 @@ public final class LogWriter: @unchecked Sendable {
                 cairn_malloc_flush_thread_cache()
                 return
             }
-            do {
-                // Consecutive chunks (the engine hands one over per batch, and several
-                // batches fill a group) go out in one pwrite: each is a trip through
-                // ext4's buffered-write path.
-                var pending = PendingRecords()
-                for item in chunks {
-                    if case .records(let first, let last, let streamStart, let bytes) = item {
-                        let end = segmentBytes + pending.bytes.count
-                        if end + bytes.count > segmentBytesMax && end > Segment.headerBytes {
-                            try writeOut(&pending)
-                            try rotate(firstLSN: first, stream: ReplicationPosition(id: segmentStreamID, offset: streamStart))
-                        }
-                        pending.add(bytes, last: last)
-                        continue
+            guard writeGroup(chunks, policy: policy) else { return }
+            publish()
+        }
+    }
+
+    /// Writes the staged records and syncs them on the calling thread (the engine's),
+    /// when the writer thread is idle and the policy is always; false, having handed them
+    /// over as `submit` does, otherwise. The engine then takes the progress itself
+    /// (`takeProgress`): nothing is announced. The staged buffer is kept for the next
+    /// records, not freed.
+    public func writeAndSyncHere() -> Bool {
+        guard !staged.isEmpty else { return true }
+        let claimed = lock.withLock { () -> Bool in
+            guard failure == nil, !scheduled, queue.isEmpty, policyValue == .always else { return false }
+            scheduled = true  // the writer's state is this thread's until released below
+            return true
+        }
+        guard claimed else {
+            submit()
+            return false
+        }
+        // On the writer's queue, which is idle and claimed: the block runs on this thread.
+        let written = io.sync {
+            writeGroup([.records(first: stagedFirstLSN, last: lastLSN, streamStart: stagedStreamStart, bytes: staged)], policy: .always)
+        }
+        staged.removeAll(keepingCapacity: true)
+        if written { publish(announce: false) }
+        lock.withLock { scheduled = false }
+        return true
+    }
+
+    /// Writes a group of items and syncs it as `policy` says; false when the log failed
+    /// (reported through `fail`).
+    private func writeGroup(_ chunks: [WriterItem], policy: SyncPolicy) -> Bool {
+        do {
+            // Consecutive chunks (the engine hands one over per batch, and several
+            // batches fill a group) go out in one pwrite: each is a trip through
+            // ext4's buffered-write path.
+            var pending = PendingRecords()
+            for item in chunks {
+                if case .records(let first, let last, let streamStart, let bytes) = item {
+                    let end = segmentBytes + pending.bytes.count
+                    if end + bytes.count > segmentBytesMax && end > Segment.headerBytes {
+                        try writeOut(&pending)
+                        try rotate(firstLSN: first, stream: ReplicationPosition(id: segmentStreamID, offset: streamStart))
                     }
-                    try writeOut(&pending)
-                    switch item {
-                    case .records:
-                        break
-                    case .rotate(let first, let stream):
-                        if segmentBytes > Segment.headerBytes { try rotate(firstLSN: first, stream: stream) }
-                    case .startHistory(let first, let stream):
-                        if segmentBytes > Segment.headerBytes {
-                            try rotate(firstLSN: first, stream: stream)
-                        } else {
-                            try rewriteHeader(firstLSN: first, stream: stream)
-                        }
-                    case .installSnapshot(let name, let lsn, let snapshotDirectory, let crashAfter, let done):
-                        done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory, crashAfter: crashAfter))
-                    }
+                    pending.add(bytes, last: last)
+                    continue
                 }
                 try writeOut(&pending)
-                let now = Clock.monotonicNanoseconds()
-                switch policy {
-                case .always:
-                    try syncGroup()
-                case .everysec:
-                    if now - lastSyncMonotonicNs >= 1_000_000_000 {
-                        try syncGroup()
-                    } else {
-                        armSyncTimer()
-                    }
-                case .no:
+                switch item {
+                case .records:
                     break
+                case .rotate(let first, let stream):
+                    if segmentBytes > Segment.headerBytes { try rotate(firstLSN: first, stream: stream) }
+                case .startHistory(let first, let stream):
+                    if segmentBytes > Segment.headerBytes {
+                        try rotate(firstLSN: first, stream: stream)
+                    } else {
+                        try rewriteHeader(firstLSN: first, stream: stream)
+                    }
+                case .installSnapshot(let name, let lsn, let snapshotDirectory, let crashAfter, let done):
+                    done(install(name, lsn: lsn, snapshotDirectory: snapshotDirectory, crashAfter: crashAfter))
                 }
-                publish()
-            } catch {
-                fail("\(error)")
-                return
             }
+            try writeOut(&pending)
+            let now = Clock.monotonicNanoseconds()
+            switch policy {
+            case .always:
+                try syncGroup()
+            case .everysec:
+                if now - lastSyncMonotonicNs >= 1_000_000_000 {
+                    try syncGroup()
+                } else {
+                    armSyncTimer()
+                }
+            case .no:
+                break
+            }
+            return true
+        } catch {
+            fail("\(error)")
+            return false
         }
     }
 

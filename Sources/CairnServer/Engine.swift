@@ -292,7 +292,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
                 submitScheduled = true
                 loop.execute { [self] in
                     submitScheduled = false
-                    persistence.submit()
+                    submitDurably()
                 }
             }
         } else if !submitScheduled && persistence.hasStaged {
@@ -302,6 +302,24 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
                 persistence.submit()
             }
         }
+    }
+
+    private(set) var inlineSync = InlineSync()
+
+    /// appendfsync always: hands the tick's records to the writer thread, or, for a writer
+    /// alone (InlineSync), writes and syncs them here and sends the replies they held.
+    private func submitDurably() {
+        guard let writer = persistence.writer,
+              inlineSync.applies(stagedRecords: writer.stagedRecords, heldClients: waiting.count, nowUs: ctx.commandClock) else {
+            persistence.submit()
+            return
+        }
+        let started = Clock.monotonicNanoseconds()
+        guard writer.writeAndSyncHere() else { return }
+        let ended = Clock.monotonicNanoseconds()
+        inlineSync.synced(tookNs: ended - started, endedNs: ended)
+        let p = writer.takeProgress()
+        logProgress(written: p.written, durable: p.durable)
     }
 
     /// Sends a connection's replies, or holds them until the log is durable up to the last
@@ -316,6 +334,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
             && (tag > persistence.durableLSN || !conn.gated.isEmpty) {
             conn.gate(lsn: tag)
             waiting[ObjectIdentifier(conn)] = conn
+            inlineSync.held(ObjectIdentifier(conn), nowUs: ctx.commandClock)
         } else if conn.output.readableBytes > 0 || conn.closeAfterFlush {
             // Sent once per event-loop tick, after every ready client was read and run,
             // as Redis writes its replies before it sleeps: the client is woken once for

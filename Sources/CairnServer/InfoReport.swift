@@ -189,6 +189,7 @@ enum InfoReport {
                      "log_written_lsn:\(p.writtenLSN)",
                      "log_durable_lsn:\(p.durableLSN)",
                      "log_fsyncs:\(p.writer?.counts.syncs ?? 0)",
+                     "log_fsyncs_on_loop:\(e.inlineSync.syncs)",
                      "log_write_groups:\(p.writer?.counts.writes ?? 0)",
                      "log_fsync_usec:\(p.writer?.counts.syncMicroseconds ?? 0)",
                      "log_fsync_duty_cycle:\(format2(e.stats.fsyncDutyCycle))",

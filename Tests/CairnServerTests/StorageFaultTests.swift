@@ -81,6 +81,61 @@ final class StorageFaultTests: XCTestCase {
     func testWriteEIO() throws { try checkFault(.write, EIO) }
     func testWriteENOSPCTorn() throws { try checkFault(.write, ENOSPC) }
 
+    /// An INFO persistence field, read by `client`.
+    private func persistenceField(_ client: RESPClient, _ name: String) throws -> Int {
+        let info = try client.call("INFO", "persistence").string!
+        let line = info.split(separator: "\r\n").first { $0.hasPrefix(name + ":") }
+        return try XCTUnwrap(line.flatMap { Int($0.split(separator: ":")[1]) }, name)
+    }
+
+    /// A client writing alone has its records synced by the event loop itself (INFO
+    /// `log_fsyncs_on_loop`), each reply still sent only once its record is durable; two
+    /// clients writing in turn go through the writer thread.
+    func testAWriterAloneIsSyncedOnTheLoop() throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let (server, port) = try start(PosixFileSystem())
+        let a = try RESPClient(port: port)
+        let observer = try RESPClient(port: port)
+        let before = try persistenceField(observer, "log_fsyncs_on_loop")
+        for i in 0..<20 {
+            XCTAssertEqual(try a.call("SET", "a\(i)", "v"), .simple("OK"))
+            XCTAssertEqual(try persistenceField(observer, "log_durable_lsn"), try persistenceField(observer, "log_last_lsn"))
+        }
+        // At least one: a sync slower than 50 ms (a slow disk) hands the rest to the thread.
+        XCTAssertGreaterThan(try persistenceField(observer, "log_fsyncs_on_loop"), before)
+        let b = try RESPClient(port: port)
+        let alone = try persistenceField(observer, "log_fsyncs_on_loop")
+        // From b's first write on, a is not alone.
+        XCTAssertEqual(try b.call("SET", "b", "w"), .simple("OK"))
+        for i in 0..<20 {
+            XCTAssertEqual(try a.call("SET", "a\(i)", "w"), .simple("OK"))
+            XCTAssertEqual(try b.call("SET", "b\(i)", "w"), .simple("OK"))
+        }
+        XCTAssertEqual(try persistenceField(observer, "log_fsyncs_on_loop"), alone, "two writers: the writer thread syncs")
+        XCTAssertEqual(try observer.call("DBSIZE"), .integer(41))
+        stop(server)
+    }
+
+    /// A sync on the loop that takes long (a disk that stalls) blocks the loop once, and
+    /// then syncing goes back to the writer thread: the next writes of the same client
+    /// are not synced on the loop.
+    func testASlowSyncOnTheLoopHandsSyncingBackToTheThread() throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let fs = FaultInjectingFileSystem()
+        let (server, port) = try start(fs)
+        let a = try RESPClient(port: port)
+        let observer = try RESPClient(port: port)
+        XCTAssertEqual(try a.call("SET", "first", "1"), .simple("OK"))
+        let onLoop = try persistenceField(observer, "log_fsyncs_on_loop")
+        fs.holdSyncs()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { fs.releaseSyncs() }
+        XCTAssertEqual(try a.call("SET", "slow", "2"), .simple("OK"))
+        XCTAssertEqual(try persistenceField(observer, "log_fsyncs_on_loop"), onLoop + 1, "the held sync ran on the loop")
+        for i in 0..<5 { XCTAssertEqual(try a.call("SET", "k\(i)", "3"), .simple("OK")) }
+        XCTAssertEqual(try persistenceField(observer, "log_fsyncs_on_loop"), onLoop + 1, "then the writer thread syncs")
+        stop(server)
+    }
+
     /// A disk that stops answering: replies wait (never acknowledged early), and a client
     /// pipelining writes meanwhile is no longer read once its held replies pass the limit,
     /// instead of making the server buffer without bound.
