@@ -424,7 +424,7 @@ public final class LogWriter: @unchecked Sendable {
     /// when the writer thread is idle and the policy is always; false, having handed them
     /// over as `submit` does, otherwise. The engine then takes the progress itself
     /// (`takeProgress`): nothing is announced. The staged buffer is kept for the next
-    /// records, not freed.
+    /// records (up to 64 KiB of it), not freed.
     public func writeAndSyncHere() -> Bool {
         guard !staged.isEmpty else { return true }
         let claimed = lock.withLock { () -> Bool in
@@ -440,11 +440,18 @@ public final class LogWriter: @unchecked Sendable {
         let written = io.sync {
             writeGroup([.records(first: stagedFirstLSN, last: lastLSN, streamStart: stagedStreamStart, bytes: staged)], policy: .always)
         }
-        staged.removeAll(keepingCapacity: true)
+        if staged.capacity > Self.stagedCapacityKept {
+            staged = []  // a large record's buffer is not kept
+            staged.reserveCapacity(4096)
+        } else {
+            staged.removeAll(keepingCapacity: true)
+        }
         if written { publish(announce: false) }
         lock.withLock { scheduled = false }
         return true
     }
+
+    private static let stagedCapacityKept = 64 * 1024
 
     /// Writes a group of items and syncs it as `policy` says; false when the log failed
     /// (reported through `fail`).

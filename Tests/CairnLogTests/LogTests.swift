@@ -208,6 +208,34 @@ final class LogWriterReaderTests: XCTestCase {
         XCTAssertEqual(try readAll().0.map(\.payload), (0...5).map { [UInt8($0)] })
     }
 
+    /// `writeAndSyncHere`: with the writer thread idle, the staged records are written and
+    /// synced before it returns, without an announcement; while the
+    /// thread is busy (here, in a held sync), they are handed over instead and it returns
+    /// false. Either way every record is in the log, in order.
+    func testWriteAndSyncHereWhenTheWriterIsIdle() throws {
+        let fs = FaultInjectingFileSystem(), progress = Progress()
+        let writer = try makeWriter(fs: fs, progress: progress)
+        writer.append(kind: .command, payload: [1])
+        XCTAssertTrue(writer.writeAndSyncHere())
+        XCTAssertEqual(writer.progress.durable, 1, "durable on return")
+        XCTAssertEqual(writer.takeProgress().durable, 1)
+        XCTAssertEqual(progress.announcements, 0, "nothing announced")
+        XCTAssertFalse(writer.hasStaged)
+
+        fs.holdSyncs()
+        writer.append(kind: .command, payload: [2])
+        writer.submit()
+        usleep(100_000)  // the writer thread takes it and waits in its sync
+        writer.append(kind: .command, payload: [3])
+        XCTAssertFalse(writer.writeAndSyncHere(), "the writer thread is busy")
+        XCTAssertFalse(writer.hasStaged, "handed over")
+        fs.releaseSyncs()
+        waitFor { progress.snapshot.0 == 3 }
+        XCTAssertEqual(progress.snapshot.0, 3)
+        writer.close()
+        XCTAssertEqual(try readAll().0.map(\.payload), [[1], [2], [3]])
+    }
+
     /// The segment being written is zero-filled ahead of its records. After a crash (the
     /// writer never closed) the zero fill is the end of the log, not damage and not a torn
     /// tail; a new writer continues right after the last record; a clean close, and a
