@@ -8,9 +8,9 @@ import CairnCore
 /// wake-up of a sleeping vCPU, together about 60 µs of a round trip that takes 47 µs
 /// without durability (Docs/BENCHMARKS.md, "One client's durable write on the loop").
 /// With many writers the writer thread is worth more: it syncs one group while the loop
-/// reads and runs the next. So the loop syncs only for a writer that is alone: one
-/// record staged, one client waiting for it, no other client held at the gate lately,
-/// and the writer thread idle. A sync that stalls blocks the loop (as it blocks Redis);
+/// reads and runs the next. So the loop syncs only for a writer that is alone: at most
+/// 32 records staged (one request, or one pipeline of a few), one client waiting for
+/// them, no other client held at the gate lately, and the writer thread idle. A sync that stalls blocks the loop (as it blocks Redis);
 /// after one slow sync the loop leaves syncing to the thread for a while, so a failing
 /// disk does not hold every client of the server again and again.
 struct InlineSync {
@@ -23,6 +23,9 @@ struct InlineSync {
     /// Groups the loop synced itself (INFO persistence `log_fsyncs_on_loop`).
     private(set) var syncs = 0
 
+    /// At most this many records (one client's pipeline): a client streaming more, as a
+    /// bulk load does, gains from the thread syncing while the loop runs the next part.
+    static let recordsMax: UInt64 = 32
     /// How long another writer keeps the loop from syncing.
     static let othersRecentUs: Int64 = 20_000
     /// A sync on the loop slower than this...
@@ -39,7 +42,7 @@ struct InlineSync {
 
     /// Whether the loop syncs the staged records itself.
     func applies(stagedRecords: UInt64, heldClients: Int, nowUs: Int64) -> Bool {
-        stagedRecords == 1 && heldClients == 1 && nowUs >= othersRecentUntilUs
+        stagedRecords <= Self.recordsMax && heldClients == 1 && nowUs >= othersRecentUntilUs
             && (offUntilNs == 0 || Clock.monotonicNanoseconds() >= offUntilNs)
     }
 

@@ -89,8 +89,9 @@ final class StorageFaultTests: XCTestCase {
     }
 
     /// A client writing alone has its records synced by the event loop itself (INFO
-    /// `log_fsyncs_on_loop`), each reply still sent only once its record is durable; two
-    /// clients writing in turn go through the writer thread.
+    /// `log_fsyncs_on_loop`), each reply still sent only once its record is durable, and
+    /// so has its short pipeline; a long pipeline, and two clients writing in turn, go
+    /// through the writer thread.
     func testAWriterAloneIsSyncedOnTheLoop() throws {
         try? FileManager.default.removeItem(atPath: dir)
         let (server, port) = try start(PosixFileSystem())
@@ -103,6 +104,20 @@ final class StorageFaultTests: XCTestCase {
         }
         // At least one: a sync slower than 50 ms (a slow disk) hands the rest to the thread.
         XCTAssertGreaterThan(try persistenceField(observer, "log_fsyncs_on_loop"), before)
+        // A short pipeline (up to 32 records) is synced on the loop too; a long one, as a
+        // bulk load sends, goes to the thread.
+        func pipeline(_ count: Int, _ prefix: String) throws {
+            var raw: [UInt8] = []
+            for i in 0..<count { raw += RESPClient.encode([Array("SET".utf8), Array("\(prefix)\(i)".utf8), Array("v".utf8)]) }
+            try a.sendRaw(raw)
+            for _ in 0..<count { XCTAssertEqual(try a.readReply(), .simple("OK")) }
+        }
+        let single = try persistenceField(observer, "log_fsyncs_on_loop")
+        try pipeline(10, "short")
+        XCTAssertGreaterThan(try persistenceField(observer, "log_fsyncs_on_loop"), single)
+        let short = try persistenceField(observer, "log_fsyncs_on_loop")
+        try pipeline(500, "long")
+        XCTAssertEqual(try persistenceField(observer, "log_fsyncs_on_loop"), short, "500 records: the thread syncs")
         let b = try RESPClient(port: port)
         let alone = try persistenceField(observer, "log_fsyncs_on_loop")
         // From b's first write on, a is not alone.
@@ -112,7 +127,7 @@ final class StorageFaultTests: XCTestCase {
             XCTAssertEqual(try b.call("SET", "b\(i)", "w"), .simple("OK"))
         }
         XCTAssertEqual(try persistenceField(observer, "log_fsyncs_on_loop"), alone, "two writers: the writer thread syncs")
-        XCTAssertEqual(try observer.call("DBSIZE"), .integer(41))
+        XCTAssertEqual(try observer.call("DBSIZE"), .integer(551))
         stop(server)
     }
 
