@@ -10,9 +10,10 @@ import CairnCore
 /// With many writers the writer thread is worth more: it syncs one group while the loop
 /// reads and runs the next. So the loop syncs only for a writer that is alone: at most
 /// 32 records staged (one request, or one pipeline of a few), one client waiting for
-/// them, no other client held at the gate lately, and the writer thread idle. A sync that stalls blocks the loop (as it blocks Redis);
-/// after one slow sync the loop leaves syncing to the thread for a while, so a failing
-/// disk does not hold every client of the server again and again.
+/// them, no other client held at the gate lately, and the writer thread idle. A sync
+/// that stalls blocks the loop (as it blocks Redis); after one slow sync the loop leaves
+/// syncing to the thread for a while, so a failing disk does not hold every client of
+/// the server again and again.
 struct InlineSync {
     /// The last client whose reply was held at the gate, and until when another client
     /// held there counts as recent (monotonic µs).
