@@ -315,8 +315,7 @@ public final class LogWriter: @unchecked Sendable {
         guard !staged.isEmpty else { return }
         let chunk = WriterItem.records(first: stagedFirstLSN, last: lastLSN, streamStart: stagedStreamStart, bytes: staged)
         handedOverBytes += staged.capacity
-        staged = []
-        staged.reserveCapacity(4096)
+        startStaging()
         enqueue(chunk)
     }
 
@@ -441,8 +440,7 @@ public final class LogWriter: @unchecked Sendable {
             writeGroup([.records(first: stagedFirstLSN, last: lastLSN, streamStart: stagedStreamStart, bytes: staged)], policy: .always)
         }
         if staged.capacity > Self.stagedCapacityKept {
-            staged = []  // a large record's buffer is not kept
-            staged.reserveCapacity(4096)
+            startStaging()  // a large record's buffer is not kept
         } else {
             staged.removeAll(keepingCapacity: true)
         }
@@ -452,6 +450,12 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     private static let stagedCapacityKept = 64 * 1024
+
+    /// A new, empty staging buffer with room for a few records.
+    private func startStaging() {
+        staged = []
+        staged.reserveCapacity(4096)
+    }
 
     /// Writes a group of items and syncs it as `policy` says; false when the log failed
     /// (reported through `fail`).

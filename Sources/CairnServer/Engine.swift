@@ -318,7 +318,12 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         guard writer.writeAndSyncHere() else { return }
         let ended = Clock.monotonicNanoseconds()
         inlineSync.synced(tookNs: ended - started, endedNs: ended)
-        let p = writer.takeProgress()
+        takeLogProgress()
+    }
+
+    /// Takes the writer's progress and acts on it (its announcement, or a sync on the loop).
+    func takeLogProgress() {
+        let p = persistence.takeProgress()
         logProgress(written: p.written, durable: p.durable)
     }
 

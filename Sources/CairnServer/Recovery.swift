@@ -167,10 +167,7 @@ final class LogReplay: @unchecked Sendable {
         try engine.persistence.open(manifest: reader.manifest, lastLSN: reader.lastLSN, totalBytes: totalBytes,
                                     appendOffset: reader.appendOffset, stream: reader.stream, config: engine.config,
                                     onProgress: {
-                                        loop.execute {
-                                            let p = engine.persistence.takeProgress()
-                                            engine.logProgress(written: p.written, durable: p.durable)
-                                        }
+                                        loop.execute { engine.takeLogProgress() }
                                     },
                                     onFailure: { reason in
                                         loop.execute { engine.logFailed(reason) }

@@ -81,11 +81,9 @@ final class StorageFaultTests: XCTestCase {
     func testWriteEIO() throws { try checkFault(.write, EIO) }
     func testWriteENOSPCTorn() throws { try checkFault(.write, ENOSPC) }
 
-    /// An INFO persistence field, read by `client`.
+    /// An integer field of INFO, read by `client`.
     private func persistenceField(_ client: RESPClient, _ name: String) throws -> Int {
-        let info = try client.call("INFO", "persistence").string!
-        let line = info.split(separator: "\r\n").first { $0.hasPrefix(name + ":") }
-        return try XCTUnwrap(line.flatMap { Int($0.split(separator: ":")[1]) }, name)
+        try XCTUnwrap(Int(client.infoField(name)), name)
     }
 
     /// A client writing alone has its records synced by the event loop itself (INFO
