@@ -23,13 +23,24 @@ extension Engine {
         ctx.expiryPaused = true
     }
 
-    /// Ends the pause: the held commands run, in the order they came, each client then
-    /// going on with the requests behind its own.
+    /// Ends the pause (CLIENT UNPAUSE, its time up, a shutdown given up): the held
+    /// commands run, unless a FAILOVER still pauses writes.
     func unpauseClients() {
         guard let pause = clientPause else { return }
         pause.timer.cancel()
         clientPause = nil
-        ctx.expiryPaused = false
+        resumePostponed()
+    }
+
+    /// Writes wait: CLIENT PAUSE (or a shutdown's pause) or a FAILOVER is in force, as
+    /// Redis keeps a pause per purpose and applies the strictest.
+    var writesPaused: Bool { clientPause != nil || failover != nil }
+
+    /// A pause ended: the held commands run, in the order they came, each client then
+    /// going on with the requests behind its own; one that a pause still in force holds
+    /// waits again.
+    func resumePostponed() {
+        ctx.expiryPaused = writesPaused
         let held = postponedClients
         postponedClients.removeAll()
         for conn in held where !conn.closed {
@@ -46,8 +57,8 @@ extension Engine {
     /// Whether the pause in force holds this command (Redis's is_may_replicate_command:
     /// writes, commands that may replicate, and EXEC of a block that holds them).
     func pauseHolds(_ spec: CommandSpec, _ conn: ClientConnection) -> Bool {
-        guard let pause = clientPause, !conn.isReplica else { return false }
-        if pause.allCommands || Self.writesOrMayReplicate(spec) { return true }
+        guard writesPaused, !conn.isReplica else { return false }
+        if clientPause?.allCommands == true || Self.writesOrMayReplicate(spec) { return true }
         guard spec.fullName == "exec", let queued = conn.session.transaction?.commands else { return false }
         return queued.contains { Self.writesOrMayReplicate($0.spec) }
     }

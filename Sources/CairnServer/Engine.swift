@@ -66,6 +66,8 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
     private var waiting: [ObjectIdentifier: ClientConnection] = [:]
     /// CLIENT PAUSE in force, and the clients whose command waits for its end, in order.
     var clientPause: ClientPause?
+    /// FAILOVER under way (Failover.swift): writes are paused until it ends.
+    var failover: FailoverState?
     /// MIGRATE's cached connections to other servers.
     let migrateConnections = MigrateConnections()
     /// A shutdown waiting for replicas to catch up (ShutdownSequence).
@@ -119,6 +121,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         table.register(ClusterCommands.specs())
         table.register(SnapshotCommands.specs(self))
         table.register(ReplicationCommands.specs(self))
+        table.register([FailoverCommand.spec(self)])
         table.register(ACLCommand.spec(self))
         checkpointer = Checkpointer(engine: self)
         replication = ReplicationSource(engine: self)
@@ -479,7 +482,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
 
     private func run(_ conn: ClientConnection, _ spec: CommandSpec, _ args: inout [Bytes], _ now: Int64, _ wire: UnsafeRawBufferPointer?) {
         let session = conn.session
-        if clientPause != nil && pauseHolds(spec, conn) {
+        if writesPaused && pauseHolds(spec, conn) {
             postpone(conn, args)
             return
         }
@@ -636,6 +639,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         stats.replOutputSamples.add(time: now, value: stats.netReplOutputBytes)
         stats.syncSamples.add(time: Clock.monotonicMicroseconds(), value: persistence.writer?.counts.syncMicroseconds ?? 0)
         replication.cron(nowMs: now)
+        updateFailover(nowMs: now)
         checkPendingShutdown(askAgain: true)
         migrateConnections.closeIdle(nowMs: now)
         primaryLink?.cron(nowMs: now)
@@ -645,7 +649,7 @@ final class Engine: AdmissionPolicy, CallObserver, @unchecked Sendable {
         // Nothing changes the keyspace, and no checkpoint starts, while a script is paused.
         if ctx.pausedScript != nil { return }
         // A replica's keys expire by its primary's DELs, as in Redis.
-        if !loading && persistence.failure == nil && activeExpireEnabled && primaryLink == nil && clientPause == nil {
+        if !loading && persistence.failure == nil && activeExpireEnabled && primaryLink == nil && !writesPaused {
             ActiveExpiry.cycle(ctx: ctx, session: serverSession, nowMs: now, budgetMicroseconds: 25_000 * 10 / Int64(max(1, config.hz)))
             ctx.applyKeyChanges(changed: true, by: nil)
             commitEach()

@@ -362,7 +362,7 @@ enum InfoReport {
         // The history this one continues (after a promotion), found in the segment headers.
         let previous = e.previousHistory
             ?? stream.flatMap { try? LogCursor.previousHistory(directory: e.config.dir, fs: e.persistence.fs, current: $0.id) }
-        lines += ["master_failover_state:no-failover",
+        lines += ["master_failover_state:\(e.failover?.phase.rawValue ?? "no-failover")",
                   "master_replid:\(stream?.id ?? e.runId)",
                   "master_replid2:\(previous?.id ?? "0000000000000000000000000000000000000000")",
                   "master_repl_offset:\(offset)",

@@ -39,7 +39,7 @@ extension Engine {
     /// them to its primary, during CLIENT PAUSE (the dataset stands still) or while a
     /// script is paused (it is still one unit).
     private var evictionsAllowed: Bool {
-        !loading && !(primaryLink != nil && config.replicaIgnoreMaxmemory) && clientPause == nil && ctx.pausedScript == nil
+        !loading && !(primaryLink != nil && config.replicaIgnoreMaxmemory) && !writesPaused && ctx.pausedScript == nil
     }
 
     /// One eviction pass (Redis's performEvictions); its DELs committed each as a record.

@@ -60,10 +60,14 @@ final class ReplicaLink {
         var selects = false
     }
 
-    init(engine: Engine, host: String, port: Int) {
+    /// FAILOVER's hand-over: the PSYNC says FAILOVER until the new primary answers it.
+    private var failover: Bool
+
+    init(engine: Engine, host: String, port: Int, failover: Bool = false) {
         self.engine = engine
         self.host = host
         self.port = port
+        self.failover = failover
         self.linkDownSinceMs = Clock.unixMilliseconds()
     }
 
@@ -184,7 +188,7 @@ final class ReplicaLink {
         // (and if this server knows the stream's database there: records select only
         // when it changes).
         if let stream = engine.persistence.stream, stream.offset > 0 || syncedOnce, engine.persistence.streamDatabaseKnown {
-            handshake.append(["PSYNC", stream.id, String(stream.offset + 1)])
+            handshake.append(["PSYNC", stream.id, String(stream.offset + 1)] + (failover ? ["FAILOVER"] : []))
         } else {
             handshake.append(["PSYNC", "?", "-1"])
         }
@@ -214,6 +218,17 @@ final class ReplicaLink {
 
     private func psyncReply(_ line: String) {
         let words = line.split(separator: " ").map(String.init)
+        if failover {
+            if words.first == "+FULLRESYNC" || words.first == "+CONTINUE" {
+                failover = false
+                // Once the reply is taken in: the paused writes run then, on a replica.
+                engine.loop.execute { [engine] in engine.failoverAccepted() }
+            } else if !line.hasPrefix("-NOMASTERLINK") && !line.hasPrefix("-LOADING") {
+                // Refused (a busy or loading target is asked again, as Redis does).
+                engine.logger.warning("The failover target \(host):\(port) refused PSYNC FAILOVER: \(line)")
+                return engine.abortFailover("Failover target rejected psync request")
+            }
+        }
         if words.first == "+FULLRESYNC", words.count == 3, let offset = UInt64(words[2]) {
             primaryID = words[1]
             appliedOffset = offset
@@ -227,6 +242,7 @@ final class ReplicaLink {
             if words.count == 2, words[1] != stream?.id {
                 // The primary's history has a new id (it was promoted): ours follows it.
                 engine.persistence.writer?.startHistory(ReplicationPosition(id: words[1], offset: appliedOffset))
+                engine.replication.dropAll(why: "the replication id changed: it is to resynchronize")
             }
             primaryID = words.count == 2 ? words[1] : (stream?.id ?? "")
             // The stream goes on in the database it was in after the last record logged
@@ -594,10 +610,11 @@ extension ByteBuffer {
 extension Engine {
     /// REPLICAOF host port (or `replicaof` in the configuration): this server follows
     /// that primary from now on.
-    func follow(host: String, port: Int) {
+    /// `failover`: FAILOVER's hand-over, whose PSYNC asks the new primary to take over.
+    func follow(host: String, port: Int, failover: Bool = false) {
         primaryLink?.stop()
         previousHistory = nil
-        let link = ReplicaLink(engine: self, host: host, port: port)
+        let link = ReplicaLink(engine: self, host: host, port: port, failover: failover)
         primaryLink = link
         config.replicaof = (host, port)  // what CONFIG GET and CONFIG REWRITE show, as in Redis
         logger.notice("Connecting to the primary \(host):\(port)")
@@ -615,6 +632,7 @@ extension Engine {
             previousHistory = stream
             persistence.writer?.startHistory(ReplicationPosition(id: ReplicationPosition.randomID(), offset: stream.offset))
         }
+        replication.dropAll(why: "this server was promoted: it is to resynchronize with the new replication id")
         logger.notice("Promoted: this server is a primary now (new replication id, offset \(persistence.stream?.offset ?? 0))")
     }
 }

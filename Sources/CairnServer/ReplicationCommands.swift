@@ -22,6 +22,13 @@ enum ReplicationCommands {
                     ctx.out.error("ERR value is not an integer or out of range")
                     return
                 }
+                if ctx.args.count > 3 && ctx.args[3].lowercased.string == "failover" {
+                    guard takeOver(ctx, engine) else { return }
+                }
+                guard engine.failover == nil else {
+                    ctx.out.error("NOMASTERLINK Can't SYNC while failing over")
+                    return
+                }
                 engine.replication.synchronize(conn, replid: ctx.args[1].string, offset: offset, legacy: false)
             },
             CommandSpec("sync", arity: 1, flags: [.admin, .noscript, .noMulti, .noAsyncLoading], acl: [], group: "server",
@@ -44,7 +51,29 @@ enum ReplicationCommands {
         ]
     }
 
+    /// `PSYNC <id> <offset> FAILOVER`: the primary this replica follows, in its FAILOVER,
+    /// asks it to take over (the history must be the one this server follows). It
+    /// promotes itself; the PSYNC then continues the old primary from this server's log.
+    static func takeOver(_ ctx: CommandContext, _ engine: Engine) -> Bool {
+        let replid = ctx.args[1].string
+        engine.logger.notice("Failover request received for replid \(replid).")
+        guard engine.primaryLink != nil else {
+            ctx.out.error("ERR PSYNC FAILOVER can't be sent to a master.")
+            return false
+        }
+        guard replid == engine.persistence.stream?.id else {
+            ctx.out.error("ERR PSYNC FAILOVER replid must match my replid.")
+            return false
+        }
+        engine.promote()
+        return true
+    }
+
     static func replicaOf(_ ctx: CommandContext, _ engine: Engine) {
+        guard engine.failover == nil else {
+            ctx.out.error("ERR REPLICAOF not allowed while failing over.")
+            return
+        }
         let host = ctx.args[1].string
         let portText = ctx.args[2].string
         if host.lowercased() == "no" && portText.lowercased() == "one" {

@@ -82,6 +82,11 @@ final class ReplicationSource {
 
     func peer(_ conn: ClientConnection) -> ReplicaPeer? { peers.first { $0.conn === conn } }
 
+    /// The replica that says it listens at `host`:`port` (FAILOVER TO), as Redis finds it.
+    func peer(host: String, port: Int) -> ReplicaPeer? {
+        peers.first { $0.ip.lowercased() == host.lowercased() && $0.listeningPort == port }
+    }
+
     // MARK: - Synchronization
 
     /// PSYNC (or SYNC): continues from `offset` when the log on disk holds it in history
@@ -305,6 +310,13 @@ final class ReplicationSource {
         forget(peer.conn)
     }
 
+    /// This server's history took a new id (it was promoted, or its primary was): its
+    /// replicas reconnect and learn the id from their PSYNC's +CONTINUE, as Redis
+    /// disconnects its sub-replicas then. Their offsets are in the log, so they continue.
+    func dropAll(why: String) {
+        for peer in peers { drop(peer, why: why) }
+    }
+
     /// The connection is gone (or dropped): its pin and snapshot go with it.
     func forget(_ conn: ClientConnection) {
         guard let i = peers.firstIndex(where: { $0.conn === conn }) else { return }
@@ -352,6 +364,8 @@ final class ReplicationSource {
         }
         serveWaiters()
         engine.checkPendingShutdown()
+        // After this command: a failover hands over by making this server a replica.
+        if engine.failover != nil { engine.loop.execute { [engine] in engine.updateFailover(nowMs: Clock.unixMilliseconds()) } }
     }
 
     /// Replicas online that acknowledged within `maxLagSeconds` (min-replicas-to-write).
@@ -412,7 +426,8 @@ final class ReplicationSource {
 
     /// REPLCONF GETACK * to every replica, once per loop turn however many ask.
     func requestAcknowledgements() {
-        guard engine.primaryLink == nil, !ackRequested, peers.contains(where: { $0.state == .online }) else { return }
+        // Not while a FAILOVER pauses writes: the stream stands still for the replica to catch up.
+        guard engine.primaryLink == nil, engine.failover == nil, !ackRequested, peers.contains(where: { $0.state == .online }) else { return }
         ackRequested = true
         engine.loop.execute { [self] in
             ackRequested = false
@@ -427,7 +442,8 @@ final class ReplicationSource {
         guard !peers.isEmpty else { return }
         // A replica relays its primary's stream (PINGs included) to its own replicas and
         // adds nothing: a record of its own would shift every offset after it in its log.
-        if engine.primaryLink == nil && nowMs - lastPingMs >= Int64(engine.config.replPingReplicaPeriod) * 1000 {
+        // Nor while a FAILOVER waits for a replica to have the whole stream, as Redis.
+        if engine.primaryLink == nil && engine.failover == nil && nowMs - lastPingMs >= Int64(engine.config.replPingReplicaPeriod) * 1000 {
             lastPingMs = nowMs
             engine.commitStream(ReplicationFeed.ping)
         }
