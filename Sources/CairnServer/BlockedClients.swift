@@ -167,6 +167,17 @@ extension Engine {
         loop.execute { waiter.resume?() }
     }
 
+    /// REPLICAOF host port (or FAILOVER's hand-over): every blocked client gets Redis's
+    /// error and its connection closes after it, as Redis disconnects them. A command
+    /// held by a pause is not blocked: it runs, or is refused, when the pause ends.
+    func unblockAllForNewPrimary() {
+        for conn in clients.values {
+            guard let blocked = conn.blocked else { continue }
+            conn.closeAfterFlush = true
+            failBlocked(conn, blocked, "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+        }
+    }
+
     /// CLIENT UNBLOCK: true when the client was blocked.
     func unblockByCommand(_ id: Int64, withError: Bool) -> Bool {
         guard let conn = clients[id], let blocked = conn.blocked else { return false }

@@ -614,6 +614,7 @@ extension Engine {
     func follow(host: String, port: Int, failover: Bool = false) {
         primaryLink?.stop()
         previousHistory = nil
+        unblockAllForNewPrimary()
         let link = ReplicaLink(engine: self, host: host, port: port, failover: failover)
         primaryLink = link
         config.replicaof = (host, port)  // what CONFIG GET and CONFIG REWRITE show, as in Redis

@@ -106,6 +106,24 @@ final class FailoverTests: XCTestCase {
         XCTAssertEqual(try c.infoField("master_failover_state"), "no-failover")
     }
 
+    /// A primary that becomes a replica (REPLICAOF, FAILOVER) ends its blocked clients'
+    /// waits with Redis's error and closes them, as redis-server does.
+    func testBlockedClientsAreToldOfTheNewRole() throws {
+        var replies: [[RESPValue]] = []
+        for server in [try start("a"), try startRedis()] {
+            let c = try server.client()
+            let pop = try server.client(), wait = try server.client()
+            try send(pop, "BLPOP", "nothing", "0")
+            try send(wait, "WAIT", "1", "0")
+            usleep(100_000)
+            XCTAssertEqual(try c.call("REPLICAOF", "127.0.0.1", "\(freePort())"), .simple("OK"))
+            replies.append([try pop.readReply(), try wait.readReply()])
+            XCTAssertTrue(pop.isClosedByServer(), "closed after the reply")
+        }
+        XCTAssertEqual(replies[0], replies[1])
+        XCTAssertEqual(replies[0][0], .error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"))
+    }
+
     /// A's writes are paused while B catches up; then B is the primary, A and C its
     /// replicas, all from their logs (no full sync), and the write held in the pause is
     /// answered READONLY by A, a replica by then.
