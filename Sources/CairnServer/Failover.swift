@@ -81,6 +81,10 @@ enum FailoverCommand {
 extension Engine {
     func startFailover(_ state: FailoverState) {
         logger.notice("FAILOVER requested to \(state.targetName).")
+        // One GETACK before the stream stands still: a Cairn replica answers it with the
+        // offset after it, so the hand-over need not wait for its once-a-second ACK.
+        // (Redis sends none while paused; its replicas ACK within a second anyway.)
+        replication.requestAcknowledgements()
         failover = state
         ctx.expiryPaused = true
     }

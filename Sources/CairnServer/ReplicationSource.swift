@@ -431,7 +431,8 @@ final class ReplicationSource {
         ackRequested = true
         engine.loop.execute { [self] in
             ackRequested = false
-            engine.commitStream(ReplicationFeed.getAck)
+            // Still a primary (a FAILOVER may have handed over meanwhile).
+            if engine.primaryLink == nil { engine.commitStream(ReplicationFeed.getAck) }
         }
     }
 
