@@ -105,7 +105,7 @@ extension Engine {
         if let target = state.target {
             synced = replication.peer(host: target.host, port: target.port).flatMap { $0.ackOffset == end ? $0 : nil }
         } else {
-            synced = replication.peers.first { $0.ackOffset == end }
+            synced = replication.peers.first { $0.state == .online && $0.ackOffset == end }
         }
         guard let peer = synced else { return }
         state.target = (peer.ip, peer.listeningPort)

@@ -219,7 +219,9 @@ final class MaxMemoryTests: XCTestCase {
         let used = try MaxMemoryTests.usedMemory(c)
         _ = try c.call("CONFIG", "SET", "maxmemory", "\(used - 400_000)")
         try MaxMemoryTests.settle(c)
-        XCTAssertEqual(try MaxMemoryTests.surviving(c, "late", 5000), 5000)
+        // Sampled, as Redis's: once most near keys are gone, a sample of ten can hold none of
+        // them and a far key goes (17 of 5,000 in one loaded run). Nearly all far keys stay.
+        XCTAssertGreaterThanOrEqual(try MaxMemoryTests.surviving(c, "late", 5000), 4950)
         XCTAssertLessThan(try MaxMemoryTests.surviving(c, "soon", 5000), 5000 - 1000)
     }
 
