@@ -94,11 +94,11 @@ extension Engine {
     func updateFailover(nowMs: Int64) {
         guard var state = failover, state.phase == .waitingForSync else { return }
         if let deadline = state.deadlineMs, deadline <= nowMs {
-            guard state.force, let target = state.target else {
+            guard state.force, state.target != nil else {
                 return abortFailover("Replica never caught up before timeout")
             }
             logger.notice("FAILOVER to \(state.targetName) time out exceeded, failing over.")
-            return handOver(to: target, state)
+            return handOver(state)
         }
         let end = persistence.stream?.offset ?? 0
         let synced: ReplicaPeer?
@@ -110,11 +110,12 @@ extension Engine {
         guard let peer = synced else { return }
         state.target = (peer.ip, peer.listeningPort)
         logger.notice("Failover target \(state.targetName) is synced, failing over.")
-        handOver(to: (peer.ip, peer.listeningPort), state)
+        handOver(state)
     }
 
-    /// This server becomes a replica of the target, which its PSYNC asks to take over.
-    private func handOver(to target: (host: String, port: Int), _ state: FailoverState) {
+    /// This server becomes a replica of the state's target, which its PSYNC asks to take over.
+    private func handOver(_ state: FailoverState) {
+        guard let target = state.target else { return }
         var state = state
         state.phase = .inProgress
         failover = state

@@ -39,13 +39,7 @@ final class FailoverTests: XCTestCase {
     }
 
     func eventually(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ condition: () throws -> Bool) {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if (try? condition()) == true { return }
-            usleep(20_000)
-        }
-        let logs = watched.map { "--- \($0.directory.lastPathComponent):\n\($0.log.suffix(3000))" }.joined(separator: "\n")
-        XCTFail("never happened: \(what)\n\(logs)", file: file, line: line)
+        eventually(what, showing: watched, file: file, line: line, condition)
     }
 
     func stopProcess(_ s: ServerProcess) { kill(s.process.processIdentifier, SIGSTOP) }
@@ -64,6 +58,15 @@ final class FailoverTests: XCTestCase {
             XCTAssertEqual(try c.call("SET", "k\(i)", "v\(i)"), .simple("OK"))
             XCTAssertEqual(try c.call("RPUSH", "list", "e\(i)"), .integer(Int64(i + 1)))
         }
+    }
+
+    /// A primary with 20 writes and a replica that has them.
+    func primaryAndReplicaInSync() throws -> (ServerProcess, ServerProcess, RESPClient, RESPClient) {
+        let a = try start("a"), b = try start("b", replicaOf: a.port)
+        let ca = try a.client(), cb = try b.client()
+        try write(ca, 0..<20)
+        eventually("B in sync") { try synced(ca, cb) }
+        return (a, b, ca, cb)
     }
 
     /// A command sent now whose reply is read later (it waits in the pause).
@@ -164,10 +167,7 @@ final class FailoverTests: XCTestCase {
     /// gives up when none does; ABORT gives up at once; either way the primary takes
     /// writes again.
     func testAnyReplicaTimeoutAndAbort() throws {
-        let a = try start("a"), b = try start("b", replicaOf: a.port)
-        let ca = try a.client(), cb = try b.client()
-        try write(ca, 0..<20)
-        eventually("B in sync") { try synced(ca, cb) }
+        let (a, b, ca, cb) = try primaryAndReplicaInSync()
 
         stopProcess(b)
         XCTAssertEqual(try ca.call("SET", "late", "1"), .simple("OK"))
@@ -203,10 +203,7 @@ final class FailoverTests: XCTestCase {
     /// replica meanwhile (never two primaries). A target that refuses the PSYNC (no
     /// permission here) leaves the old primary a primary.
     func testForcedFailoverAndARefusingTarget() throws {
-        let a = try start("a"), b = try start("b", replicaOf: a.port)
-        let ca = try a.client(), cb = try b.client()
-        try write(ca, 0..<20)
-        eventually("B in sync") { try synced(ca, cb) }
+        let (a, b, ca, cb) = try primaryAndReplicaInSync()
         stopProcess(b)
         XCTAssertEqual(try ca.call("SET", "unacknowledged", "1"), .simple("OK"))  // B never acknowledges it
         XCTAssertEqual(try ca.call("FAILOVER", "TO", "127.0.0.1", "\(b.port)", "TIMEOUT", "100", "FORCE"), .simple("OK"))

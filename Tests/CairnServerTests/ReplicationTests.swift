@@ -28,13 +28,7 @@ final class ReplicationTests: XCTestCase {
     /// Polls until `condition` holds (20 s at most); fails the test otherwise, with the
     /// watched servers' logs.
     func eventually(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ condition: () throws -> Bool) {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if (try? condition()) == true { return }
-            usleep(20_000)
-        }
-        let logs = watched.map { "--- \($0.directory.lastPathComponent):\n\($0.log.suffix(3000))" }.joined(separator: "\n")
-        XCTFail("never happened: \(what)\n\(logs)", file: file, line: line)
+        eventually(what, showing: watched, file: file, line: line, condition)
     }
 
     func digest(_ c: RESPClient) throws -> String { try c.call("DEBUG", "DIGEST").string ?? "" }
