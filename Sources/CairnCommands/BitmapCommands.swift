@@ -67,10 +67,10 @@ enum BitmapCommands {
 
     static func getbit(_ ctx: CommandContext) {
         guard let offset = offsetArg(ctx, 2) else { return }
-        guard let found = StringCommands.readString(ctx, ctx.args[1]) else { return }
-        guard let s = found, offset >> 3 < s.count else { ctx.out.integer(0); return }
-        let set = s.withUnsafeBytes { $0[offset >> 3] } & UInt8(1 << (7 - (offset & 7))) != 0
-        ctx.out.integer(set ? 1 : 0)
+        _ = StringCommands.withString(ctx, ctx.args[1]) { s in
+            guard let s, offset >> 3 < s.count else { ctx.out.integer(0); return }
+            ctx.out.integer(s[offset >> 3] & UInt8(1 << (7 - (offset & 7))) != 0 ? 1 : 0)
+        }
     }
 
     /// A range of bits [first, last] of a string of `length` bytes, from Redis's start,
@@ -97,8 +97,13 @@ enum BitmapCommands {
     }
 
     static func bitcount(_ ctx: CommandContext) {
-        guard let found = StringCommands.readString(ctx, ctx.args[1]) else { return }
-        guard let s = found else { ctx.out.integer(0); return }
+        _ = StringCommands.withString(ctx, ctx.args[1]) { found in
+            guard let s = found else { ctx.out.integer(0); return }
+            bitcount(ctx, s)
+        }
+    }
+
+    private static func bitcount(_ ctx: CommandContext, _ s: UnsafeRawBufferPointer) {
         var range: ClosedRange<Int>?
         switch ctx.args.count {
         case 2:
@@ -116,7 +121,7 @@ enum BitmapCommands {
             return
         }
         guard let range else { ctx.out.integer(0); return }
-        ctx.out.integer(s.withUnsafeBytes { countOnes($0, range) })
+        ctx.out.integer(countOnes(s, range))
     }
 
     static func countOnes(_ bytes: UnsafeRawBufferPointer, _ range: ClosedRange<Int>) -> Int {
@@ -141,9 +146,14 @@ enum BitmapCommands {
     static func bitpos(_ ctx: CommandContext) {
         guard let target = ctx.args[2].int64 else { ctx.out.error(Reply.notInteger); return }
         guard target == 0 || target == 1 else { ctx.out.error("ERR The bit argument must be 1 or 0."); return }
-        guard let found = StringCommands.readString(ctx, ctx.args[1]) else { return }
-        // A missing key is an endless run of zeros.
-        guard let s = found else { ctx.out.integer(target == 1 ? -1 : 0); return }
+        _ = StringCommands.withString(ctx, ctx.args[1]) { found in
+            // A missing key is an endless run of zeros.
+            guard let s = found else { ctx.out.integer(target == 1 ? -1 : 0); return }
+            bitpos(ctx, of: target == 1, in: s)
+        }
+    }
+
+    private static func bitpos(_ ctx: CommandContext, of one: Bool, in s: UnsafeRawBufferPointer) {
         var range: ClosedRange<Int>?
         var endGiven = false
         switch ctx.args.count {
@@ -168,9 +178,9 @@ enum BitmapCommands {
             return
         }
         guard let range else { ctx.out.integer(-1); return }
-        if let position = s.withUnsafeBytes({ firstBit(target == 1, in: $0, range) }) {
+        if let position = firstBit(one, in: s, range) {
             ctx.out.integer(position)
-        } else if target == 0 && !endGiven {
+        } else if !one && !endGiven {
             // Looking for a clear bit with no end given: the string is taken as padded
             // with zeros, so the first one is just past the range.
             ctx.out.integer(range.upperBound + 1)

@@ -42,12 +42,12 @@ enum HyperLogLogCommands {
     /// out of its entry (as `hllBytes` does) was the larger part of a cached PFCOUNT, and
     /// a copy held while the cache is updated would make the update copy 12 KB.
     static func cachedHeader(_ ctx: CommandContext, at p: Int) -> CachedHeader {
-        ctx.db.main.withValue(at: p) { value in
+        ctx.withDB { d in d.main.borrowValue(at: p) { value in
             value.withStringBytes { bytes -> CachedHeader in
                 guard HyperLogLog.looksValid(bytes) else { return .invalid }
                 return HyperLogLog.cachedCardinality(bytes).map { .cached($0) } ?? .stale
             } ?? .wrongType
-        }
+        } }
     }
 
     /// The HLL at `p`, taken out of its entry (give it back with `put`); nil after the
