@@ -22,8 +22,10 @@ enum FunctionCommands {
             return
         }
         guard let (keys, arguments) = ScriptCommands.keysAndArguments(ctx, badCount: "ERR Bad number of keys provided") else { return }
-        guard ScriptCommands.mayRun(ctx, flags: function.flags, readOnlyCommand: readOnly) else { return }
-        ctx.functions.run(ctx, function, keys: keys, arguments: arguments)
+        let server = ScriptCommands.conditions(ctx)
+        guard ScriptCommands.mayRun(ctx, flags: function.flags, readOnlyCommand: readOnly, server: server) else { return }
+        ctx.functions.run(ctx, function, keys: keys, arguments: arguments,
+                          refusesGrowth: ScriptCommands.refusesGrowth(function.flags, server))
     }
 
     static func subcommand(_ name: String, arity: Int, flags: CommandFlags, summary: String,

@@ -220,14 +220,14 @@ public final class FunctionLibraries {
 
     /// Runs `function` for the current call (FCALL's arguments checked): its keys and
     /// arguments as the callback's two tables.
-    func run(_ ctx: CommandContext, _ function: LuaFunction, keys: Range<Int>, arguments: Range<Int>) {
+    func run(_ ctx: CommandContext, _ function: LuaFunction, keys: Range<Int>, arguments: Range<Int>, refusesGrowth: Bool) {
         interpreter.run(ctx, name: function.name, function: true, readOnly: function.flags.contains(.noWrites),
-                        flags: function.flags) { L in
+                        refusesGrowth: refusesGrowth) { L in
             lua_checkstack(L, Int32(max(keys.count, arguments.count) + 8))
             lua_rawgeti(L, LUA_REGISTRYINDEX, function.reference)
-            for i in keys { interpreter.push(L, ctx.args[i]) }
+            interpreter.push(L, ctx.args, keys)
             cairn_lua_push_array(L, Int32(keys.count))
-            for i in arguments { interpreter.push(L, ctx.args[i]) }
+            interpreter.push(L, ctx.args, arguments)
             cairn_lua_push_array(L, Int32(arguments.count))
             return 2
         }

@@ -18,8 +18,9 @@ public final class LuaInterpreter {
     private unowned(unsafe) var ctx: CommandContext?
     private var readOnly = false
     private var protocolVersion = 2
-    /// The interpreter whose code runs, for the C callbacks (one engine thread).
-    nonisolated(unsafe) static var running: LuaInterpreter?
+    /// The interpreter whose code runs, for the C callbacks (one engine thread). Not
+    /// retained: it is set only while the interpreter runs, and whoever runs it holds it.
+    nonisolated(unsafe) static var running: Unmanaged<LuaInterpreter>?
 
     /// redis.log's lines go here (the server sets it to its log); level 0 debug to 3 warning.
     public var log: ((Int, String) -> Void)?
@@ -54,7 +55,7 @@ public final class LuaInterpreter {
     /// library loads).
     func hosting<T>(_ body: () -> T) -> T {
         let saved = LuaInterpreter.running
-        LuaInterpreter.running = self
+        LuaInterpreter.running = Unmanaged.passUnretained(self)
         defer { LuaInterpreter.running = saved }
         return body()
     }
@@ -64,17 +65,14 @@ public final class LuaInterpreter {
     /// `name` as Redis names the script ("script: <name>, on <source>:<line>."). A
     /// client's own call past busy-reply-threshold may pause: then nothing is written,
     /// `ctx.pausedScript` is set, and `continueRun` goes on.
-    func run(_ ctx: CommandContext, name: String, function: Bool, readOnly: Bool, flags: ScriptFlags,
+    func run(_ ctx: CommandContext, name: String, function: Bool, readOnly: Bool, refusesGrowth: Bool,
              push: (OpaquePointer) -> Int32) {
         guard let L = lua() else { ctx.out.error("ERR Lua interpreter could not be created (out of memory)"); return }
         // A client's call started at the command clock (no clock read of its own).
         let client = ctx.frame.origin == .client
         let started = client ? ctx.commandClock : Clock.monotonicMicroseconds()
         ctx.scriptRun = ScriptRun(name: name, command: ctx.args, startedMicroseconds: started, isFunction: function,
-                                  dirtyAtStart: ctx.dirty, database: ctx.session.databaseIndex)
-        if !flags.contains(.allowOOM), ctx.admission?.scriptConditions(ctx.session).outOfMemory == true {
-            ctx.scriptRun?.refusesGrowth = true
-        }
+                                  dirtyAtStart: ctx.dirty, database: ctx.session.databaseIndex, refusesGrowth: refusesGrowth)
         let threshold = ctx.settings.busyReplyThresholdMs
         cairn_lua_prepare_run(client ? 1 : 0, threshold > 0 ? Double(started) / 1e6 + Double(threshold) / 1000 : 0)
         let saved = enter(ctx, readOnly: readOnly, protocolVersion: 2)
@@ -93,25 +91,41 @@ public final class LuaInterpreter {
     /// What a paused run needs back (its name and the rest are in `ctx.scriptRun`).
     private var paused: (readOnly: Bool, protocolVersion: Int)?
 
-    private typealias Saved = (CommandContext?, Bool, Int, LuaInterpreter?)
+    /// What a run replaces and gives back when it ends (a script's run inside another's
+    /// call, as FUNCTION LOAD's redis.log, nests). Unretained, as the fields it saves.
+    private struct Saved {
+        unowned(unsafe) var ctx: CommandContext?
+        var readOnly: Bool
+        var protocolVersion: Int
+        var running: Unmanaged<LuaInterpreter>?
+    }
 
     private func enter(_ ctx: CommandContext, readOnly: Bool, protocolVersion: Int) -> Saved {
-        let saved = (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running)
-        (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = (ctx, readOnly, protocolVersion, self)
+        let saved = Saved(ctx: self.ctx, readOnly: self.readOnly, protocolVersion: self.protocolVersion,
+                          running: LuaInterpreter.running)
+        (self.readOnly, self.protocolVersion) = (readOnly, protocolVersion)
+        self.ctx = ctx
+        LuaInterpreter.running = Unmanaged.passUnretained(self)
         return saved
     }
 
     private func finish(_ L: OpaquePointer, _ ctx: CommandContext, _ status: Int32, saved: Saved) {
-        defer { (self.ctx, self.readOnly, self.protocolVersion, LuaInterpreter.running) = saved }
+        defer {
+            (self.readOnly, self.protocolVersion) = (saved.readOnly, saved.protocolVersion)
+            self.ctx = saved.ctx
+            LuaInterpreter.running = saved.running
+        }
         if status == Int32(CAIRN_LUA_PAUSED) {
             paused = (readOnly, protocolVersion)
             ctx.pausedScript = PausedScript(frame: ctx.frame, interpreter: self)
             return
         }
-        let name = ctx.scriptRun?.name ?? ""
-        if let run = ctx.scriptRun { ctx.session.databaseIndex = run.database }
+        // Fields read one by one: `if let run = ctx.scriptRun` copied the whole run out.
+        let failed = status == Int32(CAIRN_LUA_FAILED)
+        let name = failed ? ctx.scriptRun?.name ?? "" : ""
+        if let database = ctx.scriptRun?.database { ctx.session.databaseIndex = database }
         ctx.scriptRun = nil
-        if status == Int32(CAIRN_LUA_FAILED) {
+        if failed {
             ctx.out.error(errorText(L, name: name))
         } else {
             writeReply(L, ctx)
@@ -274,6 +288,16 @@ public final class LuaInterpreter {
         b.withUnsafeBytes { lua_pushlstring(L, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
     }
 
+    /// Pushes `args[range]` in order, each read where it lies (a copy of each out of the
+    /// array would retain and release it).
+    func push(_ L: OpaquePointer, _ args: [Bytes], _ range: Range<Int>) {
+        args.withUnsafeBufferPointer { all in
+            for i in range {
+                all[i].withUnsafeBytes { lua_pushlstring(L, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
+            }
+        }
+    }
+
     /// C's (long long) of a Lua number: out of range (and NaN) gives LLONG_MIN, as on x86.
     static func truncated(_ d: Double) -> Int64 {
         guard d.isFinite, d >= -9.223372036854775808e18, d < 9.223372036854775808e18 else { return Int64.min }
@@ -360,7 +384,7 @@ public final class LuaInterpreter {
         let mark = ctx.out.buffer.writerIndex
         let clientProtocol = ctx.out.protocolVersion
         ctx.out.protocolVersion = protocolVersion
-        ctx.call(spec, args)
+        ctx.call(spec, moving: &args)
         ctx.out.protocolVersion = clientProtocol
         var isError: Int32 = 0
         let pushed = ctx.out.buffer.withUnsafeReadableBytes { raw -> Int32 in
@@ -401,11 +425,14 @@ public final class LuaInterpreter {
             refusal = reason
             return nil
         }
-        if spec.flags.contains(.denyoom) && ctx.scriptRun?.refusesGrowth == true {
-            refusal = "OOM command not allowed when used memory > 'maxmemory'."
-            return nil
+        // Read only for the commands it bears on: reading it copies the run out.
+        if spec.isWrite || spec.flags.contains(.denyoom), ctx.scriptRun?.refusesGrowth == true {
+            if spec.flags.contains(.denyoom) {
+                refusal = "OOM command not allowed when used memory > 'maxmemory'."
+                return nil
+            }
+            ctx.scriptRun?.refusesGrowth = false
         }
-        if spec.isWrite && ctx.scriptRun?.refusesGrowth == true { ctx.scriptRun?.refusesGrowth = false }
         return spec
     }
 
@@ -419,7 +446,7 @@ public final class LuaInterpreter {
 /// The C side's entry into the host functions.
 private let luaHostFunction: cairn_lua_host_function = { L, which in
     guard let L, let interpreter = LuaInterpreter.running else { return 0 }
-    return interpreter.host(L, which)
+    return interpreter._withUnsafeGuaranteedRef { $0.host(L, which) }
 }
 
 extension CommandContext {

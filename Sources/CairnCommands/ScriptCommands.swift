@@ -46,8 +46,10 @@ enum ScriptCommands {
             case .failure(let error): ctx.out.error(error.text.replacingNewlines()); return
             }
         }
-        guard mayRun(ctx, flags: script.flags, readOnlyCommand: readOnly) else { return }
-        ctx.scripting.run(ctx, script, keys: keys, arguments: arguments, readOnly: readOnly)
+        let server = conditions(ctx)
+        guard mayRun(ctx, flags: script.flags, readOnlyCommand: readOnly, server: server) else { return }
+        ctx.scripting.run(ctx, script, keys: keys, arguments: arguments, readOnly: readOnly,
+                          refusesGrowth: refusesGrowth(script.flags, server))
     }
 
     /// Where the keys and the arguments after EVAL's or FCALL's key count lie in
@@ -69,8 +71,7 @@ enum ScriptCommands {
     /// decides: one that declares its flags (a shebang, or a function) and may write is
     /// refused by a read-only command and wherever writes are refused, and needs
     /// allow-stale on a stale replica. Writes the refusal.
-    static func mayRun(_ ctx: CommandContext, flags: ScriptFlags, readOnlyCommand: Bool) -> Bool {
-        let server = ctx.admission?.scriptConditions(ctx.session) ?? ScriptConditions()
+    static func mayRun(_ ctx: CommandContext, flags: ScriptFlags, readOnlyCommand: Bool, server: ScriptConditions) -> Bool {
         var refusal: String?
         if !flags.hasShebang {
             if server.stale { refusal = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." }
@@ -91,6 +92,17 @@ enum ScriptCommands {
         }
         if let refusal { ctx.out.error(refusal) }
         return refusal == nil
+    }
+
+    /// The server's state as it bears on a script about to start, read once per run.
+    static func conditions(_ ctx: CommandContext) -> ScriptConditions {
+        ctx.admission?.scriptConditions(ctx.session) ?? ScriptConditions()
+    }
+
+    /// Whether a script with `flags` starts unable to grow memory (over maxmemory, and
+    /// without allow-oom: Redis's scriptVerifyOOM).
+    static func refusesGrowth(_ flags: ScriptFlags, _ server: ScriptConditions) -> Bool {
+        !flags.contains(.allowOOM) && server.outOfMemory
     }
 
     static let busyScript = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."

@@ -57,21 +57,23 @@ public final class Scripting {
     /// SCRIPT FLUSH: the cache and the interpreter go; the next script starts a new one.
     public func flush() {
         scripts.removeAll()
-        lastFound = nil
+        (lastFoundSHA, lastFound) = (.empty, nil)
         interpreter.reset()
     }
 
     /// The cached script whose SHA-1 is `sha` (any case).
     func script(sha: Bytes) -> CachedScript? {
-        if let last = lastFound, last.sha == sha { return last.script }
+        if let last = lastFound, lastFoundSHA == sha { return last }
         guard let digest = ScriptDigest(sha), let script = scripts[digest] else { return nil }
-        lastFound = (sha, script)
+        (lastFoundSHA, lastFound) = (sha, script)
         return script
     }
 
     /// The script EVALSHA found last, by the SHA it was named with: a client calling one
     /// script over and over finds it without parsing its SHA again.
-    private var lastFound: (sha: Bytes, script: CachedScript)?
+    /// Two fields rather than an optional pair: reading the pair copied it out.
+    private var lastFound: CachedScript?
+    private var lastFoundSHA = Bytes.empty
 
     /// Compiles and caches a script; the cached script, or the compile error's text.
     public func load(_ body: Bytes) -> Result<CachedScript, ScriptError> {
@@ -102,12 +104,13 @@ public final class Scripting {
 
     /// Runs `script` for the current call and writes its reply; its keys and arguments are
     /// the call's arguments in those ranges.
-    func run(_ ctx: CommandContext, _ script: CachedScript, keys: Range<Int>, arguments: Range<Int>, readOnly: Bool) {
+    func run(_ ctx: CommandContext, _ script: CachedScript, keys: Range<Int>, arguments: Range<Int>, readOnly: Bool,
+             refusesGrowth: Bool) {
         let readOnly = readOnly || script.flags.contains(.noWrites)
-        interpreter.run(ctx, name: script.sha, function: false, readOnly: readOnly, flags: script.flags) { L in
+        interpreter.run(ctx, name: script.sha, function: false, readOnly: readOnly, refusesGrowth: refusesGrowth) { L in
             lua_checkstack(L, Int32(keys.count + arguments.count + 8))
-            for i in keys { interpreter.push(L, ctx.args[i]) }
-            for i in arguments { interpreter.push(L, ctx.args[i]) }
+            interpreter.push(L, ctx.args, keys)
+            interpreter.push(L, ctx.args, arguments)
             cairn_lua_set_arguments(L, Int32(keys.count), Int32(arguments.count))
             lua_rawgeti(L, LUA_REGISTRYINDEX, script.reference)
             return 0
