@@ -284,10 +284,6 @@ public final class LuaInterpreter {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
     }
 
-    func push(_ L: OpaquePointer, _ b: Bytes) {
-        b.withUnsafeBytes { lua_pushlstring(L, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
-    }
-
     /// Pushes `args[range]` in order, each read where it lies (a copy of each out of the
     /// array would retain and release it).
     func push(_ L: OpaquePointer, _ args: [Bytes], _ range: Range<Int>) {
